@@ -1,0 +1,218 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// ErrNotFound is returned by Store lookups of a row that does not exist. Callers wrap it with
+// what they looked for; the CLI and the API turn it into "not found" / 404.
+var ErrNotFound = errors.New("not found")
+
+// Dag is a DAG as the metastore records it: what the last parse of its file said, plus the
+// state that belongs to the metastore alone (paused, active, next run).
+type Dag struct {
+	DagID          string
+	Description    string
+	Fileloc        string // absolute path of the DAG file
+	SourceHash     string // sha256 of the file's bytes, hex
+	IsPaused       bool
+	IsActive       bool // false once its file is gone or no longer defines it; history is kept
+	Schedule       string
+	Timezone       string
+	Tags           []string
+	Owners         string
+	Catchup        bool
+	MaxActiveRuns  int
+	MaxActiveTasks int
+	LastParsedTime time.Time
+	// Next run info, maintained by the scheduler's timetable (nil = none planned).
+	NextDagrun            *time.Time
+	NextDataIntervalStart *time.Time
+	NextDataIntervalEnd   *time.Time
+	NextDagrunCreateAfter *time.Time
+}
+
+// DagFilter narrows ListDags. Zero values mean "any".
+type DagFilter struct {
+	DagIDPattern string // substring match on dag_id
+	Tags         []string
+	Paused       *bool
+	OnlyActive   bool
+	Limit        int
+	Offset       int
+}
+
+// ImportError is a DAG file that failed to parse or validate. Message holds every problem,
+// one per line, each as "file:line:col: what is wrong (how to fix)".
+type ImportError struct {
+	ID        int64
+	Filename  string
+	Timestamp time.Time
+	Message   string
+}
+
+// DagRun is one run of a DAG over a data interval.
+type DagRun struct {
+	ID                int64
+	DagID             string
+	RunID             string
+	RunType           string // scheduled | manual | backfill
+	State             tasks.DagRunState
+	LogicalDate       time.Time
+	DataIntervalStart time.Time
+	DataIntervalEnd   time.Time
+	QueuedAt          *time.Time
+	StartDate         *time.Time
+	EndDate           *time.Time
+	Conf              map[string]any
+	ExternalTrigger   bool
+}
+
+// TaskInstance is one task in one DagRun.
+type TaskInstance struct {
+	ID             int64
+	DagID          string
+	RunID          string
+	TaskID         string
+	State          tasks.TaskInstanceState
+	TryNumber      int // tries started so far (Airflow 2.10 semantics: 1 while the first try runs)
+	MaxTries       int // retries + 1 at creation, grown by clear
+	StartDate      *time.Time
+	EndDate        *time.Time
+	Duration       float64 // seconds
+	Hostname       string  // node that ran the current/last try
+	ExitCode       *int
+	Reason         string // why it ended as it did: timeout, oom, exit_code 1, lost, ...
+	Pool           string
+	PoolSlots      int
+	Queue          string
+	PriorityWeight int
+	ModuleSHA256   string
+	QueuedAt       *time.Time
+	NextRetryAt    *time.Time // up_for_retry / up_for_reschedule: when it becomes runnable
+	FirstPokeAt    *time.Time // sensors: their timeout counts from here, across retries
+}
+
+// TaskTry is the record of one finished try (Airflow's task_instance_history).
+type TaskTry struct {
+	ID           int64
+	DagID        string
+	RunID        string
+	TaskID       string
+	TryNumber    int
+	State        tasks.TaskInstanceState
+	StartDate    *time.Time
+	EndDate      *time.Time
+	Duration     float64
+	Hostname     string
+	ExitCode     *int
+	Reason       string
+	ModuleSHA256 string
+}
+
+// XCom is one value a task instance pushed.
+type XCom struct {
+	DagID     string
+	RunID     string
+	TaskID    string
+	Key       string
+	Value     []byte
+	Timestamp time.Time
+}
+
+// Variable is a key/value pair tasks read with var(name).
+type Variable struct {
+	Key         string
+	Value       string
+	Description string
+}
+
+// Pool limits how many task slots run at once across DAGs.
+type Pool struct {
+	Name        string
+	Slots       int
+	Description string
+}
+
+// DefaultPool is the pool every task uses unless it names another; it always exists.
+const DefaultPool = "default_pool"
+
+// Roles, lowest to highest: each can do everything the ones before it can.
+const (
+	RoleViewer = "Viewer"
+	RoleUser   = "User"
+	RoleOp     = "Op"
+	RoleAdmin  = "Admin"
+)
+
+// User is a person or script that signs in. PasswordHash is bcrypt; the plain password is
+// never stored, logged or returned.
+type User struct {
+	ID           int64
+	Username     string
+	Email        string
+	FirstName    string
+	LastName     string
+	Role         string
+	PasswordHash string
+	Active       bool
+	CreatedAt    time.Time
+	LastLogin    *time.Time
+}
+
+// AuditEvent is one row of the audit log: who did what to which DAG, run or task.
+type AuditEvent struct {
+	ID     int64
+	When   time.Time
+	Event  string // e.g. "dag.pause", "variable.set", "user.create"
+	Owner  string // the user, or "cli" / "scheduler"
+	DagID  string
+	RunID  string
+	TaskID string
+	Extra  string
+}
+
+// DagStore is what the DAG folder sync and the DAG views need of the metastore.
+type DagStore interface {
+	// SyncDag records a parsed DAG and its source. A new DAG starts paused when pausedOnCreate;
+	// an existing DAG keeps its paused flag and becomes active again.
+	SyncDag(ctx context.Context, dag Dag, source []byte, pausedOnCreate bool) error
+	// DeactivateDags marks every active DAG whose fileloc is under folder and that is not in
+	// keep as inactive; it returns the dag_ids it deactivated. History is never deleted.
+	DeactivateDags(ctx context.Context, folder string, keep []string) ([]string, error)
+	GetDag(ctx context.Context, dagID string) (Dag, error)
+	ListDags(ctx context.Context, f DagFilter) ([]Dag, error)
+	SetPaused(ctx context.Context, dagID string, paused bool) error
+	DagSource(ctx context.Context, dagID string) ([]byte, error)
+
+	// SetImportError records (or replaces) the import error of a file; ClearImportError
+	// removes it once the file parses again or is deleted.
+	SetImportError(ctx context.Context, filename, message string) error
+	ClearImportError(ctx context.Context, filename string) error
+	ListImportErrors(ctx context.Context) ([]ImportError, error)
+}
+
+// AdminStore holds variables, pools, users and the audit log.
+type AdminStore interface {
+	SetVariable(ctx context.Context, v Variable) error
+	GetVariable(ctx context.Context, key string) (Variable, error)
+	ListVariables(ctx context.Context) ([]Variable, error)
+	DeleteVariable(ctx context.Context, key string) error
+
+	SetPool(ctx context.Context, p Pool) error
+	GetPool(ctx context.Context, name string) (Pool, error)
+	ListPools(ctx context.Context) ([]Pool, error)
+	DeletePool(ctx context.Context, name string) error // default_pool cannot be deleted
+
+	CreateUser(ctx context.Context, u User) (User, error) // duplicate username is an error
+	GetUser(ctx context.Context, username string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	DeleteUser(ctx context.Context, username string) error
+
+	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	ListAuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
+}

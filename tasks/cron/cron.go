@@ -1,0 +1,324 @@
+package cron
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Expr is a parsed cron expression. It is immutable and safe for concurrent use.
+type Expr struct {
+	spec string // normalized text, see String
+
+	// One bit per allowed value: minute 0-59, hour 0-23, dom 1-31, month 1-12, dow 0-6 (0 = Sunday).
+	minute, hour, dom, month, dow uint64
+
+	// domAll and dowAll report that the field allows every value, which turns the day rule from
+	// "dom OR dow" into "dom AND dow" (croniter decides on the expanded set, not the text).
+	domAll, dowAll bool
+}
+
+const (
+	allMinutes = 1<<60 - 1
+	allHours   = 1<<24 - 1
+	allDoms    = (1<<32 - 1) &^ 1 // 1-31
+	allMonths  = (1<<13 - 1) &^ 1 // 1-12
+	allDows    = 1<<7 - 1         // 0-6
+)
+
+// field describes one of the five positions.
+type field struct {
+	name     string
+	min, max int            // the values accepted in the text; day-of-week accepts 7 for Sunday
+	names    map[string]int // upper-case three-letter names, if any
+	nameHint string         // shown when a name is unknown
+	weekday  bool           // day-of-week: a range may end on Sunday as 0
+}
+
+var fields = [5]field{
+	{name: "minute", min: 0, max: 59},
+	{name: "hour", min: 0, max: 23},
+	{name: "day-of-month", min: 1, max: 31},
+	{name: "month", min: 1, max: 12, nameHint: "JAN-DEC", names: map[string]int{
+		"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+		"JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+	}},
+	{name: "day-of-week", min: 0, max: 7, weekday: true, nameHint: "SUN-SAT", names: map[string]int{
+		"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6,
+	}},
+}
+
+// presets are Airflow's cron_presets (plus @annually and @midnight, which croniter users expect).
+var presets = map[string]string{
+	"@yearly":    "0 0 1 1 *",
+	"@annually":  "0 0 1 1 *",
+	"@quarterly": "0 0 1 */3 *",
+	"@monthly":   "0 0 1 * *",
+	"@weekly":    "0 0 * * 0",
+	"@daily":     "0 0 * * *",
+	"@midnight":  "0 0 * * *",
+	"@hourly":    "0 * * * *",
+}
+
+const presetList = "@yearly, @annually, @quarterly, @monthly, @weekly, @daily, @midnight, @hourly"
+
+// maxDays is the longest each month can be (February in a leap year).
+var maxDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// Parse parses a 5-field cron expression (minute hour day-of-month month day-of-week) or a
+// preset: @yearly @annually @monthly @weekly @daily @midnight @hourly, plus @quarterly (0 0 1 */3 *).
+//
+// Fields are separated by white space. Each field is a comma-separated list of elements; an
+// element is *, a value, a range a-b, or one of those followed by /step; a/step means a-max/step.
+// Months accept JAN-DEC and weekdays SUN-SAT, in any case, also in ranges (MON-FRI). Day-of-week
+// accepts 0-7, where 0 and 7 are both Sunday, and a range may end on Sunday as 0 (FRI-SUN).
+// Presets are matched case-insensitively.
+//
+// The error names the expression, the field and the problem; every bad field is reported. An
+// expression that can never fire (only a 30th of February) is an error.
+func Parse(spec string) (*Expr, error) {
+	s := strings.TrimSpace(spec)
+	if strings.HasPrefix(s, "@") {
+		name := asciiLower(s)
+		text, ok := presets[name]
+		if !ok {
+			return nil, fmt.Errorf("cron %q: unknown preset %q, want one of %s", spec, s, presetList)
+		}
+		e, err := parseFields(strings.Fields(text))
+		if err != nil { // unreachable: the presets are valid
+			return nil, fmt.Errorf("cron %q: %v", spec, err)
+		}
+		e.spec = name
+		return e, nil
+	}
+	parts := strings.Fields(s)
+	if len(parts) != 5 {
+		noun := "fields"
+		if len(parts) == 1 {
+			noun = "field"
+		}
+		return nil, fmt.Errorf("cron %q: got %d %s, want 5 (minute hour day-of-month month day-of-week) or a preset (%s)",
+			spec, len(parts), noun, presetList)
+	}
+	e, err := parseFields(parts)
+	if err != nil {
+		return nil, fmt.Errorf("cron %q: %v", spec, err)
+	}
+	return e, nil
+}
+
+// parseFields builds an Expr from exactly five fields, reporting every bad field.
+func parseFields(parts []string) (*Expr, error) {
+	var masks [5]uint64
+	var problems []string
+	for i, text := range parts {
+		m, err := parseField(text, fields[i])
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s field %q: %v", fields[i].name, text, err))
+			continue
+		}
+		masks[i] = m
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	dow := masks[4]
+	if dow&(1<<7) != 0 { // 7 is Sunday too
+		dow = dow&^(1<<7) | 1
+	}
+	e := &Expr{
+		minute: masks[0],
+		hour:   masks[1],
+		dom:    masks[2],
+		month:  masks[3],
+		dow:    dow,
+		domAll: masks[2] == allDoms,
+		dowAll: dow == allDows,
+	}
+	if err := e.checkFires(parts); err != nil {
+		return nil, err
+	}
+	upper := make([]string, len(parts))
+	for i, p := range parts {
+		upper[i] = asciiUpper(p)
+	}
+	e.spec = strings.Join(upper, " ")
+	return e, nil
+}
+
+// checkFires rejects day-of-month/month combinations that name no real date. Only a restricted
+// day-of-month with an unrestricted day-of-week can do that: with both restricted the weekday
+// alone matches some days of every month. February counts as 29 days, so "0 0 29 2 *" is
+// accepted and fires in leap years.
+func (e *Expr) checkFires(parts []string) error {
+	if e.domAll || !e.dowAll {
+		return nil
+	}
+	for m := 1; m <= 12; m++ {
+		if e.month&(1<<m) == 0 {
+			continue
+		}
+		if e.dom&(1<<(maxDays[m]+1)-1) != 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("never fires: day-of-month %q does not occur in month %q", parts[2], parts[3])
+}
+
+// parseField expands one field into a bit set.
+func parseField(text string, f field) (uint64, error) {
+	var mask uint64
+	for _, elem := range strings.Split(text, ",") {
+		m, err := parseElem(elem, f)
+		if err != nil {
+			return 0, err
+		}
+		mask |= m
+	}
+	return mask, nil
+}
+
+// parseElem expands one list element: *, v, a-b, each optionally followed by /step.
+func parseElem(elem string, f field) (uint64, error) {
+	if elem == "" {
+		return 0, errors.New("empty list element")
+	}
+	base, stepText, hasStep := strings.Cut(elem, "/")
+	step := 1
+	if hasStep {
+		digits := strings.TrimLeft(stepText, "0")
+		if !isDigits(stepText) || digits == "" {
+			return 0, fmt.Errorf("step %q must be a positive integer", stepText)
+		}
+		step = 1 << 30 // a step longer than the field keeps only the start, as in croniter
+		if n, ok := parseNumber(digits); ok {
+			step = n
+		}
+	}
+	var lo, hi int
+	switch {
+	case base == "*":
+		lo, hi = f.min, f.max
+	case strings.Contains(base, "-"):
+		a, b, _ := strings.Cut(base, "-")
+		if a == "" || b == "" {
+			return 0, fmt.Errorf("range %q needs a start and an end", base)
+		}
+		var err error
+		if lo, err = parseValue(a, f); err != nil {
+			return 0, err
+		}
+		if hi, err = parseValue(b, f); err != nil {
+			return 0, err
+		}
+		if f.weekday && hi == 0 && lo > 0 {
+			hi = 7 // croniter's "-Sun" notation: FRI-SUN is 5-7
+		}
+		if lo > hi {
+			return 0, fmt.Errorf("range %q: start %d is after end %d", base, lo, hi)
+		}
+	default:
+		v, err := parseValue(base, f)
+		if err != nil {
+			return 0, err
+		}
+		lo, hi = v, v
+		if hasStep {
+			hi = f.max // croniter: a/n means a-max/n
+		}
+	}
+	var mask uint64
+	for v := lo; v <= hi; v += step {
+		mask |= 1 << v
+	}
+	return mask, nil
+}
+
+// parseValue reads a number or, in the month and day-of-week fields, a name.
+func parseValue(s string, f field) (int, error) {
+	if n, ok := parseNumber(s); ok {
+		if n < f.min || n > f.max {
+			return 0, fmt.Errorf("value %d out of range %d-%d", n, f.min, f.max)
+		}
+		return n, nil
+	}
+	if isDigits(s) { // too many digits for parseNumber
+		return 0, fmt.Errorf("value %s out of range %d-%d", s, f.min, f.max)
+	}
+	if f.names == nil {
+		return 0, fmt.Errorf("invalid value %q: want a number %d-%d", s, f.min, f.max)
+	}
+	if v, ok := f.names[asciiUpper(s)]; ok && isLetters(s) {
+		return v, nil
+	}
+	return 0, fmt.Errorf("invalid value %q: want a number %d-%d or a name %s", s, f.min, f.max, f.nameHint)
+}
+
+// parseNumber reads a short unsigned decimal number (no sign, at most 9 digits).
+func parseNumber(s string) (int, bool) {
+	if s == "" || len(s) > 9 || !isDigits(s) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiUpper and asciiLower change only ASCII letters, so that no exotic Unicode case mapping
+// (ſ → S) turns an invalid name into a valid one.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
+}
+
+// String returns the normalized expression: presets as written (in lower case), otherwise the
+// five fields separated by single spaces with names in upper case. Parse(e.String()) describes
+// the same schedule.
+func (e *Expr) String() string { return e.spec }
+
+// Fixed reports whether the schedule fires at fixed UTC intervals irrespective of DST: its hour
+// field covers all 24 hours ("*/15 * * * *", "0 * * * *", also "0 0-23 * * *"). This is Airflow's
+// test (the hour field expands to *, CronMixin's _covers_every_hour), under which Airflow computes
+// the next run in UTC. Such schedules fire at every real instant whose wall clock matches, so an
+// hourly job runs every real hour across a DST change; other schedules fire once per wall time
+// (see the package documentation).
+func (e *Expr) Fixed() bool { return e.hour == allHours }

@@ -1,0 +1,114 @@
+package tasks
+
+import (
+	"time"
+)
+
+// Defaults of a DAG and its tasks where the file says nothing (Airflow's, unless noted).
+const (
+	DefaultMaxActiveRuns  = 16
+	DefaultMaxActiveTasks = 16
+	DefaultRetryDelay     = 5 * time.Minute
+	DefaultMaxRetryDelay  = 24 * time.Hour
+	DefaultPokeInterval   = 60 * time.Second
+	DefaultSensorTimeout  = 7 * 24 * time.Hour
+	DefaultPool           = "default_pool"
+	DefaultQueue          = "default"
+	DefaultMemoryLimit    = 256 << 20 // wasmflow's own default: enough for Go-built modules
+	MaxIDLength           = 250
+)
+
+// DAG is a validated DAG file: what SPEC.md §2 lets an author write, with defaults applied and
+// every path resolved against the file's folder.
+type DAG struct {
+	DagID                string
+	Description          string
+	Fileloc              string // absolute path of the file
+	Source               []byte // the file's bytes, as read
+	SourceHash           string // sha256 of Source, hex
+	Schedule             Schedule
+	StartDate            *time.Time // in Timezone
+	EndDate              *time.Time
+	Timezone             *time.Location
+	Catchup              bool
+	MaxActiveRuns        int
+	MaxActiveTasks       int
+	DagrunTimeout        time.Duration // 0 = none
+	IsPausedUponCreation bool
+	Tags                 []string
+	Owner                string
+	Params               map[string]any
+
+	Tasks []*Task // in file order
+	byID  map[string]*Task
+}
+
+// Task returns the task with the given id, or nil.
+func (d *DAG) Task(id string) *Task { return d.byID[id] }
+
+// TaskKind is what a task does when it runs.
+type TaskKind string
+
+const (
+	KindModule TaskKind = "module" // runs a wasm module
+	KindSensor TaskKind = "sensor" // waits for a condition (an expression, or a module's exit 100)
+	KindBranch TaskKind = "branch" // chooses which direct downstream tasks run
+)
+
+// Mount grants a task a host folder at a guest path.
+type Mount struct {
+	Host     *Template // relative paths are relative to the DAG file's folder once rendered
+	Guest    string
+	ReadOnly bool
+}
+
+// Sensor holds a sensor task's settings. Condition is nil for a module sensor (exit 0 = met,
+// exit 100 = not yet).
+type Sensor struct {
+	Condition          *Expr
+	PokeInterval       time.Duration
+	Timeout            time.Duration // total, from the first poke, across retries
+	Mode               string        // poke | reschedule
+	SoftFail           bool
+	ExponentialBackoff bool
+}
+
+// Task is one node of a DAG.
+type Task struct {
+	TaskID string
+	Pos    Pos // where the task starts in the file
+	Kind   TaskKind
+
+	Module      string // absolute path of the .wasm file; "" for an expression sensor or branch
+	Args        []*Template
+	Env         map[string]*Template
+	Stdin       *Template
+	Mounts      []Mount
+	MemoryLimit int64         // bytes
+	ExecTimeout time.Duration // execution_timeout; 0 = none
+
+	Retries                 int
+	RetryDelay              time.Duration
+	RetryExponentialBackoff bool
+	MaxRetryDelay           time.Duration
+
+	TriggerRule    TriggerRule
+	Pool           string
+	PoolSlots      int
+	PriorityWeight int
+	WeightRule     string // downstream | upstream | absolute
+	Queue          string
+
+	Upstream   []string
+	Downstream []string // filled by the parser from every task's Upstream
+
+	Sensor *Sensor // KindSensor, and module tasks with `sensor: true`
+	Branch *Expr   // KindBranch with an expression; nil for a module branch (`branch: true`)
+	RunIf  *Expr
+}
+
+// IsSensor reports whether the task waits for a condition.
+func (t *Task) IsSensor() bool { return t.Sensor != nil }
+
+// IsBranch reports whether the task chooses its downstream.
+func (t *Task) IsBranch() bool { return t.Kind == KindBranch }

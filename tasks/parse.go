@@ -1,0 +1,798 @@
+package tasks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
+
+	yamlerrors "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// reservedEnvPrefix is set by wasmflow on every try; tasks may not override it.
+const reservedEnvPrefix = "WASMFLOW_"
+
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// dagKeys and taskKeys are every key a DAG file may use; anything else is a typo to report.
+var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date", "end_date",
+	"timezone", "catchup", "max_active_runs", "max_active_tasks", "dagrun_timeout",
+	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
+
+var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit",
+	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
+	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
+	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
+	"run_if", "owner", "doc_md")
+
+// sensorKeys only make sense on a sensor; set on another task they are a mistake.
+var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
+
+func keySet(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// ParseFile reads and validates one DAG file.
+func ParseFile(path string) (*DAG, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read DAG file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
+// against path's folder. On failure the error is a *ValidationError listing every problem.
+func Parse(path string, data []byte) (*DAG, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	ps := &problems{file: path}
+	sum := sha256.Sum256(data)
+	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
+
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		ps.list = append(ps.list, syntaxProblem(path, err))
+		return nil, ps.err()
+	}
+	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
+		if len(file.Docs) > 1 {
+			ps.add(Pos{Line: 1}, "a DAG file holds one DAG: found %d YAML documents (split them into files)", len(file.Docs))
+		} else {
+			ps.add(Pos{Line: 1}, "the file is empty: a DAG file needs at least dag_id and tasks")
+		}
+		return nil, ps.err()
+	}
+	w := &walker{ps: ps, anchors: map[string]ast.Node{}}
+	for _, a := range ast.Filter(ast.AnchorType, file.Docs[0].Body) {
+		an := a.(*ast.AnchorNode)
+		w.anchors[an.Name.String()] = an.Value
+	}
+	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	p.parse(file.Docs[0].Body)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return dag, nil
+}
+
+// syntaxProblem turns a YAML syntax error into a Problem at its line.
+func syntaxProblem(path string, err error) Problem {
+	var se *yamlerrors.SyntaxError
+	if errors.As(err, &se) && se.Token != nil && se.Token.Position != nil {
+		return Problem{File: path, Line: se.Token.Position.Line, Column: se.Token.Position.Column,
+			Message: "YAML syntax: " + se.Message}
+	}
+	return Problem{File: path, Line: 1, Message: "YAML syntax: " + err.Error()}
+}
+
+type dagParser struct {
+	w   *walker
+	ps  *problems
+	dag *DAG
+	dir string
+
+	defaults map[string]field // default_args, by task key
+	taskPos  map[string]Pos   // first definition of each task id
+}
+
+func (p *dagParser) parse(body ast.Node) {
+	fields, ok := p.w.mapping(body, "the DAG file")
+	if !ok {
+		return
+	}
+	byKey := map[string]field{}
+	for _, f := range fields {
+		if !dagKeys[f.key] {
+			hint := suggest(f.key, dagKeys)
+			if taskKeys[f.key] {
+				hint = " (task settings go on each task, or under default_args for all of them)"
+			}
+			p.ps.add(f.pos, "unknown key %q%s", f.key, hint)
+			continue
+		}
+		byKey[f.key] = f
+	}
+	d := p.dag
+	d.MaxActiveRuns, d.MaxActiveTasks, d.Timezone = DefaultMaxActiveRuns, DefaultMaxActiveTasks, time.UTC
+
+	if f, ok := byKey["dag_id"]; ok {
+		if s, ok := p.w.str(f); ok {
+			p.checkID(f.value, "dag_id", s)
+			d.DagID = s
+		}
+	} else {
+		p.ps.add(Pos{Line: 1, Column: 1}, "dag_id is required (e.g. dag_id: my_pipeline)")
+	}
+	if f, ok := byKey["description"]; ok {
+		d.Description, _ = p.w.str(f)
+	}
+	if f, ok := byKey["owner"]; ok {
+		d.Owner, _ = p.w.str(f)
+	}
+	if f, ok := byKey["timezone"]; ok && !isNull(p.w.resolve(f.value)) {
+		if s, ok := p.w.str(f); ok {
+			loc, err := time.LoadLocation(s)
+			if err != nil || s == "" || s == "Local" {
+				p.ps.add(valuePos(f.value), "timezone %q is not an IANA time zone name (e.g. UTC, Europe/Berlin, Asia/Seoul)", s)
+			} else {
+				d.Timezone = loc
+			}
+		}
+	}
+	if f, ok := byKey["schedule"]; ok && !isNull(p.w.resolve(f.value)) {
+		if s, ok := p.w.str(f); ok {
+			sched, err := ParseSchedule(s)
+			if err != nil {
+				p.ps.add(valuePos(f.value), "%v", err)
+			}
+			d.Schedule = sched
+		}
+	} else {
+		d.Schedule = Schedule{Kind: ScheduleNone}
+	}
+	d.StartDate = p.date(byKey, "start_date")
+	d.EndDate = p.date(byKey, "end_date")
+	if d.Schedule.Kind != ScheduleNone && d.StartDate == nil {
+		if _, given := byKey["start_date"]; !given {
+			f := byKey["schedule"]
+			p.ps.add(f.pos, "a scheduled DAG needs start_date: the first data interval starts there (e.g. start_date: 2024-01-01)")
+		}
+	}
+	if d.StartDate != nil && d.EndDate != nil && d.StartDate.After(*d.EndDate) {
+		p.ps.add(byKey["end_date"].pos, "end_date %s is before start_date %s", d.EndDate.Format(time.RFC3339), d.StartDate.Format(time.RFC3339))
+	}
+	if f, ok := byKey["catchup"]; ok {
+		d.Catchup, _ = p.w.boolean(f)
+	}
+	if f, ok := byKey["is_paused_upon_creation"]; ok {
+		d.IsPausedUponCreation, _ = p.w.boolean(f)
+	}
+	if f, ok := byKey["max_active_runs"]; ok {
+		d.MaxActiveRuns = p.atLeast(f, 1)
+	}
+	if f, ok := byKey["max_active_tasks"]; ok {
+		d.MaxActiveTasks = p.atLeast(f, 1)
+	}
+	if f, ok := byKey["dagrun_timeout"]; ok {
+		d.DagrunTimeout = p.duration(f)
+	}
+	if f, ok := byKey["tags"]; ok {
+		d.Tags, _, _ = p.w.strings(f)
+	}
+	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
+		d.Params = map[string]any{}
+		if fs, ok := p.w.mapping(f.value, "params"); ok {
+			for _, pf := range fs {
+				if v, ok := p.w.value(pf.value); ok {
+					d.Params[pf.key] = v
+				}
+			}
+		}
+	}
+	p.defaults = map[string]field{}
+	if f, ok := byKey["default_args"]; ok && !isNull(p.w.resolve(f.value)) {
+		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
+			for _, df := range fs {
+				switch {
+				case df.key == "id" || df.key == "upstream":
+					p.ps.add(df.pos, "default_args: %q cannot have a default; set it on each task", df.key)
+				case !taskKeys[df.key]:
+					p.ps.add(df.pos, "default_args: unknown task key %q%s", df.key, suggest(df.key, taskKeys))
+				default:
+					p.defaults[df.key] = df
+				}
+			}
+		}
+	}
+	if f, ok := byKey["tasks"]; ok {
+		p.tasks(f)
+	} else {
+		p.ps.add(Pos{Line: 1, Column: 1}, "tasks is required: a list of tasks, each with an id and a module, sensor or branch")
+	}
+}
+
+// date reads start_date/end_date: a date (midnight in the DAG's timezone), a local date-time
+// ("2024-01-01T06:00:00" or "2024-01-01 06:00", in the DAG's timezone), or RFC 3339.
+func (p *dagParser) date(byKey map[string]field, key string) *time.Time {
+	f, ok := byKey[key]
+	if !ok || isNull(p.w.resolve(f.value)) {
+		return nil
+	}
+	s, ok := p.w.scalar(f.value)
+	if !ok {
+		p.ps.add(valuePos(f.value), "%s must be a date like 2024-01-01 or 2024-01-01T06:00:00Z", key)
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, p.dag.Timezone); err == nil {
+			return &t
+		}
+	}
+	p.ps.add(valuePos(f.value), "%s %q is not a date: write 2024-01-01, 2024-01-01T06:00:00 or 2024-01-01T06:00:00+09:00", key, s)
+	return nil
+}
+
+func (p *dagParser) atLeast(f field, min int) int {
+	n, ok := p.w.integer(f)
+	if ok && n < min {
+		p.ps.add(posOf(f.value), "%s must be at least %d, got %d", f.key, min, n)
+	}
+	return n
+}
+
+func (p *dagParser) duration(f field) time.Duration {
+	s, ok := p.w.scalar(f.value)
+	if !ok {
+		p.ps.add(posOf(f.value), "%s must be a duration like 30s, 5m, 2h or 1d", f.key)
+		return 0
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		p.ps.add(valuePos(f.value), "%s: %v", f.key, err)
+	}
+	return d
+}
+
+func (p *dagParser) checkID(n ast.Node, what, id string) {
+	switch {
+	case id == "":
+		p.ps.add(posOf(n), "%s is empty", what)
+	case len(id) > MaxIDLength:
+		p.ps.add(valuePos(n), "%s is %d characters long; at most %d are allowed", what, len(id), MaxIDLength)
+	case !idPattern.MatchString(id):
+		p.ps.add(valuePos(n), "%s %q may only contain letters, digits, '_', '.' and '-'", what, id)
+	}
+}
+
+func (p *dagParser) tasks(f field) {
+	items, ok := p.w.list(f)
+	if !ok {
+		return
+	}
+	p.taskPos = map[string]Pos{}
+	var upstreamPos = map[*Task][]Pos{}
+	for _, it := range items {
+		t, ups := p.task(it)
+		if t == nil {
+			continue
+		}
+		if first, dup := p.taskPos[t.TaskID]; dup {
+			p.ps.add(t.Pos, "task id %q is used twice (first at line %d); task ids must be unique in a DAG", t.TaskID, first.Line)
+			continue
+		}
+		p.taskPos[t.TaskID] = t.Pos
+		p.dag.Tasks = append(p.dag.Tasks, t)
+		p.dag.byID[t.TaskID] = t
+		upstreamPos[t] = ups
+	}
+	p.link(upstreamPos)
+}
+
+// link checks upstream references, fills Downstream, rejects cycles and checks branches.
+func (p *dagParser) link(upstreamPos map[*Task][]Pos) {
+	d := p.dag
+	for _, t := range d.Tasks {
+		var kept []string
+		seen := map[string]bool{}
+		for i, u := range t.Upstream {
+			switch {
+			case u == t.TaskID:
+				p.ps.add(upstreamPos[t][i], "task %q lists itself as upstream; a task cannot depend on itself", u)
+			case d.byID[u] == nil:
+				p.ps.add(upstreamPos[t][i], "task %q: upstream %q is not a task of this DAG%s", t.TaskID, u, suggest(u, taskIDs(d)))
+			case seen[u]:
+				p.ps.add(upstreamPos[t][i], "task %q lists upstream %q twice", t.TaskID, u)
+			default:
+				seen[u] = true
+				kept = append(kept, u)
+			}
+		}
+		t.Upstream = kept
+	}
+	for _, t := range d.Tasks {
+		for _, u := range t.Upstream {
+			d.byID[u].Downstream = append(d.byID[u].Downstream, t.TaskID)
+		}
+	}
+	if _, stuck := topoOrder(d.Tasks, d.byID); len(stuck) > 0 {
+		cycle := startAtFirst(findCycle(stuck, d.byID), d)
+		at := d.byID[cycle[0]].Pos
+		p.ps.add(at, "cycle: %s; remove one of these upstream links", abbreviate(cycle))
+	}
+	for _, t := range d.Tasks {
+		if t.Branch == nil {
+			continue
+		}
+		ids, literal := literalBranchIDs(t.Branch)
+		if !literal {
+			continue
+		}
+		for _, id := range ids {
+			if !contains(t.Downstream, id) {
+				p.ps.add(t.Branch.Pos, "branch of task %q names %q, which is not one of its direct downstream tasks (%s)", t.TaskID, id, listOrNone(t.Downstream))
+			}
+		}
+	}
+}
+
+// get returns a task's own field, or the default_args one.
+type taskFields struct {
+	own      map[string]field
+	defaults map[string]field
+}
+
+func (tf taskFields) get(key string) (field, bool) {
+	if f, ok := tf.own[key]; ok {
+		return f, true
+	}
+	f, ok := tf.defaults[key]
+	return f, ok
+}
+
+func (p *dagParser) task(it item) (*Task, []Pos) {
+	fields, ok := p.w.mapping(it.node, "a task")
+	if !ok {
+		return nil, nil
+	}
+	tf := taskFields{own: map[string]field{}, defaults: p.defaults}
+	for _, f := range fields {
+		if !taskKeys[f.key] {
+			p.ps.add(f.pos, "unknown task key %q%s", f.key, suggest(f.key, taskKeys))
+			continue
+		}
+		tf.own[f.key] = f
+	}
+	t := &Task{Pos: posOf(it.node), TriggerRule: AllSuccess, Pool: DefaultPool, PoolSlots: 1,
+		PriorityWeight: 1, WeightRule: "downstream", Queue: DefaultQueue, MemoryLimit: DefaultMemoryLimit,
+		RetryDelay: DefaultRetryDelay, MaxRetryDelay: DefaultMaxRetryDelay, Env: map[string]*Template{}}
+	if len(fields) > 0 {
+		t.Pos = fields[0].pos
+	}
+	idField, ok := tf.own["id"]
+	if !ok {
+		p.ps.add(t.Pos, "a task needs an id (e.g. - id: extract)")
+		return nil, nil
+	}
+	id, ok := p.w.str(idField)
+	if !ok {
+		return nil, nil
+	}
+	p.checkID(idField.value, "task id", id)
+	t.TaskID = id
+	label := fmt.Sprintf("task %q: ", id)
+
+	var ups []Pos
+	if f, ok := tf.own["upstream"]; ok {
+		t.Upstream, ups, _ = p.w.strings(f)
+	}
+	p.kind(t, tf, label)
+	if f, ok := tf.get("args"); ok {
+		if items, ok := p.w.list(f); ok {
+			for _, a := range items {
+				s, ok := p.w.scalar(a.node)
+				if !ok {
+					p.ps.add(a.pos, "%sargs: each argument must be a string, got %s", label, describe(p.w.resolve(a.node)))
+					continue
+				}
+				if tpl := compileTemplate(p.ps, a.pos, label+"args", s); tpl != nil {
+					t.Args = append(t.Args, tpl)
+				}
+			}
+		}
+	}
+	if f, ok := tf.get("env"); ok && !isNull(p.w.resolve(f.value)) {
+		if fs, ok := p.w.mapping(f.value, label+"env"); ok {
+			for _, ef := range fs {
+				switch {
+				case !envNamePattern.MatchString(ef.key):
+					p.ps.add(ef.pos, "%senv: %q is not a valid variable name (letters, digits and _, not starting with a digit)", label, ef.key)
+				case strings.HasPrefix(ef.key, reservedEnvPrefix):
+					p.ps.add(ef.pos, "%senv: %q is reserved: wasmflow sets WASMFLOW_* variables itself", label, ef.key)
+				default:
+					s, ok := p.w.scalar(ef.value)
+					if !ok {
+						p.ps.add(posOf(ef.value), "%senv %s must be a string, got %s", label, ef.key, describe(p.w.resolve(ef.value)))
+						continue
+					}
+					if tpl := compileTemplate(p.ps, valuePos(p.w.resolve(ef.value)), label+"env "+ef.key, s); tpl != nil {
+						t.Env[ef.key] = tpl
+					}
+				}
+			}
+		}
+	}
+	if f, ok := tf.get("stdin"); ok && !isNull(p.w.resolve(f.value)) {
+		if s, ok := p.w.str(f); ok {
+			t.Stdin = compileTemplate(p.ps, valuePos(p.w.resolve(f.value)), label+"stdin", s)
+		}
+	}
+	if f, ok := tf.get("mounts"); ok {
+		p.mounts(t, f, label)
+	}
+	if f, ok := tf.get("memory_limit"); ok {
+		if s, ok := p.w.scalar(f.value); ok {
+			n, err := ParseSize(s)
+			switch {
+			case err != nil:
+				p.ps.add(valuePos(f.value), "%smemory_limit: %v", label, err)
+			case n < 64<<10 || n > MaxMemoryLimit:
+				p.ps.add(valuePos(f.value), "%smemory_limit %s is out of range: between 64KiB and 4GiB (a wasm32 module's address space)", label, s)
+			default:
+				t.MemoryLimit = n
+			}
+		}
+	}
+	if f, ok := tf.get("execution_timeout"); ok && !isNull(p.w.resolve(f.value)) {
+		t.ExecTimeout = p.duration(f)
+	}
+	if f, ok := tf.get("retries"); ok {
+		n, ok := p.w.integer(f)
+		if ok && n < 0 {
+			p.ps.add(posOf(f.value), "%sretries must be 0 or more, got %d", label, n)
+		}
+		t.Retries = n
+	}
+	if f, ok := tf.get("retry_delay"); ok {
+		t.RetryDelay = p.duration(f)
+	}
+	if f, ok := tf.get("max_retry_delay"); ok {
+		t.MaxRetryDelay = p.duration(f)
+	}
+	if f, ok := tf.get("retry_exponential_backoff"); ok {
+		t.RetryExponentialBackoff, _ = p.w.boolean(f)
+	}
+	if f, ok := tf.get("trigger_rule"); ok {
+		if s, ok := p.w.str(f); ok {
+			t.TriggerRule = TriggerRule(s)
+			if !t.TriggerRule.Valid() {
+				p.ps.add(valuePos(f.value), "%strigger_rule %q is not one of %s", label, s, joinRules())
+			}
+		}
+	}
+	if f, ok := tf.get("pool"); ok {
+		if s, ok := p.w.str(f); ok {
+			if s == "" {
+				p.ps.add(posOf(f.value), "%spool is empty; leave it out to use default_pool", label)
+			}
+			t.Pool = s
+		}
+	}
+	if f, ok := tf.get("pool_slots"); ok {
+		t.PoolSlots = p.atLeast(f, 1)
+	}
+	if f, ok := tf.get("priority_weight"); ok {
+		t.PriorityWeight, _ = p.w.integer(f)
+	}
+	if f, ok := tf.get("weight_rule"); ok {
+		if s, ok := p.w.str(f); ok {
+			if s != "downstream" && s != "upstream" && s != "absolute" {
+				p.ps.add(valuePos(f.value), "%sweight_rule %q is not one of downstream, upstream, absolute", label, s)
+			}
+			t.WeightRule = s
+		}
+	}
+	if f, ok := tf.get("queue"); ok {
+		if s, ok := p.w.str(f); ok {
+			if s == "" {
+				p.ps.add(posOf(f.value), "%squeue is empty; leave it out to use %q", label, DefaultQueue)
+			}
+			t.Queue = s
+		}
+	}
+	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
+		if s, ok := p.w.str(f); ok {
+			t.RunIf = compileExpr(p.ps, valuePos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
+		}
+	}
+	return t, ups
+}
+
+// kind decides module / sensor / branch and reads the sensor settings.
+func (p *dagParser) kind(t *Task, tf taskFields, label string) {
+	moduleF, hasModule := tf.get("module")
+	sensorF, hasSensor := tf.get("sensor")
+	branchF, hasBranch := tf.get("branch")
+	// `sensor: false` and `branch: false` mean "not one".
+	flag := func(f field) (isBool, value bool) {
+		b, ok := p.w.resolve(f.value).(*ast.BoolNode)
+		if !ok {
+			return false, false
+		}
+		return true, b.Value
+	}
+	sensorBool, sensorOn := false, false
+	if hasSensor {
+		sensorBool, sensorOn = flag(sensorF)
+		hasSensor = !sensorBool || sensorOn
+	}
+	branchBool, branchOn := false, false
+	if hasBranch {
+		branchBool, branchOn = flag(branchF)
+		hasBranch = !branchBool || branchOn
+	}
+	if hasModule {
+		if s, ok := p.w.str(moduleF); ok {
+			t.Module = p.modulePath(moduleF, s, label)
+		}
+	}
+	switch {
+	case hasSensor && hasBranch:
+		p.ps.add(sensorF.pos, "%sa task is either a sensor or a branch, not both", label)
+	case hasModule && hasSensor && !sensorBool:
+		p.ps.add(sensorF.pos, "%shas both module and a sensor expression: use `sensor: true` for a module sensor (exit 0 = met, exit 100 = not yet), or drop module", label)
+	case hasModule && hasBranch && !branchBool:
+		p.ps.add(branchF.pos, "%shas both module and a branch expression: use `branch: true` for a module branch (its return_value names the tasks to follow), or drop module", label)
+	case !hasModule && hasSensor && sensorBool:
+		p.ps.add(sensorF.pos, "%s`sensor: true` needs a module to poke; or write the condition as an expression, e.g. sensor: 'file_exists(\"/data/\" + ds)'", label)
+	case !hasModule && hasBranch && branchBool:
+		p.ps.add(branchF.pos, "%s`branch: true` needs a module that prints the ids to follow; or write an expression, e.g. branch: '[\"a\"]'", label)
+	case !hasModule && !hasSensor && !hasBranch:
+		p.ps.add(t.Pos, "%shas nothing to run: set module (a .wasm file), sensor (a condition) or branch (an expression)", label)
+	}
+	t.Kind = KindModule
+	switch {
+	case hasBranch:
+		t.Kind = KindBranch
+		if !branchBool {
+			if s, ok := p.w.str(branchF); ok {
+				t.Branch = compileExpr(p.ps, valuePos(p.w.resolve(branchF.value)), label+"branch", s, exprAny)
+			}
+		}
+	case hasSensor:
+		t.Kind = KindSensor
+		t.Sensor = p.sensor(tf, label)
+		if !sensorBool {
+			if s, ok := p.w.str(sensorF); ok {
+				t.Sensor.Condition = compileExpr(p.ps, valuePos(p.w.resolve(sensorF.value)), label+"sensor", s, exprBool)
+			}
+		}
+		if hasModule {
+			t.Kind = KindModule
+		}
+	default:
+		for key := range sensorKeys {
+			if f, own := tf.own[key]; own {
+				p.ps.add(f.pos, "%s%s only applies to sensors; add a sensor condition or remove it", label, key)
+			}
+		}
+	}
+}
+
+func (p *dagParser) sensor(tf taskFields, label string) *Sensor {
+	s := &Sensor{PokeInterval: DefaultPokeInterval, Timeout: DefaultSensorTimeout, Mode: "poke"}
+	if f, ok := tf.get("poke_interval"); ok {
+		s.PokeInterval = p.duration(f)
+		if s.PokeInterval <= 0 {
+			p.ps.add(valuePos(f.value), "%spoke_interval must be more than 0", label)
+		}
+	}
+	if f, ok := tf.get("timeout"); ok {
+		s.Timeout = p.duration(f)
+	}
+	if f, ok := tf.get("mode"); ok {
+		if m, ok := p.w.str(f); ok {
+			if m != "poke" && m != "reschedule" {
+				p.ps.add(valuePos(f.value), "%smode %q is not poke or reschedule", label, m)
+			}
+			s.Mode = m
+		}
+	}
+	if f, ok := tf.get("soft_fail"); ok {
+		s.SoftFail, _ = p.w.boolean(f)
+	}
+	if f, ok := tf.get("exponential_backoff"); ok {
+		s.ExponentialBackoff, _ = p.w.boolean(f)
+	}
+	return s
+}
+
+func (p *dagParser) modulePath(f field, s, label string) string {
+	if strings.TrimSpace(s) == "" {
+		p.ps.add(posOf(f.value), "%smodule is empty: give the path of a .wasm file, relative to this DAG file", label)
+		return ""
+	}
+	path := s
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.dir, path)
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		p.ps.add(valuePos(f.value), "%smodule %q does not exist (looked at %s); build it or fix the path, which is relative to this DAG file", label, s, path)
+	case st.IsDir():
+		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
+	}
+	return path
+}
+
+func (p *dagParser) mounts(t *Task, f field, label string) {
+	specs, pos, ok := p.w.strings(f)
+	if !ok {
+		return
+	}
+	guests := map[string]bool{}
+	for i, spec := range specs {
+		m, err := parseMount(spec)
+		if err != nil {
+			p.ps.add(pos[i], "%smounts: %v", label, err)
+			continue
+		}
+		if guests[m.guest] {
+			p.ps.add(pos[i], "%smounts: guest path %s is mounted twice", label, m.guest)
+			continue
+		}
+		guests[m.guest] = true
+		host := compileTemplate(p.ps, pos[i], label+"mounts", m.host)
+		if host == nil {
+			continue
+		}
+		t.Mounts = append(t.Mounts, Mount{Host: host, Guest: m.guest, ReadOnly: m.readOnly})
+	}
+}
+
+type mountSpec struct {
+	host, guest string
+	readOnly    bool
+}
+
+// parseMount reads "host:guest[:ro|:rw]".
+func parseMount(spec string) (mountSpec, error) {
+	var m mountSpec
+	rest := spec
+	if strings.HasSuffix(rest, ":ro") {
+		m.readOnly, rest = true, strings.TrimSuffix(rest, ":ro")
+	} else {
+		rest = strings.TrimSuffix(rest, ":rw")
+	}
+	i := strings.LastIndex(rest, ":")
+	if i <= 0 || i == len(rest)-1 {
+		return m, fmt.Errorf("%q must be HOST_DIR:GUEST_PATH or HOST_DIR:GUEST_PATH:ro (e.g. data:/data:ro)", spec)
+	}
+	m.host, m.guest = rest[:i], rest[i+1:]
+	if !strings.HasPrefix(m.guest, "/") {
+		return m, fmt.Errorf("%q: guest path %q must be absolute (start with /)", spec, m.guest)
+	}
+	m.guest = filepath.Clean(m.guest)
+	if m.guest == "/" || m.guest == "/xcom" || strings.HasPrefix(m.guest, "/xcom/") {
+		return m, fmt.Errorf("%q: guest path %s is reserved (/ and /xcom belong to wasmflow)", spec, m.guest)
+	}
+	return m, nil
+}
+
+// startAtFirst rotates a cycle (first id repeated last) to start at the task that comes first
+// in the file, so the same cycle is always reported the same way.
+func startAtFirst(cycle []string, d *DAG) []string {
+	ids := cycle[:len(cycle)-1]
+	first := 0
+	for i, id := range ids {
+		if d.byID[id].Pos.Line < d.byID[ids[first]].Pos.Line {
+			first = i
+		}
+	}
+	out := append(append([]string{}, ids[first:]...), ids[:first]...)
+	return append(out, out[0])
+}
+
+// abbreviate joins a cycle's ids, keeping the ends of a very long one readable.
+func abbreviate(ids []string) string {
+	if len(ids) <= 12 {
+		return strings.Join(ids, " -> ")
+	}
+	head, tail := ids[:5], ids[len(ids)-5:]
+	return fmt.Sprintf("%s -> ... (%d more) ... -> %s", strings.Join(head, " -> "), len(ids)-10, strings.Join(tail, " -> "))
+}
+
+func taskIDs(d *DAG) map[string]bool {
+	m := make(map[string]bool, len(d.Tasks))
+	for _, t := range d.Tasks {
+		m[t.TaskID] = true
+	}
+	return m
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func listOrNone(ids []string) string {
+	if len(ids) == 0 {
+		return "it has none"
+	}
+	return strings.Join(ids, ", ")
+}
+
+func joinRules() string {
+	names := make([]string, len(TriggerRules))
+	for i, r := range TriggerRules {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// suggest proposes the closest known key for a typo: ` (did you mean "retries"?)`.
+func suggest(got string, known map[string]bool) string {
+	// Allow about one edit per three characters, so "zz" is not "fixed" into "a".
+	best, bestDist := "", max(1, len(got)/3)+1
+	if len(known) > 1000 {
+		return ""
+	}
+	keys := make([]string, 0, len(known))
+	for k := range known {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if d := editDistance(got, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,53 @@
+package tasks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wasmflow/wasmflow/tasks/cron"
+)
+
+// ScheduleKind says how a DAG is scheduled.
+type ScheduleKind string
+
+const (
+	ScheduleNone  ScheduleKind = "none"  // manual runs only
+	ScheduleOnce  ScheduleKind = "once"  // one run, at start_date
+	ScheduleCron  ScheduleKind = "cron"  // a preset or a 5-field cron, in the DAG's timezone
+	ScheduleEvery ScheduleKind = "every" // a fixed interval from start_date ("@every 30m")
+)
+
+// Schedule is a DAG's parsed `schedule`.
+type Schedule struct {
+	Raw   string // as written; "" for none
+	Kind  ScheduleKind
+	Cron  *cron.Expr    // ScheduleCron
+	Every time.Duration // ScheduleEvery
+}
+
+// ParseSchedule reads a `schedule` value: "" (none), "@once", a preset (@hourly @daily @weekly
+// @monthly @quarterly @yearly), a 5-field cron expression, or "@every DURATION".
+func ParseSchedule(s string) (Schedule, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" || s == "null" || s == "@none":
+		return Schedule{Kind: ScheduleNone}, nil
+	case s == "@once":
+		return Schedule{Raw: s, Kind: ScheduleOnce}, nil
+	case strings.HasPrefix(s, "@every"):
+		d, err := ParseDuration(strings.TrimSpace(strings.TrimPrefix(s, "@every")))
+		if err != nil {
+			return Schedule{}, fmt.Errorf("schedule %q: %v", s, err)
+		}
+		if d < time.Second {
+			return Schedule{}, fmt.Errorf("schedule %q: the interval must be at least 1s", s)
+		}
+		return Schedule{Raw: s, Kind: ScheduleEvery, Every: d}, nil
+	}
+	e, err := cron.Parse(s)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule: %v (use null, @once, @hourly, @daily, @weekly, @monthly, @quarterly, @yearly, \"@every 30m\" or a 5-field cron like \"0 6 * * 1-5\")", err)
+	}
+	return Schedule{Raw: s, Kind: ScheduleCron, Cron: e}, nil
+}

@@ -1,0 +1,83 @@
+package tasks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration reads a duration as DAG authors write it: Go syntax ("30s", "1h30m", "250ms"),
+// with "d" for days and "w" for weeks ("7d", "2w"), or a bare number of seconds ("300").
+// Negative durations are rejected.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration (write e.g. 30s, 5m, 2h or 1d)")
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("duration %q is negative", s)
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	var total time.Duration
+	rest := s
+	// Peel leading "<n>w" and "<n>d" terms, which time.ParseDuration does not know.
+	for _, unit := range []struct {
+		suffix string
+		size   time.Duration
+	}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}} {
+		if i := strings.Index(rest, unit.suffix); i > 0 {
+			n, err := strconv.ParseFloat(rest[:i], 64)
+			if err != nil {
+				return 0, fmt.Errorf("duration %q: write e.g. 30s, 5m, 2h, 1d or 1d12h", s)
+			}
+			total += time.Duration(n * float64(unit.size))
+			rest = rest[i+1:]
+		}
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("duration %q: write e.g. 30s, 5m, 2h, 1d or 1d12h", s)
+		}
+		total += d
+	}
+	if total < 0 || strings.HasPrefix(s, "-") {
+		return 0, fmt.Errorf("duration %q is negative", s)
+	}
+	return total, nil
+}
+
+// MaxMemoryLimit is the most a wasm32 module can address: 65,536 pages of 64 KiB.
+const MaxMemoryLimit = 4 << 30
+
+// ParseSize reads a byte size: a bare number of bytes, or a number with KiB, MiB, GiB
+// (powers of 1024) or KB, MB, GB (powers of 1000); "k", "m", "g" alone mean KiB, MiB, GiB.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+		{"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
+	}
+	mult := int64(1)
+	for _, u := range units {
+		if len(t) > len(u.suffix) && strings.EqualFold(t[len(t)-len(u.suffix):], u.suffix) {
+			mult, t = u.mult, strings.TrimSpace(t[:len(t)-len(u.suffix)])
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || t == "" {
+		return 0, fmt.Errorf("size %q: write e.g. 64MiB, 512KiB or 1GiB", s)
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("size %q is negative", s)
+	}
+	return int64(n * float64(mult)), nil
+}

@@ -1,0 +1,237 @@
+package tasks
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// field is one `key: value` of a YAML mapping, with where the key stands.
+type field struct {
+	key   string
+	pos   Pos
+	value ast.Node
+}
+
+// walker reads the YAML AST of one DAG file, recording a Problem for every value of the wrong
+// shape instead of stopping at the first.
+type walker struct {
+	ps      *problems
+	anchors map[string]ast.Node
+}
+
+func posOf(n ast.Node) Pos {
+	if n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
+		return Pos{}
+	}
+	p := n.GetToken().Position
+	return Pos{Line: p.Line, Column: p.Column}
+}
+
+// valuePos is where a scalar's text starts: after the opening quote of a quoted string.
+func valuePos(n ast.Node) Pos {
+	p := posOf(n)
+	if tk := n.GetToken(); tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
+		p.Column++
+	}
+	return p
+}
+
+// resolve looks through anchors, aliases and tags to the node that holds the value.
+func (w *walker) resolve(n ast.Node) ast.Node {
+	for i := 0; i < 32 && n != nil; i++ { // bounded: an alias cannot refer to itself forever
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+		case *ast.AliasNode:
+			name := strings.TrimPrefix(v.Value.String(), "*")
+			target, ok := w.anchors[name]
+			if !ok {
+				w.ps.add(posOf(v), "alias *%s refers to no anchor &%s defined before it", name, name)
+				return nil
+			}
+			n = target
+		case *ast.TagNode:
+			n = v.Value
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func isNull(n ast.Node) bool {
+	_, ok := n.(*ast.NullNode)
+	return n == nil || ok
+}
+
+// mapping returns the fields of a mapping node in order, with `<<: *anchor` merges expanded
+// (keys written in the mapping itself win) and duplicate keys reported.
+func (w *walker) mapping(n ast.Node, what string) ([]field, bool) {
+	n = w.resolve(n)
+	m, ok := n.(*ast.MappingNode)
+	if !ok {
+		if mv, single := n.(*ast.MappingValueNode); single {
+			m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
+		} else {
+			w.ps.add(posOf(n), "%s must be a mapping of key: value, got %s", what, describe(n))
+			return nil, false
+		}
+	}
+	var own, merged []field
+	seen := map[string]Pos{}
+	for _, mv := range m.Values {
+		keyNode := w.resolve(mv.Key)
+		if keyNode == nil { // an alias to no anchor: resolve has reported it
+			continue
+		}
+		if _, isMerge := mv.Key.(*ast.MergeKeyNode); isMerge || (keyNode != nil && keyNode.String() == "<<") {
+			fs, _ := w.mapping(mv.Value, "a merged value (<<)")
+			merged = append(merged, fs...)
+			continue
+		}
+		key := strings.Trim(keyNode.String(), `"'`)
+		if s, ok := keyNode.(*ast.StringNode); ok {
+			key = s.Value
+		}
+		p := posOf(mv.Key)
+		if first, dup := seen[key]; dup {
+			w.ps.add(p, "%s: key %q is set twice (first at line %d); remove one", what, key, first.Line)
+			continue
+		}
+		seen[key] = p
+		own = append(own, field{key: key, pos: p, value: mv.Value})
+	}
+	for _, f := range merged {
+		if _, dup := seen[f.key]; !dup {
+			seen[f.key] = f.pos
+			own = append(own, f)
+		}
+	}
+	return own, true
+}
+
+// scalar returns the text of a scalar node; block literals (| and >) included.
+func (w *walker) scalar(n ast.Node) (string, bool) {
+	n = w.resolve(n)
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.LiteralNode:
+		return v.Value.Value, true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+		return n.GetToken().Value, true
+	}
+	return "", false
+}
+
+func (w *walker) str(f field) (string, bool) {
+	if s, ok := w.resolve(f.value).(*ast.StringNode); ok {
+		return s.Value, true
+	}
+	if l, ok := w.resolve(f.value).(*ast.LiteralNode); ok {
+		return l.Value.Value, true
+	}
+	// Numbers and booleans are fine where text is expected (dag_id: 2024 is a fine id).
+	s, ok := w.scalar(f.value)
+	if !ok {
+		w.ps.add(posOf(f.value), "%s must be a string, got %s", f.key, describe(w.resolve(f.value)))
+	}
+	return s, ok
+}
+
+func (w *walker) integer(f field) (int, bool) {
+	s, ok := w.scalar(f.value)
+	n, err := strconv.Atoi(s)
+	if !ok || err != nil {
+		w.ps.add(posOf(f.value), "%s must be a whole number, got %s", f.key, describe(w.resolve(f.value)))
+		return 0, false
+	}
+	return n, true
+}
+
+func (w *walker) boolean(f field) (bool, bool) {
+	if b, ok := w.resolve(f.value).(*ast.BoolNode); ok {
+		return b.Value, true
+	}
+	w.ps.add(posOf(f.value), "%s must be true or false, got %s", f.key, describe(w.resolve(f.value)))
+	return false, false
+}
+
+// item is one element of a sequence with its position.
+type item struct {
+	node ast.Node
+	pos  Pos
+}
+
+func (w *walker) list(f field) ([]item, bool) {
+	n := w.resolve(f.value)
+	if isNull(n) {
+		return nil, true
+	}
+	seq, ok := n.(*ast.SequenceNode)
+	if !ok {
+		w.ps.add(posOf(n), "%s must be a list ([a, b] or one \"- item\" per line), got %s", f.key, describe(n))
+		return nil, false
+	}
+	out := make([]item, 0, len(seq.Values))
+	for _, v := range seq.Values {
+		out = append(out, item{node: v, pos: valuePos(w.resolve(v))})
+	}
+	return out, true
+}
+
+// strings reads a list of strings; a single string is accepted as a list of one.
+func (w *walker) strings(f field) ([]string, []Pos, bool) {
+	if s, ok := w.resolve(f.value).(*ast.StringNode); ok {
+		return []string{s.Value}, []Pos{valuePos(s)}, true
+	}
+	items, ok := w.list(f)
+	if !ok {
+		return nil, nil, false
+	}
+	var out []string
+	var pos []Pos
+	for _, it := range items {
+		s, sok := w.scalar(it.node)
+		if !sok {
+			w.ps.add(it.pos, "%s: each item must be a string, got %s", f.key, describe(w.resolve(it.node)))
+			ok = false
+			continue
+		}
+		out = append(out, s)
+		pos = append(pos, it.pos)
+	}
+	return out, pos, ok
+}
+
+// value decodes any YAML value (params) into plain Go values.
+func (w *walker) value(n ast.Node) (any, bool) {
+	var v any
+	if err := yaml.NodeToValue(n, &v); err != nil {
+		w.ps.add(posOf(n), "cannot read value: %v", err)
+		return nil, false
+	}
+	return v, true
+}
+
+func describe(n ast.Node) string {
+	switch v := n.(type) {
+	case nil, *ast.NullNode:
+		return "nothing (null)"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.BoolNode:
+		return "a boolean " + v.GetToken().Value
+	case *ast.IntegerNode, *ast.FloatNode:
+		return "the number " + v.GetToken().Value
+	case *ast.StringNode:
+		return strconv.Quote(v.Value)
+	}
+	return n.Type().String()
+}
