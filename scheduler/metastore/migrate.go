@@ -1,0 +1,103 @@
+package metastore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one step of the schema. up runs inside an immediate transaction together with
+// the schema_version row that records it, so a step is applied entirely or not at all.
+//
+// A migration is frozen once released: it creates tables from struct snapshots declared in its
+// own file (v1*, v2*), never from the current models, so later model changes cannot change
+// what an old migration does. Fix a released migration with a new one.
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB) error
+}
+
+// migrations is the schema history, oldest first; versions are 1, 2, 3, ... without gaps.
+var migrations = []migration{
+	{version: 1, name: "core tables", up: migrateV1},
+	{version: 2, name: "task history, reschedules, module blobs, next run", up: migrateV2},
+}
+
+// LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
+// version of the last entry of migrations (a test keeps the two equal).
+const LatestSchemaVersion = 2
+
+// createVersionTable is frozen SQL: schema_version predates every migration.
+const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at DATETIME NOT NULL
+)`
+
+// currentVersion returns the highest applied version, 0 for an empty database.
+func currentVersion(tx *gorm.DB) (int, error) {
+	if err := tx.Exec(createVersionTable).Error; err != nil {
+		return 0, fmt.Errorf("create schema_version: %w", err)
+	}
+	var v int
+	if err := tx.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("read schema_version: %w", err)
+	}
+	return v, nil
+}
+
+// errNewerSchema says what to do about a database written by a newer wasmflow.
+func errNewerSchema(have int) error {
+	return fmt.Errorf("the metastore has schema version %d but this wasmflow knows only up to %d: "+
+		"upgrade wasmflow (the database is left untouched)", have, LatestSchemaVersion)
+}
+
+// migrateTo applies every pending migration up to and including version, one immediate
+// transaction each. The version is read again under each transaction's write lock, so
+// processes opening the same file at once apply each step exactly once.
+func migrateTo(ctx context.Context, db *gorm.DB, version int) error {
+	if version < 0 || version > LatestSchemaVersion {
+		return fmt.Errorf("migrate to version %d: versions run from 1 to %d", version, LatestSchemaVersion)
+	}
+	var have int
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		have, err = currentVersion(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if have > LatestSchemaVersion {
+		return errNewerSchema(have)
+	}
+	for _, m := range migrations {
+		if m.version > version || m.version <= have {
+			continue
+		}
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			v, err := currentVersion(tx)
+			if err != nil {
+				return err
+			}
+			if v >= m.version {
+				return nil // another process applied it while we waited for the lock
+			}
+			if v != m.version-1 {
+				return fmt.Errorf("schema version is %d, want %d", v, m.version-1)
+			}
+			if err := m.up(tx); err != nil {
+				return err
+			}
+			return tx.Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+				m.version, m.name, time.Now().UTC()).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to schema version %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package metastore
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// seedRun syncs dagID (if needed) and creates run runID with n task instances t0..t{n-1}.
+func seedRun(t *testing.T, s *Store, dagID, runID string, n int) scheduler.DagRun {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := s.GetDag(ctx, dagID); errors.Is(err, scheduler.ErrNotFound) {
+		if err := s.SyncDag(ctx, dag(dagID, "/dags/"+dagID+".yaml"), []byte(dagID), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tis := make([]scheduler.TaskInstance, n)
+	for i := range tis {
+		tis[i] = scheduler.TaskInstance{TaskID: fmt.Sprintf("t%d", i), MaxTries: 1}
+	}
+	run, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: dagID, RunID: runID,
+		LogicalDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}, tis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestCreateDagRun(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	if err := s.SyncDag(ctx, dag("etl", "/dags/etl.yaml"), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	queued := start.Add(25 * time.Hour)
+	run := scheduler.DagRun{
+		DagID: "etl", RunID: "scheduled__2024-01-01T00:00:00+00:00", RunType: "scheduled",
+		LogicalDate: start, DataIntervalStart: start, DataIntervalEnd: start.Add(24 * time.Hour),
+		QueuedAt: &queued, Conf: map[string]any{"limit": float64(10), "name": "x"},
+	}
+	exit := 3
+	tis := []scheduler.TaskInstance{
+		{TaskID: "extract", MaxTries: 3, PriorityWeight: 3, ModuleSHA256: "abc"},
+		{TaskID: "load", State: tasks.StateScheduled, Pool: "db", PoolSlots: 2, Queue: "fast", MaxTries: 1,
+			ExitCode: &exit, Hostname: "node-1", Reason: "exit_code 3", Duration: 1.5},
+	}
+	created, err := s.CreateDagRun(ctx, run, tis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ID == 0 || created.State != tasks.RunQueued {
+		t.Errorf("created = %+v, want an ID and state queued", created)
+	}
+	got, err := s.GetDagRun(ctx, "etl", run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := run
+	want.ID, want.State = created.ID, tasks.RunQueued
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GetDagRun =\n%+v\nwant\n%+v", got, want)
+	}
+
+	gotTIs, err := s.ListTaskInstances(ctx, "etl", run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gotTIs) != 2 {
+		t.Fatalf("ListTaskInstances = %d rows, want 2", len(gotTIs))
+	}
+	wantTIs := []scheduler.TaskInstance{
+		{DagID: "etl", RunID: run.RunID, TaskID: "extract", State: tasks.StateNone, MaxTries: 3,
+			Pool: scheduler.DefaultPool, PoolSlots: 1, Queue: "default", PriorityWeight: 3, ModuleSHA256: "abc"},
+		{DagID: "etl", RunID: run.RunID, TaskID: "load", State: tasks.StateScheduled, MaxTries: 1, Pool: "db",
+			PoolSlots: 2, Queue: "fast", ExitCode: &exit, Hostname: "node-1", Reason: "exit_code 3", Duration: 1.5},
+	}
+	for i := range gotTIs {
+		if gotTIs[i].ID == 0 {
+			t.Errorf("task instance %d has no ID", i)
+		}
+		gotTIs[i].ID = 0
+	}
+	if !reflect.DeepEqual(gotTIs, wantTIs) {
+		t.Errorf("ListTaskInstances =\n%+v\nwant\n%+v", gotTIs, wantTIs)
+	}
+	if tis, err := s.ListTaskInstances(ctx, "etl", "no_such_run"); err != nil || len(tis) != 0 {
+		t.Errorf("ListTaskInstances of a missing run = %v, %v; want empty", tis, err)
+	}
+	// A run without task instances is allowed.
+	if _, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "etl", RunID: "empty"}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreateDagRunErrors(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	seedRun(t, s, "etl", "r1", 1)
+	tests := []struct {
+		name     string
+		run      scheduler.DagRun
+		tis      []scheduler.TaskInstance
+		wantErr  string
+		notFound bool
+	}{
+		{name: "unknown dag", run: scheduler.DagRun{DagID: "nope", RunID: "r"}, notFound: true, wantErr: `dag "nope"`},
+		{name: "duplicate run", run: scheduler.DagRun{DagID: "etl", RunID: "r1"}, wantErr: "the run already exists"},
+		{name: "duplicate task", run: scheduler.DagRun{DagID: "etl", RunID: "r2"},
+			tis: []scheduler.TaskInstance{{TaskID: "a"}, {TaskID: "a"}}, wantErr: "have the same task_id"},
+		{name: "no run id", run: scheduler.DagRun{DagID: "etl"}, wantErr: "are required"},
+		{name: "bad state", run: scheduler.DagRun{DagID: "etl", RunID: "r3", State: "done"}, wantErr: `invalid state "done"`},
+		{name: "bad ti state", run: scheduler.DagRun{DagID: "etl", RunID: "r3"},
+			tis: []scheduler.TaskInstance{{TaskID: "a", State: "ok"}}, wantErr: `invalid state "ok"`},
+		{name: "ti of another run", run: scheduler.DagRun{DagID: "etl", RunID: "r3"},
+			tis: []scheduler.TaskInstance{{TaskID: "a", RunID: "r9"}}, wantErr: "belongs to run r9"},
+		{name: "ti without task id", run: scheduler.DagRun{DagID: "etl", RunID: "r3"},
+			tis: []scheduler.TaskInstance{{}}, wantErr: "has no task_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.CreateDagRun(ctx, tt.run, tt.tis)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("CreateDagRun = %v, want error containing %q", err, tt.wantErr)
+			}
+			if errors.Is(err, scheduler.ErrNotFound) != tt.notFound {
+				t.Errorf("errors.Is(%v, ErrNotFound) = %v, want %v", err, !tt.notFound, tt.notFound)
+			}
+		})
+	}
+	// Failed creations left nothing behind: the transaction rolled back.
+	if _, err := s.GetDagRun(ctx, "etl", "r2"); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("GetDagRun of a failed creation = %v, want ErrNotFound", err)
+	}
+}
+
+func TestListDagRuns(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for _, id := range []string{"a", "b"} {
+		if err := s.SyncDag(ctx, dag(id, "/d/"+id+".yaml"), nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
+	for _, r := range []scheduler.DagRun{
+		{DagID: "a", RunID: "a1", LogicalDate: day(1), State: tasks.RunSuccess},
+		{DagID: "a", RunID: "a3", LogicalDate: day(3), State: tasks.RunRunning},
+		{DagID: "a", RunID: "a2", LogicalDate: day(2), State: tasks.RunFailed},
+		{DagID: "b", RunID: "b1", LogicalDate: day(5), State: tasks.RunRunning},
+	} {
+		if _, err := s.CreateDagRun(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		dagID string
+		state tasks.DagRunState
+		limit int
+		want  []string
+	}{
+		{"a", "", 0, []string{"a3", "a2", "a1"}},
+		{"a", "", 2, []string{"a3", "a2"}},
+		{"a", tasks.RunRunning, 0, []string{"a3"}},
+		{"", tasks.RunRunning, 0, []string{"b1", "a3"}},
+		{"", "", 0, []string{"b1", "a3", "a2", "a1"}},
+		{"b", tasks.RunFailed, 0, nil},
+		{"nope", "", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%s/%d", tt.dagID, tt.state, tt.limit), func(t *testing.T) {
+			runs, err := s.ListDagRuns(ctx, tt.dagID, tt.state, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range runs {
+				ids = append(ids, r.RunID)
+			}
+			if !reflect.DeepEqual(ids, tt.want) {
+				t.Errorf("ListDagRuns = %v, want %v", ids, tt.want)
+			}
+		})
+	}
+}
+
+func TestDeleteDagRun(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	seedRun(t, s, "etl", "r1", 3)
+	seedRun(t, s, "etl", "r2", 2)
+	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDagRun(ctx, "etl", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetDagRun(ctx, "etl", "r1"); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("GetDagRun after delete = %v, want ErrNotFound", err)
+	}
+	if tis, _ := s.ListTaskInstances(ctx, "etl", "r1"); len(tis) != 0 {
+		t.Errorf("task instances of a deleted run: %d, want 0", len(tis))
+	}
+	if tries, _ := s.ListTaskTries(ctx, "etl", "r1", "t0"); len(tries) != 0 {
+		t.Errorf("tries of a deleted run: %d, want 0", len(tries))
+	}
+	if tis, _ := s.ListTaskInstances(ctx, "etl", "r2"); len(tis) != 2 {
+		t.Errorf("the other run lost task instances: %d, want 2", len(tis))
+	}
+	if err := s.DeleteDagRun(ctx, "etl", "r1"); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("DeleteDagRun twice = %v, want ErrNotFound", err)
+	}
+}
+
+func TestTaskTries(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	seedRun(t, s, "etl", "r1", 1)
+	start := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	end := start.Add(90 * time.Second)
+	exit := 137
+	for try := 2; try >= 1; try-- {
+		in := scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: try, State: tasks.StateFailed,
+			StartDate: &start, EndDate: &end, Duration: 90, Hostname: "w1", ExitCode: &exit, Reason: "oom",
+			ModuleSHA256: "abc"}
+		got, err := s.AddTaskTry(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID == 0 {
+			t.Error("AddTaskTry returned no ID")
+		}
+	}
+	tries, err := s.ListTaskTries(ctx, "etl", "r1", "t0")
+	if err != nil || len(tries) != 2 || tries[0].TryNumber != 1 || tries[1].TryNumber != 2 {
+		t.Fatalf("ListTaskTries = %+v, %v; want tries 1 and 2 in order", tries, err)
+	}
+	if tr := tries[0]; !tr.EndDate.Equal(end) || *tr.ExitCode != 137 || tr.Reason != "oom" || tr.State != tasks.StateFailed {
+		t.Errorf("try = %+v", tr)
+	}
+	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed})
+	if err == nil || !strings.Contains(err.Error(), "already recorded") {
+		t.Errorf("duplicate try = %v, want 'already recorded'", err)
+	}
+	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "nope", TryNumber: 1, State: tasks.StateFailed})
+	if !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("try of a missing task instance = %v, want ErrNotFound", err)
+	}
+}
+
+func TestModules(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	data := []byte("\x00asm\x01\x00\x00\x00")
+	sha, err := s.PutModule(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sha) != 64 {
+		t.Errorf("digest %q is not hex sha256", sha)
+	}
+	if again, err := s.PutModule(ctx, data); err != nil || again != sha {
+		t.Errorf("PutModule again = %q, %v; want %q", again, err, sha)
+	}
+	if got, err := s.GetModule(ctx, sha); err != nil || string(got) != string(data) {
+		t.Errorf("GetModule = %q, %v", got, err)
+	}
+	if _, err := s.GetModule(ctx, strings.Repeat("0", 64)); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("GetModule of a missing digest = %v, want ErrNotFound", err)
+	}
+	empty, err := s.PutModule(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetModule(ctx, empty); err != nil || len(got) != 0 {
+		t.Errorf("empty module = %q, %v", got, err)
+	}
+}
+
+// TestLargeRun creates a run of 10,000 task instances: the batch insert must stay fast.
+func TestLargeRun(t *testing.T) {
+	const n = 10_000
+	s := newStore(t)
+	ctx := t.Context()
+	if err := s.SyncDag(ctx, dag("big", "/dags/big.yaml"), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	tis := make([]scheduler.TaskInstance, n)
+	for i := range tis {
+		tis[i] = scheduler.TaskInstance{TaskID: fmt.Sprintf("task_%05d", i), MaxTries: 2, PriorityWeight: n - i}
+	}
+	start := time.Now()
+	if _, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "big", RunID: "manual__big"}, tis); err != nil {
+		t.Fatal(err)
+	}
+	insert := time.Since(start)
+	start = time.Now()
+	got, err := s.ListTaskInstances(ctx, "big", "manual__big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := time.Since(start)
+	t.Logf("%d task instances: insert %v, list %v", n, insert, list)
+	if len(got) != n {
+		t.Fatalf("ListTaskInstances = %d rows, want %d", len(got), n)
+	}
+	for i, ti := range got {
+		if ti.TaskID != tis[i].TaskID || ti.PriorityWeight != n-i {
+			t.Fatalf("row %d = %+v, want task %s in creation order", i, ti, tis[i].TaskID)
+		}
+	}
+	if insert > 3*time.Second && !raceEnabled {
+		t.Errorf("inserting %d task instances took %v, want well under 3s", n, insert)
+	}
+}

@@ -1,0 +1,251 @@
+package metastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+var (
+	_ scheduler.DagStore   = (*Store)(nil)
+	_ scheduler.AdminStore = (*Store)(nil)
+)
+
+// dsnParams are the connection settings every connection gets (DESIGN.md, "SQLite"). WAL lets
+// readers run beside the writer; _txlock=immediate makes every transaction take the write
+// lock at BEGIN, so a read-then-write transaction waits (busy_timeout) instead of failing
+// with "database is locked (517)" when another writer got there first. Never add
+// _time_format: the driver stops parsing the parameters after it, dropping _txlock silently.
+const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Store is the metastore: scheduler.DagStore and scheduler.AdminStore, plus the runs, tries
+// and module blobs, on one SQLite file. It is safe for concurrent use, and several processes
+// may open the same file.
+//
+// Writes go through a single connection, so writers in this process queue in Go instead of
+// spinning on SQLite's lock; reads use a pool of read-only connections that WAL lets run
+// beside the writer. Other processes' writers are waited for with busy_timeout.
+type Store struct {
+	db   *gorm.DB // the writer: one connection, every write, immediate transactions
+	rdb  *gorm.DB // readers: query_only connections
+	path string
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	sqlLog io.Writer
+}
+
+// WithSQLLog writes every SQL statement and its duration to w (for debugging). By default the
+// metastore logs nothing.
+func WithSQLLog(w io.Writer) Option { return func(o *options) { o.sqlLog = w } }
+
+// Open opens (creating it and its directory if needed) the SQLite metastore at url and applies
+// pending migrations; a database from a newer wasmflow is refused untouched. url is a file
+// path, "sqlite:///abs/path" or "sqlite://rel/path" ("sqlite3://" works too); other databases
+// are not supported in this build.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	path, err := sqlitePath(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open metastore: %w", err)
+	}
+	s := &Store{path: path}
+	if s.db, err = openDB(path, "", o); err != nil {
+		return nil, err
+	}
+	if err := migrateTo(ctx, s.db, LatestSchemaVersion); err != nil {
+		_ = closeDB(s.db)
+		return nil, fmt.Errorf("open metastore %s: %w", path, err)
+	}
+	if s.rdb, err = openDB(path, "&_pragma=query_only(1)", o); err != nil {
+		_ = closeDB(s.db)
+		return nil, err
+	}
+	return s, nil
+}
+
+// schemeRE matches the scheme of a URL; a Windows drive ("C:\...") has no "//" and is a path.
+var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*)://`)
+
+// sqlitePath turns Open's url into a file path.
+func sqlitePath(url string) (string, error) {
+	path := url
+	if m := schemeRE.FindStringSubmatch(url); m != nil {
+		// Name only the scheme: the rest of a database URL may hold a password.
+		if !strings.EqualFold(m[1], "sqlite") && !strings.EqualFold(m[1], "sqlite3") {
+			return "", fmt.Errorf("open metastore: %q databases are not supported: "+
+				"only SQLite is supported in this build (use a file path or sqlite:///abs/path.db)", m[1])
+		}
+		path = url[len(m[0]):] // sqlite:///abs -> /abs, sqlite://rel -> rel
+		if runtime.GOOS == "windows" && len(path) > 2 && path[0] == '/' && path[2] == ':' {
+			path = path[1:] // sqlite:///C:/x.db -> C:/x.db
+		}
+	}
+	switch {
+	case path == "":
+		return "", errors.New("open metastore: empty database path")
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		return "", fmt.Errorf("open metastore %q: give a file path: the metastore must be a file "+
+			"that every wasmflow process can open", path)
+	case strings.ContainsAny(path, "?#"):
+		return "", fmt.Errorf("open metastore %q: the path may not contain '?' or '#' "+
+			"(connection settings are fixed by wasmflow)", path)
+	}
+	return filepath.Clean(path), nil
+}
+
+// openDB opens one GORM handle on path with dsnParams plus extra; extra "" is the writer.
+func openDB(path, extra string, o options) (*gorm.DB, error) {
+	lg := logger.Discard
+	if o.sqlLog != nil {
+		lg = logger.New(log.New(o.sqlLog, "", log.LstdFlags|log.Lmicroseconds), logger.Config{
+			SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Info,
+		})
+	}
+	db, err := gorm.Open(sqlite.Open(path+"?"+dsnParams+extra), &gorm.Config{
+		Logger:                 lg,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true, // unique and foreign key violations as gorm errors
+		SkipDefaultTransaction: true, // single statements need none; the rest use s.write
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open metastore %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open metastore %s: %w", path, err)
+	}
+	n := 1
+	if extra != "" {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n) // keep them: each new connection runs the pragmas again
+	return db, nil
+}
+
+func closeDB(db *gorm.DB) error {
+	if db == nil {
+		return nil
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Path is the SQLite file the Store uses.
+func (s *Store) Path() string { return s.path }
+
+// Close closes every connection. A Store must not be used after Close.
+func (s *Store) Close() error {
+	if err := errors.Join(closeDB(s.rdb), closeDB(s.db)); err != nil {
+		return fmt.Errorf("close metastore %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Check reports whether the metastore is reachable and its schema is the one this build
+// expects (for health checks and `wasmflow db check`).
+func (s *Store) Check(ctx context.Context) error {
+	for _, db := range []*gorm.DB{s.db, s.rdb} {
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.PingContext(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("check metastore %s: %w", s.path, err)
+		}
+	}
+	v, err := s.SchemaVersion(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("check metastore %s: %w", s.path, err)
+	case v > LatestSchemaVersion:
+		return fmt.Errorf("check metastore %s: %w", s.path, errNewerSchema(v))
+	case v < LatestSchemaVersion:
+		return fmt.Errorf("check metastore %s: schema version %d is older than %d, which this "+
+			"wasmflow needs: open it again with this wasmflow to migrate it", s.path, v, LatestSchemaVersion)
+	}
+	return nil
+}
+
+// SchemaVersion returns the version of the last migration applied to the database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.rdb.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Reset drops every table, history included, and migrates the empty database to the latest
+// schema (`wasmflow db reset`).
+func (s *Store) Reset(ctx context.Context) error {
+	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		// foreign_keys cannot change inside a transaction, and with it on each DROP would
+		// first delete (and cascade) every row.
+		if err := conn.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+			return err
+		}
+		defer conn.Exec("PRAGMA foreign_keys = ON")
+		return conn.Transaction(func(tx *gorm.DB) error {
+			var tables []string
+			err := tx.Raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").
+				Scan(&tables).Error
+			if err != nil {
+				return err
+			}
+			for _, t := range tables {
+				if err := tx.Exec("DROP TABLE ?", clause.Table{Name: t}).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("reset metastore %s: %w", s.path, err)
+	}
+	if err := migrateTo(ctx, s.db, LatestSchemaVersion); err != nil {
+		return fmt.Errorf("reset metastore %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// write runs fn in an immediate transaction on the writer connection. fn must use only tx.
+func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// notFound wraps scheduler.ErrNotFound with what was looked for.
+func notFound(what string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(what, args...), scheduler.ErrNotFound)
+}
