@@ -1,0 +1,113 @@
+package scheduler
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// DagBag is the result of parsing DAG folders, as Airflow's DagBag: the DAGs that parsed and,
+// for every file that did not, why. A bad file never stops the others.
+type DagBag struct {
+	Dags   map[string]*tasks.DAG // by dag_id
+	Errors map[string]string     // by file path: every problem, one per line
+	Files  []string              // every DAG file found, sorted
+}
+
+// IsDagFile reports whether a path is a DAG file by its name: *.yaml or *.yml, not hidden.
+func IsDagFile(path string) bool {
+	base := filepath.Base(path)
+	if strings.HasPrefix(base, ".") {
+		return false
+	}
+	ext := strings.ToLower(filepath.Ext(base))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// FindDagFiles lists the DAG files under the folders, recursively, skipping hidden folders.
+// A folder that does not exist holds no DAGs; that is not an error.
+func FindDagFiles(folders ...string) ([]string, error) {
+	var files []string
+	for _, folder := range folders {
+		err := filepath.WalkDir(folder, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) && path == folder {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			if d.IsDir() && path != folder && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && IsDagFile(path) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan DAG folder %s: %w", folder, err)
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// parsed is one file's outcome.
+type parsed struct {
+	path string
+	dag  *tasks.DAG
+	err  error
+}
+
+// ParseFiles parses files concurrently and gathers them into a DagBag. Two files that define
+// the same dag_id: the first in path order wins, the other gets an import error naming it.
+func ParseFiles(files []string) *DagBag {
+	out := make([]parsed, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d, err := tasks.ParseFile(files[i])
+				out[i] = parsed{path: files[i], dag: d, err: err}
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	bag := &DagBag{Dags: map[string]*tasks.DAG{}, Errors: map[string]string{}, Files: files}
+	for _, p := range out {
+		switch {
+		case p.err != nil:
+			bag.Errors[p.path] = p.err.Error()
+		case bag.Dags[p.dag.DagID] != nil:
+			bag.Errors[p.path] = fmt.Sprintf("%s: dag_id %q is already defined in %s; dag_ids must be unique across the DAGs folder",
+				p.path, p.dag.DagID, bag.Dags[p.dag.DagID].Fileloc)
+		default:
+			bag.Dags[p.dag.DagID] = p.dag
+		}
+	}
+	return bag
+}
+
+// CollectDags finds and parses every DAG file under the folders.
+func CollectDags(folders ...string) (*DagBag, error) {
+	files, err := FindDagFiles(folders...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFiles(files), nil
+}
