@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian packages a part of wasmflow's build or tests needs, only when missing.
+# Idempotent and non-interactive; needs root (or sudo) the first time.
+#
+#   .ci/install-deps.sh wasm      clang + wasi-libc, to build the C task modules
+#
+# Go itself (1.26) is expected on PATH; modules come from the Go module proxy.
+set -eu
+
+need=""
+for group in "$@"; do
+	case "$group" in
+	wasm) pkgs="clang lld wasi-libc libclang-rt-14-dev-wasm32" ;;
+	*) echo "install-deps.sh: unknown group '$group' (known: wasm)" >&2; exit 2 ;;
+	esac
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+	done
+done
+[ -z "$need" ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "install-deps.sh: need root to install:$need" >&2; exit 1; }
+	sudo=sudo
+fi
+echo "install-deps.sh: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,46 @@
+# wasmflow — every entry point a developer or CI uses. `make help` lists them.
+SHELL := /bin/bash
+export CGO_ENABLED ?= 0
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+GO ?= go
+BIN := build/bin/wasmflow
+FUZZTIME ?= 10s
+
+.PHONY: help run build test vet unit fuzz bench deps example-modules clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+run: build ## build wasmflow and show the example DAGs it loads
+	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) dags list
+	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) dags list-import-errors
+
+build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
+	$(GO) build -trimpath -o $(BIN) .
+
+deps: ## install the Debian packages the tests need (C toolchain for wasm modules)
+	.ci/install-deps.sh wasm
+
+test: deps vet unit fuzz ## everything CI runs: vet, every test, short fuzzing
+	@echo "make test: all passed"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/
+	$(GO) test -run='^$$' -fuzz='^FuzzExpr$$' -fuzztime=$(FUZZTIME) ./tasks/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
+
+bench: ## performance figures, each against a baseline measured in the same run
+	$(GO) test -run='^$$' -bench='^BenchmarkDagSync1000$$' -benchtime=3x ./scheduler/ | tee bench.out
+
+example-modules: ## rebuild the example DAGs' C modules (committed) from examples/dags/modules/src
+	examples/dags/modules/build.sh
+
+clean:
+	rm -rf build/bin bench.out

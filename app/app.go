@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app/config"
+	"github.com/wasmflow/wasmflow/examples"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
+)
+
+// App is wasmflow opened on one home: the configuration, the metastore and the DAG folders.
+type App struct {
+	Config config.Config
+	Store  *metastore.Store
+	Dags   *scheduler.DagSyncer
+	Log    *slog.Logger
+
+	examplesFolder string
+}
+
+// Open prepares the home (folders, metastore with migrations, example DAGs) without parsing
+// DAGs yet; call SyncDags for that.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for _, dir := range []string{cfg.Home, cfg.Core.DagsFolder, cfg.LogsFolder(), cfg.CacheFolder()} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create %s: %w (set WASMFLOW_HOME to a writable folder)", dir, err)
+		}
+	}
+	store, err := metastore.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open metastore %s: %w", cfg.Database.URL, err)
+	}
+	a := &App{Config: cfg, Store: store, Log: log,
+		examplesFolder: filepath.Join(cfg.CacheFolder(), "examples", "dags")}
+	folders := []string{cfg.Core.DagsFolder}
+	if cfg.Core.LoadExamples {
+		dir, err := examples.Unpack(filepath.Join(cfg.CacheFolder(), "examples"))
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		folders = append(folders, dir)
+	}
+	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log}
+	return a, nil
+}
+
+// Close releases the metastore.
+func (a *App) Close() error { return a.Store.Close() }
+
+// SyncDags parses the DAG folders and records what changed. With load_examples off, example
+// DAGs recorded earlier are deactivated, as Airflow hides them.
+func (a *App) SyncDags(ctx context.Context) (scheduler.SyncReport, error) {
+	rep, err := a.Dags.SyncOnce(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if !a.Config.Core.LoadExamples {
+		gone, err := a.Store.DeactivateDags(ctx, a.examplesFolder, nil)
+		if err != nil {
+			return rep, err
+		}
+		rep.Deactivated = append(rep.Deactivated, gone...)
+	}
+	return rep, nil
+}
+
+// Actor names who does something, for the audit log: the signed-in user, or for the local
+// CLI "cli:<os user>".
+type Actor string
+
+// LocalActor is the CLI user on this machine.
+func LocalActor() Actor {
+	if u, err := user.Current(); err == nil {
+		return Actor("cli:" + u.Username)
+	}
+	return "cli"
+}
+
+func (a *App) audit(ctx context.Context, who Actor, event string, e scheduler.AuditEvent) {
+	e.When, e.Owner, e.Event = time.Now().UTC(), string(who), event
+	if err := a.Store.AddAuditEvent(ctx, e); err != nil {
+		// The action itself succeeded; a missing audit row must not undo it, but it is logged.
+		a.Log.Error("write audit log", "event", event, "err", err)
+	}
+}

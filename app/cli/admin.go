@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+func (e *env) variablesCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "variables", Short: "Manage Variables, the key/value pairs tasks read with var(name)"}
+	set := &cobra.Command{Use: "set KEY VALUE", Short: "Create or replace a variable", Args: args(2, "KEY", "VALUE")}
+	desc := set.Flags().String("description", "", "what the variable is for")
+	set.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		if err := ap.SetVariable(cmd.Context(), app.LocalActor(), scheduler.Variable{Key: a[0], Value: a[1], Description: *desc}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "Variable %s created\n", a[0])
+		return nil
+	})
+	get := &cobra.Command{Use: "get KEY", Short: "Print a variable's value", Args: args(1, "KEY")}
+	def := get.Flags().StringP("default", "d", "", "print this instead of failing when the variable does not exist")
+	get.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		v, err := ap.GetVariable(cmd.Context(), a[0])
+		if notFound(err) && cmd.Flags().Changed("default") {
+			fmt.Fprintln(e.io.Stdout, *def)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.io.Stdout, v.Value)
+		return nil
+	})
+	list := &cobra.Command{Use: "list", Short: "List the variables", Args: args(0)}
+	out := outputFlag(list)
+	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		vars, err := ap.ListVariables(cmd.Context())
+		if err != nil {
+			return err
+		}
+		type row struct {
+			Key         string `json:"key"`
+			Value       string `json:"value"`
+			Description string `json:"description"`
+		}
+		data := make([]row, 0, len(vars))
+		l := listing{header: []string{"key", "value", "description"}}
+		for _, v := range vars {
+			data = append(data, row{v.Key, v.Value, v.Description})
+			l.rows = append(l.rows, []string{v.Key, v.Value, v.Description})
+		}
+		l.data = data
+		return render(e.io.Stdout, *out, l)
+	})
+	del := &cobra.Command{Use: "delete KEY", Short: "Delete a variable", Args: args(1, "KEY"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			if err := ap.DeleteVariable(cmd.Context(), app.LocalActor(), a[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.io.Stdout, "Variable %s deleted\n", a[0])
+			return nil
+		})}
+	cmd.AddCommand(set, get, list, del)
+	return cmd
+}
+
+func (e *env) poolsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "pools", Short: "Manage pools, which cap how many task slots run at once"}
+	set := &cobra.Command{Use: "set NAME SLOTS [DESCRIPTION]", Short: "Create a pool or change its slots",
+		Args: args(2, "NAME", "SLOTS", "DESCRIPTION"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			slots, err := strconv.Atoi(a[1])
+			if err != nil || slots < 0 {
+				return usageError{fmt.Errorf("SLOTS must be a whole number of 0 or more, got %q", a[1])}
+			}
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			p := scheduler.Pool{Name: a[0], Slots: slots}
+			if len(a) > 2 {
+				p.Description = a[2]
+			}
+			if err := ap.SetPool(cmd.Context(), app.LocalActor(), p); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.io.Stdout, "Pool %s: %d slots\n", p.Name, p.Slots)
+			return nil
+		})}
+	list := &cobra.Command{Use: "list", Short: "List the pools", Args: args(0)}
+	out := outputFlag(list)
+	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		pools, err := ap.ListPools(cmd.Context())
+		if err != nil {
+			return err
+		}
+		type row struct {
+			Name        string `json:"name"`
+			Slots       int    `json:"slots"`
+			Description string `json:"description"`
+		}
+		data := make([]row, 0, len(pools))
+		l := listing{header: []string{"pool", "slots", "description"}}
+		for _, p := range pools {
+			data = append(data, row{p.Name, p.Slots, p.Description})
+			l.rows = append(l.rows, []string{p.Name, strconv.Itoa(p.Slots), p.Description})
+		}
+		l.data = data
+		return render(e.io.Stdout, *out, l)
+	})
+	del := &cobra.Command{Use: "delete NAME", Short: "Delete a pool (default_pool cannot be deleted)", Args: args(1, "NAME"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			if err := ap.DeletePool(cmd.Context(), app.LocalActor(), a[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.io.Stdout, "Pool %s deleted\n", a[0])
+			return nil
+		})}
+	cmd.AddCommand(set, list, del)
+	return cmd
+}
+
+func (e *env) usersCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Manage the users of the web UI and API"}
+	create := &cobra.Command{Use: "create", Short: "Create a user (roles: " + strings.Join(app.Roles, ", ") + ")", Args: args(0)}
+	var n app.NewUser
+	create.Flags().StringVarP(&n.Username, "username", "u", "", "login name (required)")
+	create.Flags().StringVarP(&n.Password, "password", "p", "", "password; leave out with --use-random-password")
+	create.Flags().StringVarP(&n.Role, "role", "r", "", "Viewer, User, Op or Admin (required)")
+	create.Flags().StringVarP(&n.Email, "email", "e", "", "email address")
+	create.Flags().StringVarP(&n.FirstName, "firstname", "f", "", "first name")
+	create.Flags().StringVarP(&n.LastName, "lastname", "l", "", "last name")
+	random := create.Flags().Bool("use-random-password", false, "generate a password and print it once")
+	create.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		switch {
+		case n.Username == "":
+			return usageError{fmt.Errorf("--username (-u) is required")}
+		case n.Role == "":
+			return usageError{fmt.Errorf("--role (-r) is required: one of %s", strings.Join(app.Roles, ", "))}
+		case n.Password == "" && !*random:
+			return usageError{fmt.Errorf("give --password (-p) or --use-random-password")}
+		case n.Password != "" && *random:
+			return usageError{fmt.Errorf("--password and --use-random-password exclude each other")}
+		}
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		u, password, err := ap.CreateUser(cmd.Context(), app.LocalActor(), n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "User %s created with role %s\n", u.Username, u.Roles[0].Name)
+		if *random {
+			fmt.Fprintf(e.io.Stdout, "Password: %s\n", password)
+		}
+		return nil
+	})
+	list := &cobra.Command{Use: "list", Short: "List the users", Args: args(0)}
+	out := outputFlag(list)
+	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		users, err := ap.ListUsers(cmd.Context())
+		if err != nil {
+			return err
+		}
+		l := listing{data: users, header: []string{"username", "email", "first_name", "last_name", "role", "active"}}
+		for _, u := range users {
+			l.rows = append(l.rows, []string{u.Username, u.Email, u.FirstName, u.LastName, u.Roles[0].Name, strconv.FormatBool(u.Active)})
+		}
+		return render(e.io.Stdout, *out, l)
+	})
+	del := &cobra.Command{Use: "delete", Short: "Delete a user", Args: args(0)}
+	who := del.Flags().StringP("username", "u", "", "login name of the user to delete (required)")
+	del.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		if *who == "" {
+			return usageError{fmt.Errorf("--username (-u) is required")}
+		}
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		if err := ap.DeleteUser(cmd.Context(), app.LocalActor(), *who); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "User %s deleted\n", *who)
+		return nil
+	})
+	cmd.AddCommand(create, list, del)
+	return cmd
+}

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wasmflow/wasmflow/app"
+
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+func (e *env) dagsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause and unpause DAGs"}
+	cmd.AddCommand(e.dagsList(), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false))
+	return cmd
+}
+
+func (e *env) dagsList() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the DAGs (parses the DAGs folder first)",
+		Args:  args(0),
+	}
+	out := outputFlag(cmd)
+	all := cmd.Flags().Bool("include-inactive", false, "also list DAGs whose file is gone")
+	tag := cmd.Flags().StringSlice("tag", nil, "only DAGs with one of these tags")
+	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		a, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		dags, err := a.ListDags(cmd.Context(), scheduler.DagFilter{OnlyActive: !*all, Tags: *tag})
+		if err != nil {
+			return err
+		}
+		l := listing{data: dags, header: []string{"dag_id", "fileloc", "owners", "is_paused", "schedule", "tags"}}
+		for _, d := range dags {
+			var tags []string
+			for _, t := range d.Tags {
+				tags = append(tags, t.Name)
+			}
+			row := []string{d.DagID, d.Fileloc, strings.Join(d.Owners, ","), fmt.Sprint(d.IsPaused), d.ScheduleInterval, strings.Join(tags, ",")}
+			if *all {
+				row = append(row, fmt.Sprint(d.IsActive))
+			}
+			l.rows = append(l.rows, row)
+		}
+		if *all {
+			l.header = append(l.header, "is_active")
+		}
+		return render(e.io.Stdout, *out, l)
+	})
+	return cmd
+}
+
+func (e *env) dagsImportErrors() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list-import-errors",
+		Short: "List the DAG files that failed to load, one problem per row with file:line:column",
+		Args:  args(0),
+	}
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		a, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		errs, err := a.ImportErrors(cmd.Context())
+		if err != nil {
+			return err
+		}
+		l := listing{data: errs, header: []string{"filepath", "error"}}
+		for _, ie := range errs {
+			for _, line := range strings.Split(ie.StackTrace, "\n") {
+				// Problems start with the file's path; the column already says which file.
+				line = strings.TrimPrefix(line, ie.Filename+":")
+				l.rows = append(l.rows, []string{ie.Filename, line})
+			}
+		}
+		return render(e.io.Stdout, *out, l)
+	})
+	return cmd
+}
+
+func (e *env) dagsShow() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show DAG",
+		Short: "Show a DAG's tasks and dependencies as text, or as Graphviz DOT with --dot",
+		Args:  args(1, "DAG"),
+	}
+	dot := cmd.Flags().Bool("dot", false, "print Graphviz DOT (render with: dot -Tsvg)")
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		d, err := ap.ParsedDag(cmd.Context(), a[0])
+		if err != nil {
+			return err
+		}
+		if *dot {
+			return writeDot(e.io.Stdout, d)
+		}
+		return writeGraph(e.io.Stdout, d)
+	})
+	return cmd
+}
+
+func (e *env) dagsPause(pause bool) *cobra.Command {
+	verb, what := "unpause", "Resume scheduling a DAG"
+	if pause {
+		verb, what = "pause", "Stop scheduling new runs of a DAG (running ones go on)"
+	}
+	return &cobra.Command{
+		Use:   verb + " DAG",
+		Short: what,
+		Args:  args(1, "DAG"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			ap, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if err := ap.SetPaused(cmd.Context(), app.LocalActor(), a[0], pause); err != nil {
+				return err
+			}
+			state := "unpaused"
+			if pause {
+				state = "paused"
+			}
+			fmt.Fprintf(e.io.Stdout, "Dag: %s, paused: %v (%s)\n", a[0], pause, state)
+			return nil
+		}),
+	}
+}
+
+// writeGraph prints a DAG as text: its settings, then every task with what it waits for,
+// in topological order.
+func writeGraph(w io.Writer, d *tasks.DAG) error {
+	sched := d.Schedule.Raw
+	if sched == "" {
+		sched = "none (manual runs only)"
+	}
+	fmt.Fprintf(w, "DAG %s  schedule: %s  timezone: %s  tasks: %d\n", d.DagID, sched, d.Timezone, len(d.Tasks))
+	if d.Description != "" {
+		fmt.Fprintf(w, "  %s\n", d.Description)
+	}
+	fmt.Fprintln(w)
+	for _, t := range d.TopologicalOrder() {
+		line := fmt.Sprintf("%s [%s]", t.TaskID, describeTask(t))
+		if len(t.Upstream) > 0 {
+			line += fmt.Sprintf("  <- %s", strings.Join(t.Upstream, ", "))
+			if t.TriggerRule != tasks.AllSuccess {
+				line += fmt.Sprintf(" (%s)", t.TriggerRule)
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+func describeTask(t *tasks.Task) string {
+	switch {
+	case t.IsBranch() && t.Branch != nil:
+		return "branch: " + t.Branch.Source
+	case t.IsBranch():
+		return "branch module"
+	case t.IsSensor() && t.Sensor.Condition != nil:
+		return "sensor: " + t.Sensor.Condition.Source
+	case t.IsSensor():
+		return "sensor module"
+	}
+	return "module"
+}
+
+// writeDot prints a DAG as Graphviz DOT, as `airflow dags show` does.
+func writeDot(w io.Writer, d *tasks.DAG) error {
+	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+	fmt.Fprintf(w, "digraph %s {\n  graph [label=%s labelloc=t rankdir=LR];\n  node [shape=rectangle style=\"filled,rounded\" fillcolor=\"#f0f0f0\"];\n", q(d.DagID), q(d.DagID))
+	for _, t := range d.Tasks {
+		shape := ""
+		switch {
+		case t.IsBranch():
+			shape = " shape=diamond"
+		case t.IsSensor():
+			shape = " shape=ellipse"
+		}
+		fmt.Fprintf(w, "  %s [label=%s%s];\n", q(t.TaskID), q(t.TaskID), shape)
+	}
+	for _, t := range d.TopologicalOrder() {
+		for _, u := range t.Upstream {
+			fmt.Fprintf(w, "  %s -> %s;\n", q(u), q(t.TaskID))
+		}
+	}
+	_, err := fmt.Fprintln(w, "}")
+	return err
+}

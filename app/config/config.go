@@ -1,0 +1,255 @@
+// Package config loads wasmflow's settings: defaults, then $WASMFLOW_HOME/wasmflow.toml, then
+// WASMFLOW__SECTION__KEY environment variables (env wins), like Airflow's AIRFLOW__CORE__... .
+// Every key is declared once in the keys table below, with its default and what it does.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is every setting, resolved.
+type Config struct {
+	Home string // WASMFLOW_HOME: holds wasmflow.toml, dags/, wasmflow.db, logs/, cache/
+
+	Core struct {
+		DagsFolder   string
+		LoadExamples bool
+		Parallelism  int
+	}
+	Scheduler struct {
+		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
+	}
+	Database struct {
+		URL string
+	}
+	API struct {
+		Listen string
+	}
+	Cluster struct {
+		Bind      string
+		SecretKey string
+	}
+	Logging struct {
+		Level string
+	}
+	CLI struct {
+		Server string
+		Token  string
+	}
+}
+
+// LogsFolder is where try logs are written.
+func (c Config) LogsFolder() string { return filepath.Join(c.Home, "logs") }
+
+// CacheFolder holds compiled modules and unpacked example DAGs.
+func (c Config) CacheFolder() string { return filepath.Join(c.Home, "cache") }
+
+// key is one setting: where it lives, its default (rendered for docs), and how to set it.
+type key struct {
+	section, name string
+	doc           string
+	def           func(c *Config) string
+	set           func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+func positive(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a whole number of at least 1", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func duration(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration like 30s or 5m", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
+
+var keys = []key{
+	{"core", "dags_folder", "folder scanned for DAG files (*.yaml, *.yml)",
+		func(c *Config) string { return filepath.Join(c.Home, "dags") }, str(func(c *Config) *string { return &c.Core.DagsFolder })},
+	{"core", "load_examples", "load the example DAGs shipped with wasmflow",
+		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.LoadExamples })},
+	{"core", "parallelism", "task instances running at once on this scheduler",
+		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
+	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
+		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
+	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
+		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
+	{"api", "listen", "address of the HTTP API and UI",
+		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
+	{"cluster", "bind", "address workers gossip on",
+		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
+	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
+		fixed(""), str(func(c *Config) *string { return &c.Cluster.SecretKey })},
+	{"logging", "level", "debug, info, warn or error",
+		fixed("info"), func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "debug", "info", "warn", "warning", "error":
+				c.Logging.Level = strings.ToLower(v)
+				return nil
+			}
+			return fmt.Errorf("%q is not debug, info, warn or error", v)
+		}},
+	{"cli", "server", "URL of a running wasmflow server for CLI commands (empty: work on the local home)",
+		fixed(""), str(func(c *Config) *string { return &c.CLI.Server })},
+	{"cli", "token", "API token for cli.server",
+		fixed(""), str(func(c *Config) *string { return &c.CLI.Token })},
+}
+
+// EnvName is the environment variable that sets section.name.
+func EnvName(section, name string) string {
+	return "WASMFLOW__" + strings.ToUpper(section) + "__" + strings.ToUpper(name)
+}
+
+// Load resolves the configuration from getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	c.Home = getenv("WASMFLOW_HOME")
+	if c.Home == "" {
+		dir, err := os.UserHomeDir()
+		if err != nil {
+			return c, fmt.Errorf("find home folder: %w (set WASMFLOW_HOME)", err)
+		}
+		c.Home = filepath.Join(dir, "wasmflow")
+	}
+	if abs, err := filepath.Abs(c.Home); err == nil {
+		c.Home = abs
+	}
+	for _, k := range keys {
+		if err := k.set(&c, k.def(&c)); err != nil {
+			return c, fmt.Errorf("default of %s.%s: %w", k.section, k.name, err)
+		}
+	}
+	path := filepath.Join(c.Home, "wasmflow.toml")
+	if err := c.loadFile(path); err != nil {
+		return c, err
+	}
+	for _, k := range keys {
+		if v := getenv(EnvName(k.section, k.name)); v != "" {
+			if err := k.set(&c, v); err != nil {
+				return c, fmt.Errorf("%s: %w", EnvName(k.section, k.name), err)
+			}
+		}
+	}
+	// Relative folders in the file or env are relative to the home, as an author expects.
+	for _, p := range []*string{&c.Core.DagsFolder, &c.Database.URL} {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.Contains(*p, "://") {
+			*p = filepath.Join(c.Home, *p)
+		}
+	}
+	return c, nil
+}
+
+func (c *Config) loadFile(path string) error {
+	var raw map[string]map[string]any
+	md, err := toml.DecodeFile(path, &raw)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	_ = md
+	var problems []string
+	for section, values := range raw {
+		for name, v := range values {
+			k, ok := lookup(section, name)
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: unknown key [%s] %s (known keys: %s)", path, section, name, knownKeys()))
+				continue
+			}
+			if err := k.set(c, fmt.Sprint(v)); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: [%s] %s: %v", path, section, name, err))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func lookup(section, name string) (key, bool) {
+	for _, k := range keys {
+		if k.section == section && k.name == name {
+			return k, true
+		}
+	}
+	return key{}, false
+}
+
+func knownKeys() string {
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.section+"."+k.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Setting is one resolved key, for `wasmflow config list`.
+type Setting struct {
+	Section string `json:"section"`
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Env     string `json:"env"`
+	Doc     string `json:"description"`
+}
+
+// Settings lists every key with its resolved value; secrets are masked.
+func (c Config) Settings() []Setting {
+	values := map[string]string{
+		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"database.url": c.Database.URL, "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
+		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
+	}
+	out := make([]Setting, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Setting{Section: k.section, Key: k.name, Value: values[k.section+"."+k.name], Env: EnvName(k.section, k.name), Doc: k.doc})
+	}
+	return out
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}

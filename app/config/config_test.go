@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, home, toml string, env map[string]string) (Config, error) {
+	t.Helper()
+	if toml != "" {
+		if err := os.WriteFile(filepath.Join(home, "wasmflow.toml"), []byte(toml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return Load(func(k string) string {
+		if k == "WASMFLOW_HOME" {
+			return home
+		}
+		return env[k]
+	})
+}
+
+func TestDefaults(t *testing.T) {
+	home := t.TempDir()
+	c, err := load(t, home, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"dags_folder", c.Core.DagsFolder, filepath.Join(home, "dags")},
+		{"database.url", c.Database.URL, filepath.Join(home, "wasmflow.db")},
+		{"api.listen", c.API.Listen, "127.0.0.1:8080"},
+		{"cluster.bind", c.Cluster.Bind, "0.0.0.0:7946"},
+		{"logging.level", c.Logging.Level, "info"},
+		{"logs", c.LogsFolder(), filepath.Join(home, "logs")},
+		{"cache", c.CacheFolder(), filepath.Join(home, "cache")},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %q, want %q", ch.name, ch.got, ch.want)
+		}
+	}
+	if !c.Core.LoadExamples || c.Core.Parallelism != 32 || c.Scheduler.DagDirListInterval != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	home := t.TempDir()
+	c, err := load(t, home, "[core]\ndags_folder = \"my_dags\"\nparallelism = 8\nload_examples = false\n[api]\nlisten = \"0.0.0.0:9000\"\n",
+		map[string]string{"WASMFLOW__CORE__PARALLELISM": "4", "WASMFLOW__CLUSTER__SECRET_KEY": "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Core.Parallelism != 4 {
+		t.Errorf("env must win over the file: parallelism = %d", c.Core.Parallelism)
+	}
+	if c.API.Listen != "0.0.0.0:9000" || c.Core.LoadExamples {
+		t.Errorf("file must win over defaults: %+v", c)
+	}
+	if c.Core.DagsFolder != filepath.Join(home, "my_dags") {
+		t.Errorf("a relative dags_folder is relative to the home: %q", c.Core.DagsFolder)
+	}
+	for _, s := range c.Settings() {
+		if s.Key == "secret_key" && s.Value != "********" {
+			t.Errorf("secret shown: %q", s.Value)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, toml string
+		env        map[string]string
+		want       string
+	}{
+		{"unknown key in file", "[core]\ndag_folder = \"x\"\n", nil, "unknown key [core] dag_folder"},
+		{"bad bool in file", "[core]\nload_examples = \"maybe\"\n", nil, `[core] load_examples: "maybe" is not true or false`},
+		{"bad toml", "[core\n", nil, "wasmflow.toml"},
+		{"bad env", "", map[string]string{"WASMFLOW__CORE__PARALLELISM": "0"}, `WASMFLOW__CORE__PARALLELISM: "0" is not a whole number of at least 1`},
+		{"bad level", "", map[string]string{"WASMFLOW__LOGGING__LEVEL": "loud"}, "not debug, info, warn or error"},
+		{"bad interval", "", map[string]string{"WASMFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "often"}, "positive duration"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := load(t, t.TempDir(), c.toml, c.env)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
