@@ -151,8 +151,7 @@ func (s *DagSyncer) Run(ctx context.Context, interval time.Duration, onSync func
 			onSync(rep)
 		}
 	}
-	sync()
-
+	// Watch before the first sync, so a file written while it runs is not missed.
 	watcher, err := fsnotify.NewWatcher()
 	if err != nil {
 		log.Warn("file watching unavailable; relying on the periodic rescan", "err", err, "interval", interval)
@@ -160,6 +159,7 @@ func (s *DagSyncer) Run(ctx context.Context, interval time.Duration, onSync func
 		defer watcher.Close()
 		s.watchFolders(watcher)
 	}
+	sync()
 	var events chan fsnotify.Event
 	if watcher != nil {
 		events = watcher.Events
