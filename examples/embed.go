@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 //go:embed dags
@@ -41,12 +42,21 @@ func Unpack(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("unpack example DAGs into %s: %w", dir, err)
 	}
-	// Remove what an older wasmflow unpacked and this one no longer ships.
+	// Remove DAGs and modules an older wasmflow unpacked and this one no longer ships. Other
+	// files are the user's (data dropped into data/ for the sensor example) and stay.
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !want[path] {
+		if err == nil && !d.IsDir() && !want[path] && shipped(path) {
 			os.Remove(path)
 		}
 		return nil
 	})
 	return root, nil
+}
+
+func shipped(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".wasm", ".c":
+		return true
+	}
+	return false
 }
