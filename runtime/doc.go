@@ -1,5 +1,59 @@
-// Package runtime runs one try of a task's WebAssembly (WASI preview1) module under wazero:
-// the compilation cache, the sandbox (mounts, /xcom, no host environment, no network), limits
-// (execution timeout, memory), logs and XCom collection. It imports wazero and nothing of
-// wasmflow but plain types.
+// Package runtime runs one try of a task's WebAssembly (WASI preview1) module under wazero: the
+// compilation cache, the sandbox (mounts, /xcom, no host environment, no network), limits
+// (execution timeout, memory), logs and XCom collection — the task contract of SPEC.md §4.
+//
+// It imports wazero and the standard library only, never another wasmflow package: the caller
+// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates and
+// resolves mounts first, and maps a Result's State onto a TaskInstance state.
+//
+// # Using it
+//
+// One Runner per process (New, Close); Run any number of tries on it concurrently:
+//
+//	r, _ := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(home, "cache")})
+//	res, err := r.Run(ctx, runtime.Try{Module: wasm, ModuleSHA256: digest, TaskID: "extract",
+//		Args: args, Env: env, Mounts: mounts, MemoryLimit: 64 << 20, Timeout: 5 * time.Minute,
+//		Log: logFile, XComIn: pull})
+//
+// err is only for the host's side (an invalid Try, a Log that cannot be written, a canceled
+// ctx, a closed Runner); whatever the module does is in res: State ("success", "failed",
+// "skipped", "sensor_not_met"), ExitCode, Reason ("timeout", "oom", "compile_error: ...",
+// "trap: ...", "exit_code N", "xcom: ...", "canceled"), Duration, PeakMemoryPages, the module's
+// sha256 and its XComs.
+//
+// # How
+//
+//   - Compiling: once per module sha256, kept in memory (least recently used idle modules are
+//     dropped past Config.MaxModules) and on disk (wazero's compilation cache in
+//     Config.CacheDir, shared across processes). Each try instantiates the compiled module
+//     under an anonymous name, so tries of one module run side by side. Passing
+//     Try.ModuleSHA256 spares hashing the bytes on every try (≈1 ms for a 2 MB Go module).
+//   - One wazero runtime for all tries, with WithCloseOnContextDone. The memory limit is per
+//     try, enforced by an experimental.MemoryAllocator (memory.go) rather than by a runtime per
+//     limit value: a module compiles once whatever its tries' limits, and the allocator knows
+//     when it refused a grow, so "oom" is exact for any guest language, not guessed from the
+//     exit code or the output.
+//   - Timeout: the try's context has the deadline; wazero closes the module at its next call
+//     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
+//     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads
+//     never block. Not interruptible: a host call that blocks (Try.XComIn, a read from a FIFO
+//     inside a mount).
+//   - Sandbox: argv is [TaskID, Args...]; the environment is Try.Env and nothing else; the
+//     files are the mounts plus a fresh empty /xcom (ReadOnly mounts refuse writes with EROFS);
+//     symlink creation is refused everywhere (wazero would create a relative link that the host
+//     follows out of the mount); no sockets are preopened, so a module has no network (Go's
+//     wasip1 net package is an in-process fake: it can listen and dial only itself).
+//     Clocks are real; random_get reads crypto/rand.
+//   - Log: stdout and stderr go to Try.Log as whole lines, as the module writes them, with no
+//     prefix and interleaved in the order written (a line longer than 64 KiB is split). Lines
+//     written by the runtime itself — why a try ended, truncation, XCom problems — start with
+//     "[wasmflow] ". Past Config.MaxLogBytes a marker line says the log was truncated and the
+//     rest is counted, not written.
+//   - XComs: every regular file left in /xcom (key = file name), each at most
+//     Config.MaxXComBytes (an XCom over it fails the try, naming the key, its size and the
+//     limit). Without /xcom/return_value, a successful try's last non-empty stdout line is its
+//     return_value.
+//   - The host module "wasmflow" (xcom_push, xcom_pull, log; the ABI is documented at
+//     HostModuleName) is instantiated once; its functions find their try through the context.
+//     tasks/sdk wraps it for Go guests.
 package runtime
