@@ -24,8 +24,10 @@ deps: ## install the Debian packages the tests need (C toolchain for wasm module
 test: deps vet unit fuzz ## everything CI runs: vet, every test, short fuzzing
 	@echo "make test: all passed"
 
+GOFILES = $$(find . -name '*.go' -not -path './frontend/node_modules/*' -not -path './build/*')
+
 vet:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@test -z "$$(gofmt -l $(GOFILES))" || { echo "gofmt needed:"; gofmt -l $(GOFILES); exit 1; }
 	$(GO) vet ./...
 
 unit:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/app/config"
 	"github.com/wasmflow/wasmflow/examples"
+	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 )
@@ -22,7 +23,7 @@ type App struct {
 	Dags   *scheduler.DagSyncer
 	Log    *slog.Logger
 
-	examplesFolder string
+	runner *runtime.Runner // created on first use: not every command runs tasks
 }
 
 // Open prepares the home (folders, metastore with migrations, example DAGs) without parsing
@@ -38,10 +39,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	store, err := metastore.Open(ctx, cfg.Database.URL)
 	if err != nil {
-		return nil, fmt.Errorf("open metastore %s: %w", cfg.Database.URL, err)
+		return nil, err // it names the file, never a URL's password
 	}
-	a := &App{Config: cfg, Store: store, Log: log,
-		examplesFolder: filepath.Join(cfg.CacheFolder(), "examples", "dags")}
+	a := &App{Config: cfg, Store: store, Log: log}
 	folders := []string{cfg.Core.DagsFolder}
 	if cfg.Core.LoadExamples {
 		dir, err := examples.Unpack(filepath.Join(cfg.CacheFolder(), "examples"))
@@ -51,28 +51,36 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 		folders = append(folders, dir)
 	}
-	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log}
+	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation}
 	return a, nil
 }
 
-// Close releases the metastore.
-func (a *App) Close() error { return a.Store.Close() }
-
-// SyncDags parses the DAG folders and records what changed. With load_examples off, example
-// DAGs recorded earlier are deactivated, as Airflow hides them.
-func (a *App) SyncDags(ctx context.Context) (scheduler.SyncReport, error) {
-	rep, err := a.Dags.SyncOnce(ctx)
+// CheckDB checks the metastore without creating or migrating it, for `wasmflow db check`.
+func CheckDB(ctx context.Context, cfg config.Config) (int, error) {
+	store, err := metastore.Open(ctx, cfg.Database.URL, metastore.WithoutMigrations())
 	if err != nil {
-		return rep, err
+		return 0, err
 	}
-	if !a.Config.Core.LoadExamples {
-		gone, err := a.Store.DeactivateDags(ctx, a.examplesFolder, nil)
-		if err != nil {
-			return rep, err
-		}
-		rep.Deactivated = append(rep.Deactivated, gone...)
+	defer store.Close()
+	if err := store.Check(ctx); err != nil {
+		return 0, err
 	}
-	return rep, nil
+	return store.SchemaVersion(ctx)
+}
+
+// Close releases the task runtime and the metastore.
+func (a *App) Close() error {
+	if a.runner != nil {
+		a.runner.Close(context.Background())
+	}
+	return a.Store.Close()
+}
+
+// SyncDags parses the DAG folders and records what changed. Example DAGs recorded earlier
+// are deactivated when load_examples is off, as Airflow hides them, because no folder
+// defines them any more.
+func (a *App) SyncDags(ctx context.Context) (scheduler.SyncReport, error) {
+	return a.Dags.SyncOnce(ctx)
 }
 
 // Actor names who does something, for the audit log: the signed-in user, or for the local

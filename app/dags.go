@@ -23,7 +23,7 @@ type DagInfo struct {
 	IsPaused                    bool       `json:"is_paused"`
 	IsActive                    bool       `json:"is_active"`
 	Owners                      []string   `json:"owners"`
-	ScheduleInterval            string     `json:"schedule_interval"`
+	ScheduleInterval            string     `json:"schedule_interval"` // "" for manual-only DAGs
 	Timezone                    string     `json:"timezone"`
 	Tags                        []Tag      `json:"tags"`
 	Catchup                     bool       `json:"catchup"`
@@ -55,8 +55,7 @@ func dagInfo(d scheduler.Dag) DagInfo {
 	}
 }
 
-// ListDags lists the active DAGs matching f (all DAGs, inactive included, with f.OnlyActive false
-// and includeInactive true).
+// ListDags lists the DAGs matching f.
 func (a *App) ListDags(ctx context.Context, f scheduler.DagFilter) ([]DagInfo, error) {
 	dags, err := a.Store.ListDags(ctx, f)
 	if err != nil {

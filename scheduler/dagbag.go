@@ -66,9 +66,10 @@ type parsed struct {
 	err  error
 }
 
-// ParseFiles parses files concurrently and gathers them into a DagBag. Two files that define
-// the same dag_id: the first in path order wins, the other gets an import error naming it.
-func ParseFiles(files []string) *DagBag {
+// ParseFiles parses files concurrently and gathers them into a DagBag. When two files define
+// the same dag_id, the one in prefer (the file the metastore has it at) keeps it, else the
+// first in path order; the other gets an import error naming both.
+func ParseFiles(files []string, prefer map[string]string) *DagBag {
 	out := make([]parsed, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -88,14 +89,19 @@ func ParseFiles(files []string) *DagBag {
 	close(next)
 	wg.Wait()
 
+	// The preferred file of a contested dag_id goes first, so it wins.
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].dag != nil && prefer[out[i].dag.DagID] == out[i].path && !(out[j].dag != nil && prefer[out[j].dag.DagID] == out[j].path)
+	})
 	bag := &DagBag{Dags: map[string]*tasks.DAG{}, Errors: map[string]string{}, Files: files}
 	for _, p := range out {
 		switch {
 		case p.err != nil:
 			bag.Errors[p.path] = p.err.Error()
 		case bag.Dags[p.dag.DagID] != nil:
-			bag.Errors[p.path] = fmt.Sprintf("%s: dag_id %q is already defined in %s; dag_ids must be unique across the DAGs folder",
-				p.path, p.dag.DagID, bag.Dags[p.dag.DagID].Fileloc)
+			bag.Errors[p.path] = (&tasks.ValidationError{File: p.path, Problems: []tasks.Problem{{File: p.path,
+				Line: p.dag.DagIDPos.Line, Column: p.dag.DagIDPos.Column,
+				Message: fmt.Sprintf("dag_id %q is already defined in %s; dag_ids must be unique across the DAG folders (rename one)", p.dag.DagID, bag.Dags[p.dag.DagID].Fileloc)}}}).Error()
 		default:
 			bag.Dags[p.dag.DagID] = p.dag
 		}
@@ -104,10 +110,10 @@ func ParseFiles(files []string) *DagBag {
 }
 
 // CollectDags finds and parses every DAG file under the folders.
-func CollectDags(folders ...string) (*DagBag, error) {
+func CollectDags(prefer map[string]string, folders ...string) (*DagBag, error) {
 	files, err := FindDagFiles(folders...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseFiles(files), nil
+	return ParseFiles(files, prefer), nil
 }

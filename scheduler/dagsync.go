@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
+	"sort"
 	"sync"
 	"time"
 
@@ -15,20 +15,25 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// DagSyncer keeps the metastore in step with the DAG folders: new and changed files are parsed
-// and recorded, a file's import error is recorded and cleared once fixed, and a DAG whose file
-// is gone is marked inactive with its history kept. It also holds the parsed DAGs for the
+// DagSyncer keeps the metastore in step with the DAG folders, as Airflow's DAG processor:
+// new and changed files are parsed and recorded; a file that stops parsing gets an import error
+// while its DAG stays active on its last good version (a typo must not stop a production DAG);
+// a DAG whose file is gone, or that no folder defines any more, is marked inactive with its
+// history kept. It compares against the metastore on every sync, so changes made by another
+// process (a CLI run, `db reset`) are repaired too. It also holds the parsed DAGs for the
 // scheduler.
 type DagSyncer struct {
 	Store   DagStore
 	Folders []string // the DAGs folder, then the examples folder when examples are loaded
 	Log     *slog.Logger
 	Clock   func() time.Time
+	// PausedAtCreation is core.dags_are_paused_at_creation: whether a new DAG starts paused
+	// when its file does not say (is_paused_upon_creation).
+	PausedAtCreation bool
 
-	mu     sync.Mutex
-	dags   map[string]*tasks.DAG
-	hashes map[string]string // dag_id -> source hash last written to the store
-	errors map[string]string // file -> import error last written
+	mu          sync.Mutex
+	dags        map[string]*tasks.DAG
+	watchWarned map[string]bool
 }
 
 // SyncReport says what one sync changed.
@@ -36,7 +41,7 @@ type SyncReport struct {
 	Files       int      `json:"files"`
 	Dags        int      `json:"dags"`
 	Updated     []string `json:"updated"`     // dag_ids written (new or changed)
-	Deactivated []string `json:"deactivated"` // dag_ids whose file is gone
+	Deactivated []string `json:"deactivated"` // dag_ids no file defines any more
 	Errors      int      `json:"import_errors"`
 }
 
@@ -58,76 +63,108 @@ func (s *DagSyncer) Dag(id string) *tasks.DAG {
 func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hashes == nil {
-		s.hashes, s.errors = map[string]string{}, map[string]string{}
-	}
 	now := time.Now
 	if s.Clock != nil {
 		now = s.Clock
 	}
-	bag, err := CollectDags(s.Folders...)
+	stored, err := s.Store.ListDags(ctx, DagFilter{})
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("list recorded DAGs: %w", err)
+	}
+	recorded := make(map[string]Dag, len(stored))
+	prefer := map[string]string{}
+	for _, d := range stored {
+		recorded[d.DagID] = d
+		if d.IsActive {
+			prefer[d.DagID] = d.Fileloc
+		}
+	}
+	bag, err := CollectDags(prefer, s.Folders...)
 	if err != nil {
 		return SyncReport{}, err
 	}
 	rep := SyncReport{Files: len(bag.Files), Dags: len(bag.Dags), Errors: len(bag.Errors)}
+	dags := make(map[string]*tasks.DAG, len(bag.Dags))
 	keep := make([]string, 0, len(bag.Dags))
 	for id, d := range bag.Dags {
+		dags[id] = d
 		keep = append(keep, id)
-		if s.hashes[id] == d.SourceHash+d.Fileloc {
+		if rec, ok := recorded[id]; ok && rec.IsActive && rec.SourceHash == d.SourceHash && rec.Fileloc == d.Fileloc {
 			continue
 		}
-		if err := s.Store.SyncDag(ctx, Record(d, now()), d.Source, d.IsPausedUponCreation); err != nil {
+		paused := s.PausedAtCreation
+		if d.IsPausedUponCreation != nil {
+			paused = *d.IsPausedUponCreation
+		}
+		if err := s.Store.SyncDag(ctx, Record(d, now()), d.Source, paused); err != nil {
 			return rep, fmt.Errorf("record DAG %s: %w", id, err)
 		}
-		s.hashes[id] = d.SourceHash + d.Fileloc
 		rep.Updated = append(rep.Updated, id)
 	}
-	for file, msg := range bag.Errors {
-		if s.errors[file] == msg {
+	// A DAG whose file is still there but does not parse now keeps its last good version.
+	for _, rec := range stored {
+		if _, broken := bag.Errors[rec.Fileloc]; !broken || !rec.IsActive || dags[rec.DagID] != nil {
 			continue
 		}
-		if err := s.Store.SetImportError(ctx, file, msg); err != nil {
-			return rep, fmt.Errorf("record import error of %s: %w", file, err)
+		keep = append(keep, rec.DagID)
+		if last := s.lastGood(ctx, rec); last != nil {
+			dags[rec.DagID] = last
 		}
-		s.errors[file] = msg
 	}
-	// Clear the import errors of files that now parse or are gone. Errors recorded by an
-	// earlier process are found through the store, so a restart forgets nothing.
-	stored, err := s.Store.ListImportErrors(ctx)
+	if err := s.syncImportErrors(ctx, bag.Errors); err != nil {
+		return rep, err
+	}
+	gone, err := s.Store.DeactivateDags(ctx, "", keep)
 	if err != nil {
-		return rep, fmt.Errorf("list import errors: %w", err)
+		return rep, fmt.Errorf("deactivate DAGs of removed files: %w", err)
 	}
-	for _, ie := range stored {
-		if _, still := bag.Errors[ie.Filename]; still || !s.under(ie.Filename) {
-			continue
-		}
-		if err := s.Store.ClearImportError(ctx, ie.Filename); err != nil {
-			return rep, fmt.Errorf("clear import error of %s: %w", ie.Filename, err)
-		}
-		delete(s.errors, ie.Filename)
-	}
-	for _, folder := range s.Folders {
-		gone, err := s.Store.DeactivateDags(ctx, folder, keep)
-		if err != nil {
-			return rep, fmt.Errorf("deactivate DAGs of removed files: %w", err)
-		}
-		for _, id := range gone {
-			delete(s.hashes, id)
-		}
-		rep.Deactivated = append(rep.Deactivated, gone...)
-	}
-	s.dags = bag.Dags
+	rep.Deactivated = gone
+	sort.Strings(rep.Updated)
+	s.dags = dags
 	return rep, nil
 }
 
-// under reports whether path is inside one of the folders.
-func (s *DagSyncer) under(path string) bool {
-	for _, f := range s.Folders {
-		if rel, err := filepath.Rel(f, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return true
+// lastGood returns the DAG as it last parsed: from memory, or else from the source the
+// metastore recorded, parsed again (after a restart).
+func (s *DagSyncer) lastGood(ctx context.Context, rec Dag) *tasks.DAG {
+	if d := s.dags[rec.DagID]; d != nil && d.Fileloc == rec.Fileloc {
+		return d
+	}
+	src, err := s.Store.DagSource(ctx, rec.DagID)
+	if err != nil {
+		return nil
+	}
+	d, err := tasks.Parse(rec.Fileloc, src)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// syncImportErrors makes the recorded import errors exactly the current ones.
+func (s *DagSyncer) syncImportErrors(ctx context.Context, current map[string]string) error {
+	stored, err := s.Store.ListImportErrors(ctx)
+	if err != nil {
+		return fmt.Errorf("list import errors: %w", err)
+	}
+	have := make(map[string]string, len(stored))
+	for _, ie := range stored {
+		have[ie.Filename] = ie.Message
+		if _, still := current[ie.Filename]; !still {
+			if err := s.Store.ClearImportError(ctx, ie.Filename); err != nil {
+				return fmt.Errorf("clear import error of %s: %w", ie.Filename, err)
+			}
 		}
 	}
-	return false
+	for file, msg := range current {
+		if have[file] == msg {
+			continue
+		}
+		if err := s.Store.SetImportError(ctx, file, msg); err != nil {
+			return fmt.Errorf("record import error of %s: %w", file, err)
+		}
+	}
+	return nil
 }
 
 // Run syncs at once, then on every change in the folders (debounced) and every interval as a
@@ -157,7 +194,7 @@ func (s *DagSyncer) Run(ctx context.Context, interval time.Duration, onSync func
 		log.Warn("file watching unavailable; relying on the periodic rescan", "err", err, "interval", interval)
 	} else {
 		defer watcher.Close()
-		s.watchFolders(watcher)
+		s.watchFolders(watcher, log)
 	}
 	sync()
 	var events chan fsnotify.Event
@@ -166,48 +203,90 @@ func (s *DagSyncer) Run(ctx context.Context, interval time.Duration, onSync func
 	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
-	// Editors write a file in several steps; wait for a quiet moment before parsing.
-	const debounce = 100 * time.Millisecond
+	var watchErrs <-chan error
+	if watcher != nil {
+		watchErrs = watcher.Errors
+	}
+	// Editors write a file in several steps; wait for a quiet moment before parsing, but never
+	// longer than maxWait while events keep coming.
+	const debounce, maxWait = 100 * time.Millisecond, time.Second
 	var pending <-chan time.Time
+	var firstEvent time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case ev := <-events:
-			if ev.Has(fsnotify.Create) {
-				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
-					_ = watcher.Add(ev.Name)
+			isDir := false
+			if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
+				isDir = true
+				if ev.Has(fsnotify.Create) {
+					s.watch(watcher, ev.Name, log)
 				}
 			}
+			// Only DAG files and folders matter; data written into a mounted folder does not.
+			if !IsDagFile(ev.Name) && !isDir && !ev.Has(fsnotify.Remove) && !ev.Has(fsnotify.Rename) {
+				continue
+			}
+			if pending == nil {
+				firstEvent = time.Now()
+			}
+			if time.Since(firstEvent) >= maxWait {
+				pending = time.After(0)
+			} else {
+				pending = time.After(debounce)
+			}
+		case err := <-watchErrs:
+			// An overflow means events were lost: a full rescan catches up.
+			log.Warn("file watching reported an error; rescanning", "err", err)
 			pending = time.After(debounce)
 		case <-pending:
 			pending = nil
 			sync()
 		case <-ticker.C:
 			if watcher != nil {
-				s.watchFolders(watcher) // folders created since the last tick
+				s.watchFolders(watcher, log) // folders created since the last tick
 			}
 			sync()
 		}
 	}
 }
 
-func (s *DagSyncer) watchFolders(w *fsnotify.Watcher) {
+func (s *DagSyncer) watchFolders(w *fsnotify.Watcher, log *slog.Logger) {
 	for _, folder := range s.Folders {
 		_ = filepath.WalkDir(folder, func(path string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
-				_ = w.Add(path)
+				s.watch(w, path, log)
 			}
 			return nil
 		})
 	}
 }
 
+// watch adds one folder; a failure (the inotify watch limit) is logged once per folder and
+// the periodic rescan covers it.
+func (s *DagSyncer) watch(w *fsnotify.Watcher, dir string, log *slog.Logger) {
+	if err := w.Add(dir); err != nil && !s.warned(dir) {
+		log.Warn("cannot watch folder; changes there are seen at the next rescan", "folder", dir, "err", err)
+	}
+}
+
+func (s *DagSyncer) warned(dir string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watchWarned == nil {
+		s.watchWarned = map[string]bool{}
+	}
+	seen := s.watchWarned[dir]
+	s.watchWarned[dir] = true
+	return seen
+}
+
 // Record turns a parsed DAG into the metastore's Dag row.
 func Record(d *tasks.DAG, parsedAt time.Time) Dag {
 	return Dag{
 		DagID: d.DagID, Description: d.Description, Fileloc: d.Fileloc, SourceHash: d.SourceHash,
-		IsActive: true, IsPaused: d.IsPausedUponCreation, Schedule: d.Schedule.Raw, Timezone: d.Timezone.String(),
+		IsActive: true, Schedule: d.Schedule.Raw, Timezone: d.Timezone.String(),
 		Tags: d.Tags, Owners: d.Owner, Catchup: d.Catchup, MaxActiveRuns: d.MaxActiveRuns,
 		MaxActiveTasks: d.MaxActiveTasks, LastParsedTime: parsedAt,
 	}

@@ -22,7 +22,9 @@ const (
 // every path resolved against the file's folder.
 type DAG struct {
 	DagID                string
+	DagIDPos             Pos // where dag_id is written, for errors about it (duplicates)
 	Description          string
+	DocMD                string
 	Fileloc              string // absolute path of the file
 	Source               []byte // the file's bytes, as read
 	SourceHash           string // sha256 of Source, hex
@@ -34,7 +36,7 @@ type DAG struct {
 	MaxActiveRuns        int
 	MaxActiveTasks       int
 	DagrunTimeout        time.Duration // 0 = none
-	IsPausedUponCreation bool
+	IsPausedUponCreation *bool         // nil: core.dags_are_paused_at_creation decides
 	Tags                 []string
 	Owner                string
 	Params               map[string]any
@@ -78,6 +80,8 @@ type Task struct {
 	TaskID string
 	Pos    Pos // where the task starts in the file
 	Kind   TaskKind
+	Owner  string
+	DocMD  string
 
 	Module      string // absolute path of the .wasm file; "" for an expression sensor or branch
 	Args        []*Template

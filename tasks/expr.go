@@ -3,6 +3,7 @@ package tasks
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -229,11 +230,12 @@ func compileExpr(ps *problems, pos Pos, field, src string, kind exprKind) *Expr 
 }
 
 // offsetPos maps a 1-based line and 0-based column inside an expression to the DAG file.
+// Later lines are taken to share the first line's indentation, as in a block scalar (| or >).
 func offsetPos(start Pos, line, col int) Pos {
 	if line <= 1 {
 		return Pos{Line: start.Line, Column: start.Column + col}
 	}
-	return Pos{Line: start.Line + line - 1, Column: col + 1}
+	return Pos{Line: start.Line + line - 1, Column: start.Column + col}
 }
 
 // compileTemplate splits raw into literal and `{{ expr }}` parts and compiles each expression.
@@ -319,4 +321,25 @@ func literalBranchIDs(x *Expr) (ids []string, ok bool) {
 	}
 	ok = walk(x.program.Node())
 	return ids, ok
+}
+
+// canBeIDs reports whether a branch expression may return task ids: a string, a list, nil, or
+// a type only known when it runs.
+func (x *Expr) canBeIDs() bool {
+	t := x.program.Node().Type()
+	if t == nil {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Slice, reflect.Array, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+func (x *Expr) resultType() string {
+	if t := x.program.Node().Type(); t != nil {
+		return "a " + t.String()
+	}
+	return "an unknown type"
 }

@@ -1,11 +1,13 @@
 package tasks
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,7 +15,7 @@ import (
 	"time"
 	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
 
-	yamlerrors "github.com/goccy/go-yaml"
+	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
@@ -66,7 +68,9 @@ func Parse(path string, data []byte) (*DAG, error) {
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
 
-	file, err := parser.ParseBytes(data, 0)
+	// Windows editors start files with a byte-order mark; it is not part of the YAML.
+	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	file, err := parser.ParseBytes(text, 0)
 	if err != nil {
 		ps.list = append(ps.list, syntaxProblem(path, err))
 		return nil, ps.err()
@@ -79,12 +83,12 @@ func Parse(path string, data []byte) (*DAG, error) {
 		}
 		return nil, ps.err()
 	}
-	w := &walker{ps: ps, anchors: map[string]ast.Node{}}
+	w := &walker{ps: ps, anchors: map[string]ast.Node{}, lines: strings.Split(string(text), "\n")}
 	for _, a := range ast.Filter(ast.AnchorType, file.Docs[0].Body) {
 		an := a.(*ast.AnchorNode)
 		w.anchors[an.Name.String()] = an.Value
 	}
-	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path), text: text}
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -94,7 +98,7 @@ func Parse(path string, data []byte) (*DAG, error) {
 
 // syntaxProblem turns a YAML syntax error into a Problem at its line.
 func syntaxProblem(path string, err error) Problem {
-	var se *yamlerrors.SyntaxError
+	var se *yaml.SyntaxError
 	if errors.As(err, &se) && se.Token != nil && se.Token.Position != nil {
 		return Problem{File: path, Line: se.Token.Position.Line, Column: se.Token.Position.Column,
 			Message: "YAML syntax: " + se.Message}
@@ -103,10 +107,11 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w   *walker
-	ps  *problems
-	dag *DAG
-	dir string
+	w    *walker
+	ps   *problems
+	dag  *DAG
+	dir  string
+	text []byte
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -135,7 +140,7 @@ func (p *dagParser) parse(body ast.Node) {
 	if f, ok := byKey["dag_id"]; ok {
 		if s, ok := p.w.str(f); ok {
 			p.checkID(f.value, "dag_id", s)
-			d.DagID = s
+			d.DagID, d.DagIDPos = s, valuePos(f.value)
 		}
 	} else {
 		p.ps.add(Pos{Line: 1, Column: 1}, "dag_id is required (e.g. dag_id: my_pipeline)")
@@ -145,6 +150,9 @@ func (p *dagParser) parse(body ast.Node) {
 	}
 	if f, ok := byKey["owner"]; ok {
 		d.Owner, _ = p.w.str(f)
+	}
+	if f, ok := byKey["doc_md"]; ok && !isNull(p.w.resolve(f.value)) {
+		d.DocMD, _ = p.w.str(f)
 	}
 	if f, ok := byKey["timezone"]; ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
@@ -169,11 +177,8 @@ func (p *dagParser) parse(body ast.Node) {
 	}
 	d.StartDate = p.date(byKey, "start_date")
 	d.EndDate = p.date(byKey, "end_date")
-	if d.Schedule.Kind != ScheduleNone && d.StartDate == nil {
-		if _, given := byKey["start_date"]; !given {
-			f := byKey["schedule"]
-			p.ps.add(f.pos, "a scheduled DAG needs start_date: the first data interval starts there (e.g. start_date: 2024-01-01)")
-		}
+	if f, given := byKey["start_date"]; d.Schedule.Kind != ScheduleNone && d.StartDate == nil && (!given || isNull(p.w.resolve(f.value))) {
+		p.ps.add(byKey["schedule"].pos, "a scheduled DAG needs start_date: the first data interval starts there (e.g. start_date: 2024-01-01)")
 	}
 	if d.StartDate != nil && d.EndDate != nil && d.StartDate.After(*d.EndDate) {
 		p.ps.add(byKey["end_date"].pos, "end_date %s is before start_date %s", d.EndDate.Format(time.RFC3339), d.StartDate.Format(time.RFC3339))
@@ -181,8 +186,10 @@ func (p *dagParser) parse(body ast.Node) {
 	if f, ok := byKey["catchup"]; ok {
 		d.Catchup, _ = p.w.boolean(f)
 	}
-	if f, ok := byKey["is_paused_upon_creation"]; ok {
-		d.IsPausedUponCreation, _ = p.w.boolean(f)
+	if f, ok := byKey["is_paused_upon_creation"]; ok && !isNull(p.w.resolve(f.value)) {
+		if b, ok := p.w.boolean(f); ok {
+			d.IsPausedUponCreation = &b
+		}
 	}
 	if f, ok := byKey["max_active_runs"]; ok {
 		d.MaxActiveRuns = p.atLeast(f, 1)
@@ -197,13 +204,15 @@ func (p *dagParser) parse(body ast.Node) {
 		d.Tags, _, _ = p.w.strings(f)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
-		d.Params = map[string]any{}
-		if fs, ok := p.w.mapping(f.value, "params"); ok {
-			for _, pf := range fs {
-				if v, ok := p.w.value(pf.value); ok {
-					d.Params[pf.key] = v
-				}
+		if _, ok := p.w.mapping(f.value, "params"); ok {
+			// Decoding the whole file resolves anchors and aliases inside params.
+			var whole struct {
+				Params map[string]any `yaml:"params"`
 			}
+			if err := yaml.Unmarshal(p.text, &whole); err != nil {
+				p.ps.add(posOf(f.value), "params: %v", firstLine(err.Error()))
+			}
+			d.Params = whole.Params
 		}
 	}
 	p.defaults = map[string]field{}
@@ -221,11 +230,35 @@ func (p *dagParser) parse(body ast.Node) {
 			}
 		}
 	}
+	if f, ok := byKey["default_args"]; ok && len(p.defaults) > 0 {
+		p.checkDefaults(f, fields)
+	}
 	if f, ok := byKey["tasks"]; ok {
 		p.tasks(f)
+		p.ps.skip = nil
 	} else {
 		p.ps.add(Pos{Line: 1, Column: 1}, "tasks is required: a list of tasks, each with an id and a module, sensor or branch")
 	}
+}
+
+// checkDefaults reports problems in default_args' values once, as if they were a task's; then,
+// while tasks are parsed, problems placed inside default_args are not repeated per task.
+func (p *dagParser) checkDefaults(f field, top []field) {
+	tf := taskFields{own: p.defaults, label: "default_args: "}
+	p.settings(&Task{Env: map[string]*Template{}}, tf, "default_args: ")
+	p.sensor(tf, "default_args: ")
+	if mf, ok := tf.own["module"]; ok {
+		if s, ok := p.w.str(mf); ok {
+			p.modulePath(mf, s, "default_args: ")
+		}
+	}
+	first, last := f.pos.Line, int(^uint(0)>>1)
+	for _, t := range top {
+		if t.pos.Line > first && t.pos.Line <= last {
+			last = t.pos.Line - 1
+		}
+	}
+	p.ps.skip = func(pos Pos) bool { return pos.Line >= first && pos.Line <= last }
 }
 
 // date reads start_date/end_date: a date (midnight in the DAG's timezone), a local date-time
@@ -292,6 +325,9 @@ func (p *dagParser) tasks(f field) {
 	p.taskPos = map[string]Pos{}
 	var upstreamPos = map[*Task][]Pos{}
 	for _, it := range items {
+		if p.w.broken(it.node) {
+			continue
+		}
 		t, ups := p.task(it)
 		if t == nil {
 			continue
@@ -355,17 +391,22 @@ func (p *dagParser) link(upstreamPos map[*Task][]Pos) {
 	}
 }
 
-// get returns a task's own field, or the default_args one.
+// taskFields are a task's own fields and the default_args ones. label starts every message
+// about them ("task \"a\": " or "default_args: ").
 type taskFields struct {
 	own      map[string]field
 	defaults map[string]field
+	label    string
 }
 
+// get returns a task's own field, or else the default_args one; its key carries the label so
+// the walker's messages say which task they are about.
 func (tf taskFields) get(key string) (field, bool) {
-	if f, ok := tf.own[key]; ok {
-		return f, true
+	f, ok := tf.own[key]
+	if !ok {
+		f, ok = tf.defaults[key]
 	}
-	f, ok := tf.defaults[key]
+	f.key = tf.label + f.key
 	return f, ok
 }
 
@@ -400,16 +441,32 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	p.checkID(idField.value, "task id", id)
 	t.TaskID = id
 	label := fmt.Sprintf("task %q: ", id)
+	tf.label = label
 
 	var ups []Pos
 	if f, ok := tf.own["upstream"]; ok {
 		t.Upstream, ups, _ = p.w.strings(f)
 	}
 	p.kind(t, tf, label)
+	p.settings(t, tf, label)
+	if f, ok := tf.get("owner"); ok {
+		t.Owner, _ = p.w.str(f)
+	}
+	if f, ok := tf.own["doc_md"]; ok && !isNull(p.w.resolve(f.value)) {
+		t.DocMD, _ = p.w.str(f)
+	}
+	return t, ups
+}
+
+// settings reads everything about a task but its id, kind and upstream.
+func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 	if f, ok := tf.get("args"); ok {
 		if items, ok := p.w.list(f); ok {
 			for _, a := range items {
 				s, ok := p.w.scalar(a.node)
+				if !ok && p.w.broken(a.node) {
+					continue
+				}
 				if !ok {
 					p.ps.add(a.pos, "%sargs: each argument must be a string, got %s", label, describe(p.w.resolve(a.node)))
 					continue
@@ -443,7 +500,7 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	}
 	if f, ok := tf.get("stdin"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
-			t.Stdin = compileTemplate(p.ps, valuePos(p.w.resolve(f.value)), label+"stdin", s)
+			t.Stdin = compileTemplate(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"stdin", s)
 		}
 	}
 	if f, ok := tf.get("mounts"); ok {
@@ -521,10 +578,9 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	}
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
-			t.RunIf = compileExpr(p.ps, valuePos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
+			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
 		}
 	}
-	return t, ups
 }
 
 // kind decides module / sensor / branch and reads the sensor settings.
@@ -575,7 +631,11 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 		t.Kind = KindBranch
 		if !branchBool {
 			if s, ok := p.w.str(branchF); ok {
-				t.Branch = compileExpr(p.ps, valuePos(p.w.resolve(branchF.value)), label+"branch", s, exprAny)
+				t.Branch = compileExpr(p.ps, p.w.textPos(p.w.resolve(branchF.value)), label+"branch", s, exprAny)
+				if t.Branch != nil && !t.Branch.canBeIDs() {
+					p.ps.add(t.Branch.Pos, "%sbranch %q returns %s; it must return a task id or a list of them, e.g. '[\"a\", \"b\"]'", label, s, t.Branch.resultType())
+					t.Branch = nil
+				}
 			}
 		}
 	case hasSensor:
@@ -583,7 +643,7 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 		t.Sensor = p.sensor(tf, label)
 		if !sensorBool {
 			if s, ok := p.w.str(sensorF); ok {
-				t.Sensor.Condition = compileExpr(p.ps, valuePos(p.w.resolve(sensorF.value)), label+"sensor", s, exprBool)
+				t.Sensor.Condition = compileExpr(p.ps, p.w.textPos(p.w.resolve(sensorF.value)), label+"sensor", s, exprBool)
 			}
 		}
 		if hasModule {
@@ -689,10 +749,13 @@ func parseMount(spec string) (mountSpec, error) {
 		return m, fmt.Errorf("%q must be HOST_DIR:GUEST_PATH or HOST_DIR:GUEST_PATH:ro (e.g. data:/data:ro)", spec)
 	}
 	m.host, m.guest = rest[:i], rest[i+1:]
+	if strings.Contains(m.guest, "{{") {
+		return m, fmt.Errorf("%q: the guest path %q cannot be a template; template the host folder instead (e.g. data/{{ ds }}:/data)", spec, m.guest)
+	}
 	if !strings.HasPrefix(m.guest, "/") {
 		return m, fmt.Errorf("%q: guest path %q must be absolute (start with /)", spec, m.guest)
 	}
-	m.guest = filepath.Clean(m.guest)
+	m.guest = pathpkg.Clean(m.guest)
 	if m.guest == "/" || m.guest == "/xcom" || strings.HasPrefix(m.guest, "/xcom/") {
 		return m, fmt.Errorf("%q: guest path %s is reserved (/ and /xcom belong to wasmflow)", spec, m.guest)
 	}
@@ -795,4 +858,9 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }

@@ -108,7 +108,7 @@ func TestFullFile(t *testing.T) {
 		{"max_active_runs", d.MaxActiveRuns, 3},
 		{"max_active_tasks", d.MaxActiveTasks, 8},
 		{"dagrun_timeout", d.DagrunTimeout, 2 * time.Hour},
-		{"is_paused_upon_creation", d.IsPausedUponCreation, true},
+		{"is_paused_upon_creation", *d.IsPausedUponCreation, true},
 		{"owner", d.Owner, "data-team"},
 		{"tags", d.Tags, []string{"example", "etl"}},
 		{"params", d.Params["threshold"], uint64(10)},
@@ -367,3 +367,45 @@ func TestStates(t *testing.T) {
 }
 
 var timeZero = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestFixedEdgeCases(t *testing.T) {
+	t.Run("byte-order mark", func(t *testing.T) {
+		src := "\xef\xbb\xbfdag_id: bom\ntasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n"
+		if d, err := Parse("bom.yaml", []byte(src)); err != nil || d.DagID != "bom" {
+			t.Fatalf("BOM file: %v", err)
+		}
+	})
+	t.Run("anchors inside params", func(t *testing.T) {
+		src := "dag_id: p\nparams: {a: &a [1, 2], b: *a}\ntasks:\n  - id: t\n    module: testdata/modules/noop.wasm\n"
+		d, err := Parse("p.yaml", []byte(src))
+		if err != nil || !reflect.DeepEqual(d.Params["b"], []any{uint64(1), uint64(2)}) {
+			t.Fatalf("params = %v, %v", d, err)
+		}
+	})
+	t.Run("error inside a block scalar", func(t *testing.T) {
+		src := "dag_id: blk\ntasks:\n  - id: s\n    sensor: |\n      ds != \"\" &&\n        file_exist(\"/x\")\n"
+		_, err := Parse("blk.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), "blk.yaml:6:") {
+			t.Fatalf("want the error on line 6 (the second line of the block): %v", err)
+		}
+	})
+	t.Run("default_args error once for many tasks", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("dag_id: many\ndefault_args:\n  retry_delay: soon\ntasks:\n")
+		for i := 0; i < 50; i++ {
+			fmt.Fprintf(&b, "  - id: t%d\n    module: testdata/modules/noop.wasm\n", i)
+		}
+		_, err := Parse("many.yaml", []byte(b.String()))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+			t.Fatalf("want exactly one problem, got %v", err)
+		}
+	})
+	t.Run("owner and doc_md are kept", func(t *testing.T) {
+		src := "dag_id: o\ndoc_md: hello\ndefault_args: {owner: ops}\ntasks:\n  - id: t\n    module: testdata/modules/noop.wasm\n    doc_md: task doc\n"
+		d, err := Parse("o.yaml", []byte(src))
+		if err != nil || d.DocMD != "hello" || d.Task("t").Owner != "ops" || d.Task("t").DocMD != "task doc" {
+			t.Fatalf("got %+v, %v", d, err)
+		}
+	})
+}

@@ -44,10 +44,22 @@ func (e *ValidationError) Error() string {
 type problems struct {
 	file string
 	list []Problem
+	seen map[Problem]bool
+	// skip drops problems at some places: while tasks are parsed, those inside default_args,
+	// which are reported once for default_args itself rather than once per task.
+	skip func(Pos) bool
 }
 
 func (ps *problems) add(pos Pos, format string, args ...any) {
-	ps.list = append(ps.list, Problem{File: ps.file, Line: pos.Line, Column: pos.Column, Message: fmt.Sprintf(format, args...)})
+	p := Problem{File: ps.file, Line: pos.Line, Column: pos.Column, Message: fmt.Sprintf(format, args...)}
+	if ps.seen[p] || (ps.skip != nil && ps.skip(pos)) {
+		return // the same problem reached twice (an alias resolved in several places)
+	}
+	if ps.seen == nil {
+		ps.seen = map[Problem]bool{}
+	}
+	ps.seen[p] = true
+	ps.list = append(ps.list, p)
 }
 
 func (ps *problems) err() error {

@@ -1,7 +1,9 @@
 package tasks
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +17,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty duration (write e.g. 30s, 5m, 2h or 1d)")
 	}
-	if n, err := strconv.ParseFloat(s, 64); err == nil {
-		if n < 0 {
+	if n, err := strconv.ParseFloat(s, 64); err == nil || isNumberLike(s) {
+		switch {
+		case err != nil || math.IsNaN(n) || math.IsInf(n, 0):
+			return 0, fmt.Errorf("duration %q is not a number of seconds: write e.g. 30s, 5m, 2h or 1d", s)
+		case n < 0:
 			return 0, fmt.Errorf("duration %q is negative", s)
+		case n*float64(time.Second) > maxDuration:
+			return 0, fmt.Errorf("duration %q is too large (at most about 290 years)", s)
 		}
 		return time.Duration(n * float64(time.Second)), nil
 	}
@@ -30,8 +37,11 @@ func ParseDuration(s string) (time.Duration, error) {
 	}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}} {
 		if i := strings.Index(rest, unit.suffix); i > 0 {
 			n, err := strconv.ParseFloat(rest[:i], 64)
-			if err != nil {
+			switch {
+			case err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n < 0:
 				return 0, fmt.Errorf("duration %q: write e.g. 30s, 5m, 2h, 1d or 1d12h", s)
+			case n*float64(unit.size) > maxDuration:
+				return 0, fmt.Errorf("duration %q is too large (at most about 290 years)", s)
 			}
 			total += time.Duration(n * float64(unit.size))
 			rest = rest[i+1:]
@@ -39,15 +49,35 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	if rest != "" {
 		d, err := time.ParseDuration(rest)
-		if err != nil {
+		switch {
+		case err != nil && strings.Contains(err.Error(), "invalid duration") && strings.HasPrefix(s, "-"):
+			return 0, fmt.Errorf("duration %q is negative", s)
+		case err != nil && strings.Contains(err.Error(), "overflow"):
+			return 0, fmt.Errorf("duration %q is too large (at most about 290 years)", s)
+		case err != nil:
 			return 0, fmt.Errorf("duration %q: write e.g. 30s, 5m, 2h, 1d or 1d12h", s)
+		case d < 0 && rest != s:
+			return 0, fmt.Errorf("duration %q: a negative part is not allowed", s)
 		}
 		total += d
 	}
-	if total < 0 || strings.HasPrefix(s, "-") {
+	if strings.HasPrefix(s, "-") {
 		return 0, fmt.Errorf("duration %q is negative", s)
 	}
+	if total < 0 {
+		return 0, fmt.Errorf("duration %q is too large (at most about 290 years)", s)
+	}
 	return total, nil
+}
+
+// maxDuration is the largest time.Duration, as a float of nanoseconds.
+const maxDuration = float64(math.MaxInt64)
+
+// isNumberLike catches what ParseFloat rejects for range but is still a bare number.
+func isNumberLike(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	var ne *strconv.NumError
+	return errors.As(err, &ne) && ne.Err == strconv.ErrRange
 }
 
 // MaxMemoryLimit is the most a wasm32 module can address: 65,536 pages of 64 KiB.

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 )
@@ -21,6 +20,7 @@ type field struct {
 type walker struct {
 	ps      *problems
 	anchors map[string]ast.Node
+	lines   []string // the file's lines, to place block scalars
 }
 
 func posOf(n ast.Node) Pos {
@@ -33,9 +33,29 @@ func posOf(n ast.Node) Pos {
 
 // valuePos is where a scalar's text starts: after the opening quote of a quoted string.
 func valuePos(n ast.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
 	p := posOf(n)
 	if tk := n.GetToken(); tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
 		p.Column++
+	}
+	return p
+}
+
+// textPos is where a scalar's text starts; for a block scalar (| or >) that is the first
+// content line, after its indentation.
+func (w *walker) textPos(n ast.Node) Pos {
+	lit, ok := n.(*ast.LiteralNode)
+	if !ok {
+		return valuePos(n)
+	}
+	p := posOf(lit)
+	for line := p.Line + 1; line <= len(w.lines); line++ {
+		text := w.lines[line-1]
+		if strings.TrimSpace(text) != "" {
+			return Pos{Line: line, Column: len(text) - len(strings.TrimLeft(text, " ")) + 1}
+		}
 	}
 	return p
 }
@@ -50,7 +70,7 @@ func (w *walker) resolve(n ast.Node) ast.Node {
 			name := strings.TrimPrefix(v.Value.String(), "*")
 			target, ok := w.anchors[name]
 			if !ok {
-				w.ps.add(posOf(v), "alias *%s refers to no anchor &%s defined before it", name, name)
+				w.ps.add(posOf(v), "alias *%s refers to no anchor: define &%s first", name, name)
 				return nil
 			}
 			n = target
@@ -63,6 +83,12 @@ func (w *walker) resolve(n ast.Node) ast.Node {
 	return n
 }
 
+// broken reports whether n is an alias to no anchor: already reported, nothing more to say.
+func (w *walker) broken(n ast.Node) bool {
+	_, alias := n.(*ast.AliasNode)
+	return alias && w.resolve(n) == nil
+}
+
 func isNull(n ast.Node) bool {
 	_, ok := n.(*ast.NullNode)
 	return n == nil || ok
@@ -71,6 +97,9 @@ func isNull(n ast.Node) bool {
 // mapping returns the fields of a mapping node in order, with `<<: *anchor` merges expanded
 // (keys written in the mapping itself win) and duplicate keys reported.
 func (w *walker) mapping(n ast.Node, what string) ([]field, bool) {
+	if w.broken(n) {
+		return nil, false
+	}
 	n = w.resolve(n)
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
@@ -129,6 +158,9 @@ func (w *walker) scalar(n ast.Node) (string, bool) {
 }
 
 func (w *walker) str(f field) (string, bool) {
+	if w.broken(f.value) {
+		return "", false
+	}
 	if s, ok := w.resolve(f.value).(*ast.StringNode); ok {
 		return s.Value, true
 	}
@@ -144,6 +176,9 @@ func (w *walker) str(f field) (string, bool) {
 }
 
 func (w *walker) integer(f field) (int, bool) {
+	if w.broken(f.value) {
+		return 0, false
+	}
 	s, ok := w.scalar(f.value)
 	n, err := strconv.Atoi(s)
 	if !ok || err != nil {
@@ -154,6 +189,9 @@ func (w *walker) integer(f field) (int, bool) {
 }
 
 func (w *walker) boolean(f field) (bool, bool) {
+	if w.broken(f.value) {
+		return false, false
+	}
 	if b, ok := w.resolve(f.value).(*ast.BoolNode); ok {
 		return b.Value, true
 	}
@@ -168,6 +206,9 @@ type item struct {
 }
 
 func (w *walker) list(f field) ([]item, bool) {
+	if w.broken(f.value) {
+		return nil, false
+	}
 	n := w.resolve(f.value)
 	if isNull(n) {
 		return nil, true
@@ -197,6 +238,10 @@ func (w *walker) strings(f field) ([]string, []Pos, bool) {
 	var pos []Pos
 	for _, it := range items {
 		s, sok := w.scalar(it.node)
+		if !sok && w.broken(it.node) {
+			ok = false
+			continue
+		}
 		if !sok {
 			w.ps.add(it.pos, "%s: each item must be a string, got %s", f.key, describe(w.resolve(it.node)))
 			ok = false
@@ -206,16 +251,6 @@ func (w *walker) strings(f field) ([]string, []Pos, bool) {
 		pos = append(pos, it.pos)
 	}
 	return out, pos, ok
-}
-
-// value decodes any YAML value (params) into plain Go values.
-func (w *walker) value(n ast.Node) (any, bool) {
-	var v any
-	if err := yaml.NodeToValue(n, &v); err != nil {
-		w.ps.add(posOf(n), "cannot read value: %v", err)
-		return nil, false
-	}
-	return v, true
 }
 
 func describe(n ast.Node) string {

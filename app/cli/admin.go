@@ -23,7 +23,7 @@ func (e *env) variablesCmd() *cobra.Command {
 		if err := ap.SetVariable(cmd.Context(), app.LocalActor(), scheduler.Variable{Key: a[0], Value: a[1], Description: *desc}); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.io.Stdout, "Variable %s created\n", a[0])
+		fmt.Fprintf(e.io.Stdout, "Variable %s set\n", a[0])
 		return nil
 	})
 	get := &cobra.Command{Use: "get KEY", Short: "Print a variable's value", Args: args(1, "KEY")}

@@ -76,7 +76,30 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	e := &env{io: io}
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.poolsCmd(), e.usersCmd(),
 		e.configCmd(), e.versionCmd())
+	for _, c := range root.Commands() {
+		strictGroup(c)
+	}
 	return root
+}
+
+// strictGroup makes a command group (`wasmflow dags`) refuse an unknown subcommand with a
+// usage error and a suggestion, where cobra would print the help and exit 0.
+func strictGroup(c *cobra.Command) {
+	if !c.HasSubCommands() || c.RunE != nil || c.Run != nil {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2
+	c.Args = func(cmd *cobra.Command, a []string) error {
+		if len(a) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", a[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(a[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return usageError{errors.New(msg)}
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // env is what every command shares: the streams, and the App opened on first use.

@@ -269,3 +269,21 @@ func TestConfigAndUsage(t *testing.T) {
 		t.Error("version printed nothing")
 	}
 }
+
+func TestUsageErrorsAndDBCheck(t *testing.T) {
+	h := newHome(t)
+	h.fails(2, `unknown command "lst" for "wasmflow dags"; did you mean "list"?`, "dags", "lst")
+	h.fails(2, `unknown command "get" for "wasmflow config"`, "config", "get", "core")
+	if out := h.ok("dags"); !strings.Contains(out, "Available Commands") {
+		t.Errorf("a bare group prints its help: %s", out)
+	}
+	h.fails(1, "no metastore at", "db", "check")
+	if _, err := os.Stat(filepath.Join(h.dir, "wasmflow.db")); !os.IsNotExist(err) {
+		t.Error("db check created the metastore")
+	}
+	h.ok("db", "init")
+	h.ok("db", "check")
+	if out := h.ok("dags", "list", "-o", "json"); !strings.Contains(out, "-> ") && strings.Contains(out, `\u003e`) {
+		t.Errorf("JSON escapes >: %s", out)
+	}
+}

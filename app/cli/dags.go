@@ -43,7 +43,11 @@ func (e *env) dagsList() *cobra.Command {
 			for _, t := range d.Tags {
 				tags = append(tags, t.Name)
 			}
-			row := []string{d.DagID, d.Fileloc, strings.Join(d.Owners, ","), fmt.Sprint(d.IsPaused), d.ScheduleInterval, strings.Join(tags, ",")}
+			sched := d.ScheduleInterval
+			if sched == "" {
+				sched = "None"
+			}
+			row := []string{d.DagID, d.Fileloc, strings.Join(d.Owners, ","), fmt.Sprint(d.IsPaused), sched, strings.Join(tags, ",")}
 			if *all {
 				row = append(row, fmt.Sprint(d.IsActive))
 			}
@@ -127,11 +131,7 @@ func (e *env) dagsPause(pause bool) *cobra.Command {
 			if err := ap.SetPaused(cmd.Context(), app.LocalActor(), a[0], pause); err != nil {
 				return err
 			}
-			state := "unpaused"
-			if pause {
-				state = "paused"
-			}
-			fmt.Fprintf(e.io.Stdout, "Dag: %s, paused: %v (%s)\n", a[0], pause, state)
+			fmt.Fprintf(e.io.Stdout, "Dag: %s, paused: %v\n", a[0], pause)
 			return nil
 		}),
 	}

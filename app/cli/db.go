@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/app/config"
 )
 
 func (e *env) dbCmd() *cobra.Command {
@@ -28,20 +31,20 @@ func (e *env) dbCmd() *cobra.Command {
 	}
 	check := &cobra.Command{
 		Use:   "check",
-		Short: "Check that the metastore is reachable and its schema is current",
+		Short: "Check that the metastore exists, is reachable and its schema is current (changes nothing)",
 		Args:  args(0),
-		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
-			a, err := e.open(cmd.Context(), false)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(e.io.Getenv)
 			if err != nil {
 				return err
 			}
-			if err := a.Store.Check(cmd.Context()); err != nil {
+			v, err := app.CheckDB(cmd.Context(), cfg)
+			if err != nil {
 				return err
 			}
-			v, _ := a.Store.SchemaVersion(cmd.Context())
-			fmt.Fprintf(e.io.Stdout, "Metastore OK: %s (schema version %d)\n", a.Config.Database.URL, v)
+			fmt.Fprintf(e.io.Stdout, "Metastore OK: %s (schema version %d)\n", cfg.Database.URL, v)
 			return nil
-		}),
+		},
 	}
 	reset := &cobra.Command{
 		Use:   "reset",

@@ -26,12 +26,10 @@ type listing struct {
 func render(w io.Writer, format string, l listing) error {
 	switch format {
 	case "json":
-		b, err := json.MarshalIndent(l.data, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(w, string(b))
-		return err
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // "a -> b" stays readable
+		return enc.Encode(l.data)
 	case "yaml":
 		b, err := json.Marshal(l.data)
 		if err != nil {

@@ -20,9 +20,10 @@ type Config struct {
 	Home string // WASMFLOW_HOME: holds wasmflow.toml, dags/, wasmflow.db, logs/, cache/
 
 	Core struct {
-		DagsFolder   string
-		LoadExamples bool
-		Parallelism  int
+		DagsFolder              string
+		LoadExamples            bool
+		Parallelism             int
+		DagsArePausedAtCreation bool
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -104,6 +105,8 @@ var keys = []key{
 		func(c *Config) string { return filepath.Join(c.Home, "dags") }, str(func(c *Config) *string { return &c.Core.DagsFolder })},
 	{"core", "load_examples", "load the example DAGs shipped with wasmflow",
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.LoadExamples })},
+	{"core", "dags_are_paused_at_creation", "new DAGs start paused unless their file sets is_paused_upon_creation",
+		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.DagsArePausedAtCreation })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
@@ -140,6 +143,11 @@ func EnvName(section, name string) string {
 func Load(getenv func(string) string) (Config, error) {
 	var c Config
 	c.Home = getenv("WASMFLOW_HOME")
+	if rest, ok := strings.CutPrefix(c.Home, "~/"); ok {
+		if dir, err := os.UserHomeDir(); err == nil {
+			c.Home = filepath.Join(dir, rest)
+		}
+	}
 	if c.Home == "" {
 		dir, err := os.UserHomeDir()
 		if err != nil {
@@ -166,8 +174,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
-	// Relative folders in the file or env are relative to the home, as an author expects.
+	// "~/" is the user's home; other relative folders are relative to WASMFLOW_HOME.
 	for _, p := range []*string{&c.Core.DagsFolder, &c.Database.URL} {
+		if rest, ok := strings.CutPrefix(*p, "~/"); ok {
+			if dir, err := os.UserHomeDir(); err == nil {
+				*p = filepath.Join(dir, rest)
+			}
+		}
 		if *p != "" && !filepath.IsAbs(*p) && !strings.Contains(*p, "://") {
 			*p = filepath.Join(c.Home, *p)
 		}
@@ -176,17 +189,28 @@ func Load(getenv func(string) string) (Config, error) {
 }
 
 func (c *Config) loadFile(path string) error {
-	var raw map[string]map[string]any
-	md, err := toml.DecodeFile(path, &raw)
+	var raw map[string]any
+	_, err := toml.DecodeFile(path, &raw)
 	if os.IsNotExist(err) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	_ = md
 	var problems []string
-	for section, values := range raw {
+	for section, v := range raw {
+		values, ok := v.(map[string]any)
+		if !ok {
+			hint := ""
+			for _, k := range keys {
+				if k.name == section {
+					hint = fmt.Sprintf(": put it under [%s]", k.section)
+					break
+				}
+			}
+			problems = append(problems, fmt.Sprintf("%s: %s = ... is outside any [section]%s", path, section, hint))
+			continue
+		}
 		for name, v := range values {
 			k, ok := lookup(section, name)
 			if !ok {
@@ -235,8 +259,8 @@ type Setting struct {
 func (c Config) Settings() []Setting {
 	values := map[string]string{
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
-		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
-		"database.url": c.Database.URL, "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}
@@ -245,6 +269,20 @@ func (c Config) Settings() []Setting {
 		out = append(out, Setting{Section: k.section, Key: k.name, Value: values[k.section+"."+k.name], Env: EnvName(k.section, k.name), Doc: k.doc})
 	}
 	return out
+}
+
+// redactURL hides the password of a database URL (scheme://user:password@host/...).
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+			return scheme + "://" + user + ":********" + rest[at:]
+		}
+	}
+	return u
 }
 
 func mask(s string) string {

@@ -93,3 +93,24 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestFileShapesAndPaths(t *testing.T) {
+	_, err := load(t, t.TempDir(), "load_examples = false\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "load_examples = ... is outside any [section]: put it under [core]") {
+		t.Errorf("top-level key: %v", err)
+	}
+	home, _ := os.UserHomeDir()
+	c, err := load(t, t.TempDir(), "[core]\ndags_folder = \"~/mydags\"\n", nil)
+	if err != nil || c.Core.DagsFolder != filepath.Join(home, "mydags") {
+		t.Errorf("~ expansion: %q, %v", c.Core.DagsFolder, err)
+	}
+	c, _ = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__DATABASE__URL": "postgres://bob:s3cret@db/wf"})
+	for _, s := range c.Settings() {
+		if s.Key == "url" && (strings.Contains(s.Value, "s3cret") || !strings.Contains(s.Value, "bob:********@db")) {
+			t.Errorf("database.url shown as %q", s.Value)
+		}
+	}
+	if !c.Core.DagsArePausedAtCreation {
+		t.Error("dags_are_paused_at_creation defaults to true, as in Airflow")
+	}
+}

@@ -51,8 +51,13 @@ type Store struct {
 type Option func(*options)
 
 type options struct {
-	sqlLog io.Writer
+	sqlLog    io.Writer
+	noMigrate bool
 }
+
+// WithoutMigrations opens an existing metastore as it is: nothing is created or migrated, so
+// Check can report a database that is missing or older than this wasmflow.
+func WithoutMigrations() Option { return func(o *options) { o.noMigrate = true } }
 
 // WithSQLLog writes every SQL statement and its duration to w (for debugging). By default the
 // metastore logs nothing.
@@ -71,14 +76,20 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if o.noMigrate {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no metastore at %s: create it with `wasmflow db init`", path)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open metastore: %w", err)
 	}
 	s := &Store{path: path}
 	if s.db, err = openDB(path, "", o); err != nil {
 		return nil, err
 	}
-	if err := migrateTo(ctx, s.db, LatestSchemaVersion); err != nil {
+	if o.noMigrate {
+		// nothing to apply: Check says whether the schema is current
+	} else if err := migrateTo(ctx, s.db, LatestSchemaVersion); err != nil {
 		_ = closeDB(s.db)
 		return nil, fmt.Errorf("open metastore %s: %w", path, err)
 	}
