@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTasksTest(t *testing.T) {
+	h := newHome(t)
+	cases := []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string // in stdout
+		err   string   // in stderr
+	}{
+		{"success with return_value from stdout", []string{"test_pipe", "extract", "2024-03-01"}, 0,
+			[]string{"42\n", "return_value = 42", "state: success  exit_code: 0"}, ""},
+		{"upstream XCom through a template", []string{"test_pipe", "load", "2024-03-01", "--xcom", "transform=84"}, 0,
+			[]string{"loaded 84 rows for 2024-03-01", "state: success"}, ""},
+		{"XCom files and a key", []string{"example_xcom", "pull", "--xcom", "push=7", "--xcom", "push.status=fresh", "--xcom", "push_by_stdout=6"}, 0,
+			[]string{"rows=7 status=fresh sum=6", `{"rows":7}`}, ""},
+		{"conf overrides params", []string{"example_xcom", "push", "-c", `{"rows": 99}`}, 0,
+			[]string{"return_value = 99", "status = fresh"}, ""},
+		{"failure exits non-zero", []string{"example_trigger_rules", "fails"}, 1,
+			[]string{"fails: exiting with code 1", "state: failed  exit_code: 1  reason: exit_code 1"}, "ended failed: exit_code 1"},
+		{"exit 99 is skipped", []string{"example_trigger_rules", "skips"}, 1,
+			[]string{"state: skipped  exit_code: 99"}, "ended skipped"},
+		{"expression branch", []string{"example_branch", "choose", "--xcom", "measure=3"}, 0,
+			[]string{"branch follows [small] and skips [big]", "follow: small"}, ""},
+		{"module branch", []string{"example_branch", "module_choice"}, 0,
+			[]string{"branch follows [notify] and skips [archive]", "follow: notify"}, ""},
+		{"run_if false skips", []string{"example_branch", "only_on_mondays", "2024-03-05"}, 1,
+			[]string{"run_if", "state: skipped"}, "ended skipped"},
+		{"run_if true runs", []string{"example_branch", "only_on_mondays", "2024-03-04"}, 0,
+			[]string{"weekly report", "state: success"}, ""},
+		{"expression sensor not met", []string{"example_sensor", "wait_for_file", "2024-01-01"}, 1,
+			[]string{"is false", "state: up_for_reschedule"}, "sensor condition not met"},
+		{"module sensor not met", []string{"example_sensor", "wait_with_module", "2024-01-01"}, 1,
+			[]string{"/data/2024-01-01.csv not there yet", "state: up_for_reschedule  exit_code: 100"}, "sensor not met"},
+		{"flaky first try fails", []string{"example_retries", "flaky"}, 1,
+			[]string{"try 1 of the 3 this task needs"}, "ended failed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := h.run("", append([]string{"tasks", "test"}, c.args...)...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
+			}
+			for _, w := range c.wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout misses %q:\n%s", w, out)
+				}
+			}
+			if c.err != "" && !strings.Contains(errs, c.err) {
+				t.Errorf("stderr misses %q: %s", c.err, errs)
+			}
+		})
+	}
+
+	// The sensors are met once the file appears in the mounted folder.
+	data := filepath.Join(h.dir, "cache", "examples", "dags", "data")
+	if err := os.WriteFile(filepath.Join(data, "2024-01-01.csv"), []byte("a,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(filepath.Join(data, "2024-01-01.csv"))
+	for _, task := range []string{"wait_for_file", "wait_with_module"} {
+		if out := h.ok("tasks", "test", "example_sensor", task, "2024-01-01"); !strings.Contains(out, "state: success") {
+			t.Errorf("%s with the file present:\n%s", task, out)
+		}
+	}
+
+	var res map[string]any
+	if err := json.Unmarshal([]byte(lastJSON(h.ok("tasks", "test", "test_pipe", "extract", "-o", "json"))), &res); err != nil || res["state"] != "success" || len(res["module_sha256"].(string)) != 64 {
+		t.Errorf("json result = %v, %v", res, err)
+	}
+
+	h.fails(1, `DAG test_pipe has no task "nope"`, "tasks", "test", "test_pipe", "nope")
+	h.fails(2, "date \"yesterday\"", "tasks", "test", "test_pipe", "extract", "yesterday")
+	h.fails(2, "--conf must be a JSON object", "tasks", "test", "test_pipe", "extract", "-c", "[1]")
+	h.fails(2, "--xcom \"extract\"", "tasks", "test", "test_pipe", "transform", "--xcom", "extract")
+}
+
+// lastJSON returns the JSON object at the end of out (the log comes first).
+func lastJSON(out string) string {
+	if i := strings.LastIndex(out, "\n{"); i >= 0 {
+		return out[i+1:]
+	}
+	return out
+}

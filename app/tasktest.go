@@ -1,0 +1,233 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wasmflow/wasmflow/cluster"
+	"github.com/wasmflow/wasmflow/runtime"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// TaskTest is one in-process run of one task, as `airflow tasks test`: nothing is recorded
+// in the metastore.
+type TaskTest struct {
+	DagID, TaskID string
+	LogicalDate   time.Time         // zero: now
+	Conf          map[string]any    // overrides the DAG's params
+	XComs         map[string]string // upstream XComs the task's templates and xcom_pull see, by "task" or "task.key"
+}
+
+// TaskTestResult is how the test ended.
+type TaskTestResult struct {
+	State    tasks.TaskInstanceState `json:"state"`
+	Reason   string                  `json:"reason,omitempty"`
+	ExitCode *int                    `json:"exit_code,omitempty"`
+	Duration time.Duration           `json:"duration"`
+	XComs    map[string]string       `json:"xcoms,omitempty"`
+	Follow   []string                `json:"follow,omitempty"` // a branch's chosen tasks
+	Module   string                  `json:"module_sha256,omitempty"`
+}
+
+// Runner returns the process's task runtime, created on first use with its compilation cache
+// in the home's cache folder.
+func (a *App) Runner(ctx context.Context) (*runtime.Runner, error) {
+	if a.runner != nil {
+		return a.runner, nil
+	}
+	host, _ := os.Hostname()
+	r, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(a.Config.CacheFolder(), "modules"), Hostname: host})
+	if err != nil {
+		return nil, fmt.Errorf("start the task runtime: %w", err)
+	}
+	a.runner = r
+	return r, nil
+}
+
+// TestTask runs one task of a DAG in this process and writes its log to log.
+func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTestResult, error) {
+	d, err := a.ParsedDag(ctx, tt.DagID)
+	if err != nil {
+		return TaskTestResult{}, err
+	}
+	t := d.Task(tt.TaskID)
+	if t == nil {
+		return TaskTestResult{}, fmt.Errorf("DAG %s has no task %q: `wasmflow tasks list %s` lists them", tt.DagID, tt.TaskID, tt.DagID)
+	}
+	ld := tt.LogicalDate
+	if ld.IsZero() {
+		ld = time.Now().UTC().Truncate(time.Second)
+	}
+	tc := scheduler.TryContext{
+		RunID: "test__" + ld.Format(time.RFC3339), TryNumber: 1, LogicalDate: ld,
+		DataIntervalStart: ld, DataIntervalEnd: ld, Conf: tt.Conf,
+		XCom: func(taskID string, key ...string) any {
+			k := taskID
+			if len(key) > 0 && key[0] != "return_value" {
+				k += "." + key[0]
+			}
+			if v, ok := tt.XComs[k]; ok {
+				return v
+			}
+			return nil
+		},
+		Var: func(name string, def ...any) any {
+			if v, err := a.Store.GetVariable(ctx, name); err == nil {
+				return v.Value
+			}
+			if len(def) > 0 {
+				return def[0]
+			}
+			return nil
+		},
+	}
+	env, _, err := tc.Env(d, t)
+	if err != nil {
+		return TaskTestResult{}, err
+	}
+	if t.RunIf != nil {
+		ok, err := t.RunIf.EvalBool(env)
+		if err != nil {
+			return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
+		}
+		if !ok {
+			fmt.Fprintf(log, "[wasmflow] run_if %q is false: the task is skipped\n", t.RunIf.Source)
+			return TaskTestResult{State: tasks.StateSkipped, Reason: "run_if is false"}, nil
+		}
+	}
+	switch {
+	case t.Module == "" && t.IsSensor():
+		ok, err := t.Sensor.Condition.EvalBool(env)
+		switch {
+		case err != nil:
+			return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
+		case ok:
+			fmt.Fprintf(log, "[wasmflow] sensor %q is true\n", t.Sensor.Condition.Source)
+			return TaskTestResult{State: tasks.StateSuccess}, nil
+		}
+		fmt.Fprintf(log, "[wasmflow] sensor %q is false: the scheduler would poke again in %s\n", t.Sensor.Condition.Source, t.Sensor.PokeInterval)
+		return TaskTestResult{State: tasks.StateUpForReschedule, Reason: "sensor condition not met"}, nil
+	case t.Module == "" && t.IsBranch():
+		v, err := t.Branch.Eval(env)
+		if err != nil {
+			return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
+		}
+		return branchResult(t, v, log), nil
+	}
+
+	w, err := scheduler.RenderWorkload(d, t, tc)
+	if err != nil {
+		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
+	}
+	r, err := a.Runner(ctx)
+	if err != nil {
+		return TaskTestResult{}, err
+	}
+	res, err := cluster.RunWorkload(ctx, r, w, log, func(taskID, key string) ([]byte, bool) {
+		v, ok := tc.XCom(taskID, key).(string)
+		return []byte(v), ok
+	})
+	if err != nil {
+		return TaskTestResult{}, err
+	}
+	out := TaskTestResult{Reason: res.Reason, Duration: res.Duration, Module: res.ModuleSHA256, XComs: map[string]string{}}
+	if res.ExitCode >= 0 {
+		code := res.ExitCode
+		out.ExitCode = &code
+	}
+	for k, v := range res.XComs {
+		out.XComs[k] = string(v)
+	}
+	switch res.State {
+	case runtime.StateSuccess:
+		out.State = tasks.StateSuccess
+		if t.IsBranch() {
+			b := branchResult(t, parseBranchValue(out.XComs["return_value"]), log)
+			out.State, out.Follow, out.Reason = b.State, b.Follow, b.Reason
+		}
+	case runtime.StateSkipped:
+		out.State = tasks.StateSkipped
+	case runtime.StateSensorNotMet:
+		out.State, out.Reason = tasks.StateUpForReschedule, "sensor not met (exit 100)"
+		if !t.IsSensor() {
+			out.State, out.Reason = tasks.StateFailed, "exit_code 100 (only sensors may exit 100: add `sensor: true`)"
+		}
+	default:
+		out.State = tasks.StateFailed
+	}
+	return out, nil
+}
+
+// parseBranchValue reads a module branch's return_value: a JSON list of ids, or one id.
+func parseBranchValue(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err == nil {
+		return v
+	}
+	return strings.TrimSpace(s)
+}
+
+// branchResult checks what a branch chose against its direct downstream tasks.
+func branchResult(t *tasks.Task, v any, log io.Writer) TaskTestResult {
+	ids, err := BranchIDs(v)
+	if err != nil {
+		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}
+	}
+	for _, id := range ids {
+		if !contains(t.Downstream, id) {
+			return TaskTestResult{State: tasks.StateFailed, Reason: fmt.Sprintf("branch chose %q, which is not a direct downstream task of %s (%s)", id, t.TaskID, strings.Join(t.Downstream, ", "))}
+		}
+	}
+	var skipped []string
+	for _, d := range t.Downstream {
+		if !contains(ids, d) {
+			skipped = append(skipped, d)
+		}
+	}
+	sort.Strings(skipped)
+	fmt.Fprintf(log, "[wasmflow] branch follows %v and skips %v\n", ids, skipped)
+	return TaskTestResult{State: tasks.StateSuccess, Follow: ids}
+}
+
+// BranchIDs reads what a branch returned: one task id, a list of them, or nothing.
+func BranchIDs(v any) ([]string, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		if v == "" {
+			return nil, nil
+		}
+		return []string{v}, nil
+	case []string:
+		return v, nil
+	case []any:
+		ids := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("a branch must return task ids (strings), got %v", e)
+			}
+			ids = append(ids, s)
+		}
+		return ids, nil
+	}
+	return nil, fmt.Errorf("a branch must return a task id or a list of them, got %T %v", v, v)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,38 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/wasmflow/wasmflow/runtime"
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+// XComReader answers a module's wasmflow.xcom_pull for its own DagRun.
+type XComReader func(taskID, key string) ([]byte, bool)
+
+// RunWorkload runs one try on this node: it loads the module, hands the runtime exactly what
+// the workload grants, and returns the outcome. log receives the module's output live.
+// An error means the try could not be attempted (the module file is unreadable); everything
+// the module itself does is in the Result.
+func RunWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, log io.Writer, xcom XComReader) (runtime.Result, error) {
+	module, err := os.ReadFile(w.ModulePath)
+	if err != nil {
+		return runtime.Result{}, fmt.Errorf("read module of %s.%s: %w", w.DagID, w.TaskID, err)
+	}
+	return r.Run(ctx, Try(w, module, log, xcom))
+}
+
+// Try converts a workload into the runtime's try.
+func Try(w scheduler.Workload, module []byte, log io.Writer, xcom XComReader) runtime.Try {
+	mounts := make([]runtime.Mount, len(w.Mounts))
+	for i, m := range w.Mounts {
+		mounts[i] = runtime.Mount{HostPath: m.Host, GuestPath: m.Guest, ReadOnly: m.ReadOnly}
+	}
+	return runtime.Try{
+		Module: module, TaskID: w.TaskID, Args: w.Args, Env: w.Env, Stdin: w.Stdin, Mounts: mounts,
+		MemoryLimit: w.MemoryLimit, Timeout: w.Timeout, Log: log, XComIn: xcom,
+	}
+}

@@ -1,0 +1,161 @@
+package scheduler
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// Workload is one try of a module task, rendered and ready for an executor: everything the
+// node that runs it needs, and nothing it would have to look up.
+type Workload struct {
+	DagID       string
+	RunID       string
+	TaskID      string
+	TryNumber   int
+	LogicalDate time.Time
+
+	ModulePath string // the .wasm file on the scheduler's machine
+	Args       []string
+	Env        map[string]string // the task's env plus the WASMFLOW_* variables of SPEC.md §4
+	Stdin      string
+	Mounts     []Mount
+
+	MemoryLimit int64
+	Timeout     time.Duration
+	Queue       string
+	Pool        string
+	PoolSlots   int
+}
+
+// Mount is a host folder granted to a try, with its host path resolved.
+type Mount struct {
+	Host     string
+	Guest    string
+	ReadOnly bool
+}
+
+// TryContext is what a try is rendered against: its run and try, and the lookups templates use.
+type TryContext struct {
+	RunID             string
+	TryNumber         int
+	LogicalDate       time.Time
+	DataIntervalStart time.Time
+	DataIntervalEnd   time.Time
+	Conf              map[string]any
+	// Lookups; nil means "absent" (see tasks.Env.Defaults).
+	XCom        func(taskID string, key ...string) any
+	Var         func(name string, def ...any) any
+	TaskState   func(taskID string) string
+	DagRunState func(dagID string, logicalDate any) string
+	Now         func() time.Time
+}
+
+// Env builds the expression environment of task t in this try. file_exists answers through
+// the task's mounts, by guest path, so a sensor sees exactly what its module would.
+func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error) {
+	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
+	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
+	env = env.Defaults()
+	mounts, err := renderMounts(d, t, env)
+	if err != nil {
+		return env, nil, err
+	}
+	env.FileExists = func(guest string) bool {
+		host, ok := HostPath(mounts, guest)
+		if !ok {
+			return false
+		}
+		_, err := os.Stat(host)
+		return err == nil
+	}
+	return env, mounts, nil
+}
+
+// RenderWorkload renders task t of DAG d for one try: its args, env, stdin and mounts.
+// A template that fails (an XCom of the wrong type, a missing param's field) is an error that
+// fails the try with that message.
+func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error) {
+	if t.Module == "" {
+		return Workload{}, fmt.Errorf("task %s has no module: it is evaluated by the scheduler, not run", t.TaskID)
+	}
+	env, mounts, err := c.Env(d, t)
+	if err != nil {
+		return Workload{}, err
+	}
+	w := Workload{
+		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
+		ModulePath: t.Module, Mounts: mounts, MemoryLimit: t.MemoryLimit, Timeout: t.ExecTimeout,
+		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{},
+	}
+	for i, a := range t.Args {
+		s, err := a.Render(env)
+		if err != nil {
+			return Workload{}, fmt.Errorf("render args[%d] %q: %w", i, a.Raw, err)
+		}
+		w.Args = append(w.Args, s)
+	}
+	for k, tpl := range t.Env {
+		s, err := tpl.Render(env)
+		if err != nil {
+			return Workload{}, fmt.Errorf("render env %s %q: %w", k, tpl.Raw, err)
+		}
+		w.Env[k] = s
+	}
+	if w.Stdin, err = t.Stdin.Render(env); err != nil {
+		return Workload{}, fmt.Errorf("render stdin: %w", err)
+	}
+	conf, err := json.Marshal(env.Conf)
+	if err != nil {
+		return Workload{}, fmt.Errorf("encode conf as WASMFLOW_CONF: %w", err)
+	}
+	for k, v := range map[string]string{
+		"WASMFLOW_DAG_ID": d.DagID, "WASMFLOW_TASK_ID": t.TaskID, "WASMFLOW_RUN_ID": c.RunID,
+		"WASMFLOW_TRY_NUMBER": strconv.Itoa(c.TryNumber), "WASMFLOW_LOGICAL_DATE": c.LogicalDate.Format(time.RFC3339),
+		"WASMFLOW_DS": env.DS, "WASMFLOW_CONF": string(conf),
+	} {
+		w.Env[k] = v
+	}
+	return w, nil
+}
+
+// renderMounts renders each mount's host path and resolves it against the DAG file's folder.
+// A missing host folder is created, so a sensor can wait for files to appear in it.
+func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
+	out := make([]Mount, 0, len(t.Mounts))
+	for _, m := range t.Mounts {
+		host, err := m.Host.Render(env)
+		if err != nil {
+			return nil, fmt.Errorf("render mount %s: %w", m.Host.Raw, err)
+		}
+		if !filepath.IsAbs(host) {
+			host = filepath.Join(filepath.Dir(d.Fileloc), host)
+		}
+		if err := os.MkdirAll(host, 0o755); err != nil {
+			return nil, fmt.Errorf("mount %s:%s: %w", host, m.Guest, err)
+		}
+		out = append(out, Mount{Host: host, Guest: m.Guest, ReadOnly: m.ReadOnly})
+	}
+	return out, nil
+}
+
+// HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
+// path outside every mount. ".." cannot climb out of a mount.
+func HostPath(mounts []Mount, guest string) (string, bool) {
+	guest = filepath.Clean("/" + guest)
+	for _, m := range mounts {
+		if guest == m.Guest {
+			return m.Host, true
+		}
+		if rest, ok := strings.CutPrefix(guest, m.Guest+"/"); ok {
+			return filepath.Join(m.Host, rest), true
+		}
+	}
+	return "", false
+}
