@@ -1,0 +1,277 @@
+package timetable
+
+import (
+	"time"
+
+	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/cron"
+)
+
+// DataInterval is the span of data a DagRun covers, [Start, End). Start is the logical date of a
+// scheduled run. Both are in the DAG's timezone.
+type DataInterval struct{ Start, End time.Time }
+
+// Timetable decides the data intervals of a DAG's scheduled runs. Implementations are pure and
+// safe for concurrent use.
+type Timetable interface {
+	// Next returns the next scheduled run after last (nil = none yet): its data interval and
+	// ok=false when there is none (no schedule, past end_date, @once already run). With catchup
+	// off it skips to the latest complete interval as of now (Airflow's _skip_to_latest).
+	// The run may be created once interval.End <= now (for @once: Start <= now).
+	Next(last *DataInterval, now time.Time, catchup bool) (DataInterval, bool)
+	// Intervals lists every interval whose start (logical date) is in [from, to], for backfill.
+	Intervals(from, to time.Time) []DataInterval
+	// ManualInterval is the data interval of a manual run at logical date t (Airflow's infer_manual_data_interval).
+	ManualInterval(t time.Time) DataInterval
+}
+
+// For returns the timetable of d, from d.Schedule, d.StartDate, d.EndDate and d.Timezone (UTC
+// when nil).
+func For(d *tasks.DAG) Timetable {
+	b := bounds{loc: d.Timezone, start: d.StartDate, end: d.EndDate}
+	if b.loc == nil {
+		b.loc = time.UTC
+	}
+	switch d.Schedule.Kind {
+	case tasks.ScheduleCron:
+		if d.Schedule.Cron != nil {
+			return &cronTimetable{bounds: b, expr: d.Schedule.Cron}
+		}
+	case tasks.ScheduleEvery:
+		if d.Schedule.Every > 0 {
+			return &deltaTimetable{bounds: b, every: d.Schedule.Every}
+		}
+	case tasks.ScheduleOnce:
+		return &onceTimetable{bounds: b}
+	}
+	return &nullTimetable{bounds: b}
+}
+
+// bounds are what every timetable shares: the DAG's timezone, start_date and end_date.
+type bounds struct {
+	loc        *time.Location
+	start, end *time.Time // nil = unbounded
+}
+
+func (b bounds) in(t time.Time) time.Time { return t.In(b.loc) }
+
+// pastEnd reports whether an interval starting at t is after end_date (TimeRestriction.latest).
+func (b bounds) pastEnd(t time.Time) bool { return b.end != nil && t.After(*b.end) }
+
+// clamp narrows a backfill's [from, to] to [start_date, end_date].
+func (b bounds) clamp(from, to time.Time) (time.Time, time.Time) {
+	if b.start != nil && b.start.After(from) {
+		from = *b.start
+	}
+	if b.end != nil && b.end.Before(to) {
+		to = *b.end
+	}
+	return from, to
+}
+
+// exact is a zero-length interval at t, Airflow's DataInterval.exact.
+func (b bounds) exact(t time.Time) DataInterval { t = b.in(t); return DataInterval{t, t} }
+
+// dataIntervals is the part of Airflow's _DataIntervalTimetable that its two subclasses specialise.
+type dataIntervals interface {
+	next(t time.Time) time.Time           // the first fire time after t
+	alignNext(t time.Time) time.Time      // t if it is a fire time, else next(t)
+	alignPrev(t time.Time) time.Time      // t if it is a fire time, else the last one before it
+	skipToLatest(now time.Time) time.Time // the start of the run to make with catchup off
+}
+
+// nextInterval is _DataIntervalTimetable.next_dagrun_info with TimeRestriction(start_date,
+// end_date, catchup).
+func nextInterval(s dataIntervals, b bounds, last *DataInterval, now time.Time, catchup bool) (DataInterval, bool) {
+	var earliest *time.Time
+	switch {
+	case !catchup:
+		e := s.skipToLatest(now)
+		if b.start != nil {
+			if a := s.alignNext(*b.start); a.After(e) {
+				e = a
+			}
+		}
+		earliest = &e
+	case b.start != nil:
+		e := s.alignNext(*b.start)
+		earliest = &e
+	}
+	var start time.Time
+	if last == nil {
+		if earliest == nil {
+			return DataInterval{}, false
+		}
+		start = *earliest
+	} else {
+		// Aligning the previous end copes with a schedule changed since the last run.
+		start = s.alignPrev(last.End)
+		if earliest != nil && earliest.After(start) {
+			start = *earliest
+		}
+	}
+	if start.IsZero() || b.pastEnd(start) {
+		return DataInterval{}, false
+	}
+	end := s.next(start)
+	if end.IsZero() {
+		return DataInterval{}, false
+	}
+	return DataInterval{b.in(start), b.in(end)}, true
+}
+
+// intervals lists the intervals whose start is in [from, to] within start_date and end_date.
+func intervals(s dataIntervals, b bounds, from, to time.Time) []DataInterval {
+	from, to = b.clamp(from, to)
+	var out []DataInterval
+	for start := s.alignNext(from); !start.IsZero() && !start.After(to); {
+		end := s.next(start)
+		if end.IsZero() {
+			break
+		}
+		out = append(out, DataInterval{b.in(start), b.in(end)})
+		start = end
+	}
+	return out
+}
+
+// cronTimetable is Airflow's CronDataIntervalTimetable: intervals between consecutive fire times
+// of a cron expression in the DAG's timezone.
+type cronTimetable struct {
+	bounds
+	expr *cron.Expr
+}
+
+var _ Timetable = (*cronTimetable)(nil)
+
+func (c *cronTimetable) next(t time.Time) time.Time { return c.expr.Next(c.in(t)) }
+
+// prevOrAt is the last fire time at or before t.
+func (c *cronTimetable) prevOrAt(t time.Time) time.Time { return c.expr.Prev(c.in(t)) }
+
+// prevBefore is the last fire time strictly before t, croniter's get_prev.
+func (c *cronTimetable) prevBefore(t time.Time) time.Time {
+	return c.expr.Prev(c.in(t).Add(-time.Nanosecond))
+}
+
+func (c *cronTimetable) alignNext(t time.Time) time.Time {
+	if p := c.prevOrAt(t); p.Equal(t) {
+		return c.in(t)
+	}
+	return c.next(t)
+}
+
+func (c *cronTimetable) alignPrev(t time.Time) time.Time { return c.prevOrAt(t) }
+
+// skipToLatest is the start of the latest complete interval: the one ending at the last fire
+// time at or before now.
+func (c *cronTimetable) skipToLatest(now time.Time) time.Time {
+	end := c.prevOrAt(now)
+	if end.IsZero() {
+		return end
+	}
+	return c.prevBefore(end)
+}
+
+func (c *cronTimetable) Next(last *DataInterval, now time.Time, catchup bool) (DataInterval, bool) {
+	return nextInterval(c, c.bounds, last, now, catchup)
+}
+
+func (c *cronTimetable) Intervals(from, to time.Time) []DataInterval {
+	return intervals(c, c.bounds, from, to)
+}
+
+func (c *cronTimetable) ManualInterval(t time.Time) DataInterval {
+	end := c.alignPrev(t)
+	start := c.prevBefore(end)
+	if end.IsZero() || start.IsZero() {
+		return c.exact(t)
+	}
+	return DataInterval{start, end}
+}
+
+// deltaTimetable is Airflow's DeltaDataIntervalTimetable for "@every D": intervals of D from
+// start_date, every time on the grid.
+type deltaTimetable struct {
+	bounds
+	every time.Duration
+}
+
+var _ Timetable = (*deltaTimetable)(nil)
+
+func (d *deltaTimetable) next(t time.Time) time.Time      { return d.in(t.Add(d.every)) }
+func (d *deltaTimetable) alignNext(t time.Time) time.Time { return d.in(t) }
+func (d *deltaTimetable) alignPrev(t time.Time) time.Time { return d.in(t) }
+
+// skipToLatest rounds now down to a multiple of D since the Unix epoch and steps back one D,
+// as Airflow does: the result need not be on the start_date grid.
+func (d *deltaTimetable) skipToLatest(now time.Time) time.Time {
+	ns, every := now.UnixNano(), d.every.Nanoseconds()
+	rem := ns % every
+	if rem < 0 {
+		rem += every
+	}
+	return d.in(time.Unix(0, ns-rem).Add(-d.every))
+}
+
+func (d *deltaTimetable) Next(last *DataInterval, now time.Time, catchup bool) (DataInterval, bool) {
+	return nextInterval(d, d.bounds, last, now, catchup)
+}
+
+// Intervals lists the start_date + kD intervals starting in [from, to]; without a start_date
+// the grid starts at from, as Airflow's backfill does.
+func (d *deltaTimetable) Intervals(from, to time.Time) []DataInterval {
+	from, to = d.clamp(from, to)
+	origin := from
+	if d.start != nil {
+		origin = *d.start
+	}
+	first := origin
+	if gap := from.Sub(origin); gap > 0 {
+		k := (gap + d.every - 1) / d.every // ceil: the first grid point at or after from
+		first = origin.Add(k * d.every)
+	}
+	var out []DataInterval
+	for s := first; !s.After(to); s = s.Add(d.every) {
+		out = append(out, DataInterval{d.in(s), d.in(s.Add(d.every))})
+	}
+	return out
+}
+
+func (d *deltaTimetable) ManualInterval(t time.Time) DataInterval {
+	return DataInterval{d.in(t.Add(-d.every)), d.in(t)}
+}
+
+// onceTimetable is Airflow's OnceTimetable: one run, at start_date, whatever catchup says.
+type onceTimetable struct{ bounds }
+
+var _ Timetable = (*onceTimetable)(nil)
+
+func (o *onceTimetable) Next(last *DataInterval, _ time.Time, _ bool) (DataInterval, bool) {
+	if last != nil || o.start == nil || o.pastEnd(*o.start) {
+		return DataInterval{}, false
+	}
+	return o.exact(*o.start), true
+}
+
+func (o *onceTimetable) Intervals(from, to time.Time) []DataInterval {
+	if o.start == nil || o.pastEnd(*o.start) || o.start.Before(from) || o.start.After(to) {
+		return nil
+	}
+	return []DataInterval{o.exact(*o.start)}
+}
+
+func (o *onceTimetable) ManualInterval(t time.Time) DataInterval { return o.exact(t) }
+
+// nullTimetable is Airflow's NullTimetable: manual runs only.
+type nullTimetable struct{ bounds }
+
+var _ Timetable = (*nullTimetable)(nil)
+
+func (*nullTimetable) Next(*DataInterval, time.Time, bool) (DataInterval, bool) {
+	return DataInterval{}, false
+}
+
+func (*nullTimetable) Intervals(time.Time, time.Time) []DataInterval { return nil }
+
+func (n *nullTimetable) ManualInterval(t time.Time) DataInterval { return n.exact(t) }
