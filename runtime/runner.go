@@ -271,6 +271,14 @@ func sleeper(ctx context.Context) sys.Nanosleep {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			// End the module here: returning would let it run on past its deadline (a C
+			// module's sleep(5) would "finish" and exit 0). wazero turns this panic from a
+			// host function into the module's exit.
+			code := uint32(sys.ExitCodeContextCanceled)
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(context.Cause(ctx), errTimeout) {
+				code = sys.ExitCodeDeadlineExceeded
+			}
+			panic(sys.NewExitError(code))
 		}
 	}
 }
@@ -281,11 +289,8 @@ func (r *Runner) classify(res *Result, err error, ctx, runCtx context.Context, t
 	canceled := !timedOut && ctx.Err() != nil
 	var exit *sys.ExitError
 	switch {
-	case err == nil:
-		res.ExitCode = 0
-	case errors.As(err, &exit) && !(runCtx.Err() != nil && isContextExit(exit.ExitCode())):
-		res.ExitCode = int(exit.ExitCode())
 	case timedOut:
+		// However the module ended, it did so after its deadline.
 		res.State, res.Reason = StateFailed, ReasonTimeout
 		log.note("execution_timeout of %s reached: the module was stopped", timeout)
 		return
@@ -293,6 +298,10 @@ func (r *Runner) classify(res *Result, err error, ctx, runCtx context.Context, t
 		res.State, res.Reason = StateFailed, ReasonCanceled
 		log.note("the try was canceled: %v", context.Cause(ctx))
 		return
+	case err == nil:
+		res.ExitCode = 0
+	case errors.As(err, &exit) && !(runCtx.Err() != nil && isContextExit(exit.ExitCode())):
+		res.ExitCode = int(exit.ExitCode())
 	default:
 		var ie instantiateError
 		if errors.As(err, &ie) && !isTrap(ie.error) {

@@ -240,6 +240,8 @@ func TestTimeout(t *testing.T) {
 		{"go busy loop", Try{Module: probe, Args: []string{"busy"}}},
 		{"go sleep 1h", Try{Module: probe, Args: []string{"sleep", "1h"}}},
 		{"wasm busy loop", Try{Module: wasmSpec{body: opBusyLoop}.bytes()}},
+		// A C module's sleep returns when interrupted; it must not go on to exit 0 as a success.
+		{"c sleep then exit 0", Try{Module: cModule(t, "sleep_c", "sleep")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.try.Timeout = timeout
@@ -253,6 +255,9 @@ func TestTimeout(t *testing.T) {
 				t.Errorf("stopped %s after the deadline (module ran %s), want within 100ms", late, res.Duration)
 			}
 			t.Logf("stopped %s after the deadline", late.Round(time.Millisecond))
+			if strings.Contains(log, "slept") {
+				t.Errorf("the module ran on past its deadline:\n%s", log)
+			}
 			if !strings.Contains(log, "[wasmflow] execution_timeout of 300ms reached") {
 				t.Errorf("log does not say it timed out:\n%s", log)
 			}
