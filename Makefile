@@ -6,7 +6,7 @@ GO ?= go
 BIN := build/bin/wasmflow
 FUZZTIME ?= 10s
 
-.PHONY: help run build test vet unit fuzz bench deps example-modules clean
+.PHONY: help run build test vet unit fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,7 +39,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
 
 bench: ## performance figures, each against a baseline measured in the same run
-	$(GO) test -run='^$$' -bench='^BenchmarkDagSync1000$$' -benchtime=3x ./scheduler/ | tee bench.out
+	{ $(GO) test -run='^$$' -bench='^BenchmarkDagSync1000$$' -benchtime=3x ./scheduler/ && \
+	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache)$$' -benchtime=2s ./runtime/ ; } | tee bench.out
+
+modules: ## build the Go and C example task modules into examples/modules/out
+	examples/modules/build.sh examples/modules/out
 
 example-modules: ## rebuild the example DAGs' C modules (committed) from examples/dags/modules/src
 	examples/dags/modules/build.sh
