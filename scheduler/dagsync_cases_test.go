@@ -13,7 +13,7 @@ import (
 )
 
 // sync runs one sync and fails the test on an error.
-func sync(t *testing.T, sy *scheduler.DagSyncer) scheduler.SyncReport {
+func syncOnce(t *testing.T, sy *scheduler.DagSyncer) scheduler.SyncReport {
 	t.Helper()
 	rep, err := sy.SyncOnce(context.Background())
 	if err != nil {
@@ -60,11 +60,11 @@ func TestSyncLifecycle(t *testing.T) {
 	writeDag(t, dir, "nested/b.yml", "b", "t1")
 	write(t, filepath.Join(dir, "notes.txt"), "not a DAG")
 	writeDag(t, dir, ".hidden/c.yaml", "c", "t1")
-	rep := sync(t, sy)
+	rep := syncOnce(t, sy)
 	if got := active(t, store); fmt.Sprint(got) != "[a b]" || fmt.Sprint(rep.Updated) != "[a b]" || rep.Files != 2 {
 		t.Fatalf("after first sync: active %v, report %+v", got, rep)
 	}
-	if rep := sync(t, sy); len(rep.Updated) != 0 {
+	if rep := syncOnce(t, sy); len(rep.Updated) != 0 {
 		t.Errorf("an unchanged folder rewrote %v", rep.Updated)
 	}
 
@@ -73,7 +73,7 @@ func TestSyncLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeDag(t, dir, "a.yaml", "a", "t1", "t2")
-	if rep := sync(t, sy); fmt.Sprint(rep.Updated) != "[a]" {
+	if rep := syncOnce(t, sy); fmt.Sprint(rep.Updated) != "[a]" {
 		t.Errorf("changed file: updated %v", rep.Updated)
 	}
 	if !dagRow(t, store, "a").IsPaused {
@@ -85,7 +85,7 @@ func TestSyncLifecycle(t *testing.T) {
 
 	// A broken edit is an import error; the DAG stays active on its last good version.
 	write(t, filepath.Join(dir, "a.yaml"), "dag_id: a\ntasks:\n  - id: t1\n    module: missing.wasm\n")
-	sync(t, sy)
+	syncOnce(t, sy)
 	if msg := importErrors(t, store)["a.yaml"]; !strings.Contains(msg, "a.yaml:4:13: task \"t1\": module \"missing.wasm\" does not exist") {
 		t.Fatalf("import error = %q", msg)
 	}
@@ -94,38 +94,38 @@ func TestSyncLifecycle(t *testing.T) {
 	}
 	// ... also for a new process, which finds the last good version in the metastore.
 	fresh := &scheduler.DagSyncer{Store: store, Folders: []string{dir}}
-	sync(t, fresh)
+	syncOnce(t, fresh)
 	if d := fresh.Dag("a"); d == nil || len(d.Tasks) != 2 {
 		t.Fatalf("after a restart, the broken DAG's last good version = %v", d)
 	}
 	writeDag(t, dir, "a.yaml", "a", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	if errs := importErrors(t, store); len(errs) != 0 {
 		t.Errorf("import error not cleared after the fix: %v", errs)
 	}
 
 	// A deleted file deactivates its DAG; the record stays, and comes back with the file.
 	os.Remove(filepath.Join(dir, "nested", "b.yml"))
-	if rep := sync(t, sy); fmt.Sprint(rep.Deactivated) != "[b]" {
+	if rep := syncOnce(t, sy); fmt.Sprint(rep.Deactivated) != "[b]" {
 		t.Errorf("deactivated %v, want [b]", rep.Deactivated)
 	}
 	if d := dagRow(t, store, "b"); d.IsActive {
 		t.Errorf("deleted DAG b: %+v; want kept and inactive", d)
 	}
 	writeDag(t, dir, "nested/b.yml", "b", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	if got := active(t, store); fmt.Sprint(got) != "[a b]" {
 		t.Errorf("restored file: active %v", got)
 	}
 
 	// The import error of a file that is then deleted goes with it.
 	write(t, filepath.Join(dir, "bad.yaml"), "dag_id: [\n")
-	sync(t, sy)
+	syncOnce(t, sy)
 	if _, ok := importErrors(t, store)["bad.yaml"]; !ok {
 		t.Fatal("bad.yaml: no import error recorded")
 	}
 	os.Remove(filepath.Join(dir, "bad.yaml"))
-	sync(t, sy)
+	syncOnce(t, sy)
 	if errs := importErrors(t, store); len(errs) != 0 {
 		t.Errorf("import error of a deleted file kept: %v", errs)
 	}
@@ -135,10 +135,10 @@ func TestSyncDagMovesBetweenFiles(t *testing.T) {
 	dir, store := folder(t), openStore(t)
 	sy := &scheduler.DagSyncer{Store: store, Folders: []string{dir}}
 	writeDag(t, dir, "old.yaml", "moving", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	os.Remove(filepath.Join(dir, "old.yaml"))
 	writeDag(t, dir, "new.yaml", "moving", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	if d := dagRow(t, store, "moving"); !d.IsActive || filepath.Base(d.Fileloc) != "new.yaml" {
 		t.Errorf("moved DAG = %+v, want active at new.yaml", d)
 	}
@@ -148,10 +148,10 @@ func TestSyncDuplicateDagID(t *testing.T) {
 	dir, store := folder(t), openStore(t)
 	sy := &scheduler.DagSyncer{Store: store, Folders: []string{dir}}
 	writeDag(t, dir, "2_original.yaml", "same", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	// A copy that sorts first does not take the DAG from the file that had it.
 	writeDag(t, dir, "1_copy.yaml", "same", "t1")
-	sync(t, sy)
+	syncOnce(t, sy)
 	errs := importErrors(t, store)
 	if msg := errs["1_copy.yaml"]; len(errs) != 1 || !strings.Contains(msg, "1_copy.yaml:1:9: dag_id \"same\" is already defined in") || !strings.Contains(msg, "2_original.yaml") {
 		t.Fatalf("import errors = %v", errs)
@@ -166,13 +166,13 @@ func TestSyncAcrossProcessesAndFolders(t *testing.T) {
 	writeDag(t, dir, "a.yaml", "a", "t1")
 	writeDag(t, other, "o.yaml", "o", "t1")
 	both := &scheduler.DagSyncer{Store: store, Folders: []string{dir, other}}
-	sync(t, both)
+	syncOnce(t, both)
 	// The configured folders change (dags_folder edited, load_examples turned off): DAGs of a
 	// folder no longer scanned are deactivated, and its import errors cleared.
 	write(t, filepath.Join(other, "bad.yaml"), "dag_id: [\n")
-	sync(t, both)
+	syncOnce(t, both)
 	one := &scheduler.DagSyncer{Store: store, Folders: []string{dir}}
-	sync(t, one)
+	syncOnce(t, one)
 	if got := active(t, store); fmt.Sprint(got) != "[a]" {
 		t.Errorf("active %v, want [a]", got)
 	}
@@ -180,11 +180,11 @@ func TestSyncAcrossProcessesAndFolders(t *testing.T) {
 		t.Errorf("import errors of a folder no longer scanned: %v", errs)
 	}
 	// Another process deactivated everything; this one repairs it although no file changed.
-	sync(t, both)
+	syncOnce(t, both)
 	if _, err := store.DeactivateDags(context.Background(), "", nil); err != nil {
 		t.Fatal(err)
 	}
-	sync(t, both)
+	syncOnce(t, both)
 	if got := active(t, store); fmt.Sprint(got) != "[a o]" {
 		t.Errorf("after another process deactivated everything: active %v, want [a o]", got)
 	}
@@ -194,7 +194,7 @@ func TestSyncPausedAtCreation(t *testing.T) {
 	dir, store := folder(t), openStore(t)
 	writeDag(t, dir, "a.yaml", "a", "t1")
 	write(t, filepath.Join(dir, "b.yaml"), "dag_id: b\nis_paused_upon_creation: false\ntasks:\n  - id: t\n    module: noop.wasm\n")
-	sync(t, &scheduler.DagSyncer{Store: store, Folders: []string{dir}, PausedAtCreation: true})
+	syncOnce(t, &scheduler.DagSyncer{Store: store, Folders: []string{dir}, PausedAtCreation: true})
 	if !dagRow(t, store, "a").IsPaused || dagRow(t, store, "b").IsPaused {
 		t.Error("new DAGs start paused unless the file says is_paused_upon_creation: false")
 	}

@@ -216,3 +216,50 @@ type AdminStore interface {
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	ListAuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
 }
+
+// TIKey names one task instance.
+type TIKey struct {
+	DagID  string
+	RunID  string
+	TaskID string
+}
+
+func (k TIKey) String() string { return k.DagID + "/" + k.RunID + "/" + k.TaskID }
+
+// Key returns the task instance's key.
+func (ti TaskInstance) Key() TIKey { return TIKey{ti.DagID, ti.RunID, ti.TaskID} }
+
+// Changes is everything one scheduling step decided, written in one transaction so a crash
+// leaves either all of it or none.
+type Changes struct {
+	Runs          []DagRun       // state and dates of existing runs, by ID
+	TaskInstances []TaskInstance // every field of existing task instances, by ID
+	Tries         []TaskTry      // finished tries to record
+	ClearXComs    []TIKey        // XComs to drop before a task instance's next try
+	XComs         []XCom         // XComs to write (replacing the same key)
+	Audit         []AuditEvent
+}
+
+// Empty reports whether there is nothing to write.
+func (c *Changes) Empty() bool {
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit) == 0
+}
+
+// RunStore is what the scheduling loop needs of the metastore.
+type RunStore interface {
+	DagStore
+	// CreateDagRun inserts a run with its task instances; a run_id already used is an error.
+	CreateDagRun(ctx context.Context, run DagRun, tis []TaskInstance) (DagRun, error)
+	GetDagRun(ctx context.Context, dagID, runID string) (DagRun, error)
+	ListDagRuns(ctx context.Context, dagID string, state tasks.DagRunState, limit int) ([]DagRun, error)
+	ListTaskInstances(ctx context.Context, dagID, runID string) ([]TaskInstance, error)
+	// Save writes one scheduling step's changes in one transaction.
+	Save(ctx context.Context, c Changes) error
+	// SetNextDagrun records a DAG's next scheduled run (the next_dagrun* fields).
+	SetNextDagrun(ctx context.Context, d Dag) error
+	GetXCom(ctx context.Context, dagID, runID, taskID, key string) (XCom, error)
+	ListXComs(ctx context.Context, dagID, runID, taskID string) ([]XCom, error)
+	GetVariable(ctx context.Context, key string) (Variable, error)
+	ListPools(ctx context.Context) ([]Pool, error)
+	AddAuditEvent(ctx context.Context, e AuditEvent) error
+}

@@ -1,0 +1,177 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wasmflow/wasmflow/runtime"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// LocalExecutor runs tries in this process on the task runtime, as many at once as the
+// scheduler dispatches (the scheduler enforces parallelism, pools and DAG limits). Logs go to
+// LogPath(logsFolder, ...) as the module writes them.
+type LocalExecutor struct {
+	Runner     *runtime.Runner
+	LogsFolder string
+
+	mu      sync.Mutex
+	results chan<- scheduler.TryResult
+	cancels map[scheduler.TIKey]tryCancel
+	wg      sync.WaitGroup
+	ctx     context.Context
+	stopped bool
+}
+
+type tryCancel struct {
+	try    int
+	cancel context.CancelCauseFunc
+}
+
+var _ scheduler.Executor = (*LocalExecutor)(nil)
+
+var errKilled = fmt.Errorf("killed")
+
+// LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
+func LogPath(logsFolder string, key scheduler.TIKey, try int) string {
+	return filepath.Join(logsFolder, safe(key.DagID), safe(key.RunID), safe(key.TaskID), fmt.Sprintf("%d.log", try))
+}
+
+// safe keeps ids usable as path elements; ids are already restricted to [A-Za-z0-9_.-] except
+// run ids, which may hold ':' and '+' from their timestamps.
+func safe(s string) string {
+	if s == "." || s == ".." || s == "" {
+		return "_" + s
+	}
+	out := []byte(s)
+	for i, c := range out {
+		if c == '/' || c == '\\' || c == 0 {
+			out[i] = '_'
+		}
+	}
+	return string(out)
+}
+
+// Start implements scheduler.Executor.
+func (e *LocalExecutor) Start(ctx context.Context, results chan<- scheduler.TryResult) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results, e.ctx, e.cancels = results, ctx, map[scheduler.TIKey]tryCancel{}
+	return nil
+}
+
+// Submit implements scheduler.Executor: the try starts at once on its own goroutine.
+func (e *LocalExecutor) Submit(w scheduler.Workload, xcom func(taskID, key string) ([]byte, bool)) {
+	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	e.mu.Lock()
+	if e.stopped {
+		e.mu.Unlock()
+		// Sent from another goroutine: Submit is called by the loop that reads results.
+		now := time.Now().UTC()
+		go func() {
+			e.results <- scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateFailed, Reason: "lost: the executor is stopping", StartDate: now, EndDate: now}
+		}()
+		return
+	}
+	ctx, cancel := context.WithCancelCause(e.ctx)
+	e.cancels[key] = tryCancel{try: w.TryNumber, cancel: cancel}
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		res := e.run(ctx, w, xcom)
+		e.mu.Lock()
+		if c, ok := e.cancels[key]; ok && c.try == w.TryNumber {
+			delete(e.cancels, key)
+		}
+		e.mu.Unlock()
+		cancel(nil)
+		e.results <- res
+	}()
+}
+
+func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func(taskID, key string) ([]byte, bool)) scheduler.TryResult {
+	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	out := scheduler.TryResult{Key: key, TryNumber: w.TryNumber, StartDate: time.Now().UTC()}
+	fail := func(reason string) scheduler.TryResult {
+		out.State, out.Reason, out.EndDate = tasks.StateFailed, reason, time.Now().UTC()
+		return out
+	}
+	logFile, err := openLog(LogPath(e.LogsFolder, key, w.TryNumber))
+	if err != nil {
+		return fail(fmt.Sprintf("open log: %v", err))
+	}
+	defer logFile.Close()
+	res, err := RunWorkload(ctx, e.Runner, w, logFile, xcom)
+	if err != nil {
+		fmt.Fprintf(logFile, "[wasmflow] %v\n", err)
+		return fail(err.Error())
+	}
+	out.EndDate = out.StartDate.Add(res.Duration)
+	if out.EndDate.Before(out.StartDate) || res.Duration == 0 {
+		out.EndDate = time.Now().UTC()
+	}
+	out.Hostname, out.ModuleSHA256, out.XComs, out.Reason = res.Hostname, res.ModuleSHA256, res.XComs, res.Reason
+	if res.ExitCode >= 0 {
+		code := res.ExitCode
+		out.ExitCode = &code
+	}
+	switch res.State {
+	case runtime.StateSuccess:
+		out.State = tasks.StateSuccess
+	case runtime.StateSkipped:
+		out.State = tasks.StateSkipped
+	case runtime.StateSensorNotMet:
+		out.State = tasks.StateUpForReschedule
+	default:
+		out.State = tasks.StateFailed
+		if context.Cause(ctx) == errKilled {
+			out.Reason = "killed"
+		}
+	}
+	return out
+}
+
+func openLog(path string) (io.WriteCloser, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+}
+
+// Kill implements scheduler.Executor.
+func (e *LocalExecutor) Kill(key scheduler.TIKey, tryNumber int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.cancels[key]; ok && c.try == tryNumber {
+		c.cancel(errKilled)
+	}
+}
+
+// Stop implements scheduler.Executor: no new tries; running ones go on until ctx is done,
+// then they are killed.
+func (e *LocalExecutor) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	e.stopped = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		e.mu.Lock()
+		for _, c := range e.cancels {
+			c.cancel(errKilled)
+		}
+		e.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}

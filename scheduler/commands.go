@@ -1,0 +1,335 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler/timetable"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// recover rebuilds the scheduler's state from the metastore after a start, crash or not:
+// every queued or running run is driven again, and a try that was running in a process that
+// is gone is failed as lost and retried per its retries.
+func (s *Scheduler) recover(ctx context.Context) error {
+	if err := s.poll(ctx); err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	for _, r := range s.runs {
+		for _, t := range r.order {
+			ti := r.tis[t.TaskID]
+			if ti == nil {
+				continue
+			}
+			switch {
+			case ti.State == tasks.StateRestarting:
+				ti.State = tasks.StateNone
+				s.changes.ti(ti)
+			case ti.State == tasks.StateQueued || ti.State == tasks.StateRunning:
+				if t.IsSensor() && ti.NextRetryAt != nil {
+					r.poking[t.TaskID] = true // between pokes: poke again when due
+					continue
+				}
+				end := now.UTC()
+				ti.EndDate = &end
+				s.failTry(r, t, ti, "lost: the scheduler stopped while this try ran", now, false)
+			case ti.State == tasks.StateUpForReschedule:
+				r.poking[t.TaskID] = true
+			}
+		}
+	}
+	return s.flush(ctx)
+}
+
+// poll reads what may have changed outside this process: paused flags, pools, runs created
+// by the CLI, and runs the CLI reset (cleared) to queued while this scheduler drove them.
+func (s *Scheduler) poll(ctx context.Context) error {
+	dags, err := s.cfg.Store.ListDags(ctx, DagFilter{})
+	if err != nil {
+		return err
+	}
+	for _, d := range dags {
+		s.paused[d.DagID] = d.IsPaused || !d.IsActive
+	}
+	pools, err := s.cfg.Store.ListPools(ctx)
+	if err != nil {
+		return err
+	}
+	clear(s.pools)
+	for _, p := range pools {
+		s.pools[p.Name] = p.Slots
+	}
+	parsed := s.cfg.Dags()
+	for _, state := range []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning} {
+		runs, err := s.cfg.Store.ListDagRuns(ctx, "", state, 0)
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			k := runKey{run.DagID, run.RunID}
+			cur := s.runs[k]
+			if cur != nil && !(run.State == tasks.RunQueued && cur.run.State == tasks.RunRunning) {
+				continue // ours, unchanged
+			}
+			d := parsed[run.DagID]
+			if d == nil {
+				continue // the DAG does not parse now; the run waits until it does
+			}
+			if err := s.load(ctx, run, d, cur); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// load starts driving a run read from the metastore. When the scheduler already drove it
+// (the CLI cleared it), tries of task instances reset under it are killed.
+func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *activeRun) error {
+	tis, err := s.cfg.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return err
+	}
+	r := newActiveRun(run, d, tis)
+	if prev != nil {
+		for id, old := range prev.tis {
+			if ti := r.tis[id]; ti != nil && old.State == tasks.StateRunning && ti.State != tasks.StateRunning && !prev.poking[id] {
+				s.cfg.Executor.Kill(old.Key(), old.TryNumber)
+			}
+		}
+	}
+	s.runs[runKey{run.DagID, run.RunID}] = r
+	return nil
+}
+
+// TriggerOptions are a manual run's settings.
+type TriggerOptions struct {
+	LogicalDate time.Time      // zero: now
+	Conf        map[string]any // overrides params
+	RunID       string         // "" = manual__<logical date>
+	Owner       string         // for the audit log
+}
+
+// Trigger creates a manual run of a DAG (paused or not, as in Airflow).
+func (s *Scheduler) Trigger(ctx context.Context, dagID string, o TriggerOptions) (DagRun, error) {
+	var run DagRun
+	err := s.do(ctx, func() error {
+		d := s.cfg.Dags()[dagID]
+		if d == nil {
+			return fmt.Errorf("DAG %q %w (or its file does not parse: see `wasmflow dags list-import-errors`)", dagID, ErrNotFound)
+		}
+		ld := o.LogicalDate
+		if ld.IsZero() {
+			ld = s.cfg.Now().UTC()
+		}
+		var err error
+		run, err = s.createRun(ctx, d, "manual", timetable.For(d).ManualInterval(ld), o.Conf, o.RunID)
+		if err == nil {
+			s.changes.audit(AuditEvent{When: s.cfg.Now().UTC(), Event: "dag.trigger", Owner: o.Owner, DagID: dagID, RunID: run.RunID})
+		}
+		return err
+	})
+	return run, err
+}
+
+// Backfill creates a run for every data interval whose logical date is in [from, to] and that
+// has no run yet, even with catchup off; max_active_runs still paces them.
+func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Time, owner string) ([]DagRun, error) {
+	var created []DagRun
+	err := s.do(ctx, func() error {
+		d := s.cfg.Dags()[dagID]
+		if d == nil {
+			return fmt.Errorf("DAG %q %w", dagID, ErrNotFound)
+		}
+		if d.Schedule.Kind == tasks.ScheduleNone {
+			return fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
+		}
+		existing, err := s.cfg.Store.ListDagRuns(ctx, dagID, "", 0)
+		if err != nil {
+			return err
+		}
+		have := map[time.Time]bool{}
+		for _, r := range existing {
+			have[r.LogicalDate.UTC()] = true
+		}
+		for _, iv := range timetable.For(d).Intervals(from, to) {
+			if have[iv.Start.UTC()] {
+				continue
+			}
+			run, err := s.createRun(ctx, d, "backfill", iv, nil, "")
+			if err != nil {
+				return err
+			}
+			created = append(created, run)
+		}
+		s.changes.audit(AuditEvent{When: s.cfg.Now().UTC(), Event: "dag.backfill", Owner: owner, DagID: dagID,
+			Extra: fmt.Sprintf("%s..%s: %d runs", from.Format(time.RFC3339), to.Format(time.RFC3339), len(created))})
+		return nil
+	})
+	return created, err
+}
+
+// ClearRequest selects the task instances of one run to clear.
+type ClearRequest struct {
+	DagID, RunID string
+	TaskIDs      []string // the tasks to clear (already expanded with upstream/downstream)
+	OnlyFailed   bool
+	Owner        string
+}
+
+// Clear sets task instances back to none so they run again, with room for their retries; a
+// running one is killed and becomes restarting, then none when its try ends. The run goes
+// back to queued. It returns the task ids cleared.
+func (s *Scheduler) Clear(ctx context.Context, req ClearRequest) ([]string, error) {
+	var cleared []string
+	err := s.do(ctx, func() error {
+		r, err := s.activate(ctx, req.DagID, req.RunID)
+		if err != nil {
+			return err
+		}
+		now := s.cfg.Now()
+		for _, id := range req.TaskIDs {
+			ti, t := r.tis[id], r.dag.Task(id)
+			if ti == nil || t == nil || (req.OnlyFailed && !ti.State.Failed()) {
+				continue
+			}
+			clearTI(r, t, ti, s, now)
+			cleared = append(cleared, id)
+		}
+		if len(cleared) > 0 && r.run.State.Finished() {
+			r.run.State, r.run.EndDate = tasks.RunQueued, nil
+			s.changes.run(&r.run)
+		}
+		r.dirty = true
+		sort.Strings(cleared)
+		s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.clear", Owner: req.Owner, DagID: req.DagID, RunID: req.RunID, Extra: fmt.Sprint(cleared)})
+		return nil
+	})
+	return cleared, err
+}
+
+func clearTI(r *activeRun, t *tasks.Task, ti *TaskInstance, s *Scheduler, now time.Time) {
+	s.changes.ti(ti)
+	// Airflow: max_tries = try_number + retries, so a cleared task gets its retries again.
+	ti.MaxTries = ti.TryNumber + t.Retries + 1
+	delete(r.poking, t.TaskID)
+	r.pokes[t.TaskID] = 0
+	if ti.State == tasks.StateRunning && t.Module != "" {
+		s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+		ti.State = tasks.StateRestarting
+		return
+	}
+	ti.State, ti.EndDate, ti.NextRetryAt, ti.FirstPokeAt, ti.Reason, ti.Duration = tasks.StateNone, nil, nil, nil, "", 0
+}
+
+// activate returns the run from memory, or loads a finished one to change it.
+func (s *Scheduler) activate(ctx context.Context, dagID, runID string) (*activeRun, error) {
+	if r := s.runs[runKey{dagID, runID}]; r != nil {
+		return r, nil
+	}
+	run, err := s.cfg.Store.GetDagRun(ctx, dagID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("run %s of DAG %s: %w", runID, dagID, err)
+	}
+	d := s.cfg.Dags()[dagID]
+	if d == nil {
+		return nil, fmt.Errorf("DAG %s does not parse now, so its runs cannot change: see `wasmflow dags list-import-errors`", dagID)
+	}
+	if err := s.load(ctx, run, d, nil); err != nil {
+		return nil, err
+	}
+	return s.runs[runKey{dagID, runID}], nil
+}
+
+// MarkTask sets one task instance to success or failed by hand (a running try is killed).
+func (s *Scheduler) MarkTask(ctx context.Context, key TIKey, state tasks.TaskInstanceState, owner string) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	return s.do(ctx, func() error {
+		r, err := s.activate(ctx, key.DagID, key.RunID)
+		if err != nil {
+			return err
+		}
+		ti := r.tis[key.TaskID]
+		if ti == nil {
+			return fmt.Errorf("task %q of run %s %w", key.TaskID, key.RunID, ErrNotFound)
+		}
+		now := s.cfg.Now()
+		if ti.State == tasks.StateRunning && !r.poking[key.TaskID] {
+			s.cfg.Executor.Kill(key, ti.TryNumber)
+		}
+		delete(r.poking, key.TaskID)
+		endTI(ti, state, "marked "+string(state)+" by "+owner, now)
+		s.changes.ti(ti)
+		if r.run.State.Finished() {
+			r.run.State, r.run.EndDate = tasks.RunRunning, nil
+			s.changes.run(&r.run)
+		}
+		r.dirty = true
+		s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: key.DagID, RunID: key.RunID, TaskID: key.TaskID})
+		return nil
+	})
+}
+
+// MarkRun ends a run by hand. Success: every unfinished task instance becomes success.
+// Failed: running tries are killed and failed, the rest not finished are skipped.
+func (s *Scheduler) MarkRun(ctx context.Context, dagID, runID string, state tasks.DagRunState, owner string) error {
+	if state != tasks.RunSuccess && state != tasks.RunFailed {
+		return fmt.Errorf("a run can be marked success or failed, not %q", state)
+	}
+	return s.do(ctx, func() error {
+		r, err := s.activate(ctx, dagID, runID)
+		if err != nil {
+			return err
+		}
+		now := s.cfg.Now()
+		for _, ti := range r.tis {
+			if ti.State.Finished() {
+				continue
+			}
+			running := ti.State == tasks.StateRunning && !r.poking[ti.TaskID]
+			if running {
+				s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+			}
+			to := tasks.StateSuccess
+			if state == tasks.RunFailed {
+				to = tasks.StateSkipped
+				if running {
+					to = tasks.StateFailed
+				}
+			}
+			endTI(ti, to, "run marked "+string(state)+" by "+owner, now)
+			s.changes.ti(ti)
+		}
+		r.run.State = tasks.RunRunning // endRun needs it active
+		s.endRun(r, state, now)
+		s.changes.audit(AuditEvent{When: now.UTC(), Event: "dag_run.mark_" + string(state), Owner: owner, DagID: dagID, RunID: runID})
+		return nil
+	})
+}
+
+// WhyNotRunning says, for each task instance of an active run that waits, what it waits for.
+func (s *Scheduler) WhyNotRunning(ctx context.Context, dagID, runID string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.do(ctx, func() error {
+		r := s.runs[runKey{dagID, runID}]
+		if r == nil {
+			return nil
+		}
+		for k, v := range r.reasons {
+			out[k] = v
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ErrNotRunning is returned by commands when the scheduler has stopped.
+var ErrNotRunning = errStopped
+
+var _ = errors.New

@@ -1,0 +1,645 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler/timetable"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// RunID builds Airflow's run id: "scheduled__2024-01-01T00:00:00+00:00".
+func RunID(runType string, logicalDate time.Time) string {
+	return runType + "__" + logicalDate.UTC().Format("2006-01-02T15:04:05.999999-07:00")
+}
+
+// scheduleDags creates the scheduled runs that are due: for every active, unpaused DAG with a
+// schedule, the next data interval once it has ended, within max_active_runs.
+func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
+	for id, d := range s.cfg.Dags() {
+		if d.Schedule.Kind == tasks.ScheduleNone || s.paused[id] {
+			continue
+		}
+		if !s.known[id] {
+			last, err := s.latestScheduled(ctx, d)
+			if err != nil {
+				return err
+			}
+			s.lastSched[id], s.known[id] = last, true
+		}
+		tt := timetable.For(d)
+		for {
+			next, ok := tt.Next(s.lastSched[id], now, d.Catchup)
+			if !ok {
+				break
+			}
+			due := next.End
+			if d.Schedule.Kind == tasks.ScheduleOnce {
+				due = next.Start
+			}
+			if due.After(now) {
+				s.recordNext(ctx, id, next, due)
+				s.at(due, runKey{})
+				break
+			}
+			if s.activeRuns(id) >= d.MaxActiveRuns {
+				break // the next run is created when one of these ends
+			}
+			if _, err := s.createRun(ctx, d, "scheduled", next, nil, ""); err != nil {
+				return err
+			}
+			n := next
+			s.lastSched[id] = &n
+		}
+	}
+	return nil
+}
+
+// recordNext stores the next run's interval on the DAG row, for the UI and `dags list`.
+func (s *Scheduler) recordNext(ctx context.Context, dagID string, next timetable.DataInterval, due time.Time) {
+	d, err := s.cfg.Store.GetDag(ctx, dagID)
+	if err != nil || (d.NextDagrun != nil && d.NextDagrun.Equal(next.Start) && d.NextDagrunCreateAfter != nil && d.NextDagrunCreateAfter.Equal(due)) {
+		return
+	}
+	start, end, after := next.Start, next.End, due
+	d.NextDagrun, d.NextDataIntervalStart, d.NextDataIntervalEnd, d.NextDagrunCreateAfter = &start, &start, &end, &after
+	if err := s.cfg.Store.SetNextDagrun(ctx, d); err != nil {
+		s.cfg.Log.Warn("record next run", "dag_id", dagID, "err", err)
+	}
+}
+
+func (s *Scheduler) latestScheduled(ctx context.Context, d *tasks.DAG) (*timetable.DataInterval, error) {
+	runs, err := s.cfg.Store.ListDagRuns(ctx, d.DagID, "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %s: %w", d.DagID, err)
+	}
+	for _, r := range runs { // newest logical date first
+		if r.RunType == "scheduled" {
+			return &timetable.DataInterval{Start: r.DataIntervalStart, End: r.DataIntervalEnd}, nil
+		}
+	}
+	return nil, nil
+}
+
+// activeRuns counts a DAG's queued and running runs.
+func (s *Scheduler) activeRuns(dagID string) int {
+	n := 0
+	for k, r := range s.runs {
+		if k.dagID == dagID && !r.run.State.Finished() {
+			n++
+		}
+	}
+	return n
+}
+
+// createRun inserts a run (queued) with a task instance per task and starts driving it.
+func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string) (DagRun, error) {
+	if runID == "" {
+		runID = RunID(runType, iv.Start)
+	}
+	now := s.cfg.Now().UTC()
+	weights := d.PriorityWeights()
+	tis := make([]TaskInstance, 0, len(d.Tasks))
+	for _, t := range d.Tasks {
+		tis = append(tis, TaskInstance{TaskID: t.TaskID, State: tasks.StateNone, MaxTries: t.Retries + 1,
+			Pool: t.Pool, PoolSlots: t.PoolSlots, Queue: t.Queue, PriorityWeight: weights[t.TaskID]})
+	}
+	if conf == nil {
+		conf = map[string]any{}
+	}
+	run, err := s.cfg.Store.CreateDagRun(ctx, DagRun{DagID: d.DagID, RunID: runID, RunType: runType, State: tasks.RunQueued,
+		LogicalDate: iv.Start, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End, QueuedAt: &now, Conf: conf,
+		ExternalTrigger: runType == "manual"}, tis)
+	if err != nil {
+		return DagRun{}, fmt.Errorf("create run %s of %s: %w", runID, d.DagID, err)
+	}
+	stored, err := s.cfg.Store.ListTaskInstances(ctx, d.DagID, runID)
+	if err != nil {
+		return DagRun{}, err
+	}
+	s.runs[runKey{d.DagID, runID}] = newActiveRun(run, d, stored)
+	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", runID)
+	return run, nil
+}
+
+// startRuns moves queued runs to running, oldest logical date first, within max_active_runs.
+func (s *Scheduler) startRuns(now time.Time) {
+	var queued []*activeRun
+	running := map[string]int{}
+	for _, r := range s.runs {
+		switch r.run.State {
+		case tasks.RunQueued:
+			queued = append(queued, r)
+		case tasks.RunRunning:
+			running[r.run.DagID]++
+		}
+	}
+	sort.Slice(queued, func(i, j int) bool { return queued[i].run.LogicalDate.Before(queued[j].run.LogicalDate) })
+	for _, r := range queued {
+		if running[r.run.DagID] >= r.dag.MaxActiveRuns {
+			continue
+		}
+		running[r.run.DagID]++
+		r.run.State, r.dirty = tasks.RunRunning, true
+		if r.run.StartDate == nil {
+			t := now.UTC()
+			r.run.StartDate = &t
+		}
+		if r.dag.DagrunTimeout > 0 {
+			s.at(r.run.StartDate.Add(r.dag.DagrunTimeout), runKey{r.run.DagID, r.run.RunID})
+		}
+		s.changes.run(&r.run)
+	}
+}
+
+// evaluate decides the task instances of one running run, in topological order so that a
+// skip or an upstream failure reaches every descendant in one pass.
+func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
+	r.dirty = false
+	key := runKey{r.run.DagID, r.run.RunID}
+	if r.dag.DagrunTimeout > 0 && r.run.StartDate != nil && !now.Before(r.run.StartDate.Add(r.dag.DagrunTimeout)) {
+		s.timeoutRun(r, now)
+		return
+	}
+	for _, t := range r.order {
+		ti := r.tis[t.TaskID]
+		if ti == nil {
+			continue
+		}
+		switch ti.State {
+		case tasks.StateNone:
+			d, reason := t.TriggerRule.Evaluate(r.upstreamCounts(t))
+			switch d {
+			case tasks.Wait:
+				r.reasons[t.TaskID] = reason
+			case tasks.Skip:
+				endTI(ti, tasks.StateSkipped, reason, now)
+				s.changes.ti(ti)
+			case tasks.FailUpstream:
+				endTI(ti, tasks.StateUpstreamFailed, reason, now)
+				s.changes.ti(ti)
+			case tasks.Run:
+				delete(r.reasons, t.TaskID)
+				s.startTask(r, t, ti, now)
+			}
+		case tasks.StateUpForRetry:
+			if ti.NextRetryAt == nil || !now.Before(*ti.NextRetryAt) {
+				ti.State = tasks.StateScheduled
+				s.changes.ti(ti)
+			} else {
+				s.at(*ti.NextRetryAt, key)
+			}
+		case tasks.StateUpForReschedule, tasks.StateRunning:
+			if !r.poking[t.TaskID] || ti.NextRetryAt == nil {
+				continue // running on the executor: its result will say what next
+			}
+			if now.Before(*ti.NextRetryAt) {
+				s.at(*ti.NextRetryAt, key)
+				continue
+			}
+			if t.Module == "" {
+				s.pokeExpr(r, t, ti, now)
+			} else {
+				ti.State = tasks.StateScheduled // the module pokes again
+				s.changes.ti(ti)
+			}
+		}
+	}
+	if done, state := r.finished(); done {
+		s.endRun(r, state, now)
+	}
+}
+
+// startTask handles a task instance whose trigger rule is met: run_if, then the task's kind.
+func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
+	s.changes.ti(ti)
+	if t.RunIf != nil {
+		env := s.env(r, t, ti)
+		ok, err := t.RunIf.EvalBool(env)
+		if err != nil {
+			endTI(ti, tasks.StateFailed, "run_if: "+err.Error(), now)
+			return
+		}
+		if !ok {
+			endTI(ti, tasks.StateSkipped, "run_if is false", now)
+			return
+		}
+	}
+	switch {
+	case t.Branch != nil: // an expression branch: decided here, no slot
+		ti.TryNumber++
+		start := now
+		ti.StartDate = &start
+		v, err := t.Branch.Eval(s.env(r, t, ti))
+		if err == nil {
+			var ids []string
+			if ids, err = BranchIDs(v); err == nil {
+				err = s.follow(r, t, ids, now)
+			}
+		}
+		if err != nil {
+			s.failTry(r, t, ti, "branch: "+err.Error(), now, false)
+			return
+		}
+		endTI(ti, tasks.StateSuccess, "", now)
+		s.recordTry(r, ti)
+	case t.Module == "" && t.IsSensor(): // an expression sensor: poked here, no slot
+		ti.TryNumber++
+		start := now
+		ti.StartDate = &start
+		if ti.FirstPokeAt == nil {
+			ti.FirstPokeAt = &start
+		}
+		s.pokeExpr(r, t, ti, now)
+	default:
+		ti.State = tasks.StateScheduled
+	}
+}
+
+// follow applies a branch's choice and records the task instances it skipped.
+func (s *Scheduler) follow(r *activeRun, t *tasks.Task, ids []string, now time.Time) error {
+	skipped, err := r.branchFollow(t, ids, now)
+	for _, ti := range skipped {
+		s.changes.ti(ti)
+	}
+	return err
+}
+
+// pokeExpr evaluates an expression sensor once.
+func (s *Scheduler) pokeExpr(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
+	s.changes.ti(ti)
+	ok, err := t.Sensor.Condition.EvalBool(s.env(r, t, ti))
+	switch {
+	case err != nil:
+		delete(r.poking, t.TaskID)
+		s.failTry(r, t, ti, "sensor: "+err.Error(), now, false)
+	case ok:
+		delete(r.poking, t.TaskID)
+		endTI(ti, tasks.StateSuccess, "", now)
+		s.recordTry(r, ti)
+	default:
+		s.sensorNotMet(r, t, ti, now)
+	}
+}
+
+// sensorNotMet schedules the next poke, or ends the sensor when its timeout (counted from the
+// first poke, across retries) has passed: failed with no retry, or skipped with soft_fail.
+func (s *Scheduler) sensorNotMet(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
+	s.changes.ti(ti)
+	if ti.FirstPokeAt == nil {
+		first := now
+		ti.FirstPokeAt = &first
+	}
+	waited := now.Sub(*ti.FirstPokeAt)
+	if waited >= t.Sensor.Timeout {
+		delete(r.poking, t.TaskID)
+		reason := fmt.Sprintf("sensor timed out after %s", t.Sensor.Timeout)
+		if t.Sensor.SoftFail {
+			endTI(ti, tasks.StateSkipped, reason+" (soft_fail)", now)
+			s.recordTry(r, ti)
+			return
+		}
+		s.failTry(r, t, ti, reason, now, true)
+		return
+	}
+	r.pokes[t.TaskID]++
+	next := now.Add(t.SensorPokeDelay(r.dag.DagID, r.run.LogicalDate, waited, r.pokes[t.TaskID]))
+	if deadline := ti.FirstPokeAt.Add(t.Sensor.Timeout); next.After(deadline) {
+		next = deadline // poke once more right at the timeout
+	}
+	ti.NextRetryAt = &next
+	r.poking[t.TaskID] = true
+	if t.Sensor.Mode == "reschedule" {
+		ti.State = tasks.StateUpForReschedule
+	} else {
+		ti.State = tasks.StateRunning // poke mode keeps its slot between pokes
+	}
+	s.at(next, runKey{r.run.DagID, r.run.RunID})
+}
+
+// failTry ends a failed try: up_for_retry while tries are left (unless noRetry, as for a
+// sensor timeout), else failed.
+func (s *Scheduler) failTry(r *activeRun, t *tasks.Task, ti *TaskInstance, reason string, now time.Time, noRetry bool) {
+	s.changes.ti(ti)
+	ti.Reason = reason
+	if !noRetry && ti.TryNumber < ti.MaxTries {
+		endTI(ti, tasks.StateUpForRetry, reason, now)
+		s.recordTryAs(r, ti, tasks.StateFailed)
+		next := now.Add(t.RetryDelayFor(r.dag.DagID, r.run.LogicalDate, ti.TryNumber))
+		ti.NextRetryAt = &next
+		s.at(next, runKey{r.run.DagID, r.run.RunID})
+		return
+	}
+	endTI(ti, tasks.StateFailed, reason, now)
+	s.recordTry(r, ti)
+}
+
+func (s *Scheduler) recordTry(r *activeRun, ti *TaskInstance) { s.recordTryAs(r, ti, ti.State) }
+
+// recordTryAs writes the history row of the try that just ended.
+func (s *Scheduler) recordTryAs(r *activeRun, ti *TaskInstance, state tasks.TaskInstanceState) {
+	if ti.TryNumber == 0 {
+		return // never started: nothing ran
+	}
+	s.changes.try(TaskTry{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, State: state,
+		StartDate: ti.StartDate, EndDate: ti.EndDate, Duration: ti.Duration, Hostname: ti.Hostname,
+		ExitCode: ti.ExitCode, Reason: ti.Reason, ModuleSHA256: ti.ModuleSHA256})
+}
+
+// endRun ends a run whose task instances are all done.
+func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time) {
+	r.run.State = state
+	end := now.UTC()
+	r.run.EndDate = &end
+	s.changes.run(&r.run)
+	delete(s.runs, runKey{r.run.DagID, r.run.RunID})
+	s.cfg.Log.Info("run ended", "dag_id", r.run.DagID, "run_id", r.run.RunID, "state", state)
+	s.ended = append(s.ended, r.run) // announced once written
+	s.at(now, runKey{}) // a slot under max_active_runs may have opened
+}
+
+// timeoutRun ends a run past its dagrun_timeout: running tries are killed, what has not
+// finished is skipped, and the run fails, as Airflow does.
+func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
+	reason := fmt.Sprintf("dagrun_timeout of %s passed", r.dag.DagrunTimeout)
+	for _, ti := range r.tis {
+		if ti.State.Finished() {
+			continue
+		}
+		if ti.State == tasks.StateRunning && !r.poking[ti.TaskID] {
+			s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+		}
+		endTI(ti, tasks.StateSkipped, reason, now)
+		s.changes.ti(ti)
+	}
+	s.endRun(r, tasks.RunFailed, now)
+}
+
+// env is the expression environment of a task instance, with XComs read from the run's cache.
+func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) tasks.Env {
+	env, _, err := s.tryContext(r, ti).Env(r.dag, t)
+	if err != nil {
+		s.cfg.Log.Warn("build expression environment", "dag_id", r.run.DagID, "task_id", t.TaskID, "err", err)
+	}
+	return env
+}
+
+func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
+	ctx := context.Background()
+	return TryContext{
+		RunID: r.run.RunID, TryNumber: ti.TryNumber, LogicalDate: r.run.LogicalDate,
+		DataIntervalStart: r.run.DataIntervalStart, DataIntervalEnd: r.run.DataIntervalEnd, Conf: r.run.Conf,
+		Now: s.cfg.Now,
+		XCom: func(taskID string, key ...string) any {
+			k := "return_value"
+			if len(key) > 0 {
+				k = key[0]
+			}
+			if v, ok := r.xcom(ctx, s.cfg.Store, taskID, k); ok {
+				return string(v)
+			}
+			return nil
+		},
+		Var: func(name string, def ...any) any {
+			if v, err := s.cfg.Store.GetVariable(ctx, name); err == nil {
+				return v.Value
+			}
+			if len(def) > 0 {
+				return def[0]
+			}
+			return nil
+		},
+		TaskState: func(taskID string) string {
+			if x := r.tis[taskID]; x != nil {
+				return string(x.State)
+			}
+			return ""
+		},
+		DagRunState: func(dagID string, logicalDate any) string {
+			return s.runStateAt(ctx, dagID, logicalDate)
+		},
+	}
+}
+
+// runStateAt answers dag_run_state(dag_id, logical_date) for external task sensors.
+func (s *Scheduler) runStateAt(ctx context.Context, dagID string, logicalDate any) string {
+	var at time.Time
+	switch v := logicalDate.(type) {
+	case time.Time:
+		at = v
+	case string:
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", v); err != nil {
+				return ""
+			}
+		}
+		at = t
+	default:
+		return ""
+	}
+	runs, err := s.cfg.Store.ListDagRuns(ctx, dagID, "", 0)
+	if err != nil {
+		return ""
+	}
+	for _, r := range runs {
+		if r.LogicalDate.Equal(at) {
+			return string(r.State)
+		}
+	}
+	return ""
+}
+
+// slotsUsed counts what holds executor slots now: module tries queued or running, and module
+// sensors between pokes in poke mode.
+type slotsUsed struct {
+	total int
+	dag   map[string]int
+	pool  map[string]int
+}
+
+func (s *Scheduler) usage() slotsUsed {
+	u := slotsUsed{dag: map[string]int{}, pool: map[string]int{}}
+	for _, r := range s.runs {
+		for _, t := range r.order {
+			ti := r.tis[t.TaskID]
+			if t.Module == "" || ti == nil || (ti.State != tasks.StateRunning && ti.State != tasks.StateQueued) {
+				continue
+			}
+			u.total++
+			u.dag[r.run.DagID]++
+			u.pool[ti.Pool] += ti.PoolSlots
+		}
+	}
+	return u
+}
+
+type candidate struct {
+	r  *activeRun
+	t  *tasks.Task
+	ti *TaskInstance
+}
+
+// dispatch hands scheduled module task instances to the executor, highest priority first,
+// within parallelism, each DAG's max_active_tasks and each pool's slots.
+func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
+	var cands []candidate
+	for _, r := range s.runs {
+		for _, t := range r.order {
+			if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateScheduled {
+				cands = append(cands, candidate{r, t, ti})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.ti.PriorityWeight != b.ti.PriorityWeight {
+			return a.ti.PriorityWeight > b.ti.PriorityWeight
+		}
+		return a.r.run.LogicalDate.Before(b.r.run.LogicalDate)
+	})
+	u := s.usage()
+	for _, c := range cands {
+		id := c.t.TaskID
+		if u.total >= s.cfg.Parallelism {
+			c.r.reasons[id] = fmt.Sprintf("waiting for a free slot: core.parallelism (%d) tries are running", s.cfg.Parallelism)
+			continue
+		}
+		if u.dag[c.r.run.DagID] >= c.r.dag.MaxActiveTasks {
+			c.r.reasons[id] = fmt.Sprintf("waiting: max_active_tasks (%d) of this DAG are running", c.r.dag.MaxActiveTasks)
+			continue
+		}
+		slots, ok := s.pools[c.ti.Pool]
+		if !ok {
+			c.r.reasons[id] = fmt.Sprintf("pool %q does not exist: create it with `wasmflow pools set %s SLOTS`", c.ti.Pool, c.ti.Pool)
+			continue
+		}
+		if slots >= 0 && u.pool[c.ti.Pool]+c.ti.PoolSlots > slots {
+			c.r.reasons[id] = fmt.Sprintf("waiting for %d free slot(s) in pool %s (%d in use of %d)", c.ti.PoolSlots, c.ti.Pool, u.pool[c.ti.Pool], slots)
+			continue
+		}
+		delete(c.r.reasons, id)
+		s.startTry(ctx, c.r, c.t, c.ti, now)
+		if c.ti.State == tasks.StateRunning {
+			u.total++
+			u.dag[c.r.run.DagID]++
+			u.pool[c.ti.Pool] += c.ti.PoolSlots
+		}
+	}
+}
+
+// startTry begins a try (or, for a sensor between pokes, the next poke of the same try).
+func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
+	s.changes.ti(ti)
+	repoke := r.poking[t.TaskID]
+	if !repoke {
+		ti.TryNumber++
+		s.changes.clearXComs(ti.Key())
+		r.xcoms[t.TaskID] = map[string][]byte{} // cleared for the new try, not read back from the metastore
+		start := now.UTC()
+		ti.StartDate, ti.EndDate, ti.Duration, ti.ExitCode, ti.Reason = &start, nil, 0, nil, ""
+		if t.IsSensor() && ti.FirstPokeAt == nil {
+			ti.FirstPokeAt = &start
+		}
+	}
+	ti.NextRetryAt = nil
+	queued := now.UTC()
+	ti.QueuedAt, ti.Hostname = &queued, s.cfg.Hostname
+	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
+	if err != nil {
+		delete(r.poking, t.TaskID)
+		s.failTry(r, t, ti, err.Error(), now, false)
+		return
+	}
+	ti.State = tasks.StateRunning
+	s.submits = append(s.submits, submission{w: w})
+}
+
+// handleResult applies how a try ended. A result for a try the scheduler no longer waits for
+// (cleared, marked, timed out, or a try number behind) is ignored, never applied twice.
+func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
+	r := s.runs[runKey{res.Key.DagID, res.Key.RunID}]
+	var ti *TaskInstance
+	if r != nil {
+		ti = r.tis[res.Key.TaskID]
+	}
+	if ti == nil || ti.TryNumber != res.TryNumber || (ti.State != tasks.StateRunning && ti.State != tasks.StateRestarting) {
+		s.cfg.Log.Info("ignoring the result of a try no longer awaited", "dag_id", res.Key.DagID, "run_id", res.Key.RunID,
+			"task_id", res.Key.TaskID, "try", res.TryNumber, "state", res.State)
+		return
+	}
+	now := s.cfg.Now()
+	t := r.dag.Task(ti.TaskID)
+	r.dirty = true
+	s.changes.ti(ti)
+	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
+		ti.State, ti.NextRetryAt, ti.EndDate = tasks.StateNone, nil, nil
+		delete(r.poking, ti.TaskID)
+		return
+	}
+	ti.ExitCode, ti.Hostname, ti.ModuleSHA256 = res.ExitCode, res.Hostname, res.ModuleSHA256
+	if !res.StartDate.IsZero() && !r.poking[ti.TaskID] {
+		start := res.StartDate.UTC()
+		ti.StartDate = &start
+	}
+	for k, v := range res.XComs {
+		r.setXCom(ti.TaskID, k, v)
+		s.changes.xcom(XCom{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, Key: k, Value: v, Timestamp: now.UTC()})
+	}
+	if t == nil { // the task left the DAG while it ran
+		endTI(ti, tasks.StateRemoved, "the task is no longer in the DAG", now)
+		return
+	}
+	switch res.State {
+	case tasks.StateSuccess:
+		delete(r.poking, t.TaskID)
+		if t.IsBranch() {
+			ids, err := BranchIDs(parseBranchValue(string(res.XComs["return_value"])))
+			if err == nil {
+				err = s.follow(r, t, ids, now)
+			}
+			if err != nil {
+				s.failTry(r, t, ti, "branch: "+err.Error(), now, false)
+				return
+			}
+		}
+		endTI(ti, tasks.StateSuccess, "", now)
+		s.recordTry(r, ti)
+	case tasks.StateSkipped:
+		delete(r.poking, t.TaskID)
+		endTI(ti, tasks.StateSkipped, "the module exited 99 (skip)", now)
+		s.recordTry(r, ti)
+	case tasks.StateUpForReschedule:
+		if !t.IsSensor() {
+			s.failTry(r, t, ti, "exit_code 100, which only sensors may use (add `sensor: true`)", now, false)
+			return
+		}
+		s.sensorNotMet(r, t, ti, now)
+	default:
+		delete(r.poking, t.TaskID)
+		reason := res.Reason
+		if reason == "" {
+			reason = "failed"
+		}
+		s.failTry(r, t, ti, reason, now, false)
+	}
+}
+
+// parseBranchValue reads a module branch's return_value: a JSON list of ids, or one id.
+func parseBranchValue(s string) any {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") || strings.HasPrefix(s, "\"") {
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err == nil {
+			return v
+		}
+	}
+	return s
+}

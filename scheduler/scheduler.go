@@ -1,0 +1,343 @@
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler/timetable"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// Config is what a Scheduler needs. Store, Executor and Dags are required.
+type Config struct {
+	Store    RunStore
+	Executor Executor
+	// Dags returns the DAGs as last parsed (the DagSyncer's). It is called on every step.
+	Dags func() map[string]*tasks.DAG
+	// Parallelism caps module tries running at once on this scheduler (core.parallelism).
+	Parallelism int
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Poll is how often the metastore is read for runs created or reset by another process
+	// (the CLI), paused flags and pools. Default 1s.
+	Poll time.Duration
+	// Hostname is recorded on the tries this scheduler's executor runs.
+	Hostname string
+	Log      *slog.Logger
+	// OnRunFinished, if set, is called from the scheduling loop when a run ends; it must not block.
+	OnRunFinished func(DagRun)
+}
+
+// Scheduler drives DagRuns: it creates them on their schedules, decides which task instances
+// may run, dispatches them to the Executor, and applies what comes back. One goroutine (Run)
+// owns all scheduling state; everything else reaches it through do.
+type Scheduler struct {
+	cfg     Config
+	results chan TryResult
+	cmds    chan func()
+	wake    chan struct{}
+
+	runs      map[runKey]*activeRun
+	timers    timerHeap
+	paused    map[string]bool
+	pools     map[string]int                     // slots by pool; -1 = unlimited
+	lastSched map[string]*timetable.DataInterval // per DAG: its latest scheduled run's interval, nil = none
+	known     map[string]bool                    // DAGs whose latest scheduled run has been read
+
+	changes  changeSet
+	submits  []submission
+	ended    []DagRun // runs that ended in this step, announced after it is written
+	ready    chan struct{} // closed once recovery is done
+	stopOnce sync.Once
+}
+
+type runKey struct{ dagID, runID string }
+
+type submission struct {
+	w Workload
+}
+
+// New returns a scheduler; Run starts it.
+func New(cfg Config) *Scheduler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Parallelism <= 0 {
+		cfg.Parallelism = 32
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	return &Scheduler{
+		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
+		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
+		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
+		changes: newChangeSet(),
+	}
+}
+
+// Wake asks the loop to look at the DAGs again (after a DAG folder sync, say). It never blocks.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// errStopped is returned by commands sent to a scheduler that is not running.
+var errStopped = errors.New("the scheduler is not running")
+
+// do runs fn on the scheduling loop and waits for it.
+func (s *Scheduler) do(ctx context.Context, fn func() error) error {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	errc := make(chan error, 1)
+	select {
+	case s.cmds <- func() { errc <- fn() }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Run schedules until ctx is done, then stops the executor, letting running tries finish for
+// up to grace. Tries still running then are failed as lost on the next start.
+func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
+	if err := s.cfg.Executor.Start(ctx, s.results); err != nil {
+		return fmt.Errorf("start executor: %w", err)
+	}
+	if err := s.recover(ctx); err != nil {
+		if ctx.Err() != nil { // stopped while starting: nothing was lost
+			return s.cfg.Executor.Stop(context.Background())
+		}
+		return fmt.Errorf("recover runs from the metastore: %w", err)
+	}
+	close(s.ready)
+	poll := time.NewTicker(s.cfg.Poll)
+	defer poll.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if err := s.step(ctx); err != nil {
+			return err
+		}
+		timer.Reset(s.untilNextTimer())
+		select {
+		case <-ctx.Done():
+			return s.shutdown(grace)
+		case res := <-s.results:
+			s.handleResult(ctx, res)
+			s.drainResults(ctx)
+		case fn := <-s.cmds:
+			fn()
+		case <-s.wake:
+		case <-poll.C:
+			if err := s.poll(ctx); err != nil {
+				s.cfg.Log.Error("read metastore", "err", err)
+			}
+		case <-timer.C:
+			s.fireTimers()
+		}
+	}
+}
+
+// drainResults applies every result already waiting, so a burst of finished tries costs one
+// step and one transaction.
+func (s *Scheduler) drainResults(ctx context.Context) {
+	for {
+		select {
+		case res := <-s.results:
+			s.handleResult(ctx, res)
+		default:
+			return
+		}
+	}
+}
+
+func (s *Scheduler) shutdown(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.cfg.Executor.Stop(ctx) }()
+	// Keep recording results while the executor drains, so finished tries are not lost.
+	for {
+		select {
+		case res := <-s.results:
+			s.handleResult(ctx, res)
+			s.drainResults(ctx)
+			s.evaluateDirty(s.cfg.Now())
+			if err := s.flush(context.Background()); err != nil {
+				return err
+			}
+		case err := <-stopped:
+			s.drainResults(ctx)
+			s.evaluateDirty(s.cfg.Now())
+			if ferr := s.flush(context.Background()); ferr != nil {
+				return ferr
+			}
+			if err != nil {
+				s.cfg.Log.Warn("tries still running at shutdown were killed; they are retried on the next start", "err", err)
+			}
+			return nil
+		}
+	}
+}
+
+// step is one scheduling decision: create due runs, start queued ones, decide every changed
+// run's task instances, dispatch what may run, write it all, then hand the tries over.
+func (s *Scheduler) step(ctx context.Context) error {
+	now := s.cfg.Now()
+	if err := s.scheduleDags(ctx, now); err != nil {
+		s.cfg.Log.Error("create scheduled runs", "err", err)
+	}
+	s.startRuns(now)
+	s.evaluateDirty(now)
+	s.dispatch(ctx, now)
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	s.submitAll(ctx)
+	return nil
+}
+
+func (s *Scheduler) evaluateDirty(now time.Time) {
+	for _, r := range s.runs {
+		if r.dirty && r.run.State == tasks.RunRunning {
+			s.evaluate(r, now)
+		}
+	}
+}
+
+// flush writes the step's changes. The metastore is the truth: if it cannot be written the
+// scheduler stops rather than run tries nobody recorded.
+func (s *Scheduler) flush(ctx context.Context) error {
+	c := s.changes.take()
+	if c.Empty() {
+		s.announce()
+		return nil
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = s.cfg.Store.Save(context.WithoutCancel(ctx), c); err == nil {
+			s.announce()
+			return nil
+		}
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	return fmt.Errorf("write scheduling decisions to the metastore: %w", err)
+}
+
+// announce tells OnRunFinished about the runs that ended, now that it is written.
+func (s *Scheduler) announce() {
+	for _, run := range s.ended {
+		if s.cfg.OnRunFinished != nil {
+			s.cfg.OnRunFinished(run)
+		}
+	}
+	s.ended = s.ended[:0]
+}
+
+func (s *Scheduler) submitAll(ctx context.Context) {
+	for _, sub := range s.submits {
+		w := sub.w
+		s.cfg.Executor.Submit(w, func(taskID, key string) ([]byte, bool) {
+			x, err := s.cfg.Store.GetXCom(context.WithoutCancel(ctx), w.DagID, w.RunID, taskID, key)
+			return x.Value, err == nil
+		})
+	}
+	s.submits = s.submits[:0]
+}
+
+// changeSet collects a step's writes; a task instance or run changed twice is written once.
+type changeSet struct {
+	runs  map[*DagRun]bool
+	tis   map[*TaskInstance]bool
+	extra Changes
+}
+
+func newChangeSet() changeSet {
+	return changeSet{runs: map[*DagRun]bool{}, tis: map[*TaskInstance]bool{}}
+}
+
+func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
+func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
+func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
+func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
+func (c *changeSet) clearXComs(k TIKey)  { c.extra.ClearXComs = append(c.extra.ClearXComs, k) }
+func (c *changeSet) xcom(x XCom)         { c.extra.XComs = append(c.extra.XComs, x) }
+
+func (c *changeSet) take() Changes {
+	out := c.extra
+	for r := range c.runs {
+		out.Runs = append(out.Runs, *r)
+	}
+	for ti := range c.tis {
+		out.TaskInstances = append(out.TaskInstances, *ti)
+	}
+	*c = newChangeSet()
+	return out
+}
+
+// timer is a moment at which something must be looked at again: a run (retry delay, poke,
+// dagrun_timeout) or, with an empty runKey, the DAG schedules.
+type timer struct {
+	at  time.Time
+	run runKey
+}
+
+type timerHeap []timer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+func (s *Scheduler) at(t time.Time, r runKey) { heap.Push(&s.timers, timer{at: t, run: r}) }
+
+func (s *Scheduler) untilNextTimer() time.Duration {
+	if len(s.timers) == 0 {
+		return time.Hour
+	}
+	d := s.timers[0].at.Sub(s.cfg.Now())
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// fireTimers marks what is due as needing a look; the next step does the rest.
+func (s *Scheduler) fireTimers() {
+	now := s.cfg.Now()
+	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
+		t := heap.Pop(&s.timers).(timer)
+		if r := s.runs[t.run]; r != nil {
+			r.dirty = true
+		}
+	}
+}
