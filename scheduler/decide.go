@@ -359,7 +359,7 @@ func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time)
 	delete(s.runs, runKey{r.run.DagID, r.run.RunID})
 	s.cfg.Log.Info("run ended", "dag_id", r.run.DagID, "run_id", r.run.RunID, "state", state)
 	s.ended = append(s.ended, r.run) // announced once written
-	s.at(now, runKey{}) // a slot under max_active_runs may have opened
+	s.at(now, runKey{})              // a slot under max_active_runs may have opened
 }
 
 // timeoutRun ends a run past its dagrun_timeout: running tries are killed, what has not

@@ -66,7 +66,7 @@ func (rg *rig) start() {
 		OnRunFinished: func(run scheduler.DagRun) {
 			rg.mu.Lock()
 			defer rg.mu.Unlock()
-			rg.ch(run.DagID+"/"+run.RunID) <- run
+			rg.ch(run.DagID + "/" + run.RunID) <- run
 		},
 	})
 	ctx, cancel := context.WithCancel(context.Background())

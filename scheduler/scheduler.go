@@ -52,7 +52,7 @@ type Scheduler struct {
 
 	changes  changeSet
 	submits  []submission
-	ended    []DagRun // runs that ended in this step, announced after it is written
+	ended    []DagRun      // runs that ended in this step, announced after it is written
 	ready    chan struct{} // closed once recovery is done
 	stopOnce sync.Once
 }
