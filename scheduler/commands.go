@@ -70,6 +70,9 @@ func (s *Scheduler) poll(ctx context.Context) error {
 			return err
 		}
 		for _, run := range runs {
+			if s.cfg.RunFilter != nil && !s.cfg.RunFilter(run) {
+				continue
+			}
 			k := runKey{run.DagID, run.RunID}
 			cur := s.runs[k]
 			if cur != nil && !(run.State == tasks.RunQueued && cur.run.State == tasks.RunRunning) {
@@ -214,16 +217,28 @@ func (s *Scheduler) Clear(ctx context.Context, req ClearRequest) ([]string, erro
 
 func clearTI(r *activeRun, t *tasks.Task, ti *TaskInstance, s *Scheduler, now time.Time) {
 	s.changes.ti(ti)
-	// Airflow: max_tries = try_number + retries, so a cleared task gets its retries again.
-	ti.MaxTries = ti.TryNumber + t.Retries + 1
 	delete(r.poking, t.TaskID)
 	r.pokes[t.TaskID] = 0
-	if ti.State == tasks.StateRunning && t.Module != "" {
+	if ClearTaskInstance(ti, t) {
 		s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+	}
+}
+
+// ClearTaskInstance resets a task instance so it runs again, with its retries anew (Airflow:
+// max_tries = try_number + retries). A module try still running becomes restarting (true is
+// returned: it must be killed); anything else goes back to none.
+func ClearTaskInstance(ti *TaskInstance, t *tasks.Task) (kill bool) {
+	retries := 0
+	if t != nil {
+		retries = t.Retries
+	}
+	ti.MaxTries = ti.TryNumber + retries + 1
+	if ti.State == tasks.StateRunning && t != nil && t.Module != "" && ti.NextRetryAt == nil {
 		ti.State = tasks.StateRestarting
-		return
+		return true
 	}
 	ti.State, ti.EndDate, ti.NextRetryAt, ti.FirstPokeAt, ti.Reason, ti.Duration = tasks.StateNone, nil, nil, nil, "", 0
+	return false
 }
 
 // activate returns the run from memory, or loads a finished one to change it.

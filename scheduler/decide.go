@@ -20,6 +20,9 @@ func RunID(runType string, logicalDate time.Time) string {
 // scheduleDags creates the scheduled runs that are due: for every active, unpaused DAG with a
 // schedule, the next data interval once it has ended, within max_active_runs.
 func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
+	if s.cfg.RunFilter != nil {
+		return nil // a scheduler for some runs only (dags test, an in-process backfill) creates none
+	}
 	for id, d := range s.cfg.Dags() {
 		if d.Schedule.Kind == tasks.ScheduleNone || s.paused[id] {
 			continue
@@ -96,33 +99,39 @@ func (s *Scheduler) activeRuns(dagID string) int {
 	return n
 }
 
-// createRun inserts a run (queued) with a task instance per task and starts driving it.
-func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string) (DagRun, error) {
+// NewRun builds a queued run of d over iv and its task instances, ready to insert.
+func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string, now time.Time) (DagRun, []TaskInstance) {
 	if runID == "" {
 		runID = RunID(runType, iv.Start)
 	}
-	now := s.cfg.Now().UTC()
 	weights := d.PriorityWeights()
 	tis := make([]TaskInstance, 0, len(d.Tasks))
 	for _, t := range d.Tasks {
-		tis = append(tis, TaskInstance{TaskID: t.TaskID, State: tasks.StateNone, MaxTries: t.Retries + 1,
-			Pool: t.Pool, PoolSlots: t.PoolSlots, Queue: t.Queue, PriorityWeight: weights[t.TaskID]})
+		tis = append(tis, TaskInstance{DagID: d.DagID, RunID: runID, TaskID: t.TaskID, State: tasks.StateNone,
+			MaxTries: t.Retries + 1, Pool: t.Pool, PoolSlots: t.PoolSlots, Queue: t.Queue, PriorityWeight: weights[t.TaskID]})
 	}
 	if conf == nil {
 		conf = map[string]any{}
 	}
-	run, err := s.cfg.Store.CreateDagRun(ctx, DagRun{DagID: d.DagID, RunID: runID, RunType: runType, State: tasks.RunQueued,
-		LogicalDate: iv.Start, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End, QueuedAt: &now, Conf: conf,
-		ExternalTrigger: runType == "manual"}, tis)
+	queued := now.UTC()
+	return DagRun{DagID: d.DagID, RunID: runID, RunType: runType, State: tasks.RunQueued,
+		LogicalDate: iv.Start, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End, QueuedAt: &queued, Conf: conf,
+		ExternalTrigger: runType == "manual"}, tis
+}
+
+// createRun inserts a run (queued) with a task instance per task and starts driving it.
+func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string) (DagRun, error) {
+	run, tis := NewRun(d, runType, iv, conf, runID, s.cfg.Now())
+	run, err := s.cfg.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
-		return DagRun{}, fmt.Errorf("create run %s of %s: %w", runID, d.DagID, err)
+		return DagRun{}, fmt.Errorf("create run %s of %s: %w", run.RunID, d.DagID, err)
 	}
-	stored, err := s.cfg.Store.ListTaskInstances(ctx, d.DagID, runID)
+	stored, err := s.cfg.Store.ListTaskInstances(ctx, d.DagID, run.RunID)
 	if err != nil {
 		return DagRun{}, err
 	}
-	s.runs[runKey{d.DagID, runID}] = newActiveRun(run, d, stored)
-	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", runID)
+	s.runs[runKey{d.DagID, run.RunID}] = newActiveRun(run, d, stored)
+	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", run.RunID)
 	return run, nil
 }
 
@@ -142,6 +151,9 @@ func (s *Scheduler) startRuns(now time.Time) {
 	for _, r := range queued {
 		if running[r.run.DagID] >= r.dag.MaxActiveRuns {
 			continue
+		}
+		if s.paused[r.run.DagID] && s.cfg.RunFilter == nil && r.run.RunType != "backfill" {
+			continue // a paused DAG's runs wait in queued, as in Airflow; a backfill runs anyway
 		}
 		running[r.run.DagID]++
 		r.run.State, r.dirty = tasks.RunRunning, true

@@ -32,6 +32,9 @@ type Config struct {
 	Log      *slog.Logger
 	// OnRunFinished, if set, is called from the scheduling loop when a run ends; it must not block.
 	OnRunFinished func(DagRun)
+	// RunFilter, if set, limits the scheduler to the runs it accepts and stops it creating
+	// scheduled runs: `dags test` and an in-process backfill drive only their own runs.
+	RunFilter func(DagRun) bool
 }
 
 // Scheduler drives DagRuns: it creates them on their schedules, decides which task instances
@@ -99,7 +102,7 @@ func (s *Scheduler) Wake() {
 // errStopped is returned by commands sent to a scheduler that is not running.
 var errStopped = errors.New("the scheduler is not running")
 
-// do runs fn on the scheduling loop and waits for it.
+// do runs fn on the scheduling loop, writes what it changed, and waits for both.
 func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 	select {
 	case <-s.ready:
@@ -107,8 +110,17 @@ func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 		return ctx.Err()
 	}
 	errc := make(chan error, 1)
+	// The reply waits until the command's changes are written, so a caller that reads the
+	// metastore next sees them.
+	run := func() {
+		err := fn()
+		if ferr := s.flush(ctx); err == nil {
+			err = ferr
+		}
+		errc <- err
+	}
 	select {
-	case s.cmds <- func() { errc <- fn() }:
+	case s.cmds <- run:
 	case <-ctx.Done():
 		return ctx.Err()
 	}

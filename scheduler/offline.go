@@ -1,0 +1,70 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// The functions here change runs in the metastore directly, for the CLI working on a home
+// whether or not a scheduler runs there. A running scheduler notices because the run is set
+// back to queued: it reloads the run, kills tries that were reset under it and ignores their
+// results. Without a scheduler the change waits for the next one to start.
+
+// ClearInStore clears task instances of one run in the metastore; see ClearTaskInstance.
+func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun, taskIDs []string, onlyFailed bool, owner string) ([]string, error) {
+	tis, err := store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range taskIDs {
+		want[id] = true
+	}
+	var c Changes
+	var cleared []string
+	for _, ti := range tis {
+		if !want[ti.TaskID] || (onlyFailed && !ti.State.Failed()) {
+			continue
+		}
+		var t *tasks.Task
+		if d != nil {
+			t = d.Task(ti.TaskID)
+		}
+		ClearTaskInstance(&ti, t)
+		c.TaskInstances = append(c.TaskInstances, ti)
+		cleared = append(cleared, ti.TaskID)
+	}
+	if len(cleared) == 0 {
+		return nil, nil
+	}
+	run.State, run.EndDate = tasks.RunQueued, nil
+	c.Runs = []DagRun{run}
+	sort.Strings(cleared)
+	c.Audit = []AuditEvent{{When: time.Now().UTC(), Event: "task.clear", Owner: owner, DagID: run.DagID, RunID: run.RunID, Extra: fmt.Sprint(cleared)}}
+	return cleared, store.Save(ctx, c)
+}
+
+// MarkInStore sets one task instance's state by hand in the metastore.
+func MarkInStore(ctx context.Context, store RunStore, run DagRun, taskID string, state tasks.TaskInstanceState, owner string) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	tis, err := store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return err
+	}
+	for _, ti := range tis {
+		if ti.TaskID != taskID {
+			continue
+		}
+		endTI(&ti, state, "marked "+string(state)+" by "+owner, time.Now())
+		run.State, run.EndDate = tasks.RunQueued, nil
+		return store.Save(ctx, Changes{TaskInstances: []TaskInstance{ti}, Runs: []DagRun{run},
+			Audit: []AuditEvent{{When: time.Now().UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: run.DagID, RunID: run.RunID, TaskID: taskID}}})
+	}
+	return fmt.Errorf("task %q of run %s %w", taskID, run.RunID, ErrNotFound)
+}
