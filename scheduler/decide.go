@@ -20,8 +20,8 @@ func RunID(runType string, logicalDate time.Time) string {
 // scheduleDags creates the scheduled runs that are due: for every active, unpaused DAG with a
 // schedule, the next data interval once it has ended, within max_active_runs.
 func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
-	if s.cfg.RunFilter != nil {
-		return nil // a scheduler for some runs only (dags test, an in-process backfill) creates none
+	if s.cfg.OnlyTheseRuns {
+		return nil
 	}
 	for id, d := range s.cfg.Dags() {
 		if d.Schedule.Kind == tasks.ScheduleNone || s.paused[id] {
@@ -152,7 +152,7 @@ func (s *Scheduler) startRuns(now time.Time) {
 		if running[r.run.DagID] >= r.dag.MaxActiveRuns {
 			continue
 		}
-		if s.paused[r.run.DagID] && s.cfg.RunFilter == nil && r.run.RunType != "backfill" {
+		if s.paused[r.run.DagID] && !s.cfg.OnlyTheseRuns && r.run.RunType != "backfill" {
 			continue // a paused DAG's runs wait in queued, as in Airflow; a backfill runs anyway
 		}
 		running[r.run.DagID]++

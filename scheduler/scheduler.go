@@ -32,9 +32,12 @@ type Config struct {
 	Log      *slog.Logger
 	// OnRunFinished, if set, is called from the scheduling loop when a run ends; it must not block.
 	OnRunFinished func(DagRun)
-	// RunFilter, if set, limits the scheduler to the runs it accepts and stops it creating
-	// scheduled runs: `dags test` and an in-process backfill drive only their own runs.
+	// RunFilter, if set, limits the scheduler to the runs it accepts (a standalone leaves
+	// `dags test` runs to the process testing them).
 	RunFilter func(DagRun) bool
+	// OnlyTheseRuns makes a scheduler that drives given runs and nothing else: no scheduled
+	// runs, and pause ignored (`dags test`, a backfill run in the CLI's process).
+	OnlyTheseRuns bool
 }
 
 // Scheduler drives DagRuns: it creates them on their schedules, decides which task instances

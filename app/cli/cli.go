@@ -75,7 +75,9 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	e := &env{io: io}
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.poolsCmd(), e.usersCmd(),
-		e.configCmd(), e.versionCmd())
+		e.configCmd(), e.versionCmd(),
+		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
+		e.serveCmd("server", "Run the scheduler and metastore headless (workers and the web UI join in later versions)"))
 	for _, c := range root.Commands() {
 		strictGroup(c)
 	}

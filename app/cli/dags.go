@@ -14,8 +14,9 @@ import (
 )
 
 func (e *env) dagsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause and unpause DAGs"}
-	cmd.AddCommand(e.dagsList(), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false))
+	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause, trigger, test and backfill DAGs"}
+	cmd.AddCommand(e.dagsList(), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false),
+		e.dagsTrigger(), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState())
 	return cmd
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 func (e *env) tasksCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "tasks", Short: "List and test a DAG's tasks"}
+	cmd := &cobra.Command{Use: "tasks", Short: "List, test, inspect, clear and read the logs of tasks"}
 	list := &cobra.Command{
 		Use:   "list DAG",
 		Short: "List a DAG's tasks; --tree groups them in dependency layers",
@@ -68,7 +68,7 @@ func (e *env) tasksCmd() *cobra.Command {
 		}
 		return render(e.io.Stdout, *out, l)
 	})
-	cmd.AddCommand(list, e.tasksTest())
+	cmd.AddCommand(list, e.tasksTest(), e.tasksStates(), e.tasksClear(), e.tasksLogs())
 	return cmd
 }
 

@@ -1,0 +1,425 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+func (e *env) serveCmd(name, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  args(0),
+		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			err = ap.Serve(cmd.Context(), func(dags int) {
+				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %d DAGs (from %s).\n", name, ap.Config.Home, dags, ap.Config.Core.DagsFolder)
+				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
+			})
+			if err != nil && cmd.Context().Err() == nil {
+				return err
+			}
+			fmt.Fprintln(e.io.Stdout, "stopped")
+			return nil
+		}),
+	}
+}
+
+// progress prints task instance state changes as a run goes.
+func (e *env) progress(w io.Writer) func(app.TaskInstanceInfo) {
+	return func(ti app.TaskInstanceInfo) {
+		state := "none"
+		if ti.State != nil {
+			state = *ti.State
+		}
+		if state == "none" {
+			return
+		}
+		line := fmt.Sprintf("%s  %-24s %s", time.Now().Format("15:04:05.000"), ti.TaskID, state)
+		if ti.TryNumber > 1 {
+			line += fmt.Sprintf(" (try %d)", ti.TryNumber)
+		}
+		if ti.Reason != "" && state != "success" {
+			line += ": " + ti.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func (e *env) dagsTrigger() *cobra.Command {
+	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG")}
+	date := cmd.Flags().StringP("exec-date", "e", "", "logical date (default: now)")
+	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
+	runID := cmd.Flags().String("run-id", "", "run id (default: manual__<logical date>)")
+	wait := cmd.Flags().Bool("wait", false, "wait until the run ends; exit 0 if it succeeded, 1 if it failed")
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		var o app.TriggerOptions
+		var err error
+		if *date != "" {
+			if o.LogicalDate, err = parseDate(*date); err != nil {
+				return err
+			}
+		}
+		if o.Conf, err = parseConf(*conf); err != nil {
+			return err
+		}
+		o.RunID = *runID
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		run, err := ap.Trigger(cmd.Context(), app.LocalActor(), a[0], o)
+		if err != nil {
+			return err
+		}
+		if d, _ := ap.GetDag(cmd.Context(), a[0]); d.IsPaused {
+			fmt.Fprintf(e.io.Stderr, "note: %s is paused, so the run waits in queued until `wasmflow dags unpause %s`\n", a[0], a[0])
+		}
+		if !ap.SchedulerRunning() {
+			fmt.Fprintln(e.io.Stderr, "note: no scheduler runs on this home; the run starts when `wasmflow standalone` does")
+		}
+		if !*wait {
+			return render(e.io.Stdout, *out, runListing([]app.RunInfo{run}))
+		}
+		fmt.Fprintf(e.io.Stdout, "Created %s; waiting for it to end\n", run.DagRunID)
+		ended, err := ap.WaitRun(cmd.Context(), run.DagID, run.DagRunID, e.progress(e.io.Stdout))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "Run %s ended %s\n", ended.DagRunID, ended.State)
+		if ended.State != string(tasks.RunSuccess) {
+			return fmt.Errorf("run %s of %s failed: `wasmflow tasks states-for-dag-run %s %s` shows which tasks", ended.DagRunID, ended.DagID, ended.DagID, ended.DagRunID)
+		}
+		return nil
+	})
+	return cmd
+}
+
+func runListing(runs []app.RunInfo) listing {
+	l := listing{data: runs, header: []string{"dag_id", "run_id", "state", "run_type", "logical_date", "start_date", "end_date"}}
+	for _, r := range runs {
+		l.rows = append(l.rows, []string{r.DagID, r.DagRunID, r.State, r.RunType, r.LogicalDate.Format(time.RFC3339), fmtTime(r.StartDate), fmtTime(r.EndDate)})
+	}
+	return l
+}
+
+func tiListing(tis []app.TaskInstanceInfo) listing {
+	l := listing{data: tis, header: []string{"task_id", "state", "try_number", "start_date", "end_date", "duration", "reason"}}
+	for _, ti := range tis {
+		state, dur := "none", ""
+		if ti.State != nil {
+			state = *ti.State
+		}
+		if ti.Duration != nil {
+			dur = (time.Duration(*ti.Duration * float64(time.Second))).Round(time.Millisecond).String()
+		}
+		l.rows = append(l.rows, []string{ti.TaskID, state, fmt.Sprint(ti.TryNumber), fmtTime(ti.StartDate), fmtTime(ti.EndDate), dur, ti.Reason})
+	}
+	return l
+}
+
+func (e *env) dagsTest() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "test DAG [DATE]",
+		Short: "Run one whole DagRun in this process and print every task's state (needs no scheduler)",
+		Args:  args(1, "DAG", "DATE"),
+	}
+	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		var ld time.Time
+		var err error
+		if len(a) > 1 {
+			if ld, err = parseDate(a[1]); err != nil {
+				return err
+			}
+		}
+		c, err := parseConf(*conf)
+		if err != nil {
+			return err
+		}
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		progress := e.progress(e.io.Stderr)
+		if *out == "table" {
+			progress = e.progress(e.io.Stdout)
+		}
+		run, err := ap.TestDag(cmd.Context(), a[0], ld, c, progress)
+		if err != nil {
+			return err
+		}
+		dr, err := ap.FindRun(cmd.Context(), run.DagID, run.DagRunID)
+		if err != nil {
+			return err
+		}
+		tis, err := ap.TaskInstances(cmd.Context(), dr)
+		if err != nil {
+			return err
+		}
+		if *out == "table" {
+			fmt.Fprintf(e.io.Stdout, "\nRun %s ended %s\n", run.DagRunID, run.State)
+		}
+		if err := render(e.io.Stdout, *out, tiListing(tis)); err != nil {
+			return err
+		}
+		if run.State != string(tasks.RunSuccess) {
+			return fmt.Errorf("run %s of %s ended %s", run.DagRunID, run.DagID, run.State)
+		}
+		return nil
+	})
+	return cmd
+}
+
+func (e *env) dagsBackfill() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backfill DAG -s START -e END",
+		Short: "Run every data interval whose logical date is in [START, END], even with catchup off",
+		Long: `Create a backfill run for every data interval of DAG whose logical date is in [START, END]
+and that has no run yet (dates as 2024-01-01 or RFC 3339). With a scheduler running on this
+home (wasmflow standalone), it runs them; otherwise they run here and the command returns when
+they have ended. max_active_runs paces them either way.`,
+		Args: args(1, "DAG"),
+	}
+	start := cmd.Flags().StringP("start-date", "s", "", "first logical date (required)")
+	end := cmd.Flags().StringP("end-date", "e", "", "last logical date (required)")
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		if *start == "" || *end == "" {
+			return usageError{errors.New("give both -s START and -e END")}
+		}
+		from, err := parseDate(*start)
+		if err != nil {
+			return err
+		}
+		to, err := parseDate(*end)
+		if err != nil {
+			return err
+		}
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		runs, ranHere, err := ap.Backfill(cmd.Context(), app.LocalActor(), a[0], from, to, e.progress(e.io.Stderr))
+		if err != nil {
+			return err
+		}
+		if len(runs) == 0 {
+			fmt.Fprintln(e.io.Stderr, "every interval in that range already has a run; clear them to run again")
+		} else if !ranHere {
+			fmt.Fprintf(e.io.Stderr, "%d backfill runs created; the running scheduler runs them\n", len(runs))
+		}
+		if err := render(e.io.Stdout, *out, runListing(runs)); err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if ranHere && r.State != string(tasks.RunSuccess) {
+				return fmt.Errorf("backfill run %s ended %s", r.DagRunID, r.State)
+			}
+		}
+		return nil
+	})
+	return cmd
+}
+
+func (e *env) dagsListRuns() *cobra.Command {
+	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0)}
+	dag := cmd.Flags().StringP("dag-id", "d", "", "the DAG (required)")
+	state := cmd.Flags().String("state", "", "only runs in this state: queued, running, success or failed")
+	limit := cmd.Flags().Int("limit", 100, "at most this many runs (0 = all)")
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		if *dag == "" {
+			return usageError{errors.New("give the DAG with -d DAG")}
+		}
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		runs, err := ap.ListRuns(cmd.Context(), *dag, tasks.DagRunState(*state), *limit)
+		if err != nil {
+			return err
+		}
+		return render(e.io.Stdout, *out, runListing(runs))
+	})
+	return cmd
+}
+
+func (e *env) dagsState() *cobra.Command {
+	return &cobra.Command{Use: "state DAG RUN_ID|DATE", Short: "Print the state of one run", Args: args(2, "DAG", "RUN_ID|DATE"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			run, err := ap.FindRun(cmd.Context(), a[0], a[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.io.Stdout, run.State)
+			return nil
+		})}
+}
+
+func (e *env) tasksStates() *cobra.Command {
+	cmd := &cobra.Command{Use: "states-for-dag-run DAG RUN_ID|DATE", Short: "List the task instances of one run with their states", Args: args(2, "DAG", "RUN_ID|DATE")}
+	out := outputFlag(cmd)
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		run, err := ap.FindRun(cmd.Context(), a[0], a[1])
+		if err != nil {
+			return err
+		}
+		tis, err := ap.TaskInstances(cmd.Context(), run)
+		if err != nil {
+			return err
+		}
+		return render(e.io.Stdout, *out, tiListing(tis))
+	})
+	return cmd
+}
+
+func (e *env) tasksClear() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "clear DAG",
+		Short: "Clear task instances so they run again (running ones are stopped and restart)",
+		Args:  args(1, "DAG"),
+	}
+	var o app.ClearOptions
+	regex := cmd.Flags().StringP("task-regex", "t", "", "only tasks whose id matches this regular expression")
+	start := cmd.Flags().StringP("start-date", "s", "", "only runs from this logical date")
+	end := cmd.Flags().StringP("end-date", "e", "", "only runs up to this logical date")
+	cmd.Flags().BoolVarP(&o.Downstream, "downstream", "d", false, "also clear every downstream task")
+	cmd.Flags().BoolVarP(&o.Upstream, "upstream", "u", false, "also clear every upstream task")
+	cmd.Flags().BoolVarP(&o.OnlyFailed, "only-failed", "f", false, "only failed and upstream_failed task instances")
+	yes := cmd.Flags().BoolP("yes", "y", false, "do not ask for confirmation")
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		o.DagID, o.TaskRegex = a[0], *regex
+		var err error
+		if *start != "" {
+			if o.Start, err = parseDate(*start); err != nil {
+				return err
+			}
+		}
+		if *end != "" {
+			if o.End, err = parseDate(*end); err != nil {
+				return err
+			}
+		}
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		plan, err := ap.PlanClear(cmd.Context(), o)
+		if err != nil {
+			return err
+		}
+		if len(plan) == 0 {
+			fmt.Fprintln(e.io.Stdout, "No task instances to clear")
+			return nil
+		}
+		runs := make([]string, 0, len(plan))
+		n := 0
+		for r, ids := range plan {
+			runs = append(runs, r)
+			n += len(ids)
+		}
+		sort.Strings(runs)
+		for _, r := range runs {
+			fmt.Fprintf(e.io.Stdout, "%s: %s\n", r, strings.Join(plan[r], ", "))
+		}
+		if !*yes && !e.confirm(fmt.Sprintf("Clear these %d task instances?", n)) {
+			return errors.New("clear cancelled (pass -y to skip the question)")
+		}
+		cleared, err := ap.Clear(cmd.Context(), app.LocalActor(), o, plan)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "Cleared %d task instances\n", cleared)
+		return nil
+	})
+	return cmd
+}
+
+func (e *env) tasksLogs() *cobra.Command {
+	cmd := &cobra.Command{Use: "logs DAG RUN_ID|DATE TASK", Short: "Print the log of a task's try; -f follows it while it runs", Args: args(3, "DAG", "RUN_ID|DATE", "TASK")}
+	try := cmd.Flags().Int("try", 0, "which try (default: the latest)")
+	follow := cmd.Flags().BoolP("follow", "f", false, "keep printing new lines until the try ends")
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ctx := cmd.Context()
+		ap, err := e.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		run, err := ap.FindRun(ctx, a[0], a[1])
+		if err != nil {
+			return err
+		}
+		key := scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: a[2]}
+		want := *try
+		var r io.ReadCloser
+		for { // with -f, wait for a try that has not started yet
+			rc, inst, err := ap.LogReader(ctx, run, a[2], want)
+			if err == nil {
+				r = rc
+				if want == 0 {
+					want = inst.TryNumber
+				}
+				break
+			}
+			if !*follow || errors.Is(err, scheduler.ErrNotFound) || !sleepCtx(ctx, 200*time.Millisecond) {
+				return err
+			}
+		}
+		defer r.Close()
+		for {
+			if _, err := io.Copy(e.io.Stdout, r); err != nil {
+				return err
+			}
+			if !*follow {
+				return nil
+			}
+			inst, err := ap.TaskInstance(ctx, key)
+			if err != nil {
+				return err
+			}
+			if inst.TryNumber != want || inst.State != tasks.StateRunning {
+				_, err := io.Copy(e.io.Stdout, r) // the last lines, written as it ended
+				return err
+			}
+			if !sleepCtx(ctx, 200*time.Millisecond) {
+				return nil
+			}
+		}
+	})
+	return cmd
+}
+
+// sleepCtx waits d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}

@@ -1,0 +1,501 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/wasmflow/wasmflow/cluster"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/timetable"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// LockedError says another scheduler holds the home.
+type LockedError struct{ Path, PID string }
+
+func (e *LockedError) Error() string {
+	who := "another wasmflow scheduler"
+	if e.PID != "" {
+		who += " (pid " + e.PID + ")"
+	}
+	return who + " is running on this home; stop it first, or give this one another WASMFLOW_HOME"
+}
+
+// SchedulerRunning reports whether a standalone or server process drives this home now.
+func (a *App) SchedulerRunning() bool {
+	release, err := lockScheduler(a.Config.Home)
+	if err != nil {
+		return true
+	}
+	release()
+	return false
+}
+
+// newScheduler builds a scheduler on this home's metastore with the local executor.
+func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bool, only bool, onEnd func(scheduler.DagRun)) (*scheduler.Scheduler, error) {
+	r, err := a.Runner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return scheduler.New(scheduler.Config{
+		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log,
+		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only,
+	}), nil
+}
+
+// Serve runs the scheduler on this home until ctx is done: the DAG folder sync and the
+// scheduling loop with the local executor. ready, if not nil, is called once both run.
+func (a *App) Serve(ctx context.Context, ready func(dags int)) error {
+	release, err := lockScheduler(a.Config.Home)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if _, err := a.SyncDags(ctx); err != nil {
+		return err
+	}
+	s, err := a.newScheduler(ctx, func(r scheduler.DagRun) bool { return r.RunType != "test" }, false, nil)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, 30*time.Second) }()
+	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(scheduler.SyncReport) { s.Wake() })
+	if ready != nil {
+		ready(len(a.Dags.Dags()))
+	}
+	return <-done
+}
+
+// RunInfo is a DagRun in Airflow's REST shape.
+type RunInfo struct {
+	DagID             string         `json:"dag_id"`
+	DagRunID          string         `json:"dag_run_id"`
+	RunType           string         `json:"run_type"`
+	State             string         `json:"state"`
+	LogicalDate       time.Time      `json:"logical_date"`
+	DataIntervalStart time.Time      `json:"data_interval_start"`
+	DataIntervalEnd   time.Time      `json:"data_interval_end"`
+	StartDate         *time.Time     `json:"start_date"`
+	EndDate           *time.Time     `json:"end_date"`
+	Conf              map[string]any `json:"conf"`
+	ExternalTrigger   bool           `json:"external_trigger"`
+}
+
+func runInfo(r scheduler.DagRun) RunInfo {
+	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate,
+		DataIntervalStart: r.DataIntervalStart, DataIntervalEnd: r.DataIntervalEnd, StartDate: r.StartDate, EndDate: r.EndDate,
+		Conf: r.Conf, ExternalTrigger: r.ExternalTrigger}
+}
+
+// TaskInstanceInfo is a task instance in Airflow's REST shape.
+type TaskInstanceInfo struct {
+	DagID          string     `json:"dag_id"`
+	DagRunID       string     `json:"dag_run_id"`
+	TaskID         string     `json:"task_id"`
+	State          *string    `json:"state"` // null for none, as Airflow
+	TryNumber      int        `json:"try_number"`
+	MaxTries       int        `json:"max_tries"`
+	StartDate      *time.Time `json:"start_date"`
+	EndDate        *time.Time `json:"end_date"`
+	Duration       *float64   `json:"duration"`
+	Hostname       string     `json:"hostname"`
+	Pool           string     `json:"pool"`
+	PoolSlots      int        `json:"pool_slots"`
+	Queue          string     `json:"queue"`
+	PriorityWeight int        `json:"priority_weight"`
+	ExitCode       *int       `json:"exit_code"`
+	Reason         string     `json:"reason"`
+}
+
+func tiInfo(ti scheduler.TaskInstance) TaskInstanceInfo {
+	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries,
+		StartDate: ti.StartDate, EndDate: ti.EndDate, Hostname: ti.Hostname, Pool: ti.Pool, PoolSlots: ti.PoolSlots,
+		Queue: ti.Queue, PriorityWeight: ti.PriorityWeight, ExitCode: ti.ExitCode, Reason: ti.Reason}
+	if ti.State != tasks.StateNone && ti.State != "" {
+		s := string(ti.State)
+		out.State = &s
+	}
+	if ti.EndDate != nil {
+		d := ti.Duration
+		out.Duration = &d
+	}
+	return out
+}
+
+// TriggerOptions are what `dags trigger` takes.
+type TriggerOptions struct {
+	LogicalDate time.Time // zero: now
+	Conf        map[string]any
+	RunID       string
+}
+
+// Trigger records a manual run; the scheduler running on this home starts it (at once, or
+// when the DAG is unpaused).
+func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOptions) (RunInfo, error) {
+	d, err := a.ParsedDag(ctx, dagID)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	ld := o.LogicalDate
+	if ld.IsZero() {
+		ld = time.Now().UTC()
+	}
+	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), o.Conf, o.RunID, time.Now())
+	run, err = a.Store.CreateDagRun(ctx, run, tis)
+	if err != nil {
+		return RunInfo{}, fmt.Errorf("trigger %s: %w", dagID, err)
+	}
+	a.audit(ctx, who, "dag.trigger", scheduler.AuditEvent{DagID: dagID, RunID: run.RunID})
+	return runInfo(run), nil
+}
+
+// WaitRun polls a run until it ends, calling progress (if set) with every task instance
+// whose state changed.
+func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	seen := map[string]string{}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		run, err := a.Store.GetDagRun(ctx, dagID, runID)
+		if err != nil {
+			return RunInfo{}, err
+		}
+		if progress != nil {
+			tis, err := a.Store.ListTaskInstances(ctx, dagID, runID)
+			if err != nil {
+				return RunInfo{}, err
+			}
+			for _, ti := range tis {
+				if seen[ti.TaskID] != string(ti.State)+fmt.Sprint(ti.TryNumber) {
+					seen[ti.TaskID] = string(ti.State) + fmt.Sprint(ti.TryNumber)
+					progress(tiInfo(ti))
+				}
+			}
+		}
+		if run.State.Finished() {
+			return runInfo(run), nil
+		}
+		select {
+		case <-ctx.Done():
+			return runInfo(run), ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// TestDag runs one whole DagRun of a DAG in this process, as `airflow dags test`, and returns
+// when it ends. It needs no scheduler, and does not disturb one running on the home.
+func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	d, err := a.ParsedDag(ctx, dagID)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	if logicalDate.IsZero() {
+		logicalDate = time.Now().UTC()
+	}
+	run, tis := scheduler.NewRun(d, "test", timetable.For(d).ManualInterval(logicalDate), conf, "", time.Now())
+	run.RunID = scheduler.RunID("test", time.Now())
+	for i := range tis {
+		tis[i].RunID = run.RunID
+	}
+	if run, err = a.Store.CreateDagRun(ctx, run, tis); err != nil {
+		return RunInfo{}, err
+	}
+	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// drive runs the given runs to their end with a scheduler of their own.
+func (a *App) drive(ctx context.Context, runs []scheduler.DagRun, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	want := map[string]bool{}
+	for _, r := range runs {
+		want[r.DagID+"/"+r.RunID] = true
+	}
+	ended := make(chan scheduler.DagRun, len(runs))
+	s, err := a.newScheduler(ctx, func(r scheduler.DagRun) bool { return want[r.DagID+"/"+r.RunID] }, true,
+		func(r scheduler.DagRun) {
+			if want[r.DagID+"/"+r.RunID] {
+				ended <- r
+			}
+		})
+	if err != nil {
+		return RunInfo{}, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(sctx, 10*time.Second) }()
+	var last RunInfo
+	waitErr := make(chan error, 1)
+	go func() {
+		for _, r := range runs {
+			info, err := a.WaitRun(sctx, r.DagID, r.RunID, progress)
+			if err != nil {
+				waitErr <- err
+				return
+			}
+			last = info
+		}
+		waitErr <- nil
+	}()
+	select {
+	case err = <-waitErr:
+	case err = <-done:
+		if err == nil {
+			err = errors.New("the scheduler stopped before the runs ended")
+		}
+	}
+	stop()
+	if serr := <-done; serr != nil && err == nil {
+		err = serr
+	}
+	return last, err
+}
+
+// Backfill creates a run for every interval of [from, to] that has none. With a scheduler
+// running on this home, it starts them; otherwise they run here, and Backfill returns when
+// they have ended.
+func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to time.Time, progress func(TaskInstanceInfo)) ([]RunInfo, bool, error) {
+	d, err := a.ParsedDag(ctx, dagID)
+	if err != nil {
+		return nil, false, err
+	}
+	if d.Schedule.Kind == tasks.ScheduleNone {
+		return nil, false, fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
+	}
+	if to.Before(from) {
+		return nil, false, fmt.Errorf("the end date %s is before the start date %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
+	existing, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
+	if err != nil {
+		return nil, false, err
+	}
+	have := map[time.Time]bool{}
+	for _, r := range existing {
+		have[r.LogicalDate.UTC()] = true
+	}
+	var created []scheduler.DagRun
+	for _, iv := range timetable.For(d).Intervals(from, to) {
+		if have[iv.Start.UTC()] {
+			continue
+		}
+		run, tis := scheduler.NewRun(d, "backfill", iv, nil, "", time.Now())
+		run, err := a.Store.CreateDagRun(ctx, run, tis)
+		if err != nil {
+			return nil, false, err
+		}
+		created = append(created, run)
+	}
+	a.audit(ctx, who, "dag.backfill", scheduler.AuditEvent{DagID: dagID,
+		Extra: fmt.Sprintf("%s..%s: %d runs", from.Format(time.RFC3339), to.Format(time.RFC3339), len(created))})
+	out := make([]RunInfo, len(created))
+	for i, r := range created {
+		out[i] = runInfo(r)
+	}
+	if len(created) == 0 || a.SchedulerRunning() {
+		return out, false, nil
+	}
+	if _, err := a.drive(ctx, created, progress); err != nil {
+		return out, true, err
+	}
+	for i, r := range created {
+		if got, err := a.Store.GetDagRun(ctx, r.DagID, r.RunID); err == nil {
+			out[i] = runInfo(got)
+		}
+	}
+	return out, true, nil
+}
+
+// ListRuns lists a DAG's runs, newest first.
+func (a *App) ListRuns(ctx context.Context, dagID string, state tasks.DagRunState, limit int) ([]RunInfo, error) {
+	if state != "" && !state.Valid() {
+		return nil, fmt.Errorf("state %q is not one of queued, running, success, failed", state)
+	}
+	if _, err := a.GetDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	runs, err := a.Store.ListDagRuns(ctx, dagID, state, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RunInfo, len(runs))
+	for i, r := range runs {
+		out[i] = runInfo(r)
+	}
+	return out, nil
+}
+
+// FindRun finds a run by its run id or its logical date (2024-01-01 or RFC 3339).
+func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun, error) {
+	if run, err := a.Store.GetDagRun(ctx, dagID, ref); err == nil {
+		return run, nil
+	}
+	var at time.Time
+	var err error
+	if at, err = time.Parse(time.RFC3339, ref); err != nil {
+		if at, err = time.Parse("2006-01-02", ref); err != nil {
+			if _, gerr := a.GetDag(ctx, dagID); gerr != nil {
+				return scheduler.DagRun{}, gerr
+			}
+			return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run %q (give a run id or a logical date; `wasmflow dags list-runs -d %s` lists them): %w", dagID, ref, dagID, scheduler.ErrNotFound)
+		}
+	}
+	runs, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
+	if err != nil {
+		return scheduler.DagRun{}, err
+	}
+	for _, r := range runs {
+		if r.LogicalDate.Equal(at) {
+			return r, nil
+		}
+	}
+	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
+}
+
+// TaskInstances lists the task instances of a run, in the DAG's topological order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return nil, err
+	}
+	order := map[string]int{}
+	if d := a.Dags.Dag(run.DagID); d != nil {
+		for i, t := range d.TopologicalOrder() {
+			order[t.TaskID] = i
+		}
+	}
+	sort.SliceStable(tis, func(i, j int) bool { return order[tis[i].TaskID] < order[tis[j].TaskID] })
+	out := make([]TaskInstanceInfo, len(tis))
+	for i, ti := range tis {
+		out[i] = tiInfo(ti)
+	}
+	return out, nil
+}
+
+// ClearOptions select what `tasks clear` clears, as Airflow's.
+type ClearOptions struct {
+	DagID      string
+	TaskRegex  string    // task ids matching it ("" = all)
+	Start, End time.Time // runs whose logical date is in [Start, End] (zero = unbounded)
+	Upstream   bool      // also every upstream of a matched task
+	Downstream bool      // also every downstream of a matched task
+	OnlyFailed bool
+}
+
+// ClearPlan is what a clear will touch: task ids by run id.
+type ClearPlan map[string][]string
+
+// PlanClear works out which task instances a clear selects, without changing anything.
+func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) {
+	d, err := a.ParsedDag(ctx, o.DagID)
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile(o.TaskRegex)
+	if err != nil {
+		return nil, fmt.Errorf("task regex %q: %v", o.TaskRegex, err)
+	}
+	ids := map[string]bool{}
+	for _, t := range d.Tasks {
+		if re.MatchString(t.TaskID) {
+			ids[t.TaskID] = true
+			if o.Upstream {
+				for _, u := range d.Ancestors(t.TaskID) {
+					ids[u] = true
+				}
+			}
+			if o.Downstream {
+				for _, u := range d.Descendants(t.TaskID) {
+					ids[u] = true
+				}
+			}
+		}
+	}
+	runs, err := a.Store.ListDagRuns(ctx, o.DagID, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	plan := ClearPlan{}
+	for _, r := range runs {
+		if (!o.Start.IsZero() && r.LogicalDate.Before(o.Start)) || (!o.End.IsZero() && r.LogicalDate.After(o.End)) {
+			continue
+		}
+		tis, err := a.Store.ListTaskInstances(ctx, r.DagID, r.RunID)
+		if err != nil {
+			return nil, err
+		}
+		for _, ti := range tis {
+			if ids[ti.TaskID] && (!o.OnlyFailed || ti.State.Failed()) && ti.State != tasks.StateNone {
+				plan[r.RunID] = append(plan[r.RunID], ti.TaskID)
+			}
+		}
+	}
+	return plan, nil
+}
+
+// Clear clears what PlanClear selected, so those task instances run again.
+func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPlan) (int, error) {
+	d, err := a.ParsedDag(ctx, o.DagID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for runID, ids := range plan {
+		run, err := a.Store.GetDagRun(ctx, o.DagID, runID)
+		if err != nil {
+			return n, err
+		}
+		cleared, err := scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.OnlyFailed, string(who))
+		if err != nil {
+			return n, err
+		}
+		n += len(cleared)
+	}
+	return n, nil
+}
+
+// LogReader opens the log of one try; try 0 means the latest.
+func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, taskID string, try int) (io.ReadCloser, scheduler.TaskInstance, error) {
+	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return nil, scheduler.TaskInstance{}, err
+	}
+	for _, ti := range tis {
+		if ti.TaskID != taskID {
+			continue
+		}
+		if try == 0 {
+			try = ti.TryNumber
+		}
+		if try < 1 || try > ti.TryNumber {
+			return nil, ti, fmt.Errorf("task %s of run %s has %d tries so far; there is no try %d", taskID, run.RunID, ti.TryNumber, try)
+		}
+		f, err := os.Open(cluster.LogPath(a.Config.LogsFolder(), ti.Key(), try))
+		if err != nil {
+			return nil, ti, fmt.Errorf("no log for try %d of %s: %w", try, taskID, err)
+		}
+		return f, ti, nil
+	}
+	return nil, scheduler.TaskInstance{}, fmt.Errorf("run %s has no task %q: %w", run.RunID, taskID, scheduler.ErrNotFound)
+}
+
+// TaskInstance re-reads one task instance.
+func (a *App) TaskInstance(ctx context.Context, key scheduler.TIKey) (scheduler.TaskInstance, error) {
+	tis, err := a.Store.ListTaskInstances(ctx, key.DagID, key.RunID)
+	if err != nil {
+		return scheduler.TaskInstance{}, err
+	}
+	for _, ti := range tis {
+		if ti.TaskID == key.TaskID {
+			return ti, nil
+		}
+	}
+	return scheduler.TaskInstance{}, scheduler.ErrNotFound
+}
