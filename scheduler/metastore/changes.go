@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/wasmflow/wasmflow/scheduler"
 )
@@ -29,26 +28,24 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 			}
 		}
 		for _, ti := range c.TaskInstances {
-			res := tx.Model(&taskInstanceModel{}).Where("id = ?", ti.ID).Updates(map[string]any{
-				"state": string(ti.State), "try_number": ti.TryNumber, "max_tries": ti.MaxTries,
-				"start_date": utcPtr(ti.StartDate), "end_date": utcPtr(ti.EndDate), "duration": ti.Duration,
-				"hostname": ti.Hostname, "exit_code": ti.ExitCode, "reason": ti.Reason, "pool": ti.Pool,
-				"pool_slots": ti.PoolSlots, "queue": ti.Queue, "priority_weight": ti.PriorityWeight,
-				"module_sha256": ti.ModuleSHA256, "queued_at": utcPtr(ti.QueuedAt),
-				"next_retry_at": utcPtr(ti.NextRetryAt), "first_poke_at": utcPtr(ti.FirstPokeAt), "updated_at": now,
-			})
-			if res.Error != nil {
-				return fmt.Errorf("update task instance %s: %w", ti.Key(), res.Error)
+			// Plain SQL: this runs for every state change of every task instance.
+			err := tx.Exec(`UPDATE task_instance SET state = ?, try_number = ?, max_tries = ?, start_date = ?, end_date = ?,
+				duration = ?, hostname = ?, exit_code = ?, reason = ?, pool = ?, pool_slots = ?, queue = ?, priority_weight = ?,
+				module_sha256 = ?, queued_at = ?, next_retry_at = ?, first_poke_at = ?, updated_at = ? WHERE id = ?`,
+				string(ti.State), ti.TryNumber, ti.MaxTries, utcPtr(ti.StartDate), utcPtr(ti.EndDate), ti.Duration, ti.Hostname,
+				ti.ExitCode, ti.Reason, ti.Pool, ti.PoolSlots, ti.Queue, ti.PriorityWeight, ti.ModuleSHA256, utcPtr(ti.QueuedAt),
+				utcPtr(ti.NextRetryAt), utcPtr(ti.FirstPokeAt), now, ti.ID).Error
+			if err != nil {
+				return fmt.Errorf("update task instance %s: %w", ti.Key(), err)
 			}
 		}
 		for _, t := range c.Tries {
-			m := taskTryModel{
-				DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, TryNumber: t.TryNumber, State: string(t.State),
-				StartDate: utcPtr(t.StartDate), EndDate: utcPtr(t.EndDate), Duration: t.Duration,
-				Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, ModuleSHA256: t.ModuleSHA256,
-			}
 			// A try recorded twice (a result resent after a restart) keeps the first record.
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+			err := tx.Exec(`INSERT INTO task_instance_history (dag_id, run_id, task_id, try_number, state, start_date, end_date,
+				duration, hostname, exit_code, reason, module_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				t.DagID, t.RunID, t.TaskID, t.TryNumber, string(t.State), utcPtr(t.StartDate), utcPtr(t.EndDate), t.Duration,
+				t.Hostname, t.ExitCode, t.Reason, t.ModuleSHA256).Error
+			if err != nil {
 				return fmt.Errorf("record try %d of %s/%s/%s: %w", t.TryNumber, t.DagID, t.RunID, t.TaskID, err)
 			}
 		}
@@ -58,8 +55,10 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 			}
 		}
 		for _, x := range c.XComs {
-			m := xcomModel{DagID: x.DagID, RunID: x.RunID, TaskID: x.TaskID, Key: x.Key, Value: x.Value, Timestamp: x.Timestamp.UTC()}
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&m).Error; err != nil {
+			err := tx.Exec(`INSERT INTO xcom (dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (dag_id, run_id, task_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp`,
+				x.DagID, x.RunID, x.TaskID, x.Key, x.Value, x.Timestamp.UTC()).Error
+			if err != nil {
 				return fmt.Errorf("write XCom %s of %s/%s/%s: %w", x.Key, x.DagID, x.RunID, x.TaskID, err)
 			}
 		}

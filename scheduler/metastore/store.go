@@ -143,6 +143,9 @@ func openDB(path, extra string, o options) (*gorm.DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true, // unique and foreign key violations as gorm errors
 		SkipDefaultTransaction: true, // single statements need none; the rest use s.write
+		// The writer runs the same few statements thousands of times a second under load;
+		// preparing each once saves about a tenth of the scheduler's CPU.
+		PrepareStmt: extra == "",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open metastore %s: %w", path, err)
