@@ -149,7 +149,7 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	if ld.IsZero() {
 		ld = time.Now().UTC()
 	}
-	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), o.Conf, o.RunID, time.Now())
+	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
 	run, err = a.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
 		return RunInfo{}, fmt.Errorf("trigger %s: %w", dagID, err)
@@ -202,7 +202,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if logicalDate.IsZero() {
 		logicalDate = time.Now().UTC()
 	}
-	run, tis := scheduler.NewRun(d, "test", timetable.For(d).ManualInterval(logicalDate), conf, "", time.Now())
+	run, tis := scheduler.NewRun(d, "test", timetable.For(d).ManualInterval(logicalDate), logicalDate, conf, "", time.Now())
 	run.RunID = scheduler.RunID("test", time.Now())
 	for i := range tis {
 		tis[i].RunID = run.RunID
@@ -286,7 +286,7 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 		if have[iv.Start.UTC()] {
 			continue
 		}
-		run, tis := scheduler.NewRun(d, "backfill", iv, nil, "", time.Now())
+		run, tis := scheduler.NewRun(d, "backfill", iv, time.Time{}, nil, "", time.Now())
 		run, err := a.Store.CreateDagRun(ctx, run, tis)
 		if err != nil {
 			return nil, false, err
@@ -436,6 +436,7 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 				plan[r.RunID] = append(plan[r.RunID], ti.TaskID)
 			}
 		}
+		sort.Strings(plan[r.RunID])
 	}
 	return plan, nil
 }

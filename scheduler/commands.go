@@ -130,7 +130,7 @@ func (s *Scheduler) Trigger(ctx context.Context, dagID string, o TriggerOptions)
 			ld = s.cfg.Now().UTC()
 		}
 		var err error
-		run, err = s.createRun(ctx, d, "manual", timetable.For(d).ManualInterval(ld), o.Conf, o.RunID)
+		run, err = s.createRun(ctx, d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID)
 		if err == nil {
 			s.changes.audit(AuditEvent{When: s.cfg.Now().UTC(), Event: "dag.trigger", Owner: o.Owner, DagID: dagID, RunID: run.RunID})
 		}
@@ -163,7 +163,7 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 			if have[iv.Start.UTC()] {
 				continue
 			}
-			run, err := s.createRun(ctx, d, "backfill", iv, nil, "")
+			run, err := s.createRun(ctx, d, "backfill", iv, time.Time{}, nil, "")
 			if err != nil {
 				return err
 			}

@@ -52,7 +52,7 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 			if s.activeRuns(id) >= d.MaxActiveRuns {
 				break // the next run is created when one of these ends
 			}
-			if _, err := s.createRun(ctx, d, "scheduled", next, nil, ""); err != nil {
+			if _, err := s.createRun(ctx, d, "scheduled", next, time.Time{}, nil, ""); err != nil {
 				return err
 			}
 			n := next
@@ -99,10 +99,15 @@ func (s *Scheduler) activeRuns(dagID string) int {
 	return n
 }
 
-// NewRun builds a queued run of d over iv and its task instances, ready to insert.
-func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string, now time.Time) (DagRun, []TaskInstance) {
+// NewRun builds a queued run of d over iv and its task instances, ready to insert. A
+// scheduled or backfill run's logical date is its interval's start; a manual one's is the date
+// it was triggered for (Airflow), given as logicalDate.
+func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate time.Time, conf map[string]any, runID string, now time.Time) (DagRun, []TaskInstance) {
+	if logicalDate.IsZero() {
+		logicalDate = iv.Start
+	}
 	if runID == "" {
-		runID = RunID(runType, iv.Start)
+		runID = RunID(runType, logicalDate)
 	}
 	weights := d.PriorityWeights()
 	tis := make([]TaskInstance, 0, len(d.Tasks))
@@ -115,13 +120,13 @@ func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[st
 	}
 	queued := now.UTC()
 	return DagRun{DagID: d.DagID, RunID: runID, RunType: runType, State: tasks.RunQueued,
-		LogicalDate: iv.Start, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End, QueuedAt: &queued, Conf: conf,
+		LogicalDate: logicalDate, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End, QueuedAt: &queued, Conf: conf,
 		ExternalTrigger: runType == "manual"}, tis
 }
 
 // createRun inserts a run (queued) with a task instance per task and starts driving it.
-func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, conf map[string]any, runID string) (DagRun, error) {
-	run, tis := NewRun(d, runType, iv, conf, runID, s.cfg.Now())
+func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate time.Time, conf map[string]any, runID string) (DagRun, error) {
+	run, tis := NewRun(d, runType, iv, logicalDate, conf, runID, s.cfg.Now())
 	run, err := s.cfg.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
 		return DagRun{}, fmt.Errorf("create run %s of %s: %w", run.RunID, d.DagID, err)

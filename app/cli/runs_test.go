@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// withModules copies example modules into the home's dags/modules.
+func withModules(t *testing.T, h *home, names ...string) string {
+	t.Helper()
+	dags := filepath.Join(h.dir, "dags")
+	os.MkdirAll(filepath.Join(dags, "modules"), 0o755)
+	for _, m := range names {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", m+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dags, "modules", m+".wasm"), b, 0o644)
+	}
+	return dags
+}
+
+func TestDagsTestAndBackfillInProcess(t *testing.T) {
+	h := newHome(t)
+	out := h.ok("dags", "test", "test_pipe", "2024-03-01")
+	for _, w := range []string{"ended success", "extract", "transform", "load"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("dags test output misses %q:\n%s", w, out)
+		}
+	}
+	h.fails(1, "ended failed", "dags", "test", "example_trigger_rules")
+	h.fails(1, `DAG "nope" not found`, "dags", "test", "nope")
+
+	// No scheduler runs on this home: the backfill runs here and returns when done.
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(h.ok("dags", "backfill", "test_pipe", "-s", "2024-01-01", "-e", "2024-01-03", "-o", "json")), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 3 {
+		t.Fatalf("backfill made %d runs", len(runs))
+	}
+	for _, r := range runs {
+		if r["state"] != "success" || r["run_type"] != "backfill" {
+			t.Errorf("backfill run %v", r)
+		}
+	}
+	if got := strings.TrimSpace(h.ok("dags", "state", "test_pipe", "2024-01-02")); got != "success" {
+		t.Errorf("dags state by date = %q", got)
+	}
+	if out := h.ok("dags", "backfill", "test_pipe", "-s", "2024-01-01", "-e", "2024-01-03"); !strings.Contains(out, "No data found") {
+		t.Errorf("a second backfill over the same dates made runs:\n%s", out)
+	}
+	h.fails(2, "give both -s START and -e END", "dags", "backfill", "test_pipe", "-s", "2024-01-01")
+	h.fails(1, "has no schedule", "dags", "backfill", "example_xcom", "-s", "2024-01-01", "-e", "2024-01-02")
+	h.fails(1, "no run", "dags", "state", "test_pipe", "2030-01-01")
+	h.fails(1, `state "done" is not one of`, "dags", "list-runs", "-d", "test_pipe", "--state", "done")
+	// The three backfill runs and the dags test run, whose logical date is the one given.
+	if out := h.ok("dags", "list-runs", "-d", "test_pipe", "--state", "success", "-o", "plain"); strings.Count(out, "\n") != 4 || !strings.Contains(out, "\ttest\t2024-03-01T00:00:00Z") {
+		t.Errorf("list-runs --state success:\n%s", out)
+	}
+}
+
+func TestRunCommandsWithStandalone(t *testing.T) {
+	bin := buildBinary(t)
+	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false")
+	dags := withModules(t, h, "echo", "exit", "sleep", "flaky")
+	os.WriteFile(filepath.Join(dags, "ops.yaml"), []byte(`dag_id: ops
+is_paused_upon_creation: false
+params: {word: hello}
+tasks:
+  - {id: say, module: modules/echo.wasm, args: ["{{ params.word }}"]}
+  - {id: flaky, module: modules/flaky.wasm, args: ["2"], upstream: [say]}
+  - {id: after, module: modules/echo.wasm, args: ["after"], upstream: [flaky]}
+`), 0o644)
+	os.WriteFile(filepath.Join(dags, "slow.yaml"), []byte(`dag_id: slow
+is_paused_upon_creation: false
+tasks:
+  - {id: nap, module: modules/sleep.wasm, args: ["1"]}
+`), 0o644)
+	h.ok("db", "init")
+	startStandalone(t, bin, h)
+	code, _, errs := h.run("", "standalone")
+	if code != 1 || !strings.Contains(errs, "is running on this home") {
+		t.Errorf("a second standalone: exit %d, %s", code, errs)
+	}
+
+	// flaky fails its only try: the run fails, --wait exits 1 and says where to look.
+	code, out, errs := h.run("", "dags", "trigger", "ops", "--run-id", "r1", "-c", `{"word": "bonjour"}`, "--wait")
+	if code != 1 || !strings.Contains(errs, "tasks states-for-dag-run ops r1") || !strings.Contains(out, "flaky") {
+		t.Fatalf("trigger --wait: exit %d\n%s\n%s", code, out, errs)
+	}
+	st := h.taskStates(t, "ops", "r1")
+	if *st["say"].State != "success" || *st["flaky"].State != "failed" || *st["after"].State != "upstream_failed" {
+		t.Fatalf("states %+v", st)
+	}
+	if log := h.ok("tasks", "logs", "ops", "r1", "say"); !strings.Contains(log, "bonjour") {
+		t.Errorf("conf did not reach the task's args: %q", log)
+	}
+	h.fails(1, "there is no try 3", "tasks", "logs", "ops", "r1", "flaky", "--try", "3")
+	h.fails(1, `no task "nope"`, "tasks", "logs", "ops", "r1", "nope")
+
+	// Clear the failed task and its downstream: flaky's second try succeeds.
+	out = h.ok("tasks", "clear", "ops", "-t", "^flaky$", "-d", "--only-failed", "-y")
+	if !strings.Contains(out, "r1: after, flaky") || !strings.Contains(out, "Cleared 2") {
+		t.Errorf("clear: %s", out)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for strings.TrimSpace(h.ok("dags", "state", "ops", "r1")) != "success" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cleared run did not succeed: %+v", h.taskStates(t, "ops", "r1"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st := h.taskStates(t, "ops", "r1"); st["flaky"].TryNumber != 2 || *st["after"].State != "success" {
+		t.Errorf("after clear: %+v", st)
+	}
+	if out := h.ok("tasks", "clear", "ops", "-t", "nothing_matches", "-y"); !strings.Contains(out, "No task instances to clear") {
+		t.Errorf("clear of nothing: %s", out)
+	}
+
+	// logs -f follows a running try to its end.
+	h.ok("dags", "trigger", "slow", "--run-id", "s1")
+	for h.taskStates(t, "slow", "s1")["nap"].TryNumber == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if log := h.ok("tasks", "logs", "slow", "s1", "nap", "-f"); !strings.Contains(log, "slept 1.000s") {
+		t.Errorf("logs -f ended before the try did: %q", log)
+	}
+}
