@@ -11,9 +11,8 @@ FUZZTIME ?= 10s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-run: build ## build wasmflow and show the example DAGs it loads
-	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) dags list
-	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) dags list-import-errors
+run: build ## build wasmflow and run it: scheduler and DAG folder sync with the example DAGs (Ctrl-C stops)
+	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) standalone
 
 build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
 	$(GO) build -trimpath -o $(BIN) .
