@@ -500,3 +500,13 @@ func (a *App) TaskInstance(ctx context.Context, key scheduler.TIKey) (scheduler.
 	}
 	return scheduler.TaskInstance{}, scheduler.ErrNotFound
 }
+
+// MarkTask sets a task instance to success, failed or skipped by hand; a running try is
+// stopped by the scheduler, and the task's downstream goes on from the new state.
+func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID string, state tasks.TaskInstanceState) error {
+	run, err := a.FindRun(ctx, dagID, runRef)
+	if err != nil {
+		return err
+	}
+	return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who))
+}

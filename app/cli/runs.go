@@ -423,3 +423,22 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+func (e *env) tasksMark() *cobra.Command {
+	return &cobra.Command{
+		Use:   "mark DAG RUN_ID|DATE TASK success|failed|skipped",
+		Short: "Set a task instance's state by hand (a running try is stopped); its downstream goes on from there",
+		Args:  args(4, "DAG", "RUN_ID|DATE", "TASK", "STATE"),
+		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			ap, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if err := ap.MarkTask(cmd.Context(), app.LocalActor(), a[0], a[1], a[2], tasks.TaskInstanceState(a[3])); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.io.Stdout, "Marked %s of %s %s\n", a[2], a[1], a[3])
+			return nil
+		}),
+	}
+}

@@ -131,3 +131,69 @@ tasks:
 		t.Errorf("logs -f ended before the try did: %q", log)
 	}
 }
+
+func TestClearAndMarkRunningTasks(t *testing.T) {
+	bin := buildBinary(t)
+	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false")
+	dags := withModules(t, h, "echo", "sleep")
+	os.WriteFile(filepath.Join(dags, "naps.yaml"), []byte(`dag_id: naps
+is_paused_upon_creation: false
+tasks:
+  - {id: nap, module: modules/sleep.wasm, args: ["2"]}
+  - {id: long_nap, module: modules/sleep.wasm, args: ["30"]}
+  - {id: after, module: modules/echo.wasm, upstream: [nap, long_nap], trigger_rule: all_done}
+`), 0o644)
+	h.ok("db", "init")
+	startStandalone(t, bin, h)
+	h.ok("dags", "trigger", "naps", "--run-id", "n1")
+	running := func(task string, try int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := h.taskStates(t, "naps", "n1")[task]
+			if *st.State == "running" && st.TryNumber == try {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never ran try %d: %+v", task, try, st)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	running("nap", 1)
+	// Clearing a running try stops it; it becomes restarting, then runs again as try 2.
+	h.ok("tasks", "clear", "naps", "-t", "^nap$", "-y")
+	running("nap", 2)
+	// Marking a running task failed stops it too, and the run goes on from there.
+	running("long_nap", 1)
+	start := time.Now()
+	if out := h.ok("tasks", "mark", "naps", "n1", "long_nap", "failed"); !strings.Contains(out, "Marked long_nap") {
+		t.Errorf("mark: %s", out)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for strings.TrimSpace(h.ok("dags", "state", "naps", "n1")) == "running" || strings.TrimSpace(h.ok("dags", "state", "naps", "n1")) == "queued" {
+		if time.Now().After(deadline) {
+			t.Fatalf("run did not end: %+v", h.taskStates(t, "naps", "n1"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	st := h.taskStates(t, "naps", "n1")
+	if *st["nap"].State != "success" || st["nap"].TryNumber != 2 || *st["long_nap"].State != "failed" || *st["after"].State != "success" {
+		t.Errorf("after clear and mark: %+v", st)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the run went on %s after marking", took)
+	}
+	// The 30 s try itself was stopped, not just forgotten: its log says so.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		log := h.ok("tasks", "logs", "naps", "n1", "long_nap", "--try", "1")
+		if strings.Contains(log, "canceled") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the marked try was not stopped; its log: %q", log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.fails(1, `can be marked success, failed or skipped, not "done"`, "tasks", "mark", "naps", "n1", "nap", "done")
+}
