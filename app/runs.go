@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/cluster"
@@ -299,9 +300,16 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	for i, r := range created {
 		out[i] = runInfo(r)
 	}
-	if len(created) == 0 || a.SchedulerRunning() {
+	if len(created) == 0 {
 		return out, false, nil
 	}
+	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
+	// so a standalone started meanwhile does not take the tries for lost ones.
+	release, err := lockScheduler(a.Config.Home)
+	if err != nil {
+		return out, false, nil // the running scheduler runs them
+	}
+	defer release()
 	if _, err := a.drive(ctx, created, progress); err != nil {
 		return out, true, err
 	}
@@ -441,7 +449,9 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 	return plan, nil
 }
 
-// Clear clears what PlanClear selected, so those task instances run again.
+// Clear clears what PlanClear selected, so those task instances run again. With a scheduler
+// running on this home, each run's clear is handed to it (it alone writes the runs it drives)
+// and Clear waits for it to be applied; otherwise the metastore is changed here.
 func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPlan) (int, error) {
 	d, err := a.ParsedDag(ctx, o.DagID)
 	if err != nil {
@@ -449,17 +459,54 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 	}
 	n := 0
 	for runID, ids := range plan {
-		run, err := a.Store.GetDagRun(ctx, o.DagID, runID)
+		err := a.changeRun(ctx, scheduler.Command{Kind: "clear", DagID: o.DagID, RunID: runID, TaskIDs: ids, OnlyFailed: o.OnlyFailed, Owner: string(who)},
+			func() error {
+				run, err := a.Store.GetDagRun(ctx, o.DagID, runID)
+				if err != nil {
+					return err
+				}
+				_, err = scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.OnlyFailed, string(who))
+				return err
+			})
 		if err != nil {
 			return n, err
 		}
-		cleared, err := scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.OnlyFailed, string(who))
-		if err != nil {
-			return n, err
-		}
-		n += len(cleared)
+		n += len(ids)
 	}
 	return n, nil
+}
+
+// changeRun applies a change to a run: directly while holding the scheduler lock when no
+// scheduler runs here, else as a command the running scheduler applies. It waits until the
+// command is applied, up to a while.
+func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() error) error {
+	if release, err := lockScheduler(a.Config.Home); err == nil {
+		defer release()
+		return direct()
+	}
+	c, err := a.Store.AddCommand(ctx, c)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		got, err := a.Store.GetCommand(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if got.DoneAt != nil {
+			if msg, failed := strings.CutPrefix(got.Result, "error: "); failed {
+				return errors.New(msg)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the running scheduler has not applied the %s of %s yet; it will when it can", c.Kind, c.RunID)
 }
 
 // LogReader opens the log of one try; try 0 means the latest.
@@ -502,11 +549,15 @@ func (a *App) TaskInstance(ctx context.Context, key scheduler.TIKey) (scheduler.
 }
 
 // MarkTask sets a task instance to success, failed or skipped by hand; a running try is
-// stopped by the scheduler, and the task's downstream goes on from the new state.
+// stopped, and the task's downstream goes on from the new state.
 func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID string, state tasks.TaskInstanceState) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
 	run, err := a.FindRun(ctx, dagID, runRef)
 	if err != nil {
 		return err
 	}
-	return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who))
+	return a.changeRun(ctx, scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, State: state, Owner: string(who)},
+		func() error { return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who)) })
 }

@@ -12,35 +12,10 @@ import (
 )
 
 // recover rebuilds the scheduler's state from the metastore after a start, crash or not:
-// every queued or running run is driven again, and a try that was running in a process that
-// is gone is failed as lost and retried per its retries.
+// every queued or running run is driven again (load fails the tries of a process that is gone).
 func (s *Scheduler) recover(ctx context.Context) error {
 	if err := s.poll(ctx); err != nil {
 		return err
-	}
-	now := s.cfg.Now()
-	for _, r := range s.runs {
-		for _, t := range r.order {
-			ti := r.tis[t.TaskID]
-			if ti == nil {
-				continue
-			}
-			switch {
-			case ti.State == tasks.StateRestarting:
-				ti.State = tasks.StateNone
-				s.changes.ti(ti)
-			case ti.State == tasks.StateQueued || ti.State == tasks.StateRunning:
-				if t.IsSensor() && ti.NextRetryAt != nil {
-					r.poking[t.TaskID] = true // between pokes: poke again when due
-					continue
-				}
-				end := now.UTC()
-				ti.EndDate = &end
-				s.failTry(r, t, ti, "lost: the scheduler stopped while this try ran", now, false)
-			case ti.State == tasks.StateUpForReschedule:
-				r.poking[t.TaskID] = true
-			}
-		}
 	}
 	return s.flush(ctx)
 }
@@ -62,6 +37,9 @@ func (s *Scheduler) poll(ctx context.Context) error {
 	clear(s.pools)
 	for _, p := range pools {
 		s.pools[p.Name] = p.Slots
+	}
+	if err := s.applyCommands(ctx); err != nil {
+		return err
 	}
 	parsed := s.cfg.Dags()
 	for _, state := range []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning} {
@@ -90,22 +68,83 @@ func (s *Scheduler) poll(ctx context.Context) error {
 	return nil
 }
 
-// load starts driving a run read from the metastore. When the scheduler already drove it
-// (the CLI cleared it), tries of task instances reset under it are killed.
+// load starts driving a run read from the metastore: runs created by the CLI, runs left by a
+// previous process, a finished run being changed. A try shown running that this process did
+// not start belongs to a process that is gone: it is failed as lost and retried per its
+// retries. With prev (the CLI reset a run this scheduler drove), tries reset under it are killed.
 func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *activeRun) error {
 	tis, err := s.cfg.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return err
 	}
 	r := newActiveRun(run, d, tis)
+	now := s.cfg.Now()
 	if prev != nil {
 		for id, old := range prev.tis {
 			if ti := r.tis[id]; ti != nil && old.State == tasks.StateRunning && ti.State != tasks.StateRunning && !prev.poking[id] {
 				s.cfg.Executor.Kill(old.Key(), old.TryNumber)
 			}
 		}
+		r.pokes = prev.pokes
+	}
+	for _, ti := range r.orphans(now) {
+		s.changes.ti(ti)
+	}
+	for _, t := range r.order {
+		ti := r.tis[t.TaskID]
+		if ti == nil || r.poking[t.TaskID] {
+			continue
+		}
+		switch {
+		case ti.State == tasks.StateRestarting && s.submitted[ti.Key()] != ti.TryNumber:
+			ti.State = tasks.StateNone
+			s.changes.ti(ti)
+		case (ti.State == tasks.StateQueued || ti.State == tasks.StateRunning) && s.submitted[ti.Key()] != ti.TryNumber:
+			end := now.UTC()
+			ti.EndDate = &end
+			s.failTry(r, t, ti, "lost: the process running this try stopped", now, false)
+		}
 	}
 	s.runs[runKey{run.DagID, run.RunID}] = r
+	return nil
+}
+
+// applyCommands applies what the CLI asked of this scheduler (clear, mark) on its loop, so it
+// stays the only writer of the runs it drives, and records each outcome.
+func (s *Scheduler) applyCommands(ctx context.Context) error {
+	cmds, err := s.cfg.Store.PendingCommands(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cmds {
+		if s.cfg.RunFilter != nil && !s.cfg.RunFilter(DagRun{DagID: c.DagID, RunID: c.RunID, RunType: "manual"}) {
+			continue
+		}
+		var result string
+		switch c.Kind {
+		case "clear":
+			cleared, err := s.clear(ctx, ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			result = fmt.Sprintf("cleared %v", cleared)
+			if err != nil {
+				result = "error: " + err.Error()
+			}
+		case "mark":
+			result = "marked " + string(c.State)
+			if len(c.TaskIDs) != 1 {
+				result = "error: a mark names one task"
+			} else if err := s.mark(ctx, TIKey{c.DagID, c.RunID, c.TaskIDs[0]}, c.State, c.Owner); err != nil {
+				result = "error: " + err.Error()
+			}
+		default:
+			result = fmt.Sprintf("error: unknown command %q", c.Kind)
+		}
+		if err := s.flush(ctx); err != nil {
+			return err
+		}
+		if err := s.cfg.Store.FinishCommand(ctx, c.ID, result); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -190,29 +229,42 @@ type ClearRequest struct {
 func (s *Scheduler) Clear(ctx context.Context, req ClearRequest) ([]string, error) {
 	var cleared []string
 	err := s.do(ctx, func() error {
-		r, err := s.activate(ctx, req.DagID, req.RunID)
-		if err != nil {
-			return err
-		}
-		now := s.cfg.Now()
-		for _, id := range req.TaskIDs {
-			ti, t := r.tis[id], r.dag.Task(id)
-			if ti == nil || t == nil || (req.OnlyFailed && !ti.State.Failed()) {
-				continue
-			}
-			clearTI(r, t, ti, s, now)
-			cleared = append(cleared, id)
-		}
-		if len(cleared) > 0 && r.run.State.Finished() {
-			r.run.State, r.run.EndDate = tasks.RunQueued, nil
-			s.changes.run(&r.run)
-		}
-		r.dirty = true
-		sort.Strings(cleared)
-		s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.clear", Owner: req.Owner, DagID: req.DagID, RunID: req.RunID, Extra: fmt.Sprint(cleared)})
-		return nil
+		var err error
+		cleared, err = s.clear(ctx, req)
+		return err
 	})
 	return cleared, err
+}
+
+func (s *Scheduler) clear(ctx context.Context, req ClearRequest) ([]string, error) {
+	r, err := s.activate(ctx, req.DagID, req.RunID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now()
+	var cleared []string
+	for _, id := range req.TaskIDs {
+		ti, t := r.tis[id], r.dag.Task(id)
+		if ti == nil || t == nil || (req.OnlyFailed && !ti.State.Failed()) {
+			continue
+		}
+		clearTI(r, t, ti, s, now)
+		cleared = append(cleared, id)
+	}
+	if len(cleared) > 0 && r.run.State.Finished() {
+		requeue(&r.run)
+		s.changes.run(&r.run)
+	}
+	r.dirty = true
+	sort.Strings(cleared)
+	s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.clear", Owner: req.Owner, DagID: req.DagID, RunID: req.RunID, Extra: fmt.Sprint(cleared)})
+	return cleared, nil
+}
+
+// requeue sends a finished run back to queued to run again, with a fresh start, as Airflow
+// does when it is cleared (its dagrun_timeout counts anew).
+func requeue(run *DagRun) {
+	run.State, run.StartDate, run.EndDate = tasks.RunQueued, nil, nil
 }
 
 func clearTI(r *activeRun, t *tasks.Task, ti *TaskInstance, s *Scheduler, now time.Time) {
@@ -265,30 +317,39 @@ func (s *Scheduler) MarkTask(ctx context.Context, key TIKey, state tasks.TaskIns
 	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
 		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
 	}
-	return s.do(ctx, func() error {
-		r, err := s.activate(ctx, key.DagID, key.RunID)
-		if err != nil {
-			return err
-		}
-		ti := r.tis[key.TaskID]
-		if ti == nil {
-			return fmt.Errorf("task %q of run %s %w", key.TaskID, key.RunID, ErrNotFound)
-		}
-		now := s.cfg.Now()
-		if ti.State == tasks.StateRunning && !r.poking[key.TaskID] {
-			s.cfg.Executor.Kill(key, ti.TryNumber)
-		}
-		delete(r.poking, key.TaskID)
-		endTI(ti, state, "marked "+string(state)+" by "+owner, now)
-		s.changes.ti(ti)
-		if r.run.State.Finished() {
-			r.run.State, r.run.EndDate = tasks.RunRunning, nil
-			s.changes.run(&r.run)
-		}
-		r.dirty = true
-		s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: key.DagID, RunID: key.RunID, TaskID: key.TaskID})
-		return nil
-	})
+	return s.do(ctx, func() error { return s.mark(ctx, key, state, owner) })
+}
+
+func (s *Scheduler) mark(ctx context.Context, key TIKey, state tasks.TaskInstanceState, owner string) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	r, err := s.activate(ctx, key.DagID, key.RunID)
+	if err != nil {
+		return err
+	}
+	ti := r.tis[key.TaskID]
+	if ti == nil {
+		return fmt.Errorf("task %q of run %s %w", key.TaskID, key.RunID, ErrNotFound)
+	}
+	now := s.cfg.Now()
+	reason := "marked " + string(state) + " by " + owner
+	if ti.State == tasks.StateRunning && !r.poking[key.TaskID] {
+		s.cfg.Executor.Kill(key, ti.TryNumber)
+		end := now
+		ti.EndDate, ti.Reason = &end, reason
+		s.recordTryAs(r, ti, state)
+	}
+	delete(r.poking, key.TaskID)
+	endTI(ti, state, reason, now)
+	s.changes.ti(ti)
+	if r.run.State.Finished() {
+		requeue(&r.run)
+		s.changes.run(&r.run)
+	}
+	r.dirty = true
+	s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: key.DagID, RunID: key.RunID, TaskID: key.TaskID})
+	return nil
 }
 
 // MarkRun ends a run by hand. Success: every unfinished task instance becomes success.

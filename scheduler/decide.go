@@ -62,8 +62,13 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// recordNext stores the next run's interval on the DAG row, for the UI and `dags list`.
+// recordNext stores the next run's interval on the DAG row, for the UI and `dags list`, once
+// per change.
 func (s *Scheduler) recordNext(ctx context.Context, dagID string, next timetable.DataInterval, due time.Time) {
+	if p, ok := s.planned[dagID]; ok && p.Equal(next.Start) {
+		return
+	}
+	s.planned[dagID] = next.Start
 	d, err := s.cfg.Store.GetDag(ctx, dagID)
 	if err != nil || (d.NextDagrun != nil && d.NextDagrun.Equal(next.Start) && d.NextDagrunCreateAfter != nil && d.NextDagrunCreateAfter.Equal(due)) {
 		return
@@ -136,6 +141,7 @@ func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string,
 		return DagRun{}, err
 	}
 	s.runs[runKey{d.DagID, run.RunID}] = newActiveRun(run, d, stored)
+	s.planDue = true // the next run of this DAG may be due too (catchup)
 	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", run.RunID)
 	return run, nil
 }
@@ -177,7 +183,6 @@ func (s *Scheduler) startRuns(now time.Time) {
 // skip or an upstream failure reaches every descendant in one pass.
 func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 	r.dirty = false
-	key := runKey{r.run.DagID, r.run.RunID}
 	if r.dag.DagrunTimeout > 0 && r.run.StartDate != nil && !now.Before(r.run.StartDate.Add(r.dag.DagrunTimeout)) {
 		s.timeoutRun(r, now)
 		return
@@ -204,18 +209,21 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 				s.startTask(r, t, ti, now)
 			}
 		case tasks.StateUpForRetry:
-			if ti.NextRetryAt == nil || !now.Before(*ti.NextRetryAt) {
+			switch {
+			case ti.NextRetryAt != nil && now.Before(*ti.NextRetryAt):
+				s.wakeRun(r, *ti.NextRetryAt)
+			case t.Module == "": // an expression sensor or branch is evaluated again here
+				s.startTask(r, t, ti, now)
+			default:
 				ti.State = tasks.StateScheduled
 				s.changes.ti(ti)
-			} else {
-				s.at(*ti.NextRetryAt, key)
 			}
 		case tasks.StateUpForReschedule, tasks.StateRunning:
 			if !r.poking[t.TaskID] || ti.NextRetryAt == nil {
 				continue // running on the executor: its result will say what next
 			}
 			if now.Before(*ti.NextRetryAt) {
-				s.at(*ti.NextRetryAt, key)
+				s.wakeRun(r, *ti.NextRetryAt)
 				continue
 			}
 			if t.Module == "" {
@@ -228,7 +236,34 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 	}
 	if done, state := r.finished(); done {
 		s.endRun(r, state, now)
+		return
 	}
+	s.detectDeadlock(r, now)
+}
+
+// detectDeadlock fails a run in which nothing can happen any more: nothing runs, waits for a
+// retry or a poke, or may be scheduled, yet task instances are left (their upstreams were
+// removed). Airflow marks such a run failed.
+func (s *Scheduler) detectDeadlock(r *activeRun, now time.Time) {
+	var stuck []*TaskInstance
+	for _, ti := range r.tis {
+		switch ti.State {
+		case tasks.StateNone:
+			stuck = append(stuck, ti)
+		case tasks.StateScheduled, tasks.StateQueued, tasks.StateRunning, tasks.StateRestarting,
+			tasks.StateUpForRetry, tasks.StateUpForReschedule, tasks.StateDeferred:
+			return // something can still happen
+		}
+	}
+	if len(stuck) == 0 {
+		return
+	}
+	for _, ti := range stuck {
+		endTI(ti, tasks.StateUpstreamFailed, "deadlock: its trigger rule can never be met (upstream tasks were removed)", now)
+		s.changes.ti(ti)
+	}
+	s.cfg.Log.Warn("run deadlocked", "dag_id", r.run.DagID, "run_id", r.run.RunID)
+	s.endRun(r, tasks.RunFailed, now)
 }
 
 // startTask handles a task instance whose trigger rule is met: run_if, then the task's kind.
@@ -335,20 +370,21 @@ func (s *Scheduler) sensorNotMet(r *activeRun, t *tasks.Task, ti *TaskInstance, 
 	} else {
 		ti.State = tasks.StateRunning // poke mode keeps its slot between pokes
 	}
-	s.at(next, runKey{r.run.DagID, r.run.RunID})
+	s.wakeRun(r, next)
 }
 
 // failTry ends a failed try: up_for_retry while tries are left (unless noRetry, as for a
 // sensor timeout), else failed.
 func (s *Scheduler) failTry(r *activeRun, t *tasks.Task, ti *TaskInstance, reason string, now time.Time, noRetry bool) {
 	s.changes.ti(ti)
+	r.dirty = true // its downstream may be decided now (also when this happens at dispatch)
 	ti.Reason = reason
 	if !noRetry && ti.TryNumber < ti.MaxTries {
 		endTI(ti, tasks.StateUpForRetry, reason, now)
 		s.recordTryAs(r, ti, tasks.StateFailed)
 		next := now.Add(t.RetryDelayFor(r.dag.DagID, r.run.LogicalDate, ti.TryNumber))
 		ti.NextRetryAt = &next
-		s.at(next, runKey{r.run.DagID, r.run.RunID})
+		s.wakeRun(r, next)
 		return
 	}
 	endTI(ti, tasks.StateFailed, reason, now)
@@ -389,6 +425,9 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 		}
 		if ti.State == tasks.StateRunning && !r.poking[ti.TaskID] {
 			s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+			end := now
+			ti.EndDate, ti.Reason = &end, reason
+			s.recordTryAs(r, ti, tasks.StateFailed)
 		}
 		endTI(ti, tasks.StateSkipped, reason, now)
 		s.changes.ti(ti)
@@ -506,8 +545,11 @@ type candidate struct {
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 	var cands []candidate
 	for _, r := range s.runs {
+		if r.run.State != tasks.RunRunning || s.frozen(r) {
+			continue
+		}
 		for _, t := range r.order {
-			if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateScheduled {
+			if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateScheduled && t.Module != "" {
 				cands = append(cands, candidate{r, t, ti})
 			}
 		}
@@ -592,12 +634,16 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 			"task_id", res.Key.TaskID, "try", res.TryNumber, "state", res.State)
 		return
 	}
+	delete(s.submitted, res.Key)
 	now := s.cfg.Now()
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
 	s.changes.ti(ti)
 	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
-		ti.State, ti.NextRetryAt, ti.EndDate = tasks.StateNone, nil, nil
+		end := now
+		ti.EndDate, ti.Reason = &end, "cleared while running"
+		s.recordTryAs(r, ti, tasks.StateFailed)
+		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Reason, ti.Duration = tasks.StateNone, nil, nil, nil, "", 0
 		delete(r.poking, ti.TaskID)
 		return
 	}

@@ -9,10 +9,10 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// The functions here change runs in the metastore directly, for the CLI working on a home
-// whether or not a scheduler runs there. A running scheduler notices because the run is set
-// back to queued: it reloads the run, kills tries that were reset under it and ignores their
-// results. Without a scheduler the change waits for the next one to start.
+// The functions here change runs in the metastore directly, for the CLI working on a home where
+// no scheduler runs (it holds the scheduler lock meanwhile); with a scheduler running, the CLI
+// files a Command instead, so the scheduler stays the only writer of its runs. The run goes
+// back to queued, for the next scheduler to drive.
 
 // ClearInStore clears task instances of one run in the metastore; see ClearTaskInstance.
 func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun, taskIDs []string, onlyFailed bool, owner string) ([]string, error) {
@@ -41,7 +41,7 @@ func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun,
 	if len(cleared) == 0 {
 		return nil, nil
 	}
-	run.State, run.EndDate = tasks.RunQueued, nil
+	requeue(&run)
 	c.Runs = []DagRun{run}
 	sort.Strings(cleared)
 	c.Audit = []AuditEvent{{When: time.Now().UTC(), Event: "task.clear", Owner: owner, DagID: run.DagID, RunID: run.RunID, Extra: fmt.Sprint(cleared)}}
@@ -62,7 +62,7 @@ func MarkInStore(ctx context.Context, store RunStore, run DagRun, taskID string,
 			continue
 		}
 		endTI(&ti, state, "marked "+string(state)+" by "+owner, time.Now())
-		run.State, run.EndDate = tasks.RunQueued, nil
+		requeue(&run)
 		return store.Save(ctx, Changes{TaskInstances: []TaskInstance{ti}, Runs: []DagRun{run},
 			Audit: []AuditEvent{{When: time.Now().UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: run.DagID, RunID: run.RunID, TaskID: taskID}}})
 	}

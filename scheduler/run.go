@@ -24,8 +24,9 @@ type activeRun struct {
 	pokes   map[string]int // sensor pokes so far, for exponential backoff
 	// xcoms caches the run's XComs by task and key, so a downstream template sees an upstream's
 	// XCom in the same step, before it is written.
-	xcoms map[string]map[string][]byte
-	dirty bool
+	xcoms  map[string]map[string][]byte
+	wakeAt time.Time // the earliest timer pending for this run
+	dirty  bool
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {
@@ -35,8 +36,26 @@ func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {
 	for i := range tis {
 		ti := tis[i]
 		r.tis[ti.TaskID] = &ti
+		// A sensor between pokes (a restart, a run reloaded) pokes again when due.
+		if t := dag.Task(ti.TaskID); t != nil && t.IsSensor() && ti.NextRetryAt != nil &&
+			(ti.State == tasks.StateRunning || ti.State == tasks.StateUpForReschedule) {
+			r.poking[ti.TaskID] = true
+		}
 	}
 	return r
+}
+
+// orphans ends the task instances whose task is no longer in the DAG as removed, as Airflow
+// does, and returns them to be recorded.
+func (r *activeRun) orphans(now time.Time) []*TaskInstance {
+	var out []*TaskInstance
+	for id, ti := range r.tis {
+		if r.dag.Task(id) == nil && !ti.State.Finished() {
+			endTI(ti, tasks.StateRemoved, "the task is no longer in the DAG", now)
+			out = append(out, ti)
+		}
+	}
+	return out
 }
 
 // xcom returns an XCom of the run, from the cache or else the metastore.
@@ -116,6 +135,13 @@ func (r *activeRun) branchFollow(t *tasks.Task, chosen []string, now time.Time) 
 			return nil, fmt.Errorf("branch chose %q, which is not a direct downstream task of %s (%v)", id, t.TaskID, t.Downstream)
 		}
 		want[id] = true
+	}
+	// Airflow follows every descendant of a chosen task: a join reached both directly and
+	// through a chosen branch is not skipped.
+	for _, id := range chosen {
+		for _, d := range r.dag.Descendants(id) {
+			want[d] = true
+		}
 	}
 	var skipped []*TaskInstance
 	for _, d := range t.Downstream {

@@ -56,10 +56,18 @@ type Scheduler struct {
 	lastSched map[string]*timetable.DataInterval // per DAG: its latest scheduled run's interval, nil = none
 	known     map[string]bool                    // DAGs whose latest scheduled run has been read
 
-	changes  changeSet
-	submits  []submission
-	ended    []DagRun      // runs that ended in this step, announced after it is written
-	ready    chan struct{} // closed once recovery is done
+	changes changeSet
+	submits []submission
+	ended   []DagRun // runs that ended in this step, announced after it is written
+	// submitted holds the try number of every try handed to the executor and not reported
+	// back yet: a running task instance not in it belongs to a process that is gone.
+	submitted map[TIKey]int
+	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
+	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
+	planDue  bool
+	planned  map[string]time.Time // per DAG: the next run recorded on its row
+	stopped  chan struct{}        // closed when Run returns
+	ready    chan struct{}        // closed once recovery is done
 	stopOnce sync.Once
 }
 
@@ -90,7 +98,8 @@ func New(cfg Config) *Scheduler {
 		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
 		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
-		changes: newChangeSet(),
+		changes: newChangeSet(), submitted: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
+		stopped: make(chan struct{}),
 	}
 }
 
@@ -109,6 +118,8 @@ var errStopped = errors.New("the scheduler is not running")
 func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 	select {
 	case <-s.ready:
+	case <-s.stopped:
+		return errStopped
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -124,6 +135,8 @@ func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 	}
 	select {
 	case s.cmds <- run:
+	case <-s.stopped:
+		return errStopped
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -138,6 +151,7 @@ func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 // Run schedules until ctx is done, then stops the executor, letting running tries finish for
 // up to grace. Tries still running then are failed as lost on the next start.
 func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
+	defer close(s.stopped)
 	if err := s.cfg.Executor.Start(ctx, s.results); err != nil {
 		return fmt.Errorf("start executor: %w", err)
 	}
@@ -166,7 +180,9 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 		case fn := <-s.cmds:
 			fn()
 		case <-s.wake:
+			s.planDue = true
 		case <-poll.C:
+			s.planDue = true
 			if err := s.poll(ctx); err != nil {
 				s.cfg.Log.Error("read metastore", "err", err)
 			}
@@ -222,12 +238,22 @@ func (s *Scheduler) shutdown(grace time.Duration) error {
 // run's task instances, dispatch what may run, write it all, then hand the tries over.
 func (s *Scheduler) step(ctx context.Context) error {
 	now := s.cfg.Now()
-	if err := s.scheduleDags(ctx, now); err != nil {
-		s.cfg.Log.Error("create scheduled runs", "err", err)
+	if s.planDue {
+		s.planDue = false
+		if err := s.scheduleDags(ctx, now); err != nil {
+			s.cfg.Log.Error("create scheduled runs", "err", err)
+		}
 	}
 	s.startRuns(now)
-	s.evaluateDirty(now)
-	s.dispatch(ctx, now)
+	// Deciding can dirty runs again (a try that fails to render at dispatch); repeat until
+	// nothing changes, so no decision waits for an event that will not come.
+	for i := 0; i < 10; i++ {
+		s.evaluateDirty(now)
+		s.dispatch(ctx, now)
+		if !s.anyDirty() {
+			break
+		}
+	}
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
@@ -237,10 +263,26 @@ func (s *Scheduler) step(ctx context.Context) error {
 
 func (s *Scheduler) evaluateDirty(now time.Time) {
 	for _, r := range s.runs {
-		if r.dirty && r.run.State == tasks.RunRunning {
+		if r.dirty && r.run.State == tasks.RunRunning && !s.frozen(r) {
 			s.evaluate(r, now)
 		}
 	}
+}
+
+func (s *Scheduler) anyDirty() bool {
+	for _, r := range s.runs {
+		if r.dirty && r.run.State == tasks.RunRunning && !s.frozen(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// frozen reports whether a run waits for its DAG to be unpaused: as in Airflow, a paused DAG's
+// runs start no new task instances (tries already running finish). Backfills and the runs of
+// a scheduler for given runs only are not held.
+func (s *Scheduler) frozen(r *activeRun) bool {
+	return s.paused[r.run.DagID] && !s.cfg.OnlyTheseRuns && r.run.RunType != "backfill"
 }
 
 // flush writes the step's changes. The metastore is the truth: if it cannot be written the
@@ -275,6 +317,7 @@ func (s *Scheduler) announce() {
 func (s *Scheduler) submitAll(ctx context.Context) {
 	for _, sub := range s.submits {
 		w := sub.w
+		s.submitted[TIKey{w.DagID, w.RunID, w.TaskID}] = w.TryNumber
 		s.cfg.Executor.Submit(w, func(taskID, key string) ([]byte, bool) {
 			x, err := s.cfg.Store.GetXCom(context.WithoutCancel(ctx), w.DagID, w.RunID, taskID, key)
 			return x.Value, err == nil
@@ -298,8 +341,21 @@ func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
 func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
 func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
 func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
-func (c *changeSet) clearXComs(k TIKey)  { c.extra.ClearXComs = append(c.extra.ClearXComs, k) }
-func (c *changeSet) xcom(x XCom)         { c.extra.XComs = append(c.extra.XComs, x) }
+
+// clearXComs drops a task instance's XComs before its next try, including any the step was
+// about to write from the try that just ended (a retry with no delay).
+func (c *changeSet) clearXComs(k TIKey) {
+	c.extra.ClearXComs = append(c.extra.ClearXComs, k)
+	kept := c.extra.XComs[:0]
+	for _, x := range c.extra.XComs {
+		if x.DagID != k.DagID || x.RunID != k.RunID || x.TaskID != k.TaskID {
+			kept = append(kept, x)
+		}
+	}
+	c.extra.XComs = kept
+}
+
+func (c *changeSet) xcom(x XCom) { c.extra.XComs = append(c.extra.XComs, x) }
 
 func (c *changeSet) take() Changes {
 	out := c.extra
@@ -335,6 +391,16 @@ func (h *timerHeap) Pop() any {
 
 func (s *Scheduler) at(t time.Time, r runKey) { heap.Push(&s.timers, timer{at: t, run: r}) }
 
+// wakeRun makes sure run r is looked at by t, pushing a timer only when none is pending
+// sooner, so waiting retries and pokes do not grow the heap on every pass.
+func (s *Scheduler) wakeRun(r *activeRun, t time.Time) {
+	if !r.wakeAt.IsZero() && !r.wakeAt.After(t) && r.wakeAt.After(s.cfg.Now()) {
+		return
+	}
+	r.wakeAt = t
+	s.at(t, runKey{r.run.DagID, r.run.RunID})
+}
+
 func (s *Scheduler) untilNextTimer() time.Duration {
 	if len(s.timers) == 0 {
 		return time.Hour
@@ -351,8 +417,13 @@ func (s *Scheduler) fireTimers() {
 	now := s.cfg.Now()
 	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
 		t := heap.Pop(&s.timers).(timer)
-		if r := s.runs[t.run]; r != nil {
+		if t.run == (runKey{}) {
+			s.planDue = true
+		} else if r := s.runs[t.run]; r != nil {
 			r.dirty = true
+			if !r.wakeAt.After(now) {
+				r.wakeAt = time.Time{}
+			}
 		}
 	}
 }

@@ -262,4 +262,28 @@ type RunStore interface {
 	GetVariable(ctx context.Context, key string) (Variable, error)
 	ListPools(ctx context.Context) ([]Pool, error)
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	CommandStore
+}
+
+// Command is a change the CLI asks a running scheduler to make (Kind "clear" or "mark"), so
+// that the scheduler stays the only writer of the runs it drives.
+type Command struct {
+	ID         int64
+	Kind       string
+	DagID      string
+	RunID      string
+	TaskIDs    []string                // clear: the tasks; mark: the one task
+	OnlyFailed bool                    // clear
+	State      tasks.TaskInstanceState // mark
+	Owner      string
+	DoneAt     *time.Time // set once applied
+	Result     string     // the outcome: what was cleared, or why it failed
+}
+
+// CommandStore is the queue of commands for a running scheduler.
+type CommandStore interface {
+	AddCommand(ctx context.Context, c Command) (Command, error)
+	PendingCommands(ctx context.Context) ([]Command, error)
+	GetCommand(ctx context.Context, id int64) (Command, error)
+	FinishCommand(ctx context.Context, id int64, result string) error
 }

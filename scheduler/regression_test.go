@@ -1,0 +1,374 @@
+package scheduler_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wasmflow/wasmflow/cluster"
+	"github.com/wasmflow/wasmflow/runtime"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// countingStore counts GetDag calls.
+type countingStore struct {
+	*metastore.Store
+	getDag atomic.Int64
+}
+
+func (c *countingStore) GetDag(ctx context.Context, id string) (scheduler.Dag, error) {
+	c.getDag.Add(1)
+	return c.Store.GetDag(ctx, id)
+}
+
+// restartWith restarts rg's scheduler with another poll interval / store.
+func (rg *rig) restartWith(poll time.Duration, store scheduler.RunStore) {
+	rg.stop()
+	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: filepath.Join(rg.dir, ".cache")})
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	if store == nil {
+		store = rg.store
+	}
+	rg.sched = scheduler.New(scheduler.Config{
+		Store: store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")},
+		Dags: rg.sync.Dags, Parallelism: 8, Poll: poll,
+		OnRunFinished: func(run scheduler.DagRun) {
+			rg.mu.Lock()
+			defer rg.mu.Unlock()
+			rg.ch(run.DagID + "/" + run.RunID) <- run
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	rg.cancel, rg.done = cancel, make(chan error, 1)
+	go func() { rg.done <- rg.sched.Run(ctx, 5*time.Second); r.Close(context.Background()) }()
+}
+
+func (rg *rig) waitFor(run scheduler.DagRun, d time.Duration) (scheduler.DagRun, bool) {
+	rg.mu.Lock()
+	c := rg.ch(run.DagID + "/" + run.RunID)
+	rg.mu.Unlock()
+	select {
+	case ended := <-c:
+		return ended, true
+	case <-time.After(d):
+		return run, false
+	}
+}
+
+func (rg *rig) until(run scheduler.DagRun, cond func(map[string]scheduler.TaskInstance) bool) {
+	rg.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond(rg.states(run)) {
+		if time.Now().After(deadline) {
+			rg.t.Fatalf("condition never met: %v", stateMap(rg.states(run)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A retried expression sensor is evaluated again, not dispatched as if it had a module.
+func TestExprSensorRetry(t *testing.T) {
+	rg := newRig(t, map[string]string{"ra": `dag_id: ra
+tasks:
+  - id: s
+    sensor: 'int(var("x", "abc")) > 0'
+    poke_interval: 50ms
+    retries: 1
+    retry_delay: 500ms
+`})
+	run, err := rg.sched.Trigger(context.Background(), "ra", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool { return m["s"].State == tasks.StateUpForRetry })
+	rg.store.SetVariable(context.Background(), scheduler.Variable{Key: "x", Value: "5"})
+	ended, tis := rg.wait(run)
+	if ended.State != tasks.RunSuccess {
+		t.Errorf("run %s; s = %s try %d reason %q", ended.State, tis["s"].State, tis["s"].TryNumber, tis["s"].Reason)
+	}
+}
+
+// A sensor waiting between pokes keeps poking after the scheduler restarts (the run is
+// reloaded from the metastore) and after another task of its run is cleared.
+func TestWaitingSensorSurvivesRestartAndClear(t *testing.T) {
+	rg := newRig(t, map[string]string{"sb": `dag_id: sb
+tasks:
+  - id: wait
+    sensor: 'file_exists("/in/go")'
+    mounts: ["in:/in"]
+    poke_interval: 50ms
+    mode: reschedule
+    timeout: 60s
+  - {id: other, module: modules/echo.wasm}
+`})
+	run, err := rg.sched.Trigger(context.Background(), "sb", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["other"].State == tasks.StateSuccess && m["wait"].State == tasks.StateUpForReschedule
+	})
+	rg.restartWith(50*time.Millisecond, nil)
+	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "sb", RunID: run.RunID, TaskIDs: []string{"other"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	write(t, filepath.Join(rg.dir, "in", "go"), "")
+	ended, ok := rg.waitFor(run, 5*time.Second)
+	if !ok || ended.State != tasks.RunSuccess {
+		t.Errorf("run did not end after the file appeared: %v", stateMap(rg.states(run)))
+	}
+}
+
+// A clear the CLI files while the scheduler drives the run is applied by the scheduler itself,
+// so it is never lost, even when the run ends before the next poll reads it.
+func TestCLIClearCommandIsNeverLost(t *testing.T) {
+	rg := newRig(t, map[string]string{"cd": `dag_id: cd
+tasks:
+  - {id: a, module: modules/echo.wasm}
+  - {id: b, module: modules/sleep.wasm, args: ["0.3"]}
+`})
+	rg.restartWith(3*time.Second, nil) // a slower poll (the default is 1s) makes the window certain
+	time.Sleep(100 * time.Millisecond)
+	run, err := rg.sched.Trigger(context.Background(), "cd", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["a"].State == tasks.StateSuccess && m["b"].State == tasks.StateRunning
+	})
+	cmd, err := rg.store.AddCommand(context.Background(), scheduler.Command{Kind: "clear", DagID: "cd", RunID: run.RunID, TaskIDs: []string{"a"}, Owner: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.waitFor(run, 5*time.Second)
+	time.Sleep(4 * time.Second) // past the next poll
+	r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
+	tis := rg.states(run)
+	t.Logf("run %s, a=%s try %d", r.State, tis["a"].State, tis["a"].TryNumber)
+	if r.State.Finished() && tis["a"].State != tasks.StateSuccess {
+		t.Errorf("run is %s but a is %s", r.State, tis["a"].State)
+	}
+	if tis["a"].TryNumber != 2 {
+		t.Errorf("the cleared task did not run again (try %d)", tis["a"].TryNumber)
+	}
+	if c, err := rg.store.GetCommand(context.Background(), cmd.ID); err != nil || c.DoneAt == nil || c.Result != "cleared [a]" {
+		t.Errorf("command = %+v, %v", c, err)
+	}
+}
+
+// Clearing a finished run restarts its dagrun_timeout clock (Airflow resets start_date).
+func TestClearRestartsDagrunTimeout(t *testing.T) {
+	rg := newRig(t, map[string]string{"te": `dag_id: te
+dagrun_timeout: 1s
+tasks:
+  - {id: f, module: modules/flaky.wasm, args: ["2"]}
+`})
+	run, tis := rg.trigger("te", nil)
+	if run.State != tasks.RunFailed {
+		t.Fatalf("first run %s %v", run.State, stateMap(tis))
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "te", RunID: run.RunID, TaskIDs: []string{"f"}}); err != nil {
+		t.Fatal(err)
+	}
+	ended, tis := rg.wait(run)
+	if ended.State != tasks.RunSuccess {
+		t.Errorf("after clear: run %s, f = %s try %d (%s)", ended.State, tis["f"].State, tis["f"].TryNumber, tis["f"].Reason)
+	}
+}
+
+// The XComs of a failed try are gone before the next try, also with retry_delay 0.
+func TestStaleXComWithZeroRetryDelay(t *testing.T) {
+	rg := newRig(t, map[string]string{"xf": `dag_id: xf
+tasks:
+  - id: w
+    module: modules/xcom_write.wasm
+    args: ['{{ try_number == 1 ? "stale=yes" : "fresh=yes" }}', '{{ try_number == 1 ? "bad" : "also=yes" }}']
+    retries: 1
+    retry_delay: 0s
+`})
+	run, tis := rg.trigger("xf", nil)
+	if tis["w"].State != tasks.StateSuccess || tis["w"].TryNumber != 2 {
+		t.Fatalf("w = %s try %d", tis["w"].State, tis["w"].TryNumber)
+	}
+	if x, err := rg.store.GetXCom(context.Background(), "xf", run.RunID, "w", "stale"); err == nil {
+		t.Errorf("XCom of the failed try 1 is still there after try 2: stale=%q", x.Value)
+	}
+}
+
+// A task instance whose task left the DAG is removed, and its run ends.
+func TestOrphanTaskInstanceRemoved(t *testing.T) {
+	rg := newRig(t, map[string]string{"og": `dag_id: og
+tasks:
+  - {id: t, module: modules/echo.wasm}
+`})
+	run, err := rg.store.CreateDagRun(context.Background(), scheduler.DagRun{DagID: "og", RunID: "manual__old", RunType: "manual",
+		State: tasks.RunQueued, LogicalDate: time.Now().UTC()}, []scheduler.TaskInstance{{TaskID: "t", MaxTries: 1}, {TaskID: "gone_from_dag", MaxTries: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rg.waitFor(run, 3*time.Second); !ok {
+		t.Errorf("run never ended: %v", stateMap(rg.states(run)))
+	}
+	if st := rg.states(run)["gone_from_dag"].State; st != tasks.StateRemoved {
+		t.Errorf("gone_from_dag = %s, want removed", st)
+	}
+}
+
+// A step does not re-plan every scheduled DAG: a busy run costs no query or timer per DAG.
+func TestNoPlanningPerStep(t *testing.T) {
+	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(24 * time.Hour)
+	dags := map[string]string{"busy": `dag_id: busy
+max_active_tasks: 100
+tasks:
+`}
+	for i := 0; i < 200; i++ {
+		dags["busy"] += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
+	}
+	for i := 0; i < 20; i++ {
+		id := "daily" + itoa(i)
+		dags[id] = "dag_id: " + id + "\nschedule: \"@daily\"\nstart_date: " + start.Format(time.RFC3339) + "\nis_paused_upon_creation: false\ntasks:\n  - {id: t, module: modules/echo.wasm}\n"
+	}
+	rg := newRig(t, dags)
+	cs := &countingStore{Store: rg.store}
+	rg.restartWith(time.Second, cs)
+	time.Sleep(500 * time.Millisecond)
+	before, t0 := cs.getDag.Load(), scheduler.TimerLen(context.Background(), rg.sched)
+	run, err := rg.sched.Trigger(context.Background(), "busy", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.wait(run)
+	t1 := scheduler.TimerLen(context.Background(), rg.sched)
+	if q := cs.getDag.Load() - before; q > 40 || t1-t0 > 40 {
+		t.Errorf("a 200-task run beside 20 scheduled DAGs cost %d GetDag queries and grew the timer heap %d -> %d", q, t0, t1)
+	}
+}
+
+func itoa(i int) string {
+	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
+
+// Airflow's skip_all_except does not skip a direct downstream that is also downstream of a
+// chosen task (the "empty branch" join).
+func TestBranchJoin(t *testing.T) {
+	rg := newRig(t, map[string]string{"bj": `dag_id: bj
+tasks:
+  - id: choose
+    branch: '["a"]'
+  - {id: a, module: modules/echo.wasm, upstream: [choose]}
+  - id: join
+    module: modules/echo.wasm
+    upstream: [choose, a]
+    trigger_rule: none_failed_min_one_success
+`})
+	_, tis := rg.trigger("bj", nil)
+	if tis["join"].State != tasks.StateSuccess {
+		t.Errorf("join = %s (%s), Airflow runs it", tis["join"].State, tis["join"].Reason)
+	}
+}
+
+// A try that fails while being dispatched (a template error) still lets its run end.
+func TestRenderFailureEndsRun(t *testing.T) {
+	rg := newRig(t, map[string]string{"rf": `dag_id: rf
+tasks:
+  - id: bad
+    module: modules/echo.wasm
+    args: ['{{ int(var("v", "abc")) }}']
+  - {id: after, module: modules/echo.wasm, upstream: [bad]}
+`})
+	run, err := rg.sched.Trigger(context.Background(), "rf", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rg.waitFor(run, 3*time.Second); !ok {
+		r, _ := rg.store.GetDagRun(context.Background(), "rf", run.RunID)
+		t.Errorf("run is still %s: %v (bad: %q)", r.State, stateMap(rg.states(run)), rg.states(run)["bad"].Reason)
+	}
+}
+
+// Waiting retries do not push a timer on every evaluation.
+func TestTimersDoNotGrowWhileWaiting(t *testing.T) {
+	src := "dag_id: tr\nmax_active_tasks: 100\ntasks:\n"
+	for i := 0; i < 20; i++ {
+		src += "  - {id: f" + itoa(i) + ", module: modules/exit.wasm, args: [\"1\"], retries: 1, retry_delay: 1h}\n"
+	}
+	for i := 0; i < 200; i++ {
+		src += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
+	}
+	rg := newRig(t, map[string]string{"tr": src})
+	_, err := rg.sched.Trigger(context.Background(), "tr", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if n := scheduler.TimerLen(context.Background(), rg.sched); n > 50 {
+		t.Errorf("timer heap with 20 retries waiting: %d entries", n)
+	}
+}
+
+// A run whose DAG was not parsed when the scheduler started has its lost tries failed when
+// the DAG comes back.
+func TestLostTryFailedWhenDagComesBack(t *testing.T) {
+	src := `dag_id: back
+tasks:
+  - {id: t, module: modules/echo.wasm}
+`
+	rg := newRig(t, map[string]string{"back": src})
+	rg.stop()
+	now := time.Now().UTC()
+	run, err := rg.store.CreateDagRun(context.Background(), scheduler.DagRun{DagID: "back", RunID: "manual__crash", RunType: "manual",
+		State: tasks.RunRunning, LogicalDate: now, StartDate: &now}, []scheduler.TaskInstance{
+		{TaskID: "t", State: tasks.StateRunning, TryNumber: 1, MaxTries: 1, StartDate: &now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(rg.dir, "back.yaml"))
+	syncOnce(t, rg.sync)
+	rg.restartWith(50*time.Millisecond, nil)
+	time.Sleep(300 * time.Millisecond)
+	write(t, filepath.Join(rg.dir, "back.yaml"), src)
+	syncOnce(t, rg.sync)
+	rg.sched.Wake()
+	if _, ok := rg.waitFor(run, 3*time.Second); !ok {
+		t.Errorf("run never ended: %v", stateMap(rg.states(run)))
+	}
+}
+
+// BenchmarkChain100With50Dags is the chain benchmark beside 50 unpaused @daily DAGs whose next
+// run is not due: their presence must not cost every step.
+func BenchmarkChain100With50Dags(b *testing.B) {
+	dir, module := noopDag(b, 100, true)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	for i := 0; i < 50; i++ {
+		id := "daily" + itoa(i)
+		os.WriteFile(filepath.Join(dir, id+".yaml"), []byte("dag_id: "+id+"\nschedule: \"@daily\"\nstart_date: "+today.Format(time.RFC3339)+
+			"\nis_paused_upon_creation: false\ntasks:\n  - {id: t, module: noop.wasm}\n"), 0o644)
+	}
+	var sched, bare time.Duration
+	for i := 0; i < b.N; i++ {
+		sched += runThrough(b, dir, 32)
+		bare += bareRuns(b, module, 100)
+	}
+	n := float64(b.N * 100)
+	b.ReportMetric(float64(sched-bare)/n/1e3, "µs_overhead/task")
+	b.ReportMetric(0, "ns/op")
+}
+
+func BenchmarkIndependent5000(b *testing.B) {
+	dir, _ := noopDag(b, 5000, false)
+	var sched time.Duration
+	for i := 0; i < b.N; i++ {
+		sched += runThrough(b, dir, 64)
+	}
+	b.ReportMetric(float64(b.N*5000)/sched.Seconds(), "tasks/s")
+	b.ReportMetric(0, "ns/op")
+}
