@@ -38,8 +38,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
 
 bench: ## performance figures, each against a baseline measured in the same run
-	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000)$$' -benchtime=3x ./scheduler/ && \
-	  $(GO) test -run='^$$' -bench='^BenchmarkEvaluate100k$$' ./tasks/ && \
+	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache)$$' -benchtime=2s ./runtime/ ; } | tee bench.out
 
 modules: ## build the Go and C example task modules into examples/modules/out

@@ -194,18 +194,7 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 		}
 		switch ti.State {
 		case tasks.StateNone:
-			d, reason := t.TriggerRule.Evaluate(r.upstreamCounts(t))
-			switch d {
-			case tasks.Wait:
-				r.reasons[t.TaskID] = reason
-			case tasks.Skip:
-				endTI(ti, tasks.StateSkipped, reason, now)
-				s.changes.ti(ti)
-			case tasks.FailUpstream:
-				endTI(ti, tasks.StateUpstreamFailed, reason, now)
-				s.changes.ti(ti)
-			case tasks.Run:
-				delete(r.reasons, t.TaskID)
+			if s.decide(r, t, ti, now) {
 				s.startTask(r, t, ti, now)
 			}
 		case tasks.StateUpForRetry:
@@ -264,6 +253,37 @@ func (s *Scheduler) detectDeadlock(r *activeRun, now time.Time) {
 	}
 	s.cfg.Log.Warn("run deadlocked", "dag_id", r.run.DagID, "run_id", r.run.RunID)
 	s.endRun(r, tasks.RunFailed, now)
+}
+
+// decide applies the trigger rule of a task instance in none: an early skip or
+// upstream_failed is applied here, a wait records why. It reports whether the task may start.
+func (s *Scheduler) decide(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) bool {
+	switch d, reason := t.TriggerRule.Evaluate(r.upstreamCounts(t)); d {
+	case tasks.Run:
+		delete(r.reasons, t.TaskID)
+		return true
+	case tasks.Skip:
+		endTI(ti, tasks.StateSkipped, reason, now)
+		s.changes.ti(ti)
+	case tasks.FailUpstream:
+		endTI(ti, tasks.StateUpstreamFailed, reason, now)
+		s.changes.ti(ti)
+	default:
+		r.reasons[t.TaskID] = reason
+	}
+	return false
+}
+
+// decideOnly decides every task instance in none without starting anything: the benchmark's
+// view of the cost of dependency decisions.
+func (s *Scheduler) decideOnly(r *activeRun) {
+	now := s.cfg.Now()
+	for _, t := range r.order {
+		if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateNone && s.decide(r, t, ti, now) {
+			ti.State = tasks.StateScheduled
+			s.changes.ti(ti)
+		}
+	}
 }
 
 // startTask handles a task instance whose trigger rule is met: run_if, then the task's kind.
