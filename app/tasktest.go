@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,7 +150,7 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	case runtime.StateSuccess:
 		out.State = tasks.StateSuccess
 		if t.IsBranch() {
-			b := branchResult(t, parseBranchValue(out.XComs["return_value"]), log)
+			b := branchResult(t, scheduler.ParseBranchValue(out.XComs["return_value"]), log)
 			out.State, out.Follow, out.Reason = b.State, b.Follow, b.Reason
 		}
 	case runtime.StateSkipped:
@@ -166,68 +166,24 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	return out, nil
 }
 
-// parseBranchValue reads a module branch's return_value: a JSON list of ids, or one id.
-func parseBranchValue(s string) any {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err == nil {
-		return v
-	}
-	return strings.TrimSpace(s)
-}
-
 // branchResult checks what a branch chose against its direct downstream tasks.
 func branchResult(t *tasks.Task, v any, log io.Writer) TaskTestResult {
-	ids, err := BranchIDs(v)
+	ids, err := scheduler.BranchIDs(v)
 	if err != nil {
 		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}
 	}
 	for _, id := range ids {
-		if !contains(t.Downstream, id) {
+		if !slices.Contains(t.Downstream, id) {
 			return TaskTestResult{State: tasks.StateFailed, Reason: fmt.Sprintf("branch chose %q, which is not a direct downstream task of %s (%s)", id, t.TaskID, strings.Join(t.Downstream, ", "))}
 		}
 	}
 	var skipped []string
 	for _, d := range t.Downstream {
-		if !contains(ids, d) {
+		if !slices.Contains(ids, d) {
 			skipped = append(skipped, d)
 		}
 	}
 	sort.Strings(skipped)
 	fmt.Fprintf(log, "[wasmflow] branch follows %v and skips %v\n", ids, skipped)
 	return TaskTestResult{State: tasks.StateSuccess, Follow: ids}
-}
-
-// BranchIDs reads what a branch returned: one task id, a list of them, or nothing.
-func BranchIDs(v any) ([]string, error) {
-	switch v := v.(type) {
-	case nil:
-		return nil, nil
-	case string:
-		if v == "" {
-			return nil, nil
-		}
-		return []string{v}, nil
-	case []string:
-		return v, nil
-	case []any:
-		ids := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("a branch must return task ids (strings), got %v", e)
-			}
-			ids = append(ids, s)
-		}
-		return ids, nil
-	}
-	return nil, fmt.Errorf("a branch must return a task id or a list of them, got %T %v", v, v)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

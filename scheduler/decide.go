@@ -684,7 +684,7 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	case tasks.StateSuccess:
 		delete(r.poking, t.TaskID)
 		if t.IsBranch() {
-			ids, err := BranchIDs(parseBranchValue(string(res.XComs["return_value"])))
+			ids, err := BranchIDs(ParseBranchValue(string(res.XComs["return_value"])))
 			if err == nil {
 				err = s.follow(r, t, ids, now)
 			}
@@ -715,8 +715,8 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	}
 }
 
-// parseBranchValue reads a module branch's return_value: a JSON list of ids, or one id.
-func parseBranchValue(s string) any {
+// ParseBranchValue reads a module branch's return_value: a JSON list of ids, or one id.
+func ParseBranchValue(s string) any {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "[") || strings.HasPrefix(s, "\"") {
 		var v any

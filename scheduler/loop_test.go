@@ -55,14 +55,20 @@ func newRig(t *testing.T, dags map[string]string) *rig {
 	return rg
 }
 
-func (rg *rig) start() {
+func (rg *rig) start() { rg.startWith(50*time.Millisecond, nil) }
+
+// startWith starts the rig's scheduler with a poll interval and a store (nil: the rig's own).
+func (rg *rig) startWith(poll time.Duration, store scheduler.RunStore) {
 	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: filepath.Join(rg.dir, ".cache")})
 	if err != nil {
 		rg.t.Fatal(err)
 	}
+	if store == nil {
+		store = rg.store
+	}
 	rg.sched = scheduler.New(scheduler.Config{
-		Store: rg.store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")},
-		Dags: rg.sync.Dags, Parallelism: 8, Poll: 50 * time.Millisecond,
+		Store: store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")},
+		Dags: rg.sync.Dags, Parallelism: 8, Poll: poll,
 		OnRunFinished: func(run scheduler.DagRun) {
 			rg.mu.Lock()
 			defer rg.mu.Unlock()

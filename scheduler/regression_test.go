@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmflow/wasmflow/cluster"
-	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
@@ -29,25 +27,7 @@ func (c *countingStore) GetDag(ctx context.Context, id string) (scheduler.Dag, e
 // restartWith restarts rg's scheduler with another poll interval / store.
 func (rg *rig) restartWith(poll time.Duration, store scheduler.RunStore) {
 	rg.stop()
-	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: filepath.Join(rg.dir, ".cache")})
-	if err != nil {
-		rg.t.Fatal(err)
-	}
-	if store == nil {
-		store = rg.store
-	}
-	rg.sched = scheduler.New(scheduler.Config{
-		Store: store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")},
-		Dags: rg.sync.Dags, Parallelism: 8, Poll: poll,
-		OnRunFinished: func(run scheduler.DagRun) {
-			rg.mu.Lock()
-			defer rg.mu.Unlock()
-			rg.ch(run.DagID + "/" + run.RunID) <- run
-		},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	rg.cancel, rg.done = cancel, make(chan error, 1)
-	go func() { rg.done <- rg.sched.Run(ctx, 5*time.Second); r.Close(context.Background()) }()
+	rg.startWith(poll, store)
 }
 
 func (rg *rig) waitFor(run scheduler.DagRun, d time.Duration) (scheduler.DagRun, bool) {
