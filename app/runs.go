@@ -47,14 +47,15 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log,
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only,
 	}), nil
 }
 
 // Serve runs the scheduler on this home until ctx is done: the DAG folder sync and the
-// scheduling loop with the local executor. ready, if not nil, is called once both run.
-func (a *App) Serve(ctx context.Context, ready func(dags int)) error {
+// scheduling loop with the local executor. ready, if not nil, is called once both run, with
+// the number of DAGs from the DAGs folder and of examples.
+func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
 	release, err := lockScheduler(a.Config.Home)
 	if err != nil {
 		return err
@@ -71,7 +72,13 @@ func (a *App) Serve(ctx context.Context, ready func(dags int)) error {
 	go func() { done <- s.Run(ctx, 30*time.Second) }()
 	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(scheduler.SyncReport) { s.Wake() })
 	if ready != nil {
-		ready(len(a.Dags.Dags()))
+		mine := 0
+		for _, d := range a.Dags.Dags() {
+			if strings.HasPrefix(d.Fileloc, a.Config.Core.DagsFolder+string(os.PathSeparator)) {
+				mine++
+			}
+		}
+		ready(mine, len(a.Dags.Dags())-mine)
 	}
 	return <-done
 }
@@ -118,7 +125,8 @@ type TaskInstanceInfo struct {
 }
 
 func tiInfo(ti scheduler.TaskInstance) TaskInstanceInfo {
-	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries,
+	// Airflow's max_tries counts the retries: the first try is not in it.
+	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries - 1,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Hostname: ti.Hostname, Pool: ti.Pool, PoolSlots: ti.PoolSlots,
 		Queue: ti.Queue, PriorityWeight: ti.PriorityWeight, ExitCode: ti.ExitCode, Reason: ti.Reason}
 	if ti.State != tasks.StateNone && ti.State != "" {
@@ -150,6 +158,15 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	if ld.IsZero() {
 		ld = time.Now().UTC()
 	}
+	if ld.After(time.Now().Add(time.Minute)) {
+		return RunInfo{}, fmt.Errorf("logical date %s is in the future: a run is for data up to now (as Airflow's allow_trigger_in_future = False)", ld.Format(time.RFC3339))
+	}
+	if o.RunID != "" && !runIDPattern.MatchString(o.RunID) {
+		return RunInfo{}, fmt.Errorf("run id %q may only contain letters, digits and _ . ~ : + -", o.RunID)
+	}
+	if existing, err := a.runAt(ctx, dagID, ld); err == nil {
+		return RunInfo{}, fmt.Errorf("DAG %s already has a run at logical date %s (%s); clear it to run it again, or give another date with -e", dagID, ld.Format(time.RFC3339), existing.RunID)
+	}
 	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
 	run, err = a.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
@@ -157,6 +174,23 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	}
 	a.audit(ctx, who, "dag.trigger", scheduler.AuditEvent{DagID: dagID, RunID: run.RunID})
 	return runInfo(run), nil
+}
+
+// runIDPattern is Airflow's rule for run ids.
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.~:+-]+$`)
+
+// runAt finds a DAG's run at a logical date.
+func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.DagRun, error) {
+	runs, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
+	if err != nil {
+		return scheduler.DagRun{}, err
+	}
+	for _, r := range runs {
+		if r.LogicalDate.Equal(at) {
+			return r, nil
+		}
+	}
+	return scheduler.DagRun{}, scheduler.ErrNotFound
 }
 
 // WaitRun polls a run until it ends, calling progress (if set) with every task instance
@@ -355,14 +389,8 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 			return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run %q (give a run id or a logical date; `wasmflow dags list-runs -d %s` lists them): %w", dagID, ref, dagID, scheduler.ErrNotFound)
 		}
 	}
-	runs, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
-	if err != nil {
-		return scheduler.DagRun{}, err
-	}
-	for _, r := range runs {
-		if r.LogicalDate.Equal(at) {
-			return r, nil
-		}
+	if r, err := a.runAt(ctx, dagID, at); err == nil {
+		return r, nil
 	}
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
@@ -405,6 +433,9 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 	d, err := a.ParsedDag(ctx, o.DagID)
 	if err != nil {
 		return nil, err
+	}
+	if !o.Start.IsZero() && !o.End.IsZero() && o.End.Before(o.Start) {
+		return nil, fmt.Errorf("the end date %s is before the start date %s", o.End.Format(time.RFC3339), o.Start.Format(time.RFC3339))
 	}
 	re, err := regexp.Compile(o.TaskRegex)
 	if err != nil {

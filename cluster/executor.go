@@ -40,22 +40,7 @@ var errKilled = fmt.Errorf("killed")
 
 // LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
 func LogPath(logsFolder string, key scheduler.TIKey, try int) string {
-	return filepath.Join(logsFolder, safe(key.DagID), safe(key.RunID), safe(key.TaskID), fmt.Sprintf("%d.log", try))
-}
-
-// safe keeps ids usable as path elements; ids are already restricted to [A-Za-z0-9_.-] except
-// run ids, which may hold ':' and '+' from their timestamps.
-func safe(s string) string {
-	if s == "." || s == ".." || s == "" {
-		return "_" + s
-	}
-	out := []byte(s)
-	for i, c := range out {
-		if c == '/' || c == '\\' || c == 0 {
-			out[i] = '_'
-		}
-	}
-	return string(out)
+	return scheduler.LogPath(logsFolder, key, try)
 }
 
 // Start implements scheduler.Executor.
@@ -142,7 +127,8 @@ func openLog(path string) (io.WriteCloser, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	// Append: a sensor's pokes are one try, and each poke adds to its log.
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
 // Kill implements scheduler.Executor.
@@ -175,3 +161,6 @@ func (e *LocalExecutor) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// safe keeps an id usable as a path element.
+func safe(s string) string { return scheduler.PathElem(s) }

@@ -102,6 +102,7 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 		case (ti.State == tasks.StateQueued || ti.State == tasks.StateRunning) && s.submitted[ti.Key()] != ti.TryNumber:
 			end := now.UTC()
 			ti.EndDate = &end
+			s.note(ti, "lost: the process running this try stopped before it reported; failing it (retries: %d left)", max(0, ti.MaxTries-ti.TryNumber))
 			s.failTry(r, t, ti, "lost: the process running this try stopped", now, false)
 		}
 	}

@@ -24,7 +24,7 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	for id, d := range s.cfg.Dags() {
-		if d.Schedule.Kind == tasks.ScheduleNone || s.paused[id] {
+		if d.Schedule.Kind == tasks.ScheduleNone || s.isPaused(ctx, id) {
 			continue
 		}
 		if !s.known[id] {
@@ -60,6 +60,18 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// isPaused answers from the last poll, or, for a DAG the scheduler has not seen yet (its file
+// just appeared), from the metastore: a new DAG is paused until its row says otherwise.
+func (s *Scheduler) isPaused(ctx context.Context, dagID string) bool {
+	if p, ok := s.paused[dagID]; ok {
+		return p
+	}
+	d, err := s.cfg.Store.GetDag(ctx, dagID)
+	paused := err != nil || d.IsPaused || !d.IsActive
+	s.paused[dagID] = paused
+	return paused
 }
 
 // recordNext stores the next run's interval on the DAG row, for the UI and `dags list`, once
@@ -314,9 +326,11 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 			}
 		}
 		if err != nil {
+			s.note(ti, "branch %q failed: %v", t.Branch.Source, err)
 			s.failTry(r, t, ti, "branch: "+err.Error(), now, false)
 			return
 		}
+		s.note(ti, "branch %q chose %v", t.Branch.Source, v)
 		endTI(ti, tasks.StateSuccess, "", now)
 		s.recordTry(r, ti)
 	case t.Module == "" && t.IsSensor(): // an expression sensor: poked here, no slot
@@ -348,12 +362,15 @@ func (s *Scheduler) pokeExpr(r *activeRun, t *tasks.Task, ti *TaskInstance, now 
 	switch {
 	case err != nil:
 		delete(r.poking, t.TaskID)
+		s.note(ti, "sensor %q failed: %v", t.Sensor.Condition.Source, err)
 		s.failTry(r, t, ti, "sensor: "+err.Error(), now, false)
 	case ok:
 		delete(r.poking, t.TaskID)
+		s.note(ti, "sensor %q is true", t.Sensor.Condition.Source)
 		endTI(ti, tasks.StateSuccess, "", now)
 		s.recordTry(r, ti)
 	default:
+		s.note(ti, "sensor %q is false", t.Sensor.Condition.Source)
 		s.sensorNotMet(r, t, ti, now)
 	}
 }
@@ -370,6 +387,7 @@ func (s *Scheduler) sensorNotMet(r *activeRun, t *tasks.Task, ti *TaskInstance, 
 	if waited >= t.Sensor.Timeout {
 		delete(r.poking, t.TaskID)
 		reason := fmt.Sprintf("sensor timed out after %s", t.Sensor.Timeout)
+		s.note(ti, "%s (counted from the first poke)", reason)
 		if t.Sensor.SoftFail {
 			endTI(ti, tasks.StateSkipped, reason+" (soft_fail)", now)
 			s.recordTry(r, ti)
@@ -385,6 +403,7 @@ func (s *Scheduler) sensorNotMet(r *activeRun, t *tasks.Task, ti *TaskInstance, 
 	}
 	ti.NextRetryAt = &next
 	r.poking[t.TaskID] = true
+	s.note(ti, "condition not met yet; next poke at %s", next.UTC().Format(time.RFC3339))
 	if t.Sensor.Mode == "reschedule" {
 		ti.State = tasks.StateUpForReschedule
 	} else {
@@ -597,7 +616,11 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 		}
 		slots, ok := s.pools[c.ti.Pool]
 		if !ok {
-			c.r.reasons[id] = fmt.Sprintf("pool %q does not exist: create it with `wasmflow pools set %s SLOTS`", c.ti.Pool, c.ti.Pool)
+			s.waiting(c, fmt.Sprintf("waiting: pool %q does not exist; create it with `wasmflow pools set %s SLOTS`", c.ti.Pool, c.ti.Pool))
+			continue
+		}
+		if slots >= 0 && c.ti.PoolSlots > slots {
+			s.waiting(c, fmt.Sprintf("waiting: it needs %d slots and pool %s has only %d; resize the pool", c.ti.PoolSlots, c.ti.Pool, slots))
 			continue
 		}
 		if slots >= 0 && u.pool[c.ti.Pool]+c.ti.PoolSlots > slots {
@@ -611,6 +634,18 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 			u.dag[c.r.run.DagID]++
 			u.pool[c.ti.Pool] += c.ti.PoolSlots
 		}
+	}
+}
+
+// waiting records why a scheduled task instance cannot run until someone acts (a missing or
+// too small pool), on the task instance itself so `tasks states-for-dag-run` shows it, and
+// warns once.
+func (s *Scheduler) waiting(c candidate, reason string) {
+	c.r.reasons[c.t.TaskID] = reason
+	if c.ti.Reason != reason {
+		c.ti.Reason = reason
+		s.changes.ti(c.ti)
+		s.cfg.Log.Warn("task instance cannot run", "dag_id", c.ti.DagID, "run_id", c.ti.RunID, "task_id", c.ti.TaskID, "reason", reason)
 	}
 }
 

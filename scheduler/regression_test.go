@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -351,4 +352,33 @@ func BenchmarkIndependent5000(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*5000)/sched.Seconds(), "tasks/s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// A DAG file that appears while the scheduler runs is paused until its row says otherwise
+// (core.dags_are_paused_at_creation): it must get no scheduled run meanwhile.
+func TestNewDagFileStaysPaused(t *testing.T) {
+	rg := newRig(t, map[string]string{"first": "dag_id: first\ntasks:\n  - {id: t, module: modules/echo.wasm}\n"})
+	rg.sync.PausedAtCreation = true
+	write(t, filepath.Join(rg.dir, "late.yaml"), "dag_id: late\nschedule: \"* * * * *\"\nstart_date: 2026-01-01\ncatchup: true\ntasks:\n  - {id: t, module: modules/echo.wasm}\n")
+	syncOnce(t, rg.sync)
+	rg.sched.Wake()
+	time.Sleep(500 * time.Millisecond)
+	if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
+		t.Fatalf("a paused new DAG got %d runs", len(runs))
+	}
+}
+
+// A task that needs more slots than its pool has waits, and says why on the task instance.
+func TestImpossiblePoolSaysWhy(t *testing.T) {
+	rg := newRig(t, map[string]string{"big": "dag_id: big\ntasks:\n  - {id: t, module: modules/echo.wasm, pool: small, pool_slots: 2}\n  - {id: u, module: modules/echo.wasm, pool: nowhere}\n"})
+	rg.store.SetPool(context.Background(), scheduler.Pool{Name: "small", Slots: 1})
+	time.Sleep(100 * time.Millisecond)
+	run, err := rg.sched.Trigger(context.Background(), "big", scheduler.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["t"].Reason == "waiting: it needs 2 slots and pool small has only 1; resize the pool" &&
+			strings.Contains(m["u"].Reason, `pool "nowhere" does not exist`)
+	})
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// RunFilter, if set, limits the scheduler to the runs it accepts (a standalone leaves
 	// `dags test` runs to the process testing them).
 	RunFilter func(DagRun) bool
+	// LogsFolder is where try logs are written; the scheduler adds lines for what it runs
+	// itself (expression sensors and branches) and decides (timeouts, lost tries).
+	LogsFolder string
 	// OnlyTheseRuns makes a scheduler that drives given runs and nothing else: no scheduled
 	// runs, and pause ignored (`dags test`, a backfill run in the CLI's process).
 	OnlyTheseRuns bool
@@ -152,7 +155,9 @@ func (s *Scheduler) do(ctx context.Context, fn func() error) error {
 // up to grace. Tries still running then are failed as lost on the next start.
 func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 	defer close(s.stopped)
-	if err := s.cfg.Executor.Start(ctx, s.results); err != nil {
+	// Tries outlive the scheduler's context: on shutdown they get the grace period to finish
+	// (Executor.Stop), and are killed only after it.
+	if err := s.cfg.Executor.Start(context.WithoutCancel(ctx), s.results); err != nil {
 		return fmt.Errorf("start executor: %w", err)
 	}
 	if err := s.recover(ctx); err != nil {
@@ -240,6 +245,7 @@ func (s *Scheduler) step(ctx context.Context) error {
 	now := s.cfg.Now()
 	if s.planDue {
 		s.planDue = false
+		s.refreshDags(now)
 		if err := s.scheduleDags(ctx, now); err != nil {
 			s.cfg.Log.Error("create scheduled runs", "err", err)
 		}
@@ -259,6 +265,27 @@ func (s *Scheduler) step(ctx context.Context) error {
 	}
 	s.submitAll(ctx)
 	return nil
+}
+
+// refreshDags gives active runs the DAG as last parsed: a task removed from the file becomes
+// removed in its running runs, as in Airflow. (A task added mid-run joins the next run.)
+func (s *Scheduler) refreshDags(now time.Time) {
+	dags := s.cfg.Dags()
+	for _, r := range s.runs {
+		d := dags[r.run.DagID]
+		if d == nil || d == r.dag {
+			continue
+		}
+		r.dag, r.order, r.weights, r.dirty = d, d.TopologicalOrder(), d.PriorityWeights(), true
+		for _, ti := range r.orphans(now) {
+			s.changes.ti(ti)
+		}
+	}
+}
+
+// note adds a line to the log of a task instance's current try.
+func (s *Scheduler) note(ti *TaskInstance, format string, args ...any) {
+	appendLog(s.cfg.LogsFolder, ti.Key(), ti.TryNumber, fmt.Sprintf(format, args...))
 }
 
 func (s *Scheduler) evaluateDirty(now time.Time) {

@@ -159,3 +159,40 @@ func HostPath(mounts []Mount, guest string) (string, bool) {
 	}
 	return "", false
 }
+
+// LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
+func LogPath(logsFolder string, key TIKey, try int) string {
+	return filepath.Join(logsFolder, PathElem(key.DagID), PathElem(key.RunID), PathElem(key.TaskID), fmt.Sprintf("%d.log", try))
+}
+
+// PathElem keeps an id usable as a path element; dag and task ids are already restricted to
+// [A-Za-z0-9_.-], run ids to Airflow's characters, but an old row may hold anything.
+func PathElem(s string) string {
+	if s == "." || s == ".." || s == "" {
+		return "_" + s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// appendLog adds a line to a try's log, for what the scheduler does itself: expression
+// sensors and branches, run_if, sensor timeouts, lost tries.
+func appendLog(logsFolder string, key TIKey, try int, line string) {
+	if logsFolder == "" || try < 1 {
+		return
+	}
+	path := LogPath(logsFolder, key, try)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "[wasmflow] %s %s\n", time.Now().UTC().Format(time.RFC3339), line)
+}

@@ -106,8 +106,9 @@ func strictGroup(c *cobra.Command) {
 
 // env is what every command shares: the streams, and the App opened on first use.
 type env struct {
-	io  IO
-	app *app.App
+	io      IO
+	app     *app.App
+	verbose bool // log at logging.level (standalone, server); other commands log warnings only
 }
 
 // open loads the configuration and opens the home; with sync, the DAG folders are parsed
@@ -118,7 +119,11 @@ func (e *env) open(ctx context.Context, sync bool) (*app.App, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		level := slog.LevelWarn
+		if e.verbose {
+			_ = level.UnmarshalText([]byte(cfg.Logging.Level))
+		}
+		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: level})))
 		if err != nil {
 			return nil, err
 		}

@@ -22,12 +22,14 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 		Short: short,
 		Args:  args(0),
 		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
+			e.verbose = true // runs starting and ending are news here
 			ap, err := e.open(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			err = ap.Serve(cmd.Context(), func(dags int) {
-				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %d DAGs (from %s).\n", name, ap.Config.Home, dags, ap.Config.Core.DagsFolder)
+			err = ap.Serve(cmd.Context(), func(dags, examples int) {
+				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %d DAGs from %s and %d examples.\n",
+					name, ap.Config.Home, dags, ap.Config.Core.DagsFolder, examples)
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})
 			if err != nil && cmd.Context().Err() == nil {
@@ -98,6 +100,10 @@ func (e *env) dagsTrigger() *cobra.Command {
 		}
 		fmt.Fprintf(e.io.Stdout, "Created %s; waiting for it to end\n", run.DagRunID)
 		ended, err := ap.WaitRun(cmd.Context(), run.DagID, run.DagRunID, e.progress(e.io.Stdout))
+		if err != nil && cmd.Context().Err() != nil {
+			fmt.Fprintf(e.io.Stdout, "Stopped waiting; run %s goes on\n", run.DagRunID)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -386,8 +392,8 @@ func (e *env) tasksLogs() *cobra.Command {
 				}
 				break
 			}
-			if !*follow || errors.Is(err, scheduler.ErrNotFound) || !sleepCtx(ctx, 200*time.Millisecond) {
-				return err
+			if !*follow || errors.Is(err, scheduler.ErrNotFound) || inst.State.Finished() || !sleepCtx(ctx, 200*time.Millisecond) {
+				return err // with -f, wait only for a try that may still start
 			}
 		}
 		defer r.Close()

@@ -197,3 +197,31 @@ tasks:
 	}
 	h.fails(1, `can be marked success, failed or skipped, not "done"`, "tasks", "mark", "naps", "n1", "nap", "done")
 }
+
+func TestTriggerRefusals(t *testing.T) {
+	h := newHome(t)
+	h.ok("dags", "trigger", "example_xcom", "-e", "2024-02-01", "--run-id", "first")
+	h.fails(1, "already has a run at logical date 2024-02-01T00:00:00Z (first)", "dags", "trigger", "example_xcom", "-e", "2024-02-01")
+	h.fails(1, "is in the future", "dags", "trigger", "example_xcom", "-e", "2099-01-01")
+	h.fails(1, "may only contain letters, digits", "dags", "trigger", "example_xcom", "--run-id", "bad id/with slash")
+	h.fails(1, "the end date", "tasks", "clear", "example_xcom", "-s", "2024-02-05", "-e", "2024-02-01", "-y")
+	// A finished run whose task never ran: logs -f does not wait forever.
+	h.run("", "dags", "test", "example_trigger_rules", "2024-02-01") // ends failed by design
+	run := strings.Fields(h.ok("dags", "list-runs", "-d", "example_trigger_rules", "-o", "plain"))[1]
+	done := make(chan struct{})
+	go func() {
+		h.fails(1, "there is no try 0", "tasks", "logs", "example_trigger_rules", run, "all_success", "-f")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("logs -f waited for a try that can never start")
+	}
+	// max_tries counts the retries, as Airflow's.
+	var tis []map[string]any
+	json.Unmarshal([]byte(h.ok("tasks", "states-for-dag-run", "example_trigger_rules", run, "-o", "json")), &tis)
+	if len(tis) == 0 || tis[0]["max_tries"] != float64(0) {
+		t.Errorf("max_tries of a task without retries = %v, want 0", tis[0]["max_tries"])
+	}
+}
