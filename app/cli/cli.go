@@ -77,7 +77,7 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.poolsCmd(), e.usersCmd(),
 		e.configCmd(), e.versionCmd(),
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
-		e.serveCmd("server", "Run the scheduler and metastore headless (workers and the web UI join in later versions)"))
+		e.serverCmd(), e.workerCmd(), e.clusterCmd())
 	for _, c := range root.Commands() {
 		strictGroup(c)
 	}

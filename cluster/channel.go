@@ -1,0 +1,256 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+// The data channel carries what gossip must not: try payloads, module bytes, log lines,
+// results and XCom lookups. It is plain HTTP/1.1 between nodes, every request and response
+// signed with an HMAC-SHA256 keyed by the cluster secret (see signer): a request without a
+// valid signature gets 401 and is not acted on. It is authenticated, not encrypted: payloads
+// (a task's env, its XComs) cross the network readable, as with an unencrypted broker.
+//
+// Server → worker:
+//
+//	POST /v1/tries            submitRequest → submitResponse (accepted | need_module | refused)
+//	PUT  /v1/modules/{sha256} the module's bytes; the worker checks their sha256 and caches them
+//	POST /v1/kill             killRequest
+//
+// Worker → server:
+//
+//	POST /v1/results          resultMessage; 200 only once the scheduler has it, else resent
+//	POST /v1/logs             logMessage, appended to the try's log file on the server
+//	POST /v1/xcom             xcomRequest → xcomResponse (wasmflow.xcom_pull)
+//	POST /v1/hello            helloMessage: the tries a worker runs, when it finds a server
+const (
+	pathTries   = "/v1/tries"
+	pathModules = "/v1/modules/"
+	pathKill    = "/v1/kill"
+	pathResults = "/v1/results"
+	pathLogs    = "/v1/logs"
+	pathXCom    = "/v1/xcom"
+	pathHello   = "/v1/hello"
+)
+
+// Body limits: module bytes, and everything else (a result with its XComs and log tail).
+const (
+	maxModuleBytes  = 512 << 20
+	maxMessageBytes = 64 << 20
+)
+
+type submitRequest struct {
+	ID           string             `json:"id"`
+	Server       string             `json:"server"`
+	ModuleSHA256 string             `json:"module_sha256"`
+	Workload     scheduler.Workload `json:"workload"`
+}
+
+// Answers to a submitRequest.
+const (
+	submitAccepted   = "accepted"
+	submitNeedModule = "need_module"
+	submitRefused    = "refused"
+)
+
+type submitResponse struct {
+	Status string `json:"status"`
+	SHA256 string `json:"sha256,omitempty"` // need_module: the module to send
+	Reason string `json:"reason,omitempty"` // refused: draining, full
+}
+
+type killRequest struct {
+	ID string `json:"id"`
+}
+
+type resultMessage struct {
+	ID     string              `json:"id"`
+	Worker string              `json:"worker"`
+	Result scheduler.TryResult `json:"result"`
+	// Log is the end of the try's log that could not be streamed (the server was away).
+	Log []byte `json:"log,omitempty"`
+}
+
+type logMessage struct {
+	ID        string          `json:"id"`
+	Key       scheduler.TIKey `json:"key"`
+	TryNumber int             `json:"try_number"`
+	Data      []byte          `json:"data"`
+}
+
+type xcomRequest struct {
+	ID     string          `json:"id"`
+	Key    scheduler.TIKey `json:"key"` // the try asking: its DagRun is searched
+	TaskID string          `json:"task_id"`
+	XKey   string          `json:"xcom_key"`
+}
+
+type xcomResponse struct {
+	Found bool   `json:"found"`
+	Value []byte `json:"value,omitempty"`
+}
+
+type runningTry struct {
+	ID        string          `json:"id"`
+	Key       scheduler.TIKey `json:"key"`
+	TryNumber int             `json:"try_number"`
+	Queue     string          `json:"queue,omitempty"`
+}
+
+type helloMessage struct {
+	Worker  string       `json:"worker"`
+	Running []runningTry `json:"running"`
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// StatusError is a data channel answer other than 200.
+type StatusError struct {
+	Addr, Path string
+	Status     int
+	Message    string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s%s: %d %s: %s", e.Addr, e.Path, e.Status, http.StatusText(e.Status), e.Message)
+}
+
+// channel is one node's end of the data channel: it signs what it sends and checks what it
+// receives.
+type channel struct {
+	name   string
+	signer signer
+	log    *slog.Logger
+	hc     *http.Client
+}
+
+func newChannel(name, secret string, log *slog.Logger) *channel {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &channel{name: name, signer: signer{key: channelKey(secret)}, log: log, hc: &http.Client{Transport: tr}}
+}
+
+func (c *channel) close() { c.hc.CloseIdleConnections() }
+
+// handle registers a signed route: fn runs only for a request signed with the cluster secret
+// and returns the status and the answer (JSON, or raw []byte).
+func (c *channel) handle(mux *http.ServeMux, pattern string, maxBody int64, fn func(r *http.Request, body []byte) (int, any)) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		sig := r.Header.Get(headerSignature)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			c.reply(w, sig, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("read body: %v", err)})
+			return
+		}
+		if err := c.signer.check(r.Method, r.URL.Path, r.Header.Get(headerNode), r.Header.Get(headerTime), sig, body, time.Now()); err != nil {
+			c.log.Warn("refused a data channel request", "from", r.RemoteAddr, "path", r.URL.Path, "err", err)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(errorBody{err.Error()})
+			return
+		}
+		status, out := fn(r, body)
+		c.reply(w, sig, status, out)
+	})
+}
+
+func (c *channel) reply(w http.ResponseWriter, reqSig string, status int, out any) {
+	var b []byte
+	switch v := out.(type) {
+	case []byte:
+		b = v
+		w.Header().Set("Content-Type", "application/octet-stream")
+	default:
+		b, _ = json.Marshal(v)
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.Header().Set(headerSignature, c.signer.response(reqSig, status, b))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// do sends one signed request to addr and checks the answer's signature.
+func (c *channel) do(ctx context.Context, method, addr, path string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	now := time.Now().Unix()
+	sig := c.signer.request(method, path, c.name, now, body)
+	req.Header.Set(headerNode, c.name)
+	req.Header.Set(headerTime, strconv.FormatInt(now, 10))
+	req.Header.Set(headerSignature, sig)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxMessageBytes))
+	if err != nil {
+		return 0, nil, fmt.Errorf("read answer of %s%s: %w", addr, path, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		var e errorBody
+		_ = json.Unmarshal(rb, &e)
+		return 0, nil, &StatusError{Addr: addr, Path: path, Status: resp.StatusCode, Message: e.Error}
+	}
+	if got := resp.Header.Get(headerSignature); got != c.signer.response(sig, resp.StatusCode, rb) {
+		return 0, nil, fmt.Errorf("%s%s: the answer is not signed with this cluster's secret", addr, path)
+	}
+	return resp.StatusCode, rb, nil
+}
+
+// call POSTs in as JSON and decodes a 200 answer into out; any other status is a *StatusError.
+func (c *channel) call(ctx context.Context, addr, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	status, rb, err := c.do(ctx, http.MethodPost, addr, path, body)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		var e errorBody
+		_ = json.Unmarshal(rb, &e)
+		return &StatusError{Addr: addr, Path: path, Status: status, Message: e.Error}
+	}
+	if out != nil {
+		if err := json.Unmarshal(rb, out); err != nil {
+			return fmt.Errorf("%s%s: decode answer: %w", addr, path, err)
+		}
+	}
+	return nil
+}
+
+// decode reads a JSON request body into v, as a 400 answer when it does not parse.
+func decode(body []byte, v any) (int, any) {
+	if err := json.Unmarshal(body, v); err != nil {
+		return http.StatusBadRequest, errorBody{fmt.Sprintf("decode request: %v", err)}
+	}
+	return 0, nil
+}
+
+// isStatus reports whether err is a data channel answer with this status.
+func isStatus(err error, status int) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Status == status
+}
