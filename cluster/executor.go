@@ -98,29 +98,7 @@ func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func
 		fmt.Fprintf(logFile, "[wasmflow] %v\n", err)
 		return fail(err.Error())
 	}
-	out.EndDate = out.StartDate.Add(res.Duration)
-	if out.EndDate.Before(out.StartDate) || res.Duration == 0 {
-		out.EndDate = time.Now().UTC()
-	}
-	out.Hostname, out.ModuleSHA256, out.XComs, out.Reason = res.Hostname, res.ModuleSHA256, res.XComs, res.Reason
-	if res.ExitCode >= 0 {
-		code := res.ExitCode
-		out.ExitCode = &code
-	}
-	switch res.State {
-	case runtime.StateSuccess:
-		out.State = tasks.StateSuccess
-	case runtime.StateSkipped:
-		out.State = tasks.StateSkipped
-	case runtime.StateSensorNotMet:
-		out.State = tasks.StateUpForReschedule
-	default:
-		out.State = tasks.StateFailed
-		if context.Cause(ctx) == errKilled {
-			out.Reason = "killed"
-		}
-	}
-	return out
+	return resultOf(ctx, out, res)
 }
 
 func openLog(path string) (io.WriteCloser, error) {

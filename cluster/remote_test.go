@@ -64,8 +64,10 @@ func TestSpreadAcrossWorkers(t *testing.T) {
 		t.Errorf("%d distinct tries reported, want 301", len(seen))
 	}
 	t.Logf("tries per node: %v", perHost)
+	// Every node gets work. Not evenly: the server's own tries skip the network and free their
+	// slots sooner, more so on a loaded machine, so only a clear share is required of each.
 	for _, h := range []string{"server", "w1", "w2", "w3"} {
-		if perHost[h] < 20 {
+		if perHost[h] < 10 {
 			t.Errorf("node %s ran %d tries: the load is not spread (%v)", h, perHost[h], perHost)
 		}
 	}

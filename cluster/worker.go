@@ -370,6 +370,8 @@ func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workloa
 }
 
 // resultOf fills a TryResult from the runtime's Result, as LocalExecutor does.
+// resultOf turns the runtime's result of a try into the scheduler's, for the local executor
+// and for workers alike.
 func resultOf(ctx context.Context, out scheduler.TryResult, res wfruntime.Result) scheduler.TryResult {
 	out.EndDate = out.StartDate.Add(res.Duration)
 	if out.EndDate.Before(out.StartDate) || res.Duration == 0 {
