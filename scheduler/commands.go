@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -405,8 +404,3 @@ func (s *Scheduler) WhyNotRunning(ctx context.Context, dagID, runID string) (map
 	})
 	return out, err
 }
-
-// ErrNotRunning is returned by commands when the scheduler has stopped.
-var ErrNotRunning = errStopped
-
-var _ = errors.New

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler/timetable"
@@ -67,11 +66,10 @@ type Scheduler struct {
 	submitted map[TIKey]int
 	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
 	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
-	planDue  bool
-	planned  map[string]time.Time // per DAG: the next run recorded on its row
-	stopped  chan struct{}        // closed when Run returns
-	ready    chan struct{}        // closed once recovery is done
-	stopOnce sync.Once
+	planDue bool
+	planned map[string]time.Time // per DAG: the next run recorded on its row
+	stopped chan struct{}        // closed when Run returns
+	ready   chan struct{}        // closed once recovery is done
 }
 
 type runKey struct{ dagID, runID string }
