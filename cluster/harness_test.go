@@ -53,11 +53,12 @@ func testLog(t testing.TB) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// collector gathers what an executor reports.
+// collector gathers what an executor reports: final results, and progress reports apart.
 type collector struct {
-	ch  chan scheduler.TryResult
-	mu  sync.Mutex
-	all []scheduler.TryResult
+	ch       chan scheduler.TryResult
+	mu       sync.Mutex
+	all      []scheduler.TryResult
+	progress []scheduler.TryResult
 }
 
 func newCollector() *collector {
@@ -65,7 +66,11 @@ func newCollector() *collector {
 	go func() {
 		for r := range c.ch {
 			c.mu.Lock()
-			c.all = append(c.all, r)
+			if r.Progress() {
+				c.progress = append(c.progress, r)
+			} else {
+				c.all = append(c.all, r)
+			}
 			c.mu.Unlock()
 		}
 	}()
@@ -82,6 +87,19 @@ func (c *collector) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.all)
+}
+
+// progressOf returns the progress reports for one task instance.
+func (c *collector) progressOf(key scheduler.TIKey) []scheduler.TryResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []scheduler.TryResult
+	for _, r := range c.progress {
+		if r.Key == key {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // of returns the results for one task instance.

@@ -32,7 +32,11 @@ type ServerConfig struct {
 	// XCom answers a worker's xcom_pull for a try this process did not submit (one a worker
 	// kept running across a server restart). Nil: such pulls find nothing.
 	XCom func(key scheduler.TIKey, taskID, xcomKey string) ([]byte, bool)
-	Log  *slog.Logger
+	// AdoptWithin is how long after a (re)start the scheduler waits for workers to report the
+	// tries they kept running, before it fails the rest as lost. Default 15 s: enough for a
+	// worker to notice the server is back and greet it (see Worker.rejoin).
+	AdoptWithin time.Duration
+	Log         *slog.Logger
 }
 
 // RemoteExecutor is the scheduler's Executor for a cluster: it sends each try to a live node
@@ -76,7 +80,16 @@ type RemoteExecutor struct {
 	localCh chan scheduler.TryResult
 }
 
-var _ scheduler.Executor = (*RemoteExecutor)(nil)
+var (
+	_ scheduler.Queuer  = (*RemoteExecutor)(nil)
+	_ scheduler.Adopter = (*RemoteExecutor)(nil)
+)
+
+// QueuesTries implements scheduler.Queuer: a try is queued until a node takes it.
+func (*RemoteExecutor) QueuesTries() {}
+
+// AdoptWithin implements scheduler.Adopter.
+func (e *RemoteExecutor) AdoptWithin() time.Duration { return e.cfg.AdoptWithin }
 
 // dispatchTry is one submitted try as the executor tracks it.
 type dispatchTry struct {
@@ -88,8 +101,9 @@ type dispatchTry struct {
 	state    tryState
 	queuedAt time.Time
 	sentAt   time.Time
-	killed   bool // Kill came while it was being sent
-	adopted  bool // learned from a worker's hello: not submitted by this process
+	killed   bool   // Kill came while it was being sent
+	reason   string // why it waits, as last reported to the scheduler
+	adopted  bool   // learned from a worker's hello: not submitted by this process
 }
 
 type tryState int
@@ -122,6 +136,9 @@ func (w *workerSlot) serves(q string) bool { return Meta{Queues: w.queues}.Serve
 func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AdoptWithin <= 0 {
+		cfg.AdoptWithin = 15 * time.Second
 	}
 	if cfg.Local != nil {
 		if cfg.Node.Slots <= 0 {
@@ -454,9 +471,17 @@ func (e *RemoteExecutor) dispatch() {
 		}
 		e.mu.Lock()
 		batch := e.assign(time.Now())
+		waits := e.newReasons()
 		e.mu.Unlock()
 		for _, t := range batch {
 			go e.send(t)
+		}
+		if len(waits) > 0 {
+			go func() {
+				for _, res := range waits {
+					e.deliver(context.Background(), res)
+				}
+			}()
 		}
 	}
 }
@@ -497,6 +522,24 @@ func (e *RemoteExecutor) assign(now time.Time) []*dispatchTry {
 	return out
 }
 
+// newReasons reports why each waiting try waits, to the scheduler, when that changed since it
+// last said. e.mu is held.
+func (e *RemoteExecutor) newReasons() []scheduler.TryResult {
+	var out []scheduler.TryResult
+	for _, t := range e.pending {
+		if r := e.reasons[queueOf(t.w.Queue)]; r != "" && r != t.reason {
+			t.reason = r
+			out = append(out, scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateQueued, Reason: r})
+		}
+	}
+	return out
+}
+
+// reportStarted tells the scheduler a try began on a node.
+func (e *RemoteExecutor) reportStarted(t *dispatchTry, node string, at time.Time) {
+	e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateRunning, Hostname: node, StartDate: at})
+}
+
 // pick is the node serving q with a free slot and the lowest share of its slots in use.
 func (e *RemoteExecutor) pick(q string, now time.Time) *workerSlot {
 	var best *workerSlot
@@ -534,7 +577,7 @@ func (e *RemoteExecutor) whyWaiting(q string, now time.Time) string {
 	case serving == 0:
 		return fmt.Sprintf("no live worker serves queue %q: start one with `wasmflow worker --join ... --queues %s`", q, q)
 	case used >= slots:
-		return fmt.Sprintf("every node serving queue %q is busy (%d of %d slots in use)", q, used, slots)
+		return fmt.Sprintf("waiting for a free slot: every node serving queue %q is busy (%d slots)", q, slots)
 	default:
 		return fmt.Sprintf("the %d node(s) serving queue %q with free slots did not answer or refused; trying again", backoff, q)
 	}
@@ -559,8 +602,9 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 	name, local, addr := ws.name, ws.local, ws.dataAddr
 	if local {
 		t.state, t.sentAt = tryRunning, time.Now().UTC()
-		killed := t.killed
+		killed, at := t.killed, t.sentAt
 		e.mu.Unlock()
+		e.reportStarted(t, name, at)
 		e.cfg.Local.Submit(t.w, t.xcom)
 		if killed {
 			e.cfg.Local.Kill(t.key, t.w.TryNumber)
@@ -603,8 +647,9 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 				return // its worker died meanwhile: already handled
 			}
 			t.state, t.sentAt = tryRunning, time.Now().UTC()
-			killed := t.killed
+			killed, at := t.killed, t.sentAt
 			e.mu.Unlock()
+			e.reportStarted(t, name, at)
 			if killed {
 				e.sendKill(t)
 			}

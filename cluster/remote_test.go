@@ -131,6 +131,11 @@ func TestQueueRouting(t *testing.T) {
 	if len(waiting) != 1 || waiting[0].Key != keyOf(late) || !strings.Contains(waiting[0].Reason, `no live worker serves queue "rare"`) {
 		t.Fatalf("waiting = %+v", waiting)
 	}
+	// The scheduler was told why, so the task instance shows it while queued.
+	eventually(t, 5*time.Second, func() bool { return len(s.res.progressOf(keyOf(late))) > 0 }, "no queued report for the waiting try")
+	if p := s.res.progressOf(keyOf(late))[0]; p.State != tasks.StateQueued || p.Reason != waiting[0].Reason {
+		t.Errorf("first report for the waiting try: %s %q, want queued %q", p.State, p.Reason, waiting[0].Reason)
+	}
 
 	cache := t.TempDir()
 	startWorker(t, "rare1", s.Node().Address(), workerOpts{queues: []string{"rare"}, cache: cache})
@@ -138,6 +143,9 @@ func TestQueueRouting(t *testing.T) {
 	r := s.res.of(keyOf(late))[0]
 	if r.State != tasks.StateSuccess || r.Hostname != "rare1" {
 		t.Fatalf("late try: %+v", r)
+	}
+	if p := s.res.progressOf(keyOf(late)); p[len(p)-1].State != tasks.StateRunning || p[len(p)-1].Hostname != "rare1" {
+		t.Errorf("the late try was not reported started on rare1: %+v", p[len(p)-1])
 	}
 	module, _ := os.ReadFile(echoWasm)
 	cached, err := os.ReadFile(filepath.Join(cache, "modules", digest(module)+".wasm"))

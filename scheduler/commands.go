@@ -80,7 +80,7 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 	now := s.cfg.Now()
 	if prev != nil {
 		for id, old := range prev.tis {
-			if ti := r.tis[id]; ti != nil && old.State == tasks.StateRunning && ti.State != tasks.StateRunning && !prev.poking[id] {
+			if ti := r.tis[id]; ti != nil && inFlight(old) && !inFlight(ti) && !prev.poking[id] {
 				s.cfg.Executor.Kill(old.Key(), old.TryNumber)
 			}
 		}
@@ -98,15 +98,87 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 		case ti.State == tasks.StateRestarting && s.submitted[ti.Key()] != ti.TryNumber:
 			ti.State = tasks.StateNone
 			s.changes.ti(ti)
-		case (ti.State == tasks.StateQueued || ti.State == tasks.StateRunning) && s.submitted[ti.Key()] != ti.TryNumber:
-			end := now.UTC()
-			ti.EndDate = &end
-			s.note(ti, "lost: the process running this try stopped before it reported; failing it (retries: %d left)", max(0, ti.MaxTries-ti.TryNumber))
-			s.failTry(r, t, ti, "lost: the process running this try stopped", now, false)
+		case inFlight(ti) && s.submitted[ti.Key()] != ti.TryNumber:
+			if !s.adopt(r, ti, now) {
+				s.orphaned(r, t, ti, now, "the process running this try stopped before it reported")
+			}
 		}
 	}
 	s.runs[runKey{run.DagID, run.RunID}] = r
 	return nil
+}
+
+// adopt keeps a try a previous process left in flight when the executor can still follow it
+// (an Adopter, within its AdoptWithin after start): it is claimed now, or at the end of that
+// window, or failed as lost then.
+func (s *Scheduler) adopt(r *activeRun, ti *TaskInstance, now time.Time) bool {
+	a, ok := s.cfg.Executor.(Adopter)
+	if !ok {
+		return false
+	}
+	if a.Adopt(ti.Key(), ti.TryNumber) {
+		s.submitted[ti.Key()] = ti.TryNumber
+		s.note(ti, "adopted: a worker still runs this try after the scheduler restarted")
+		return true
+	}
+	if !now.Before(s.adoptUntil) {
+		return false
+	}
+	s.unclaimed[ti.Key()] = ti.TryNumber
+	s.at(s.adoptUntil, runKey{r.run.DagID, r.run.RunID})
+	return true
+}
+
+// giveUpUnclaimed ends the wait for the workers of a previous process: a try still in flight
+// that no node reported is failed as lost and retried per its retries.
+func (s *Scheduler) giveUpUnclaimed(now time.Time) {
+	a := s.cfg.Executor.(Adopter)
+	for key, try := range s.unclaimed {
+		delete(s.unclaimed, key)
+		r := s.runs[runKey{key.DagID, key.RunID}]
+		if r == nil {
+			continue
+		}
+		ti, t := r.tis[key.TaskID], r.dag.Task(key.TaskID)
+		if ti == nil || ti.TryNumber != try || !inFlight(ti) || s.submitted[key] == try {
+			continue // its result came meanwhile, or it was cleared or marked
+		}
+		if a.Adopt(key, try) {
+			s.submitted[key] = try
+			s.note(ti, "adopted: a worker still runs this try after the scheduler restarted")
+			continue
+		}
+		if t == nil {
+			endTI(ti, tasks.StateRemoved, "the task is no longer in the DAG", now)
+			s.changes.ti(ti)
+			r.dirty = true
+			continue
+		}
+		s.orphaned(r, t, ti, now, fmt.Sprintf("no worker reported this try within %s of the scheduler's restart", a.AdoptWithin()))
+	}
+}
+
+// orphaned ends a try a previous process left in flight and nobody follows any more. One
+// still queued never started: it is scheduled again without using a retry (as Airflow resets
+// orphaned queued tasks). One running is lost: failed, and retried per its retries.
+func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time, why string) {
+	s.changes.ti(ti)
+	r.dirty = true
+	if ti.State == tasks.StateQueued {
+		s.note(ti, "reset: this try was queued when the scheduler stopped and never started; scheduling it again (no retry used)")
+		ti.MaxTries++ // the next try takes a new number, so a late result of this one is refused
+		ti.State, ti.StartDate, ti.QueuedAt, ti.Reason = tasks.StateNone, nil, nil, ""
+		return
+	}
+	end := now.UTC()
+	ti.EndDate = &end
+	s.note(ti, "lost: %s; failing it (retries: %d left)", why, max(0, ti.MaxTries-ti.TryNumber))
+	s.failTry(r, t, ti, "lost: "+why, now, false)
+}
+
+// inFlight reports whether ti's try is with the executor: queued there or running.
+func inFlight(ti *TaskInstance) bool {
+	return ti.State == tasks.StateQueued || ti.State == tasks.StateRunning
 }
 
 // applyCommands applies what the CLI asked of this scheduler (clear, mark) on its loop, so it
@@ -285,7 +357,7 @@ func ClearTaskInstance(ti *TaskInstance, t *tasks.Task) (kill bool) {
 		retries = t.Retries
 	}
 	ti.MaxTries = ti.TryNumber + retries + 1
-	if ti.State == tasks.StateRunning && t != nil && t.Module != "" && ti.NextRetryAt == nil {
+	if inFlight(ti) && t != nil && t.Module != "" && ti.NextRetryAt == nil {
 		ti.State = tasks.StateRestarting
 		return true
 	}
@@ -334,7 +406,7 @@ func (s *Scheduler) mark(ctx context.Context, key TIKey, state tasks.TaskInstanc
 	}
 	now := s.cfg.Now()
 	reason := "marked " + string(state) + " by " + owner
-	if ti.State == tasks.StateRunning && !r.poking[key.TaskID] {
+	if inFlight(ti) && !r.poking[key.TaskID] {
 		s.cfg.Executor.Kill(key, ti.TryNumber)
 		end := now
 		ti.EndDate, ti.Reason = &end, reason
@@ -368,7 +440,7 @@ func (s *Scheduler) MarkRun(ctx context.Context, dagID, runID string, state task
 			if ti.State.Finished() {
 				continue
 			}
-			running := ti.State == tasks.StateRunning && !r.poking[ti.TaskID]
+			running := inFlight(ti) && !r.poking[ti.TaskID]
 			if running {
 				s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
 			}

@@ -219,7 +219,7 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 				ti.State = tasks.StateScheduled
 				s.changes.ti(ti)
 			}
-		case tasks.StateUpForReschedule, tasks.StateRunning:
+		case tasks.StateUpForReschedule, tasks.StateRunning, tasks.StateQueued:
 			if !r.poking[t.TaskID] || ti.NextRetryAt == nil {
 				continue // running on the executor: its result will say what next
 			}
@@ -462,7 +462,7 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 		if ti.State.Finished() {
 			continue
 		}
-		if ti.State == tasks.StateRunning && !r.poking[ti.TaskID] {
+		if inFlight(ti) && !r.poking[ti.TaskID] {
 			s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
 			end := now
 			ti.EndDate, ti.Reason = &end, reason
@@ -629,7 +629,7 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 		}
 		delete(c.r.reasons, id)
 		s.startTry(ctx, c.r, c.t, c.ti, now)
-		if c.ti.State == tasks.StateRunning {
+		if inFlight(c.ti) {
 			u.total++
 			u.dag[c.r.run.DagID]++
 			u.pool[c.ti.Pool] += c.ti.PoolSlots
@@ -673,6 +673,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 		return
 	}
 	ti.State = tasks.StateRunning
+	if _, queues := s.cfg.Executor.(Queuer); queues && !repoke {
+		ti.State = tasks.StateQueued // running once the executor says it started
+	}
 	s.submits = append(s.submits, submission{w: w})
 }
 
@@ -684,12 +687,17 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	if r != nil {
 		ti = r.tis[res.Key.TaskID]
 	}
-	if ti == nil || ti.TryNumber != res.TryNumber || (ti.State != tasks.StateRunning && ti.State != tasks.StateRestarting) {
+	if res.Progress() {
+		s.handleProgress(ti, res)
+		return
+	}
+	if ti == nil || ti.TryNumber != res.TryNumber || (!inFlight(ti) && ti.State != tasks.StateRestarting) {
 		s.cfg.Log.Info("ignoring the result of a try no longer awaited", "dag_id", res.Key.DagID, "run_id", res.Key.RunID,
 			"task_id", res.Key.TaskID, "try", res.TryNumber, "state", res.State)
 		return
 	}
 	delete(s.submitted, res.Key)
+	delete(s.unclaimed, res.Key)
 	now := s.cfg.Now()
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
@@ -747,6 +755,27 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 			reason = "failed"
 		}
 		s.failTry(r, t, ti, reason, now, false)
+	}
+}
+
+// handleProgress applies a Queuer's report on a try still queued: why it waits, or that it
+// started. A report that comes late (the try ended, or another try began) changes nothing.
+func (s *Scheduler) handleProgress(ti *TaskInstance, res TryResult) {
+	if ti == nil || ti.TryNumber != res.TryNumber || ti.State != tasks.StateQueued {
+		return
+	}
+	s.changes.ti(ti)
+	if res.State == tasks.StateQueued {
+		ti.Reason = res.Reason
+		return
+	}
+	ti.State, ti.Reason = tasks.StateRunning, ""
+	if res.Hostname != "" {
+		ti.Hostname = res.Hostname
+	}
+	if !res.StartDate.IsZero() {
+		start := res.StartDate.UTC()
+		ti.StartDate = &start
 	}
 }
 

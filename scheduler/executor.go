@@ -37,3 +37,36 @@ type Executor interface {
 	// Stop stops accepting work and waits for running tries to end, at most until ctx is done.
 	Stop(ctx context.Context) error
 }
+
+// Queuer is an Executor that may hold a try before it starts: the cluster's, while no live
+// node serves the try's queue or every one is busy. The scheduler shows its tries queued, as
+// Airflow does, until the executor reports one started. Besides each try's one final
+// TryResult, a Queuer sends progress reports on the same channel, which end nothing:
+//   - State queued: the try still waits; Reason says why (shown on the task instance).
+//   - State running: the try started on Hostname at StartDate.
+//
+// Either may arrive late or not at all; the final result is what counts. Executors that are
+// not Queuers start every try on Submit, and their tries go straight to running.
+type Queuer interface {
+	Executor
+	QueuesTries()
+}
+
+// Adopter is an Executor that can take over tries a previous scheduler process started: the
+// cluster's workers keep running tries while the server restarts, then report them when they
+// reconnect. For AdoptWithin after Start, a try the metastore shows queued or running that
+// this process did not submit waits for its result; a try Adopt does not claim by then is
+// failed as lost.
+type Adopter interface {
+	Executor
+	// Adopt reports whether the executor now follows the try of key with this try number
+	// (a node reported running it); its result will come through the executor.
+	Adopt(key TIKey, tryNumber int) bool
+	// AdoptWithin is how long after Start nodes may take to report the tries they run.
+	AdoptWithin() time.Duration
+}
+
+// Progress reports whether res is a Queuer's progress report rather than a try's end.
+func (res TryResult) Progress() bool {
+	return res.State == tasks.StateQueued || res.State == tasks.StateRunning
+}

@@ -64,6 +64,10 @@ type Scheduler struct {
 	// submitted holds the try number of every try handed to the executor and not reported
 	// back yet: a running task instance not in it belongs to a process that is gone.
 	submitted map[TIKey]int
+	// unclaimed holds, until adoptUntil, the tries a previous process left queued or running
+	// that an Adopter may still claim (its workers reconnecting); then the rest are lost.
+	unclaimed  map[TIKey]int
+	adoptUntil time.Time
 	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
 	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
 	planDue bool
@@ -99,7 +103,7 @@ func New(cfg Config) *Scheduler {
 		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
 		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
-		changes: newChangeSet(), submitted: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
+		changes: newChangeSet(), submitted: map[TIKey]int{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}),
 	}
 }
@@ -157,6 +161,9 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 	// (Executor.Stop), and are killed only after it.
 	if err := s.cfg.Executor.Start(context.WithoutCancel(ctx), s.results); err != nil {
 		return fmt.Errorf("start executor: %w", err)
+	}
+	if a, ok := s.cfg.Executor.(Adopter); ok {
+		s.adoptUntil = s.cfg.Now().Add(a.AdoptWithin())
 	}
 	if err := s.recover(ctx); err != nil {
 		if ctx.Err() != nil { // stopped while starting: nothing was lost
@@ -241,6 +248,9 @@ func (s *Scheduler) shutdown(grace time.Duration) error {
 // run's task instances, dispatch what may run, write it all, then hand the tries over.
 func (s *Scheduler) step(ctx context.Context) error {
 	now := s.cfg.Now()
+	if len(s.unclaimed) > 0 && !now.Before(s.adoptUntil) {
+		s.giveUpUnclaimed(now)
+	}
 	if s.planDue {
 		s.planDue = false
 		s.refreshDags(now)
