@@ -195,3 +195,11 @@ func (a *App) CheckPassword(ctx context.Context, username, password string) (Use
 func (a *App) AuditLog(ctx context.Context, limit int) ([]scheduler.AuditEvent, error) {
 	return a.Store.ListAuditEvents(ctx, limit)
 }
+
+// RecordLogin notes a successful login: the user's last_login and the audit log.
+func (a *App) RecordLogin(ctx context.Context, username string) {
+	if err := a.Store.SetLastLogin(ctx, username, time.Now()); err != nil {
+		a.Log.Warn("record a login", "username", username, "err", err)
+	}
+	a.audit(ctx, Actor(username), "user.login", scheduler.AuditEvent{})
+}

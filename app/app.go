@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmflow/wasmflow/app/config"
+	"github.com/wasmflow/wasmflow/cluster"
 	"github.com/wasmflow/wasmflow/examples"
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
@@ -22,8 +24,14 @@ type App struct {
 	Store  *metastore.Store
 	Dags   *scheduler.DagSyncer
 	Log    *slog.Logger
+	// Events carries live changes to the API's subscribers while this process schedules.
+	Events *Events
 
 	runner *runtime.Runner // created on first use: not every command runs tasks
+	// sched is the scheduler this process runs (Serve, ServeCluster), nil otherwise: changes
+	// go to it directly instead of through the metastore's command queue.
+	sched    atomic.Pointer[scheduler.Scheduler]
+	executor atomic.Pointer[cluster.RemoteExecutor] // the cluster's, under ServeCluster
 }
 
 // Open prepares the home (folders, metastore with migrations, example DAGs) without parsing
@@ -41,7 +49,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err // it names the file, never a URL's password
 	}
-	a := &App{Config: cfg, Store: store, Log: log}
+	a := &App{Config: cfg, Store: store, Log: log, Events: NewEvents()}
 	folders := []string{cfg.Core.DagsFolder}
 	if cfg.Core.LoadExamples {
 		dir, err := examples.Unpack(filepath.Join(cfg.CacheFolder(), "examples"))

@@ -217,14 +217,15 @@ func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dag
 	host, _ := os.Hostname()
 	s := scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log,
+		LogsFolder: a.Config.LogsFolder(), OnSaved: a.Events.publishChanges,
 		RunFilter: func(r scheduler.DagRun) bool { return r.RunType != "test" },
 	})
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, 30*time.Second) }()
-	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(scheduler.SyncReport) { s.Wake() })
-	if ready != nil {
-		secret, _, _ := a.ClusterSecret()
-		ready(len(a.Dags.Dags()), ex, JoinCommand(ex, secret))
-	}
-	return <-done
+	a.executor.Store(ex)
+	defer a.executor.Store(nil)
+	return a.serve(ctx, s, func() {
+		if ready != nil {
+			secret, _, _ := a.ClusterSecret()
+			ready(len(a.Dags.Dags()), ex, JoinCommand(ex, secret))
+		}
+	})
 }

@@ -105,6 +105,7 @@ func (a *App) SetPaused(ctx context.Context, who Actor, dagID string, paused boo
 		event = "dag.pause"
 	}
 	a.audit(ctx, who, event, scheduler.AuditEvent{DagID: dagID})
+	a.Events.Publish(Event{Kind: "dag", DagID: dagID, Data: DagEvent{DagID: dagID, IsPaused: &paused}})
 	return nil
 }
 

@@ -48,7 +48,7 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
 		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
-		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only,
+		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	}), nil
 }
 
@@ -68,19 +68,38 @@ func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
 	if err != nil {
 		return err
 	}
+	return a.serve(ctx, s, func() {
+		if ready != nil {
+			ready(a.countDags())
+		}
+	})
+}
+
+// serve runs s and the DAG folder sync until ctx is done, publishing what changes to Events.
+func (a *App) serve(ctx context.Context, s *scheduler.Scheduler, ready func()) error {
+	a.sched.Store(s)
+	defer a.sched.Store(nil)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, 30*time.Second) }()
-	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(scheduler.SyncReport) { s.Wake() })
+	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(rep scheduler.SyncReport) {
+		s.Wake()
+		a.Events.Publish(Event{Kind: "dag"})
+	})
 	if ready != nil {
-		mine := 0
-		for _, d := range a.Dags.Dags() {
-			if strings.HasPrefix(d.Fileloc, a.Config.Core.DagsFolder+string(os.PathSeparator)) {
-				mine++
-			}
-		}
-		ready(mine, len(a.Dags.Dags())-mine)
+		ready()
 	}
 	return <-done
+}
+
+// countDags counts the DAGs from the DAGs folder and the examples.
+func (a *App) countDags() (dags, examples int) {
+	mine := 0
+	for _, d := range a.Dags.Dags() {
+		if strings.HasPrefix(d.Fileloc, a.Config.Core.DagsFolder+string(os.PathSeparator)) {
+			mine++
+		}
+	}
+	return mine, len(a.Dags.Dags()) - mine
 }
 
 // RunInfo is a DagRun in Airflow's REST shape.
@@ -167,8 +186,14 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	if existing, err := a.runAt(ctx, dagID, ld); err == nil {
 		return RunInfo{}, fmt.Errorf("DAG %s already has a run at logical date %s (%s); clear it to run it again, or give another date with -e", dagID, ld.Format(time.RFC3339), existing.RunID)
 	}
-	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
-	run, err = a.Store.CreateDagRun(ctx, run, tis)
+	var run scheduler.DagRun
+	if s := a.sched.Load(); s != nil { // started at once by the scheduler in this process
+		run, err = s.Trigger(ctx, dagID, scheduler.TriggerOptions{LogicalDate: ld, Conf: o.Conf, RunID: o.RunID, Owner: string(who)})
+	} else {
+		var tis []scheduler.TaskInstance
+		run, tis = scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
+		run, err = a.Store.CreateDagRun(ctx, run, tis)
+	}
 	if err != nil {
 		return RunInfo{}, fmt.Errorf("trigger %s: %w", dagID, err)
 	}
@@ -511,6 +536,15 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 // scheduler runs here, else as a command the running scheduler applies. It waits until the
 // command is applied, up to a while.
 func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() error) error {
+	if s := a.sched.Load(); s != nil { // the scheduler is in this process: hand it over at once
+		switch c.Kind {
+		case "clear":
+			_, err := s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			return err
+		case "mark":
+			return s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
+		}
+	}
 	if release, err := lockScheduler(a.Config.Home); err == nil {
 		defer release()
 		return direct()
@@ -538,6 +572,19 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		}
 	}
 	return fmt.Errorf("the running scheduler has not applied the %s of %s yet; it will when it can", c.Kind, c.RunID)
+}
+
+// MarkRun sets a run and its unfinished task instances to success or failed by hand, as
+// Airflow's "mark run as"; it needs the scheduler of this process (the API's).
+func (a *App) MarkRun(ctx context.Context, who Actor, dagID, runID string, state tasks.DagRunState) error {
+	if state != tasks.RunSuccess && state != tasks.RunFailed {
+		return fmt.Errorf("a run can be marked success or failed, not %q", state)
+	}
+	s := a.sched.Load()
+	if s == nil {
+		return errors.New("marking a run needs the scheduler: do it through `wasmflow server` or `standalone`")
+	}
+	return s.MarkRun(ctx, dagID, runID, state, string(who))
 }
 
 // LogReader opens the log of one try; try 0 means the latest.
@@ -592,3 +639,9 @@ func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID str
 	return a.changeRun(ctx, scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, State: state, Owner: string(who)},
 		func() error { return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who)) })
 }
+
+// RunInfoOf is a run in Airflow's REST shape.
+func RunInfoOf(r scheduler.DagRun) RunInfo { return runInfo(r) }
+
+// TaskInstanceInfoOf is a task instance in Airflow's REST shape.
+func TaskInstanceInfoOf(ti scheduler.TaskInstance) TaskInstanceInfo { return tiInfo(ti) }

@@ -153,6 +153,9 @@ func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string,
 		return DagRun{}, err
 	}
 	s.runs[runKey{d.DagID, run.RunID}] = newActiveRun(run, d, stored)
+	if s.cfg.OnSaved != nil {
+		s.cfg.OnSaved(Changes{Runs: []DagRun{run}, TaskInstances: stored})
+	}
 	s.planDue = true // the next run of this DAG may be due too (catchup)
 	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", run.RunID)
 	return run, nil

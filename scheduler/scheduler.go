@@ -31,6 +31,9 @@ type Config struct {
 	Log      *slog.Logger
 	// OnRunFinished, if set, is called from the scheduling loop when a run ends; it must not block.
 	OnRunFinished func(DagRun)
+	// OnSaved, if set, is called from the scheduling loop with what was just written — runs
+	// created or changed, task instances changed — for live views; it must not block.
+	OnSaved func(Changes)
 	// RunFilter, if set, limits the scheduler to the runs it accepts (a standalone leaves
 	// `dags test` runs to the process testing them).
 	RunFilter func(DagRun) bool
@@ -331,6 +334,9 @@ func (s *Scheduler) flush(ctx context.Context) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		if err = s.cfg.Store.Save(context.WithoutCancel(ctx), c); err == nil {
+			if s.cfg.OnSaved != nil {
+				s.cfg.OnSaved(c)
+			}
 			s.announce()
 			return nil
 		}

@@ -148,9 +148,17 @@ for --queues with --slots, unless --no-local.`,
 		if err != nil {
 			return err
 		}
+		if ap.SchedulerRunning() {
+			return &app.LockedError{Path: ap.Config.Home}
+		}
+		url, err := e.startWeb(cmd.Context(), ap)
+		if err != nil {
+			return err
+		}
 		err = ap.ServeCluster(cmd.Context(), app.ClusterOptions{NoLocal: *noLocal, Queues: q, Slots: *slots, Advertise: *advertise},
 			func(dags int, ex *cluster.RemoteExecutor, join string) {
 				fmt.Fprintf(e.io.Stdout, "wasmflow server: the scheduler is running on %s with %d DAGs (from %s).\n", ap.Config.Home, dags, ap.Config.Core.DagsFolder)
+				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
 				fmt.Fprintf(e.io.Stdout, "Cluster %s (data channel %s). Join workers with:\n\n    %s\n\n", ex.Node().Address(), ex.Node().DataAddress(), join)
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})

@@ -27,9 +27,17 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if ap.SchedulerRunning() {
+				return &app.LockedError{Path: ap.Config.Home}
+			}
+			url, err := e.startWeb(cmd.Context(), ap)
+			if err != nil {
+				return err
+			}
 			err = ap.Serve(cmd.Context(), func(dags, examples int) {
 				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %d DAGs from %s and %d examples.\n",
 					name, ap.Config.Home, dags, ap.Config.Core.DagsFolder, examples)
+				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})
 			if err != nil && cmd.Context().Err() == nil {

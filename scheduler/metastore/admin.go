@@ -244,3 +244,10 @@ func (s *Store) ListAuditEvents(ctx context.Context, limit int) ([]scheduler.Aud
 	}
 	return out, nil
 }
+
+// SetLastLogin records when a user last logged in.
+func (s *Store) SetLastLogin(ctx context.Context, username string, at time.Time) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&userModel{}).Where("username = ?", username).Update("last_login", at.UTC()).Error
+	})
+}

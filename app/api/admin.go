@@ -1,0 +1,384 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+// --- auth ---
+
+type meInfo struct {
+	Username  string `json:"username"`
+	Role      string `json:"role"`
+	CSRFToken string `json:"csrf_token"`
+}
+
+func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	var body struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	p, err := s.login(r.Context(), body.Username, body.Password)
+	var te *throttledError
+	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", fmt.Sprint(int(te.wait.Seconds())+1))
+		return nil, &httpError{http.StatusTooManyRequests, err.Error()}
+	case err != nil:
+		s.log.Warn("failed login", "username", body.Username, "remote", r.RemoteAddr) // never the password
+		return nil, &httpError{http.StatusUnauthorized, err.Error()}
+	}
+	s.app.RecordLogin(r.Context(), p.Username)
+	return meInfo{Username: p.Username, Role: p.Role.String(), CSRFToken: s.newSession(w, r, p)}, nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil, nil
+}
+
+func (s *Server) me(_ http.ResponseWriter, _ *http.Request, p principal) (any, error) {
+	out := meInfo{Username: p.Username, Role: p.Role.String()}
+	if p.Session != "" {
+		out.CSRFToken = s.sign.csrf(p.Session)
+	}
+	return out, nil
+}
+
+// --- pools ---
+
+type poolInfo struct {
+	Name          string `json:"name"`
+	Slots         int    `json:"slots"` // -1 = unlimited
+	OccupiedSlots int    `json:"occupied_slots"`
+	RunningSlots  int    `json:"running_slots"`
+	QueuedSlots   int    `json:"queued_slots"`
+	OpenSlots     int    `json:"open_slots"` // -1 = unlimited
+	Description   string `json:"description"`
+}
+
+func (s *Server) pools(r *http.Request) ([]poolInfo, error) {
+	pools, err := s.app.ListPools(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	usage, err := s.app.Store.PoolUsage(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]poolInfo, len(pools))
+	for i, p := range pools {
+		u := usage[p.Name]
+		open := -1
+		if p.Slots >= 0 {
+			open = max(0, p.Slots-u.Running-u.Queued)
+		}
+		out[i] = poolInfo{Name: p.Name, Slots: p.Slots, OccupiedSlots: u.Running + u.Queued, RunningSlots: u.Running,
+			QueuedSlots: u.Queued, OpenSlots: open, Description: p.Description}
+	}
+	return out, nil
+}
+
+func (s *Server) listPools(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	pools, err := s.pools(r)
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(pools))
+	return map[string]any{"pools": pools[from:to], "total_entries": len(pools)}, nil
+}
+
+func (s *Server) getPool(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	pools, err := s.pools(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pools {
+		if p.Name == r.PathValue("name") {
+			return p, nil
+		}
+	}
+	return nil, notFound("pool %q not found", r.PathValue("name"))
+}
+
+type poolBody struct {
+	Name        *string `json:"name"`
+	Slots       *int    `json:"slots"`
+	Description *string `json:"description"`
+}
+
+func (s *Server) postPool(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var b poolBody
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.Name == nil || b.Slots == nil {
+		return nil, badRequest(`a pool needs "name" and "slots" (-1 for unlimited)`)
+	}
+	if _, err := s.app.Store.GetPool(r.Context(), *b.Name); err == nil {
+		return nil, &httpError{http.StatusConflict, fmt.Sprintf("pool %q already exists: PATCH /api/v1/pools/%s changes it", *b.Name, *b.Name)}
+	}
+	pool := scheduler.Pool{Name: *b.Name, Slots: *b.Slots}
+	if b.Description != nil {
+		pool.Description = *b.Description
+	}
+	if err := s.app.SetPool(r.Context(), p.actor(), pool); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	r.SetPathValue("name", pool.Name)
+	return s.getPool(w, r, p)
+}
+
+func (s *Server) patchPool(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var b poolBody
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	pool, err := s.app.Store.GetPool(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return nil, notFound("pool %q not found", r.PathValue("name"))
+	}
+	if b.Name != nil && *b.Name != pool.Name {
+		return nil, badRequest("a pool cannot be renamed: create %q and delete %q", *b.Name, pool.Name)
+	}
+	if b.Slots != nil {
+		pool.Slots = *b.Slots
+	}
+	if b.Description != nil {
+		pool.Description = *b.Description
+	}
+	if err := s.app.SetPool(r.Context(), p.actor(), pool); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return s.getPool(w, r, p)
+}
+
+func (s *Server) deletePool(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	if err := s.app.DeletePool(r.Context(), p.actor(), r.PathValue("name")); err != nil {
+		return nil, err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil, nil
+}
+
+// --- variables ---
+
+type variableInfo struct {
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	Description string `json:"description"`
+}
+
+func (s *Server) listVariables(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.app.ListVariables(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]variableInfo, len(vs))
+	for i, v := range vs {
+		out[i] = variableInfo(v)
+	}
+	from, to := p.slice(len(out))
+	return map[string]any{"variables": out[from:to], "total_entries": len(out)}, nil
+}
+
+func (s *Server) getVariable(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	v, err := s.app.GetVariable(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return nil, err
+	}
+	return variableInfo(v), nil
+}
+
+type variableBody struct {
+	Key         *string `json:"key"`
+	Value       *string `json:"value"`
+	Description *string `json:"description"`
+}
+
+func (s *Server) postVariable(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var b variableBody
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.Key == nil || b.Value == nil {
+		return nil, badRequest(`a variable needs "key" and "value"`)
+	}
+	v := scheduler.Variable{Key: *b.Key, Value: *b.Value}
+	if b.Description != nil {
+		v.Description = *b.Description
+	}
+	if err := s.app.SetVariable(r.Context(), p.actor(), v); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return variableInfo(v), nil
+}
+
+func (s *Server) patchVariable(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var b variableBody
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	v, err := s.app.GetVariable(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return nil, err
+	}
+	if b.Key != nil && *b.Key != v.Key {
+		return nil, badRequest("a variable cannot be renamed: create %q and delete %q", *b.Key, v.Key)
+	}
+	if b.Value != nil {
+		v.Value = *b.Value
+	}
+	if b.Description != nil {
+		v.Description = *b.Description
+	}
+	if err := s.app.SetVariable(r.Context(), p.actor(), v); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return variableInfo(v), nil
+}
+
+func (s *Server) deleteVariable(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	if err := s.app.DeleteVariable(r.Context(), p.actor(), r.PathValue("key")); err != nil {
+		return nil, err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil, nil
+}
+
+// --- users ---
+
+func (s *Server) listUsers(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.app.ListUsers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(users))
+	return map[string]any{"users": users[from:to], "total_entries": len(users)}, nil
+}
+
+func (s *Server) getUser(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	users, err := s.app.ListUsers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.Username == r.PathValue("username") {
+			return u, nil
+		}
+	}
+	return nil, notFound("user %q not found", r.PathValue("username"))
+}
+
+func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var b struct {
+		Username  string `json:"username"`
+		Password  string `json:"password"`
+		Role      string `json:"role"`
+		Email     string `json:"email"`
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+	}
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.Password == "" {
+		return nil, badRequest("a user created through the API needs a password")
+	}
+	u, _, err := s.app.CreateUser(r.Context(), p.actor(), app.NewUser{Username: b.Username, Password: b.Password, Role: b.Role,
+		Email: b.Email, FirstName: b.FirstName, LastName: b.LastName})
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return created{u}, nil
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	if r.PathValue("username") == p.Username {
+		return nil, badRequest("you cannot delete yourself: ask another Admin")
+	}
+	if err := s.app.DeleteUser(r.Context(), p.actor(), r.PathValue("username")); err != nil {
+		return nil, err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil, nil
+}
+
+// --- audit log, cluster ---
+
+type eventLog struct {
+	EventLogID int64     `json:"event_log_id"`
+	When       time.Time `json:"when"`
+	Event      string    `json:"event"`
+	Owner      string    `json:"owner"`
+	DagID      string    `json:"dag_id"`
+	RunID      string    `json:"run_id"`
+	TaskID     string    `json:"task_id"`
+	Extra      string    `json:"extra"`
+}
+
+func (s *Server) eventLogs(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.app.AuditLog(r.Context(), p.offset+p.limit)
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(evs))
+	out := make([]eventLog, 0, to-from)
+	for _, e := range evs[from:to] {
+		out = append(out, eventLog{EventLogID: e.ID, When: e.When, Event: e.Event, Owner: e.Owner, DagID: e.DagID, RunID: e.RunID, TaskID: e.TaskID, Extra: e.Extra})
+	}
+	return map[string]any{"event_logs": out, "total_entries": len(evs)}, nil
+}
+
+type waitingInfo struct {
+	DagID     string    `json:"dag_id"`
+	DagRunID  string    `json:"dag_run_id"`
+	TaskID    string    `json:"task_id"`
+	TryNumber int       `json:"try_number"`
+	Queue     string    `json:"queue"`
+	Since     time.Time `json:"since"`
+	Reason    string    `json:"reason"`
+}
+
+// members answers the cluster as this server sees it; a standalone process is a cluster of
+// one, itself, and nothing waits for a worker.
+func (s *Server) members(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	ex := s.app.Cluster()
+	out := map[string]any{"members": []any{}, "waiting": []waitingInfo{}}
+	if ex == nil {
+		return out, nil
+	}
+	out["members"] = ex.Members()
+	waiting := []waitingInfo{}
+	for _, w := range ex.Waiting() {
+		waiting = append(waiting, waitingInfo{DagID: w.Key.DagID, DagRunID: w.Key.RunID, TaskID: w.Key.TaskID, TryNumber: w.TryNumber,
+			Queue: w.Queue, Since: w.Since, Reason: w.Reason})
+	}
+	out["waiting"] = waiting
+	return out, nil
+}

@@ -1,0 +1,283 @@
+package api
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+)
+
+// Role is one of Airflow's roles; each may do what the ones before it may.
+type Role int
+
+// The roles, lowest first. Public needs no credentials at all.
+const (
+	Public Role = iota
+	Viewer
+	User
+	Op
+	Admin
+)
+
+var roleNames = map[Role]string{Public: "Public", Viewer: "Viewer", User: "User", Op: "Op", Admin: "Admin"}
+
+func (r Role) String() string { return roleNames[r] }
+
+func parseRole(s string) Role {
+	for r, n := range roleNames {
+		if strings.EqualFold(n, s) && r != Public {
+			return r
+		}
+	}
+	return Public
+}
+
+// principal is who made a request, and how.
+type principal struct {
+	Username string
+	Role     Role
+	Session  string // the session cookie's value, when the request came with one
+}
+
+func (p principal) actor() app.Actor { return app.Actor(p.Username) }
+
+const (
+	sessionCookie = "wasmflow_session"
+	sessionTTL    = 7 * 24 * time.Hour
+	// DefaultTokenTTL is how long `wasmflow users token` tokens last unless told otherwise.
+	DefaultTokenTTL = 90 * 24 * time.Hour
+	tokenPrefix     = "wf1."
+	secretFile      = "api.secret"
+)
+
+// LoadSecret returns the key that signs this home's sessions and tokens, created on first use
+// as <home>/api.secret (mode 0600). Deleting the file logs everyone out and voids every token.
+func LoadSecret(home string) ([]byte, error) {
+	path := filepath.Join(home, secretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if key, err := hex.DecodeString(strings.TrimSpace(string(b))); err == nil && len(key) >= 32 {
+			return key, nil
+		}
+		return nil, fmt.Errorf("%s is not a 64-digit hex key: delete it to make a new one (this logs everyone out)", path)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("save the API signing key: %w", err)
+	}
+	return key, nil
+}
+
+// signer makes and checks the signed values of sessions, CSRF tokens and API tokens.
+type signer struct{ key []byte }
+
+func (s signer) mac(purpose, payload string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(purpose + "\n" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// seal returns payload and its signature for purpose, as "payload.signature" (base64url).
+func (s signer) seal(purpose string, fields ...string) string {
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	payload := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(append(fields, hex.EncodeToString(nonce)), "\n")))
+	return payload + "." + s.mac(purpose, payload)
+}
+
+// open checks a sealed value and returns its fields (without the nonce) if it is intact.
+func (s signer) open(purpose, v string) ([]string, bool) {
+	payload, sig, ok := strings.Cut(v, ".")
+	if !ok || subtle.ConstantTimeCompare([]byte(sig), []byte(s.mac(purpose, payload))) != 1 {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil, false
+	}
+	f := strings.Split(string(b), "\n")
+	return f[:len(f)-1], len(f) > 1
+}
+
+// username and expiry of a sealed session or token, if it is intact and not expired.
+func (s signer) check(purpose, v string, now time.Time) (string, bool) {
+	f, ok := s.open(purpose, v)
+	if !ok || len(f) != 2 {
+		return "", false
+	}
+	exp, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return "", false
+	}
+	return f[0], true
+}
+
+func (s signer) csrf(session string) string { return s.mac("csrf", session) }
+
+// IssueToken returns a bearer token for username, valid for ttl, signed with this home's key.
+func IssueToken(home, username string, ttl time.Duration) (string, time.Time, error) {
+	key, err := LoadSecret(home)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	exp := time.Now().Add(ttl)
+	return tokenPrefix + signer{key}.seal("token", username, strconv.FormatInt(exp.Unix(), 10)), exp, nil
+}
+
+// throttle counts failed logins per user name: maxFails within window locks the name out for
+// the rest of the window, so passwords cannot be guessed at speed.
+type throttle struct {
+	mu    sync.Mutex
+	fails map[string][]time.Time
+}
+
+const (
+	maxFails   = 5
+	failWindow = time.Minute
+)
+
+// blocked reports how long name is locked out, 0 if it is not.
+func (t *throttle) blocked(name string, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	recent := t.recent(name, now)
+	if len(recent) < maxFails {
+		return 0
+	}
+	return recent[len(recent)-maxFails].Add(failWindow).Sub(now)
+}
+
+func (t *throttle) fail(name string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fails[name] = append(t.recent(name, now), now)
+}
+
+func (t *throttle) succeed(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.fails, name)
+}
+
+// recent drops failures older than the window. t.mu is held.
+func (t *throttle) recent(name string, now time.Time) []time.Time {
+	list := t.fails[name]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) > failWindow {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(t.fails, name)
+	} else {
+		t.fails[name] = list
+	}
+	return list
+}
+
+var errThrottled = errors.New("too many failed logins")
+
+// login checks a user name and password, with throttling.
+func (s *Server) login(ctx context.Context, username, password string) (principal, error) {
+	now := time.Now()
+	if wait := s.throttle.blocked(username, now); wait > 0 {
+		return principal{}, &throttledError{wait}
+	}
+	u, ok := s.app.CheckPassword(ctx, username, password)
+	if !ok {
+		s.throttle.fail(username, now)
+		return principal{}, errBadLogin
+	}
+	s.throttle.succeed(username)
+	return principal{Username: u.Username, Role: parseRole(u.Roles[0].Name)}, nil
+}
+
+type throttledError struct{ wait time.Duration }
+
+func (e *throttledError) Error() string {
+	return fmt.Sprintf("%v for this user: try again in %d s", errThrottled, int(e.wait.Seconds())+1)
+}
+
+var errBadLogin = errors.New("wrong user name or password")
+
+// authenticate finds who made r: a session cookie, a bearer token, or basic auth. A user
+// deleted or deactivated since loses access at once: the role is read on every request.
+func (s *Server) authenticate(r *http.Request) (principal, error) {
+	now := time.Now()
+	var username, session string
+	switch h := r.Header.Get("Authorization"); {
+	case strings.HasPrefix(h, "Bearer "):
+		tok := strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), tokenPrefix)
+		name, ok := s.sign.check("token", tok, now)
+		if !ok {
+			return principal{}, errors.New("the bearer token is invalid or expired: get a new one with `wasmflow users token -u USER`")
+		}
+		username = name
+	case strings.HasPrefix(h, "Basic "):
+		user, pass, ok := r.BasicAuth()
+		if !ok {
+			return principal{}, errors.New("malformed basic auth header")
+		}
+		return s.login(r.Context(), user, pass)
+	default:
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			return principal{}, errNoCredentials
+		}
+		name, ok := s.sign.check("session", c.Value, now)
+		if !ok {
+			return principal{}, errors.New("the session expired: log in again")
+		}
+		username, session = name, c.Value
+	}
+	u, err := s.app.Store.GetUser(r.Context(), username)
+	if err != nil || !u.Active {
+		return principal{}, fmt.Errorf("user %q no longer exists or is inactive", username)
+	}
+	return principal{Username: u.Username, Role: parseRole(u.Role), Session: session}, nil
+}
+
+var errNoCredentials = errors.New("authentication required: log in, or send a bearer token (`wasmflow users token -u USER`) or basic auth")
+
+// newSession sets the session cookie for p and returns its CSRF token.
+func (s *Server) newSession(w http.ResponseWriter, r *http.Request, p principal) string {
+	exp := time.Now().Add(sessionTTL)
+	v := s.sign.seal("session", p.Username, strconv.FormatInt(exp.Unix(), 10))
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", Expires: exp, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	return s.sign.csrf(v)
+}
+
+// checkCSRF refuses a state-changing request made with a session cookie unless it carries the
+// session's CSRF token: another site can make the browser send the cookie, not the header.
+// Tokens and basic auth are not sent by browsers on their own, so they need no CSRF token.
+func (s *Server) checkCSRF(r *http.Request, p principal) error {
+	if p.Session == "" {
+		return nil
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.sign.csrf(p.Session))) != 1 {
+		return errors.New("missing or wrong X-CSRF-Token header: send the csrf_token from /api/v1/auth/me with every change")
+	}
+	return nil
+}

@@ -1,0 +1,327 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+func (s *Server) health(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	type status struct {
+		Status string `json:"status"`
+	}
+	db, sched := status{"healthy"}, status{"healthy"}
+	if err := s.app.Store.Check(r.Context()); err != nil {
+		db.Status = "unhealthy"
+	}
+	if !s.app.Scheduling() {
+		sched.Status = "unhealthy"
+	}
+	return map[string]status{"metadatabase": db, "scheduler": sched}, nil
+}
+
+func (s *Server) version(http.ResponseWriter, *http.Request, principal) (any, error) {
+	return map[string]string{"version": app.Version, "git_version": app.Commit()}, nil
+}
+
+// dagFilter reads /dags' query: dag_id_pattern, tags, paused, only_active.
+func dagFilter(r *http.Request) (scheduler.DagFilter, error) {
+	q := r.URL.Query()
+	f := scheduler.DagFilter{DagIDPattern: q.Get("dag_id_pattern"), Tags: q["tags"], OnlyActive: true}
+	paused, err := boolParam(r, "paused")
+	if err != nil {
+		return f, err
+	}
+	f.Paused = paused
+	if active, err := boolParam(r, "only_active"); err != nil {
+		return f, err
+	} else if active != nil {
+		f.OnlyActive = *active
+	}
+	return f, nil
+}
+
+func (s *Server) dagList(r *http.Request) ([]app.DagInfo, int, error) {
+	f, err := dagFilter(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	dags, err := s.app.ListDags(r.Context(), f)
+	if err != nil {
+		return nil, 0, err
+	}
+	from, to := p.slice(len(dags))
+	return dags[from:to], len(dags), nil
+}
+
+func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	dags, total, err := s.dagList(r)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"dags": dags, "total_entries": total}, nil
+}
+
+// recentRun is a run as the DAGs list shows it.
+type recentRun struct {
+	DagRunID    string    `json:"dag_run_id"`
+	State       string    `json:"state"`
+	LogicalDate time.Time `json:"logical_date"`
+}
+
+type uiDag struct {
+	app.DagInfo
+	RecentRuns []recentRun `json:"recent_runs"`
+}
+
+// uiDags is the DAGs list in one request: each DAG with its latest runs (one query for all).
+func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	dags, total, err := s.dagList(r)
+	if err != nil {
+		return nil, err
+	}
+	recent, err := s.app.Store.RecentRuns(r.Context(), 5)
+	if err != nil {
+		return nil, err
+	}
+	errs, err := s.app.ImportErrors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uiDag, len(dags))
+	for i, d := range dags {
+		out[i] = uiDag{DagInfo: d, RecentRuns: []recentRun{}}
+		for _, run := range recent[d.DagID] {
+			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
+		}
+	}
+	return map[string]any{"dags": out, "total_entries": total, "import_errors": len(errs)}, nil
+}
+
+// dagDetail is a DAG with its params, for the trigger form.
+type dagDetail struct {
+	app.DagInfo
+	Params map[string]any `json:"params"`
+}
+
+func (s *Server) getDag(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	return s.dagDetail(r.Context(), r.PathValue("dag_id"))
+}
+
+func (s *Server) dagDetail(ctx context.Context, dagID string) (dagDetail, error) {
+	d, err := s.app.GetDag(ctx, dagID)
+	if err != nil {
+		return dagDetail{}, err
+	}
+	out := dagDetail{DagInfo: d, Params: map[string]any{}}
+	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil && parsed.Params != nil {
+		out.Params = parsed.Params
+	}
+	return out, nil
+}
+
+func (s *Server) patchDag(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var body struct {
+		IsPaused *bool `json:"is_paused"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if body.IsPaused == nil {
+		return nil, badRequest(`send {"is_paused": true} or {"is_paused": false}: it is the only field a DAG's PATCH changes`)
+	}
+	dagID := r.PathValue("dag_id")
+	if err := s.app.SetPaused(r.Context(), p.actor(), dagID, *body.IsPaused); err != nil {
+		return nil, err
+	}
+	return s.dagDetail(r.Context(), dagID)
+}
+
+// taskInfo is a task in the REST shape.
+type taskInfo struct {
+	TaskID            string   `json:"task_id"`
+	Module            string   `json:"module"`
+	UpstreamTaskIDs   []string `json:"upstream_task_ids"`
+	DownstreamTaskIDs []string `json:"downstream_task_ids"`
+	TriggerRule       string   `json:"trigger_rule"`
+	Retries           int      `json:"retries"`
+	Queue             string   `json:"queue"`
+	Pool              string   `json:"pool"`
+	PriorityWeight    int      `json:"priority_weight"`
+	IsSensor          bool     `json:"is_sensor"`
+	IsBranch          bool     `json:"is_branch"`
+	ExecutionTimeout  *float64 `json:"execution_timeout"` // seconds, null = none
+}
+
+func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	d, err := s.app.ParsedDag(r.Context(), r.PathValue("dag_id"))
+	if err != nil {
+		return nil, err
+	}
+	out := []taskInfo{}
+	for _, t := range d.TopologicalOrder() {
+		out = append(out, newTaskInfo(t))
+	}
+	return map[string]any{"tasks": out, "total_entries": len(out)}, nil
+}
+
+func newTaskInfo(t *tasks.Task) taskInfo {
+	ti := taskInfo{TaskID: t.TaskID, Module: t.Module, UpstreamTaskIDs: append([]string{}, t.Upstream...),
+		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
+		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch()}
+	if t.ExecTimeout > 0 {
+		secs := t.ExecTimeout.Seconds()
+		ti.ExecutionTimeout = &secs
+	}
+	return ti
+}
+
+// source answers the DAG file as the metastore recorded it at its last good parse: never a
+// path from the request, so nothing outside the DAG folders can be read through it.
+func (s *Server) source(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	dagID := r.PathValue("dag_id")
+	if _, err := s.app.GetDag(r.Context(), dagID); err != nil {
+		return nil, err
+	}
+	b, err := s.app.Store.DagSource(r.Context(), dagID)
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write(b)
+	return nil, nil
+}
+
+func (s *Server) importErrors(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	errs, err := s.app.ImportErrors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(errs))
+	return map[string]any{"import_errors": errs[from:to], "total_entries": len(errs)}, nil
+}
+
+// gridCell is one task instance in the grid.
+type gridCell struct {
+	State     *string `json:"state"`
+	TryNumber int     `json:"try_number"`
+	Duration  float64 `json:"duration"`
+}
+
+type gridTask struct {
+	TaskID          string   `json:"task_id"`
+	UpstreamTaskIDs []string `json:"upstream_task_ids"`
+}
+
+// grid answers the grid view in one request: num_runs runs up to `before`, the tasks in
+// topological order, and a cell per run and task (null where the run has no such task).
+func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	ctx, dagID := r.Context(), r.PathValue("dag_id")
+	n := 25
+	if v := r.URL.Query().Get("num_runs"); v != "" {
+		k, ok := atoiRange(v, 1, 1000)
+		if !ok {
+			return nil, badRequest("num_runs must be a number from 1 to 1000, not %q", v)
+		}
+		n = k
+	}
+	before := time.Now().Add(time.Hour)
+	if v := r.URL.Query().Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return nil, badRequest("before must be an RFC 3339 date like 2024-03-01T00:00:00Z, not %q", v)
+		}
+		before = t
+	}
+	if _, err := s.app.GetDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	runs, err := s.app.Store.ListDagRuns(ctx, dagID, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	var picked []scheduler.DagRun // newest first
+	for _, run := range runs {
+		if !run.LogicalDate.After(before) && len(picked) < n {
+			picked = append(picked, run)
+		}
+	}
+	sort.Slice(picked, func(i, j int) bool { return picked[i].LogicalDate.Before(picked[j].LogicalDate) })
+	order := []gridTask{}
+	col := map[string]int{}
+	if d, err := s.app.ParsedDag(ctx, dagID); err == nil {
+		for _, t := range d.TopologicalOrder() {
+			col[t.TaskID] = len(order)
+			order = append(order, gridTask{TaskID: t.TaskID, UpstreamTaskIDs: append([]string{}, t.Upstream...)})
+		}
+	}
+	out := struct {
+		DagRuns   []app.RunInfo `json:"dag_runs"`
+		Tasks     []gridTask    `json:"tasks"`
+		Instances [][]*gridCell `json:"instances"`
+	}{DagRuns: []app.RunInfo{}, Tasks: order, Instances: [][]*gridCell{}}
+	if len(picked) == 0 {
+		return out, nil
+	}
+	cells, err := s.app.Store.GridCells(ctx, dagID, picked[0].LogicalDate, picked[len(picked)-1].LogicalDate)
+	if err != nil {
+		return nil, err
+	}
+	row := map[string]int{}
+	for i, run := range picked {
+		row[run.RunID] = i
+		out.DagRuns = append(out.DagRuns, app.RunInfoOf(run))
+		out.Instances = append(out.Instances, make([]*gridCell, len(order)))
+	}
+	states := map[tasks.TaskInstanceState]*string{}
+	for _, c := range cells {
+		i, ok := row[c.RunID]
+		j, known := col[c.TaskID]
+		if !ok {
+			continue
+		}
+		if !known { // a task no longer in the DAG: shown after the others
+			j = len(out.Tasks)
+			col[c.TaskID] = j
+			out.Tasks = append(out.Tasks, gridTask{TaskID: c.TaskID, UpstreamTaskIDs: []string{}})
+			for k := range out.Instances {
+				out.Instances[k] = append(out.Instances[k], nil)
+			}
+		}
+		st := states[c.State]
+		if st == nil && c.State != tasks.StateNone {
+			v := string(c.State)
+			st = &v
+			states[c.State] = st
+		}
+		out.Instances[i][j] = &gridCell{State: st, TryNumber: c.TryNumber, Duration: c.Duration}
+	}
+	return out, nil
+}
+
+func atoiRange(s string, lo, hi int) (int, bool) {
+	n := 0
+	if s == "" || len(s) > 7 {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= lo && n <= hi
+}

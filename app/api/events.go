@@ -1,0 +1,144 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+// pingEvery keeps idle streams open through proxies that close silent connections.
+const pingEvery = 15 * time.Second
+
+// sse starts a server-sent event stream on w.
+func sse(w http.ResponseWriter) (func(event string, data any) error, error) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		return nil, err
+	}
+	return func(event string, data any) error {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}, nil
+}
+
+// events streams the changes of task instances, runs and DAGs as they are written.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	ch, cancel := s.app.Events.Subscribe(r.URL.Query().Get("dag_id"))
+	defer cancel()
+	send, err := sse(w)
+	if err != nil {
+		return nil, err
+	}
+	if err := send("hello", map[string]bool{"scheduling": s.app.Scheduling()}); err != nil {
+		return nil, nil
+	}
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil, nil
+		case <-ping.C:
+			if send("ping", struct{}{}) != nil {
+				return nil, nil
+			}
+		case e, ok := <-ch:
+			if !ok { // fell behind: the client reconnects and reloads what it shows
+				return nil, nil
+			}
+			data := e.Data
+			if data == nil {
+				data = app.DagEvent{DagID: e.DagID}
+			}
+			if send(e.Kind, data) != nil {
+				return nil, nil
+			}
+		}
+	}
+}
+
+// logStream follows a try's log: what is there from offset, then what is written, until the
+// try has ended and everything was sent.
+func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	f, ti, offset, err := s.logFile(r)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	key := ti.Key()
+	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
+	ch, cancel := s.app.Events.Subscribe(key.DagID)
+	defer cancel()
+	send, err := sse(w)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 64<<10)
+	flushLog := func() error {
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				if err := send("log", map[string]any{"offset": offset, "data": string(buf[:n])}); err != nil {
+					return err
+				}
+				offset += int64(n)
+			}
+			if errors.Is(err, io.EOF) || n == 0 {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	tick := time.NewTicker(250 * time.Millisecond) // logs are files written by the tries; no event says "a line was added"
+	defer tick.Stop()
+	for {
+		if flushLog() != nil {
+			return nil, nil
+		}
+		cur, err := s.app.TaskInstance(r.Context(), key)
+		if err != nil || cur.TryNumber != try || !isActive(cur) {
+			_ = flushLog()
+			_ = send("end", map[string]any{"state": cur.State})
+			return nil, nil
+		}
+		select {
+		case <-r.Context().Done():
+			return nil, nil
+		case <-tick.C:
+		case _, ok := <-ch:
+			if !ok {
+				ch, cancel = s.app.Events.Subscribe(key.DagID)
+				defer cancel()
+			}
+		}
+	}
+}
+
+// isActive reports whether a task instance's try may still write to its log.
+func isActive(ti scheduler.TaskInstance) bool {
+	switch ti.State {
+	case tasks.StateRunning, tasks.StateQueued, tasks.StateRestarting, tasks.StateUpForReschedule:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package api
+
+import "net/http"
+
+const (
+	tagAuth    = "Auth"
+	tagDAG     = "DAG"
+	tagRun     = "DAGRun"
+	tagTI      = "TaskInstance"
+	tagAdmin   = "Admin"
+	tagMonitor = "Monitoring"
+)
+
+// register lists every endpoint: the mux serves them and the OpenAPI describes them.
+func (s *Server) register() {
+	const ti = "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"
+	s.add(http.MethodGet, "/api/v1/health", Public, tagMonitor, "Health of the metastore and the scheduler", s.health)
+	s.add(http.MethodGet, "/api/v1/version", Public, tagMonitor, "Version", s.version)
+	s.add(http.MethodGet, "/api/v1/openapi.json", Public, tagMonitor, "This API's OpenAPI description", s.openapi)
+	s.add(http.MethodPost, "/api/v1/auth/login", Public, tagAuth, "Log in", s.loginHandler)
+	s.add(http.MethodPost, "/api/v1/auth/logout", Public, tagAuth, "Log out", s.logout)
+	s.add(http.MethodGet, "/api/v1/auth/me", Viewer, tagAuth, "Who is logged in", s.me)
+
+	s.add(http.MethodGet, "/api/v1/dags", Viewer, tagDAG, "List DAGs", s.listDags)
+	s.add(http.MethodGet, "/api/v1/ui/dags", Viewer, tagDAG, "List DAGs with their latest runs", s.uiDags)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}", Viewer, tagDAG, "Get a DAG", s.getDag)
+	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}", User, tagDAG, "Pause or unpause a DAG", s.patchDag)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/tasks", Viewer, tagDAG, "List a DAG's tasks", s.listTasks)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/source", Viewer, tagDAG, "Get a DAG's file", s.source)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/grid", Viewer, tagDAG, "Runs × tasks of a DAG, for the grid view", s.grid)
+	s.add(http.MethodGet, "/api/v1/importErrors", Viewer, tagDAG, "List DAG files that failed to load", s.importErrors)
+
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns", Viewer, tagRun, "List a DAG's runs", s.listRuns)
+	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/dagRuns", User, tagRun, "Trigger a run", s.trigger)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", Viewer, tagRun, "Get a run", s.getRun)
+	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", User, tagRun, "Mark a run success or failed", s.patchRun)
+	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/clearTaskInstances", User, tagRun, "Clear task instances so they run again", s.clearTIs)
+
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", Viewer, tagTI, "List a run's task instances", s.listTIs)
+	s.add(http.MethodGet, ti, Viewer, tagTI, "Get a task instance, rendered, and why it waits", s.getTI)
+	s.add(http.MethodPatch, ti, User, tagTI, "Mark a task instance success or failed", s.patchTI)
+	s.add(http.MethodGet, ti+"/tries", Viewer, tagTI, "List a task instance's ended tries", s.tries)
+	s.add(http.MethodGet, ti+"/logs/{try_number}", Viewer, tagTI, "Get a try's log", s.logs)
+	s.add(http.MethodGet, ti+"/logs/{try_number}/stream", Viewer, tagTI, "Follow a try's log (server-sent events)", s.logStream)
+	s.add(http.MethodGet, ti+"/xcomEntries", Viewer, tagTI, "List a task instance's XComs", s.xcoms)
+
+	s.add(http.MethodGet, "/api/v1/pools", Viewer, tagAdmin, "List pools", s.listPools)
+	s.add(http.MethodPost, "/api/v1/pools", Op, tagAdmin, "Create a pool", s.postPool)
+	s.add(http.MethodGet, "/api/v1/pools/{name}", Viewer, tagAdmin, "Get a pool", s.getPool)
+	s.add(http.MethodPatch, "/api/v1/pools/{name}", Op, tagAdmin, "Change a pool", s.patchPool)
+	s.add(http.MethodDelete, "/api/v1/pools/{name}", Op, tagAdmin, "Delete a pool", s.deletePool)
+	s.add(http.MethodGet, "/api/v1/variables", Op, tagAdmin, "List variables", s.listVariables)
+	s.add(http.MethodPost, "/api/v1/variables", Op, tagAdmin, "Create a variable", s.postVariable)
+	s.add(http.MethodGet, "/api/v1/variables/{key}", Op, tagAdmin, "Get a variable", s.getVariable)
+	s.add(http.MethodPatch, "/api/v1/variables/{key}", Op, tagAdmin, "Change a variable", s.patchVariable)
+	s.add(http.MethodDelete, "/api/v1/variables/{key}", Op, tagAdmin, "Delete a variable", s.deleteVariable)
+	s.add(http.MethodGet, "/api/v1/users", Admin, tagAdmin, "List users", s.listUsers)
+	s.add(http.MethodPost, "/api/v1/users", Admin, tagAdmin, "Create a user", s.postUser)
+	s.add(http.MethodGet, "/api/v1/users/{username}", Admin, tagAdmin, "Get a user", s.getUser)
+	s.add(http.MethodDelete, "/api/v1/users/{username}", Admin, tagAdmin, "Delete a user", s.deleteUser)
+	s.add(http.MethodGet, "/api/v1/eventLogs", Admin, tagAdmin, "The audit log: who did what", s.eventLogs)
+	s.add(http.MethodGet, "/api/v1/cluster/members", Viewer, tagMonitor, "Cluster members and tries waiting for one", s.members)
+	s.add(http.MethodGet, "/api/v1/events", Viewer, tagMonitor, "Live changes (server-sent events)", s.events)
+}

@@ -1,0 +1,363 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	states := map[string]bool{}
+	for _, st := range r.URL.Query()["state"] {
+		if !tasks.DagRunState(st).Valid() {
+			return nil, badRequest("state %q is not one of queued, running, success, failed", st)
+		}
+		states[st] = true
+	}
+	runs, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), "", 0)
+	if err != nil {
+		return nil, err
+	}
+	switch ob := r.URL.Query().Get("order_by"); ob {
+	case "", "-logical_date": // the store's order
+	case "logical_date":
+		for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
+			runs[i], runs[j] = runs[j], runs[i]
+		}
+	default:
+		return nil, badRequest("order_by must be logical_date or -logical_date, not %q", ob)
+	}
+	if len(states) > 0 {
+		kept := runs[:0]
+		for _, run := range runs {
+			if states[run.State] {
+				kept = append(kept, run)
+			}
+		}
+		runs = kept
+	}
+	from, to := p.slice(len(runs))
+	return map[string]any{"dag_runs": runs[from:to], "total_entries": len(runs)}, nil
+}
+
+func (s *Server) run(r *http.Request) (scheduler.DagRun, error) {
+	return s.app.FindRun(r.Context(), r.PathValue("dag_id"), r.PathValue("dag_run_id"))
+}
+
+func (s *Server) getRun(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, err := s.run(r)
+	if err != nil {
+		return nil, err
+	}
+	return app.RunInfoOf(run), nil
+}
+
+// trigger creates a manual run: Airflow's POST dagRuns body.
+func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var body struct {
+		DagRunID    string          `json:"dag_run_id"`
+		LogicalDate *time.Time      `json:"logical_date"`
+		Conf        json.RawMessage `json:"conf"`
+		Note        string          `json:"note"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	var conf map[string]any
+	if len(body.Conf) > 0 && string(body.Conf) != "null" {
+		if err := json.Unmarshal(body.Conf, &conf); err != nil {
+			return nil, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+		}
+	}
+	o := app.TriggerOptions{Conf: conf, RunID: body.DagRunID}
+	if body.LogicalDate != nil {
+		o.LogicalDate = body.LogicalDate.UTC()
+	}
+	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var body struct {
+		State string `json:"state"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	run, err := s.run(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.app.MarkRun(r.Context(), p.actor(), run.DagID, run.RunID, tasks.DagRunState(body.State)); err != nil {
+		return nil, err
+	}
+	if run, err = s.run(r); err != nil {
+		return nil, err
+	}
+	return app.RunInfoOf(run), nil
+}
+
+type clearedTI struct {
+	DagID    string  `json:"dag_id"`
+	DagRunID string  `json:"dag_run_id"`
+	TaskID   string  `json:"task_id"`
+	State    *string `json:"state"`
+}
+
+// clearTIs is Airflow's clearTaskInstances for one run (dag_run_id) or every run (no
+// dag_run_id, as with start_date/end_date): dry_run answers what would be cleared.
+func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var body struct {
+		DagRunID          string     `json:"dag_run_id"`
+		TaskIDs           []string   `json:"task_ids"`
+		OnlyFailed        bool       `json:"only_failed"`
+		IncludeUpstream   bool       `json:"include_upstream"`
+		IncludeDownstream bool       `json:"include_downstream"`
+		DryRun            bool       `json:"dry_run"`
+		StartDate         *time.Time `json:"start_date"`
+		EndDate           *time.Time `json:"end_date"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	ctx, dagID := r.Context(), r.PathValue("dag_id")
+	o := app.ClearOptions{DagID: dagID, Upstream: body.IncludeUpstream, Downstream: body.IncludeDownstream, OnlyFailed: body.OnlyFailed}
+	if len(body.TaskIDs) > 0 {
+		quoted := make([]string, len(body.TaskIDs))
+		for i, id := range body.TaskIDs {
+			quoted[i] = regexp.QuoteMeta(id)
+		}
+		o.TaskRegex = "^(" + strings.Join(quoted, "|") + ")$"
+	}
+	if body.StartDate != nil {
+		o.Start = *body.StartDate
+	}
+	if body.EndDate != nil {
+		o.End = *body.EndDate
+	}
+	var only string
+	if body.DagRunID != "" {
+		run, err := s.app.FindRun(ctx, dagID, body.DagRunID)
+		if err != nil {
+			return nil, err
+		}
+		only, o.Start, o.End = run.RunID, run.LogicalDate, run.LogicalDate
+	}
+	plan, err := s.app.PlanClear(ctx, o)
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	if only != "" {
+		plan = app.ClearPlan{only: plan[only]}
+	}
+	out := []clearedTI{}
+	for runID, ids := range plan {
+		for _, id := range ids {
+			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id})
+		}
+	}
+	if !body.DryRun && len(out) > 0 {
+		if _, err := s.app.Clear(ctx, p.actor(), o, plan); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"task_instances": out}, nil
+}
+
+func (s *Server) listTIs(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, err := s.run(r)
+	if err != nil {
+		return nil, err
+	}
+	tis, err := s.app.TaskInstances(r.Context(), run)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(tis))
+	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
+}
+
+func (s *Server) taskInstance(r *http.Request) (scheduler.DagRun, scheduler.TaskInstance, error) {
+	run, err := s.run(r)
+	if err != nil {
+		return run, scheduler.TaskInstance{}, err
+	}
+	taskID := r.PathValue("task_id")
+	ti, err := s.app.TaskInstance(r.Context(), scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: taskID})
+	if err != nil {
+		return run, ti, fmt.Errorf("run %s of %s has no task %q: %w", run.RunID, run.DagID, taskID, scheduler.ErrNotFound)
+	}
+	return run, ti, nil
+}
+
+// tiDetail is a task instance with what its page shows besides.
+type tiDetail struct {
+	app.TaskInstanceInfo
+	Rendered app.Rendered `json:"rendered"`
+	Why      string       `json:"why"` // why it is not running yet, when it waits
+}
+
+func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, ti, err := s.taskInstance(r)
+	if err != nil {
+		return nil, err
+	}
+	out := tiDetail{TaskInstanceInfo: app.TaskInstanceInfoOf(ti)}
+	if out.Rendered, err = s.app.Render(r.Context(), run, ti.TaskID); err != nil && !errors.Is(err, scheduler.ErrNotFound) {
+		return nil, err
+	}
+	if !ti.State.Finished() {
+		why, err := s.app.WhyNotRunning(r.Context(), run.DagID, run.RunID)
+		if err != nil {
+			return nil, err
+		}
+		out.Why = why[ti.TaskID]
+		if out.Why == "" && ti.State == tasks.StateQueued {
+			out.Why = ti.Reason
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	var body struct {
+		NewState string `json:"new_state"`
+		DryRun   bool   `json:"dry_run"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	run, ti, err := s.taskInstance(r)
+	if err != nil {
+		return nil, err
+	}
+	if !body.DryRun {
+		if err := s.app.MarkTask(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, tasks.TaskInstanceState(body.NewState)); err != nil {
+			return nil, err
+		}
+		if _, ti, err = s.taskInstance(r); err != nil {
+			return nil, err
+		}
+	}
+	return app.TaskInstanceInfoOf(ti), nil
+}
+
+func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, ti, err := s.taskInstance(r)
+	if err != nil {
+		return nil, err
+	}
+	tries, err := s.app.Store.ListTaskTries(r.Context(), run.DagID, run.RunID, ti.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.TaskInstanceInfo, 0, len(tries))
+	for _, t := range tries {
+		info := app.TaskInstanceInfoOf(scheduler.TaskInstance{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, State: t.State,
+			TryNumber: t.TryNumber, MaxTries: ti.MaxTries, StartDate: t.StartDate, EndDate: t.EndDate, Duration: t.Duration,
+			Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, Pool: ti.Pool, PoolSlots: ti.PoolSlots, Queue: ti.Queue,
+			PriorityWeight: ti.PriorityWeight})
+		out = append(out, info)
+	}
+	return map[string]any{"task_instances": out, "total_entries": len(out)}, nil
+}
+
+// logFile opens a try's log at a byte offset. The path is built from the run and task as
+// the metastore has them, each made a safe path element: a request cannot reach other files.
+func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInstance, int64, error) {
+	run, ti, err := s.taskInstance(r)
+	if err != nil {
+		return nil, ti, 0, err
+	}
+	try, err := strconv.Atoi(r.PathValue("try_number"))
+	if err != nil || try < 1 {
+		return nil, ti, 0, badRequest("try_number must be a number from 1, not %q", r.PathValue("try_number"))
+	}
+	var offset int64
+	if v := r.URL.Query().Get("offset"); v != "" {
+		if offset, err = strconv.ParseInt(v, 10, 64); err != nil || offset < 0 {
+			return nil, ti, 0, badRequest("offset must be a byte count from 0, not %q", v)
+		}
+	}
+	rc, ti, err := s.app.LogReader(r.Context(), run, ti.TaskID, try)
+	if err != nil {
+		return nil, ti, 0, notFound("%v", err)
+	}
+	f, ok := rc.(io.ReadSeekCloser)
+	if !ok {
+		rc.Close()
+		return nil, ti, 0, errors.New("log is not seekable")
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, ti, 0, err
+	}
+	return f, ti, offset, nil
+}
+
+func (s *Server) logs(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	f, _, offset, err := s.logFile(r)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Log-Offset", strconv.FormatInt(offset+int64(len(b)), 10))
+	_, _ = w.Write(b)
+	return nil, nil
+}
+
+type xcomEntry struct {
+	DagID     string    `json:"dag_id"`
+	DagRunID  string    `json:"dag_run_id"`
+	TaskID    string    `json:"task_id"`
+	Key       string    `json:"key"`
+	Value     string    `json:"value"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, ti, err := s.taskInstance(r)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := s.app.Store.ListXComs(r.Context(), run.DagID, run.RunID, ti.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xcomEntry, 0, len(xs))
+	for _, x := range xs {
+		v := string(x.Value)
+		if !utf8.ValidString(v) {
+			v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
+		}
+		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, Key: x.Key, Value: v, Timestamp: x.Timestamp})
+	}
+	return map[string]any{"xcom_entries": out, "total_entries": len(out)}, nil
+}

@@ -1,0 +1,275 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Assets are the built web views served at /, nil for none (API only).
+	Assets fs.FS
+	// Secret signs sessions and tokens; nil: LoadSecret(home).
+	Secret []byte
+	// LocalAdmin makes every request an Admin's, with no login: the desktop window, where the
+	// local user owns the home. Never set it on a server others can reach.
+	LocalAdmin string
+	Log        *slog.Logger
+}
+
+// Server serves the API and the views of one App.
+type Server struct {
+	app      *app.App
+	opts     Options
+	sign     signer
+	throttle throttle
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []route
+}
+
+// route is one endpoint: what it needs, what it does, how it is described in the OpenAPI.
+type route struct {
+	method, path string
+	role         Role
+	summary      string
+	tag          string
+	h            handler
+}
+
+// handler serves one request for p. It returns the JSON answer, or writes the response itself
+// and returns nil, or returns an error turned into Airflow's problem shape.
+type handler func(w http.ResponseWriter, r *http.Request, p principal) (any, error)
+
+// New returns the server of a; its Handler serves everything.
+func New(a *app.App, o Options) (*Server, error) {
+	if o.Log == nil {
+		o.Log = a.Log
+	}
+	if o.Secret == nil {
+		key, err := LoadSecret(a.Config.Home)
+		if err != nil {
+			return nil, err
+		}
+		o.Secret = key
+	}
+	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: throttle{fails: map[string][]time.Time{}}, log: o.Log, mux: http.NewServeMux()}
+	s.register()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path))
+	})
+	if o.Assets != nil {
+		s.mux.Handle("/", s.static(o.Assets))
+	}
+	return s, nil
+}
+
+// Handler serves the API under /api/v1 and the views at /.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) add(method, path string, role Role, tag, summary string, h handler) {
+	s.routes = append(s.routes, route{method: method, path: path, role: role, tag: tag, summary: summary, h: h})
+}
+
+// wrap authenticates, authorizes and answers one route.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p principal
+		if rt.role > Public {
+			var err error
+			if s.opts.LocalAdmin != "" {
+				p = principal{Username: s.opts.LocalAdmin, Role: Admin}
+			} else if p, err = s.authenticate(r); err != nil {
+				var te *throttledError
+				if errors.As(err, &te) {
+					w.Header().Set("Retry-After", strconv.Itoa(int(te.wait.Seconds())+1))
+					writeProblem(w, http.StatusTooManyRequests, err.Error())
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Basic realm="wasmflow", charset="UTF-8"`)
+				writeProblem(w, http.StatusUnauthorized, err.Error())
+				return
+			}
+			if err := s.checkCSRF(r, p); err != nil {
+				writeProblem(w, http.StatusForbidden, err.Error())
+				return
+			}
+			if p.Role < rt.role {
+				writeProblem(w, http.StatusForbidden, fmt.Sprintf("%s needs the %s role; %s is %s", rt.summary, rt.role, p.Username, p.Role))
+				return
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+		out, err := rt.h(w, r, p)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if out != nil {
+			status := http.StatusOK
+			if c, ok := out.(created); ok {
+				status, out = http.StatusCreated, c.v
+			}
+			writeJSON(w, status, out)
+		}
+	})
+}
+
+// created marks an answer as 201 Created.
+type created struct{ v any }
+
+// httpError is an error with its status.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &httpError{http.StatusNotFound, fmt.Sprintf(format, args...)}
+}
+
+// fail answers err: 404 for what does not exist, 400 for a change refused (the service layer
+// says why), 500 for the rest (logged, not shown: it may name internals).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		writeProblem(w, he.status, he.msg)
+	case errors.Is(err, scheduler.ErrNotFound):
+		writeProblem(w, http.StatusNotFound, err.Error())
+	case r.Method != http.MethodGet:
+		writeProblem(w, http.StatusBadRequest, err.Error())
+	default:
+		s.log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, http.StatusInternalServerError, "internal error: see the server's log")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+// problem is Airflow's error shape (RFC 7807).
+type problem struct {
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Type   string `json:"type"`
+}
+
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(problem{Status: status, Title: http.StatusText(status), Detail: detail, Type: "about:blank"})
+}
+
+// decode reads a JSON body into v, refusing unknown fields so a typo is not silently ignored.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return badRequest("the request body is larger than %d bytes", mbe.Limit)
+		}
+		return badRequest("the request body is not valid JSON for this endpoint: %v", err)
+	}
+	return nil
+}
+
+// page is a list request's limit and offset (Airflow's: default 100).
+type page struct{ limit, offset int }
+
+func pageOf(r *http.Request) (page, error) {
+	p := page{limit: 100}
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return p, badRequest("limit must be a number from 1 to 1000, not %q", v)
+		}
+		p.limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, badRequest("offset must be a number from 0, not %q", v)
+		}
+		p.offset = n
+	}
+	return p, nil
+}
+
+// slice returns the page's part of n items as [from, to).
+func (p page) slice(n int) (int, int) {
+	from := min(p.offset, n)
+	return from, min(from+p.limit, n)
+}
+
+func boolParam(r *http.Request, name string) (*bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, badRequest("%s must be true or false, not %q", name, v)
+	}
+	return &b, nil
+}
+
+// static serves the built views; paths that are not files get index.html (the views route
+// by the URL's fragment, but a reload of a deep link must still find the app).
+func (s *Server) static(assets fs.FS) http.Handler {
+	files := http.FileServerFS(assets)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeProblem(w, http.StatusMethodNotAllowed, "the web views are only read (GET)")
+			return
+		}
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name == "" {
+			name = "index.html"
+		}
+		if _, err := fs.Stat(assets, name); err != nil {
+			r.URL.Path = "/"
+		}
+		if strings.HasPrefix(name, "assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable") // hashed names
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
