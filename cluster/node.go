@@ -466,6 +466,17 @@ func (n *Node) Leave(timeout time.Duration) error {
 	n.pubMu.Lock()
 	n.leaving = true
 	n.pubMu.Unlock()
+	if n.cfg.Role != RoleObserver {
+		// The others cannot tell a goodbye from a death in memberlist's events: they take a
+		// node gone while draining as left. So say so first, and wait until it has been
+		// gossiped, or memberlist's dead message would supersede it in the queue.
+		n.mu.Lock()
+		n.meta.Draining = true
+		n.mu.Unlock()
+		if uerr := n.ml.UpdateNode(min(timeout/2, time.Second)); uerr != nil {
+			n.log.Debug("gossip draining before leaving", "err", uerr)
+		}
+	}
 	if err = n.ml.Leave(timeout); err != nil {
 		err = fmt.Errorf("leave the cluster: %w", err)
 	}
@@ -505,7 +516,6 @@ func (n *Node) closeData() {
 // here, and nothing of ours that could block runs here.
 func (n *Node) push(kind EventKind, node *memberlist.Node) {
 	m := n.member(node.Name, node.Addr.String(), node.Port, bytes.Clone(node.Meta))
-	left := node.State == memberlist.StateLeft
 	n.mu.Lock()
 	switch kind {
 	case EventJoin, EventUpdate:
@@ -515,9 +525,10 @@ func (n *Node) push(kind EventKind, node *memberlist.Node) {
 		if last, ok := n.known[m.Name]; ok {
 			m = last
 		}
-		// A node that said goodbye (memberlist's state, read now and never later), or told us
-		// it was draining, left; any other died.
-		if left || m.Draining {
+		// A node that told us it was draining left (Leave spreads that before its goodbye);
+		// any other died. memberlist's node.State cannot say: NotifyLeave hands over a Node
+		// whose State it never updates (it records left or dead on its own nodeState).
+		if m.Draining {
 			m.State = StateLeft
 		} else {
 			m.State = StateDead

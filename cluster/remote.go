@@ -823,8 +823,15 @@ func (e *RemoteExecutor) onEvent(ev MemberEvent) {
 		e.log.Warn("worker "+verb, "worker", m.Name, "tries_lost", len(lost), "tries_resent", len(resend))
 		now := time.Now().UTC()
 		for _, t := range lost {
-			go e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
-				Reason: "lost: worker " + m.Name + " " + verb, StartDate: t.sentAt, EndDate: now, Hostname: m.Name})
+			reason := "lost: worker " + m.Name + " " + verb
+			go func() {
+				// The try's log says how it ended, as it does for a try that could not be sent.
+				if err := e.appendLog(t.key, t.w.TryNumber, []byte("[wasmflow] "+reason+"\n")); err != nil {
+					e.log.Warn("write a lost try's log", "task_id", t.key.TaskID, "try", t.w.TryNumber, "err", err)
+				}
+				e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
+					Reason: reason, StartDate: t.sentAt, EndDate: now, Hostname: m.Name})
+			}()
 		}
 		e.poke()
 		return

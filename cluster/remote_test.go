@@ -292,6 +292,10 @@ func TestLostWorker(t *testing.T) {
 		if r.State != tasks.StateFailed || r.Reason != "lost: worker victim died" || r.Hostname != "victim" {
 			t.Errorf("%s: %s %q on %s", r.Key.TaskID, r.State, r.Reason, r.Hostname)
 		}
+		// Its log says so too: `tasks logs` of a lost try is not left empty.
+		if b, err := os.ReadFile(LogPath(s.logs, r.Key, 1)); err != nil || !strings.Contains(string(b), "[wasmflow] lost: worker victim died") {
+			t.Errorf("log of lost try %s: %q %v", r.Key.TaskID, b, err)
+		}
 	}
 	var gone Member
 	for _, m := range s.Members() {
@@ -448,6 +452,30 @@ func TestDrain(t *testing.T) {
 	}
 	if len(s.Waiting()) != 1 {
 		t.Errorf("the try submitted while draining should wait: %+v", s.Waiting())
+	}
+}
+
+// TestIdleWorkerLeaves: a worker stopped with nothing to drain is shown "left", not "dead".
+// memberlist's leave events do not say which (see Node.push): Leave spreads draining first.
+func TestIdleWorkerLeaves(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	w := startWorker(t, "w1", s.Node().Address(), workerOpts{})
+	waitWorkers(t, s, 1)
+	if err := w.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, func() bool {
+		for _, m := range s.Members() {
+			if m.Name == "w1" {
+				return m.State != StateAlive
+			}
+		}
+		return false
+	}, "w1 still alive: %+v", s.Members())
+	for _, m := range s.Members() {
+		if m.Name == "w1" && m.State != StateLeft {
+			t.Errorf("w1 stopped gracefully is %q, want left", m.State)
+		}
 	}
 }
 
