@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests run a cluster of real processes on loopback: the built binary as `wasmflow
+// server --no-local` (so workers run every task) and `wasmflow worker`s, each worker with its
+// own home, and check what a user sees through the CLI's JSON output.
+
+// spreadDAG is 300 default-queue tasks, 10 of queue "etl" and one of queue "rare".
+func spreadDAG() string {
+	var b strings.Builder
+	b.WriteString("dag_id: spread\nis_paused_upon_creation: false\nmax_active_tasks: 64\ntasks:\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "  - {id: t%03d, module: modules/sleep.wasm, args: [\"0.02\"]}\n", i)
+	}
+	for i := range 10 {
+		fmt.Fprintf(&b, "  - {id: etl%d, module: modules/echo.wasm, args: [\"etl %d\"], queue: etl}\n", i, i)
+	}
+	b.WriteString("  - {id: rare, module: modules/sum.wasm, args: [\"2\", \"40\"], queue: rare}\n")
+	return b.String()
+}
+
+// TestClusterSpreadRoutingLateJoin: a server and three workers run a DAG of 300 tasks, each
+// worker a share; tasks of queue etl run only on the worker serving it; a task of a queue no
+// worker serves waits queued, saying why; a worker with the wrong secret cannot join (clear
+// error, non-zero exit) nor take that task; a worker that joins late for that queue gets the
+// module by its sha256 and runs it, and the run succeeds.
+func TestClusterSpreadRoutingLateJoin(t *testing.T) {
+	start := time.Now()
+	c := newCluster(t, []string{"sleep", "echo", "sum"}, map[string]string{"spread": spreadDAG()})
+	c.startServer()
+	c.startWorker("w1", "--slots", "4")
+	c.startWorker("w2", "--slots", "4")
+	c.startWorker("w3", "--slots", "4", "--queues", "default,etl")
+
+	c.trigger("spread", "r1")
+	// Everything but the rare task ends; the rare one waits, saying why.
+	c.waitFor(90*time.Second, func() bool {
+		tis := c.tis("spread", "r1")
+		for id, ti := range tis {
+			if id != "rare" && ti.state() != "success" {
+				return false
+			}
+		}
+		return true
+	}, func() string { return "not every task ran: " + summarize(c.tis("spread", "r1")) })
+	t.Logf("310 tasks through the cluster in %s (since the test began)", time.Since(start))
+
+	tis := c.tis("spread", "r1")
+	perHost := map[string]int{}
+	for i := range 300 {
+		ti := tis[fmt.Sprintf("t%03d", i)]
+		if ti.TryNumber != 1 {
+			t.Errorf("%s: try %d, want 1", ti.TaskID, ti.TryNumber)
+		}
+		perHost[ti.Hostname]++
+	}
+	t.Logf("tasks per worker: %v", perHost)
+	for _, w := range []string{"w1", "w2", "w3"} {
+		if perHost[w] < 20 {
+			t.Errorf("worker %s ran %d of the 300 tasks: the load is not spread (%v)", w, perHost[w], perHost)
+		}
+	}
+	if len(perHost) != 3 {
+		t.Errorf("tasks ran on %v, want only w1, w2, w3", perHost)
+	}
+	for i := range 10 {
+		if ti := tis[fmt.Sprintf("etl%d", i)]; ti.Hostname != "w3" || ti.Queue != "etl" {
+			t.Errorf("%s (queue %q) ran on %q: only w3 serves queue etl", ti.TaskID, ti.Queue, ti.Hostname)
+		}
+	}
+	rare := tis["rare"]
+	// (Its hostname is the server's while queued: the scheduler records its own host when it
+	// queues a try; a worker's replaces it once the try starts.)
+	if rare.state() != "queued" || !strings.Contains(rare.Reason, `no live worker serves queue "rare"`) || strings.HasPrefix(rare.Hostname, "w") {
+		t.Fatalf("the task of queue rare: %s on %q, reason %q; want queued saying no worker serves its queue", rare.state(), rare.Hostname, rare.Reason)
+	}
+
+	// A worker with another secret is refused at once, says why, and exits non-zero.
+	intruder := c.spawnWorker("intruder", "not-the-secret", "--queues", "rare", "--slots", "1")
+	if code := intruder.exitCode(20 * time.Second); code == 0 {
+		t.Fatalf("a worker with the wrong secret exited 0:\n%s", intruder.output())
+	}
+	if out := intruder.output(); !strings.Contains(out, "wrong cluster secret") || !strings.Contains(out, c.addr()) || strings.Contains(out, "joined the cluster") {
+		t.Errorf("the wrong-secret worker's output does not say why it could not join:\n%s", out)
+	}
+	ms := c.members()
+	if _, ok := ms["intruder"]; ok {
+		t.Errorf("the wrong-secret worker is a member: %+v", ms)
+	}
+	for _, w := range []string{"w1", "w2", "w3"} {
+		if ms[w].State != "alive" || ms[w].Role != "worker" {
+			t.Errorf("cluster members: %s is %+v, want an alive worker", w, ms[w])
+		}
+	}
+	if got := c.tis("spread", "r1")["rare"]; got.state() != "queued" || got.Hostname == "intruder" || got.TryNumber != 1 {
+		t.Fatalf("the rare task left queued with no worker for it: %+v", got)
+	}
+
+	// A worker for queue rare joins late, with an empty cache: it fetches sum.wasm by its
+	// sha256 and runs the task.
+	c.startWorker("late", "--queues", "rare", "--slots", "1")
+	if state := c.waitRunEnd("spread", "r1", 30*time.Second); state != "success" {
+		t.Fatalf("run ended %s: %s", state, summarize(c.tis("spread", "r1")))
+	}
+	rare = c.tis("spread", "r1")["rare"]
+	if rare.state() != "success" || rare.Hostname != "late" || rare.TryNumber != 1 {
+		t.Errorf("the rare task: %s on %q at try %d, want success on late at try 1", rare.state(), rare.Hostname, rare.TryNumber)
+	}
+	module, err := os.ReadFile(exampleModule("sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(module)
+	sha := hex.EncodeToString(sum[:])
+	cached, err := os.ReadFile(filepath.Join(c.workerHome("late"), "cache", "worker", "modules", sha+".wasm"))
+	if err != nil {
+		t.Fatalf("the late worker has no module named by the sha256 of sum.wasm: %v", err)
+	}
+	if got := sha256.Sum256(cached); hex.EncodeToString(got[:]) != sha {
+		t.Errorf("the late worker's cached module does not hash to its name")
+	}
+	for _, w := range []string{"w1", "w2", "w3"} {
+		if _, err := os.Stat(filepath.Join(c.workerHome(w), "cache", "worker", "modules", sha+".wasm")); err == nil {
+			t.Errorf("worker %s was sent sum.wasm, though it serves no queue that runs it", w)
+		}
+	}
+	if x := strings.TrimSpace(c.h.ok("tasks", "logs", "spread", "r1", "rare")); !strings.Contains(x, "42") {
+		t.Errorf("the rare task's log, streamed from the late worker: %q", x)
+	}
+	t.Logf("total %s", time.Since(start))
+}
+
+// workerKillDAG: after a quick first task, tasks that sleep long on their first try (so they
+// run when their worker is killed): r0-r2 with a retry (a retry sleeps briefly), n0-n1 without.
+const workerKillDAG = `dag_id: worker_kill
+is_paused_upon_creation: false
+tasks:
+  - {id: first, module: modules/echo.wasm, args: ["before the kill"]}
+  - {id: r0, module: modules/sleep.wasm, args: ['{{ try_number == 1 ? "120" : "0.2" }}'], retries: 1, retry_delay: 0.1, upstream: [first]}
+  - {id: r1, module: modules/sleep.wasm, args: ['{{ try_number == 1 ? "120" : "0.2" }}'], retries: 1, retry_delay: 0.1, upstream: [first]}
+  - {id: r2, module: modules/sleep.wasm, args: ['{{ try_number == 1 ? "120" : "0.2" }}'], retries: 1, retry_delay: 0.1, upstream: [first]}
+  - {id: n0, module: modules/sleep.wasm, args: ["120"], upstream: [first]}
+  - {id: n1, module: modules/sleep.wasm, args: ["120"], upstream: [first]}
+`
+
+// TestClusterWorkerKill9: a worker killed with SIGKILL while it runs five tries. Within 10 s
+// (default settings) every one of them leaves running: those with a retry are retried, on the
+// surviving worker, and succeed at try 2; those without fail at try 1 as lost. The task that
+// finished on the dead worker before stays as it was, and the run ends.
+func TestClusterWorkerKill9(t *testing.T) {
+	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"worker_kill": workerKillDAG})
+	c.startServer()
+	victim := c.startWorker("victim", "--slots", "8")
+	c.trigger("worker_kill", "r1")
+	sleepers := []string{"r0", "r1", "r2", "n0", "n1"}
+	c.waitFor(30*time.Second, func() bool {
+		tis := c.tis("worker_kill", "r1")
+		for _, id := range sleepers {
+			if tis[id].state() != "running" || tis[id].Hostname != "victim" {
+				return false
+			}
+		}
+		return true
+	}, func() string {
+		return "the sleepers do not all run on victim: " + summarize(c.tis("worker_kill", "r1"))
+	})
+	// A second worker joins only now, so every sleeper runs on the victim.
+	c.startWorker("survivor", "--slots", "8")
+
+	victim.kill9()
+	killed := time.Now()
+	var handled time.Duration
+	c.waitFor(30*time.Second, func() bool {
+		tis := c.tis("worker_kill", "r1")
+		for _, id := range sleepers {
+			if ti := tis[id]; ti.TryNumber == 1 && (ti.state() == "running" || ti.state() == "queued") {
+				return false
+			}
+		}
+		handled = time.Since(killed)
+		return true
+	}, func() string {
+		return "tries of the killed worker still running: " + summarize(c.tis("worker_kill", "r1"))
+	})
+	t.Logf("kill -9 of the worker to its tries failed as lost: %s", handled)
+	if handled > 10*time.Second {
+		t.Errorf("the dead worker's tries were failed %s after its death, want within 10 s", handled)
+	}
+
+	if state := c.waitRunEnd("worker_kill", "r1", 30*time.Second); state != "failed" {
+		t.Errorf("run ended %s, want failed (n0 and n1 have no retries)", state)
+	}
+	tis := c.tis("worker_kill", "r1")
+	if ti := tis["first"]; ti.state() != "success" || ti.TryNumber != 1 || ti.Hostname != "victim" {
+		t.Errorf("first, done on the victim before it died: %s at try %d on %q", ti.state(), ti.TryNumber, ti.Hostname)
+	}
+	for _, id := range []string{"r0", "r1", "r2"} {
+		if ti := tis[id]; ti.state() != "success" || ti.TryNumber != 2 || ti.Hostname != "survivor" {
+			t.Errorf("%s: %s at try %d on %q (%s), want success at try 2 on survivor", id, ti.state(), ti.TryNumber, ti.Hostname, ti.Reason)
+		}
+		// Its first try's log says how it ended.
+		if log := c.h.ok("tasks", "logs", "worker_kill", "r1", id, "--try", "1"); !strings.Contains(log, "lost: worker victim died") {
+			t.Errorf("%s try 1 log does not say it was lost:\n%s", id, log)
+		}
+	}
+	for _, id := range []string{"n0", "n1"} {
+		if ti := tis[id]; ti.state() != "failed" || ti.TryNumber != 1 || ti.Reason != "lost: worker victim died" {
+			t.Errorf("%s: %s at try %d, reason %q; want failed at try 1, lost: worker victim died", id, ti.state(), ti.TryNumber, ti.Reason)
+		}
+	}
+	// `cluster members` joins as an observer: memberlist hands a newcomer the dead only as
+	// suspects of nodes it never knew, which it ignores, so the dead worker is not listed.
+	ms := c.members()
+	if m, ok := ms["victim"]; ok && m.State == "alive" {
+		t.Errorf("cluster members shows the killed worker alive: %+v", m)
+	}
+	if ms["survivor"].State != "alive" {
+		t.Errorf("cluster members: survivor is %+v, want alive", ms["survivor"])
+	}
+}
+
+// serverKillDAG: s0-s3 end while the server is down, l0-l1 run across its restart, last
+// needs them all.
+const serverKillDAG = `dag_id: server_kill
+is_paused_upon_creation: false
+default_args: {retries: 2, retry_delay: 0.1}
+tasks:
+  - {id: first, module: modules/echo.wasm, args: ["before the crash"]}
+  - {id: s0, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
+  - {id: s1, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
+  - {id: s2, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
+  - {id: s3, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
+  - {id: l0, module: modules/sleep.wasm, args: ["9"], upstream: [first]}
+  - {id: l1, module: modules/sleep.wasm, args: ["9"], upstream: [first]}
+  - {id: last, module: modules/echo.wasm, args: ["after the restart"], upstream: [s0, s1, s2, s3, l0, l1]}
+`
+
+// TestClusterServerKill9: the server is killed with SIGKILL while workers run six tries and
+// restarted on the same home and ports. Nothing is lost: the tries that ended while it was
+// down are recorded with their try number 1 (the workers held their results), the ones still
+// running are adopted, none is run again, and the run succeeds.
+func TestClusterServerKill9(t *testing.T) {
+	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"server_kill": serverKillDAG})
+	server := c.startServer()
+	c.startWorker("w1", "--slots", "4")
+	c.startWorker("w2", "--slots", "4")
+	c.trigger("server_kill", "r1")
+	sleepers := []string{"s0", "s1", "s2", "s3", "l0", "l1"}
+	c.waitFor(30*time.Second, func() bool {
+		tis := c.tis("server_kill", "r1")
+		for _, id := range sleepers {
+			if tis[id].state() != "running" {
+				return false
+			}
+		}
+		return true
+	}, func() string { return "the sleepers do not all run: " + summarize(c.tis("server_kill", "r1")) })
+	server.kill9()
+	killed := time.Now()
+	// The short tries end while no server runs: their workers hold the results.
+	time.Sleep(2500 * time.Millisecond)
+	if tis := c.tis("server_kill", "r1"); tis["s0"].state() != "running" {
+		t.Fatalf("s0 changed while no server ran: %+v", tis["s0"])
+	}
+	c.startServer()
+	if state := c.waitRunEnd("server_kill", "r1", 60*time.Second); state != "success" {
+		t.Fatalf("run ended %s: %s", state, summarize(c.tis("server_kill", "r1")))
+	}
+	t.Logf("kill -9 of the server to the end of the run: %s", time.Since(killed))
+	if _, err := os.Stat(filepath.Join(c.h.dir, "logs", "server_kill", "r1", "s0", "1.log")); err != nil {
+		t.Fatalf("the logs are not where this test looks for a second try's: %v", err)
+	}
+	tis := c.tis("server_kill", "r1")
+	for _, id := range append([]string{"first", "last"}, sleepers...) {
+		ti := tis[id]
+		if ti.state() != "success" || ti.TryNumber != 1 || (ti.Hostname != "w1" && ti.Hostname != "w2") {
+			t.Errorf("%s: %s at try %d on %q (%s); want success at try 1 on a worker", id, ti.state(), ti.TryNumber, ti.Hostname, ti.Reason)
+		}
+	}
+	for _, id := range sleepers {
+		// The output came with the held result (or was streamed): recorded once, for try 1.
+		log := c.h.ok("tasks", "logs", "server_kill", "r1", id, "--try", "1")
+		if strings.Count(log, "slept") != 1 {
+			t.Errorf("%s try 1 log should say slept once:\n%s", id, log)
+		}
+		if _, err := os.Stat(filepath.Join(c.h.dir, "logs", "server_kill", "r1", id, "2.log")); err == nil {
+			t.Errorf("%s has a second try's log: it was run again", id)
+		}
+	}
+}
