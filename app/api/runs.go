@@ -128,6 +128,7 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	var body struct {
 		DagRunID          string     `json:"dag_run_id"`
 		TaskIDs           []string   `json:"task_ids"`
+		TaskRegex         string     `json:"task_regex"` // as the CLI's -t, instead of task_ids
 		OnlyFailed        bool       `json:"only_failed"`
 		IncludeUpstream   bool       `json:"include_upstream"`
 		IncludeDownstream bool       `json:"include_downstream"`
@@ -146,6 +147,15 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 			quoted[i] = regexp.QuoteMeta(id)
 		}
 		o.TaskRegex = "^(" + strings.Join(quoted, "|") + ")$"
+	}
+	if body.TaskRegex != "" {
+		if _, err := regexp.Compile(body.TaskRegex); err != nil {
+			return nil, badRequest("task_regex %q: %v", body.TaskRegex, err)
+		}
+		if o.TaskRegex != "" {
+			return nil, badRequest("give task_ids or task_regex, not both")
+		}
+		o.TaskRegex = body.TaskRegex
 	}
 	if body.StartDate != nil {
 		o.Start = *body.StartDate

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/app/api"
 	"github.com/wasmflow/wasmflow/scheduler"
 )
 
@@ -151,6 +154,7 @@ func (e *env) poolsCmd() *cobra.Command {
 
 func (e *env) usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the users of the web UI and API"}
+	cmd.AddCommand(e.usersToken())
 	create := &cobra.Command{Use: "create", Short: "Create a user (roles: " + strings.Join(app.Roles, ", ") + ")", Args: args(0)}
 	var n app.NewUser
 	create.Flags().StringVarP(&n.Username, "username", "u", "", "login name (required)")
@@ -219,5 +223,42 @@ func (e *env) usersCmd() *cobra.Command {
 		return nil
 	})
 	cmd.AddCommand(create, list, del)
+	return cmd
+}
+
+// usersToken prints a bearer token for scripts and `--server`, signed with this home's key.
+func (e *env) usersToken() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print an API token for a user, for scripts and `wasmflow --server URL --token T`",
+		Long: `Print a bearer token for a user of this home. It acts with the user's role, for as long
+as the user exists and until it expires. Send it as "Authorization: Bearer <token>".
+Deleting <home>/api.secret voids every token and session.`,
+		Args: args(0),
+	}
+	username := cmd.Flags().StringP("username", "u", "", "the user (required)")
+	expires := cmd.Flags().Duration("expires", api.DefaultTokenTTL, "how long the token is valid")
+	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
+		if *username == "" {
+			return usageError{errors.New("--username (-u) is required")}
+		}
+		if *expires <= 0 {
+			return usageError{errors.New("--expires must be positive, like 720h")}
+		}
+		ap, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		if _, err := ap.Store.GetUser(cmd.Context(), *username); err != nil {
+			return fmt.Errorf("user %q: %w (`wasmflow users list` shows them)", *username, err)
+		}
+		tok, exp, err := api.IssueToken(ap.Config.Home, *username, *expires)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.io.Stdout, tok)
+		fmt.Fprintf(e.io.Stderr, "valid until %s\n", exp.UTC().Format(time.RFC3339))
+		return nil
+	})
 	return cmd
 }

@@ -74,6 +74,8 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.SetErr(io.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	e := &env{io: io}
+	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); dags list/trigger, tasks states-for-dag-run/clear/logs")
+	root.PersistentFlags().StringVar(&e.token, "token", "", "API token for --server, from `wasmflow users token -u USER` (or WASMFLOW__CLI__TOKEN)")
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.poolsCmd(), e.usersCmd(),
 		e.configCmd(), e.versionCmd(),
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
@@ -81,6 +83,7 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	for _, c := range root.Commands() {
 		strictGroup(c)
 	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return e.checkRemote(cmd) }
 	return root
 }
 
@@ -109,6 +112,8 @@ type env struct {
 	io      IO
 	app     *app.App
 	verbose bool // log at logging.level (standalone, server); other commands log warnings only
+	// server and token send a command to a running server's API instead of the local home.
+	server, token string
 }
 
 // open loads the configuration and opens the home; with sync, the DAG folders are parsed

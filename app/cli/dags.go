@@ -15,8 +15,8 @@ import (
 
 func (e *env) dagsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause, trigger, test and backfill DAGs"}
-	cmd.AddCommand(e.dagsList(), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false),
-		e.dagsTrigger(), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState())
+	cmd.AddCommand(allowRemote(e.dagsList()), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false),
+		allowRemote(e.dagsTrigger()), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState())
 	return cmd
 }
 
@@ -30,13 +30,21 @@ func (e *env) dagsList() *cobra.Command {
 	all := cmd.Flags().Bool("include-inactive", false, "also list DAGs whose file is gone")
 	tag := cmd.Flags().StringSlice("tag", nil, "only DAGs with one of these tags")
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		a, err := e.open(cmd.Context(), true)
-		if err != nil {
+		var dags []app.DagInfo
+		if c, err := e.remote(); err != nil {
 			return err
-		}
-		dags, err := a.ListDags(cmd.Context(), scheduler.DagFilter{OnlyActive: !*all, Tags: *tag})
-		if err != nil {
-			return err
+		} else if c != nil {
+			if dags, err = e.remoteDagsList(cmd.Context(), c, *all, *tag); err != nil {
+				return err
+			}
+		} else {
+			a, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if dags, err = a.ListDags(cmd.Context(), scheduler.DagFilter{OnlyActive: !*all, Tags: *tag}); err != nil {
+				return err
+			}
 		}
 		l := listing{data: dags, header: []string{"dag_id", "fileloc", "owners", "is_paused", "schedule", "tags"}}
 		for _, d := range dags {

@@ -89,6 +89,11 @@ func (e *env) dagsTrigger() *cobra.Command {
 			return err
 		}
 		o.RunID = *runID
+		if c, err := e.remote(); err != nil {
+			return err
+		} else if c != nil {
+			return e.remoteTrigger(cmd.Context(), c, a[0], o, *wait, *out)
+		}
 		ap, err := e.open(cmd.Context(), true)
 		if err != nil {
 			return err
@@ -295,6 +300,11 @@ func (e *env) tasksStates() *cobra.Command {
 	cmd := &cobra.Command{Use: "states-for-dag-run DAG RUN_ID|DATE", Short: "List the task instances of one run with their states", Args: args(2, "DAG", "RUN_ID|DATE")}
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		if c, err := e.remote(); err != nil {
+			return err
+		} else if c != nil {
+			return e.remoteStates(cmd.Context(), c, a[0], a[1], *out)
+		}
 		ap, err := e.open(cmd.Context(), true)
 		if err != nil {
 			return err
@@ -339,6 +349,11 @@ func (e *env) tasksClear() *cobra.Command {
 				return err
 			}
 		}
+		if c, err := e.remote(); err != nil {
+			return err
+		} else if c != nil {
+			return e.remoteClear(cmd.Context(), c, o, *yes)
+		}
 		ap, err := e.open(cmd.Context(), true)
 		if err != nil {
 			return err
@@ -380,6 +395,11 @@ func (e *env) tasksLogs() *cobra.Command {
 	follow := cmd.Flags().BoolP("follow", "f", false, "keep printing new lines until the try ends")
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
 		ctx := cmd.Context()
+		if c, err := e.remote(); err != nil {
+			return err
+		} else if c != nil {
+			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *try, *follow)
+		}
 		ap, err := e.open(ctx, false)
 		if err != nil {
 			return err
