@@ -1,0 +1,457 @@
+// The one place that talks to the HTTP API (docs/api.md). Types mirror its JSON names, which are
+// Airflow's REST names. Every view goes through `request`, so CSRF, 401 and error shapes are
+// handled once.
+
+export type Role = 'Viewer' | 'User' | 'Op' | 'Admin'
+
+export type TaskState =
+  | 'none'
+  | 'scheduled'
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'skipped'
+  | 'upstream_failed'
+  | 'up_for_retry'
+  | 'up_for_reschedule'
+  | 'deferred'
+  | 'removed'
+  | 'restarting'
+
+export type RunState = 'queued' | 'running' | 'success' | 'failed'
+
+export interface Session {
+  username: string
+  role: Role
+  csrf_token: string
+}
+
+export interface Tag {
+  name: string
+}
+
+export interface Dag {
+  dag_id: string
+  description: string | null
+  fileloc: string
+  is_paused: boolean
+  is_active: boolean
+  owners: string[]
+  schedule_interval: unknown // Airflow sends an object ({__type, value}); wasmflow a string or null
+  timezone: string
+  tags: Tag[] | null
+  catchup: boolean
+  max_active_runs: number
+  max_active_tasks: number
+  last_parsed_time: string | null
+  next_dagrun: string | null
+  next_dagrun_data_interval_start: string | null
+  next_dagrun_data_interval_end: string | null
+  next_dagrun_create_after: string | null
+  params: Record<string, unknown> | null
+}
+
+export interface RecentRun {
+  dag_run_id: string
+  state: RunState
+  logical_date: string
+}
+
+export interface UiDag extends Dag {
+  recent_runs: RecentRun[] | null
+}
+
+export interface Task {
+  task_id: string
+  module: string | null
+  upstream_task_ids: string[]
+  downstream_task_ids: string[]
+  trigger_rule: string
+  retries: number
+  queue: string
+  pool: string
+  priority_weight: number
+  is_sensor: boolean
+  is_branch: boolean
+  execution_timeout: string | number | null
+}
+
+export interface DagRun {
+  dag_id: string
+  dag_run_id: string
+  run_type: string
+  state: RunState
+  logical_date: string
+  data_interval_start: string | null
+  data_interval_end: string | null
+  start_date: string | null
+  end_date: string | null
+  conf: Record<string, unknown> | null
+  external_trigger: boolean
+}
+
+export interface TaskInstance {
+  dag_id: string
+  dag_run_id: string
+  task_id: string
+  state: TaskState | null
+  try_number: number
+  max_tries: number
+  start_date: string | null
+  end_date: string | null
+  duration: number | null
+  hostname: string
+  pool: string
+  pool_slots: number
+  queue: string
+  priority_weight: number
+  exit_code: number | null
+  reason: string | null
+}
+
+export interface Rendered {
+  module?: string
+  args?: string[]
+  env?: Record<string, string>
+  [k: string]: unknown
+}
+
+export interface TaskInstanceDetail extends TaskInstance {
+  rendered?: Rendered | null
+  why?: string | string[] | null
+}
+
+export interface GridCell {
+  state: TaskState | null
+  try_number: number
+  duration: number | null
+}
+
+export interface Grid {
+  dag_runs: DagRun[]
+  tasks: { task_id: string; upstream_task_ids: string[] }[]
+  instances: (GridCell | null)[][]
+}
+
+export interface ImportError {
+  import_error_id: number
+  filename: string
+  timestamp: string
+  stack_trace: string
+}
+
+export interface XCom {
+  key: string
+  value: unknown
+  timestamp: string
+  task_id: string
+  dag_id: string
+  dag_run_id: string
+}
+
+export interface ClearRequest {
+  dag_run_id: string
+  task_ids?: string[]
+  only_failed?: boolean
+  include_upstream?: boolean
+  include_downstream?: boolean
+  dry_run?: boolean
+}
+
+export interface ClearedInstance {
+  dag_id: string
+  dag_run_id: string
+  task_id: string
+  state: TaskState | null
+}
+
+export interface Pool {
+  name: string
+  slots: number
+  occupied_slots: number
+  running_slots: number
+  queued_slots: number
+  open_slots: number
+  description: string | null
+}
+
+export interface Variable {
+  key: string
+  value: string
+  description: string | null
+}
+
+export interface User {
+  username: string
+  role: Role
+  email: string
+  first_name: string
+  last_name: string
+  [k: string]: unknown
+}
+
+export interface NewUser {
+  username: string
+  password: string
+  role: Role
+  email?: string
+  first_name?: string
+  last_name?: string
+}
+
+export interface EventLog {
+  event_log_id: number
+  when: string
+  event: string
+  owner: string
+  dag_id: string | null
+  run_id: string | null
+  task_id: string | null
+  extra: string | null
+}
+
+export interface Member {
+  name: string
+  address: string
+  data_address: string
+  role: string
+  queues: string[] | null
+  slots: number
+  used_slots: number
+  state: string
+  draining: boolean
+  version: string
+}
+
+export interface Waiting {
+  dag_id: string
+  dag_run_id: string
+  task_id: string
+  try_number: number
+  queue: string
+  since: string
+  reason: string
+}
+
+export interface Health {
+  metadatabase: { status: string }
+  scheduler: { status: string; latest_scheduler_heartbeat?: string }
+}
+
+/** An answer other than 2xx, carrying the problem's `detail` (docs/api.md, "Errors"). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail || title || `HTTP ${status}`)
+  }
+}
+
+export const BASE = '/api/v1'
+
+let csrf = ''
+let onUnauthorized: () => void = () => {}
+
+/** Called with the session after login or /auth/me; the token goes on every state change. */
+export function setCsrf(token: string) {
+  csrf = token
+}
+
+/** What happens on a 401: the app shows the login page. */
+export function setUnauthorizedHandler(fn: () => void) {
+  onUnauthorized = fn
+}
+
+type Query = Record<string, string | number | boolean | undefined | null | (string | number)[]>
+
+/** A URL of the API on this origin: the server and the desktop window both answer /api/v1. */
+export function url(path: string, query?: Query): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined || v === null || v === '') continue
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)))
+    else q.set(k, String(v))
+  }
+  const s = q.toString()
+  return `${BASE}${path}${s ? `?${s}` : ''}`
+}
+
+/** One path segment, escaped: run ids hold ':' and '+'. */
+export const seg = (s: string) => encodeURIComponent(s)
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  query?: Query
+  body?: unknown
+  text?: boolean
+  /** Do not jump to the login page on 401 (the login and first /auth/me calls). */
+  quiet401?: boolean
+}
+
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const method = opts.method ?? 'GET'
+  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain' : 'application/json' }
+  if (method !== 'GET') {
+    if (csrf) headers['X-CSRF-Token'] = csrf
+  }
+  let body: string | undefined
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(opts.body)
+  }
+  const res = await fetch(url(path, opts.query), { method, headers, body, credentials: 'same-origin' })
+  if (res.status === 401 && !opts.quiet401) onUnauthorized()
+  if (!res.ok) throw await problem(res)
+  if (res.status === 204) return undefined as T
+  if (opts.text) return (await res.text()) as T
+  const type = res.headers.get('Content-Type') ?? ''
+  if (!type.includes('json')) return (await res.text()) as T
+  return (await res.json()) as T
+}
+
+async function problem(res: Response): Promise<ApiError> {
+  let title = res.statusText
+  let detail = ''
+  try {
+    const text = await res.text()
+    try {
+      const p = JSON.parse(text)
+      title = p.title ?? title
+      detail = p.detail ?? p.error ?? p.message ?? ''
+    } catch {
+      detail = text.trim().slice(0, 500)
+    }
+  } catch {
+    /* no body */
+  }
+  if (res.status === 429) {
+    const after = res.headers.get('Retry-After')
+    if (after && !detail.includes(after)) detail = `${detail || 'Too many attempts'} (retry after ${after} s)`
+  }
+  return new ApiError(res.status, title, detail)
+}
+
+/** A message for the user from any thrown value. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.detail ? `${e.title}: ${e.detail}` : `${e.status} ${e.title}`
+  if (e instanceof Error) return e.message
+  return String(e)
+}
+
+// ---- auth
+
+export const login = (username: string, password: string) =>
+  request<Session>('/auth/login', { method: 'POST', body: { username, password }, quiet401: true })
+export const logout = () => request<void>('/auth/logout', { method: 'POST', quiet401: true })
+export const me = () => request<Session>('/auth/me', { quiet401: true })
+export const version = () => request<{ version: string; git_version: string }>('/version')
+export const health = () => request<Health>('/health')
+
+// ---- DAGs
+
+export interface DagListQuery {
+  limit?: number
+  offset?: number
+  dag_id_pattern?: string
+  tags?: string[]
+  paused?: boolean
+  only_active?: boolean
+}
+
+export const uiDags = (q: DagListQuery) =>
+  request<{ dags: UiDag[]; total_entries: number; import_errors: number }>('/ui/dags', { query: q as Query })
+export const dag = (id: string) => request<Dag>(`/dags/${seg(id)}`)
+export const patchDag = (id: string, is_paused: boolean) =>
+  request<Dag>(`/dags/${seg(id)}`, { method: 'PATCH', body: { is_paused } })
+export const tasks = (id: string) => request<{ tasks: Task[]; total_entries: number }>(`/dags/${seg(id)}/tasks`)
+export const source = (id: string) => request<string>(`/dags/${seg(id)}/source`, { text: true })
+export const grid = (id: string, num_runs: number, before?: string) =>
+  request<Grid>(`/dags/${seg(id)}/grid`, { query: { num_runs, before } })
+export const importErrors = () =>
+  request<{ import_errors: ImportError[]; total_entries: number }>('/importErrors', { query: { limit: 1000 } })
+
+// ---- runs
+
+export const dagRuns = (id: string, q: { limit?: number; offset?: number; state?: string[]; order_by?: string }) =>
+  request<{ dag_runs: DagRun[]; total_entries: number }>(`/dags/${seg(id)}/dagRuns`, { query: q as Query })
+export const dagRun = (id: string, run: string) => request<DagRun>(`/dags/${seg(id)}/dagRuns/${seg(run)}`)
+export const triggerRun = (id: string, body: { dag_run_id?: string; logical_date?: string; conf?: unknown }) =>
+  request<DagRun>(`/dags/${seg(id)}/dagRuns`, { method: 'POST', body })
+export const markRun = (id: string, run: string, state: 'success' | 'failed') =>
+  request<DagRun>(`/dags/${seg(id)}/dagRuns/${seg(run)}`, { method: 'PATCH', body: { state } })
+
+// ---- task instances
+
+const tiPath = (id: string, run: string, task?: string) =>
+  `/dags/${seg(id)}/dagRuns/${seg(run)}/taskInstances${task === undefined ? '' : `/${seg(task)}`}`
+
+export const taskInstances = (id: string, run: string) =>
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run))
+export const taskInstance = (id: string, run: string, task: string) =>
+  request<TaskInstanceDetail>(tiPath(id, run, task))
+export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed') =>
+  request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
+export const tries = (id: string, run: string, task: string) =>
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`)
+export const xcoms = (id: string, run: string, task: string) =>
+  request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`)
+export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number) =>
+  url(`${tiPath(id, run, task)}/logs/${tryNumber}/stream`, { offset })
+export const logUrl = (id: string, run: string, task: string, tryNumber: number) =>
+  url(`${tiPath(id, run, task)}/logs/${tryNumber}`)
+/** A log from a byte offset; the answer's X-Log-Offset is where to continue. */
+export async function fetchLog(id: string, run: string, task: string, tryNumber: number, offset: number): Promise<{ text: string; offset: number }> {
+  const res = await fetch(url(`${tiPath(id, run, task)}/logs/${tryNumber}`, { offset }), {
+    credentials: 'same-origin',
+    headers: { Accept: 'text/plain' },
+  })
+  if (res.status === 401) onUnauthorized()
+  if (!res.ok) throw await problem(res)
+  const text = await res.text()
+  const next = Number(res.headers.get('X-Log-Offset'))
+  return { text, offset: Number.isFinite(next) && next > 0 ? next : offset + byteLength(text) }
+}
+
+const encoder = new TextEncoder()
+export const byteLength = (s: string) => encoder.encode(s).length
+
+export const clearTaskInstances = (id: string, body: ClearRequest) =>
+  request<{ task_instances: ClearedInstance[] }>(`/dags/${seg(id)}/clearTaskInstances`, { method: 'POST', body })
+
+// ---- admin
+
+export const pools = () => request<{ pools: Pool[]; total_entries: number }>('/pools', { query: { limit: 1000 } })
+export const createPool = (p: { name: string; slots: number; description?: string }) =>
+  request<Pool>('/pools', { method: 'POST', body: p })
+export const patchPool = (name: string, p: { name: string; slots: number; description?: string }) =>
+  request<Pool>(`/pools/${seg(name)}`, { method: 'PATCH', body: p })
+export const deletePool = (name: string) => request<void>(`/pools/${seg(name)}`, { method: 'DELETE' })
+
+export const variables = () =>
+  request<{ variables: Variable[]; total_entries: number }>('/variables', { query: { limit: 1000 } })
+export const createVariable = (v: Variable) => request<Variable>('/variables', { method: 'POST', body: v })
+export const patchVariable = (key: string, v: Variable) =>
+  request<Variable>(`/variables/${seg(key)}`, { method: 'PATCH', body: v })
+export const deleteVariable = (key: string) => request<void>(`/variables/${seg(key)}`, { method: 'DELETE' })
+
+export const users = () => request<{ users: User[]; total_entries: number }>('/users', { query: { limit: 1000 } })
+export const createUser = (u: NewUser) => request<User>('/users', { method: 'POST', body: u })
+export const deleteUser = (name: string) => request<void>(`/users/${seg(name)}`, { method: 'DELETE' })
+
+export const eventLogs = (limit: number, offset = 0) =>
+  request<{ event_logs: EventLog[]; total_entries: number }>('/eventLogs', { query: { limit, offset } })
+
+export const clusterMembers = () => request<{ members: Member[]; waiting: Waiting[] | null }>('/cluster/members')
+
+// ---- roles
+
+const rank: Record<Role, number> = { Viewer: 0, User: 1, Op: 2, Admin: 3 }
+
+/** Whether a role includes another (Viewer < User < Op < Admin). The server enforces; this hides. */
+export function atLeast(role: Role | undefined, need: Role): boolean {
+  if (!role) return false
+  return (rank[role] ?? -1) >= rank[need]
+}

@@ -1,0 +1,135 @@
+// A YAML editor on CodeMirror 6. Read-only today (the Code tab); it is built to become the DAG
+// editor: `readOnly` can flip at run time, `onChange` reports edits, and `diagnostics` (file
+// line and column, as the parser's import errors give them) show inline with gutter markers.
+
+import { useEffect, useRef } from 'preact/hooks'
+import { Compartment, EditorState, type Extension } from '@codemirror/state'
+import {
+  EditorView,
+  drawSelection,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+} from '@codemirror/view'
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
+import { bracketMatching, foldGutter, foldKeymap, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
+import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint'
+import { yaml } from '@codemirror/lang-yaml'
+import { tags as t } from '@lezer/highlight'
+
+export interface YamlDiagnostic {
+  /** 1-based line, as wasmflow's validation reports it. */
+  line: number
+  /** 1-based column; 0 or absent marks the whole line. */
+  column?: number
+  message: string
+  severity?: 'error' | 'warning' | 'info'
+}
+
+// Colours come from CSS variables, so the editor follows the app's light and dark themes.
+const highlight = HighlightStyle.define([
+  { tag: [t.keyword, t.bool, t.null], color: 'var(--cm-keyword)' },
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: 'var(--cm-property)' },
+  { tag: [t.string, t.special(t.string)], color: 'var(--cm-string)' },
+  { tag: [t.number], color: 'var(--cm-number)' },
+  { tag: [t.comment, t.lineComment], color: 'var(--cm-comment)', fontStyle: 'italic' },
+  { tag: [t.meta, t.labelName, t.typeName], color: 'var(--cm-meta)' },
+  { tag: [t.punctuation, t.separator, t.squareBracket, t.brace], color: 'var(--muted)' },
+])
+
+const theme = EditorView.theme({
+  '&': { height: '100%', fontSize: '13px', backgroundColor: 'var(--bg-code)', color: 'var(--fg)' },
+  '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.5' },
+  '.cm-gutters': { backgroundColor: 'var(--bg-code)', color: 'var(--muted)', borderRight: '1px solid var(--border)' },
+  '.cm-activeLine': { backgroundColor: 'var(--hover)' },
+  '.cm-activeLineGutter': { backgroundColor: 'var(--hover)' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'var(--selection) !important' },
+  '.cm-cursor': { borderLeftColor: 'var(--fg)' },
+})
+
+/** Diagnostics for CodeMirror from line/column positions; lines past the end are clamped. */
+export function toDiagnostics(state: EditorState, list: YamlDiagnostic[]): Diagnostic[] {
+  const doc = state.doc
+  return list.map((d) => {
+    const line = doc.line(Math.min(Math.max(1, d.line), doc.lines))
+    const col = d.column && d.column > 0 ? Math.min(d.column - 1, line.length) : 0
+    const from = line.from + col
+    const to = d.column && d.column > 0 ? Math.min(line.to, from + Math.max(1, wordLength(line.text, col))) : line.to
+    return { from, to: Math.max(to, from), message: d.message, severity: d.severity ?? 'error' }
+  })
+}
+
+function wordLength(text: string, at: number): number {
+  const m = /^[^\s:,\]}]+/.exec(text.slice(at))
+  return m ? m[0].length : 1
+}
+
+export function YamlEditor(props: {
+  value: string
+  readOnly?: boolean
+  onChange?: (text: string) => void
+  diagnostics?: YamlDiagnostic[]
+  testid?: string
+}) {
+  const host = useRef<HTMLDivElement>(null)
+  const view = useRef<EditorView | null>(null)
+  const ro = useRef(new Compartment())
+  const onChange = useRef(props.onChange)
+  onChange.current = props.onChange
+
+  useEffect(() => {
+    const extensions: Extension[] = [
+      lineNumbers(),
+      highlightActiveLineGutter(),
+      highlightSpecialChars(),
+      history(),
+      foldGutter(),
+      drawSelection(),
+      indentOnInput(),
+      bracketMatching(),
+      highlightActiveLine(),
+      syntaxHighlighting(highlight),
+      keymap.of([...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+      yaml(),
+      lintGutter(),
+      theme,
+      ro.current.of(readOnlyExt(props.readOnly ?? true)),
+      EditorView.updateListener.of((u) => {
+        if (u.docChanged) onChange.current?.(u.state.doc.toString())
+      }),
+    ]
+    view.current = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({ doc: props.value, extensions }),
+    })
+    return () => {
+      view.current?.destroy()
+      view.current = null
+    }
+  }, [])
+
+  // A new text from outside (another file, a reload) replaces the document.
+  useEffect(() => {
+    const v = view.current
+    if (!v || v.state.doc.toString() === props.value) return
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } })
+  }, [props.value])
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: ro.current.reconfigure(readOnlyExt(props.readOnly ?? true)) })
+  }, [props.readOnly])
+
+  useEffect(() => {
+    const v = view.current
+    if (!v) return
+    v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state, props.diagnostics ?? [])))
+  }, [props.diagnostics, props.value])
+
+  return <div class="editor" ref={host} data-testid={props.testid ?? 'code-editor'} data-readonly={String(props.readOnly ?? true)} />
+}
+
+function readOnlyExt(on: boolean): Extension {
+  return [EditorState.readOnly.of(on), EditorView.editable.of(!on)]
+}

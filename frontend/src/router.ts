@@ -1,0 +1,67 @@
+// Hash routing (#/dags, #/dags/:id/grid, ...): works at / of a server, from a file and in the
+// desktop webview alike, because the document never changes.
+
+import { useEffect, useState } from 'preact/hooks'
+
+export interface Route {
+  /** Path segments after '#/', decoded. */
+  parts: string[]
+  query: URLSearchParams
+  /** The raw hash, for "come back here after login". */
+  hash: string
+}
+
+export function parse(hash: string): Route {
+  const h = hash.replace(/^#\/?/, '')
+  const [path, qs = ''] = splitOnce(h, '?')
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => {
+      try {
+        return decodeURIComponent(p)
+      } catch {
+        return p
+      }
+    })
+  return { parts, query: new URLSearchParams(qs), hash: hash || '#/' }
+}
+
+function splitOnce(s: string, sep: string): [string, string?] {
+  const i = s.indexOf(sep)
+  return i < 0 ? [s] : [s.slice(0, i), s.slice(i + 1)]
+}
+
+/** Builds a hash link from segments (escaped) and an optional query. */
+export function href(parts: (string | number)[], query?: Record<string, string | number | undefined | null>): string {
+  const path = parts.map((p) => encodeURIComponent(String(p))).join('/')
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') q.set(k, String(v))
+  const s = q.toString()
+  return `#/${path}${s ? `?${s}` : ''}`
+}
+
+export function navigate(to: string, replace = false) {
+  if (replace) history.replaceState(null, '', to)
+  else location.hash = to
+  if (replace) window.dispatchEvent(new HashChangeEvent('hashchange'))
+}
+
+/** Sets one query parameter of the current route without adding a history entry. */
+export function setQuery(key: string, value: string | null) {
+  const r = parse(location.hash)
+  if (value === null || value === '') r.query.delete(key)
+  else r.query.set(key, value)
+  const q = Object.fromEntries(r.query.entries())
+  navigate(href(r.parts, q), true)
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parse(location.hash))
+  useEffect(() => {
+    const f = () => setRoute(parse(location.hash))
+    window.addEventListener('hashchange', f)
+    return () => window.removeEventListener('hashchange', f)
+  }, [])
+  return route
+}

@@ -1,0 +1,202 @@
+// Small pieces shared by the views: the session context, loading data, state badges, dialogs.
+
+import { createContext, type ComponentChildren } from 'preact'
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks'
+import { atLeast, errorText, type Role, type RunState, type Session, type TaskState } from './api'
+import { stateColor, stateInk, stateName } from './states'
+
+export const SessionContext = createContext<Session | null>(null)
+
+export function useSession(): Session | null {
+  return useContext(SessionContext)
+}
+
+/** Whether the signed-in user's role includes `need`; for hiding actions only. */
+export function useCan(need: Role): boolean {
+  return atLeast(useSession()?.role, need)
+}
+
+// ---- readiness for tests and the desktop smoke test
+
+let firstReady = false
+
+/**
+ * Marks the current view as loaded: body[data-ready="1"] the first time any view has its data,
+ * body[data-view] and body[data-view-ready="1"] for the view shown now.
+ */
+export function markReady(view: string) {
+  const b = document.body.dataset
+  if (b.view !== view) return
+  b.viewReady = '1'
+  if (!firstReady) {
+    firstReady = true
+    b.ready = '1'
+  }
+}
+
+let shown = ''
+
+/** Called on every render of the routed view; resets readiness only when the page changes. */
+export function enterView(view: string, path: string) {
+  if (shown === path) return
+  shown = path
+  const b = document.body.dataset
+  b.view = view
+  b.viewReady = '0'
+}
+
+// ---- loading
+
+export interface Loaded<T> {
+  data: T | undefined
+  error: string
+  loading: boolean
+  reload: () => Promise<void>
+  set: (fn: (d: T | undefined) => T | undefined) => void
+}
+
+/** Loads data when deps change, keeps the last good value while reloading, drops stale answers. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], view?: string): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined)
+  const [error, setError] = useState('')
+  const [loading, setLoading] = useState(true)
+  const gen = useRef(0)
+  const fnRef = useRef(fn)
+  fnRef.current = fn
+  const reload = useCallback(async () => {
+    const g = ++gen.current
+    setLoading(true)
+    try {
+      const d = await fnRef.current()
+      if (g !== gen.current) return
+      setData(d)
+      setError('')
+    } catch (e) {
+      if (g !== gen.current) return
+      setError(errorText(e))
+    } finally {
+      if (g === gen.current) {
+        setLoading(false)
+        if (view) markReady(view)
+      }
+    }
+  }, [])
+  useEffect(() => {
+    setData(undefined)
+    reload()
+  }, deps)
+  return { data, error, loading, reload, set: setData as Loaded<T>['set'] }
+}
+
+// ---- states
+
+export function StateBadge({ state, testid }: { state: TaskState | RunState | null | undefined; testid?: string }) {
+  const s = stateName(state)
+  return (
+    <span
+      class={`badge state-${s}`}
+      data-testid={testid}
+      data-state={s}
+      style={{ background: stateColor(s), color: stateInk(s) }}
+    >
+      {s}
+    </span>
+  )
+}
+
+export function StateDot({ state, title, href }: { state: TaskState | RunState | null; title?: string; href?: string }) {
+  const s = stateName(state)
+  const dot = <span class={`dot state-${s}`} data-state={s} title={title ?? s} style={{ background: stateColor(s) }} />
+  return href ? <a href={href} data-testid="run-dot" data-state={s} title={title ?? s} class="dot-link">{dot}</a> : dot
+}
+
+// ---- feedback
+
+export function ErrorBox({ error, testid = 'error' }: { error: string; testid?: string }) {
+  if (!error) return null
+  return (
+    <div class="error" role="alert" data-testid={testid}>
+      {error}
+    </div>
+  )
+}
+
+export function Spinner() {
+  return <span class="spinner" aria-label="loading" />
+}
+
+// ---- dialogs
+
+export function Modal(props: {
+  title: string
+  onClose: () => void
+  children: ComponentChildren
+  testid?: string
+  wide?: boolean
+}) {
+  useEffect(() => {
+    const f = (e: KeyboardEvent) => e.key === 'Escape' && props.onClose()
+    window.addEventListener('keydown', f)
+    return () => window.removeEventListener('keydown', f)
+  }, [props.onClose])
+  return (
+    <div class="modal-back" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
+      <div class={`modal${props.wide ? ' wide' : ''}`} role="dialog" aria-label={props.title} data-testid={props.testid}>
+        <header>
+          <h2>{props.title}</h2>
+          <button class="icon" onClick={props.onClose} aria-label="close" data-testid="modal-close">
+            ×
+          </button>
+        </header>
+        {props.children}
+      </div>
+    </div>
+  )
+}
+
+/** A button that runs an async action, shows it is busy, and reports the error next to it. */
+export function ActionButton(props: {
+  label: string
+  run: () => Promise<unknown>
+  testid?: string
+  class?: string
+  confirm?: string
+  disabled?: boolean
+  title?: string
+}) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  return (
+    <span class="action">
+      <button
+        class={props.class}
+        data-testid={props.testid}
+        disabled={busy || props.disabled}
+        title={props.title}
+        onClick={async () => {
+          if (props.confirm && !window.confirm(props.confirm)) return
+          setBusy(true)
+          setError('')
+          try {
+            await props.run()
+          } catch (e) {
+            setError(errorText(e))
+          } finally {
+            setBusy(false)
+          }
+        }}
+      >
+        {props.label}
+      </button>
+      {error && (
+        <span class="inline-error" role="alert" data-testid="action-error">
+          {error}
+        </span>
+      )}
+    </span>
+  )
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="empty">{children}</div>
+}

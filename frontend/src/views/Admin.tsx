@@ -1,0 +1,562 @@
+// Variables, pools, users, the audit log and the cluster's members.
+
+import { useEffect, useState } from 'preact/hooks'
+import * as api from '../api'
+import { coalesce, on } from '../events'
+import { dateTime, relative } from '../format'
+import { href } from '../router'
+import { ActionButton, ErrorBox, Modal, useCan, useLoad } from '../ui'
+
+// ---- variables
+
+export function Variables() {
+  const vars = useLoad(() => api.variables().then((r) => r.variables ?? []), [], 'variables')
+  const canEdit = useCan('Op')
+  const [edit, setEdit] = useState<api.Variable | 'new' | null>(null)
+  const [filter, setFilter] = useState('')
+  const list = (vars.data ?? []).filter((v) => !filter || v.key.toLowerCase().includes(filter.toLowerCase()))
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Variables</h1>
+        <div class="filters">
+          <input type="search" placeholder="Search keys" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} data-testid="variable-search" />
+          {canEdit && (
+            <button class="primary" onClick={() => setEdit('new')} data-testid="variable-add">
+              + Variable
+            </button>
+          )}
+        </div>
+      </header>
+      <ErrorBox error={vars.error} />
+      <table class="list" data-testid="variables-table">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Value</th>
+            <th>Description</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((v) => (
+            <tr key={v.key} data-testid="variable-row" data-key={v.key}>
+              <td>
+                <code>{v.key}</code>
+              </td>
+              <td class="value-cell">
+                <code>{v.value}</code>
+              </td>
+              <td class="muted">{v.description}</td>
+              <td class="nowrap">
+                {canEdit && (
+                  <>
+                    <button onClick={() => setEdit(v)} data-testid="variable-edit">
+                      Edit
+                    </button>{' '}
+                    <ActionButton
+                      label="Delete"
+                      class="danger"
+                      testid="variable-delete"
+                      confirm={`Delete variable ${v.key}?`}
+                      run={async () => {
+                        await api.deleteVariable(v.key)
+                        await vars.reload()
+                      }}
+                    />
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+          {vars.data && list.length === 0 && (
+            <tr>
+              <td colSpan={4} class="empty">
+                No variables. Tasks read them with <code>{'{{ var("name") }}'}</code>.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {edit && (
+        <VariableForm
+          v={edit === 'new' ? null : edit}
+          onClose={() => setEdit(null)}
+          onSaved={() => {
+            setEdit(null)
+            vars.reload()
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function VariableForm({ v, onClose, onSaved }: { v: api.Variable | null; onClose: () => void; onSaved: () => void }) {
+  const [key, setKey] = useState(v?.key ?? '')
+  const [value, setValue] = useState(v?.value ?? '')
+  const [description, setDescription] = useState(v?.description ?? '')
+  const [error, setError] = useState('')
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setError('')
+    try {
+      const body = { key: key.trim(), value, description }
+      if (v) await api.patchVariable(v.key, body)
+      else await api.createVariable(body)
+      onSaved()
+    } catch (err) {
+      setError(api.errorText(err))
+    }
+  }
+  return (
+    <Modal title={v ? `Edit ${v.key}` : 'New variable'} onClose={onClose} testid="variable-dialog">
+      <form class="stack" onSubmit={submit} data-testid="variable-form">
+        <label>
+          Key
+          <input value={key} required disabled={!!v} onInput={(e) => setKey(e.currentTarget.value)} data-testid="variable-key" />
+        </label>
+        <label>
+          Value
+          <textarea class="mono" rows={5} value={value} onInput={(e) => setValue(e.currentTarget.value)} data-testid="variable-value" />
+        </label>
+        <label>
+          Description
+          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="variable-description" />
+        </label>
+        {error && (
+          <div class="error" role="alert" data-testid="variable-error">
+            {error}
+          </div>
+        )}
+        <footer>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" data-testid="variable-save">
+            Save
+          </button>
+        </footer>
+      </form>
+    </Modal>
+  )
+}
+
+// ---- pools
+
+export function Pools() {
+  const pools = useLoad(() => api.pools().then((r) => r.pools ?? []), [], 'pools')
+  const canEdit = useCan('Op')
+  const [edit, setEdit] = useState<api.Pool | 'new' | null>(null)
+  // Slots move with task instances; reload on their events, coalesced.
+  useEffect(() => {
+    const reload = coalesce(pools.reload, 1500)
+    const offs = [on('task_instance', reload), on('resync', reload)]
+    return () => offs.forEach((f) => f())
+  }, [])
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Pools</h1>
+        {canEdit && (
+          <button class="primary" onClick={() => setEdit('new')} data-testid="pool-add">
+            + Pool
+          </button>
+        )}
+      </header>
+      <ErrorBox error={pools.error} />
+      <table class="list" data-testid="pools-table">
+        <thead>
+          <tr>
+            <th>Pool</th>
+            <th>Slots</th>
+            <th>Running</th>
+            <th>Queued</th>
+            <th>Open</th>
+            <th>Use</th>
+            <th>Description</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(pools.data ?? []).map((p) => (
+            <tr key={p.name} data-testid="pool-row" data-pool={p.name}>
+              <td>
+                <code>{p.name}</code>
+              </td>
+              <td>{p.slots}</td>
+              <td>{p.running_slots}</td>
+              <td>{p.queued_slots}</td>
+              <td>{p.open_slots}</td>
+              <td>
+                <Meter used={p.occupied_slots} total={p.slots} />
+              </td>
+              <td class="muted">{p.description}</td>
+              <td class="nowrap">
+                {canEdit && (
+                  <>
+                    <button onClick={() => setEdit(p)} data-testid="pool-edit">
+                      Edit
+                    </button>{' '}
+                    {p.name !== 'default_pool' && (
+                      <ActionButton
+                        label="Delete"
+                        class="danger"
+                        testid="pool-delete"
+                        confirm={`Delete pool ${p.name}?`}
+                        run={async () => {
+                          await api.deletePool(p.name)
+                          await pools.reload()
+                        }}
+                      />
+                    )}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {edit && (
+        <PoolForm
+          p={edit === 'new' ? null : edit}
+          onClose={() => setEdit(null)}
+          onSaved={() => {
+            setEdit(null)
+            pools.reload()
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function Meter({ used, total }: { used: number; total: number }) {
+  const pct = total > 0 ? Math.min(100, (used / total) * 100) : 0
+  return (
+    <span class="meter" title={`${used} of ${total} slots used`}>
+      <span style={`width:${pct}%`} class={pct >= 100 ? 'full' : ''} />
+    </span>
+  )
+}
+
+function PoolForm({ p, onClose, onSaved }: { p: api.Pool | null; onClose: () => void; onSaved: () => void }) {
+  const [name, setName] = useState(p?.name ?? '')
+  const [slots, setSlots] = useState(String(p?.slots ?? 1))
+  const [description, setDescription] = useState(p?.description ?? '')
+  const [error, setError] = useState('')
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    const n = Number(slots)
+    if (!Number.isInteger(n) || n < 0) {
+      setError('slots must be a whole number, 0 or more')
+      return
+    }
+    setError('')
+    try {
+      const body = { name: name.trim(), slots: n, description }
+      if (p) await api.patchPool(p.name, body)
+      else await api.createPool(body)
+      onSaved()
+    } catch (err) {
+      setError(api.errorText(err))
+    }
+  }
+  return (
+    <Modal title={p ? `Edit ${p.name}` : 'New pool'} onClose={onClose} testid="pool-dialog">
+      <form class="stack" onSubmit={submit} data-testid="pool-form">
+        <label>
+          Name
+          <input value={name} required disabled={!!p} onInput={(e) => setName(e.currentTarget.value)} data-testid="pool-name" />
+        </label>
+        <label>
+          Slots
+          <input type="number" min="0" step="1" value={slots} onInput={(e) => setSlots(e.currentTarget.value)} data-testid="pool-slots" />
+        </label>
+        <label>
+          Description
+          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="pool-description" />
+        </label>
+        {error && (
+          <div class="error" role="alert" data-testid="pool-error">
+            {error}
+          </div>
+        )}
+        <footer>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" data-testid="pool-save">
+            Save
+          </button>
+        </footer>
+      </form>
+    </Modal>
+  )
+}
+
+// ---- users
+
+const ROLES: api.Role[] = ['Viewer', 'User', 'Op', 'Admin']
+
+export function Users() {
+  const users = useLoad(() => api.users().then((r) => r.users ?? []), [], 'users')
+  const [adding, setAdding] = useState(false)
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Users</h1>
+        <button class="primary" onClick={() => setAdding(true)} data-testid="user-add">
+          + User
+        </button>
+      </header>
+      <ErrorBox error={users.error} />
+      <table class="list" data-testid="users-table">
+        <thead>
+          <tr>
+            <th>User</th>
+            <th>Role</th>
+            <th>Name</th>
+            <th>Email</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(users.data ?? []).map((u) => (
+            <tr key={u.username} data-testid="user-row" data-username={u.username}>
+              <td>
+                <code>{u.username}</code>
+              </td>
+              <td>{u.role}</td>
+              <td>{[u.first_name, u.last_name].filter(Boolean).join(' ')}</td>
+              <td class="muted">{u.email}</td>
+              <td>
+                <ActionButton
+                  label="Delete"
+                  class="danger"
+                  testid="user-delete"
+                  confirm={`Delete user ${u.username}?`}
+                  run={async () => {
+                    await api.deleteUser(u.username)
+                    await users.reload()
+                  }}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {adding && (
+        <UserForm
+          onClose={() => setAdding(false)}
+          onSaved={() => {
+            setAdding(false)
+            users.reload()
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function UserForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => void }) {
+  const [u, setU] = useState<api.NewUser>({ username: '', password: '', role: 'Viewer', email: '', first_name: '', last_name: '' })
+  const [error, setError] = useState('')
+  const field = (k: keyof api.NewUser, label: string, type = 'text') => (
+    <label>
+      {label}
+      <input type={type} value={String(u[k] ?? '')} required={k === 'username' || k === 'password'} onInput={(e) => setU({ ...u, [k]: e.currentTarget.value })} data-testid={`user-${k}`} autocomplete="off" />
+    </label>
+  )
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setError('')
+    try {
+      await api.createUser(u)
+      onSaved()
+    } catch (err) {
+      setError(api.errorText(err))
+    }
+  }
+  return (
+    <Modal title="New user" onClose={onClose} testid="user-dialog">
+      <form class="stack" onSubmit={submit} data-testid="user-form">
+        {field('username', 'User name')}
+        {field('password', 'Password', 'password')}
+        <label>
+          Role
+          <select value={u.role} onChange={(e) => setU({ ...u, role: e.currentTarget.value as api.Role })} data-testid="user-role">
+            {ROLES.map((r) => (
+              <option value={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <div class="row2">
+          {field('first_name', 'First name')}
+          {field('last_name', 'Last name')}
+        </div>
+        {field('email', 'Email', 'email')}
+        {error && (
+          <div class="error" role="alert" data-testid="user-error">
+            {error}
+          </div>
+        )}
+        <footer>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" data-testid="user-save">
+            Create
+          </button>
+        </footer>
+      </form>
+    </Modal>
+  )
+}
+
+// ---- audit log
+
+export function AuditLog() {
+  const [limit, setLimit] = useState(100)
+  const logs = useLoad(() => api.eventLogs(limit), [limit], 'audit')
+  const list = logs.data?.event_logs ?? []
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Audit log</h1>
+        <button onClick={logs.reload}>Refresh</button>
+      </header>
+      <ErrorBox error={logs.error} />
+      <table class="list compact" data-testid="audit-table">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Event</th>
+            <th>Who</th>
+            <th>DAG</th>
+            <th>Run</th>
+            <th>Task</th>
+            <th>Extra</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((e) => (
+            <tr key={e.event_log_id} data-testid="audit-row" data-event={e.event}>
+              <td class="nowrap">{dateTime(e.when)}</td>
+              <td>
+                <code>{e.event}</code>
+              </td>
+              <td>{e.owner}</td>
+              <td>{e.dag_id && <a href={href(['dags', e.dag_id, 'grid'])}>{e.dag_id}</a>}</td>
+              <td class="muted">{e.run_id}</td>
+              <td>
+                {e.dag_id && e.run_id && e.task_id ? <a href={href(['dags', e.dag_id, 'runs', e.run_id, 'tasks', e.task_id])}>{e.task_id}</a> : e.task_id}
+              </td>
+              <td class="muted extra">{e.extra}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {logs.data && list.length < logs.data.total_entries && (
+        <div class="pager">
+          <button onClick={() => setLimit(Math.min(1000, limit + 100))} disabled={limit >= 1000}>
+            Show more ({list.length} of {logs.data.total_entries})
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}
+
+// ---- cluster
+
+export function Cluster() {
+  const c = useLoad(() => api.clusterMembers(), [], 'cluster')
+  // Who waits and why changes with task instances; reload on their events, coalesced.
+  useEffect(() => {
+    const reload = coalesce(c.reload, 2000)
+    const offs = [on('task_instance', reload), on('resync', reload)]
+    return () => offs.forEach((f) => f())
+  }, [])
+  const members = c.data?.members ?? []
+  const waiting = c.data?.waiting ?? []
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Cluster</h1>
+        <button onClick={c.reload} data-testid="cluster-refresh">
+          Refresh
+        </button>
+      </header>
+      <ErrorBox error={c.error} />
+      <h3>Members</h3>
+      <table class="list" data-testid="members-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th>State</th>
+            <th>Address</th>
+            <th>Queues</th>
+            <th>Slots</th>
+            <th>Version</th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => (
+            <tr key={m.name} data-testid="member-row" data-name={m.name} data-state={m.state}>
+              <td>
+                <code>{m.name}</code>
+              </td>
+              <td>{m.role}</td>
+              <td>
+                <span class={`member-state ${m.state}`}>{m.state}</span>
+                {m.draining && <span class="tag">draining</span>}
+              </td>
+              <td class="muted small">
+                {m.address}
+                {m.data_address && m.data_address !== m.address ? ` · data ${m.data_address}` : ''}
+              </td>
+              <td>{(m.queues ?? []).join(', ')}</td>
+              <td>
+                <Meter used={m.used_slots} total={m.slots} /> {m.used_slots}/{m.slots}
+              </td>
+              <td class="muted">{m.version}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Waiting for a worker</h3>
+      {c.data && waiting.length === 0 && <div class="empty">No task instance is waiting for a worker.</div>}
+      {waiting.length > 0 && (
+        <table class="list compact" data-testid="waiting-table">
+          <thead>
+            <tr>
+              <th>Task instance</th>
+              <th>Try</th>
+              <th>Queue</th>
+              <th>Since</th>
+              <th>Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {waiting.map((w) => (
+              <tr data-testid="waiting-row" data-task-id={w.task_id}>
+                <td>
+                  <a href={href(['dags', w.dag_id, 'runs', w.dag_run_id, 'tasks', w.task_id])}>
+                    {w.dag_id} / {w.task_id}
+                  </a>
+                  <div class="muted small">{w.dag_run_id}</div>
+                </td>
+                <td>{w.try_number}</td>
+                <td>{w.queue}</td>
+                <td title={dateTime(w.since)}>{relative(w.since)}</td>
+                <td>{w.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  )
+}

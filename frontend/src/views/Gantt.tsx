@@ -1,0 +1,182 @@
+// The Gantt chart of one run: each task instance's try on a time axis. The critical path (the
+// chain of upstreams that the run's last task waited for) and the longest bars are marked,
+// which is where the run's time went.
+
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import type * as api from '../api'
+import { dateTime, duration } from '../format'
+import { href, navigate, type Route } from '../router'
+import { isFinished, stateColor, stateName } from '../states'
+import { ErrorBox, Spinner, type Loaded } from '../ui'
+import { RunPicker, useRunInstances, useSelectedRun } from './DagPage'
+
+interface Bar {
+  ti: api.TaskInstance
+  start: number
+  end: number
+  running: boolean
+}
+
+/**
+ * The chain of tasks that decided when the run ended: from the instance that ended last, step to
+ * the direct upstream that ended last before it started, and so on. Pure, for tests.
+ */
+export function criticalPath(bars: Map<string, Bar>, upstream: Map<string, string[]>): string[] {
+  let cur: Bar | undefined
+  for (const b of bars.values()) if (!cur || b.end > cur.end) cur = b
+  const path: string[] = []
+  const seen = new Set<string>()
+  while (cur && !seen.has(cur.ti.task_id)) {
+    seen.add(cur.ti.task_id)
+    path.push(cur.ti.task_id)
+    let next: Bar | undefined
+    for (const u of upstream.get(cur.ti.task_id) ?? []) {
+      const b = bars.get(u)
+      if (b && b.end <= cur.start + 1000 && (!next || b.end > next.end)) next = b
+    }
+    cur = next
+  }
+  return path.reverse()
+}
+
+export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loaded<api.Task[]>; route: Route }) {
+  const sel = useSelectedRun(dagId, route)
+  const tis = useRunInstances(dagId, sel.runId, 'dag-gantt')
+  const [now, setNow] = useState(Date.now())
+
+  const order = useMemo(() => new Map((tasks.data ?? []).map((t, i) => [t.task_id, i])), [tasks.data])
+  const upstream = useMemo(() => new Map((tasks.data ?? []).map((t) => [t.task_id, t.upstream_task_ids ?? []])), [tasks.data])
+
+  const bars = useMemo(() => {
+    const out: Bar[] = []
+    for (const ti of tis.data ?? []) {
+      if (!ti.start_date) continue
+      const start = Date.parse(ti.start_date)
+      const running = !ti.end_date && !isFinished(ti.state)
+      const end = ti.end_date ? Date.parse(ti.end_date) : running ? now : start
+      out.push({ ti, start, end: Math.max(end, start), running })
+    }
+    out.sort((a, b) => (order.get(a.ti.task_id) ?? 0) - (order.get(b.ti.task_id) ?? 0) || a.start - b.start)
+    return out
+  }, [tis.data, order, now])
+
+  // Running bars grow with the clock; the ticker runs only while something runs.
+  const anyRunning = bars.some((b) => b.running)
+  useEffect(() => {
+    if (!anyRunning) return
+    const t = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(t)
+  }, [anyRunning])
+
+  useEffect(() => {
+    if (sel.runs.data && sel.runs.data.length === 0) {
+      const b = document.body.dataset
+      if (b.view === 'dag-gantt') b.viewReady = b.ready = '1'
+    }
+  }, [sel.runs.data])
+
+  const byTask = useMemo(() => new Map(bars.map((b) => [b.ti.task_id, b])), [bars])
+  const critical = useMemo(() => new Set(criticalPath(byTask, upstream)), [byTask, upstream])
+  const longest = useMemo(
+    () =>
+      new Set(
+        [...bars]
+          .sort((a, b) => b.end - b.start - (a.end - a.start))
+          .slice(0, Math.min(3, Math.ceil(bars.length / 4)))
+          .map((b) => b.ti.task_id),
+      ),
+    [bars],
+  )
+
+  const t0 = Math.min(...bars.map((b) => b.start))
+  const t1 = Math.max(...bars.map((b) => b.end))
+  const span = Math.max(1000, t1 - t0)
+  const ticks = bars.length ? axisTicks(span) : []
+  const critTotal = [...critical].reduce((s, id) => {
+    const b = byTask.get(id)
+    return s + (b ? b.end - b.start : 0)
+  }, 0)
+  const notStarted = (tis.data ?? []).filter((t) => !t.start_date).length
+
+  return (
+    <div class="gantt-tab">
+      <div class="toolbar">
+        <RunPicker dagId={dagId} sel={sel} />
+      </div>
+      <ErrorBox error={tis.error || sel.runs.error} />
+      {tis.data === undefined && !tis.error && sel.runId && <Spinner />}
+      {tis.data && bars.length === 0 && <div class="empty">No task of this run has started yet.</div>}
+      {bars.length > 0 && (
+        <>
+          <div class="gantt-summary small">
+            <span>
+              {dateTime(new Date(t0).toISOString())} → {dateTime(new Date(t1).toISOString())} ({duration(span / 1000)})
+            </span>
+            {critical.size > 1 && (
+              <span data-testid="gantt-critical-path">
+                <span class="crit-swatch" /> critical path: {[...critical].join(' → ')} ({duration(critTotal / 1000)} of work)
+              </span>
+            )}
+            {notStarted > 0 && <span class="muted">{notStarted} not started</span>}
+          </div>
+          <div class="gantt" data-testid="gantt">
+            <div class="gantt-axis">
+              <div class="gantt-label" />
+              <div class="gantt-track">
+                {ticks.map((t) => (
+                  <span class="tick" style={`left:${(t / span) * 100}%`}>
+                    {duration(t / 1000) || '0s'}
+                  </span>
+                ))}
+              </div>
+            </div>
+            {bars.map((b) => {
+              const s = stateName(b.ti.state)
+              const left = ((b.start - t0) / span) * 100
+              const width = ((b.end - b.start) / span) * 100
+              const crit = critical.has(b.ti.task_id)
+              const long = longest.has(b.ti.task_id)
+              const tip = `${b.ti.task_id}\n${s}\nstart ${dateTime(b.ti.start_date)}\n${b.ti.end_date ? `end ${dateTime(b.ti.end_date)}\n` : ''}duration ${duration((b.end - b.start) / 1000)}${b.ti.try_number > 1 ? `\ntry ${b.ti.try_number}` : ''}`
+              return (
+                <div class={`gantt-row${crit ? ' crit' : ''}`}>
+                  <div class="gantt-label" title={b.ti.task_id}>
+                    {b.ti.task_id}
+                  </div>
+                  <div class="gantt-track">
+                    {ticks.map((t) => (
+                      <span class="grid-line" style={`left:${(t / span) * 100}%`} />
+                    ))}
+                    <div
+                      class={`gantt-bar${crit ? ' crit' : ''}${long ? ' long' : ''}${b.running ? ' running' : ''}`}
+                      style={`left:${left}%;width:max(3px,${width}%);background:${stateColor(s)}`}
+                      title={tip}
+                      data-testid="gantt-bar"
+                      data-task-id={b.ti.task_id}
+                      data-state={s}
+                      data-critical={String(crit)}
+                      data-longest={String(long)}
+                      onClick={() => navigate(href(['dags', dagId, 'runs', b.ti.dag_run_id, 'tasks', b.ti.task_id]))}
+                    />
+                    <span class="gantt-dur" style={`left:calc(${left + width}% + 6px)`}>
+                      {duration((b.end - b.start) / 1000)}
+                      {long ? ' ⏱' : ''}
+                    </span>
+                  </div>
+                </div>
+              )
+            })}
+          </div>
+        </>
+      )}
+    </div>
+  )
+}
+
+/** About six round tick offsets (ms) across a span. */
+function axisTicks(span: number): number[] {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400].map((s) => s * 1000)
+  const step = steps.find((s) => span / s <= 7) ?? steps[steps.length - 1]
+  const out: number[] = []
+  for (let t = 0; t <= span; t += step) out.push(t)
+  return out
+}

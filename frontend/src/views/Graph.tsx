@@ -1,0 +1,273 @@
+// The graph: the DAG laid out by dagre (left to right, as Airflow draws it), drawn as SVG and
+// coloured by the selected run's task instance states. Wheel zooms, drag pans, click a task for
+// its details.
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import dagre from '@dagrejs/dagre'
+import type * as api from '../api'
+import { duration } from '../format'
+import { href, setQuery, type Route } from '../router'
+import { stateColor, stateName } from '../states'
+import { ErrorBox, Spinner, StateBadge, type Loaded } from '../ui'
+import { RunPicker, useRunInstances, useSelectedRun } from './DagPage'
+
+interface Box {
+  id: string
+  x: number
+  y: number
+  w: number
+  h: number
+}
+interface Edge {
+  from: string
+  to: string
+  d: string
+}
+interface Layout {
+  nodes: Box[]
+  edges: Edge[]
+  width: number
+  height: number
+}
+
+const NODE_H = 38
+
+/** dagre layout of the tasks; pure, memoised by the caller on the task list. */
+export function layout(tasks: { task_id: string; upstream_task_ids: string[] }[]): Layout {
+  const g = new dagre.graphlib.Graph()
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 48, marginx: 16, marginy: 16 })
+  g.setDefaultEdgeLabel(() => ({}))
+  const ids = new Set(tasks.map((t) => t.task_id))
+  for (const t of tasks) g.setNode(t.task_id, { width: Math.max(90, 7.4 * t.task_id.length + 34), height: NODE_H })
+  for (const t of tasks) for (const u of t.upstream_task_ids ?? []) if (ids.has(u)) g.setEdge(u, t.task_id)
+  dagre.layout(g)
+  const nodes = g.nodes().map((id) => {
+    const n = g.node(id)
+    return { id, x: n.x - n.width / 2, y: n.y - n.height / 2, w: n.width, h: n.height }
+  })
+  const edges = g.edges().map((e) => ({ from: e.v, to: e.w, d: pathOf(g.edge(e).points ?? []) }))
+  const gg = g.graph()
+  return { nodes, edges, width: gg.width ?? 0, height: gg.height ?? 0 }
+}
+
+/** A smooth path through dagre's edge points (Catmull-Rom as cubic Béziers). */
+function pathOf(p: { x: number; y: number }[]): string {
+  if (p.length === 0) return ''
+  let d = `M${p[0].x},${p[0].y}`
+  for (let i = 0; i < p.length - 1; i++) {
+    const p0 = p[i - 1] ?? p[i]
+    const p1 = p[i]
+    const p2 = p[i + 1]
+    const p3 = p[i + 2] ?? p2
+    const c1x = p1.x + (p2.x - p0.x) / 6
+    const c1y = p1.y + (p2.y - p0.y) / 6
+    const c2x = p2.x - (p3.x - p1.x) / 6
+    const c2y = p2.y - (p3.y - p1.y) / 6
+    d += ` C${c1x},${c1y} ${c2x},${c2y} ${p2.x},${p2.y}`
+  }
+  return d
+}
+
+export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loaded<api.Task[]>; route: Route }) {
+  const sel = useSelectedRun(dagId, route)
+  const tis = useRunInstances(dagId, sel.runId, 'dag-graph')
+  const selected = route.query.get('task')
+  const lay = useMemo(() => (tasks.data ? layout(tasks.data) : null), [tasks.data])
+
+  const byTask = useMemo(() => {
+    const m = new Map<string, api.TaskInstance>()
+    for (const ti of tis.data ?? []) m.set(ti.task_id, ti)
+    return m
+  }, [tis.data])
+
+  // With no run at all there is nothing to wait for but the tasks.
+  useEffect(() => {
+    if (tasks.data && sel.runs.data && sel.runs.data.length === 0) {
+      const b = document.body.dataset
+      if (b.view === 'dag-graph') {
+        b.viewReady = '1'
+        b.ready = '1'
+      }
+    }
+  }, [tasks.data, sel.runs.data])
+
+  const task = selected ? tasks.data?.find((t) => t.task_id === selected) : undefined
+  return (
+    <div class="graph-tab">
+      <div class="toolbar">
+        <RunPicker dagId={dagId} sel={sel} />
+      </div>
+      <ErrorBox error={tasks.error || tis.error || sel.runs.error} />
+      {!lay && !tasks.error && <Spinner />}
+      <div class="graph-wrap">
+        {lay && <GraphSvg lay={lay} byTask={byTask} selected={selected} tasks={tasks.data ?? []} />}
+        {task && <TaskPanel dagId={dagId} runId={sel.runId} task={task} ti={byTask.get(task.task_id)} />}
+      </div>
+    </div>
+  )
+}
+
+function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, api.TaskInstance>; selected: string | null; tasks: api.Task[] }) {
+  const box = useRef<HTMLDivElement>(null)
+  const [view, setView] = useState({ x: 0, y: 0, k: 1 })
+  const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)
+  const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
+
+  const fit = () => {
+    const el = box.current
+    if (!el) return
+    const w = el.clientWidth
+    const h = el.clientHeight
+    const k = Math.min(1.2, Math.max(0.1, Math.min(w / (lay.width + 20), h / (lay.height + 20))))
+    setView({ k, x: (w - lay.width * k) / 2, y: Math.max(0, (h - lay.height * k) / 2) })
+  }
+  useEffect(fit, [lay])
+
+  useEffect(() => {
+    const el = box.current
+    if (!el) return
+    const wheel = (e: WheelEvent) => {
+      e.preventDefault()
+      const r = el.getBoundingClientRect()
+      const mx = e.clientX - r.left
+      const my = e.clientY - r.top
+      setView((v) => {
+        const k = Math.min(4, Math.max(0.05, v.k * Math.exp(-e.deltaY * 0.0015)))
+        return { k, x: mx - ((mx - v.x) * k) / v.k, y: my - ((my - v.y) * k) / v.k }
+      })
+    }
+    el.addEventListener('wheel', wheel, { passive: false })
+    return () => el.removeEventListener('wheel', wheel)
+  }, [])
+
+  const nodeOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-node"]') as SVGGElement | null
+
+  return (
+    <div
+      class="graph"
+      ref={box}
+      data-testid="graph"
+      onMouseDown={(e) => {
+        drag.current = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }
+      }}
+      onMouseMove={(e) => {
+        const d = drag.current
+        if (!d) return
+        if (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3) d.moved = true
+        if (d.moved) setView((v) => ({ ...v, x: d.vx + e.clientX - d.x, y: d.vy + e.clientY - d.y }))
+      }}
+      onMouseUp={(e) => {
+        const d = drag.current
+        drag.current = null
+        if (d?.moved) return
+        const n = nodeOf(e)
+        setQuery('task', n ? (n.dataset.taskId === selected ? null : n.dataset.taskId!) : null)
+      }}
+      onMouseLeave={() => (drag.current = null)}
+    >
+      <div class="graph-controls">
+        <button class="icon" onClick={() => setView((v) => ({ ...v, k: v.k * 1.25 }))} title="zoom in">
+          +
+        </button>
+        <button class="icon" onClick={() => setView((v) => ({ ...v, k: v.k / 1.25 }))} title="zoom out">
+          −
+        </button>
+        <button class="icon" onClick={fit} title="fit" data-testid="graph-fit">
+          ⤢
+        </button>
+      </div>
+      <svg width="100%" height="100%">
+        <defs>
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M 0 0 L 10 5 L 0 10 z" class="arrow" />
+          </marker>
+        </defs>
+        <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
+          {lay.edges.map((e) => (
+            <path key={`${e.from}>${e.to}`} d={e.d} class={`edge${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} marker-end="url(#arrow)" data-from={e.from} data-to={e.to} />
+          ))}
+          {lay.nodes.map((n) => {
+            const ti = byTask.get(n.id)
+            const s = stateName(ti?.state)
+            const t = kinds.get(n.id)
+            const kind = t?.is_branch ? 'branch' : t?.is_sensor ? 'sensor' : ''
+            return (
+              <g
+                key={n.id}
+                class={`node s-${s}${selected === n.id ? ' sel' : ''}`}
+                transform={`translate(${n.x},${n.y})`}
+                data-testid="graph-node"
+                data-task-id={n.id}
+                data-state={s}
+              >
+                <title>{`${n.id}\n${s}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
+                <rect width={n.w} height={n.h} rx="6" class="node-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
+                <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
+                <text x="14" y={kind ? 16 : n.h / 2 + 4} class="node-label">
+                  {n.id}
+                </text>
+                {kind && (
+                  <text x="14" y="30" class="node-kind">
+                    {kind}
+                  </text>
+                )}
+              </g>
+            )
+          })}
+        </g>
+      </svg>
+    </div>
+  )
+}
+
+function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | null; task: api.Task; ti?: api.TaskInstance }) {
+  return (
+    <aside class="side-panel" data-testid="graph-node-details" data-task-id={task.task_id}>
+      <header>
+        <h3>{task.task_id}</h3>
+        <button class="icon" onClick={() => setQuery('task', null)} aria-label="close">
+          ×
+        </button>
+      </header>
+      {ti && (
+        <p>
+          <StateBadge state={ti.state} testid="graph-node-state" />
+          {ti.try_number > 0 && <span class="muted small"> try {ti.try_number}</span>}
+          {ti.duration != null && <span class="muted small"> · {duration(ti.duration)}</span>}
+        </p>
+      )}
+      {ti?.reason && <p class="small">{ti.reason}</p>}
+      <dl class="facts-list">
+        <dt>Kind</dt>
+        <dd>{task.is_branch ? 'branch' : task.is_sensor ? 'sensor' : 'module'}</dd>
+        {task.module && (
+          <>
+            <dt>Module</dt>
+            <dd>
+              <code>{task.module}</code>
+            </dd>
+          </>
+        )}
+        <dt>Trigger rule</dt>
+        <dd>{task.trigger_rule}</dd>
+        <dt>Retries</dt>
+        <dd>{task.retries}</dd>
+        <dt>Pool / queue</dt>
+        <dd>
+          {task.pool} / {task.queue}
+        </dd>
+        <dt>Priority weight</dt>
+        <dd>{task.priority_weight}</dd>
+        <dt>Upstream</dt>
+        <dd>{task.upstream_task_ids?.join(', ') || '—'}</dd>
+        <dt>Downstream</dt>
+        <dd>{task.downstream_task_ids?.join(', ') || '—'}</dd>
+      </dl>
+      {runId && (
+        <a class="button primary" href={href(['dags', dagId, 'runs', runId, 'tasks', task.task_id])} data-testid="open-task-instance">
+          Task instance →
+        </a>
+      )}
+    </aside>
+  )
+}

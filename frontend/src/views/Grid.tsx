@@ -1,0 +1,339 @@
+// The grid: tasks down, runs across (oldest left, newest right), one square per task instance.
+// Virtualised in both directions: only the rows and columns in view (plus a margin) are in the
+// DOM, so 1,000 runs × 100 tasks scroll as smoothly as 25 × 5. Hover and click are handled by
+// one listener on the body, not one per cell.
+
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
+import * as api from '../api'
+import { coalesce, on } from '../events'
+import { between, dateTime, duration } from '../format'
+import { href, navigate, setQuery, type Route } from '../router'
+import { stateColor, stateName } from '../states'
+import { ErrorBox, Spinner, StateBadge } from '../ui'
+import { RunActions } from './DagPage'
+
+const ROW = 22 // px per task row
+const COL = 18 // px per run column
+const HEAD = 72 // px of the run bars on top
+const NAMES = 240 // px of the task names on the left
+const OVERSCAN = 6
+const SIZES = [25, 50, 100, 365, 1000]
+
+interface Window {
+  r0: number
+  r1: number
+  c0: number
+  c1: number
+}
+
+export function GridView({ dagId, route }: { dagId: string; route: Route }) {
+  const numRuns = Number(route.query.get('runs') ?? 25) || 25
+  const selRun = route.query.get('run')
+  const [grid, setGrid] = useState<api.Grid | null>(null)
+  const [error, setError] = useState('')
+  const [version, setVersion] = useState(0) // bumped when cells change in place
+  const gen = useRef(0)
+
+  const load = async () => {
+    const g = ++gen.current
+    try {
+      const data = await api.grid(dagId, numRuns)
+      if (g !== gen.current) return
+      setGrid(data)
+      setError('')
+    } catch (e) {
+      if (g === gen.current) setError(api.errorText(e))
+    } finally {
+      if (g === gen.current) markGridReady()
+    }
+  }
+
+  useEffect(() => {
+    setGrid(null)
+    load()
+  }, [dagId, numRuns])
+
+  // Index of runs and tasks, for applying events in O(1).
+  const index = useMemo(() => {
+    const runs = new Map<string, number>()
+    const tasks = new Map<string, number>()
+    grid?.dag_runs.forEach((r, i) => runs.set(r.dag_run_id, i))
+    grid?.tasks.forEach((t, i) => tasks.set(t.task_id, i))
+    return { runs, tasks }
+  }, [grid])
+
+  // Live: task instance events change one cell in place; a run we do not have (a new one)
+  // reloads the grid, coalesced.
+  const gridRef = useRef(grid)
+  gridRef.current = grid
+  const indexRef = useRef(index)
+  indexRef.current = index
+  useEffect(() => {
+    const reload = coalesce(load, 700)
+    let pending = false
+    const bump = () => {
+      if (pending) return
+      pending = true
+      requestAnimationFrame(() => {
+        pending = false
+        setVersion((v) => v + 1)
+      })
+    }
+    const offs = [
+      on('task_instance', (ti) => {
+        const g = gridRef.current
+        if (!g || ti.dag_id !== dagId) return
+        const c = indexRef.current.runs.get(ti.dag_run_id)
+        const r = indexRef.current.tasks.get(ti.task_id)
+        if (c === undefined || r === undefined) return reload()
+        g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
+        bump()
+      }),
+      on('dag_run', (run) => {
+        const g = gridRef.current
+        if (!g || run.dag_id !== dagId) return
+        const c = indexRef.current.runs.get(run.dag_run_id)
+        if (c === undefined) return reload()
+        g.dag_runs[c] = { ...g.dag_runs[c], ...run }
+        bump()
+      }),
+      on('dag', (e) => e.dag_id === dagId && e.is_paused === undefined && reload()),
+      on('resync', reload),
+    ]
+    return () => offs.forEach((f) => f())
+  }, [dagId, numRuns])
+
+  const runs = grid?.dag_runs ?? []
+  const sel = selRun ? runs.find((r) => r.dag_run_id === selRun) : undefined
+
+  return (
+    <div class="grid-tab">
+      <div class="toolbar">
+        <label>
+          Runs{' '}
+          <select value={String(numRuns)} onChange={(e) => setQuery('runs', e.currentTarget.value)} data-testid="grid-num-runs">
+            {SIZES.map((n) => (
+              <option value={String(n)}>{n}</option>
+            ))}
+          </select>
+        </label>
+        {grid && (
+          <span class="muted small">
+            {grid.dag_runs.length} runs × {grid.tasks.length} tasks
+          </span>
+        )}
+        <span class="spacer" />
+        {sel && (
+          <span class="selected-run" data-testid="grid-selected-run" data-run-id={sel.dag_run_id}>
+            <StateBadge state={sel.state} /> <code>{sel.dag_run_id}</code>{' '}
+            <a href={href(['dags', dagId, 'graph'], { run: sel.dag_run_id })}>graph</a>{' '}
+            <a href={href(['dags', dagId, 'gantt'], { run: sel.dag_run_id })}>gantt</a> <RunActions dagId={dagId} run={sel} />
+          </span>
+        )}
+      </div>
+      <ErrorBox error={error} />
+      {!grid && !error && <Spinner />}
+      {grid && grid.dag_runs.length === 0 && <div class="empty">No runs yet: trigger one, or unpause a scheduled DAG.</div>}
+      {grid && grid.dag_runs.length > 0 && <GridCanvas dagId={dagId} grid={grid} version={version} selRun={selRun} />}
+    </div>
+  )
+}
+
+function markGridReady() {
+  const b = document.body.dataset
+  if (b.view === 'dag-grid') {
+    b.viewReady = '1'
+    if (b.ready !== '1') b.ready = '1'
+  }
+}
+
+function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api.Grid; version: number; selRun: string | null }) {
+  const body = useRef<HTMLDivElement>(null)
+  const head = useRef<HTMLDivElement>(null)
+  const names = useRef<HTMLDivElement>(null)
+  const tip = useRef<HTMLDivElement>(null)
+  const nRows = grid.tasks.length
+  const nCols = grid.dag_runs.length
+  const [win, setWin] = useState<Window>({ r0: 0, r1: Math.min(nRows, 40), c0: Math.max(0, nCols - 80), c1: nCols })
+
+  // The longest run sets the scale of the run bars.
+  const runDur = useMemo(() => grid.dag_runs.map((r) => between(r.start_date, r.end_date) ?? 0), [grid, version])
+  const maxDur = Math.max(1, ...runDur)
+
+  const measure = () => {
+    const el = body.current
+    if (!el) return
+    const r0 = Math.max(0, Math.floor(el.scrollTop / ROW) - OVERSCAN)
+    const r1 = Math.min(nRows, Math.ceil((el.scrollTop + el.clientHeight) / ROW) + OVERSCAN)
+    const c0 = Math.max(0, Math.floor(el.scrollLeft / COL) - OVERSCAN)
+    const c1 = Math.min(nCols, Math.ceil((el.scrollLeft + el.clientWidth) / COL) + OVERSCAN)
+    setWin((w) => (w.r0 === r0 && w.r1 === r1 && w.c0 === c0 && w.c1 === c1 ? w : { r0, r1, c0, c1 }))
+    if (head.current) head.current.scrollLeft = el.scrollLeft
+    if (names.current) names.current.scrollTop = el.scrollTop
+  }
+
+  // Start at the newest runs (right end), like Airflow.
+  useLayoutEffect(() => {
+    const el = body.current
+    if (!el) return
+    el.scrollLeft = el.scrollWidth
+    measure()
+    const ro = new ResizeObserver(() => measure())
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [nRows, nCols])
+
+  // The side panes scroll the body with the wheel.
+  useEffect(() => {
+    const fwd = (e: WheelEvent) => {
+      if (!body.current) return
+      body.current.scrollTop += e.deltaY
+      body.current.scrollLeft += e.deltaX
+      e.preventDefault()
+    }
+    const hs = [head.current, names.current]
+    hs.forEach((h) => h?.addEventListener('wheel', fwd, { passive: false }))
+    return () => hs.forEach((h) => h?.removeEventListener('wheel', fwd))
+  }, [])
+
+  let frame = 0
+  const onScroll = () => {
+    if (frame) return
+    frame = requestAnimationFrame(() => {
+      frame = 0
+      measure()
+    })
+  }
+
+  const cellAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-cell"]') ?? null
+
+  const showTip = (e: MouseEvent) => {
+    const t = tip.current
+    if (!t) return
+    const cell = cellAt(e)
+    const runEl = (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') as HTMLElement | null
+    let text = ''
+    if (cell) {
+      const c = Number(cell.dataset.col)
+      const r = Number(cell.dataset.row)
+      const inst = grid.instances[c]?.[r]
+      const run = grid.dag_runs[c]
+      text = [
+        `${grid.tasks[r].task_id}`,
+        `run ${run.dag_run_id}`,
+        `state ${stateName(inst?.state)}`,
+        inst && inst.try_number > 0 ? `try ${inst.try_number}` : '',
+        inst?.duration != null ? `duration ${duration(inst.duration)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n')
+    } else if (runEl) {
+      const run = grid.dag_runs[Number(runEl.dataset.col)]
+      const d = between(run.start_date, run.end_date)
+      text = [run.dag_run_id, `logical date ${dateTime(run.logical_date)}`, `state ${run.state}`, d != null ? `duration ${duration(d)}` : '', run.run_type]
+        .filter(Boolean)
+        .join('\n')
+    }
+    if (!text) {
+      t.hidden = true
+      return
+    }
+    t.textContent = text
+    t.hidden = false
+    const x = Math.min(e.clientX + 14, window.innerWidth - t.offsetWidth - 8)
+    const y = Math.min(e.clientY + 14, window.innerHeight - t.offsetHeight - 8)
+    t.style.transform = `translate(${x}px, ${y}px)`
+  }
+  const hideTip = () => tip.current && (tip.current.hidden = true)
+
+  const openCell = (e: MouseEvent) => {
+    const cell = cellAt(e)
+    if (!cell) return
+    const run = grid.dag_runs[Number(cell.dataset.col)]
+    const task = grid.tasks[Number(cell.dataset.row)]
+    navigate(href(['dags', dagId, 'runs', run.dag_run_id, 'tasks', task.task_id]))
+  }
+  const selectRun = (e: MouseEvent) => {
+    const el = (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') as HTMLElement | null
+    if (!el) return
+    const run = grid.dag_runs[Number(el.dataset.col)]
+    setQuery('run', selRun === run.dag_run_id ? null : run.dag_run_id)
+  }
+
+  const selCol = selRun ? grid.dag_runs.findIndex((r) => r.dag_run_id === selRun) : -1
+  const cells = []
+  for (let c = win.c0; c < win.c1; c++) {
+    const col = grid.instances[c]
+    const runId = grid.dag_runs[c].dag_run_id
+    for (let r = win.r0; r < win.r1; r++) {
+      const inst = col?.[r]
+      const s = stateName(inst?.state)
+      cells.push(
+        <div
+          key={`${c}:${r}`}
+          class={`cell s-${s}`}
+          style={`left:${c * COL + 3}px;top:${r * ROW + 4}px;background:${stateColor(s)}`}
+          data-testid="grid-cell"
+          data-state={s}
+          data-row={r}
+          data-col={c}
+          data-task-id={grid.tasks[r].task_id}
+          data-run-id={runId}
+          data-duration={inst?.duration ?? ''}
+          data-try={inst?.try_number ?? ''}
+        />,
+      )
+    }
+  }
+  const bars = []
+  for (let c = win.c0; c < win.c1; c++) {
+    const run = grid.dag_runs[c]
+    const h = Math.max(4, Math.round(((runDur[c] ?? 0) / maxDur) * (HEAD - 14)))
+    bars.push(
+      <div
+        key={c}
+        class={`run-bar${c === selCol ? ' sel' : ''}`}
+        style={`left:${c * COL + 2}px;height:${h}px;background:${stateColor(run.state)}`}
+        data-testid="grid-run"
+        data-col={c}
+        data-run-id={run.dag_run_id}
+        data-state={run.state}
+      />,
+    )
+  }
+  const rows = []
+  for (let r = win.r0; r < win.r1; r++) {
+    const t = grid.tasks[r]
+    rows.push(
+      <div key={r} class="task-name" style={`top:${r * ROW}px`} title={t.upstream_task_ids?.length ? `upstream: ${t.upstream_task_ids.join(', ')}` : 'no upstream'} data-testid="grid-task" data-task-id={t.task_id}>
+        {t.task_id}
+      </div>,
+    )
+  }
+
+  return (
+    <div class="grid" style={`--names:${NAMES}px;--head:${HEAD}px`} data-testid="grid" data-runs={nCols} data-tasks={nRows} onMouseLeave={hideTip}>
+      <div class="grid-corner muted small">
+        <span>task \ run</span>
+      </div>
+      <div class="grid-head" ref={head} onMouseMove={showTip} onClick={selectRun}>
+        <div class="grid-inner" style={`width:${nCols * COL + 20}px;height:${HEAD}px`}>
+          {selCol >= 0 && <div class="col-sel" style={`left:${selCol * COL}px`} />}
+          {bars}
+        </div>
+      </div>
+      <div class="grid-names" ref={names}>
+        <div class="grid-inner" style={`height:${nRows * ROW + 20}px`}>
+          {rows}
+        </div>
+      </div>
+      <div class="grid-body" ref={body} onScroll={onScroll} onMouseMove={showTip} onClick={openCell} data-testid="grid-body">
+        <div class="grid-inner" style={`width:${nCols * COL + 20}px;height:${nRows * ROW + 20}px`}>
+          {selCol >= 0 && <div class="col-sel" style={`left:${selCol * COL}px;height:${nRows * ROW + 8}px`} />}
+          {cells}
+        </div>
+      </div>
+      <div class="tooltip" ref={tip} hidden data-testid="grid-tooltip" />
+    </div>
+  )
+}

@@ -1,0 +1,298 @@
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import * as api from '../api'
+import { ClearDialog } from '../components/ClearDialog'
+import { LogPane } from '../components/LogPane'
+import { coalesce, on } from '../events'
+import { dateTime, duration } from '../format'
+import { href, setQuery, type Route } from '../router'
+import { isFinished, stateName } from '../states'
+import { ActionButton, ErrorBox, Spinner, StateBadge, useCan, useLoad } from '../ui'
+
+export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: string; runId: string; taskId: string; route: Route }) {
+  const ti = useLoad(() => api.taskInstance(dagId, runId, taskId), [dagId, runId, taskId], 'task-instance')
+  const tries = useLoad(() => api.tries(dagId, runId, taskId).then((r) => r.task_instances ?? []), [dagId, runId, taskId])
+  const xcoms = useLoad(() => api.xcoms(dagId, runId, taskId).then((r) => r.xcom_entries ?? []), [dagId, runId, taskId])
+  const canUse = useCan('User')
+  const [clear, setClear] = useState(false)
+
+  // Live: the event carries the instance's new state; the detail (why, rendered), the tries and
+  // the XComs are read again, coalesced, when it changes.
+  useEffect(() => {
+    const reloadAll = coalesce(() => Promise.all([ti.reload(), tries.reload(), xcoms.reload()]), 400)
+    const offs = [
+      on('task_instance', (e) => {
+        if (e.dag_id !== dagId || e.dag_run_id !== runId || e.task_id !== taskId) return
+        ti.set((d) => d && { ...d, ...e })
+        reloadAll()
+      }),
+      on('resync', reloadAll),
+    ]
+    return () => offs.forEach((f) => f())
+  }, [dagId, runId, taskId])
+
+  const d = ti.data
+  const tryNumbers = useMemo(() => {
+    const s = new Set<number>((tries.data ?? []).map((t) => t.try_number).filter((n) => n > 0))
+    if (d && d.try_number > 0) s.add(d.try_number)
+    return [...s].sort((a, b) => a - b)
+  }, [tries.data, d?.try_number])
+  const wanted = Number(route.query.get('try') ?? 0)
+  const tryNumber = wanted > 0 ? wanted : (tryNumbers[tryNumbers.length - 1] ?? 0)
+  const state = stateName(d?.state)
+  const why = d?.why ? (Array.isArray(d.why) ? d.why : [d.why]) : []
+  const waiting = d && !isFinished(d.state) && state !== 'running'
+
+  return (
+    <div class="page ti-page" data-testid="task-instance" data-state={state} data-task-id={taskId} data-run-id={runId}>
+      <header class="page-head">
+        <div class="title">
+          <a href="#/dags" class="muted">
+            DAGs
+          </a>{' '}
+          / <a href={href(['dags', dagId, 'grid'], { run: runId })}>{dagId}</a> /{' '}
+          <a href={href(['dags', dagId, 'graph'], { run: runId })} class="muted">
+            {runId}
+          </a>{' '}
+          / <h1>{taskId}</h1> {d && <StateBadge state={d.state} testid="ti-state" />}
+        </div>
+        {d && canUse && (
+          <div class="actions">
+            <button onClick={() => setClear(true)} data-testid="clear-button">
+              Clear
+            </button>
+            <ActionButton
+              label="Mark success"
+              testid="mark-success-button"
+              disabled={state === 'success'}
+              run={async () => {
+                await api.markTaskInstance(dagId, runId, taskId, 'success')
+                await ti.reload()
+              }}
+            />
+            <ActionButton
+              label="Mark failed"
+              testid="mark-failed-button"
+              class="danger"
+              disabled={state === 'failed'}
+              run={async () => {
+                await api.markTaskInstance(dagId, runId, taskId, 'failed')
+                await ti.reload()
+              }}
+            />
+          </div>
+        )}
+      </header>
+      <ErrorBox error={ti.error} />
+      {!d && !ti.error && <Spinner />}
+
+      {d && waiting && (why.length > 0 || d.reason) && (
+        <section class="why" data-testid="ti-why">
+          <h3>Why it is not running</h3>
+          {why.length > 0 && (
+            <ul>
+              {why.map((w) => (
+                <li>{w}</li>
+              ))}
+            </ul>
+          )}
+          {d.reason && <p data-testid="ti-reason">{d.reason}</p>}
+        </section>
+      )}
+      {d && !waiting && d.reason && (
+        <p class="muted" data-testid="ti-reason">
+          {d.reason}
+        </p>
+      )}
+
+      {d && (
+        <div class="ti-grid">
+          <section>
+            <h3>Details</h3>
+            <dl class="facts-list" data-testid="ti-details">
+              <dt>Try</dt>
+              <dd>
+                {d.try_number} of {d.max_tries + 1}
+              </dd>
+              <dt>Started</dt>
+              <dd>{dateTime(d.start_date) || '—'}</dd>
+              <dt>Ended</dt>
+              <dd>{dateTime(d.end_date) || '—'}</dd>
+              <dt>Duration</dt>
+              <dd>{duration(d.duration) || '—'}</dd>
+              <dt>Exit code</dt>
+              <dd>{d.exit_code ?? '—'}</dd>
+              <dt>Host</dt>
+              <dd>{d.hostname || '—'}</dd>
+              <dt>Pool</dt>
+              <dd>
+                {d.pool} ({d.pool_slots} slot{d.pool_slots === 1 ? '' : 's'})
+              </dd>
+              <dt>Queue</dt>
+              <dd>{d.queue}</dd>
+              <dt>Priority weight</dt>
+              <dd>{d.priority_weight}</dd>
+            </dl>
+          </section>
+          <section>
+            <h3>Rendered</h3>
+            <Rendered r={d.rendered} />
+          </section>
+        </div>
+      )}
+
+      <section>
+        <h3>Tries</h3>
+        <ErrorBox error={tries.error} />
+        {tryNumbers.length === 0 && d && <div class="empty">Not tried yet.</div>}
+        {tryNumbers.length > 0 && (
+          <table class="list compact" data-testid="ti-tries">
+            <thead>
+              <tr>
+                <th>Try</th>
+                <th>State</th>
+                <th>Started</th>
+                <th>Ended</th>
+                <th>Duration</th>
+                <th>Exit</th>
+                <th>Host</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tryNumbers.map((n) => {
+                const t = (tries.data ?? []).find((x) => x.try_number === n) ?? (d && d.try_number === n ? d : undefined)
+                return (
+                  <tr
+                    class={`clickable${n === tryNumber ? ' sel' : ''}`}
+                    onClick={() => setQuery('try', String(n))}
+                    data-testid="ti-try"
+                    data-try={n}
+                    data-state={stateName(t?.state)}
+                  >
+                    <td>{n}</td>
+                    <td>
+                      <StateBadge state={t?.state} />
+                    </td>
+                    <td>{dateTime(t?.start_date)}</td>
+                    <td>{dateTime(t?.end_date)}</td>
+                    <td>{duration(t?.duration)}</td>
+                    <td>{t?.exit_code ?? ''}</td>
+                    <td class="muted">{t?.hostname}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {tryNumber > 0 && (
+        <section>
+          <h3>Log of try {tryNumber}</h3>
+          <LogPane key={tryNumber} dagId={dagId} runId={runId} taskId={taskId} tryNumber={tryNumber} />
+        </section>
+      )}
+
+      <section>
+        <h3>XComs</h3>
+        <ErrorBox error={xcoms.error} />
+        {xcoms.data && xcoms.data.length === 0 && <div class="empty">No XComs.</div>}
+        {xcoms.data && xcoms.data.length > 0 && (
+          <table class="list compact" data-testid="ti-xcoms">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Value</th>
+                <th>Written</th>
+              </tr>
+            </thead>
+            <tbody>
+              {xcoms.data.map((x) => (
+                <tr data-testid="xcom-row" data-key={x.key}>
+                  <td>
+                    <code>{x.key}</code>
+                  </td>
+                  <td>
+                    <pre class="value">{typeof x.value === 'string' ? x.value : JSON.stringify(x.value, null, 2)}</pre>
+                  </td>
+                  <td class="muted">{dateTime(x.timestamp)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {clear && (
+        <ClearDialog
+          dagId={dagId}
+          runId={runId}
+          taskIds={[taskId]}
+          onClose={() => setClear(false)}
+          onCleared={() => {
+            setClear(false)
+            ti.reload()
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function Rendered({ r }: { r: api.Rendered | null | undefined }) {
+  if (!r) return <div class="empty">Rendered when the task instance starts.</div>
+  const env = Object.entries(r.env ?? {})
+  const rest = Object.entries(r).filter(([k]) => k !== 'module' && k !== 'args' && k !== 'env')
+  return (
+    <dl class="facts-list" data-testid="ti-rendered">
+      {r.module !== undefined && (
+        <>
+          <dt>Module</dt>
+          <dd>
+            <code>{r.module}</code>
+          </dd>
+        </>
+      )}
+      <dt>Args</dt>
+      <dd>
+        {(r.args ?? []).length === 0 ? (
+          '—'
+        ) : (
+          <ol class="args">
+            {(r.args ?? []).map((a) => (
+              <li>
+                <code>{a}</code>
+              </li>
+            ))}
+          </ol>
+        )}
+      </dd>
+      <dt>Env</dt>
+      <dd>
+        {env.length === 0 ? (
+          '—'
+        ) : (
+          <table class="kv">
+            {env.map(([k, v]) => (
+              <tr>
+                <td>
+                  <code>{k}</code>
+                </td>
+                <td>
+                  <code>{v}</code>
+                </td>
+              </tr>
+            ))}
+          </table>
+        )}
+      </dd>
+      {rest.map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd>
+            <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
+          </dd>
+        </>
+      ))}
+    </dl>
+  )
+}
