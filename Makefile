@@ -6,7 +6,7 @@ GO ?= go
 BIN := build/bin/wasmflow
 FUZZTIME ?= 10s
 
-.PHONY: help run build test vet unit fuzz bench deps modules example-modules clean
+.PHONY: help run build test test-cluster vet unit fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -20,8 +20,12 @@ build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
 deps: ## install the Debian packages the tests need (C toolchain for wasm modules)
 	.ci/install-deps.sh wasm
 
-test: deps vet unit fuzz ## everything CI runs: vet, every test, short fuzzing
+test: deps vet unit fuzz test-cluster ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces
 	@echo "make test: all passed"
+
+test-cluster: build ## server and workers in network namespaces (ip netns + veth), one worker cut off (root)
+	.ci/install-deps.sh net
+	.ci/netns-cluster.sh $(BIN)
 
 GOFILES = $$(find . -name '*.go' -not -path './frontend/node_modules/*' -not -path './build/*')
 

@@ -3,6 +3,7 @@
 # Idempotent and non-interactive; needs root (or sudo) the first time.
 #
 #   .ci/install-deps.sh wasm      clang + wasi-libc, to build the C task modules
+#   .ci/install-deps.sh net       iproute2 + jq, for .ci/netns-cluster.sh (make test-cluster)
 #
 # Go itself (1.26) is expected on PATH; modules come from the Go module proxy.
 set -eu
@@ -11,7 +12,8 @@ need=""
 for group in "$@"; do
 	case "$group" in
 	wasm) pkgs="clang lld wasi-libc libclang-rt-14-dev-wasm32" ;;
-	*) echo "install-deps.sh: unknown group '$group' (known: wasm)" >&2; exit 2 ;;
+	net) pkgs="iproute2 jq" ;;
+	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net)" >&2; exit 2 ;;
 	esac
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
