@@ -184,7 +184,9 @@ export interface Variable {
 
 export interface User {
   username: string
-  role: Role
+  /** Airflow's shape: a list of roles; wasmflow gives each user one. */
+  roles?: { name: Role }[]
+  role?: Role
   email: string
   first_name: string
   last_name: string

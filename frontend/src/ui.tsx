@@ -1,6 +1,6 @@
 // Small pieces shared by the views: the session context, loading data, state badges, dialogs.
 
-import { createContext, type ComponentChildren } from 'preact'
+import { createContext, type ComponentChildren, type ComponentType, type FunctionComponent } from 'preact'
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks'
 import { atLeast, errorText, type Role, type RunState, type Session, type TaskState } from './api'
 import { stateColor, stateInk, stateName } from './states'
@@ -199,4 +199,31 @@ export function ActionButton(props: {
 
 export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>
+}
+
+// ---- code loaded on first use (CodeMirror, dagre), so the DAGs list starts fast
+
+/** A component whose module is fetched the first time it is drawn. */
+export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): FunctionComponent<P> {
+  let loaded: ComponentType<P> | null = null
+  let loading: Promise<void> | null = null
+  let failed = ''
+  return function Lazy(props: P) {
+    const [, setTick] = useState(0)
+    if (loaded) {
+      const C = loaded
+      return <C {...props} />
+    }
+    if (failed) return <ErrorBox error={failed} />
+    loading ??= load().then(
+      (c) => {
+        loaded = c
+      },
+      (e) => {
+        failed = `could not load this view: ${errorText(e)}`
+      },
+    )
+    loading.then(() => setTick((t) => t + 1))
+    return <Spinner />
+  }
 }

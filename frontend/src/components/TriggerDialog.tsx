@@ -1,9 +1,9 @@
 // The trigger form: one field per DAG param, and the whole conf as JSON, kept in step.
 // The JSON is checked before anything is sent; the server's 400 detail is shown as it is.
 
-import { useMemo, useState } from 'preact/hooks'
-import { errorText, triggerRun, type DagRun } from '../api'
-import { Modal } from '../ui'
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { dag, errorText, triggerRun, type DagRun } from '../api'
+import { Modal, Spinner } from '../ui'
 
 type Conf = Record<string, unknown>
 
@@ -19,13 +19,44 @@ export function parseConf(text: string): { conf?: Conf; error?: string } {
   return { conf: v as Conf }
 }
 
+/** The trigger dialog; without `params` it reads them from GET /dags/{id} first. */
 export function TriggerDialog(props: {
   dagId: string
-  params: Record<string, unknown> | null
+  params?: Record<string, unknown> | null
   onClose: () => void
   onTriggered: (run: DagRun) => void
 }) {
-  const params = props.params ?? {}
+  const [params, setParams] = useState(props.params)
+  const [error, setError] = useState('')
+  useEffect(() => {
+    if (params !== undefined) return
+    dag(props.dagId)
+      .then((d) => setParams(d.params ?? {}))
+      .catch((e) => setError(errorText(e)))
+  }, [])
+  if (params === undefined) {
+    return (
+      <Modal title={`Trigger ${props.dagId}`} onClose={props.onClose} testid="trigger-dialog">
+        {error ? (
+          <div class="error" role="alert" data-testid="trigger-error">
+            {error}
+          </div>
+        ) : (
+          <Spinner />
+        )}
+      </Modal>
+    )
+  }
+  return <TriggerForm {...props} params={params ?? {}} />
+}
+
+function TriggerForm(props: {
+  dagId: string
+  params: Record<string, unknown>
+  onClose: () => void
+  onTriggered: (run: DagRun) => void
+}) {
+  const params = props.params
   const [text, setText] = useState(() => JSON.stringify(params, null, 2))
   const [runId, setRunId] = useState('')
   const [date, setDate] = useState('')

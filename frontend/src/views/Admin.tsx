@@ -184,10 +184,10 @@ export function Pools() {
               <td>
                 <code>{p.name}</code>
               </td>
-              <td>{p.slots}</td>
+              <td>{p.slots < 0 ? '∞' : p.slots}</td>
               <td>{p.running_slots}</td>
               <td>{p.queued_slots}</td>
-              <td>{p.open_slots}</td>
+              <td>{p.open_slots < 0 ? '∞' : p.open_slots}</td>
               <td>
                 <Meter used={p.occupied_slots} total={p.slots} />
               </td>
@@ -231,7 +231,9 @@ export function Pools() {
   )
 }
 
+/** Slots in use; total -1 is unlimited. */
 function Meter({ used, total }: { used: number; total: number }) {
+  if (total < 0) return <span class="muted small">unlimited</span>
   const pct = total > 0 ? Math.min(100, (used / total) * 100) : 0
   return (
     <span class="meter" title={`${used} of ${total} slots used`}>
@@ -327,7 +329,7 @@ export function Users() {
               <td>
                 <code>{u.username}</code>
               </td>
-              <td>{u.role}</td>
+              <td data-testid="user-role-cell">{u.role ?? (u.roles ?? []).map((r) => r.name).join(', ')}</td>
               <td>{[u.first_name, u.last_name].filter(Boolean).join(' ')}</td>
               <td class="muted">{u.email}</td>
               <td>

@@ -8,7 +8,7 @@ import { dateTime, duration } from '../format'
 import { href, navigate, type Route } from '../router'
 import { isFinished, stateColor, stateName } from '../states'
 import { ErrorBox, Spinner, type Loaded } from '../ui'
-import { RunPicker, useRunInstances, useSelectedRun } from './DagPage'
+import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
 interface Bar {
   ti: api.TaskInstance
@@ -80,7 +80,8 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
   const longest = useMemo(
     () =>
       new Set(
-        [...bars]
+        bars
+          .filter((b) => b.end > b.start)
           .sort((a, b) => b.end - b.start - (a.end - a.start))
           .slice(0, Math.min(3, Math.ceil(bars.length / 4)))
           .map((b) => b.ti.task_id),
@@ -90,7 +91,7 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
 
   const t0 = Math.min(...bars.map((b) => b.start))
   const t1 = Math.max(...bars.map((b) => b.end))
-  const span = Math.max(1000, t1 - t0)
+  const span = Math.max(10, t1 - t0)
   const ticks = bars.length ? axisTicks(span) : []
   const critTotal = [...critical].reduce((s, id) => {
     const b = byTask.get(id)
@@ -159,7 +160,7 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
                     />
                     <span class="gantt-dur" style={`left:calc(${left + width}% + 6px)`}>
                       {duration((b.end - b.start) / 1000)}
-                      {long ? ' ⏱' : ''}
+                      {long && <span class="longest"> longest</span>}
                     </span>
                   </div>
                 </div>
@@ -174,7 +175,7 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
 
 /** About six round tick offsets (ms) across a span. */
 function axisTicks(span: number): number[] {
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400].map((s) => s * 1000)
+  const steps = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400].map((s) => s * 1000)
   const step = steps.find((s) => span / s <= 7) ?? steps[steps.length - 1]
   const out: number[] = []
   for (let t = 0; t <= span; t += step) out.push(t)

@@ -9,7 +9,7 @@ import { duration } from '../format'
 import { href, setQuery, type Route } from '../router'
 import { stateColor, stateName } from '../states'
 import { ErrorBox, Spinner, StateBadge, type Loaded } from '../ui'
-import { RunPicker, useRunInstances, useSelectedRun } from './DagPage'
+import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
 interface Box {
   id: string
@@ -113,6 +113,8 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)
   const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
 
+  // Fit to the box until the reader zooms or pans; then the view is theirs.
+  const touched = useRef(false)
   const fit = () => {
     const el = box.current
     if (!el) return
@@ -121,13 +123,20 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
     const k = Math.min(1.2, Math.max(0.1, Math.min(w / (lay.width + 20), h / (lay.height + 20))))
     setView({ k, x: (w - lay.width * k) / 2, y: Math.max(0, (h - lay.height * k) / 2) })
   }
-  useEffect(fit, [lay])
+  useEffect(() => {
+    touched.current = false
+    fit()
+    const ro = new ResizeObserver(() => !touched.current && fit())
+    if (box.current) ro.observe(box.current)
+    return () => ro.disconnect()
+  }, [lay])
 
   useEffect(() => {
     const el = box.current
     if (!el) return
     const wheel = (e: WheelEvent) => {
       e.preventDefault()
+      touched.current = true
       const r = el.getBoundingClientRect()
       const mx = e.clientX - r.left
       const my = e.clientY - r.top
@@ -148,13 +157,17 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
       ref={box}
       data-testid="graph"
       onMouseDown={(e) => {
+        if ((e.target as Element).closest('.graph-controls')) return
         drag.current = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }
       }}
       onMouseMove={(e) => {
         const d = drag.current
         if (!d) return
         if (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3) d.moved = true
-        if (d.moved) setView((v) => ({ ...v, x: d.vx + e.clientX - d.x, y: d.vy + e.clientY - d.y }))
+        if (d.moved) {
+          touched.current = true
+          setView((v) => ({ ...v, x: d.vx + e.clientX - d.x, y: d.vy + e.clientY - d.y }))
+        }
       }}
       onMouseUp={(e) => {
         const d = drag.current
@@ -166,13 +179,21 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
       onMouseLeave={() => (drag.current = null)}
     >
       <div class="graph-controls">
-        <button class="icon" onClick={() => setView((v) => ({ ...v, k: v.k * 1.25 }))} title="zoom in">
+        <button class="icon" onClick={() => ((touched.current = true), setView((v) => ({ ...v, k: v.k * 1.25 })))} title="zoom in">
           +
         </button>
-        <button class="icon" onClick={() => setView((v) => ({ ...v, k: v.k / 1.25 }))} title="zoom out">
+        <button class="icon" onClick={() => ((touched.current = true), setView((v) => ({ ...v, k: v.k / 1.25 })))} title="zoom out">
           −
         </button>
-        <button class="icon" onClick={fit} title="fit" data-testid="graph-fit">
+        <button
+          class="icon"
+          onClick={() => {
+            touched.current = false
+            fit()
+          }}
+          title="fit"
+          data-testid="graph-fit"
+        >
           ⤢
         </button>
       </div>

@@ -10,7 +10,7 @@ import { between, dateTime, duration } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
 import { stateColor, stateName } from '../states'
 import { ErrorBox, Spinner, StateBadge } from '../ui'
-import { RunActions } from './DagPage'
+import { RunActions } from './RunParts'
 
 const ROW = 22 // px per task row
 const COL = 18 // px per run column
@@ -158,7 +158,7 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
 
   // The longest run sets the scale of the run bars.
   const runDur = useMemo(() => grid.dag_runs.map((r) => between(r.start_date, r.end_date) ?? 0), [grid, version])
-  const maxDur = Math.max(1, ...runDur)
+  const maxDur = Math.max(1e-6, ...runDur)
 
   const measure = () => {
     const el = body.current
@@ -196,11 +196,11 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
     return () => hs.forEach((h) => h?.removeEventListener('wheel', fwd))
   }, [])
 
-  let frame = 0
+  const frame = useRef(0)
   const onScroll = () => {
-    if (frame) return
-    frame = requestAnimationFrame(() => {
-      frame = 0
+    if (frame.current) return
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0
       measure()
     })
   }
@@ -312,7 +312,7 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
   }
 
   return (
-    <div class="grid" style={`--names:${NAMES}px;--head:${HEAD}px`} data-testid="grid" data-runs={nCols} data-tasks={nRows} onMouseLeave={hideTip}>
+    <div class="grid" style={`--names:${NAMES}px;--head:${HEAD}px;--content:${HEAD + nRows * ROW + 28}px`} data-testid="grid" data-runs={nCols} data-tasks={nRows} onMouseLeave={hideTip}>
       <div class="grid-corner muted small">
         <span>task \ run</span>
       </div>

@@ -4,7 +4,7 @@ import { coalesce, on } from '../events'
 import { between, dateTime, duration } from '../format'
 import { href, setQuery, type Route } from '../router'
 import { ErrorBox, StateBadge, useLoad } from '../ui'
-import { RunActions } from './DagPage'
+import { RunActions } from './RunParts'
 
 const PAGE = 50
 const STATES = ['queued', 'running', 'success', 'failed']
