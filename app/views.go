@@ -77,18 +77,54 @@ func (a *App) Render(ctx context.Context, run scheduler.DagRun, taskID string) (
 	return Rendered{Module: t.Module, Args: append([]string{}, w.Args...), Env: w.Env}, nil
 }
 
-// WhyNotRunning says, per task instance of a run that waits, why it does not run yet; it
-// needs the scheduler of this process, and is empty without one.
+// WhyNotRunning says, per task instance of a run that waits, why it does not run yet: what
+// the scheduler of this process knows (slots, pools, dependencies; nothing without one), and
+// whether the DAG is paused.
 func (a *App) WhyNotRunning(ctx context.Context, dagID, runID string) (map[string]string, error) {
-	s := a.sched.Load()
-	if s == nil {
-		return map[string]string{}, nil
+	why := map[string]string{}
+	if s := a.sched.Load(); s != nil {
+		got, err := s.WhyNotRunning(ctx, dagID, runID)
+		if err != nil && !errors.Is(err, scheduler.ErrNotFound) { // not found: a finished run, nothing waits
+			return nil, err
+		}
+		for k, v := range got {
+			why[k] = v
+		}
 	}
-	why, err := s.WhyNotRunning(ctx, dagID, runID)
-	if errors.Is(err, scheduler.ErrNotFound) {
-		return map[string]string{}, nil // a finished run: nothing waits
+	// The scheduler does not look at a paused DAG's runs at all, so it has no reason for them;
+	// the most common "why does nothing happen" is exactly that, so say it.
+	if err := a.pausedReasons(ctx, dagID, runID, why); err != nil {
+		return nil, err
 	}
-	return why, err
+	return why, nil
+}
+
+// pausedReasons adds, for a run that waits because its DAG is paused (or gone), that reason
+// to every unfinished task instance that has none. Backfills and `dags test` runs are run
+// even when the DAG is paused, as in Airflow.
+func (a *App) pausedReasons(ctx context.Context, dagID, runID string, why map[string]string) error {
+	d, err := a.Store.GetDag(ctx, dagID)
+	if err != nil || (!d.IsPaused && d.IsActive) {
+		return nil
+	}
+	run, err := a.Store.GetDagRun(ctx, dagID, runID)
+	if err != nil || run.State.Finished() || run.RunType == "backfill" || run.RunType == "test" {
+		return nil
+	}
+	reason := fmt.Sprintf("the DAG %s is paused: its runs wait until it is unpaused", dagID)
+	if !d.IsActive {
+		reason = fmt.Sprintf("the DAG %s is no longer in the DAGs folder (or its file does not parse): its runs cannot go on", dagID)
+	}
+	tis, err := a.Store.ListTaskInstances(ctx, dagID, runID)
+	if err != nil {
+		return err
+	}
+	for _, ti := range tis {
+		if !ti.State.Finished() && why[ti.TaskID] == "" {
+			why[ti.TaskID] = reason
+		}
+	}
+	return nil
 }
 
 // Cluster is the cluster executor this process dispatches through, nil when it runs tries

@@ -172,6 +172,9 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 		only, o.Start, o.End = run.RunID, run.LogicalDate, run.LogicalDate
 	}
 	plan, err := s.app.PlanClear(ctx, o)
+	if errors.Is(err, scheduler.ErrNotFound) {
+		return nil, err // an unknown DAG is a 404, as on every other endpoint
+	}
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
