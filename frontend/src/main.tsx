@@ -74,7 +74,8 @@ function App() {
       <Login
         onLogin={(s) => {
           signedIn(s)
-          const next = route.query.get('next')
+          // Back where the reader was: the login page's ?next=, or the page shown in its place.
+          const next = route.parts[0] === 'login' ? route.query.get('next') : route.hash
           navigate(next && next.startsWith('#/') && !next.startsWith('#/login') ? next : '#/dags', true)
         }}
       />
@@ -162,7 +163,7 @@ function View({ route, role }: { route: Route; role: api.Role }) {
     case 'pools':
       return <Pools />
     case 'variables':
-      return <Variables />
+      return api.atLeast(role, 'Op') ? <Variables /> : <Forbidden />
     case 'users':
       return api.atLeast(role, 'Admin') ? <Users /> : <Forbidden />
     case 'audit':

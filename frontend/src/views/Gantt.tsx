@@ -126,7 +126,7 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
               <div class="gantt-track">
                 {ticks.map((t) => (
                   <span class="tick" style={`left:${(t / span) * 100}%`}>
-                    {duration(t / 1000) || '0s'}
+                    {t === 0 ? '0' : duration(t / 1000)}
                   </span>
                 ))}
               </div>

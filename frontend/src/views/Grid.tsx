@@ -1,8 +1,10 @@
 // The grid: tasks down, runs across (oldest left, newest right), one square per task instance.
-// Virtualised in both directions: only the rows and columns in view (plus a margin) are in the
-// DOM, so 1,000 runs × 100 tasks scroll as smoothly as 25 × 5. Hover and click are handled by
-// one listener on the body, not one per cell.
+// Virtualised in both directions, by tiles of TILE × TILE cells: only the tiles in view (and one
+// around them) are in the DOM, a tile is drawn once and skipped by later renders until one of
+// its cells changes, and scrolling inside the tiles drawn renders nothing at all. So 1,000 runs
+// × 100 tasks scroll as smoothly as 25 × 5. Hover and click are one listener on the body.
 
+import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { coalesce, on } from '../events'
@@ -16,9 +18,10 @@ const ROW = 22 // px per task row
 const COL = 18 // px per run column
 const HEAD = 72 // px of the run bars on top
 const NAMES = 240 // px of the task names on the left
-const OVERSCAN = 6
+const TILE = 16 // cells per tile side
 const SIZES = [25, 50, 100, 365, 1000]
 
+/** The tiles in the DOM: columns [c0, c1) and rows [r0, r1), counted in tiles. */
 interface Window {
   r0: number
   r1: number
@@ -26,12 +29,15 @@ interface Window {
   c1: number
 }
 
+const tileKey = (tc: number, tr: number) => tc * 100003 + tr
+
 export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   const numRuns = Number(route.query.get('runs') ?? 25) || 25
   const selRun = route.query.get('run')
   const [grid, setGrid] = useState<api.Grid | null>(null)
   const [error, setError] = useState('')
   const [version, setVersion] = useState(0) // bumped when cells change in place
+  const tileVersions = useRef(new Map<number, number>()) // which tiles those cells are in
   const gen = useRef(0)
 
   const load = async () => {
@@ -87,6 +93,8 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         const r = indexRef.current.tasks.get(ti.task_id)
         if (c === undefined || r === undefined) return reload()
         g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
+        const k = tileKey(Math.floor(c / TILE), Math.floor(r / TILE))
+        tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
         bump()
       }),
       on('dag_run', (run) => {
@@ -134,7 +142,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
       <ErrorBox error={error} />
       {!grid && !error && <Spinner />}
       {grid && grid.dag_runs.length === 0 && <div class="empty">No runs yet: trigger one, or unpause a scheduled DAG.</div>}
-      {grid && grid.dag_runs.length > 0 && <GridCanvas dagId={dagId} grid={grid} version={version} selRun={selRun} />}
+      {grid && grid.dag_runs.length > 0 && <GridCanvas dagId={dagId} grid={grid} version={version} tileVersions={tileVersions.current} selRun={selRun} />}
     </div>
   )
 }
@@ -147,14 +155,67 @@ function markGridReady() {
   }
 }
 
-function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api.Grid; version: number; selRun: string | null }) {
+interface TileProps {
+  grid: api.Grid
+  tc: number
+  tr: number
+  /** Changes when a cell of this tile changed in place. */
+  v: number
+}
+
+/** TILE × TILE cells, positioned as one block; rendered again only when its props change. */
+class Tile extends Component<TileProps> {
+  shouldComponentUpdate(n: TileProps) {
+    const p = this.props
+    return n.v !== p.v || n.grid !== p.grid || n.tc !== p.tc || n.tr !== p.tr
+  }
+  render({ grid, tc, tr }: TileProps) {
+    const c0 = tc * TILE
+    const r0 = tr * TILE
+    const c1 = Math.min(grid.dag_runs.length, c0 + TILE)
+    const r1 = Math.min(grid.tasks.length, r0 + TILE)
+    const cells = []
+    for (let c = c0; c < c1; c++) {
+      const col = grid.instances[c]
+      const runId = grid.dag_runs[c].dag_run_id
+      for (let r = r0; r < r1; r++) {
+        const inst = col?.[r]
+        const s = stateName(inst?.state)
+        cells.push(
+          <div
+            class={`cell s-${s}`}
+            style={`left:${(c - c0) * COL + 3}px;top:${(r - r0) * ROW + 4}px;background:${stateColor(s)}`}
+            data-testid="grid-cell"
+            data-state={s}
+            data-row={r}
+            data-col={c}
+            data-task-id={grid.tasks[r].task_id}
+            data-run-id={runId}
+            data-duration={inst?.duration ?? ''}
+            data-try={inst?.try_number ?? ''}
+          />,
+        )
+      }
+    }
+    return (
+      <div class="tile" style={`left:${c0 * COL}px;top:${r0 * ROW}px`}>
+        {cells}
+      </div>
+    )
+  }
+}
+
+function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; tileVersions: Map<number, number>; selRun: string | null }) {
+  const { dagId, grid, version, selRun } = props
   const body = useRef<HTMLDivElement>(null)
   const head = useRef<HTMLDivElement>(null)
   const names = useRef<HTMLDivElement>(null)
   const tip = useRef<HTMLDivElement>(null)
   const nRows = grid.tasks.length
   const nCols = grid.dag_runs.length
-  const [win, setWin] = useState<Window>({ r0: 0, r1: Math.min(nRows, 40), c0: Math.max(0, nCols - 80), c1: nCols })
+  const tilesX = Math.ceil(nCols / TILE)
+  const tilesY = Math.ceil(nRows / TILE)
+  const [win, setWin] = useState<Window>({ r0: 0, r1: Math.min(tilesY, 3), c0: Math.max(0, tilesX - 6), c1: tilesX })
 
   // The longest run sets the scale of the run bars.
   const runDur = useMemo(() => grid.dag_runs.map((r) => between(r.start_date, r.end_date) ?? 0), [grid, version])
@@ -163,13 +224,14 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
   const measure = () => {
     const el = body.current
     if (!el) return
-    const r0 = Math.max(0, Math.floor(el.scrollTop / ROW) - OVERSCAN)
-    const r1 = Math.min(nRows, Math.ceil((el.scrollTop + el.clientHeight) / ROW) + OVERSCAN)
-    const c0 = Math.max(0, Math.floor(el.scrollLeft / COL) - OVERSCAN)
-    const c1 = Math.min(nCols, Math.ceil((el.scrollLeft + el.clientWidth) / COL) + OVERSCAN)
-    setWin((w) => (w.r0 === r0 && w.r1 === r1 && w.c0 === c0 && w.c1 === c1 ? w : { r0, r1, c0, c1 }))
     if (head.current) head.current.scrollLeft = el.scrollLeft
     if (names.current) names.current.scrollTop = el.scrollTop
+    // One tile of margin on each side: the next tile is there before it scrolls into view.
+    const r0 = Math.max(0, Math.floor(el.scrollTop / (ROW * TILE)) - 1)
+    const r1 = Math.min(tilesY, Math.ceil((el.scrollTop + el.clientHeight) / (ROW * TILE)) + 1)
+    const c0 = Math.max(0, Math.floor(el.scrollLeft / (COL * TILE)) - 1)
+    const c1 = Math.min(tilesX, Math.ceil((el.scrollLeft + el.clientWidth) / (COL * TILE)) + 1)
+    setWin((w) => (w.r0 === r0 && w.r1 === r1 && w.c0 === c0 && w.c1 === c1 ? w : { r0, r1, c0, c1 }))
   }
 
   // Start at the newest runs (right end), like Airflow.
@@ -196,22 +258,14 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
     return () => hs.forEach((h) => h?.removeEventListener('wheel', fwd))
   }, [])
 
-  const frame = useRef(0)
-  const onScroll = () => {
-    if (frame.current) return
-    frame.current = requestAnimationFrame(() => {
-      frame.current = 0
-      measure()
-    })
-  }
-
   const cellAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-cell"]') ?? null
+  const runAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') ?? null
 
   const showTip = (e: MouseEvent) => {
     const t = tip.current
     if (!t) return
     const cell = cellAt(e)
-    const runEl = (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') as HTMLElement | null
+    const runEl = runAt(e)
     let text = ''
     if (cell) {
       const c = Number(cell.dataset.col)
@@ -223,7 +277,7 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
         `run ${run.dag_run_id}`,
         `state ${stateName(inst?.state)}`,
         inst && inst.try_number > 0 ? `try ${inst.try_number}` : '',
-        inst?.duration != null ? `duration ${duration(inst.duration)}` : '',
+        inst?.duration != null && inst.try_number > 0 ? `duration ${duration(inst.duration)}` : '',
       ]
         .filter(Boolean)
         .join('\n')
@@ -254,39 +308,21 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
     navigate(href(['dags', dagId, 'runs', run.dag_run_id, 'tasks', task.task_id]))
   }
   const selectRun = (e: MouseEvent) => {
-    const el = (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') as HTMLElement | null
+    const el = runAt(e)
     if (!el) return
     const run = grid.dag_runs[Number(el.dataset.col)]
     setQuery('run', selRun === run.dag_run_id ? null : run.dag_run_id)
   }
 
   const selCol = selRun ? grid.dag_runs.findIndex((r) => r.dag_run_id === selRun) : -1
-  const cells = []
-  for (let c = win.c0; c < win.c1; c++) {
-    const col = grid.instances[c]
-    const runId = grid.dag_runs[c].dag_run_id
-    for (let r = win.r0; r < win.r1; r++) {
-      const inst = col?.[r]
-      const s = stateName(inst?.state)
-      cells.push(
-        <div
-          key={`${c}:${r}`}
-          class={`cell s-${s}`}
-          style={`left:${c * COL + 3}px;top:${r * ROW + 4}px;background:${stateColor(s)}`}
-          data-testid="grid-cell"
-          data-state={s}
-          data-row={r}
-          data-col={c}
-          data-task-id={grid.tasks[r].task_id}
-          data-run-id={runId}
-          data-duration={inst?.duration ?? ''}
-          data-try={inst?.try_number ?? ''}
-        />,
-      )
+  const tiles = []
+  for (let tc = win.c0; tc < win.c1; tc++)
+    for (let tr = win.r0; tr < win.r1; tr++) {
+      const k = tileKey(tc, tr)
+      tiles.push(<Tile key={k} grid={grid} tc={tc} tr={tr} v={props.tileVersions.get(k) ?? 0} />)
     }
-  }
   const bars = []
-  for (let c = win.c0; c < win.c1; c++) {
+  for (let c = win.c0 * TILE; c < Math.min(nCols, win.c1 * TILE); c++) {
     const run = grid.dag_runs[c]
     const h = Math.max(4, Math.round(((runDur[c] ?? 0) / maxDur) * (HEAD - 14)))
     bars.push(
@@ -302,17 +338,31 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
     )
   }
   const rows = []
-  for (let r = win.r0; r < win.r1; r++) {
+  for (let r = win.r0 * TILE; r < Math.min(nRows, win.r1 * TILE); r++) {
     const t = grid.tasks[r]
     rows.push(
-      <div key={r} class="task-name" style={`top:${r * ROW}px`} title={t.upstream_task_ids?.length ? `upstream: ${t.upstream_task_ids.join(', ')}` : 'no upstream'} data-testid="grid-task" data-task-id={t.task_id}>
+      <div
+        key={r}
+        class="task-name"
+        style={`top:${r * ROW}px`}
+        title={t.upstream_task_ids?.length ? `${t.task_id}\nupstream: ${t.upstream_task_ids.join(', ')}` : t.task_id}
+        data-testid="grid-task"
+        data-task-id={t.task_id}
+      >
         {t.task_id}
       </div>,
     )
   }
 
   return (
-    <div class="grid" style={`--names:${NAMES}px;--head:${HEAD}px;--content:${HEAD + nRows * ROW + 28}px`} data-testid="grid" data-runs={nCols} data-tasks={nRows} onMouseLeave={hideTip}>
+    <div
+      class="grid"
+      style={`--names:${NAMES}px;--head:${HEAD}px;--content:${HEAD + nRows * ROW + 28}px`}
+      data-testid="grid"
+      data-runs={nCols}
+      data-tasks={nRows}
+      onMouseLeave={hideTip}
+    >
       <div class="grid-corner muted small">
         <span>task \ run</span>
       </div>
@@ -327,10 +377,10 @@ function GridCanvas({ dagId, grid, version, selRun }: { dagId: string; grid: api
           {rows}
         </div>
       </div>
-      <div class="grid-body" ref={body} onScroll={onScroll} onMouseMove={showTip} onClick={openCell} data-testid="grid-body">
+      <div class="grid-body" ref={body} onScroll={measure} onMouseMove={showTip} onClick={openCell} data-testid="grid-body">
         <div class="grid-inner" style={`width:${nCols * COL + 20}px;height:${nRows * ROW + 20}px`}>
           {selCol >= 0 && <div class="col-sel" style={`left:${selCol * COL}px;height:${nRows * ROW + 8}px`} />}
-          {cells}
+          {tiles}
         </div>
       </div>
       <div class="tooltip" ref={tip} hidden data-testid="grid-tooltip" />

@@ -257,13 +257,11 @@ function Rendered({ r }: { r: api.Rendered | null | undefined }) {
         {(r.args ?? []).length === 0 ? (
           '—'
         ) : (
-          <ol class="args">
+          <span class="args">
             {(r.args ?? []).map((a) => (
-              <li>
-                <code>{a}</code>
-              </li>
+              <code class="arg">{a}</code>
             ))}
-          </ol>
+          </span>
         )}
       </dd>
       <dt>Env</dt>
