@@ -347,12 +347,16 @@ func (s *Server) eventLogs(_ http.ResponseWriter, r *http.Request, _ principal) 
 	if err != nil {
 		return nil, err
 	}
+	total, err := s.app.Store.AuditEventCount(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	from, to := p.slice(len(evs))
 	out := make([]eventLog, 0, to-from)
 	for _, e := range evs[from:to] {
 		out = append(out, eventLog{EventLogID: e.ID, When: e.When, Event: e.Event, Owner: e.Owner, DagID: e.DagID, RunID: e.RunID, TaskID: e.TaskID, Extra: e.Extra})
 	}
-	return map[string]any{"event_logs": out, "total_entries": len(evs)}, nil
+	return map[string]any{"event_logs": out, "total_entries": max(total, len(evs))}, nil
 }
 
 type waitingInfo struct {

@@ -2,6 +2,7 @@ package metastore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
@@ -84,4 +85,13 @@ func (s *Store) PoolUsage(ctx context.Context) (map[string]PoolUsage, error) {
 		out[pool] = u
 	}
 	return out, rows.Err()
+}
+
+// AuditEventCount counts the audit log's rows, for a page's total_entries.
+func (s *Store) AuditEventCount(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.rdb.WithContext(ctx).Model(&logModel{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count audit events: %w", err)
+	}
+	return int(n), nil
 }
