@@ -229,31 +229,51 @@ func TestClusterWorkerKill9(t *testing.T) {
 	}
 }
 
-// serverKillDAG: s0-s3 end while the server is down, l0-l1 run across its restart, last
-// needs them all.
-const serverKillDAG = `dag_id: server_kill
+// serverKillDAG: s0-s3 (short seconds) end while the server is down, l0-l1 (long) run across
+// its restart, last needs them all.
+func serverKillDAG(short, long float64) string {
+	return fmt.Sprintf(`dag_id: server_kill
 is_paused_upon_creation: false
 default_args: {retries: 2, retry_delay: 0.1}
 tasks:
   - {id: first, module: modules/echo.wasm, args: ["before the crash"]}
-  - {id: s0, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
-  - {id: s1, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
-  - {id: s2, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
-  - {id: s3, module: modules/sleep.wasm, args: ["1.5"], upstream: [first]}
-  - {id: l0, module: modules/sleep.wasm, args: ["9"], upstream: [first]}
-  - {id: l1, module: modules/sleep.wasm, args: ["9"], upstream: [first]}
+  - {id: s0, module: modules/sleep.wasm, args: ["%[1]g"], upstream: [first]}
+  - {id: s1, module: modules/sleep.wasm, args: ["%[1]g"], upstream: [first]}
+  - {id: s2, module: modules/sleep.wasm, args: ["%[1]g"], upstream: [first]}
+  - {id: s3, module: modules/sleep.wasm, args: ["%[1]g"], upstream: [first]}
+  - {id: l0, module: modules/sleep.wasm, args: ["%[2]g"], upstream: [first]}
+  - {id: l1, module: modules/sleep.wasm, args: ["%[2]g"], upstream: [first]}
   - {id: last, module: modules/echo.wasm, args: ["after the restart"], upstream: [s0, s1, s2, s3, l0, l1]}
-`
+`, short, long)
+}
 
 // TestClusterServerKill9: the server is killed with SIGKILL while workers run six tries and
 // restarted on the same home and ports. Nothing is lost: the tries that ended while it was
 // down are recorded with their try number 1 (the workers held their results), the ones still
-// running are adopted, none is run again, and the run succeeds.
+// running are adopted, none is run again, and the run succeeds. Twice: back before the
+// workers find the server dead (it answers at the same addresses under a lower incarnation),
+// and back after they did (they join it again).
 func TestClusterServerKill9(t *testing.T) {
-	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"server_kill": serverKillDAG})
+	for _, tc := range []struct {
+		name        string
+		short, long float64       // sleeps, seconds
+		down        time.Duration // from the kill to the restart
+		seenDead    bool
+	}{
+		{"back_before_seen_dead", 0.5, 6, 1200 * time.Millisecond, false},
+		{"back_after_seen_dead", 1.5, 13, 7 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testServerKill9(t, serverKillDAG(tc.short, tc.long), tc.down, tc.seenDead)
+		})
+	}
+}
+
+func testServerKill9(t *testing.T, dag string, down time.Duration, seenDead bool) {
+	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"server_kill": dag})
 	server := c.startServer()
-	c.startWorker("w1", "--slots", "4")
-	c.startWorker("w2", "--slots", "4")
+	w1 := c.startWorker("w1", "--slots", "4")
+	w2 := c.startWorker("w2", "--slots", "4")
 	c.trigger("server_kill", "r1")
 	sleepers := []string{"s0", "s1", "s2", "s3", "l0", "l1"}
 	c.waitFor(30*time.Second, func() bool {
@@ -268,7 +288,7 @@ func TestClusterServerKill9(t *testing.T) {
 	server.kill9()
 	killed := time.Now()
 	// The short tries end while no server runs: their workers hold the results.
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(down)
 	if tis := c.tis("server_kill", "r1"); tis["s0"].state() != "running" {
 		t.Fatalf("s0 changed while no server ran: %+v", tis["s0"])
 	}
@@ -277,6 +297,16 @@ func TestClusterServerKill9(t *testing.T) {
 		t.Fatalf("run ended %s: %s", state, summarize(c.tis("server_kill", "r1")))
 	}
 	t.Logf("kill -9 of the server to the end of the run: %s", time.Since(killed))
+	t.Logf("the workers joined the server again (they had seen it dead): w1 %v, w2 %v",
+		strings.Contains(w1.output(), "rejoined the cluster"), strings.Contains(w2.output(), "rejoined the cluster"))
+	if seenDead {
+		// The path this case is for: the workers had found the server dead and joined it again.
+		for _, w := range []*proc{w1, w2} {
+			if !strings.Contains(w.output(), "rejoined the cluster") {
+				t.Errorf("%s did not rejoin: it never saw the server dead, so this case tests nothing new", w.name)
+			}
+		}
+	}
 	if _, err := os.Stat(filepath.Join(c.h.dir, "logs", "server_kill", "r1", "s0", "1.log")); err != nil {
 		t.Fatalf("the logs are not where this test looks for a second try's: %v", err)
 	}
