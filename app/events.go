@@ -63,12 +63,22 @@ func (h *Events) Publish(e Event) {
 	}
 }
 
-// publishChanges turns what the scheduler wrote into events.
+// publishChanges turns what the scheduler wrote into events, in the order a reader expects
+// them: a run that starts (or is created) before its task instances, a run that ends after
+// them. One scheduling step writes a run's end with the task instances that ended it; sent
+// run first, a client that stops at the run's end would miss the last task's end.
 func (h *Events) publishChanges(c scheduler.Changes) {
 	for _, r := range c.Runs {
-		h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
+		if !r.State.Finished() {
+			h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
+		}
 	}
 	for _, ti := range c.TaskInstances {
 		h.Publish(Event{Kind: "task_instance", DagID: ti.DagID, Data: tiInfo(ti)})
+	}
+	for _, r := range c.Runs {
+		if r.State.Finished() {
+			h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
+		}
 	}
 }

@@ -118,7 +118,7 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 		cur, err := s.app.TaskInstance(r.Context(), key)
 		if err != nil || cur.TryNumber != try || !isActive(cur) {
 			_ = flushLog()
-			_ = send("end", map[string]any{"state": cur.State})
+			_ = send("end", map[string]any{"state": s.tryState(r, cur, try)})
 			return nil, nil
 		}
 		select {
@@ -132,6 +132,20 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 			}
 		}
 	}
+}
+
+// tryState is how a try ended: its record once it has one, else the task instance's state
+// (an earlier try's stream must not end with the state of the try that runs now).
+func (s *Server) tryState(r *http.Request, cur scheduler.TaskInstance, try int) tasks.TaskInstanceState {
+	tries, err := s.app.Store.ListTaskTries(r.Context(), cur.DagID, cur.RunID, cur.TaskID)
+	if err == nil {
+		for _, t := range tries {
+			if t.TryNumber == try {
+				return t.State
+			}
+		}
+	}
+	return cur.State
 }
 
 // isActive reports whether a task instance's try may still write to its log.
