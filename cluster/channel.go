@@ -33,7 +33,9 @@ import (
 //	POST /v1/results          resultMessage; 200 only once the scheduler has it, else resent
 //	POST /v1/logs             logMessage, appended to the try's log file on the server
 //	POST /v1/xcom             xcomRequest → xcomResponse (wasmflow.xcom_pull)
-//	POST /v1/hello            helloMessage: the tries a worker runs, when it finds a server
+//	POST /v1/hello            helloMessage → helloResponse: the tries a worker runs, when it
+//	                          finds a server, and every few seconds after (a restarted server
+//	                          can answer at the very same addresses)
 const (
 	pathTries   = "/v1/tries"
 	pathModules = "/v1/modules/"
@@ -111,6 +113,14 @@ type runningTry struct {
 type helloMessage struct {
 	Worker  string       `json:"worker"`
 	Running []runningTry `json:"running"`
+	// Greeted is the server process this worker greeted last (helloResponse.Instance): the
+	// same one has nothing to adopt.
+	Greeted string `json:"greeted,omitempty"`
+}
+
+type helloResponse struct {
+	// Instance identifies the server process, new at each start.
+	Instance string `json:"instance"`
 }
 
 type errorBody struct {

@@ -114,11 +114,12 @@ func (c *collector) of(key scheduler.TIKey) []scheduler.TryResult {
 }
 
 type serverOpts struct {
-	local  bool
-	slots  int
-	queues []string
-	bind   string
-	logs   string
+	local    bool
+	slots    int
+	queues   []string
+	bind     string
+	dataBind string // default 127.0.0.1:0
+	logs     string
 }
 
 type testServer struct {
@@ -135,8 +136,11 @@ func startServer(t testing.TB, o serverOpts) *testServer {
 	if o.logs == "" {
 		o.logs = t.TempDir()
 	}
+	if o.dataBind == "" {
+		o.dataBind = "127.0.0.1:0"
+	}
 	cfg := ServerConfig{
-		Node:       NodeConfig{Name: "server", Bind: o.bind, DataBind: "127.0.0.1:0", Secret: testSecret, Version: "test", Queues: o.queues, Slots: o.slots},
+		Node:       NodeConfig{Name: "server", Bind: o.bind, DataBind: o.dataBind, Secret: testSecret, Version: "test", Queues: o.queues, Slots: o.slots},
 		LogsFolder: o.logs, Log: testLog(t).With("role", "server"),
 	}
 	if o.local {

@@ -48,11 +48,12 @@ type ServerConfig struct {
 // TryResult; a result a worker sends later for a try already reported lost is passed on too,
 // once, and the scheduler refuses it by try number.
 type RemoteExecutor struct {
-	cfg  ServerConfig
-	log  *slog.Logger
-	node *Node
-	ch   *channel
-	mods *moduleIndex
+	cfg      ServerConfig
+	log      *slog.Logger
+	node     *Node
+	ch       *channel
+	mods     *moduleIndex
+	instance string // this process, for workers' hellos
 
 	mu       sync.Mutex
 	results  chan<- scheduler.TryResult
@@ -153,7 +154,7 @@ func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	if cfg.Node.Secret == "" {
 		return nil, ErrNoSecret
 	}
-	e := &RemoteExecutor{cfg: cfg, log: cfg.Log, mods: newModuleIndex(), workers: map[string]*workerSlot{},
+	e := &RemoteExecutor{cfg: cfg, log: cfg.Log, mods: newModuleIndex(), instance: newID(), workers: map[string]*workerSlot{},
 		tries: map[string]*dispatchTry{}, byKey: map[scheduler.TIKey]*dispatchTry{}, reasons: map[string]string{},
 		delivered: map[string]bool{}, deliveredOld: map[string]bool{}, rotated: time.Now(),
 		wake: make(chan struct{}, 1), stopBg: make(chan struct{}), quit: make(chan struct{}), localCh: make(chan scheduler.TryResult, 1024)}
@@ -941,11 +942,16 @@ func (e *RemoteExecutor) handleXCom(_ *http.Request, body []byte) (int, any) {
 }
 
 // handleHello counts the tries a worker already runs (the server restarted under them) in
-// its slots, so it is not given more than it can take.
+// its slots, so it is not given more than it can take, and lets the scheduler adopt them. A
+// worker that greeted this process before is only told it is still the same one.
 func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 	var msg helloMessage
 	if status, out := decode(body, &msg); status != 0 {
 		return status, out
+	}
+	resp := helloResponse{Instance: e.instance}
+	if msg.Greeted == e.instance {
+		return http.StatusOK, resp
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -965,7 +971,7 @@ func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 			ws.used++
 		}
 	}
-	return http.StatusOK, struct{}{}
+	return http.StatusOK, resp
 }
 
 // Adopt reports whether a worker runs the try of key with this try number although this

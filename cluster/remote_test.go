@@ -405,6 +405,28 @@ func TestResultsHeldWhileServerDown(t *testing.T) {
 	}
 }
 
+// TestRestartOnSameAddresses: a server restarted on the same gossip and data addresses (as
+// `wasmflow server` is, cluster.bind and the port after it) is told which tries its workers
+// still run, so it can adopt them: the worker must greet the new process although it looks
+// like the one it greeted before.
+func TestRestartOnSameAddresses(t *testing.T) {
+	logs := t.TempDir()
+	s1 := startServer(t, serverOpts{logs: logs})
+	addr, data := s1.Node().Address(), s1.Node().DataAddress()
+	w := startWorker(t, "w1", addr, workerOpts{})
+	waitWorkers(t, s1, 1)
+	long := workload("same", "r", "long", 1, sleepWasm, "30")
+	s1.Submit(long, nil)
+	eventually(t, 10*time.Second, func() bool { return w.runningCount() == 1 }, "not running")
+	s1.Close()
+	s2 := startServer(t, serverOpts{logs: logs, bind: addr, dataBind: data})
+	if s2.Node().DataAddress() != data {
+		t.Fatalf("the new server's data channel is at %s, want %s", s2.Node().DataAddress(), data)
+	}
+	eventually(t, 10*time.Second, func() bool { return s2.Adopt(keyOf(long), 1) },
+		"the server restarted on the same addresses does not know the long try runs on w1")
+}
+
 // TestDrain: a worker asked to stop takes no new tries, lets running ones finish within its
 // grace, kills those that do not, hands their results over and leaves ("left", not "dead").
 func TestDrain(t *testing.T) {

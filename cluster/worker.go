@@ -60,7 +60,10 @@ type Worker struct {
 	draining bool
 	outbox   map[string]*heldResult
 	seq      int
-	hello    string // the server (name and data address) told which tries run here
+	// The server last told which tries run here: its name and data address, its process
+	// (helloResponse.Instance), and when.
+	helloTo, helloInstance string
+	helloAt                time.Time
 
 	tries    sync.WaitGroup
 	bg       sync.WaitGroup
@@ -492,26 +495,39 @@ func (w *Worker) deliver() {
 	}
 }
 
-// greet sends hello to a server met for the first time.
+// helloEvery is how often a worker greets a server again: a server restarted on the same
+// addresses (cluster.bind and the next port, under the same name) cannot be told from the one
+// before but by asking, and must learn within its AdoptWithin which tries still run here.
+const helloEvery = 2 * time.Second
+
+// greet sends hello to a server met for the first time, and again every helloEvery: a new
+// process there (its Instance changed) gets the tries running here, to adopt them.
 func (w *Worker) greet(srv Member) error {
 	id := srv.Name + "@" + srv.DataAddress
 	w.mu.Lock()
-	if w.hello == id {
+	if w.helloTo == id && time.Since(w.helloAt) < helloEvery {
 		w.mu.Unlock()
 		return nil
 	}
 	msg := helloMessage{Worker: w.cfg.Node.Name}
+	if w.helloTo == id {
+		msg.Greeted = w.helloInstance
+	}
 	for _, t := range w.running {
 		msg.Running = append(msg.Running, runningTry{ID: t.id, Key: t.key, TryNumber: t.try, Queue: t.queue})
 	}
 	w.mu.Unlock()
 	ctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
 	defer cancel()
-	if err := w.ch.call(ctx, srv.DataAddress, pathHello, msg, nil); err != nil {
+	var resp helloResponse
+	if err := w.ch.call(ctx, srv.DataAddress, pathHello, msg, &resp); err != nil {
 		return err
 	}
 	w.mu.Lock()
-	w.hello = id
+	if w.helloInstance != "" && resp.Instance != w.helloInstance {
+		w.log.Info("greeted a new server process", "server", srv.Name, "running", len(msg.Running))
+	}
+	w.helloTo, w.helloInstance, w.helloAt = id, resp.Instance, time.Now()
 	w.mu.Unlock()
 	return nil
 }
