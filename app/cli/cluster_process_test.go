@@ -250,7 +250,8 @@ tasks:
 // TestClusterServerKill9: the server is killed with SIGKILL while workers run six tries and
 // restarted on the same home and ports. Nothing is lost: the tries that ended while it was
 // down are recorded with their try number 1 (the workers held their results), the ones still
-// running are adopted, none is run again, and the run succeeds. Twice: back before the
+// running are adopted (they run past the 15 s the restarted scheduler waits for workers to
+// report them), none is run again, and the run succeeds. Twice: back before the
 // workers find the server dead (it answers at the same addresses under a lower incarnation),
 // and back after they did (they join it again).
 func TestClusterServerKill9(t *testing.T) {
@@ -260,8 +261,10 @@ func TestClusterServerKill9(t *testing.T) {
 		down        time.Duration // from the kill to the restart
 		seenDead    bool
 	}{
-		{"back_before_seen_dead", 0.5, 6, 1200 * time.Millisecond, false},
-		{"back_after_seen_dead", 1.5, 13, 7 * time.Second, true},
+		// The long tries outlast the restarted server's AdoptWithin (15 s): they are kept only
+		// if their workers told it they still run them.
+		{"back_before_seen_dead", 0.5, 19, 1200 * time.Millisecond, false},
+		{"back_after_seen_dead", 1.5, 25, 7 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testServerKill9(t, serverKillDAG(tc.short, tc.long), tc.down, tc.seenDead)
