@@ -47,6 +47,8 @@ const theme = EditorView.theme({
   '.cm-activeLineGutter': { backgroundColor: 'var(--hover)' },
   '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'var(--selection) !important' },
   '.cm-cursor': { borderLeftColor: 'var(--fg)' },
+  '.cm-tooltip': { backgroundColor: 'var(--bg-panel)', color: 'var(--fg)', border: '1px solid var(--border)' },
+  '.cm-foldPlaceholder': { backgroundColor: 'var(--hover)', color: 'var(--muted)', border: 'none' },
 })
 
 /** Diagnostics for CodeMirror from line/column positions; lines past the end are clamped. */
@@ -72,12 +74,17 @@ export function YamlEditor(props: {
   onChange?: (text: string) => void
   diagnostics?: YamlDiagnostic[]
   testid?: string
+  /** Called once the editor is in the page. */
+  onReady?: () => void
 }) {
   const host = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
   const ro = useRef(new Compartment())
   const onChange = useRef(props.onChange)
   onChange.current = props.onChange
+  // Texts this editor reported through onChange, newest last. When the parent hands one back as
+  // `value` it is an echo, possibly a keystroke behind the document: never reset the document to it.
+  const emitted = useRef<string[]>([])
 
   useEffect(() => {
     const extensions: Extension[] = [
@@ -97,23 +104,29 @@ export function YamlEditor(props: {
       theme,
       ro.current.of(readOnlyExt(props.readOnly ?? true)),
       EditorView.updateListener.of((u) => {
-        if (u.docChanged) onChange.current?.(u.state.doc.toString())
+        if (!u.docChanged || !onChange.current) return
+        const text = u.state.doc.toString()
+        emitted.current.push(text)
+        if (emitted.current.length > 64) emitted.current.shift()
+        onChange.current(text)
       }),
     ]
     view.current = new EditorView({
       parent: host.current!,
       state: EditorState.create({ doc: props.value, extensions }),
     })
+    props.onReady?.()
     return () => {
       view.current?.destroy()
       view.current = null
     }
   }, [])
 
-  // A new text from outside (another file, a reload) replaces the document.
+  // A new text from outside (another file, a reload) replaces the document; our own echoes do not.
   useEffect(() => {
     const v = view.current
-    if (!v || v.state.doc.toString() === props.value) return
+    if (!v || v.state.doc.toString() === props.value || emitted.current.includes(props.value)) return
+    emitted.current = []
     v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } })
   }, [props.value])
 

@@ -4,7 +4,7 @@ import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, schedule } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
-import { ErrorBox, lazy, Spinner, useCan, useLoad } from '../ui'
+import { ErrorBox, lazy, markReady, Spinner, useCan, useLoad } from '../ui'
 import { PauseToggle } from './DagList'
 import { GridView } from './Grid'
 import { GanttView } from './Gantt'
@@ -145,8 +145,11 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
 }
 
 function CodeView({ dagId, fileloc }: { dagId: string; fileloc?: string }) {
-  const src = useLoad(() => api.source(dagId), [dagId], 'dag-code')
+  const src = useLoad(() => api.source(dagId), [dagId])
   useEffect(() => on('dag', (e) => e.dag_id === dagId && e.is_paused === undefined && src.reload()), [dagId])
+  useEffect(() => {
+    if (src.error) markReady('dag-code')
+  }, [src.error])
   return (
     <div class="code-view">
       {fileloc && (
@@ -155,7 +158,7 @@ function CodeView({ dagId, fileloc }: { dagId: string; fileloc?: string }) {
         </div>
       )}
       <ErrorBox error={src.error} />
-      {src.data === undefined && !src.error ? <Spinner /> : <YamlEditor value={src.data ?? ''} readOnly testid="code-editor" />}
+      {src.data === undefined && !src.error ? <Spinner /> : <YamlEditor value={src.data ?? ''} readOnly testid="code-editor" onReady={() => markReady('dag-code')} />}
     </div>
   )
 }

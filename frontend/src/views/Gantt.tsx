@@ -7,7 +7,7 @@ import type * as api from '../api'
 import { dateTime, duration } from '../format'
 import { href, navigate, type Route } from '../router'
 import { isFinished, stateColor, stateName } from '../states'
-import { ErrorBox, Spinner, type Loaded } from '../ui'
+import { ErrorBox, markReady, Spinner, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
 interface Bar {
@@ -41,7 +41,7 @@ export function criticalPath(bars: Map<string, Bar>, upstream: Map<string, strin
 
 export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loaded<api.Task[]>; route: Route }) {
   const sel = useSelectedRun(dagId, route)
-  const tis = useRunInstances(dagId, sel.runId, 'dag-gantt')
+  const tis = useRunInstances(dagId, sel.runId)
   const [now, setNow] = useState(Date.now())
 
   const order = useMemo(() => new Map((tasks.data ?? []).map((t, i) => [t.task_id, i])), [tasks.data])
@@ -68,12 +68,10 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
     return () => clearInterval(t)
   }, [anyRunning])
 
+  const ready = !!sel.runs.data && (!sel.runId || !!tis.data || !!tis.error)
   useEffect(() => {
-    if (sel.runs.data && sel.runs.data.length === 0) {
-      const b = document.body.dataset
-      if (b.view === 'dag-gantt') b.viewReady = b.ready = '1'
-    }
-  }, [sel.runs.data])
+    if (ready) markReady('dag-gantt')
+  }, [ready])
 
   const byTask = useMemo(() => new Map(bars.map((b) => [b.ti.task_id, b])), [bars])
   const critical = useMemo(() => new Set(criticalPath(byTask, upstream)), [byTask, upstream])

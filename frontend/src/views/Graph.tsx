@@ -8,7 +8,7 @@ import type * as api from '../api'
 import { duration } from '../format'
 import { href, setQuery, type Route } from '../router'
 import { stateColor, stateName } from '../states'
-import { ErrorBox, Spinner, StateBadge, type Loaded } from '../ui'
+import { ErrorBox, markReady, Spinner, StateBadge, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
 interface Box {
@@ -70,7 +70,7 @@ function pathOf(p: { x: number; y: number }[]): string {
 
 export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loaded<api.Task[]>; route: Route }) {
   const sel = useSelectedRun(dagId, route)
-  const tis = useRunInstances(dagId, sel.runId, 'dag-graph')
+  const tis = useRunInstances(dagId, sel.runId)
   const selected = route.query.get('task')
   const lay = useMemo(() => (tasks.data ? layout(tasks.data) : null), [tasks.data])
 
@@ -80,16 +80,11 @@ export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loade
     return m
   }, [tis.data])
 
-  // With no run at all there is nothing to wait for but the tasks.
+  // Ready once the nodes are drawn with the states of the run (or there is no run).
+  const ready = !!lay && !!sel.runs.data && (!sel.runId || !!tis.data || !!tis.error)
   useEffect(() => {
-    if (tasks.data && sel.runs.data && sel.runs.data.length === 0) {
-      const b = document.body.dataset
-      if (b.view === 'dag-graph') {
-        b.viewReady = '1'
-        b.ready = '1'
-      }
-    }
-  }, [tasks.data, sel.runs.data])
+    if (ready) markReady('dag-graph')
+  }, [ready])
 
   const task = selected ? tasks.data?.find((t) => t.task_id === selected) : undefined
   return (

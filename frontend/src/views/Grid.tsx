@@ -11,7 +11,7 @@ import { coalesce, on } from '../events'
 import { between, dateTime, duration } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
 import { stateColor, stateName } from '../states'
-import { ErrorBox, Spinner, StateBadge } from '../ui'
+import { ErrorBox, markReady, Spinner, StateBadge } from '../ui'
 import { RunActions } from './RunParts'
 
 const ROW = 22 // px per task row
@@ -50,7 +50,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     } catch (e) {
       if (g === gen.current) setError(api.errorText(e))
     } finally {
-      if (g === gen.current) markGridReady()
+      if (g === gen.current) markReady('dag-grid')
     }
   }
 
@@ -145,14 +145,6 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
       {grid && grid.dag_runs.length > 0 && <GridCanvas dagId={dagId} grid={grid} version={version} tileVersions={tileVersions.current} selRun={selRun} />}
     </div>
   )
-}
-
-function markGridReady() {
-  const b = document.body.dataset
-  if (b.view === 'dag-grid') {
-    b.viewReady = '1'
-    if (b.ready !== '1') b.ready = '1'
-  }
 }
 
 interface TileProps {

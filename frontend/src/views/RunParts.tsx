@@ -32,11 +32,10 @@ export function useSelectedRun(dagId: string, route: Route) {
 }
 
 /** A run's task instances, kept current by task_instance events. */
-export function useRunInstances(dagId: string, runId: string | null, view: string): Loaded<api.TaskInstance[]> {
+export function useRunInstances(dagId: string, runId: string | null): Loaded<api.TaskInstance[]> {
   const tis = useLoad(
     () => (runId ? api.taskInstances(dagId, runId).then((r) => r.task_instances ?? []) : Promise.resolve([])),
     [dagId, runId],
-    view,
   )
   useEffect(() => {
     if (!runId) return
