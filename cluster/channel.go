@@ -70,6 +70,8 @@ type submitResponse struct {
 	Status string `json:"status"`
 	SHA256 string `json:"sha256,omitempty"` // need_module: the module to send
 	Reason string `json:"reason,omitempty"` // refused: draining, full
+	// Instance identifies the worker process that answered, new at each start.
+	Instance string `json:"instance,omitempty"`
 }
 
 type killRequest struct {
@@ -111,8 +113,11 @@ type runningTry struct {
 }
 
 type helloMessage struct {
-	Worker  string       `json:"worker"`
-	Running []runningTry `json:"running"`
+	Worker string `json:"worker"`
+	// Instance identifies the worker process: tries another process of the same worker took
+	// are gone with it (a worker restarted at once on the same address is never seen dead).
+	Instance string       `json:"instance,omitempty"`
+	Running  []runningTry `json:"running"`
 	// Greeted is the server process this worker greeted last (helloResponse.Instance): the
 	// same one has nothing to adopt.
 	Greeted string `json:"greeted,omitempty"`

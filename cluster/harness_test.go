@@ -164,11 +164,13 @@ func startServer(t testing.TB, o serverOpts) *testServer {
 }
 
 type workerOpts struct {
-	queues []string
-	slots  int
-	secret string
-	cache  string
-	seeds  []string
+	queues   []string
+	slots    int
+	secret   string
+	cache    string
+	seeds    []string
+	bind     string // default 127.0.0.1:0
+	dataBind string // default: bind's port + 1, or any free port
 }
 
 func startWorker(t testing.TB, name string, seed string, o workerOpts) *Worker {
@@ -199,8 +201,11 @@ func newTestWorker(t testing.TB, name string, seed string, o workerOpts) (*Worke
 	if seeds == nil {
 		seeds = []string{seed}
 	}
+	if o.bind == "" {
+		o.bind = "127.0.0.1:0"
+	}
 	return NewWorker(WorkerConfig{
-		Node:        NodeConfig{Name: name, Bind: "127.0.0.1:0", Secret: o.secret, Queues: o.queues, Slots: o.slots, Version: "test"},
+		Node:        NodeConfig{Name: name, Bind: o.bind, DataBind: o.dataBind, Secret: o.secret, Queues: o.queues, Slots: o.slots, Version: "test"},
 		Join:        seeds,
 		JoinTimeout: 3 * time.Second,
 		CacheDir:    o.cache,

@@ -105,6 +105,7 @@ type dispatchTry struct {
 	killed   bool   // Kill came while it was being sent
 	reason   string // why it waits, as last reported to the scheduler
 	adopted  bool   // learned from a worker's hello: not submitted by this process
+	instance string // the worker process running it (submitResponse.Instance)
 }
 
 type tryState int
@@ -647,9 +648,11 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 				e.mu.Unlock()
 				return // its worker died meanwhile: already handled
 			}
-			t.state, t.sentAt = tryRunning, time.Now().UTC()
+			t.state, t.sentAt, t.instance = tryRunning, time.Now().UTC(), resp.Instance
 			killed, at := t.killed, t.sentAt
+			gone := e.restarted(name, resp.Instance)
 			e.mu.Unlock()
+			e.reportLost(gone, name, "restarted")
 			e.reportStarted(t, name, at)
 			if killed {
 				e.sendKill(t)
@@ -822,18 +825,7 @@ func (e *RemoteExecutor) onEvent(ev MemberEvent) {
 			verb = "left"
 		}
 		e.log.Warn("worker "+verb, "worker", m.Name, "tries_lost", len(lost), "tries_resent", len(resend))
-		now := time.Now().UTC()
-		for _, t := range lost {
-			reason := "lost: worker " + m.Name + " " + verb
-			go func() {
-				// The try's log says how it ended, as it does for a try that could not be sent.
-				if err := e.appendLog(t.key, t.w.TryNumber, []byte("[wasmflow] "+reason+"\n")); err != nil {
-					e.log.Warn("write a lost try's log", "task_id", t.key.TaskID, "try", t.w.TryNumber, "err", err)
-				}
-				e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
-					Reason: reason, StartDate: t.sentAt, EndDate: now, Hostname: m.Name})
-			}()
-		}
+		e.reportLost(lost, m.Name, verb)
 		e.poke()
 		return
 	}
@@ -852,6 +844,46 @@ func (e *RemoteExecutor) onEvent(ev MemberEvent) {
 	ws.dataAddr, ws.queues, ws.slots, ws.draining = m.DataAddress, m.Queues, m.Slots, m.Draining
 	e.mu.Unlock()
 	e.poke()
+}
+
+// restarted forgets the tries a worker took in a process other than instance, the one that
+// answers now under its name: a worker restarted at once on the same address is never seen
+// dead, and what its previous process ran is gone with it. e.mu is held; the caller reports
+// what it returns with reportLost.
+func (e *RemoteExecutor) restarted(worker, instance string) []*dispatchTry {
+	if instance == "" {
+		return nil
+	}
+	var gone []*dispatchTry
+	for _, t := range e.tries {
+		if t.worker == worker && t.state == tryRunning && t.instance != "" && t.instance != instance {
+			gone = append(gone, t)
+		}
+	}
+	for _, t := range gone {
+		e.untrack(t)
+	}
+	if len(gone) > 0 {
+		e.log.Warn("worker restarted", "worker", worker, "tries_lost", len(gone))
+	}
+	return gone
+}
+
+// reportLost reports tries of a worker that died, left or restarted as failed, "lost: worker
+// <name> <verb>", so the scheduler retries them per their retries; their logs say so too.
+func (e *RemoteExecutor) reportLost(lost []*dispatchTry, worker, verb string) {
+	now := time.Now().UTC()
+	reason := "lost: worker " + worker + " " + verb
+	for _, t := range lost {
+		go func() {
+			// The try's log says how it ended, as it does for a try that could not be sent.
+			if err := e.appendLog(t.key, t.w.TryNumber, []byte("[wasmflow] "+reason+"\n")); err != nil {
+				e.log.Warn("write a lost try's log", "task_id", t.key.TaskID, "try", t.w.TryNumber, "err", err)
+			}
+			e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
+				Reason: reason, StartDate: t.sentAt, EndDate: now, Hostname: worker})
+		}()
+	}
 }
 
 // handleResult takes a worker's result, and acknowledges it only once the scheduler has it:
@@ -950,6 +982,10 @@ func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 		return status, out
 	}
 	resp := helloResponse{Instance: e.instance}
+	e.mu.Lock()
+	gone := e.restarted(msg.Worker, msg.Instance)
+	e.mu.Unlock()
+	e.reportLost(gone, msg.Worker, "restarted")
 	if msg.Greeted == e.instance {
 		return http.StatusOK, resp
 	}
@@ -960,7 +996,7 @@ func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 		if e.tries[rt.ID] != nil || e.delivered[rt.ID] || e.deliveredOld[rt.ID] {
 			continue
 		}
-		t := &dispatchTry{id: rt.ID, key: rt.Key, worker: msg.Worker, state: tryRunning, adopted: true, sentAt: time.Now().UTC(),
+		t := &dispatchTry{id: rt.ID, key: rt.Key, worker: msg.Worker, state: tryRunning, adopted: true, sentAt: time.Now().UTC(), instance: msg.Instance,
 			w: scheduler.Workload{DagID: rt.Key.DagID, RunID: rt.Key.RunID, TaskID: rt.Key.TaskID, TryNumber: rt.TryNumber, Queue: rt.Queue}}
 		e.tries[t.id] = t
 		if e.byKey[t.key] == nil {

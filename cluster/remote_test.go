@@ -427,6 +427,46 @@ func TestRestartOnSameAddresses(t *testing.T) {
 		"the server restarted on the same addresses does not know the long try runs on w1")
 }
 
+// TestWorkerRestartedInPlace: a worker that crashes and comes back at once on the same
+// addresses (a service manager restarting it) is never seen dead; its tries from before are
+// still failed as lost, as soon as the new process greets the server or takes a try.
+func TestWorkerRestartedInPlace(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	w := startWorker(t, "w1", s.Node().Address(), workerOpts{slots: 2})
+	waitWorkers(t, s, 1)
+	addr, data := w.Node().Address(), w.Node().DataAddress()
+	a := workload("restart", "r", "a", 1, sleepWasm, "30")
+	b := workload("restart", "r", "b", 1, sleepWasm, "30")
+	s.Submit(a, nil)
+	s.Submit(b, nil)
+	eventually(t, 10*time.Second, func() bool { return w.runningCount() == 2 }, "not running")
+	w.Close()
+	restarted := time.Now()
+	w2 := startWorker(t, "w1", s.Node().Address(), workerOpts{slots: 2, bind: addr, dataBind: data})
+	if w2.Node().DataAddress() != data {
+		t.Fatalf("the new process's data channel is at %s, want %s", w2.Node().DataAddress(), data)
+	}
+	eventually(t, 10*time.Second, func() bool { return s.res.count() == 2 }, "%d of the 2 tries of the old process reported", s.res.count())
+	t.Logf("restart to lost results: %s", time.Since(restarted))
+	for _, r := range s.res.results() {
+		if r.State != tasks.StateFailed || r.Reason != "lost: worker w1 restarted" || r.TryNumber != 1 {
+			t.Errorf("%s: %s %q", r.Key.TaskID, r.State, r.Reason)
+		}
+	}
+	for _, m := range s.Members() {
+		if m.Name == "w1" && m.State != StateAlive {
+			t.Errorf("w1 is %s, want alive (it came back)", m.State)
+		}
+	}
+	// The new process takes the retries.
+	retry := workload("restart", "r", "a", 2, noopWasm)
+	s.Submit(retry, nil)
+	eventually(t, 10*time.Second, func() bool {
+		rs := s.res.of(keyOf(retry))
+		return len(rs) == 2 && rs[1].State == tasks.StateSuccess && rs[1].Hostname == "w1"
+	}, "the retry did not run on the new w1: %+v", s.res.of(keyOf(retry)))
+}
+
 // TestDrain: a worker asked to stop takes no new tries, lets running ones finish within its
 // grace, kills those that do not, hands their results over and leaves ("left", not "dead").
 func TestDrain(t *testing.T) {

@@ -51,6 +51,9 @@ type Worker struct {
 	runner  *wfruntime.Runner
 	ownRun  bool
 	modules *moduleCache
+	// instance identifies this process to the server, which fails as lost the tries another
+	// process of this worker's name took (see helloMessage.Instance).
+	instance string
 
 	ctx    context.Context // the tries' parent: ended by Stop or Close, not by Run's ctx
 	cancel context.CancelFunc
@@ -118,7 +121,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Node.Secret == "" {
 		return nil, ErrNoSecret
 	}
-	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", cfg.Node.Name), running: map[string]*workerTry{}, outbox: map[string]*heldResult{},
+	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", cfg.Node.Name), instance: newID(), running: map[string]*workerTry{}, outbox: map[string]*heldResult{},
 		stopBg: make(chan struct{}), wakeOut: make(chan struct{}, 1)}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	var err error
@@ -265,6 +268,15 @@ func (w *Worker) kick() {
 // handleSubmit takes a try, or says why not: the module is missing, the worker is draining or
 // full. The same try sent twice (an answer lost on the way) is accepted once.
 func (w *Worker) handleSubmit(_ *http.Request, body []byte) (int, any) {
+	status, out := w.submit(body)
+	if resp, ok := out.(submitResponse); ok {
+		resp.Instance = w.instance
+		return status, resp
+	}
+	return status, out
+}
+
+func (w *Worker) submit(body []byte) (int, any) {
 	var req submitRequest
 	if status, out := decode(body, &req); status != 0 {
 		return status, out
@@ -509,7 +521,7 @@ func (w *Worker) greet(srv Member) error {
 		w.mu.Unlock()
 		return nil
 	}
-	msg := helloMessage{Worker: w.cfg.Node.Name}
+	msg := helloMessage{Worker: w.cfg.Node.Name, Instance: w.instance}
 	if w.helloTo == id {
 		msg.Greeted = w.helloInstance
 	}
