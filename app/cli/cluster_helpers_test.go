@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -262,15 +263,19 @@ func (c *procCluster) startWorker(name string, extra ...string) *proc {
 	return w
 }
 
-// spawnWorker starts a worker without waiting for it to join.
+// spawnWorker starts a worker without waiting for it to join, on a port of its own unless
+// extra has --bind.
 func (c *procCluster) spawnWorker(name, secret string, extra ...string) *proc {
 	c.t.Helper()
 	home := filepath.Join(c.h.dir, "workers", name)
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		c.t.Fatal(err)
 	}
-	args := append([]string{"worker", "--join", c.addr(), "--secret", secret, "--name", name,
-		"--bind", "127.0.0.1:" + strconv.Itoa(clusterPort(c.t))}, extra...)
+	args := []string{"worker", "--join", c.addr(), "--secret", secret, "--name", name}
+	if !slices.Contains(extra, "--bind") {
+		args = append(args, "--bind", "127.0.0.1:"+strconv.Itoa(clusterPort(c.t)))
+	}
+	args = append(args, extra...)
 	return startProc(c.t, c.bin, name, c.h.dir, map[string]string{"WASMFLOW_HOME": home}, args...)
 }
 

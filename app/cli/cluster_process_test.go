@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,13 +156,21 @@ tasks:
 `
 
 // TestClusterWorkerKill9: a worker killed with SIGKILL while it runs five tries. Within 10 s
-// (default settings) every one of them leaves running: those with a retry are retried, on the
-// surviving worker, and succeed at try 2; those without fail at try 1 as lost. The task that
-// finished on the dead worker before stays as it was, and the run ends.
+// (default settings) every one of them leaves running: those with a retry are retried and
+// succeed at try 2; those without fail at try 1 as lost. The task that finished on the dead
+// worker before stays as it was, and the run ends. Twice: the worker stays dead (its retries
+// run on the survivor), or it is restarted at once on the same address, as a service manager
+// would, and is never seen dead.
 func TestClusterWorkerKill9(t *testing.T) {
+	t.Run("stays_dead", func(t *testing.T) { testWorkerKill9(t, false) })
+	t.Run("restarted_in_place", func(t *testing.T) { testWorkerKill9(t, true) })
+}
+
+func testWorkerKill9(t *testing.T, restart bool) {
 	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"worker_kill": workerKillDAG})
 	c.startServer()
-	victim := c.startWorker("victim", "--slots", "8")
+	bind := "127.0.0.1:" + strconv.Itoa(clusterPort(t))
+	victim := c.startWorker("victim", "--slots", "8", "--bind", bind)
 	c.trigger("worker_kill", "r1")
 	sleepers := []string{"r0", "r1", "r2", "n0", "n1"}
 	c.waitFor(30*time.Second, func() bool {
@@ -179,6 +189,11 @@ func TestClusterWorkerKill9(t *testing.T) {
 
 	victim.kill9()
 	killed := time.Now()
+	verb, retriedOn := "died", []string{"survivor"}
+	if restart {
+		c.startWorker("victim", "--slots", "8", "--bind", bind)
+		verb, retriedOn = "restarted", []string{"survivor", "victim"}
+	}
 	var handled time.Duration
 	c.waitFor(30*time.Second, func() bool {
 		tis := c.tis("worker_kill", "r1")
@@ -204,25 +219,26 @@ func TestClusterWorkerKill9(t *testing.T) {
 	if ti := tis["first"]; ti.state() != "success" || ti.TryNumber != 1 || ti.Hostname != "victim" {
 		t.Errorf("first, done on the victim before it died: %s at try %d on %q", ti.state(), ti.TryNumber, ti.Hostname)
 	}
+	lost := "lost: worker victim " + verb
 	for _, id := range []string{"r0", "r1", "r2"} {
-		if ti := tis[id]; ti.state() != "success" || ti.TryNumber != 2 || ti.Hostname != "survivor" {
-			t.Errorf("%s: %s at try %d on %q (%s), want success at try 2 on survivor", id, ti.state(), ti.TryNumber, ti.Hostname, ti.Reason)
+		if ti := tis[id]; ti.state() != "success" || ti.TryNumber != 2 || !slices.Contains(retriedOn, ti.Hostname) {
+			t.Errorf("%s: %s at try %d on %q (%s), want success at try 2 on one of %v", id, ti.state(), ti.TryNumber, ti.Hostname, ti.Reason, retriedOn)
 		}
 		// Its first try's log says how it ended.
-		if log := c.h.ok("tasks", "logs", "worker_kill", "r1", id, "--try", "1"); !strings.Contains(log, "lost: worker victim died") {
-			t.Errorf("%s try 1 log does not say it was lost:\n%s", id, log)
+		if log := c.h.ok("tasks", "logs", "worker_kill", "r1", id, "--try", "1"); !strings.Contains(log, lost) {
+			t.Errorf("%s try 1 log does not say %q:\n%s", id, lost, log)
 		}
 	}
 	for _, id := range []string{"n0", "n1"} {
-		if ti := tis[id]; ti.state() != "failed" || ti.TryNumber != 1 || ti.Reason != "lost: worker victim died" {
-			t.Errorf("%s: %s at try %d, reason %q; want failed at try 1, lost: worker victim died", id, ti.state(), ti.TryNumber, ti.Reason)
+		if ti := tis[id]; ti.state() != "failed" || ti.TryNumber != 1 || ti.Reason != lost {
+			t.Errorf("%s: %s at try %d, reason %q; want failed at try 1, %s", id, ti.state(), ti.TryNumber, ti.Reason, lost)
 		}
 	}
 	// `cluster members` joins as an observer: memberlist hands a newcomer the dead only as
-	// suspects of nodes it never knew, which it ignores, so the dead worker is not listed.
+	// suspects of nodes it never knew, which it ignores, so a dead worker is not listed.
 	ms := c.members()
-	if m, ok := ms["victim"]; ok && m.State == "alive" {
-		t.Errorf("cluster members shows the killed worker alive: %+v", m)
+	if m, ok := ms["victim"]; restart != (ok && m.State == "alive") {
+		t.Errorf("cluster members shows the victim as %+v (listed: %v); want it alive only if restarted", m, ok)
 	}
 	if ms["survivor"].State != "alive" {
 		t.Errorf("cluster members: survivor is %+v, want alive", ms["survivor"])
