@@ -219,7 +219,7 @@ export function DagList() {
 
       {total > PAGE && (
         <div class="pager">
-          <button disabled={offset === 0} onClick={() => setQuery('offset', String(Math.max(0, offset - PAGE)) || null)}>
+          <button disabled={offset === 0} onClick={() => setQuery('offset', offset - PAGE > 0 ? String(offset - PAGE) : null)}>
             ← Previous
           </button>
           <span>

@@ -68,14 +68,16 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     return { runs, tasks }
   }, [grid])
 
-  // Live: task instance events change one cell in place; a run we do not have (a new one)
-  // reloads the grid, coalesced.
+  // Live: task instance events change one cell in place. A run we do not have reloads the grid,
+  // coalesced, when it is new (its dag_run event came first); events of runs older than the
+  // grid's window are none of its business.
   const gridRef = useRef(grid)
   gridRef.current = grid
   const indexRef = useRef(index)
   indexRef.current = index
   useEffect(() => {
     const reload = coalesce(load, 700)
+    const newRuns = new Set<string>()
     let pending = false
     const bump = () => {
       if (pending) return
@@ -91,7 +93,8 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         if (!g || ti.dag_id !== dagId) return
         const c = indexRef.current.runs.get(ti.dag_run_id)
         const r = indexRef.current.tasks.get(ti.task_id)
-        if (c === undefined || r === undefined) return reload()
+        if (c === undefined) return newRuns.has(ti.dag_run_id) ? reload() : undefined
+        if (r === undefined) return reload() // a task the grid has not seen: the DAG changed
         g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
         const k = tileKey(Math.floor(c / TILE), Math.floor(r / TILE))
         tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
@@ -101,7 +104,10 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         const g = gridRef.current
         if (!g || run.dag_id !== dagId) return
         const c = indexRef.current.runs.get(run.dag_run_id)
-        if (c === undefined) return reload()
+        if (c === undefined) {
+          newRuns.add(run.dag_run_id)
+          return reload()
+        }
         g.dag_runs[c] = { ...g.dag_runs[c], ...run }
         bump()
       }),
@@ -213,9 +219,11 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
   const runDur = useMemo(() => grid.dag_runs.map((r) => between(r.start_date, r.end_date) ?? 0), [grid, version])
   const maxDur = Math.max(1e-6, ...runDur)
 
+  const atEnd = useRef(true) // showing the newest runs: stay there when a run is added
   const measure = () => {
     const el = body.current
     if (!el) return
+    atEnd.current = el.scrollLeft + el.clientWidth >= el.scrollWidth - 2 * COL
     if (head.current) head.current.scrollLeft = el.scrollLeft
     if (names.current) names.current.scrollTop = el.scrollTop
     // One tile of margin on each side: the next tile is there before it scrolls into view.
@@ -226,11 +234,11 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
     setWin((w) => (w.r0 === r0 && w.r1 === r1 && w.c0 === c0 && w.c1 === c1 ? w : { r0, r1, c0, c1 }))
   }
 
-  // Start at the newest runs (right end), like Airflow.
+  // Start at the newest runs (right end), like Airflow, and follow new runs while there.
   useLayoutEffect(() => {
     const el = body.current
     if (!el) return
-    el.scrollLeft = el.scrollWidth
+    if (atEnd.current) el.scrollLeft = el.scrollWidth
     measure()
     const ro = new ResizeObserver(() => measure())
     ro.observe(el)
