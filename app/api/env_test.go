@@ -73,7 +73,7 @@ func passwordOf(name string) string { return name + "-pw-S3cret" }
 // env is one home with a real App, a Server on an httptest server, a user of each role
 // with a bearer token, and the log of both captured.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	home   string
 	app    *app.App
 	srv    *api.Server
@@ -100,7 +100,7 @@ func (s *syncBuffer) String() string {
 }
 
 // newEnv builds a home with baseDags (plus extra files) and no scheduler yet.
-func newEnv(t *testing.T, extra map[string]string) *env {
+func newEnv(t testing.TB, extra map[string]string) *env {
 	t.Helper()
 	home := t.TempDir()
 	dags := filepath.Join(home, "dags")
@@ -125,7 +125,7 @@ func newEnv(t *testing.T, extra map[string]string) *env {
 	return openEnv(t, home)
 }
 
-func writeFile(t *testing.T, path, src string) {
+func writeFile(t testing.TB, path, src string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func writeFile(t *testing.T, path, src string) {
 }
 
 // openEnv opens the App on home, syncs its DAGs and serves the API.
-func openEnv(t *testing.T, home string) *env {
+func openEnv(t testing.TB, home string) *env {
 	t.Helper()
 	getenv := func(k string) string {
 		switch k {
@@ -207,7 +207,7 @@ func (e *env) startScheduler() {
 }
 
 // waitUntil polls cond until it holds, failing the test after timeout.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -326,7 +326,7 @@ func (e *env) problem(status int, method, path, body string, a auth, words ...st
 	checkProblem(e.t, method+" "+path, r, status, words...)
 }
 
-func checkProblem(t *testing.T, what string, r resp, status int, words ...string) {
+func checkProblem(t testing.TB, what string, r resp, status int, words ...string) {
 	t.Helper()
 	if r.status != status {
 		t.Errorf("%s: status %d, want %d; body: %s", what, r.status, status, r.body)
@@ -354,7 +354,7 @@ func checkProblem(t *testing.T, what string, r resp, status int, words ...string
 	}
 }
 
-func jsonOf[T any](t *testing.T, r resp) T {
+func jsonOf[T any](t testing.TB, r resp) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.body, &v); err != nil {

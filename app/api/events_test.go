@@ -19,7 +19,7 @@ type sseEvent struct {
 
 // sseStream reads a text/event-stream response as it comes.
 type sseStream struct {
-	t      *testing.T
+	t      testing.TB
 	events chan sseEvent
 	closed chan struct{} // closed when the server ended the stream
 	cancel func()
