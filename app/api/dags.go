@@ -89,7 +89,11 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	if err != nil {
 		return nil, err
 	}
-	recent, err := s.app.Store.RecentRuns(r.Context(), 5)
+	ids := make([]string, len(dags))
+	for i, d := range dags {
+		ids[i] = d.DagID
+	}
+	recent, err := s.app.Store.RecentRuns(r.Context(), ids, 5) // the page's DAGs only
 	if err != nil {
 		return nil, err
 	}
@@ -249,15 +253,9 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	if _, err := s.app.GetDag(ctx, dagID); err != nil {
 		return nil, err
 	}
-	runs, err := s.app.Store.ListDagRuns(ctx, dagID, "", 0)
+	picked, err := s.app.Store.GridRuns(ctx, dagID, before, n) // newest first
 	if err != nil {
 		return nil, err
-	}
-	var picked []scheduler.DagRun // newest first
-	for _, run := range runs {
-		if !run.LogicalDate.After(before) && len(picked) < n {
-			picked = append(picked, run)
-		}
 	}
 	sort.Slice(picked, func(i, j int) bool { return picked[i].LogicalDate.Before(picked[j].LogicalDate) })
 	order := []gridTask{}
@@ -280,15 +278,15 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	if err != nil {
 		return nil, err
 	}
-	row := map[string]int{}
+	row := map[int64]int{}
 	for i, run := range picked {
-		row[run.RunID] = i
+		row[run.ID] = i
 		out.DagRuns = append(out.DagRuns, app.RunInfoOf(run))
 		out.Instances = append(out.Instances, make([]*gridCell, len(order)))
 	}
 	states := map[tasks.TaskInstanceState]*string{}
 	for _, c := range cells {
-		i, ok := row[c.RunID]
+		i, ok := row[c.Run]
 		j, known := col[c.TaskID]
 		if !ok {
 			continue

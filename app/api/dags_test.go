@@ -370,3 +370,32 @@ func TestGrid(t *testing.T) {
 	}
 	e.problem(http.StatusBadRequest, "GET", "/api/v1/dags/pipe/grid?before=yesterday", "", e.as("viewer"), "before must be an RFC 3339 date")
 }
+
+// The grid reads each run's cells joined into one row and splits them; a task id holding the
+// separator (no DAG file can make one, an old row might hold one) must still land in its cell.
+func TestGridOddTaskIDs(t *testing.T) {
+	e := newEnv(t, nil)
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	seedRun(t, e.app.Store, "", "pipe", "plain", at, tasks.StateSuccess, 1.25, "extract", "load")
+	seedRun(t, e.app.Store, "", "pipe", "odd", at.Add(time.Hour), tasks.StateFailed, 2.5, "extract", "odd\x1fid", "x,y;z")
+	g := get[grid](e, "/api/v1/dags/pipe/grid")
+	col := map[string]int{}
+	for i, tk := range g.Tasks {
+		col[tk.TaskID] = i
+	}
+	if len(g.DagRuns) != 2 || len(g.Tasks) != 5 || g.DagRuns[1].DagRunID != "odd" {
+		t.Fatalf("grid: runs %+v tasks %+v", g.DagRuns, g.Tasks)
+	}
+	for _, id := range []string{"extract", "odd\x1fid", "x,y;z"} {
+		c := g.Instances[1][col[id]]
+		if c == nil || c.State == nil || *c.State != "failed" || c.Duration != 2.5 || c.TryNumber != 1 {
+			t.Errorf("cell of %q in run odd: %+v", id, c)
+		}
+	}
+	if c := g.Instances[0][col["load"]]; c == nil || *c.State != "success" || c.Duration != 1.25 {
+		t.Errorf("cell of load in run plain: %+v", c)
+	}
+	if g.Instances[0][col["odd\x1fid"]] != nil || g.Instances[0][col["transform"]] != nil {
+		t.Errorf("run plain has cells it has no task instance for: %+v", g.Instances[0])
+	}
+}
