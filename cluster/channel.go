@@ -116,7 +116,10 @@ type helloMessage struct {
 	Worker string `json:"worker"`
 	// Instance identifies the worker process: tries another process of the same worker took
 	// are gone with it (a worker restarted at once on the same address is never seen dead).
-	Instance string       `json:"instance,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// DataAddr is the worker's data channel: only the process there speaks for the tries
+	// given to that address (another node misnamed like it does not).
+	DataAddr string       `json:"data_addr,omitempty"`
 	Running  []runningTry `json:"running"`
 	// Greeted is the server process this worker greeted last (helloResponse.Instance): the
 	// same one has nothing to adopt.

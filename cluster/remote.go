@@ -983,7 +983,10 @@ func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 	}
 	resp := helloResponse{Instance: e.instance}
 	e.mu.Lock()
-	gone := e.restarted(msg.Worker, msg.Instance)
+	var gone []*dispatchTry
+	if ws := e.workers[msg.Worker]; ws != nil && !ws.local && ws.dataAddr == msg.DataAddr {
+		gone = e.restarted(msg.Worker, msg.Instance)
+	}
 	e.mu.Unlock()
 	e.reportLost(gone, msg.Worker, "restarted")
 	if msg.Greeted == e.instance {

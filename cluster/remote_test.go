@@ -458,6 +458,23 @@ func TestWorkerRestartedInPlace(t *testing.T) {
 			t.Errorf("w1 is %s, want alive (it came back)", m.State)
 		}
 	}
+	// A node that only bears the same name (misconfigured, at another address) greeting the
+	// server does not fail the tries of the real w1.
+	c := workload("restart", "r", "c", 1, sleepWasm, "30")
+	s.Submit(c, nil)
+	eventually(t, 10*time.Second, func() bool { return w2.runningCount() == 1 }, "c not running on the new w1")
+	ch := newChannel("w1", testSecret, testLog(t))
+	if err := ch.call(context.Background(), s.Node().DataAddress(), pathHello,
+		helloMessage{Worker: "w1", Instance: "impostor", DataAddr: "127.0.0.1:1"}, &helloResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // a lost result would be on its way
+	if rs := s.res.of(keyOf(c)); len(rs) != 0 || w2.runningCount() != 1 {
+		t.Fatalf("a hello from another address under w1's name ended w1's try: %+v", rs)
+	}
+	s.Kill(keyOf(c), 1)
+	eventually(t, 10*time.Second, func() bool { return len(s.res.of(keyOf(c))) == 1 }, "c not killed")
+
 	// The new process takes the retries.
 	retry := workload("restart", "r", "a", 2, noopWasm)
 	s.Submit(retry, nil)

@@ -521,7 +521,7 @@ func (w *Worker) greet(srv Member) error {
 		w.mu.Unlock()
 		return nil
 	}
-	msg := helloMessage{Worker: w.cfg.Node.Name, Instance: w.instance}
+	msg := helloMessage{Worker: w.cfg.Node.Name, Instance: w.instance, DataAddr: w.node.DataAddress()}
 	if w.helloTo == id {
 		msg.Greeted = w.helloInstance
 	}
