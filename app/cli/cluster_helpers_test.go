@@ -176,6 +176,14 @@ func (p *proc) kill9() {
 	<-p.done
 }
 
+// signal sends sig to the process.
+func (p *proc) signal(sig syscall.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %s to %s: %v", sig, p.name, err)
+	}
+}
+
 // exitCode waits for the process to end by itself and returns its exit code.
 func (p *proc) exitCode(timeout time.Duration) int {
 	p.t.Helper()

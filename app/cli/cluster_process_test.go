@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -345,5 +346,40 @@ func testServerKill9(t *testing.T, dag string, down time.Duration, seenDead bool
 		if _, err := os.Stat(filepath.Join(c.h.dir, "logs", "server_kill", "r1", id, "2.log")); err == nil {
 			t.Errorf("%s has a second try's log: it was run again", id)
 		}
+	}
+}
+
+// TestClusterWorkerSIGTERMDrains: a worker sent SIGTERM while it runs a try takes no new
+// ones, lets that one finish (recorded once, at try 1, on it), says so and exits 0; the
+// task after it runs on another worker.
+func TestClusterWorkerSIGTERMDrains(t *testing.T) {
+	c := newCluster(t, []string{"sleep", "echo"}, map[string]string{"drain": `dag_id: drain
+is_paused_upon_creation: false
+tasks:
+  - {id: slow, module: modules/sleep.wasm, args: ["2"]}
+  - {id: after, module: modules/echo.wasm, args: ["after the drain"], upstream: [slow]}
+`})
+	c.startServer()
+	w1 := c.startWorker("w1", "--slots", "2")
+	c.trigger("drain", "r1")
+	c.waitFor(30*time.Second, func() bool { return c.tis("drain", "r1")["slow"].state() == "running" },
+		func() string { return "slow does not run: " + summarize(c.tis("drain", "r1")) })
+	w1.signal(syscall.SIGTERM)
+	c.startWorker("w2", "--slots", "2")
+	if code := w1.exitCode(30 * time.Second); code != 0 {
+		t.Errorf("the drained worker exited %d", code)
+	}
+	if out := w1.output(); !strings.Contains(out, "drained and left the cluster") {
+		t.Errorf("the drained worker does not say it left:\n%s", out)
+	}
+	if state := c.waitRunEnd("drain", "r1", 30*time.Second); state != "success" {
+		t.Fatalf("run ended %s: %s", state, summarize(c.tis("drain", "r1")))
+	}
+	tis := c.tis("drain", "r1")
+	if ti := tis["slow"]; ti.TryNumber != 1 || ti.Hostname != "w1" {
+		t.Errorf("slow: try %d on %q, want try 1 on w1, let finish by the drain", ti.TryNumber, ti.Hostname)
+	}
+	if ti := tis["after"]; ti.Hostname != "w2" {
+		t.Errorf("after ran on %q, want w2: a draining worker takes no new tries", ti.Hostname)
 	}
 }
