@@ -3,7 +3,7 @@
 // sticks to the bottom while the reader is there and stops following when they scroll up.
 
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { byteLength, errorText, fetchLog, logStreamUrl, logUrl } from '../api'
+import { ApiError, byteLength, errorText, fetchLog, logStreamUrl, logUrl } from '../api'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -97,7 +97,7 @@ export function LogPane(props: { dagId: string; runId: string; taskId: string; t
           })
           .catch((e) => {
             setStatus('error')
-            setError(errorText(e))
+            setError(e instanceof ApiError && e.status === 404 ? 'No log for this try yet.' : errorText(e))
           })
       })
     }

@@ -521,7 +521,13 @@ export function Cluster() {
               </td>
               <td>{(m.queues ?? []).join(', ')}</td>
               <td>
-                <Meter used={m.used_slots} total={m.slots} /> {m.used_slots}/{m.slots}
+                {m.slots > 0 ? (
+                  <>
+                    <Meter used={m.used_slots} total={m.slots} /> {m.used_slots}/{m.slots}
+                  </>
+                ) : (
+                  <span class="muted" title="runs no tasks itself">—</span>
+                )}
               </td>
               <td class="muted">{m.version}</td>
             </tr>

@@ -41,6 +41,11 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
   const state = stateName(d?.state)
   const why = d?.why ? (Array.isArray(d.why) ? d.why : [d.why]) : []
   const waiting = d && !isFinished(d.state) && state !== 'running'
+  // An ended try has a log; the current one once it runs (queued is not started, whatever
+  // start_date says).
+  const ended = (tries.data ?? []).some((t) => t.try_number === tryNumber)
+  const hasLog = ended || (d?.try_number === tryNumber && !['none', 'scheduled', 'queued'].includes(state))
+  const reason = d?.reason && !why.includes(d.reason) ? d.reason : ''
 
   return (
     <div class="page ti-page" data-testid="task-instance" data-state={state} data-task-id={taskId} data-run-id={runId}>
@@ -85,7 +90,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
       <ErrorBox error={ti.error} />
       {!d && !ti.error && <Spinner />}
 
-      {d && waiting && (why.length > 0 || d.reason) && (
+      {d && waiting && (why.length > 0 || reason) && (
         <section class="why" data-testid="ti-why">
           <h3>Why it is not running</h3>
           {why.length > 0 && (
@@ -95,7 +100,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
               ))}
             </ul>
           )}
-          {d.reason && <p data-testid="ti-reason">{d.reason}</p>}
+          {reason && <p data-testid="ti-reason">{reason}</p>}
         </section>
       )}
       {d && !waiting && d.reason && (
@@ -188,7 +193,13 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
       {tryNumber > 0 && (
         <section>
           <h3>Log of try {tryNumber}</h3>
-          <LogPane key={tryNumber} dagId={dagId} runId={runId} taskId={taskId} tryNumber={tryNumber} />
+          {hasLog ? (
+            <LogPane key={tryNumber} dagId={dagId} runId={runId} taskId={taskId} tryNumber={tryNumber} />
+          ) : (
+            <div class="empty" data-testid="log-not-started">
+              The log appears here when the try starts.
+            </div>
+          )}
         </section>
       )}
 
