@@ -64,17 +64,24 @@ func (h *Events) Publish(e Event) {
 }
 
 // publishChanges turns what the scheduler wrote into events, in the order a reader expects
-// them: a run that starts (or is created) before its task instances, a run that ends after
-// them. One scheduling step writes a run's end with the task instances that ended it; sent
-// run first, a client that stops at the run's end would miss the last task's end.
+// them, that of cause and effect: a run that starts (or is created) before its task
+// instances, task instances that ended before those that start, and a run that ends after
+// its task instances. One scheduling step writes all of these at once: an upstream's
+// success with the start of its downstream, a run's end with the task instance that ended
+// it; sent as written, a client could see a task start before what it waited for ended, or
+// stop at the run's end and miss the last task's.
 func (h *Events) publishChanges(c scheduler.Changes) {
 	for _, r := range c.Runs {
 		if !r.State.Finished() {
 			h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
 		}
 	}
-	for _, ti := range c.TaskInstances {
-		h.Publish(Event{Kind: "task_instance", DagID: ti.DagID, Data: tiInfo(ti)})
+	for _, ended := range []bool{true, false} {
+		for _, ti := range c.TaskInstances {
+			if ti.State.Finished() == ended {
+				h.Publish(Event{Kind: "task_instance", DagID: ti.DagID, Data: tiInfo(ti)})
+			}
+		}
 	}
 	for _, r := range c.Runs {
 		if r.State.Finished() {
