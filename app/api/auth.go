@@ -115,17 +115,31 @@ func (s signer) open(purpose, v string) ([]string, bool) {
 	return f[:len(f)-1], len(f) > 1
 }
 
-// username and expiry of a sealed session or token, if it is intact and not expired.
-func (s signer) check(purpose, v string, now time.Time) (string, bool) {
+// check opens a sealed session or token ("username", "expiry"[, "issued at"]) and answers
+// the user name and when it was issued (Unix ms; 0 for values sealed before the field
+// existed), if it is intact and not expired.
+func (s signer) check(purpose, v string, now time.Time) (string, int64, bool) {
 	f, ok := s.open(purpose, v)
-	if !ok || len(f) != 2 {
-		return "", false
+	if !ok || len(f) < 2 || len(f) > 3 {
+		return "", 0, false
 	}
 	exp, err := strconv.ParseInt(f[1], 10, 64)
 	if err != nil || now.Unix() > exp {
-		return "", false
+		return "", 0, false
 	}
-	return f[0], true
+	var issued int64
+	if len(f) == 3 {
+		if issued, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+			return "", 0, false
+		}
+	}
+	return f[0], issued, true
+}
+
+// sealUser seals a session or token for username, valid until exp. It carries when it was
+// issued, so that it does not open the account of a user created later with the same name.
+func (s signer) sealUser(purpose, username string, exp, now time.Time) string {
+	return s.seal(purpose, username, strconv.FormatInt(exp.Unix(), 10), strconv.FormatInt(now.UnixMilli(), 10))
 }
 
 func (s signer) csrf(session string) string { return s.mac("csrf", session) }
@@ -136,8 +150,9 @@ func IssueToken(home, username string, ttl time.Duration) (string, time.Time, er
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	exp := time.Now().Add(ttl)
-	return tokenPrefix + signer{key}.seal("token", username, strconv.FormatInt(exp.Unix(), 10)), exp, nil
+	now := time.Now()
+	exp := now.Add(ttl)
+	return tokenPrefix + signer{key}.sealUser("token", username, exp, now), exp, nil
 }
 
 // throttle counts failed logins per user name: maxFails within window locks the name out for
@@ -221,14 +236,15 @@ var errBadLogin = errors.New("wrong user name or password")
 func (s *Server) authenticate(r *http.Request) (principal, error) {
 	now := time.Now()
 	var username, session string
+	var issued int64
 	switch h := r.Header.Get("Authorization"); {
 	case strings.HasPrefix(h, "Bearer "):
 		tok := strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), tokenPrefix)
-		name, ok := s.sign.check("token", tok, now)
+		name, at, ok := s.sign.check("token", tok, now)
 		if !ok {
 			return principal{}, errors.New("the bearer token is invalid or expired: get a new one with `wasmflow users token -u USER`")
 		}
-		username = name
+		username, issued = name, at
 	case strings.HasPrefix(h, "Basic "):
 		user, pass, ok := r.BasicAuth()
 		if !ok {
@@ -240,15 +256,19 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		if err != nil {
 			return principal{}, errNoCredentials
 		}
-		name, ok := s.sign.check("session", c.Value, now)
+		name, at, ok := s.sign.check("session", c.Value, now)
 		if !ok {
 			return principal{}, errors.New("the session expired: log in again")
 		}
-		username, session = name, c.Value
+		username, session, issued = name, c.Value, at
 	}
 	u, err := s.app.Store.GetUser(r.Context(), username)
 	if err != nil || !u.Active {
 		return principal{}, fmt.Errorf("user %q no longer exists or is inactive", username)
+	}
+	if issued != 0 && issued < u.CreatedAt.UnixMilli() {
+		// Issued to a user deleted since, whose name was given to a new one: not theirs.
+		return principal{}, fmt.Errorf("this session or token was issued to an earlier user %q, deleted since: log in again, or get a new token", username)
 	}
 	return principal{Username: u.Username, Role: parseRole(u.Role), Session: session}, nil
 }
@@ -257,8 +277,9 @@ var errNoCredentials = errors.New("authentication required: log in, or send a be
 
 // newSession sets the session cookie for p and returns its CSRF token.
 func (s *Server) newSession(w http.ResponseWriter, r *http.Request, p principal) string {
-	exp := time.Now().Add(sessionTTL)
-	v := s.sign.seal("session", p.Username, strconv.FormatInt(exp.Unix(), 10))
+	now := time.Now()
+	exp := now.Add(sessionTTL)
+	v := s.sign.sealUser("session", p.Username, exp, now)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", Expires: exp, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	return s.sign.csrf(v)

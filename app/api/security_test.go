@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -466,6 +469,29 @@ func TestTokensExpiredTamperedOrOfDeletedUsers(t *testing.T) {
 	e.problem(http.StatusUnauthorized, "GET", "/api/v1/pools", "", basic("op", passwordOf("op")), "wrong user name or password")
 	e.want(http.StatusNotFound, "DELETE", "/api/v1/users/op", "", s.auth())
 	e.problem(http.StatusBadRequest, "DELETE", "/api/v1/users/admin", "", s.auth(), "cannot delete yourself")
+	// A new user given the name, even as Admin, is not the old one: the old token and
+	// session stay refused, the new user's own work.
+	e.want(http.StatusCreated, "POST", "/api/v1/users", `{"username":"op","password":"new-op-password","role":"Admin"}`, s.auth())
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/users", "", e.as("op"), `issued to an earlier user "op"`)
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/users", "", victim.auth(), `issued to an earlier user "op"`)
+	e.want(http.StatusOK, "GET", "/api/v1/users", "", e.login("op", "new-op-password").auth())
+	fresh, _, err := api.IssueToken(e.home, "op", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.want(http.StatusOK, "GET", "/api/v1/users", "", bearer(fresh))
+	// Tokens sealed before they carried their issue time still work for their user; sealed
+	// values of another shape, even well signed, do not.
+	key, err := os.ReadFile(filepath.Join(e.home, "api.secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	e.want(http.StatusOK, "GET", "/api/v1/dags", "", bearer(sealed(t, key, "token", "viewer", exp)))
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", bearer(sealed(t, key, "token", "viewer", exp, "1", "2")), "invalid or expired")
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", bearer(sealed(t, key, "token", "viewer")), "invalid or expired")
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", bearer(sealed(t, key, "token", "viewer", "1700000000")), "invalid or expired")
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", bearer(sealed(t, key, "session", "viewer", exp)), "invalid or expired")
 	// Deleting the signing key voids every token and session.
 	if err := os.Remove(filepath.Join(e.home, "api.secret")); err != nil {
 		t.Fatal(err)
@@ -573,4 +599,18 @@ func TestPathTraversalInLogsAndSources(t *testing.T) {
 	if !regexp.MustCompile(`frame-ancestors 'none'`).MatchString(r.header.Get("Content-Security-Policy")) {
 		t.Errorf("Content-Security-Policy %q", r.header.Get("Content-Security-Policy"))
 	}
+}
+
+// sealed makes a value as the server signs sessions and tokens (auth.go: the fields and a
+// nonce, base64url, then the HMAC-SHA256 of purpose and payload), to test what it accepts.
+func sealed(t *testing.T, hexKey []byte, purpose string, fields ...string) string {
+	t.Helper()
+	key, err := hex.DecodeString(strings.TrimSpace(string(hexKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(append(fields, "00112233"), "\n")))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose + "\n" + payload))
+	return "wf1." + payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
