@@ -4,7 +4,7 @@ import * as api from './api'
 import { connect, disconnect } from './events'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, SessionContext, Spinner } from './ui'
+import { enterView, ErrorBox, SessionContext, Spinner } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
@@ -23,6 +23,7 @@ function App() {
   // undefined while the first /auth/me is under way, null when signed out
   const [session, setSession] = useState<api.Session | null | undefined>(undefined)
   const [theme, setTheme] = useState<Theme>(initialTheme)
+  const [bootError, setBootError] = useState('')
 
   useEffect(() => applyTheme(theme, false), [])
 
@@ -33,10 +34,20 @@ function App() {
       if (parse(location.hash).parts[0] !== 'login') navigate(loginHash(), true)
     }
     api.setUnauthorizedHandler(signedOut)
-    api
-      .me()
-      .then(signedIn)
-      .catch(() => signedOut())
+    const start = () =>
+      api
+        .me()
+        .then((s) => {
+          setBootError('')
+          signedIn(s)
+        })
+        .catch((e) => {
+          if (e instanceof api.ApiError && e.status === 401) return signedOut()
+          // The server is not there (yet): say so, and try again.
+          setBootError(`Cannot reach the wasmflow server: ${api.errorText(e)}. Trying again…`)
+          setTimeout(start, 3000)
+        })
+    start()
   }, [])
 
   function signedIn(s: api.Session) {
@@ -63,8 +74,8 @@ function App() {
 
   if (session === undefined) {
     return (
-      <div class="boot">
-        <Spinner />
+      <div class="boot" data-testid="boot">
+        {bootError ? <ErrorBox error={bootError} testid="boot-error" /> : <Spinner />}
       </div>
     )
   }

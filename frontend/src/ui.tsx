@@ -55,16 +55,24 @@ export interface Loaded<T> {
   set: (fn: (d: T | undefined) => T | undefined) => void
 }
 
-/** Loads data when deps change, keeps the last good value while reloading, drops stale answers. */
+/**
+ * Loads data when deps change, keeps the last good value while reloading, drops stale answers.
+ * A change applied with `set` (a live event) while a load is under way may be missing from its
+ * answer, which was read before: then the data is loaded once more after it.
+ */
 export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], view?: string): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined)
   const [error, setError] = useState('')
   const [loading, setLoading] = useState(true)
   const gen = useRef(0)
+  const inFlight = useRef(false)
+  const dirty = useRef(false)
   const fnRef = useRef(fn)
   fnRef.current = fn
   const reload = useCallback(async () => {
     const g = ++gen.current
+    inFlight.current = true
+    dirty.current = false
     setLoading(true)
     try {
       const d = await fnRef.current()
@@ -76,16 +84,22 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], view?: string)
       setError(errorText(e))
     } finally {
       if (g === gen.current) {
+        inFlight.current = false
         setLoading(false)
         if (view) markReady(view)
+        if (dirty.current) setTimeout(reload, 250)
       }
     }
+  }, [])
+  const set = useCallback((f: (d: T | undefined) => T | undefined) => {
+    if (inFlight.current) dirty.current = true
+    setData(f)
   }, [])
   useEffect(() => {
     setData(undefined)
     reload()
   }, deps)
-  return { data, error, loading, reload, set: setData as Loaded<T>['set'] }
+  return { data, error, loading, reload, set }
 }
 
 // ---- states

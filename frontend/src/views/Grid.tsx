@@ -39,9 +39,13 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   const [version, setVersion] = useState(0) // bumped when cells change in place
   const tileVersions = useRef(new Map<number, number>()) // which tiles those cells are in
   const gen = useRef(0)
+  const inFlight = useRef(false) // events during a load may be missing from its answer:
+  const dirty = useRef(false) // then load once more after it
 
   const load = async () => {
     const g = ++gen.current
+    inFlight.current = true
+    dirty.current = false
     try {
       const data = await api.grid(dagId, numRuns)
       if (g !== gen.current) return
@@ -50,7 +54,11 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     } catch (e) {
       if (g === gen.current) setError(api.errorText(e))
     } finally {
-      if (g === gen.current) markReady('dag-grid')
+      if (g === gen.current) {
+        inFlight.current = false
+        markReady('dag-grid')
+        if (dirty.current) setTimeout(load, 500)
+      }
     }
   }
 
@@ -89,8 +97,10 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     }
     const offs = [
       on('task_instance', (ti) => {
+        if (ti.dag_id !== dagId) return
+        if (inFlight.current) dirty.current = true
         const g = gridRef.current
-        if (!g || ti.dag_id !== dagId) return
+        if (!g) return
         const c = indexRef.current.runs.get(ti.dag_run_id)
         const r = indexRef.current.tasks.get(ti.task_id)
         if (c === undefined) return newRuns.has(ti.dag_run_id) ? reload() : undefined
@@ -101,8 +111,10 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         bump()
       }),
       on('dag_run', (run) => {
+        if (run.dag_id !== dagId) return
+        if (inFlight.current) dirty.current = true
         const g = gridRef.current
-        if (!g || run.dag_id !== dagId) return
+        if (!g) return
         const c = indexRef.current.runs.get(run.dag_run_id)
         if (c === undefined) {
           newRuns.add(run.dag_run_id)
