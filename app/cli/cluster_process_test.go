@@ -284,6 +284,7 @@ func TestClusterServerKill9(t *testing.T) {
 		{"back_after_seen_dead", 1.5, 25, 7 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // mostly waiting for the adoption window: both at once
 			testServerKill9(t, serverKillDAG(tc.short, tc.long), tc.down, tc.seenDead)
 		})
 	}
