@@ -29,6 +29,7 @@ const handlers: { [K in keyof EventMap]: Set<Handler<K>> } = {
 let source: EventSource | null = null
 let broken = false
 let retry: ReturnType<typeof setTimeout> | undefined
+let failures = 0 // streams refused in a row: the wait before the next try doubles, up to a minute
 let onClosed: () => void = () => {}
 
 function emit<K extends keyof EventMap>(type: K, data: EventMap[K]) {
@@ -66,6 +67,10 @@ export function connect(closed: () => void) {
     if (broken) emit('resync', {})
     broken = false
   })
+  // The first event proves the stream works (an 'open' alone does not: a server that cannot
+  // flush answers 200 and then nothing).
+  es.addEventListener('hello', () => (failures = 0))
+  es.addEventListener('ping', () => (failures = 0))
   es.addEventListener('error', () => {
     broken = true
     // EventSource retries by itself after a dropped connection (readyState CONNECTING); it
@@ -74,7 +79,7 @@ export function connect(closed: () => void) {
     if (es.readyState === EventSource.CLOSED) {
       source = null
       clearTimeout(retry)
-      retry = setTimeout(() => onClosed(), 3000)
+      retry = setTimeout(() => onClosed(), Math.min(60_000, 3000 * 2 ** failures++))
     }
   })
 }
