@@ -47,7 +47,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v ip >/dev/null || die "ip (iproute2) is missing: .ci/install-deps.sh net"
 command -v jq >/dev/null || die "jq is missing: .ci/install-deps.sh net"
-case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+case "$BIN" in
+/*) ;;
+*) if [ -x "$BIN" ]; then BIN="$(pwd)/$BIN"; else BIN="$ROOT/$BIN"; fi ;;
+esac
 [ -x "$BIN" ] || die "no wasmflow binary at $BIN: make build"
 
 # cleanup ends what this script started in its namespaces (now or in an earlier run that was
