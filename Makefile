@@ -6,7 +6,7 @@ GO ?= go
 BIN := build/bin/wasmflow
 FUZZTIME ?= 10s
 
-.PHONY: help run build test test-cluster vet unit fuzz bench deps modules example-modules clean
+.PHONY: help run build frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -17,10 +17,16 @@ run: build ## build wasmflow and run it: scheduler and DAG folder sync with the 
 build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
 	$(GO) build -trimpath -o $(BIN) .
 
+frontend: ## rebuild the web views into frontend/dist (committed, embedded by go build)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm run build
+
+frontend-check: frontend ## check the committed frontend/dist is the build of frontend/src
+	@test -z "$$(git status --porcelain -- frontend/dist)" || { echo "frontend/dist differs from a fresh build of frontend/src: run make frontend and commit frontend/dist"; git status --short -- frontend/dist; exit 1; }
+
 deps: ## install the Debian packages the tests need (C toolchain for wasm modules)
 	.ci/install-deps.sh wasm
 
-test: deps vet unit fuzz test-cluster ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces
+test: deps frontend-check vet unit fuzz test-cluster ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces
 	@echo "make test: all passed"
 
 test-cluster: build ## server and workers in network namespaces (ip netns + veth), one worker cut off (root)

@@ -184,22 +184,31 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 		return RunInfo{}, fmt.Errorf("run id %q may only contain letters, digits and _ . ~ : + -", o.RunID)
 	}
 	if existing, err := a.runAt(ctx, dagID, ld); err == nil {
-		return RunInfo{}, fmt.Errorf("DAG %s already has a run at logical date %s (%s); clear it to run it again, or give another date with -e", dagID, ld.Format(time.RFC3339), existing.RunID)
+		return RunInfo{}, fmt.Errorf("DAG %s already has a run at logical date %s (%s); clear it to run it again, or give another date with -e: %w", dagID, ld.Format(time.RFC3339), existing.RunID, ErrConflict)
 	}
-	var run scheduler.DagRun
-	if s := a.sched.Load(); s != nil { // started at once by the scheduler in this process
-		run, err = s.Trigger(ctx, dagID, scheduler.TriggerOptions{LogicalDate: ld, Conf: o.Conf, RunID: o.RunID, Owner: string(who)})
-	} else {
-		var tis []scheduler.TaskInstance
-		run, tis = scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
-		run, err = a.Store.CreateDagRun(ctx, run, tis)
+	if o.RunID != "" {
+		if _, err := a.Store.GetDagRun(ctx, dagID, o.RunID); err == nil {
+			return RunInfo{}, fmt.Errorf("DAG %s already has a run %q; give another run id, or clear that run to run it again: %w", dagID, o.RunID, ErrConflict)
+		}
 	}
+	if s := a.sched.Load(); s != nil { // started at once by the scheduler in this process, which audits it
+		run, err := s.Trigger(ctx, dagID, scheduler.TriggerOptions{LogicalDate: ld, Conf: o.Conf, RunID: o.RunID, Owner: string(who)})
+		if err != nil {
+			return RunInfo{}, fmt.Errorf("trigger %s: %w", dagID, err)
+		}
+		return runInfo(run), nil
+	}
+	run, tis := scheduler.NewRun(d, "manual", timetable.For(d).ManualInterval(ld), ld, o.Conf, o.RunID, time.Now())
+	run, err = a.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
 		return RunInfo{}, fmt.Errorf("trigger %s: %w", dagID, err)
 	}
 	a.audit(ctx, who, "dag.trigger", scheduler.AuditEvent{DagID: dagID, RunID: run.RunID})
 	return runInfo(run), nil
 }
+
+// ErrConflict marks a change refused because what it would create exists already.
+var ErrConflict = errors.New("conflict")
 
 // runIDPattern is Airflow's rule for run ids.
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.~:+-]+$`)

@@ -1,6 +1,7 @@
 // Package frontend holds the web views (TypeScript + Vite, built into dist/) and embeds the
-// built files for `wasmflow server` and the desktop window. dist/ is committed with a
-// placeholder page so `go build` works on a fresh clone without Node; the UI build replaces it.
+// built files for `wasmflow server` and the desktop window. The built dist/ is committed, so
+// a plain `go build` on a fresh clone has the whole UI without Node; `make frontend` rebuilds
+// it, and `make test` checks that the committed build matches the sources.
 package frontend
 
 import (

@@ -677,7 +677,8 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	}
 	ti.State = tasks.StateRunning
 	if _, queues := s.cfg.Executor.(Queuer); queues && !repoke {
-		ti.State = tasks.StateQueued // running once the executor says it started
+		// Running, with its start and host, once the executor says it started.
+		ti.State, ti.StartDate, ti.Hostname = tasks.StateQueued, nil, ""
 	}
 	s.submits = append(s.submits, submission{w: w})
 }

@@ -91,16 +91,17 @@ func TestRunsListAndTriggerInput(t *testing.T) {
 		t.Errorf("a run without id or date: %+v", auto)
 	}
 	e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/dagRuns", `{"conf":null}`, e.as("user"))
+	// A run that exists already is a conflict, as Airflow answers it.
+	e.problem(http.StatusConflict, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"manual_1"}`, e.as("user"), "already has a run \"manual_1\"")
+	e.problem(http.StatusConflict, "POST", "/api/v1/dags/pipe/dagRuns", `{"logical_date":"2024-02-01T12:00:00+02:00"}`, e.as("user"), "already has a run at logical date")
 	for _, c := range []struct{ body, says string }{
 		{`{"conf":"word=hej"}`, "conf must be a JSON object"},
 		{`{"conf":[1,2]}`, "conf must be a JSON object"},
 		{`{"conf":{"word":}}`, "not valid JSON"},
 		{`{"conf":{}`, "not valid JSON"},
 		{`not json`, "not valid JSON"},
-		{`{"dag_run_id":"manual_1"}`, "already"},
 		{`{"dag_run_id":"has space"}`, "may only contain"},
 		{`{"dag_run_id":"a/b"}`, "may only contain"},
-		{`{"logical_date":"2024-02-01T12:00:00+02:00"}`, "already has a run at logical date"},
 		{`{"logical_date":"tomorrow"}`, "not valid JSON"},
 		{`{"logical_date":"` + time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339) + `"}`, "in the future"},
 		{`{"execution_date":"2024-01-01T00:00:00Z"}`, `unknown field "execution_date"`},

@@ -165,6 +165,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, he.status, he.msg)
 	case errors.Is(err, scheduler.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, app.ErrConflict):
+		writeProblem(w, http.StatusConflict, err.Error())
 	case r.Method != http.MethodGet:
 		writeProblem(w, http.StatusBadRequest, err.Error())
 	default:
