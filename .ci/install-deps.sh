@@ -4,6 +4,7 @@
 #
 #   .ci/install-deps.sh wasm      clang + wasi-libc, to build the C task modules
 #   .ci/install-deps.sh net       iproute2 + jq, for .ci/netns-cluster.sh (make test-cluster)
+#   .ci/install-deps.sh browser   headless Chromium + a font, for the browser tests (e2e/)
 #
 # Go itself (1.26) is expected on PATH; modules come from the Go module proxy.
 set -eu
@@ -13,7 +14,8 @@ for group in "$@"; do
 	case "$group" in
 	wasm) pkgs="clang lld wasi-libc libclang-rt-14-dev-wasm32" ;;
 	net) pkgs="iproute2 jq" ;;
-	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net)" >&2; exit 2 ;;
+	browser) pkgs="chromium fonts-dejavu-core" ;;
+	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net, browser)" >&2; exit 2 ;;
 	esac
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
