@@ -1,0 +1,634 @@
+// Package e2e drives the web UI of a real `wasmflow standalone` process in headless Chromium
+// (Debian's /usr/bin/chromium, installed by `.ci/install-deps.sh browser`, which `make deps`
+// runs). The test fails, never skips, when the browser is missing.
+//
+// Screenshots of every view go to $WASMFLOW_E2E_ARTIFACTS, or e2e/artifacts (gitignored).
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's chromium; a test never downloads a browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// waitTimeout bounds every wait on the page.
+const waitTimeout = 20 * time.Second
+
+// The DAGs the test writes into the home's dags folder; the modules are the repo's examples.
+const flowDAG = `dag_id: e2e_flow
+description: The browser test's pipeline; greet prints the conf it was triggered with
+schedule: null
+is_paused_upon_creation: false
+params:
+  greeting: default
+tasks:
+  - id: greet
+    module: modules/echo.wasm
+    args: ["greeting={{ params.greeting }}"]
+  - id: add
+    module: modules/sum.wasm
+    args: ["20", "22"]
+  - id: done
+    module: modules/echo.wasm
+    args: ["done"]
+    upstream: [greet, add]
+`
+
+const failDAG = `dag_id: e2e_fail
+description: The browser test's failing task
+schedule: null
+is_paused_upon_creation: false
+tasks:
+  - id: boom
+    module: modules/exit.wasm
+    args: ["1"]
+    retries: 0
+`
+
+var binary struct {
+	once sync.Once
+	path string
+	out  []byte
+	err  error
+}
+
+// buildBinary builds wasmflow once per test process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "wasmflow-e2e-bin")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "wasmflow")
+		cmd := exec.Command("go", "build", "-o", binary.path, ".")
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		binary.out, binary.err = cmd.CombinedOutput()
+	})
+	if binary.err != nil {
+		t.Fatalf("go build: %v\n%s", binary.err, binary.out)
+	}
+	return binary.path
+}
+
+// server is a running `wasmflow standalone`.
+type server struct {
+	url      string
+	home     string
+	logPath  string
+	password string
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	bin := buildBinary(t)
+	home := t.TempDir()
+	dags := filepath.Join(home, "dags")
+	if err := os.MkdirAll(filepath.Join(dags, "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"echo.wasm", "sum.wasm", "exit.wasm"} {
+		b, err := os.ReadFile(filepath.Join("..", "examples", "dags", "modules", m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dags, "modules", m), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, src := range map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG} {
+		if err := os.WriteFile(filepath.Join(dags, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s := &server{home: home, logPath: filepath.Join(home, "standalone.log")}
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "standalone")
+	cmd.Env = append(os.Environ(),
+		"WASMFLOW_HOME="+home,
+		"WASMFLOW__API__LISTEN=127.0.0.1:0",
+		"WASMFLOW__CORE__LOAD_EXAMPLES=false",
+	)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		logFile.Close()
+	})
+
+	urlRe := regexp.MustCompile(`UI and API: (http://\S+)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(logFile, line)
+			if m := urlRe.FindStringSubmatch(line); m != nil && !sent {
+				found <- strings.TrimSuffix(m[1], "/")
+				sent = true
+			}
+		}
+	}()
+	select {
+	case s.url = <-found:
+	case <-time.After(30 * time.Second):
+		b, _ := os.ReadFile(s.logPath)
+		t.Fatalf("wasmflow standalone printed no URL in 30 s; its log:\n%s", b)
+	}
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		b, err := os.ReadFile(filepath.Join(home, "standalone_admin_password.txt"))
+		if err == nil && len(bytes.TrimSpace(b)) > 0 {
+			s.password = string(bytes.TrimSpace(b))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no admin password file: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return s
+}
+
+// apiGet reads a JSON answer of the API as admin, from outside the browser.
+func (s *server) apiGet(t *testing.T, path string, v any) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	body, _ := json.Marshal(map[string]string{"username": "admin", "password": s.password})
+	resp, err := c.Post(s.url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %s", resp.Status)
+	}
+	resp, err = c.Get(s.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %s", path, resp.Status, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, b)
+	}
+}
+
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("WASMFLOW_E2E_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts"
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browser is one headless Chromium tab.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context
+	artifacts string
+	shots     int
+
+	mu      sync.Mutex
+	console []string // the page's console, exceptions and browser log, for a failure's report
+	// authPrompts are the URLs whose answer made the browser ask for HTTP credentials: a user
+	// sees the browser's own login popup there.
+	authPrompts []string
+}
+
+func startBrowser(t *testing.T) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("no Chromium at %s (install it with `.ci/install-deps.sh browser`, or `make deps`): %v", chromiumPath, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+
+	// Start the browser now, so a broken one fails here and not in the first step.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	// Delete buttons and the run marks ask confirm(): accept every dialog.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	b := &browser{t: t, ctx: ctx, artifacts: artifactsDir(t)}
+	b.collect(ctx)
+	b.cancelAuthPrompts(ctx)
+	return b
+}
+
+// cancelAuthPrompts answers the browser's HTTP authentication prompts (a 401 with
+// WWW-Authenticate: Basic) as a user who clicks Cancel, and records them. Headless Chromium
+// would otherwise leave the request waiting for credentials forever.
+func (b *browser) cancelAuthPrompts(ctx context.Context) {
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	auth := chromedp.Events(ctx, fetch.AuthRequired)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			go chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	go func() {
+		for ev, err := range auth {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.authPrompts = append(b.authPrompts, ev.Request.Method+" "+ev.Request.URL)
+			b.mu.Unlock()
+			go chromedp.Call(ctx, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{
+				RequestID:             ev.RequestID,
+				AuthChallengeResponse: &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseCancelAuth},
+			})
+		}
+	}()
+	handle := true
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{HandleAuthRequests: &handle}); err != nil {
+		b.t.Fatalf("enable request interception: %v", err)
+	}
+}
+
+// checkNoAuthPrompts fails the test when the browser was asked for HTTP credentials.
+func (b *browser) checkNoAuthPrompts() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.authPrompts) > 0 {
+		b.t.Errorf("the browser was asked for HTTP basic credentials %d times (a 401 with WWW-Authenticate: Basic to the UI's own requests; a user sees the browser's login popup, headless Chromium hangs): %s",
+			len(b.authPrompts), strings.Join(b.authPrompts, ", "))
+	}
+}
+
+// collect keeps the page's console messages, uncaught exceptions and browser log entries.
+func (b *browser) collect(ctx context.Context) {
+	add := func(s string) {
+		b.mu.Lock()
+		b.console = append(b.console, s)
+		b.mu.Unlock()
+	}
+	consoleEvents := chromedp.Events(ctx, runtime.ConsoleAPICalled)
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	entries := chromedp.Events(ctx, cdplog.EntryAdded)
+	go func() {
+		for ev, err := range consoleEvents {
+			if err != nil {
+				return
+			}
+			var parts []string
+			for _, a := range ev.Args {
+				if a.Value != nil {
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			add("console." + ev.Type.String() + ": " + strings.Join(parts, " "))
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			d := ev.ExceptionDetails
+			desc := d.Text
+			if d.Exception != nil {
+				desc += " " + d.Exception.Description
+			}
+			add(fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, desc))
+		}
+	}()
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			add(fmt.Sprintf("log %s %s: %s %s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text, ev.Entry.URL))
+		}
+	}()
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		b.t.Fatalf("enable the browser log: %v", err)
+	}
+}
+
+// do runs actions with the wait timeout.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise) into v.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor waits until the JavaScript expression is truthy.
+func (b *browser) waitFor(what, expr string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(waitTimeout))); err != nil {
+		b.t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// view waits until the page shows the view with its data.
+func (b *browser) view(name string) {
+	b.t.Helper()
+	b.waitFor("view "+name, fmt.Sprintf(`document.body.dataset.ready === "1" && document.body.dataset.view === %q && document.body.dataset.viewReady === "1"`, name))
+}
+
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// setInput sets the value of an input or textarea the way typing does (an input event), which
+// the Preact forms listen to.
+func (b *browser) setInput(sel, value string) {
+	b.t.Helper()
+	b.do("wait "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	js := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q)
+		const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype
+		Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, %q)
+		el.dispatchEvent(new Event('input', {bubbles: true}))
+		return true
+	})()`, sel, value)
+	eval[bool](b, js)
+}
+
+// screenshot saves a full-page PNG into the artifacts folder.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	b.shots++
+	path := filepath.Join(b.artifacts, fmt.Sprintf("%02d-%s.png", b.shots, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// dumpOnFailure writes the page's HTML and the server's log to the artifacts and the test log.
+func dumpOnFailure(t *testing.T, b *browser, s *server) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+		if err != nil {
+			html = "(no page HTML: " + err.Error() + ")"
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		os.WriteFile(filepath.Join(b.artifacts, "failure-page.html"), []byte(html), 0o644)
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(filepath.Join(b.artifacts, "failure.png"), png, 0o644)
+		}
+		logs, _ := os.ReadFile(s.logPath)
+		os.WriteFile(filepath.Join(b.artifacts, "failure-server.log"), logs, 0o644)
+		if len(html) > 20000 {
+			html = html[:20000] + "\n…(cut; the whole page is in failure-page.html)"
+		}
+		if len(logs) > 20000 {
+			logs = append([]byte("…(cut; the whole log is in failure-server.log)\n"), logs[len(logs)-20000:]...)
+		}
+		b.mu.Lock()
+		console := strings.Join(b.console, "\n")
+		b.mu.Unlock()
+		t.Logf("page at failure (%s):\n%s\n\nbrowser console:\n%s\n\nserver log:\n%s\nartifacts: %s", loc, html, console, logs, b.artifacts)
+	})
+}
+
+// TestBrowserFlow is a user's way through the UI: log in, trigger a DAG with a conf and watch
+// it turn green live, its graph and gantt, a task's log, clearing a failed task, pausing a DAG.
+func TestBrowserFlow(t *testing.T) {
+	start := time.Now()
+	s := startServer(t)
+	b := startBrowser(t)
+	dumpOnFailure(t, b, s)
+	t.Logf("server %s, home %s; artifacts in %s", s.url, s.home, b.artifacts)
+
+	// Log in.
+	b.do("open the UI", chromedp.Navigate(s.url+"/"))
+	b.view("login")
+	b.screenshot("login")
+	b.do("log in",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-username"]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), s.password),
+	)
+	b.click(`[data-testid="login-submit"]`)
+	b.view("dags")
+	b.waitFor("both DAGs listed", `document.querySelector('[data-testid="dag-row"][data-dag-id="e2e_flow"]') && document.querySelector('[data-testid="dag-row"][data-dag-id="e2e_fail"]')`)
+	if user := eval[string](b, `document.querySelector('[data-testid="current-user"]').textContent`); !strings.Contains(user, "admin") {
+		t.Errorf("current user shows %q, want admin", user)
+	}
+	b.screenshot("dags")
+
+	// Open the DAG's grid; mark the page so that a reload would show.
+	b.click(`[data-testid="dag-row"][data-dag-id="e2e_flow"] [data-testid="dag-link"]`)
+	b.view("dag-grid")
+	eval[bool](b, `(window.__e2eNoReload = true)`)
+
+	// Trigger it with a conf from the form.
+	b.click(`[data-testid="dag-page"] [data-testid="trigger-button"]`)
+	b.do("trigger dialog", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trigger-dialog"]`)))
+	b.setInput(`[data-testid="trigger-conf"]`, `{"greeting": "hello-from-the-browser"}`)
+	b.waitFor("the param field follows the conf", `document.querySelector('[data-testid="trigger-param"][data-param="greeting"]').value === "hello-from-the-browser"`)
+	b.screenshot("trigger")
+	b.click(`[data-testid="trigger-submit"]`)
+	b.do("the dialog closes", chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="trigger-dialog"]`)))
+	b.waitFor("the new run is selected", `document.querySelector('[data-testid="grid-selected-run"]')?.dataset.runId`)
+	runID := eval[string](b, `document.querySelector('[data-testid="grid-selected-run"]').dataset.runId`)
+	t.Logf("triggered run %s", runID)
+
+	// Its three tasks turn green in the grid, live.
+	cells := fmt.Sprintf(`[...document.querySelectorAll('[data-testid="grid-cell"]')].filter(c => c.dataset.runId === %q)`, runID)
+	b.waitFor("all three tasks succeed in the grid", fmt.Sprintf(`(() => { const c = %s; return c.length === 3 && c.every(x => x.dataset.state === "success") })()`, cells))
+	b.waitFor("the run is a success", fmt.Sprintf(`document.querySelector('[data-testid="grid-run"][data-run-id=%q]')?.dataset.state === "success"`, runID))
+	if !eval[bool](b, `window.__e2eNoReload === true`) {
+		t.Fatal("the page reloaded while the run went on; the grid must update live")
+	}
+	b.screenshot("grid")
+
+	// The API agrees, and has the conf.
+	var run struct {
+		State string         `json:"state"`
+		Conf  map[string]any `json:"conf"`
+	}
+	s.apiGet(t, "/api/v1/dags/e2e_flow/dagRuns/"+runID, &run)
+	if run.State != "success" || run.Conf["greeting"] != "hello-from-the-browser" {
+		t.Errorf("the API has the run as %+v, want success with the conf", run)
+	}
+
+	// Graph: three green nodes; a click shows the node's details.
+	b.click(`[data-testid="tab-graph"]`)
+	b.view("dag-graph")
+	b.waitFor("three green nodes", `(() => { const n = [...document.querySelectorAll('[data-testid="graph-node"]')]; return n.length === 3 && n.every(x => x.dataset.state === "success") })()`)
+	b.click(`[data-testid="graph-node"][data-task-id="done"]`)
+	b.waitFor("the node's details", `document.querySelector('[data-testid="graph-node-details"]')?.dataset.taskId === "done"`)
+	b.screenshot("graph")
+
+	// Gantt: a bar per task.
+	b.click(`[data-testid="tab-gantt"]`)
+	b.view("dag-gantt")
+	b.waitFor("three bars", `document.querySelectorAll('[data-testid="gantt-bar"]').length === 3`)
+	b.screenshot("gantt")
+
+	// A task's log has the module's output, with the conf rendered into it.
+	b.click(`[data-testid="tab-grid"]`)
+	b.view("dag-grid")
+	b.click(fmt.Sprintf(`[data-testid="grid-cell"][data-task-id="greet"][data-run-id=%q]`, runID))
+	b.view("task-instance")
+	b.waitFor("the task instance is a success", `document.querySelector('[data-testid="task-instance"]')?.dataset.state === "success"`)
+	b.waitFor("the log has the output", `(document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("greeting=hello-from-the-browser")`)
+	b.screenshot("task-log")
+
+	// A failed task: trigger, see it fail, clear it, see it run again.
+	b.do("open e2e_fail", chromedp.Navigate(s.url+"/#/dags/e2e_fail/grid"))
+	b.view("dag-grid")
+	b.click(`[data-testid="dag-page"] [data-testid="trigger-button"]`)
+	b.do("trigger dialog", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trigger-submit"]`)))
+	b.click(`[data-testid="trigger-submit"]`)
+	b.waitFor("the new run is selected", `document.querySelector('[data-testid="grid-selected-run"]')?.dataset.runId`)
+	failRun := eval[string](b, `document.querySelector('[data-testid="grid-selected-run"]').dataset.runId`)
+	boom := fmt.Sprintf(`[data-testid="grid-cell"][data-task-id="boom"][data-run-id=%q]`, failRun)
+	b.waitFor("boom fails", fmt.Sprintf(`document.querySelector(%q)?.dataset.state === "failed"`, boom))
+	if try := eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.try`, boom)); try != "1" {
+		t.Errorf("boom failed on try %q, want 1", try)
+	}
+	b.screenshot("grid-failed")
+	b.click(boom)
+	b.view("task-instance")
+	b.waitFor("the log has the module's error", `(document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("exiting with code 1")`)
+	b.click(`[data-testid="clear-button"]`)
+	b.waitFor("the dry run lists boom", `document.querySelector('[data-testid="clear-preview"]')?.dataset.count === "1" && document.querySelector('[data-testid="clear-preview-item"]')?.dataset.taskId === "boom"`)
+	b.screenshot("clear-dialog")
+	b.click(`[data-testid="clear-confirm"]`)
+	b.do("the clear dialog closes", chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="clear-dialog"]`)))
+	b.waitFor("a second try that fails again", `document.querySelector('[data-testid="ti-try"][data-try="2"]')?.dataset.state === "failed" && document.querySelector('[data-testid="task-instance"]')?.dataset.state === "failed"`)
+	b.waitFor("the log pane shows try 2", `document.querySelector('[data-testid="log-pane"]')?.dataset.try === "2" && (document.querySelector('[data-testid="log-pane"]').textContent || "").includes("exiting with code 1")`)
+	b.screenshot("task-cleared")
+	var ti struct {
+		State     string `json:"state"`
+		TryNumber int    `json:"try_number"`
+	}
+	s.apiGet(t, "/api/v1/dags/e2e_fail/dagRuns/"+failRun+"/taskInstances/boom", &ti)
+	if ti.State != "failed" || ti.TryNumber != 2 {
+		t.Errorf("the API has boom as %+v, want failed on try 2", ti)
+	}
+
+	// Pause a DAG from the list.
+	b.click(`[data-testid="nav-dags"]`)
+	b.view("dags")
+	row := `[data-testid="dag-row"][data-dag-id="e2e_flow"]`
+	b.waitFor("e2e_flow is active", fmt.Sprintf(`document.querySelector(%q)?.dataset.paused === "false"`, row))
+	b.click(row + ` [data-testid="pause-toggle"]`)
+	b.waitFor("e2e_flow shows paused", fmt.Sprintf(`document.querySelector(%q)?.dataset.paused === "true" && document.querySelector(%q)?.dataset.paused === "true"`, row, row+` [data-testid="pause-toggle"]`))
+	b.screenshot("dags-paused")
+	var dag struct {
+		IsPaused bool `json:"is_paused"`
+	}
+	s.apiGet(t, "/api/v1/dags/e2e_flow", &dag)
+	if !dag.IsPaused {
+		t.Error("the API has e2e_flow not paused after the toggle")
+	}
+	b.do("reload", chromedp.Reload())
+	b.view("dags")
+	b.waitFor("e2e_flow still paused after a reload", fmt.Sprintf(`document.querySelector(%q)?.dataset.paused === "true"`, row))
+
+	b.checkNoAuthPrompts()
+	t.Logf("%d screenshots in %s; the flow took %s", b.shots, b.artifacts, time.Since(start).Round(time.Millisecond))
+}
