@@ -51,10 +51,13 @@ tasks:
   - id: add
     module: modules/sum.wasm
     args: ["20", "22"]
+  - id: nap
+    module: modules/sleep.wasm
+    args: ["1"]
   - id: done
     module: modules/echo.wasm
     args: ["done"]
-    upstream: [greet, add]
+    upstream: [greet, add, nap]
 `
 
 const failDAG = `dag_id: e2e_fail
@@ -112,7 +115,7 @@ func startServer(t *testing.T) *server {
 	if err := os.MkdirAll(filepath.Join(dags, "modules"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"echo.wasm", "sum.wasm", "exit.wasm"} {
+	for _, m := range []string{"echo.wasm", "sum.wasm", "exit.wasm", "sleep.wasm"} {
 		b, err := os.ReadFile(filepath.Join("..", "examples", "dags", "modules", m))
 		if err != nil {
 			t.Fatal(err)
@@ -534,9 +537,12 @@ func TestBrowserFlow(t *testing.T) {
 	runID := eval[string](b, `document.querySelector('[data-testid="grid-selected-run"]').dataset.runId`)
 	t.Logf("triggered run %s", runID)
 
-	// Its three tasks turn green in the grid, live.
+	// Its four tasks turn green in the grid, live: nap sleeps a second, so the grid shows the run
+	// under way first.
 	cells := fmt.Sprintf(`[...document.querySelectorAll('[data-testid="grid-cell"]')].filter(c => c.dataset.runId === %q)`, runID)
-	b.waitFor("all three tasks succeed in the grid", fmt.Sprintf(`(() => { const c = %s; return c.length === 3 && c.every(x => x.dataset.state === "success") })()`, cells))
+	b.waitFor("nap running in the grid", fmt.Sprintf(`document.querySelector('[data-testid="grid-cell"][data-task-id="nap"][data-run-id=%q]')?.dataset.state === "running"`, runID))
+	b.screenshot("grid-running")
+	b.waitFor("all four tasks succeed in the grid", fmt.Sprintf(`(() => { const c = %s; return c.length === 4 && c.every(x => x.dataset.state === "success") })()`, cells))
 	b.waitFor("the run is a success", fmt.Sprintf(`document.querySelector('[data-testid="grid-run"][data-run-id=%q]')?.dataset.state === "success"`, runID))
 	if !eval[bool](b, `window.__e2eNoReload === true`) {
 		t.Fatal("the page reloaded while the run went on; the grid must update live")
@@ -553,10 +559,10 @@ func TestBrowserFlow(t *testing.T) {
 		t.Errorf("the API has the run as %+v, want success with the conf", run)
 	}
 
-	// Graph: three green nodes; a click shows the node's details.
+	// Graph: four green nodes; a click shows the node's details.
 	b.click(`[data-testid="tab-graph"]`)
 	b.view("dag-graph")
-	b.waitFor("three green nodes", `(() => { const n = [...document.querySelectorAll('[data-testid="graph-node"]')]; return n.length === 3 && n.every(x => x.dataset.state === "success") })()`)
+	b.waitFor("four green nodes", `(() => { const n = [...document.querySelectorAll('[data-testid="graph-node"]')]; return n.length === 4 && n.every(x => x.dataset.state === "success") })()`)
 	b.click(`[data-testid="graph-node"][data-task-id="done"]`)
 	b.waitFor("the node's details", `document.querySelector('[data-testid="graph-node-details"]')?.dataset.taskId === "done"`)
 	b.screenshot("graph")
@@ -564,7 +570,10 @@ func TestBrowserFlow(t *testing.T) {
 	// Gantt: a bar per task.
 	b.click(`[data-testid="tab-gantt"]`)
 	b.view("dag-gantt")
-	b.waitFor("three bars", `document.querySelectorAll('[data-testid="gantt-bar"]').length === 3`)
+	b.waitFor("four bars", `document.querySelectorAll('[data-testid="gantt-bar"]').length === 4`)
+	if crit := eval[string](b, `document.querySelector('[data-testid="gantt-bar"][data-task-id="nap"]').dataset.critical`); crit != "true" {
+		t.Errorf("nap, the longest way to done, is not on the gantt's critical path (data-critical=%q)", crit)
+	}
 	b.screenshot("gantt")
 
 	// A task's log has the module's output, with the conf rendered into it.
