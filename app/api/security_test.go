@@ -78,8 +78,8 @@ func concrete(path string) string {
 		"{name}", "no_such_pool", "{key}", "no_such_key", "{username}", "no_such_user").Replace(path)
 }
 
-// stream opens a request and answers its status as soon as the headers arrive, then hangs
-// up: event streams never end by themselves.
+// status sends a request (empty body) and answers its status as soon as the headers arrive,
+// then hangs up: event streams never end by themselves.
 func (e *env) status(method, path string, a auth) int {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -194,8 +194,8 @@ func TestRolesOnEveryRoute(t *testing.T) {
 		}
 		path := concrete(rt.Path)
 		for _, u := range users {
-			// A bearer token and basic auth carry the same role; basic auth is checked on
-			// the cheap routes only (each costs a bcrypt).
+			// By bearer token; basic auth gives the same role (checked below on a few
+			// routes only: each costs a bcrypt).
 			code := e.status(rt.Method, path, e.as(u.name))
 			if roleOf[u.name] < rt.Role {
 				if code != http.StatusForbidden {
