@@ -108,7 +108,11 @@ func (s *Server) wrap(rt route) http.Handler {
 					writeProblem(w, http.StatusTooManyRequests, err.Error())
 					return
 				}
-				w.Header().Set("WWW-Authenticate", `Basic realm="wasmflow", charset="UTF-8"`)
+				// Tell clients they may use basic auth, but not the views' own fetches: a browser
+				// would answer with its password popup over the login page.
+				if r.Header.Get("Sec-Fetch-Mode") == "" {
+					w.Header().Set("WWW-Authenticate", `Basic realm="wasmflow", charset="UTF-8"`)
+				}
 				writeProblem(w, http.StatusUnauthorized, err.Error())
 				return
 			}
