@@ -83,7 +83,10 @@ func (a *App) serve(ctx context.Context, s *scheduler.Scheduler, ready func()) e
 	go func() { done <- s.Run(ctx, 30*time.Second) }()
 	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(rep scheduler.SyncReport) {
 		s.Wake()
-		a.Events.Publish(Event{Kind: "dag"})
+		// One event per DAG whose file changed, so a view of that DAG reloads it.
+		for _, id := range append(append([]string{}, rep.Updated...), rep.Deactivated...) {
+			a.Events.Publish(Event{Kind: "dag", DagID: id, Data: DagEvent{DagID: id}})
+		}
 	})
 	if ready != nil {
 		ready()
