@@ -321,11 +321,11 @@ func testServerKill9(t *testing.T, dag string, down time.Duration, seenDead bool
 	t.Logf("the workers joined the server again (they had seen it dead): w1 %v, w2 %v",
 		strings.Contains(w1.output(), "rejoined the cluster"), strings.Contains(w2.output(), "rejoined the cluster"))
 	if seenDead {
-		// The path this case is for: the workers had found the server dead and joined it again.
-		for _, w := range []*proc{w1, w2} {
-			if !strings.Contains(w.output(), "rejoined the cluster") {
-				t.Errorf("%s did not rejoin: it never saw the server dead, so this case tests nothing new", w.name)
-			}
+		// The path this case is for: a worker had found the server dead and joined it again.
+		// Each worker's failure detector runs on its own clock, and on a loaded machine one may
+		// still see the server alive when it is back; one that rejoined exercises the path.
+		if !strings.Contains(w1.output(), "rejoined the cluster") && !strings.Contains(w2.output(), "rejoined the cluster") {
+			t.Errorf("no worker rejoined: none saw the server dead, so this case tests nothing new")
 		}
 	}
 	if _, err := os.Stat(filepath.Join(c.h.dir, "logs", "server_kill", "r1", "s0", "1.log")); err != nil {
