@@ -25,8 +25,10 @@ func TestSpreadAcrossWorkers(t *testing.T) {
 	}
 	waitWorkers(t, s, 3)
 
-	modules := []string{noopWasm, echoWasm, sumWasm, xcomWasm}
-	args := [][]string{nil, {"hello", "from"}, {"2", "40"}, {"k=v"}}
+	// A quarter of the tries hold their slot for 50 ms: with only instant ones, the server's
+	// own slots (no network in the way) free so fast that it can take nearly all of them.
+	modules := []string{sleepWasm, echoWasm, sumWasm, xcomWasm}
+	args := [][]string{{"0.05"}, {"hello", "from"}, {"2", "40"}, {"k=v"}}
 	var ws []scheduler.Workload
 	for i := range 300 {
 		m := i % len(modules)
