@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 const testSecret = "correct horse battery staple"
@@ -238,6 +239,22 @@ func waitWorkers(t testing.TB, s *testServer, n int) {
 		s.mu.Unlock()
 		return alive == n
 	}, "the server does not see %d workers: %v", n, fmt.Sprint(s.Members()))
+}
+
+// waitStarted waits until the server has reported each try started (its send confirmed): a
+// worker may run a try a moment before the server knows it took it.
+func waitStarted(t testing.TB, s *testServer, ws ...scheduler.Workload) {
+	t.Helper()
+	for _, w := range ws {
+		eventually(t, 10*time.Second, func() bool {
+			for _, p := range s.res.progressOf(keyOf(w)) {
+				if p.State == tasks.StateRunning && p.TryNumber == w.TryNumber {
+					return true
+				}
+			}
+			return false
+		}, "the server did not report %s try %d started", w.TaskID, w.TryNumber)
+	}
 }
 
 // running is how many tries a worker runs now.

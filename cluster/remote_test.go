@@ -337,6 +337,7 @@ func TestStaleResult(t *testing.T) {
 	try := workload("stale", "r", "a", 1, sleepWasm, "0.5")
 	s.Submit(try, nil)
 	eventually(t, 10*time.Second, func() bool { return w.runningCount() == 1 }, "not running")
+	waitStarted(t, s, try) // else the server, not sure w1 took it, would send it again
 	// The server believes w1 died (a partition); the try is reported lost.
 	s.onEvent(MemberEvent{Kind: EventLeave, Member: Member{Name: "w1", Role: RoleWorker, State: StateDead}})
 	eventually(t, 5*time.Second, func() bool { return s.res.count() == 1 }, "no lost result")
@@ -442,6 +443,7 @@ func TestWorkerRestartedInPlace(t *testing.T) {
 	s.Submit(a, nil)
 	s.Submit(b, nil)
 	eventually(t, 10*time.Second, func() bool { return w.runningCount() == 2 }, "not running")
+	waitStarted(t, s, a, b) // else the server, not sure w1 took them, would send them again
 	w.Close()
 	restarted := time.Now()
 	w2 := startWorker(t, "w1", s.Node().Address(), workerOpts{slots: 2, bind: addr, dataBind: data})
