@@ -8,7 +8,6 @@ import (
 
 	"github.com/wasmflow/wasmflow/cluster"
 	"github.com/wasmflow/wasmflow/scheduler"
-	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Rendered is what a task instance's module gets, rendered for its run: what the task
@@ -133,8 +132,3 @@ func (a *App) Cluster() *cluster.RemoteExecutor { return a.executor.Load() }
 
 // Scheduling reports whether this process runs the scheduler.
 func (a *App) Scheduling() bool { return a.sched.Load() != nil }
-
-// DagRunStates lists valid run states, for input checks.
-func DagRunStates() []tasks.DagRunState {
-	return []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning, tasks.RunSuccess, tasks.RunFailed}
-}

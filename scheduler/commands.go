@@ -116,9 +116,7 @@ func (s *Scheduler) adopt(r *activeRun, ti *TaskInstance, now time.Time) bool {
 	if !ok {
 		return false
 	}
-	if a.Adopt(ti.Key(), ti.TryNumber) {
-		s.submitted[ti.Key()] = ti.TryNumber
-		s.note(ti, "adopted: a worker still runs this try after the scheduler restarted")
+	if s.claim(a, ti) {
 		return true
 	}
 	if !now.Before(s.adoptUntil) {
@@ -126,6 +124,16 @@ func (s *Scheduler) adopt(r *activeRun, ti *TaskInstance, now time.Time) bool {
 	}
 	s.unclaimed[ti.Key()] = ti.TryNumber
 	s.at(s.adoptUntil, runKey{r.run.DagID, r.run.RunID})
+	return true
+}
+
+// claim makes ti's try this scheduler's own again when the executor follows it.
+func (s *Scheduler) claim(a Adopter, ti *TaskInstance) bool {
+	if !a.Adopt(ti.Key(), ti.TryNumber) {
+		return false
+	}
+	s.submitted[ti.Key()] = ti.TryNumber
+	s.note(ti, "adopted: a worker still runs this try after the scheduler restarted")
 	return true
 }
 
@@ -143,9 +151,7 @@ func (s *Scheduler) giveUpUnclaimed(now time.Time) {
 		if ti == nil || ti.TryNumber != try || !inFlight(ti) || s.submitted[key] == try {
 			continue // its result came meanwhile, or it was cleared or marked
 		}
-		if a.Adopt(key, try) {
-			s.submitted[key] = try
-			s.note(ti, "adopted: a worker still runs this try after the scheduler restarted")
+		if s.claim(a, ti) {
 			continue
 		}
 		if t == nil {

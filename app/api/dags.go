@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/wasmflow/wasmflow/app"
@@ -236,8 +237,8 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	ctx, dagID := r.Context(), r.PathValue("dag_id")
 	n := 25
 	if v := r.URL.Query().Get("num_runs"); v != "" {
-		k, ok := atoiRange(v, 1, 1000)
-		if !ok {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 || k > 1000 {
 			return nil, badRequest("num_runs must be a number from 1 to 1000, not %q", v)
 		}
 		n = k
@@ -308,18 +309,4 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		out.Instances[i][j] = &gridCell{State: st, TryNumber: c.TryNumber, Duration: c.Duration}
 	}
 	return out, nil
-}
-
-func atoiRange(s string, lo, hi int) (int, bool) {
-	n := 0
-	if s == "" || len(s) > 7 {
-		return 0, false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, n >= lo && n <= hi
 }

@@ -86,7 +86,7 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 	key := ti.Key()
 	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
 	ch, cancel := s.app.Events.Subscribe(key.DagID)
-	defer cancel()
+	defer func() { cancel() }() // the subscription current when the stream ends
 	send, err := sse(w)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,6 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 		case _, ok := <-ch:
 			if !ok {
 				ch, cancel = s.app.Events.Subscribe(key.DagID)
-				defer cancel()
 			}
 		}
 	}

@@ -159,5 +159,3 @@ func (c *client) stream(ctx context.Context, path string) (<-chan sseEvent, erro
 	}()
 	return ch, nil
 }
-
-func copyTo(w io.Writer, r io.Reader) (int64, error) { return io.Copy(w, r) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strconv"
@@ -256,7 +257,7 @@ func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID s
 			return err
 		}
 		defer resp.Body.Close()
-		_, err = copyTo(e.io.Stdout, resp.Body)
+		_, err = io.Copy(e.io.Stdout, resp.Body)
 		return err
 	}
 	events, err := c.stream(ctx, ti+"/logs/"+strconv.Itoa(try)+"/stream")

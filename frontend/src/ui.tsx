@@ -3,6 +3,7 @@
 import { createContext, type ComponentChildren, type ComponentType, type FunctionComponent } from 'preact'
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks'
 import { atLeast, errorText, type Role, type RunState, type Session, type TaskState } from './api'
+import { setQuery } from './router'
 import { stateColor, stateInk, stateName } from './states'
 
 export const SessionContext = createContext<Session | null>(null)
@@ -240,4 +241,23 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): F
     loading.then(() => setTick((t) => t + 1))
     return <Spinner />
   }
+}
+
+/** Pager moves a list's `offset` query parameter by pages of `page` items. */
+export function Pager(props: { offset: number; page: number; total: number; prev: string; next: string }) {
+  const { offset, page, total } = props
+  if (total <= page) return null
+  return (
+    <div class="pager">
+      <button disabled={offset === 0} onClick={() => setQuery('offset', offset - page > 0 ? String(offset - page) : null)}>
+        ← {props.prev}
+      </button>
+      <span>
+        {offset + 1}–{Math.min(offset + page, total)} of {total}
+      </span>
+      <button disabled={offset + page >= total} onClick={() => setQuery('offset', String(offset + page))}>
+        {props.next} →
+      </button>
+    </div>
+  )
 }

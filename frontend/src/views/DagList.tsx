@@ -4,7 +4,7 @@ import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, relative, schedule } from '../format'
 import { href, navigate, setQuery, useRoute } from '../router'
-import { ErrorBox, StateDot, useCan, useLoad } from '../ui'
+import { ErrorBox, Pager, StateDot, useCan, useLoad } from '../ui'
 
 const PAGE = 100
 
@@ -217,19 +217,7 @@ export function DagList() {
         </tbody>
       </table>
 
-      {total > PAGE && (
-        <div class="pager">
-          <button disabled={offset === 0} onClick={() => setQuery('offset', offset - PAGE > 0 ? String(offset - PAGE) : null)}>
-            ← Previous
-          </button>
-          <span>
-            {offset + 1}–{Math.min(offset + PAGE, total)} of {total}
-          </span>
-          <button disabled={offset + PAGE >= total} onClick={() => setQuery('offset', String(offset + PAGE))}>
-            Next →
-          </button>
-        </div>
-      )}
+      <Pager offset={offset} page={PAGE} total={total} prev="Previous" next="Next" />
 
       {trigger && (
         <TriggerDialog

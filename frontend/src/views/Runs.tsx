@@ -3,7 +3,7 @@ import * as api from '../api'
 import { coalesce, on } from '../events'
 import { between, dateTime, duration } from '../format'
 import { href, setQuery, type Route } from '../router'
-import { ErrorBox, StateBadge, useLoad } from '../ui'
+import { ErrorBox, Pager, StateBadge, useLoad } from '../ui'
 import { RunActions } from './RunParts'
 
 const PAGE = 50
@@ -102,19 +102,7 @@ export function RunsView({ dagId, route }: { dagId: string; route: Route }) {
           )}
         </tbody>
       </table>
-      {total > PAGE && (
-        <div class="pager">
-          <button disabled={offset === 0} onClick={() => setQuery('offset', offset - PAGE > 0 ? String(offset - PAGE) : null)}>
-            ← Newer
-          </button>
-          <span>
-            {offset + 1}–{Math.min(offset + PAGE, total)} of {total}
-          </span>
-          <button disabled={offset + PAGE >= total} onClick={() => setQuery('offset', String(offset + PAGE))}>
-            Older →
-          </button>
-        </div>
-      )}
+      <Pager offset={offset} page={PAGE} total={total} prev="Newer" next="Older" />
     </div>
   )
 }
