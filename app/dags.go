@@ -20,6 +20,7 @@ type DagInfo struct {
 	DagID                       string     `json:"dag_id"`
 	Description                 string     `json:"description"`
 	Fileloc                     string     `json:"fileloc"`
+	FilePath                    *string    `json:"file_path"` // relative to the DAGs folder; nil outside it (an example DAG)
 	IsPaused                    bool       `json:"is_paused"`
 	IsActive                    bool       `json:"is_active"`
 	Owners                      []string   `json:"owners"`
@@ -36,7 +37,7 @@ type DagInfo struct {
 	NextDagrunCreateAfter       *time.Time `json:"next_dagrun_create_after"`
 }
 
-func dagInfo(d scheduler.Dag) DagInfo {
+func (a *App) dagInfo(d scheduler.Dag) DagInfo {
 	tags := make([]Tag, 0, len(d.Tags))
 	for _, t := range d.Tags {
 		tags = append(tags, Tag{Name: t})
@@ -46,7 +47,7 @@ func dagInfo(d scheduler.Dag) DagInfo {
 		owners = append(owners, d.Owners)
 	}
 	return DagInfo{
-		DagID: d.DagID, Description: d.Description, Fileloc: d.Fileloc, IsPaused: d.IsPaused,
+		DagID: d.DagID, Description: d.Description, Fileloc: d.Fileloc, FilePath: a.filePath(d.Fileloc), IsPaused: d.IsPaused,
 		IsActive: d.IsActive, Owners: owners, ScheduleInterval: d.Schedule, Timezone: d.Timezone,
 		Tags: tags, Catchup: d.Catchup, MaxActiveRuns: d.MaxActiveRuns, MaxActiveTasks: d.MaxActiveTasks,
 		LastParsedTime: d.LastParsedTime, NextDagrun: d.NextDagrun,
@@ -63,7 +64,7 @@ func (a *App) ListDags(ctx context.Context, f scheduler.DagFilter) ([]DagInfo, e
 	}
 	out := make([]DagInfo, 0, len(dags))
 	for _, d := range dags {
-		out = append(out, dagInfo(d))
+		out = append(out, a.dagInfo(d))
 	}
 	return out, nil
 }
@@ -74,7 +75,7 @@ func (a *App) GetDag(ctx context.Context, dagID string) (DagInfo, error) {
 	if err != nil {
 		return DagInfo{}, dagNotFound(dagID, err)
 	}
-	return dagInfo(d), nil
+	return a.dagInfo(d), nil
 }
 
 // ParsedDag returns a DAG's validated model from the last sync of the folders.
