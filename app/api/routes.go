@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/wasmflow/wasmflow/app"
+)
 
 const (
 	tagAuth    = "Auth"
@@ -9,6 +13,7 @@ const (
 	tagTI      = "TaskInstance"
 	tagAdmin   = "Admin"
 	tagMonitor = "Monitoring"
+	tagAuthor  = "Authoring"
 )
 
 // register lists every endpoint: the mux serves them and the OpenAPI describes them.
@@ -29,6 +34,13 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/source", Viewer, tagDAG, "Get a DAG's file", s.source)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/grid", Viewer, tagDAG, "Runs × tasks of a DAG, for the grid view", s.grid)
 	s.add(http.MethodGet, "/api/v1/importErrors", Viewer, tagDAG, "List DAG files that failed to load", s.importErrors)
+
+	s.add(http.MethodPost, "/api/v1/dagFiles/validate", Op, tagAuthor, "Validate a DAG file without saving it", s.validateDagFile)
+	s.add(http.MethodGet, "/api/v1/dagFiles/{path...}", Op, tagAuthor, "Get a DAG file to edit it", s.getDagFile)
+	s.add(http.MethodPut, "/api/v1/dagFiles/{path...}", Op, tagAuthor, "Create or change a DAG file", s.putDagFile)
+	s.add(http.MethodGet, "/api/v1/modules", Op, tagAuthor, "Task modules in the DAGs folder, for a DAG file to refer to", s.listModules)
+	s.add(http.MethodPost, "/api/v1/modules", Op, tagAuthor, "Import a task module (.wasm) into the DAGs folder", s.uploadModule)
+	s.allowBody(app.MaxModuleBytes)
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns", Viewer, tagRun, "List a DAG's runs", s.listRuns)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/dagRuns", User, tagRun, "Trigger a run", s.trigger)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ type route struct {
 	summary      string
 	tag          string
 	h            handler
+	maxBody      int64 // the request body's cap; 0: 8 MiB, for JSON
 }
 
 // handler serves one request for p. It returns the JSON answer, or writes the response itself
@@ -125,7 +127,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(rt.maxBody, 8<<20))
 		out, err := rt.h(w, r, p)
 		if err != nil {
 			s.fail(w, r, err)
