@@ -241,12 +241,16 @@ type browser struct {
 	ctx       context.Context
 	artifacts string
 	shots     int
+	// prefix starts this test's screenshot names, so tests sharing the artifacts folder do not
+	// overwrite each other's.
+	prefix string
 
 	mu      sync.Mutex
 	console []string // the page's console, exceptions and browser log, for a failure's report
 	// authPrompts are the URLs whose answer made the browser ask for HTTP credentials: a user
 	// sees the browser's own login popup there.
 	authPrompts []string
+	dialogs     []string // the messages of the page's alert/confirm dialogs, all accepted
 }
 
 func startBrowser(t *testing.T) *browser {
@@ -275,17 +279,21 @@ func startBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", chromiumPath, err)
 	}
-	// Delete buttons and the run marks ask confirm(): accept every dialog.
+	b := &browser{t: t, ctx: ctx, artifacts: artifactsDir(t)}
+	// Delete buttons, the run marks and leaving unsaved work ask confirm(): accept every dialog,
+	// and keep its message.
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
-		for _, err := range dialogs {
+		for ev, err := range dialogs {
 			if err != nil {
 				return
 			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, ev.Message)
+			b.mu.Unlock()
 			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}
 	}()
-	b := &browser{t: t, ctx: ctx, artifacts: artifactsDir(t)}
 	b.collect(ctx)
 	b.cancelAuthPrompts(ctx)
 	return b
@@ -457,7 +465,7 @@ func (b *browser) screenshot(name string) {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	b.shots++
-	path := filepath.Join(b.artifacts, fmt.Sprintf("%02d-%s.png", b.shots, name))
+	path := filepath.Join(b.artifacts, fmt.Sprintf("%s%02d-%s.png", b.prefix, b.shots, name))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
@@ -476,23 +484,38 @@ func dumpOnFailure(t *testing.T, b *browser, s *server) {
 			html = "(no page HTML: " + err.Error() + ")"
 		}
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		os.WriteFile(filepath.Join(b.artifacts, "failure-page.html"), []byte(html), 0o644)
+		os.WriteFile(filepath.Join(b.artifacts, b.prefix+"failure-page.html"), []byte(html), 0o644)
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-			os.WriteFile(filepath.Join(b.artifacts, "failure.png"), png, 0o644)
+			os.WriteFile(filepath.Join(b.artifacts, b.prefix+"failure.png"), png, 0o644)
 		}
 		logs, _ := os.ReadFile(s.logPath)
-		os.WriteFile(filepath.Join(b.artifacts, "failure-server.log"), logs, 0o644)
+		os.WriteFile(filepath.Join(b.artifacts, b.prefix+"failure-server.log"), logs, 0o644)
 		if len(html) > 20000 {
-			html = html[:20000] + "\n…(cut; the whole page is in failure-page.html)"
+			html = html[:20000] + "\n…(cut; the whole page is in " + b.prefix + "failure-page.html)"
 		}
 		if len(logs) > 20000 {
-			logs = append([]byte("…(cut; the whole log is in failure-server.log)\n"), logs[len(logs)-20000:]...)
+			logs = append([]byte("…(cut; the whole log is in "+b.prefix+"failure-server.log)\n"), logs[len(logs)-20000:]...)
 		}
 		b.mu.Lock()
 		console := strings.Join(b.console, "\n")
 		b.mu.Unlock()
 		t.Logf("page at failure (%s):\n%s\n\nbrowser console:\n%s\n\nserver log:\n%s\nartifacts: %s", loc, html, console, logs, b.artifacts)
 	})
+}
+
+// login opens the UI and signs in as admin (the login page is screenshotted); it ends on the
+// DAGs list.
+func (b *browser) login(s *server) {
+	b.t.Helper()
+	b.do("open the UI", chromedp.Navigate(s.url+"/"))
+	b.view("login")
+	b.screenshot("login")
+	b.do("log in",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-username"]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), s.password),
+	)
+	b.click(`[data-testid="login-submit"]`)
+	b.view("dags")
 }
 
 // TestBrowserFlow is a user's way through the UI: log in, trigger a DAG with a conf and watch
@@ -504,16 +527,7 @@ func TestBrowserFlow(t *testing.T) {
 	dumpOnFailure(t, b, s)
 	t.Logf("server %s, home %s; artifacts in %s", s.url, s.home, b.artifacts)
 
-	// Log in.
-	b.do("open the UI", chromedp.Navigate(s.url+"/"))
-	b.view("login")
-	b.screenshot("login")
-	b.do("log in",
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-username"]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), s.password),
-	)
-	b.click(`[data-testid="login-submit"]`)
-	b.view("dags")
+	b.login(s)
 	b.waitFor("both DAGs listed", `document.querySelector('[data-testid="dag-row"][data-dag-id="e2e_flow"]') && document.querySelector('[data-testid="dag-row"][data-dag-id="e2e_fail"]')`)
 	if user := eval[string](b, `document.querySelector('[data-testid="current-user"]').textContent`); !strings.Contains(user, "admin") {
 		t.Errorf("current user shows %q, want admin", user)

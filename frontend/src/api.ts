@@ -50,6 +50,8 @@ export interface Dag {
   next_dagrun_data_interval_end: string | null
   next_dagrun_create_after: string | null
   params: Record<string, unknown> | null
+  /** the DAG file relative to the DAGs folder; null outside it (an example: read-only) */
+  file_path?: string | null
 }
 
 export interface RecentRun {
@@ -247,6 +249,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string,
+    /** the problem's whole JSON body (extra members such as `problems` or `current_sha256`) */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(detail || title || `HTTP ${status}`)
   }
@@ -289,6 +293,9 @@ interface RequestOptions {
   query?: Query
   body?: unknown
   text?: boolean
+  /** A raw body (a file's bytes) instead of JSON, sent with `contentType`. */
+  raw?: Blob | ArrayBuffer
+  contentType?: string
   /** Do not jump to the login page on 401 (the login and first /auth/me calls). */
   quiet401?: boolean
 }
@@ -299,10 +306,13 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   if (method !== 'GET') {
     if (csrf) headers['X-CSRF-Token'] = csrf
   }
-  let body: string | undefined
+  let body: BodyInit | undefined
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
+  } else if (opts.raw !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/octet-stream'
+    body = opts.raw
   }
   const res = await fetch(url(path, opts.query), { method, headers, body, credentials: 'same-origin' })
   if (res.status === 401 && !opts.quiet401) onUnauthorized()
@@ -317,12 +327,14 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
 async function problem(res: Response): Promise<ApiError> {
   let title = res.statusText
   let detail = ''
+  let body: Record<string, unknown> = {}
   try {
     const text = await res.text()
     try {
       const p = JSON.parse(text)
       title = p.title ?? title
       detail = p.detail ?? p.error ?? p.message ?? ''
+      if (p && typeof p === 'object') body = p
     } catch {
       detail = text.trim().slice(0, 500)
     }
@@ -333,7 +345,7 @@ async function problem(res: Response): Promise<ApiError> {
     const after = res.headers.get('Retry-After')
     if (after && !detail.includes(after)) detail = `${detail || 'Too many attempts'} (retry after ${after} s)`
   }
-  return new ApiError(res.status, title, detail)
+  return new ApiError(res.status, title, detail, body)
 }
 
 /** A message for the user from any thrown value. */
@@ -457,3 +469,71 @@ export function atLeast(role: Role | undefined, need: Role): boolean {
   if (!role) return false
   return (rank[role] ?? -1) >= rank[need]
 }
+
+// ---- modules (authoring)
+
+/** A wasm module under the DAGs folder (docs/api.md, "Authoring"). */
+export interface ModuleInfo {
+  /** relative to the DAGs folder, e.g. modules/<sha256>/x.wasm */
+  path: string
+  name: string
+  sha256: string
+  size: number
+  /** the path to write in a DAG file: relative to that file's folder */
+  ref: string
+}
+
+/** A problem of a DAG file, 1-based as the parser reports it. */
+export interface FileProblem {
+  line: number
+  column: number
+  message: string
+}
+
+/** A task of a DAG file being edited, as far as it can be read (also from a file with problems). */
+export interface DraftTask {
+  task_id: string
+  upstream: string[] | null
+  kind: 'module' | 'sensor' | 'branch'
+  trigger_rule: string
+  line: number
+}
+
+export interface Validation {
+  valid: boolean
+  dag_id: string | null
+  problems: FileProblem[] | null
+  tasks: DraftTask[] | null
+}
+
+export interface DagFile {
+  path: string
+  content: string
+  sha256: string
+  dag_id: string | null
+}
+
+export interface SavedDagFile {
+  path: string
+  sha256: string
+  dag_id: string
+}
+
+/** A path under the DAGs folder as URL segments: each escaped, '/' kept. */
+const filePath = (p: string) => p.split('/').map(seg).join('/')
+
+export const validateDagFile = (content: string, path?: string) =>
+  request<Validation>('/dagFiles/validate', { method: 'POST', body: { path: path || undefined, content } })
+export const dagFile = (path: string) => request<DagFile>(`/dagFiles/${filePath(path)}`)
+/**
+ * Writes a DAG file; base_sha256 is the sha256 it had when opened, '' to create it. 422 carries
+ * `problems`, 409 `current_sha256` (on the ApiError's body).
+ */
+export const saveDagFile = (path: string, content: string, base_sha256: string) =>
+  request<SavedDagFile>(`/dagFiles/${filePath(path)}`, { method: 'PUT', body: { content, base_sha256 } })
+/** The wasm modules under the DAGs folder; `ref` is relative to the folder of `relative_to`. */
+export const modules = (relative_to?: string) =>
+  request<{ modules: ModuleInfo[] | null }>('/modules', { query: { relative_to } }).then((r) => r.modules ?? [])
+/** Stores a module's bytes under the DAGs folder (content-addressed). */
+export const uploadModule = (name: string, bytes: Blob) =>
+  request<ModuleInfo>('/modules', { method: 'POST', query: { name }, raw: bytes, contentType: 'application/wasm' })

@@ -41,7 +41,31 @@ export function href(parts: (string | number)[], query?: Record<string, string |
   return `#/${path}${s ? `?${s}` : ''}`
 }
 
+// ---- leaving a page with unsaved work
+
+let guard: ((to: Route) => boolean) | null = null
+
+/**
+ * While set, every in-app navigation asks `allow` first (the editor's "leave without saving?");
+ * a refused link or Back puts the address back. Returns the function that removes the guard.
+ */
+export function setLeaveGuard(allow: (to: Route) => boolean): () => void {
+  guard = allow
+  return () => {
+    if (guard === allow) guard = null
+  }
+}
+
+// Registered before any view's listener, so a refused change never reaches them.
+window.addEventListener('hashchange', (e) => {
+  if (!guard || !e.isTrusted || !e.oldURL) return
+  if (guard(parse(location.hash))) return
+  e.stopImmediatePropagation()
+  history.replaceState(null, '', e.oldURL)
+})
+
 export function navigate(to: string, replace = false) {
+  if (guard && !guard(parse(to))) return
   if (replace) history.replaceState(null, '', to)
   else location.hash = to
   if (replace) window.dispatchEvent(new HashChangeEvent('hashchange'))

@@ -1,6 +1,9 @@
-// A YAML editor on CodeMirror 6. Read-only today (the Code tab); it is built to become the DAG
-// editor: `readOnly` can flip at run time, `onChange` reports edits, and `diagnostics` (file
-// line and column, as the parser's import errors give them) show inline with gutter markers.
+// A YAML editor on CodeMirror 6: read-only in the Code tab, editable in the DAG editor (views/
+// Author.tsx). `readOnly` can flip at run time, `onChange` reports edits, and `diagnostics` (file
+// line and column, as the parser's validation gives them) show inline with gutter markers.
+//
+// For tests and for the authoring form, the editor's element carries its EditorView as `cmView`
+// (`document.querySelector('[data-testid=author-editor]').cmView`), and `onReady` hands it over.
 
 import { useEffect, useRef } from 'preact/hooks'
 import { Compartment, EditorState, type Extension } from '@codemirror/state'
@@ -74,8 +77,10 @@ export function YamlEditor(props: {
   onChange?: (text: string) => void
   diagnostics?: YamlDiagnostic[]
   testid?: string
-  /** Called once the editor is in the page. */
-  onReady?: () => void
+  /** The editor's accessible name. */
+  label?: string
+  /** Called once the editor is in the page, with its view (to move the cursor, or edit). */
+  onReady?: (view: EditorView) => void
 }) {
   const host = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
@@ -102,6 +107,7 @@ export function YamlEditor(props: {
       yaml(),
       lintGutter(),
       theme,
+      EditorView.contentAttributes.of({ 'aria-label': props.label ?? 'DAG file' }),
       ro.current.of(readOnlyExt(props.readOnly ?? true)),
       EditorView.updateListener.of((u) => {
         if (!u.docChanged || !onChange.current) return
@@ -111,14 +117,17 @@ export function YamlEditor(props: {
         onChange.current(text)
       }),
     ]
-    view.current = new EditorView({
+    const v = new EditorView({
       parent: host.current!,
       state: EditorState.create({ doc: props.value, extensions }),
     })
-    props.onReady?.()
+    view.current = v
+    ;(host.current as EditorHost).cmView = v
+    props.onReady?.(v)
     return () => {
-      view.current?.destroy()
+      v.destroy()
       view.current = null
+      if (host.current) delete (host.current as EditorHost).cmView
     }
   }, [])
 
@@ -127,7 +136,7 @@ export function YamlEditor(props: {
     const v = view.current
     if (!v || v.state.doc.toString() === props.value || emitted.current.includes(props.value)) return
     emitted.current = []
-    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } })
+    replaceText(v, props.value)
   }, [props.value])
 
   useEffect(() => {
@@ -141,6 +150,24 @@ export function YamlEditor(props: {
   }, [props.diagnostics, props.value])
 
   return <div class="editor" ref={host} data-testid={props.testid ?? 'code-editor'} data-readonly={String(props.readOnly ?? true)} />
+}
+
+/** The editor's element, with its view for tests. */
+export type EditorHost = HTMLElement & { cmView?: EditorView }
+
+/**
+ * Replaces the document with `text` as one change covering only what differs (common start and
+ * end kept), so the cursor, the scroll position and undo stay sensible.
+ */
+export function replaceText(v: EditorView, text: string) {
+  const old = v.state.doc.toString()
+  if (old === text) return
+  let start = 0
+  const max = Math.min(old.length, text.length)
+  while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++
+  let end = 0
+  while (end < max - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++
+  v.dispatch({ changes: { from: start, to: old.length - end, insert: text.slice(start, text.length - end) } })
 }
 
 function readOnlyExt(on: boolean): Extension {

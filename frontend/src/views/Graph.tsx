@@ -23,7 +23,7 @@ interface Edge {
   to: string
   d: string
 }
-interface Layout {
+export interface Layout {
   nodes: Box[]
   edges: Edge[]
   width: number
@@ -102,13 +102,13 @@ export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loade
   )
 }
 
-function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, api.TaskInstance>; selected: string | null; tasks: api.Task[] }) {
+/** Pan and zoom of a laid-out graph in a box: wheel zooms at the pointer, drag pans, and the
+ * view fits the box until the reader zooms or pans. Shared by the DAG's graph and the editor's
+ * preview. */
+export function usePanZoom(lay: { width: number; height: number }) {
   const box = useRef<HTMLDivElement>(null)
   const [view, setView] = useState({ x: 0, y: 0, k: 1 })
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)
-  const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
-
-  // Fit to the box until the reader zooms or pans; then the view is theirs.
   const touched = useRef(false)
   const fit = () => {
     const el = box.current
@@ -144,18 +144,20 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
     return () => el.removeEventListener('wheel', wheel)
   }, [])
 
-  const nodeOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-node"]') as SVGGElement | null
-
-  return (
-    <div
-      class="graph"
-      ref={box}
-      data-testid="graph"
-      onMouseDown={(e) => {
+  const zoom = (f: number) => {
+    touched.current = true
+    setView((v) => ({ ...v, k: v.k * f }))
+  }
+  return {
+    box,
+    transform: `translate(${view.x},${view.y}) scale(${view.k})`,
+    /** handlers for the box */
+    bind: {
+      onMouseDown: (e: MouseEvent) => {
         if ((e.target as Element).closest('.graph-controls')) return
         drag.current = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false }
-      }}
-      onMouseMove={(e) => {
+      },
+      onMouseMove: (e: MouseEvent) => {
         const d = drag.current
         if (!d) return
         if (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3) d.moved = true
@@ -163,44 +165,83 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
           touched.current = true
           setView((v) => ({ ...v, x: d.vx + e.clientX - d.x, y: d.vy + e.clientY - d.y }))
         }
-      }}
+      },
+      onMouseLeave: () => (drag.current = null),
+    },
+    /** Ends a press; true when it was a pan rather than a click. */
+    endDrag: () => {
+      const moved = !!drag.current?.moved
+      drag.current = null
+      return moved
+    },
+    zoom,
+    fit: () => {
+      touched.current = false
+      fit()
+    },
+  }
+}
+
+/** A node's task id, and its kind (sensor, branch) under it when it has one. */
+export function NodeText({ id, kind, x, h }: { id: string; kind: string; x: number; h: number }) {
+  return (
+    <>
+      <text x={x} y={kind ? 16 : h / 2 + 4} class="node-label">
+        {id}
+      </text>
+      {kind && (
+        <text x={x} y="30" class="node-kind">
+          {kind}
+        </text>
+      )}
+    </>
+  )
+}
+
+/** The zoom in / out / fit buttons over a graph. */
+export function PanZoomControls({ pz, fitTestid }: { pz: ReturnType<typeof usePanZoom>; fitTestid: string }) {
+  return (
+    <div class="graph-controls">
+      <button class="icon" onClick={() => pz.zoom(1.25)} title="zoom in" aria-label="zoom in">
+        +
+      </button>
+      <button class="icon" onClick={() => pz.zoom(1 / 1.25)} title="zoom out" aria-label="zoom out">
+        −
+      </button>
+      <button class="icon" onClick={pz.fit} title="fit" aria-label="fit the graph" data-testid={fitTestid}>
+        ⤢
+      </button>
+    </div>
+  )
+}
+
+function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, api.TaskInstance>; selected: string | null; tasks: api.Task[] }) {
+  const pz = usePanZoom(lay)
+  const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
+  const nodeOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-node"]') as SVGGElement | null
+
+  return (
+    <div
+      class="graph"
+      ref={pz.box}
+      data-testid="graph"
+      {...pz.bind}
       onMouseUp={(e) => {
-        const d = drag.current
-        drag.current = null
-        if (d?.moved) return
+        if (pz.endDrag()) return
         const n = nodeOf(e)
         setQuery('task', n ? (n.dataset.taskId === selected ? null : n.dataset.taskId!) : null)
       }}
-      onMouseLeave={() => (drag.current = null)}
     >
-      <div class="graph-controls">
-        <button class="icon" onClick={() => ((touched.current = true), setView((v) => ({ ...v, k: v.k * 1.25 })))} title="zoom in">
-          +
-        </button>
-        <button class="icon" onClick={() => ((touched.current = true), setView((v) => ({ ...v, k: v.k / 1.25 })))} title="zoom out">
-          −
-        </button>
-        <button
-          class="icon"
-          onClick={() => {
-            touched.current = false
-            fit()
-          }}
-          title="fit"
-          data-testid="graph-fit"
-        >
-          ⤢
-        </button>
-      </div>
+      <PanZoomControls pz={pz} fitTestid="graph-fit" />
       <svg width="100%" height="100%">
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" class="arrow" />
           </marker>
         </defs>
-        <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
+        <g transform={pz.transform}>
           {lay.edges.map((e) => (
-            <path key={`${e.from}>${e.to}`} d={e.d} class={`edge${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} marker-end="url(#arrow)" data-from={e.from} data-to={e.to} />
+            <path key={`${e.from}>${e.to}`} d={e.d} class={`edge${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} marker-end="url(#arrow)" data-testid="graph-edge" data-from={e.from} data-to={e.to} />
           ))}
           {lay.nodes.map((n) => {
             const ti = byTask.get(n.id)
@@ -219,14 +260,7 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
                 <title>{`${n.id}\n${s}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
                 <rect width={n.w} height={n.h} rx="6" class="node-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
                 <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
-                <text x="14" y={kind ? 16 : n.h / 2 + 4} class="node-label">
-                  {n.id}
-                </text>
-                {kind && (
-                  <text x="14" y="30" class="node-kind">
-                    {kind}
-                  </text>
-                )}
+                <NodeText id={n.id} kind={kind} x={14} h={n.h} />
               </g>
             )
           })}
