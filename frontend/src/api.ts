@@ -25,6 +25,8 @@ export interface Session {
   username: string
   role: Role
   csrf_token: string
+  /** true inside the desktop window: the local user, no login, native dialogs */
+  desktop?: boolean
 }
 
 export interface Tag {

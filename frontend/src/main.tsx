@@ -4,13 +4,16 @@ import * as api from './api'
 import { connect, disconnect } from './events'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, ErrorBox, SessionContext, Spinner } from './ui'
+import { enterView, ErrorBox, lazy, SessionContext, Spinner } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
 import { TaskInstancePage } from './views/TaskInstance'
 import { AuditLog, Cluster, Pools, Users, Variables } from './views/Admin'
 import './style.css'
+
+// The editor brings CodeMirror, dagre and yaml: fetched when it is first opened.
+const AuthorPage = lazy(() => import('./views/Author').then((m) => m.AuthorPage))
 
 function loginHash(): string {
   const r = parse(location.hash)
@@ -179,6 +182,8 @@ function View({ route, role }: { route: Route; role: api.Role }) {
       return api.atLeast(role, 'Admin') ? <Users /> : <Forbidden />
     case 'audit':
       return api.atLeast(role, 'Admin') ? <AuditLog /> : <Forbidden />
+    case 'author':
+      return api.atLeast(role, 'Op') ? <AuthorPage key="author" route={route} /> : <Forbidden />
     default:
       return <NotFound />
   }

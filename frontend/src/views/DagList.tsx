@@ -16,6 +16,7 @@ export function DagList() {
   const offset = Number(route.query.get('offset') ?? 0) || 0
   const [search, setSearch] = useState(q)
   const canUse = useCan('User')
+  const canEdit = useCan('Op')
   const [trigger, setTrigger] = useState<api.UiDag | null>(null)
   const [showErrors, setShowErrors] = useState(false)
   const seenTags = useRef(new Set<string>())
@@ -130,6 +131,11 @@ export function DagList() {
               {t} ×
             </button>
           ))}
+          {canEdit && (
+            <a class="button primary" href="#/author" data-testid="new-dag-button">
+              + New DAG
+            </a>
+          )}
         </div>
       </header>
 

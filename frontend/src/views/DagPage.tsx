@@ -26,6 +26,7 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
   const dag = useLoad(() => api.dag(dagId), [dagId])
   const tasks = useLoad(() => api.tasks(dagId).then((r) => r.tasks ?? []), [dagId])
   const canUse = useCan('User')
+  const canEdit = useCan('Op')
   const [trigger, setTrigger] = useState(false)
 
   useEffect(() => {
@@ -96,6 +97,17 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
                 </a>
               ))}
             </>
+          )}
+          {canEdit && d && (
+            <a
+              class="button"
+              href={d.file_path ? href(['author'], { file: d.file_path }) : href(['author'], { copy: dagId })}
+              title={d.file_path ? `edit ${d.file_path}` : 'its file is outside the DAGs folder: edit a copy saved as a new file'}
+              data-testid="edit-dag-button"
+              data-copy={String(!d.file_path)}
+            >
+              {d.file_path ? 'Edit' : 'Edit a copy'}
+            </a>
           )}
           {canUse && (
             <button class="primary" onClick={() => setTrigger(true)} data-testid="trigger-button" disabled={!d}>
