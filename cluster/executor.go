@@ -38,6 +38,9 @@ var _ scheduler.Executor = (*LocalExecutor)(nil)
 
 var errKilled = fmt.Errorf("killed")
 
+// errStopped ends the tries still running when the executor's grace period on Stop is over.
+var errStopped = fmt.Errorf("stopped: wasmflow shut down while this try ran")
+
 // LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
 func LogPath(logsFolder string, key scheduler.TIKey, try int) string {
 	return scheduler.LogPath(logsFolder, key, try)
@@ -60,7 +63,7 @@ func (e *LocalExecutor) Submit(w scheduler.Workload, xcom func(taskID, key strin
 		// Sent from another goroutine: Submit is called by the loop that reads results.
 		now := time.Now().UTC()
 		go func() {
-			e.results <- scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateFailed, Reason: "lost: the executor is stopping", StartDate: now, EndDate: now}
+			e.results <- scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateFailed, Reason: "lost: the executor is stopping", StartDate: now, EndDate: now, Interrupted: true}
 		}()
 		return
 	}
@@ -96,7 +99,9 @@ func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func
 	res, err := RunWorkload(ctx, e.Runner, w, logFile, xcom)
 	if err != nil {
 		fmt.Fprintf(logFile, "[wasmflow] %v\n", err)
-		return fail(err.Error())
+		out = fail(err.Error())
+		out.Interrupted = context.Cause(ctx) == errStopped
+		return out
 	}
 	return resultOf(ctx, out, res)
 }
@@ -132,7 +137,7 @@ func (e *LocalExecutor) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		e.mu.Lock()
 		for _, c := range e.cancels {
-			c.cancel(errKilled)
+			c.cancel(errStopped)
 		}
 		e.mu.Unlock()
 		<-done

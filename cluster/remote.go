@@ -79,6 +79,9 @@ type RemoteExecutor struct {
 	stopBg  chan struct{}
 	bg      sync.WaitGroup
 	localCh chan scheduler.TryResult
+	// fwdStop ends forwardLocal, which closes fwdDone once it passed on all it took: Stop
+	// waits for it before it stops delivering, so no local result is dropped in between.
+	fwdStop, fwdDone chan struct{}
 }
 
 var (
@@ -158,7 +161,8 @@ func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	e := &RemoteExecutor{cfg: cfg, log: cfg.Log, mods: newModuleIndex(), instance: newID(), workers: map[string]*workerSlot{},
 		tries: map[string]*dispatchTry{}, byKey: map[scheduler.TIKey]*dispatchTry{}, reasons: map[string]string{},
 		delivered: map[string]bool{}, deliveredOld: map[string]bool{}, rotated: time.Now(),
-		wake: make(chan struct{}, 1), stopBg: make(chan struct{}), quit: make(chan struct{}), localCh: make(chan scheduler.TryResult, 1024)}
+		wake: make(chan struct{}, 1), stopBg: make(chan struct{}), quit: make(chan struct{}), localCh: make(chan scheduler.TryResult, 1024),
+		fwdStop: make(chan struct{}), fwdDone: make(chan struct{})}
 	if cfg.Node.Name == "" {
 		cfg.Node.Name, _ = os.Hostname()
 		e.cfg.Node.Name = cfg.Node.Name
@@ -276,7 +280,7 @@ func (e *RemoteExecutor) Stop(ctx context.Context) error {
 	now := time.Now().UTC()
 	for _, t := range waiting {
 		e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
-			Reason: "lost: the executor stopped before a node took it", StartDate: t.queuedAt, EndDate: now})
+			Reason: "lost: the executor stopped before a node took it", StartDate: t.queuedAt, EndDate: now, Interrupted: true})
 	}
 	localDone := make(chan error, 1)
 	if e.cfg.Local != nil && e.isStarted() {
@@ -291,6 +295,10 @@ func (e *RemoteExecutor) Stop(ctx context.Context) error {
 	}
 	if lerr := <-localDone; err == nil {
 		err = lerr
+	}
+	if e.cfg.Local != nil && e.isStarted() {
+		close(e.fwdStop)
+		<-e.fwdDone
 	}
 	// The local executor has sent all its results; pass on any not forwarded yet.
 	for drained := false; !drained; {
@@ -767,9 +775,12 @@ func (e *RemoteExecutor) sendKill(t *dispatchTry) {
 // forwardLocal passes the local executor's results on, freeing the server's own slots.
 func (e *RemoteExecutor) forwardLocal() {
 	defer e.bg.Done()
+	defer close(e.fwdDone)
 	for {
 		select {
 		case <-e.stopBg:
+			return
+		case <-e.fwdStop:
 			return
 		case res := <-e.localCh:
 			e.forwardLocalResult(res)

@@ -412,8 +412,11 @@ func resultOf(ctx context.Context, out scheduler.TryResult, res wfruntime.Result
 		out.State = tasks.StateUpForReschedule
 	default:
 		out.State = tasks.StateFailed
-		if context.Cause(ctx) == errKilled {
+		switch context.Cause(ctx) {
+		case errKilled:
 			out.Reason = "killed"
+		case errStopped:
+			out.Reason, out.Interrupted = errStopped.Error(), true
 		}
 	}
 	return out

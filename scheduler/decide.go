@@ -706,6 +706,17 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
 	s.changes.ti(ti)
+	if res.Interrupted && ti.State != tasks.StateRestarting {
+		// The executor shut down under it: nothing the task did, so no retry is used.
+		end := now
+		ti.EndDate, ti.Reason, ti.ExitCode = &end, res.Reason, res.ExitCode
+		s.note(ti, "interrupted: %s; it runs again when the scheduler next starts (no retry used)", res.Reason)
+		s.recordTryAs(r, ti, tasks.StateFailed)
+		ti.MaxTries++ // the next try takes a new number
+		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Reason, ti.Duration = tasks.StateNone, nil, nil, nil, "", 0
+		delete(r.poking, ti.TaskID)
+		return
+	}
 	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
 		end := now
 		ti.EndDate, ti.Reason = &end, "cleared while running"

@@ -21,6 +21,10 @@ type TryResult struct {
 	Hostname     string
 	ModuleSHA256 string
 	XComs        map[string][]byte
+	// Interrupted says the try ended because its executor shut down (the app quit), not
+	// because of the task: the try is recorded as failed, and the task instance runs again at
+	// the next start without using a retry.
+	Interrupted bool
 }
 
 // Executor runs tries somewhere — in this process, or on the cluster's workers — and reports

@@ -240,7 +240,7 @@ func (s *Scheduler) shutdown(grace time.Duration) error {
 				return ferr
 			}
 			if err != nil {
-				s.cfg.Log.Warn("tries still running at shutdown were killed; they are retried on the next start", "err", err)
+				s.cfg.Log.Warn("tries still running when the shutdown grace ended were stopped; they run again at the next start, without using a retry", "err", err)
 			}
 			return nil
 		}
