@@ -163,7 +163,7 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("default of %s.%s: %w", k.section, k.name, err)
 		}
 	}
-	path := filepath.Join(c.Home, "wasmflow.toml")
+	path := filepath.Join(c.Home, FileName)
 	if err := c.loadFile(path); err != nil {
 		return c, err
 	}
@@ -290,4 +290,83 @@ func mask(s string) string {
 		return ""
 	}
 	return "********"
+}
+
+// FileName is the configuration file in the home.
+const FileName = "wasmflow.toml"
+
+// SetInFile sets [section] name = value in home's wasmflow.toml, creating the file or the
+// section when missing and keeping every other line (comments included) as it is. The file
+// is replaced atomically. It refuses a key this version does not know, and one an environment
+// variable overrides, since the change would have no effect.
+func SetInFile(home, section, name, value string, getenv func(string) string) error {
+	if _, ok := lookup(section, name); !ok {
+		return fmt.Errorf("unknown key [%s] %s (known keys: %s)", section, name, knownKeys())
+	}
+	if env := EnvName(section, name); getenv != nil && getenv(env) != "" {
+		return fmt.Errorf("%s is set in the environment, which wins over %s: unset it to change [%s] %s here", env, FileName, section, name)
+	}
+	path := filepath.Join(home, FileName)
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	var b strings.Builder
+	if err := toml.NewEncoder(&b).Encode(map[string]string{name: value}); err != nil {
+		return err
+	}
+	line := strings.TrimSpace(b.String())
+	lines := strings.Split(strings.TrimRight(string(old), "\n"), "\n")
+	if len(old) == 0 {
+		lines = nil
+	}
+	current, header, done := "", -1, false
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "[") {
+			current = strings.Trim(strings.SplitN(t, "#", 2)[0], " []")
+			if current == section {
+				header = i
+			}
+			continue
+		}
+		if current != section {
+			continue
+		}
+		if k, _, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == name {
+			lines[i], done = line, true
+		}
+	}
+	switch {
+	case done:
+	case header >= 0:
+		lines = append(lines[:header+1], append([]string{line}, lines[header+1:]...)...)
+	default:
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, "["+section+"]", line)
+	}
+	data := []byte(strings.Join(lines, "\n") + "\n")
+	// Check the result parses before it replaces a working file.
+	if err := toml.Unmarshal(data, new(map[string]any)); err != nil {
+		return fmt.Errorf("the edited %s would not parse: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(home, FileName+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -114,3 +114,61 @@ func TestFileShapesAndPaths(t *testing.T) {
 		t.Error("dags_are_paused_at_creation defaults to true, as in Airflow")
 	}
 }
+
+func TestSetInFile(t *testing.T) {
+	home := t.TempDir()
+	env := func(k string) string {
+		if k == "WASMFLOW_HOME" {
+			return home
+		}
+		return ""
+	}
+	// No file yet: created with the section.
+	if err := SetInFile(home, "core", "dags_folder", "/data/my dags", env); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env)
+	if err != nil || c.Core.DagsFolder != "/data/my dags" {
+		t.Fatalf("after create: %q, %v", c.Core.DagsFolder, err)
+	}
+	// An existing file keeps its comments and other keys; the key is replaced in its section,
+	// not in another section that has a key of the same name.
+	orig := "# my settings\n[core]\nparallelism = 4 # tuned\ndags_folder = \"old\"\n\n[api]\nlisten = \"127.0.0.1:9000\"\n"
+	if err := os.WriteFile(filepath.Join(home, FileName), []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetInFile(home, "core", "dags_folder", `/data/dags "x" \ y`, env); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(home, FileName))
+	for _, want := range []string{"# my settings", "parallelism = 4 # tuned", `listen = "127.0.0.1:9000"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("lost %q:\n%s", want, b)
+		}
+	}
+	if strings.Contains(string(b), `"old"`) {
+		t.Errorf("old value still there:\n%s", b)
+	}
+	if c, err = Load(env); err != nil || c.Core.DagsFolder != `/data/dags "x" \ y` || c.Core.Parallelism != 4 || c.API.Listen != "127.0.0.1:9000" {
+		t.Fatalf("after replace: %+v, %v", c, err)
+	}
+	// A section without the key gets it right under its header.
+	if err := SetInFile(home, "api", "listen", "127.0.0.1:9100", env); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(env); err != nil || c.API.Listen != "127.0.0.1:9100" {
+		t.Fatalf("api.listen: %q, %v", c.API.Listen, err)
+	}
+	if err := SetInFile(home, "core", "no_such_key", "1", env); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("unknown key: %v", err)
+	}
+	withEnv := func(k string) string {
+		if k == "WASMFLOW__CORE__DAGS_FOLDER" {
+			return "/elsewhere"
+		}
+		return env(k)
+	}
+	if err := SetInFile(home, "core", "dags_folder", "/x", withEnv); err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__DAGS_FOLDER") {
+		t.Errorf("env override: %v", err)
+	}
+}
