@@ -26,6 +26,10 @@ type App struct {
 	Log    *slog.Logger
 	// Events carries live changes to the API's subscribers while this process schedules.
 	Events *Events
+	// ShutdownGrace is how long running tries may go on once the scheduler is told to stop,
+	// before they are killed; 0 means 30 s. The desktop window, which the user is waiting to
+	// close, uses less.
+	ShutdownGrace time.Duration
 
 	runner *runtime.Runner // created on first use: not every command runs tasks
 	// sched is the scheduler this process runs (Serve, ServeCluster), nil otherwise: changes

@@ -80,7 +80,11 @@ func (a *App) serve(ctx context.Context, s *scheduler.Scheduler, ready func()) e
 	a.sched.Store(s)
 	defer a.sched.Store(nil)
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, 30*time.Second) }()
+	grace := a.ShutdownGrace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	go func() { done <- s.Run(ctx, grace) }()
 	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(rep scheduler.SyncReport) {
 		s.Wake()
 		// One event per DAG whose file changed, so a view of that DAG reloads it.

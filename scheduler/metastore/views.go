@@ -191,3 +191,18 @@ func (s *Store) AuditEventCount(ctx context.Context) (int, error) {
 	}
 	return int(n), nil
 }
+
+// CountTaskInstances counts the task instances in any of states, across every DAG: the
+// desktop window asks before quitting while some run, and checks none is left running after.
+func (s *Store) CountTaskInstances(ctx context.Context, states ...tasks.TaskInstanceState) (int, error) {
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	var n int64
+	err := s.rdb.WithContext(ctx).Model(&taskInstanceModel{}).Where("state IN ?", names).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count task instances: %w", err)
+	}
+	return int(n), nil
+}
