@@ -16,6 +16,8 @@ type meInfo struct {
 	Username  string `json:"username"`
 	Role      string `json:"role"`
 	CSRFToken string `json:"csrf_token"`
+	// Desktop says the views run in the desktop window: no login, native dialogs.
+	Desktop bool `json:"desktop,omitempty"`
 }
 
 func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -47,7 +49,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ principal) (an
 }
 
 func (s *Server) me(_ http.ResponseWriter, _ *http.Request, p principal) (any, error) {
-	out := meInfo{Username: p.Username, Role: p.Role.String()}
+	out := meInfo{Username: p.Username, Role: p.Role.String(), Desktop: s.opts.Desktop != nil}
 	if p.Session != "" {
 		out.CSRFToken = s.sign.csrf(p.Session)
 	}

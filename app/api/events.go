@@ -20,11 +20,19 @@ const pingEvery = 15 * time.Second
 // sse starts a server-sent event stream on w.
 func sse(w http.ResponseWriter) (func(event string, data any) error, error) {
 	rc := http.NewResponseController(w)
+	flush := func() error {
+		// The desktop window's asset server (Wails) has no Flush: it writes each Write
+		// through to the web view unbuffered, which is what a flush would achieve.
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		return nil
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
+	if err := flush(); err != nil {
 		return nil, err
 	}
 	return func(event string, data any) error {
@@ -35,7 +43,7 @@ func sse(w http.ResponseWriter) (func(event string, data any) error, error) {
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
 			return err
 		}
-		return rc.Flush()
+		return flush()
 	}, nil
 }
 

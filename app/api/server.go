@@ -25,7 +25,9 @@ type Options struct {
 	// LocalAdmin makes every request an Admin's, with no login: the desktop window, where the
 	// local user owns the home. Never set it on a server others can reach.
 	LocalAdmin string
-	Log        *slog.Logger
+	// Desktop adds the desktop window's endpoints (native dialogs, the rendered report).
+	Desktop Desktop
+	Log     *slog.Logger
 }
 
 // Server serves the API and the views of one App.
@@ -67,6 +69,7 @@ func New(a *app.App, o Options) (*Server, error) {
 	}
 	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: throttle{fails: map[string][]time.Time{}}, log: o.Log, mux: http.NewServeMux()}
 	s.register()
+	s.registerDesktop()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
