@@ -6,7 +6,7 @@ GO ?= go
 BIN := build/bin/wasmflow
 FUZZTIME ?= 10s
 
-.PHONY: help run build frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
+.PHONY: help run build desktop test-desktop frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -17,6 +17,21 @@ run: build ## build wasmflow and run it: scheduler and DAG folder sync with the 
 build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
 	$(GO) build -trimpath -o $(BIN) .
 
+WAILS_VERSION := v2.15.0
+WAILS := $(shell $(GO) env GOPATH)/bin/wails
+
+desktop: ## build the desktop app (Wails window) into build/bin/wasmflow; installs GTK/WebKitGTK headers and the Wails CLI
+	.ci/install-deps.sh desktop
+	@$(WAILS) version 2>/dev/null | grep -qx '$(WAILS_VERSION)' || $(GO) install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION)
+	# -s: frontend/dist is committed and checked by make frontend-check; -skipbindings: the views use the HTTP API, not bindings
+	CGO_ENABLED=1 $(WAILS) build -s -skipbindings -m -nosyncgomod -trimpath -tags webkit2_41 -o wasmflow
+	@echo "built build/bin/wasmflow: run it with no arguments for the window, with arguments it is the CLI"
+
+test-desktop: ## the desktop window under Xvfb: renders, one instance per home, clean quit while a task runs (screenshots in e2e/artifacts)
+	.ci/install-deps.sh display
+	$(MAKE) desktop
+	.ci/desktop-smoke.sh $(BIN) e2e/artifacts
+
 frontend: ## rebuild the web views into frontend/dist (committed, embedded by go build)
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm run build
 
@@ -26,7 +41,7 @@ frontend-check: frontend ## check the committed frontend/dist is the build of fr
 deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium)
 	.ci/install-deps.sh wasm browser
 
-test: deps frontend-check vet unit fuzz test-cluster ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces
+test: deps frontend-check vet unit fuzz test-cluster test-desktop ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces, the desktop window
 	@echo "make test: all passed"
 
 test-cluster: build ## server and workers in network namespaces (ip netns + veth), one worker cut off (root)

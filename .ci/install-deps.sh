@@ -5,6 +5,8 @@
 #   .ci/install-deps.sh wasm      clang + wasi-libc, to build the C task modules
 #   .ci/install-deps.sh net       iproute2 + jq, for .ci/netns-cluster.sh (make test-cluster)
 #   .ci/install-deps.sh browser   headless Chromium + a font, for the browser tests (e2e/)
+#   .ci/install-deps.sh desktop   GTK 3 + WebKitGTK 4.1 headers (cgo) and pkg-config, to build the Wails window
+#   .ci/install-deps.sh display   Xvfb + ImageMagick, to start the window without a display and screenshot it
 #
 # Go itself (1.26) is expected on PATH; modules come from the Go module proxy.
 set -eu
@@ -15,7 +17,9 @@ for group in "$@"; do
 	wasm) pkgs="clang lld wasi-libc libclang-rt-14-dev-wasm32" ;;
 	net) pkgs="iproute2 jq" ;;
 	browser) pkgs="chromium fonts-dejavu-core" ;;
-	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net, browser)" >&2; exit 2 ;;
+	desktop) pkgs="gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev" ;;
+	display) pkgs="xvfb xauth imagemagick x11-utils fonts-dejavu-core" ;;
+	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net, browser, desktop, display)" >&2; exit 2 ;;
 	esac
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"

@@ -1,0 +1,197 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// newServices returns services on a fresh home with one DAG whose only task fails.
+func newServices(t *testing.T, env map[string]string) *Services {
+	t.Helper()
+	home := t.TempDir()
+	dags := filepath.Join(home, "dags")
+	if err := os.MkdirAll(filepath.Join(dags, "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "exit.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dags, "modules", "exit.wasm"), b, 0o644)
+	os.WriteFile(filepath.Join(dags, "fails.yaml"), []byte("dag_id: fails\nis_paused_upon_creation: false\ntasks:\n  - {id: boom, module: modules/exit.wasm, args: [\"3\"]}\n"), 0o644)
+	vars := map[string]string{"WASMFLOW_HOME": home, "WASMFLOW__CORE__LOAD_EXAMPLES": "false", "WASMFLOW__CLUSTER__BIND": freePort(t)}
+	for k, v := range env {
+		vars[k] = v
+	}
+	s := &Services{Getenv: func(k string) string { return vars[k] }, Log: slog.New(slog.DiscardHandler)}
+	t.Cleanup(func() { s.Stop() })
+	return s
+}
+
+func TestServicesServeTheAPIAndNotifyFailedRuns(t *testing.T) {
+	s := newServices(t, nil)
+	failed := make(chan app.RunInfo, 1)
+	s.OnRunFailed = func(r app.RunInfo) { failed <- r }
+
+	// Before Start, and while restarting, the window's views get a 503 they retry.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/dags", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("before start: %d", rec.Code)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.Info().JoinCommand == "" || !strings.Contains(s.Info().JoinCommand, "wasmflow worker --join") {
+		t.Errorf("the app is no cluster server: %+v", s.Info())
+	}
+	// The views are the local Admin's, with no login.
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/auth/me", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"role":"Admin"`) {
+		t.Fatalf("me: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/dags/fails/dagRuns", strings.NewReader(`{"dag_run_id":"r1"}`)))
+	if rec.Code != 200 {
+		t.Fatalf("trigger: %d %s", rec.Code, rec.Body)
+	}
+	select {
+	case r := <-failed:
+		if r.DagID != "fails" || r.DagRunID != "r1" {
+			t.Errorf("notified of %s/%s", r.DagID, r.DagRunID)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no notification of the failed run")
+	}
+	// A second start on the same home (another window, or `wasmflow standalone`) is refused.
+	other := &Services{Getenv: s.Getenv, Log: s.Log}
+	var le *app.LockedError
+	if err := other.Start(context.Background()); !errors.As(err, &le) {
+		t.Errorf("second start: %v, want a LockedError", err)
+	}
+	if n, err := s.Running(context.Background()); err != nil || n != 0 {
+		t.Errorf("running: %d, %v", n, err)
+	}
+}
+
+// Picking another DAGs folder writes it to wasmflow.toml and restarts on it.
+func TestSetDagsFolderRestartsOnIt(t *testing.T) {
+	s := newServices(t, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "other dags")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "hello.yaml"), []byte("dag_id: hello\ntasks:\n  - {id: wait, sensor: 'true'}\n"), 0o644)
+	if err := s.SetDagsFolder(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Info().DagsFolder; got != dir {
+		t.Errorf("dags folder %q, want %q", got, dir)
+	}
+	b, _ := os.ReadFile(filepath.Join(s.Info().Home, "wasmflow.toml"))
+	if !strings.Contains(string(b), "other dags") {
+		t.Errorf("wasmflow.toml: %s", b)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/dags/hello", nil))
+	body, _ := io.ReadAll(rec.Body)
+	if rec.Code != 200 {
+		t.Fatalf("the new folder's DAG: %d %s", rec.Code, body)
+	}
+}
+
+// Without the cluster's ports the app still runs everything itself.
+func TestServicesWithoutClusterPorts(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	s := newServices(t, map[string]string{"WASMFLOW__CLUSTER__BIND": busy.Addr().String()})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if info := s.Info(); info.JoinCommand != "" || !strings.Contains(info.NoCluster, "cluster.bind") {
+		t.Errorf("info: %+v", info)
+	}
+	if !s.App().Scheduling() {
+		t.Error("no scheduler runs")
+	}
+}
+
+// Stopping while a task runs leaves nothing running: the try is stopped after the grace
+// period and recorded, and the task runs again at the next start without using a retry.
+func TestStopLeavesNothingRunning(t *testing.T) {
+	s := newServices(t, nil)
+	s.Grace = 200 * time.Millisecond
+	dags := filepath.Join(s.Getenv("WASMFLOW_HOME"), "dags")
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "sleep.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dags, "modules", "sleep.wasm"), b, 0o644)
+	os.WriteFile(filepath.Join(dags, "long.yaml"), []byte("dag_id: long\nis_paused_upon_creation: false\ntasks:\n  - {id: nap, module: modules/sleep.wasm, args: [\"{{ try_number == 1 ? '60' : '0.01' }}\"]}\n"), 0o644)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body string) string {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return rec.Body.String()
+	}
+	call("POST", "/api/v1/dags/long/dagRuns", `{"dag_run_id":"r1"}`)
+	state := func() string {
+		tis, err := s.App().Store.ListTaskInstances(context.Background(), "long", "r1")
+		if err != nil || len(tis) != 1 {
+			return ""
+		}
+		return string(tis[0].State)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for state() != "running" {
+		if time.Now().After(deadline) {
+			t.Fatalf("nap never ran: %q", state())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for st := state(); st != "success"; st = state() {
+		if st == "failed" || time.Now().After(deadline) {
+			t.Fatalf("after the restart nap is %q; want success", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tis, _ := s.App().Store.ListTaskInstances(context.Background(), "long", "r1")
+	if tis[0].TryNumber != 2 || tis[0].MaxTries != 2 {
+		t.Errorf("try %d of %d; want the interrupted try not to use a retry", tis[0].TryNumber, tis[0].MaxTries)
+	}
+}

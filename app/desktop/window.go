@@ -1,0 +1,371 @@
+package desktop
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/menu"
+	"github.com/wailsapp/wails/v2/pkg/menu/keys"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/app/config"
+)
+
+// Options configure the window.
+type Options struct {
+	Assets fs.FS  // the built views (frontend.Dist())
+	Icon   []byte // the window's icon (build/appicon.png)
+	Getenv func(string) string
+	Stderr io.Writer
+	// BindingsOnly is Wails' binding generator running the binary: open no home, start nothing.
+	BindingsOnly bool
+}
+
+// window is the Wails side: lifecycle, menu, dialogs, notifications. The services it hosts
+// are plain Go (services.go).
+type window struct {
+	o        Options
+	svc      *Services
+	log      *slog.Logger
+	startErr error
+
+	ctx       context.Context // Wails' context, for its runtime calls; set in startup
+	forceQuit atomic.Bool     // quitting because of a signal: do not ask
+	failed    atomic.Int32    // runs failed since the window opened, for the title
+	readyOnce sync.Once
+}
+
+// Run opens the window on the home WASMFLOW_HOME names, with the scheduler, the metastore and
+// a local worker inside, until the user quits or ctx ends (SIGINT, SIGTERM). It returns the
+// process's exit code.
+func Run(ctx context.Context, o Options) int {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	w := &window{o: o, log: log}
+	w.svc = &Services{Getenv: o.Getenv, Log: log, Desktop: w}
+	w.svc.OnRunFailed = w.runFailed
+	// Start before the window, so its first page already has an API to call. A failure is
+	// shown in a dialog once the window exists (startup), where a user who double-clicked
+	// the app sees it.
+	if !o.BindingsOnly {
+		w.startErr = w.svc.Start(ctx)
+	}
+	home := w.svc.Info().Home
+	if home == "" {
+		if cfg, err := config.Load(o.Getenv); err == nil {
+			home = cfg.Home
+		}
+	}
+	sum := sha256.Sum256([]byte(home))
+	err := wails.Run(&options.App{
+		Title:     title(home, 0),
+		Width:     1280,
+		Height:    820,
+		MinWidth:  800,
+		MinHeight: 560,
+		AssetServer: &assetserver.Options{
+			Assets:  o.Assets,
+			Handler: w.svc, // the same API `wasmflow server` serves: the views need no other transport
+		},
+		Menu:          w.menu(),
+		OnStartup:     func(c context.Context) { w.startup(ctx, c) },
+		OnBeforeClose: w.beforeClose,
+		OnShutdown:    w.shutdown,
+		// One window per home: a second launch on the same home brings the first forward.
+		// (Where the platform cannot tell, the home's scheduler lock refuses the second.)
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId:               "wasmflow-" + hex.EncodeToString(sum[:8]),
+			OnSecondInstanceLaunch: w.secondInstance,
+		},
+		Linux: &linux.Options{Icon: o.Icon, ProgramName: "wasmflow", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+	})
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "wasmflow: cannot open the desktop window: %v\n", err)
+		w.svc.Stop()
+		return 1
+	}
+	if w.startErr != nil {
+		return 1
+	}
+	return 0
+}
+
+func title(home string, failed int32) string {
+	t := "wasmflow — " + home
+	if failed > 0 {
+		t = fmt.Sprintf("wasmflow (%d failed) — %s", failed, home)
+	}
+	return t
+}
+
+// startup runs once the window exists. parent is the process's context: when it ends
+// (SIGINT, SIGTERM, a session logging out), the app quits as if the user chose Quit.
+func (w *window) startup(parent, ctx context.Context) {
+	w.ctx = ctx
+	if w.startErr != nil {
+		fmt.Fprintf(w.o.Stderr, "wasmflow: %v\n", w.startErr)
+		// Nothing runs to be stopped cleanly, and a signal cannot end the modal dialog's loop.
+		go func() {
+			<-parent.Done()
+			os.Exit(1)
+		}()
+		wruntime.MessageDialog(ctx, wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog,
+			Title: "wasmflow cannot start", Message: startMessage(w.startErr)})
+		w.forceQuit.Store(true)
+		wruntime.Quit(ctx)
+		return
+	}
+	if err := wruntime.InitializeNotifications(ctx); err != nil {
+		w.log.Info("desktop notifications are not available; failed runs show in the window title", "err", err)
+	}
+	info := w.svc.Info()
+	fmt.Fprintf(w.o.Stderr, "wasmflow: the desktop app runs on %s (DAGs from %s)\n", info.Home, info.DagsFolder)
+	if info.JoinCommand != "" {
+		fmt.Fprintf(w.o.Stderr, "wasmflow: join workers with: %s\n", info.JoinCommand)
+	}
+	go func() {
+		<-parent.Done()
+		w.forceQuit.Store(true)
+		wruntime.Quit(ctx)
+	}()
+}
+
+// startMessage explains a failed start to someone who double-clicked the app.
+func startMessage(err error) string {
+	var le *app.LockedError
+	if errors.As(err, &le) {
+		who := "Another wasmflow"
+		if le.PID != "" {
+			who += " (process " + le.PID + ")"
+		}
+		return who + " — a window, `wasmflow standalone` or `wasmflow server` — already runs the scheduler of " +
+			filepath.Dir(le.Path) + ".\n\nUse that one, or quit it and open the app again. To run another app beside it, give this one another WASMFLOW_HOME."
+	}
+	return err.Error()
+}
+
+// beforeClose asks before quitting while tasks run; it returns true to keep the window open.
+func (w *window) beforeClose(ctx context.Context) bool {
+	if w.forceQuit.Load() {
+		return false
+	}
+	n, err := w.svc.Running(ctx)
+	if err != nil || n == 0 {
+		return false
+	}
+	opts := wruntime.MessageDialogOptions{Type: wruntime.QuestionDialog, Title: "Quit wasmflow?",
+		Message: fmt.Sprintf("%d task instance(s) are queued or running. Quitting gives them %s to finish, then stops them; they run again at the next start.\n\nQuit anyway?", n, shutdownGrace)}
+	if goruntime.GOOS == "darwin" || goruntime.GOOS == "windows" {
+		opts.Buttons, opts.DefaultButton, opts.CancelButton = []string{"Quit", "Cancel"}, "Cancel", "Cancel"
+	}
+	answer, err := wruntime.MessageDialog(ctx, opts)
+	if err != nil {
+		return false
+	}
+	return answer != "Quit" && answer != "Yes"
+}
+
+// shutdown stops the services after the window closed: the scheduler records every result,
+// running tries get shutdownGrace, and the home is closed; nothing is left running.
+func (w *window) shutdown(context.Context) {
+	if err := w.svc.Stop(); err != nil {
+		fmt.Fprintf(w.o.Stderr, "wasmflow: stopping the scheduler: %v\n", err)
+		return
+	}
+	fmt.Fprintln(w.o.Stderr, "wasmflow: stopped")
+}
+
+func (w *window) secondInstance(options.SecondInstanceData) {
+	if w.ctx == nil {
+		return
+	}
+	wruntime.WindowUnminimise(w.ctx)
+	wruntime.WindowShow(w.ctx)
+}
+
+// runFailed tells the user a run failed: a desktop notification where the platform has one,
+// and the count in the window's title.
+func (w *window) runFailed(r app.RunInfo) {
+	if w.ctx == nil {
+		return
+	}
+	n := w.failed.Add(1)
+	wruntime.WindowSetTitle(w.ctx, title(w.svc.Info().Home, n))
+	if !wruntime.IsNotificationAvailable(w.ctx) {
+		return
+	}
+	err := wruntime.SendNotification(w.ctx, wruntime.NotificationOptions{
+		ID:    "run-failed-" + r.DagID + "-" + r.DagRunID,
+		Title: "wasmflow: " + r.DagID + " failed",
+		Body:  "Run " + r.DagRunID + " failed. Open the app to see which task and its log.",
+	})
+	if err != nil {
+		w.log.Info("send a desktop notification", "err", err)
+	}
+}
+
+// --- api.Desktop: what the window adds to the API of its own views ---
+
+// Ready implements api.Desktop: the views rendered. The desktop smoke test waits for this line.
+func (w *window) Ready(view string, liveEvents bool) {
+	w.readyOnce.Do(func() {
+		fmt.Fprintf(w.o.Stderr, "wasmflow: the window rendered %s (live events: %v)\n", view, liveEvents)
+	})
+}
+
+// pickModules asks for .wasm files in the native dialog; none when cancelled.
+func (w *window) pickModules() ([]string, error) {
+	return wruntime.OpenMultipleFilesDialog(w.ctx, wruntime.OpenDialogOptions{
+		Title:   "Import WebAssembly modules",
+		Filters: []wruntime.FileFilter{{DisplayName: "WebAssembly modules (*.wasm)", Pattern: "*.wasm"}},
+	})
+}
+
+// ImportModules implements api.Desktop with the native file dialog.
+func (w *window) ImportModules(ctx context.Context) (any, error) {
+	paths, err := w.pickModules()
+	if err != nil || len(paths) == 0 {
+		return nil, err
+	}
+	mods, err := w.svc.ImportFiles(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	return mods, nil
+}
+
+// PickDagsFolder implements api.Desktop with the native folder dialog; the choice goes to
+// wasmflow.toml and the scheduler restarts on it.
+func (w *window) PickDagsFolder(ctx context.Context) (string, error) {
+	dir, err := wruntime.OpenDirectoryDialog(w.ctx, wruntime.OpenDialogOptions{
+		Title: "Choose the DAGs folder", DefaultDirectory: w.svc.Info().DagsFolder, CanCreateDirectories: true,
+	})
+	if err != nil || dir == "" {
+		return "", err
+	}
+	if err := w.svc.SetDagsFolder(ctx, dir); err != nil {
+		return "", err
+	}
+	// The views' event stream belonged to the stopped services: load them afresh.
+	go wruntime.WindowReloadApp(w.ctx)
+	return dir, nil
+}
+
+// --- menu ---
+
+func (w *window) menu() *menu.Menu {
+	m := menu.NewMenu()
+	if goruntime.GOOS == "darwin" {
+		m.Append(menu.AppMenu())
+	}
+	// Menu callbacks may run on the UI thread, where a dialog would wait for itself: each
+	// action runs on its own goroutine.
+	do := func(fn func()) func(*menu.CallbackData) { return func(*menu.CallbackData) { go fn() } }
+	file := m.AddSubmenu("File")
+	file.AddText("New DAG", keys.CmdOrCtrl("n"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/author"`) }))
+	file.AddText("Import .wasm Modules…", keys.CmdOrCtrl("i"), do(w.menuImport))
+	file.AddSeparator()
+	file.AddText("Open DAGs Folder", keys.CmdOrCtrl("o"), do(func() {
+		if err := openFolder(w.svc.Info().DagsFolder); err != nil {
+			w.errorDialog("Cannot open the DAGs folder", err)
+		}
+	}))
+	file.AddText("Choose DAGs Folder…", nil, do(func() {
+		if _, err := w.PickDagsFolder(context.Background()); err != nil {
+			w.errorDialog("Cannot switch the DAGs folder", err)
+		}
+	}))
+	file.AddText("Copy Worker Join Command", nil, do(w.copyJoin))
+	file.AddSeparator()
+	file.AddText("Quit", keys.CmdOrCtrl("q"), do(func() { wruntime.Quit(w.ctx) }))
+	if goruntime.GOOS == "darwin" {
+		m.Append(menu.EditMenu()) // copy and paste in the editor need it on macOS
+	}
+	view := m.AddSubmenu("View")
+	view.AddText("DAGs", keys.CmdOrCtrl("1"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/"`) }))
+	view.AddText("Cluster", keys.CmdOrCtrl("2"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/cluster"`) }))
+	view.AddSeparator()
+	view.AddText("Reload", keys.CmdOrCtrl("r"), do(w.reload))
+	return m
+}
+
+// reload rescans the DAGs folder and reloads the views.
+func (w *window) reload() {
+	if a := w.svc.App(); a != nil {
+		if _, err := a.SyncDags(context.Background()); err != nil {
+			w.log.Warn("rescan the DAGs folder", "err", err)
+		}
+	}
+	wruntime.WindowReloadApp(w.ctx)
+}
+
+func (w *window) menuImport() {
+	paths, err := w.pickModules()
+	if err != nil || len(paths) == 0 {
+		return
+	}
+	mods, err := w.svc.ImportFiles(context.Background(), paths)
+	if err != nil {
+		w.errorDialog("Cannot import the modules", err)
+		return
+	}
+	if msg := importedMessage(mods); msg != "" {
+		wruntime.MessageDialog(w.ctx, wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Modules imported", Message: msg})
+	}
+}
+
+func (w *window) copyJoin() {
+	info := w.svc.Info()
+	if info.JoinCommand == "" {
+		w.errorDialog("No cluster", errors.New(info.NoCluster))
+		return
+	}
+	wruntime.ClipboardSetText(w.ctx, info.JoinCommand)
+}
+
+func (w *window) errorDialog(title string, err error) {
+	wruntime.MessageDialog(w.ctx, wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog, Title: title, Message: err.Error()})
+}
+
+// openFolder shows dir in the platform's file manager.
+func openFolder(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var cmd *exec.Cmd
+	switch goruntime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", dir)
+	case "windows":
+		cmd = exec.Command("explorer", filepath.Clean(dir))
+	default:
+		cmd = exec.Command("xdg-open", dir)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	go cmd.Wait()
+	return nil
+}
