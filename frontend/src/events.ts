@@ -69,7 +69,10 @@ export function connect(closed: () => void) {
   })
   // The first event proves the stream works (an 'open' alone does not: a server that cannot
   // flush answers 200 and then nothing).
-  es.addEventListener('hello', () => (failures = 0))
+  es.addEventListener('hello', () => {
+    failures = 0
+    delivered()
+  })
   es.addEventListener('ping', () => (failures = 0))
   es.addEventListener('error', () => {
     broken = true
@@ -82,6 +85,17 @@ export function connect(closed: () => void) {
       retry = setTimeout(() => onClosed(), Math.min(60_000, 3000 * 2 ** failures++))
     }
   })
+}
+
+let delivered: () => void = () => {}
+const firstEvent = new Promise<void>((resolve) => (delivered = resolve))
+
+/**
+ * Whether the stream delivered its first event within ms: the desktop window reports it, as
+ * its asset server must pass streamed responses on as they are written.
+ */
+export function liveWithin(ms: number): Promise<boolean> {
+  return Promise.race([firstEvent.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
 }
 
 export function disconnect() {

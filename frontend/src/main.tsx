@@ -1,10 +1,11 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import * as api from './api'
-import { connect, disconnect } from './events'
+import { connect, disconnect, liveWithin } from './events'
+import { desktop } from './desktop'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, ErrorBox, lazy, SessionContext, Spinner } from './ui'
+import { enterView, ErrorBox, lazy, SessionContext, Spinner, whenReady } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
@@ -19,6 +20,16 @@ function loginHash(): string {
   const r = parse(location.hash)
   if (r.parts[0] === 'login') return location.hash
   return href(['login'], { next: r.hash === '#/' ? undefined : r.hash })
+}
+
+/**
+ * In the desktop window, tells the host once the first view has its data and whether live
+ * events arrive: the proof, for the desktop smoke test, that the window really rendered.
+ */
+function reportWindowReady() {
+  Promise.all([whenReady(), liveWithin(15_000)])
+    .then(([, live]) => desktop.reportReady(location.hash || '#/', live))
+    .catch((e) => console.error('wasmflow: report the window ready', e))
 }
 
 function App() {
@@ -73,6 +84,7 @@ function App() {
           } else setTimeout(reopen, 5000)
         })
     connect(reopen)
+    if (s.desktop) reportWindowReady()
   }
 
   if (session === undefined) {
@@ -143,20 +155,23 @@ function Nav(props: { route: Route; session: api.Session; theme: Theme; onTheme:
       <span class="who" data-testid="current-user" data-role={role}>
         {props.session.username} <small>{role}</small>
       </span>
-      <button
-        class="link"
-        data-testid="logout"
-        onClick={async () => {
-          try {
-            await api.logout()
-          } finally {
-            location.hash = '#/login'
-            location.reload()
-          }
-        }}
-      >
-        Log out
-      </button>
+      {/* The desktop window's user is the local Admin, with no login to leave. */}
+      {!props.session.desktop && (
+        <button
+          class="link"
+          data-testid="logout"
+          onClick={async () => {
+            try {
+              await api.logout()
+            } finally {
+              location.hash = '#/login'
+              location.reload()
+            }
+          }}
+        >
+          Log out
+        </button>
+      )}
     </nav>
   )
 }

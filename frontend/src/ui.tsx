@@ -20,6 +20,13 @@ export function useCan(need: Role): boolean {
 // ---- readiness for tests and the desktop smoke test
 
 let firstReady = false
+let readyWaiters: (() => void)[] = []
+
+/** Resolves once the first view has its data (body[data-ready="1"]). */
+export function whenReady(): Promise<void> {
+  if (firstReady) return Promise.resolve()
+  return new Promise((resolve) => readyWaiters.push(resolve))
+}
 
 /**
  * Marks the current view as loaded: body[data-ready="1"] the first time any view has its data,
@@ -32,10 +39,13 @@ export function markReady(view: string) {
   if (!firstReady) {
     firstReady = true
     b.ready = '1'
+    readyWaiters.forEach((fn) => fn())
+    readyWaiters = []
   }
 }
 
-let shown = ''
+// null, not '': the root route's path is '' too, and its first render must mark the view.
+let shown: string | null = null
 
 /** Called on every render of the routed view; resets readiness only when the page changes. */
 export function enterView(view: string, path: string) {
