@@ -19,7 +19,8 @@ fi
 home=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$home"' EXIT
 export WASMFLOW_HOME=$home WASMFLOW__CORE__LOAD_EXAMPLES=false
-export WASMFLOW__CLUSTER__BIND=127.0.0.1:$(shuf -i 20000-39999 -n 1)
+port=$(shuf -i 20000-39990 -n 1)
+export WASMFLOW__CLUSTER__BIND=127.0.0.1:$port
 mkdir -p "$home/dags/modules"
 cp examples/dags/modules/sleep.wasm examples/dags/modules/echo.wasm "$home/dags/modules/"
 # The first try sleeps longer than the app's shutdown grace (10 s); the next one is quick.
@@ -29,6 +30,13 @@ is_paused_upon_creation: false
 tasks:
   - {id: long, module: modules/sleep.wasm, args: ["{{ try_number == 1 ? '120' : '0.1' }}"], retries: 0}
   - {id: after, module: modules/echo.wasm, args: ["done"], upstream: [long]}
+YAML
+# Only a worker serves queue "remote": the app runs the default queue itself.
+cat > "$home/dags/remote_smoke.yaml" <<'YAML'
+dag_id: remote_smoke
+is_paused_upon_creation: false
+tasks:
+  - {id: far, module: modules/echo.wasm, args: ["from a worker"], queue: remote}
 YAML
 
 fail() {
@@ -46,10 +54,10 @@ wait_for() {
 	done
 	fail "$what (waited ${secs}s)"
 }
-state_of() { # TASK: its state in run smoke1
-	"$bin" tasks states-for-dag-run smoke smoke1 -o plain 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'
+state_of() { # TASK [DAG RUN]: its state in run smoke1 of smoke, or RUN of DAG
+	"$bin" tasks states-for-dag-run "${2:-smoke}" "${3:-smoke1}" -o plain 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'
 }
-is_state() { test "$(state_of "$1")" = "$2"; } # TASK STATE
+is_state() { test "$(state_of "$1" "${3:-smoke}" "${4:-smoke1}")" = "$2"; } # TASK STATE [DAG RUN]
 start_window() { # LOG: starts the window, waits until its views rendered
 	"$bin" >"$home/$1" 2>&1 &
 	pid=$!
@@ -97,7 +105,21 @@ echo "desktop-smoke: the shutdown left nothing running ($(echo "$states" | awk '
 # Next start: the interrupted task runs again (try 2, no retry used) and the run succeeds.
 start_window window3.log
 wait_for 60 "run smoke1 to succeed after the restart" is_state after success
+echo "desktop-smoke: after a restart the interrupted task ran again and the run succeeded"
+
+# The app is a cluster server: a worker joins with the command it printed and runs the
+# task of a queue only it serves.
+join=$(sed -n 's/^wasmflow: join workers with: wasmflow //p' "$home/window3.log")
+[ -n "$join" ] || fail "the app printed no join command"
+# shellcheck disable=SC2086 # the printed command's words (--join HOST --secret S)
+WASMFLOW_HOME=$home/worker-home "$bin" $join --name smoke-worker --queues remote --bind 127.0.0.1:$((port + 4)) >"$home/window-worker.log" 2>&1 &
+worker=$!
+"$bin" dags trigger remote_smoke --run-id r1 >/dev/null
+wait_for 60 "the worker to run task far of queue remote" is_state far success remote_smoke r1
+kill -TERM "$worker"
+wait "$worker" || fail "the worker exited with $? after SIGTERM"
+echo "desktop-smoke: a worker joined the app with its join command and ran a task of its queue"
+
 kill -TERM "$pid"
 wait "$pid" || fail "the app exited with $? after SIGTERM"
-echo "desktop-smoke: after a restart the interrupted task ran again and the run succeeded"
 echo "desktop-smoke: all passed"

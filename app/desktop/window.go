@@ -11,10 +11,12 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -47,8 +49,11 @@ type window struct {
 	startErr error
 
 	ctx       context.Context // Wails' context, for its runtime calls; set in startup
-	forceQuit atomic.Bool     // quitting because of a signal: do not ask
-	failed    atomic.Int32    // runs failed since the window opened, for the title
+	forceQuit atomic.Bool     // quitting because of a signal or a failed start: do not ask
+	// signals holds SIGINT/SIGTERM once received. Wails quits on them itself, through
+	// beforeClose, possibly before our own handler ran: beforeClose looks here first.
+	signals   chan os.Signal
+	failed    atomic.Int32 // runs failed since the window opened, for the title
 	readyOnce sync.Once
 }
 
@@ -63,7 +68,9 @@ func Run(ctx context.Context, o Options) int {
 		o.Stderr = os.Stderr
 	}
 	log := slog.New(slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	w := &window{o: o, log: log}
+	w := &window{o: o, log: log, signals: make(chan os.Signal, 1)}
+	signal.Notify(w.signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(w.signals)
 	w.svc = &Services{Getenv: o.Getenv, Log: log, Desktop: w}
 	w.svc.OnRunFailed = w.runFailed
 	// Start before the window, so its first page already has an API to call. A failure is
@@ -168,7 +175,7 @@ func startMessage(err error) string {
 
 // beforeClose asks before quitting while tasks run; it returns true to keep the window open.
 func (w *window) beforeClose(ctx context.Context) bool {
-	if w.forceQuit.Load() {
+	if w.forceQuit.Load() || len(w.signals) > 0 {
 		return false
 	}
 	n, err := w.svc.Running(ctx)
