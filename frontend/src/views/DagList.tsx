@@ -4,7 +4,8 @@ import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, relative, schedule } from '../format'
 import { href, navigate, setQuery, useRoute } from '../router'
-import { ErrorBox, Pager, StateDot, useCan, useLoad } from '../ui'
+import { desktop } from '../desktop'
+import { ErrorBox, Pager, StateDot, useCan, useLoad, useSession } from '../ui'
 
 const PAGE = 100
 
@@ -17,6 +18,11 @@ export function DagList() {
   const [search, setSearch] = useState(q)
   const canUse = useCan('User')
   const canEdit = useCan('Op')
+  // In the desktop window an Admin picks the DAGs folder in the native dialog; the window
+  // reloads on the new folder by itself.
+  const isAdmin = useCan('Admin')
+  const pickFolder = useSession()?.desktop === true && isAdmin
+  const [folderError, setFolderError] = useState('')
   const [trigger, setTrigger] = useState<api.UiDag | null>(null)
   const [showErrors, setShowErrors] = useState(false)
   const seenTags = useRef(new Set<string>())
@@ -131,6 +137,15 @@ export function DagList() {
               {t} ×
             </button>
           ))}
+          {pickFolder && (
+            <button
+              data-testid="pick-dags-folder"
+              title="choose the folder wasmflow reads DAG files from"
+              onClick={() => desktop.pickDagsFolder().catch((e) => setFolderError(api.errorText(e)))}
+            >
+              DAGs folder…
+            </button>
+          )}
           {canEdit && (
             <a class="button primary" href="#/author" data-testid="new-dag-button">
               + New DAG
@@ -139,6 +154,7 @@ export function DagList() {
         </div>
       </header>
 
+      {folderError && <ErrorBox error={folderError} testid="pick-dags-folder-error" />}
       {nErrors > 0 && (
         <div class="banner warn" data-testid="import-errors-banner">
           <button class="link" onClick={() => setShowErrors(!showErrors)} data-testid="import-errors-toggle">
