@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -220,7 +221,7 @@ func (e *RemoteExecutor) Submit(w scheduler.Workload, xcom func(taskID, key stri
 		e.mu.Unlock()
 		// Sent from another goroutine: Submit is called by the loop that reads results.
 		go e.deliver(context.Background(), scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateFailed,
-			Reason: "lost: the executor is stopping", StartDate: now, EndDate: now})
+			Reason: "lost: the executor is stopping", StartDate: now, EndDate: now, Interrupted: true})
 		return
 	}
 	t := &dispatchTry{id: newID(), w: w, key: key, xcom: xcom, queuedAt: now}
@@ -335,6 +336,12 @@ func (e *RemoteExecutor) Close() error {
 	return e.node.Close()
 }
 
+func (e *RemoteExecutor) isStopping() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stopping
+}
+
 func (e *RemoteExecutor) isStarted() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -401,12 +408,18 @@ func (e *RemoteExecutor) killRemote() {
 	now := time.Now().UTC()
 	for _, t := range gone {
 		e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
-			Reason: "killed: the server stopped while worker " + t.worker + " ran it", StartDate: t.sentAt, EndDate: now, Hostname: t.worker})
+			Reason: "killed: the server stopped while worker " + t.worker + " ran it", StartDate: t.sentAt, EndDate: now, Hostname: t.worker,
+			Interrupted: true})
 	}
 }
 
 // deliver hands a result to the scheduler; false if the executor has stopped or ctx ended first.
 func (e *RemoteExecutor) deliver(ctx context.Context, res scheduler.TryResult) bool {
+	if res.State == tasks.StateFailed && strings.HasPrefix(res.Reason, "killed") && e.isStopping() {
+		// A worker's try killed because this server stops (its grace ended): not the task's
+		// doing, so it runs again at the next start without using a retry.
+		res.Interrupted = true
+	}
 	e.deliverMu.RLock()
 	defer e.deliverMu.RUnlock()
 	if e.closed || e.results == nil {
@@ -610,6 +623,16 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 		return
 	}
 	name, local, addr := ws.name, ws.local, ws.dataAddr
+	if local && e.stopping {
+		// The local executor may have stopped already: its "lost" answer could come after
+		// Stop forwarded the last local result, and be dropped. Answer here instead.
+		e.untrack(t)
+		e.mu.Unlock()
+		now := time.Now().UTC()
+		e.deliver(context.Background(), scheduler.TryResult{Key: t.key, TryNumber: t.w.TryNumber, State: tasks.StateFailed,
+			Reason: "lost: the executor stopped before it started", StartDate: now, EndDate: now, Interrupted: true})
+		return
+	}
 	if local {
 		t.state, t.sentAt = tryRunning, time.Now().UTC()
 		killed, at := t.killed, t.sentAt
