@@ -89,11 +89,27 @@ func (a *App) StartCluster(ctx context.Context, o ClusterOptions) (*cluster.Remo
 	return e, nil
 }
 
+// ClusterPortError says a cluster port (cluster.bind, or the next one for the data channel)
+// is taken; the desktop app then runs without the cluster.
+type ClusterPortError struct {
+	Bind string
+	Err  error
+}
+
+func (e *ClusterPortError) Error() string {
+	if strings.Contains(e.Err.Error(), "cluster.bind") { // it says what to change already
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("cluster address %s (or its data channel, the next port) is in use: set cluster.bind (%s) to another address: %v",
+		e.Bind, config.EnvName("cluster", "bind"), e.Err)
+}
+
+func (e *ClusterPortError) Unwrap() error { return e.Err }
+
 // clusterPortError names the setting to change when a cluster port is taken.
 func clusterPortError(err error, bind string) error {
-	if strings.Contains(err.Error(), "address already in use") && !strings.Contains(err.Error(), "cluster.bind") {
-		return fmt.Errorf("cluster address %s (or its data channel, the next port) is in use: set cluster.bind (%s) to another address: %w",
-			bind, config.EnvName("cluster", "bind"), err)
+	if strings.Contains(err.Error(), "address already in use") {
+		return &ClusterPortError{Bind: bind, Err: err}
 	}
 	return err
 }

@@ -18,12 +18,13 @@ import (
 const pingEvery = 15 * time.Second
 
 // sse starts a server-sent event stream on w.
-func sse(w http.ResponseWriter) (func(event string, data any) error, error) {
+func (s *Server) sse(w http.ResponseWriter) (func(event string, data any) error, error) {
 	rc := http.NewResponseController(w)
 	flush := func() error {
 		// The desktop window's asset server (Wails) has no Flush: it writes each Write
-		// through to the web view unbuffered, which is what a flush would achieve.
-		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		// through to the web view unbuffered, which is what a flush would achieve. Anywhere
+		// else a writer that cannot flush would hold events back: an error.
+		if err := rc.Flush(); err != nil && !(s.opts.Desktop != nil && errors.Is(err, http.ErrNotSupported)) {
 			return err
 		}
 		return nil
@@ -51,7 +52,7 @@ func sse(w http.ResponseWriter) (func(event string, data any) error, error) {
 func (s *Server) events(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	ch, cancel := s.app.Events.Subscribe(r.URL.Query().Get("dag_id"))
 	defer cancel()
-	send, err := sse(w)
+	send, err := s.sse(w)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
 	ch, cancel := s.app.Events.Subscribe(key.DagID)
 	defer func() { cancel() }() // the subscription current when the stream ends
-	send, err := sse(w)
+	send, err := s.sse(w)
 	if err != nil {
 		return nil, err
 	}

@@ -307,6 +307,13 @@ func SetInFile(home, section, name, value string, getenv func(string) string) er
 		return fmt.Errorf("%s is set in the environment, which wins over %s: unset it to change [%s] %s here", env, FileName, section, name)
 	}
 	path := filepath.Join(home, FileName)
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real // a linked wasmflow.toml (dotfiles) stays a link to the edited file
+	}
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
@@ -352,12 +359,16 @@ func SetInFile(home, section, name, value string, getenv func(string) string) er
 	if err := toml.Unmarshal(data, new(map[string]any)); err != nil {
 		return fmt.Errorf("the edited %s would not parse: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(home, FileName+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), FileName+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -152,12 +152,29 @@ func TestSetInFile(t *testing.T) {
 	if c, err = Load(env); err != nil || c.Core.DagsFolder != `/data/dags "x" \ y` || c.Core.Parallelism != 4 || c.API.Listen != "127.0.0.1:9000" {
 		t.Fatalf("after replace: %+v, %v", c, err)
 	}
-	// A section without the key gets it right under its header.
-	if err := SetInFile(home, "api", "listen", "127.0.0.1:9100", env); err != nil {
+	// A section without the key gets it right under its header; the file keeps its mode.
+	os.Chmod(filepath.Join(home, FileName), 0o600)
+	if err := SetInFile(home, "api", "listen", "127.0.0.1:9100", env); err != nil { // replaces
 		t.Fatal(err)
 	}
-	if c, err = Load(env); err != nil || c.API.Listen != "127.0.0.1:9100" {
-		t.Fatalf("api.listen: %q, %v", c.API.Listen, err)
+	if err := SetInFile(home, "logging", "level", "debug", env); err != nil { // a new section
+		t.Fatal(err)
+	}
+	if err := SetInFile(home, "api", "listen", "127.0.0.1:9200", env); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetInFile(home, "core", "load_examples", "false", env); err != nil { // under [core]
+		t.Fatal(err)
+	}
+	if c, err = Load(env); err != nil || c.API.Listen != "127.0.0.1:9200" || c.Logging.Level != "debug" || c.Core.LoadExamples || c.Core.Parallelism != 4 {
+		t.Fatalf("after more edits: %+v, %v", c, err)
+	}
+	b, _ = os.ReadFile(filepath.Join(home, FileName))
+	if !strings.Contains(string(b), "[core]\nload_examples = \"false\"\nparallelism = 4") {
+		t.Errorf("load_examples not right under [core]:\n%s", b)
+	}
+	if st, _ := os.Stat(filepath.Join(home, FileName)); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600 kept", st.Mode().Perm())
 	}
 	if err := SetInFile(home, "core", "no_such_key", "1", env); err == nil || !strings.Contains(err.Error(), "unknown key") {
 		t.Errorf("unknown key: %v", err)
