@@ -5,7 +5,7 @@
 # runs, check the shutdown left nothing running, and that the interrupted task runs at the next
 # start without using a retry.
 #
-#   .ci/desktop-smoke.sh build/bin/wasmflow-desktop [artifacts dir]
+#   .ci/desktop-smoke.sh build/bin/wasmflow [artifacts dir]     (the binary from make desktop)
 #
 # Needs xvfb-run and ImageMagick (.ci/install-deps.sh display).
 set -euo pipefail
@@ -17,9 +17,15 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 
 home=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$home"' EXIT
+# On the way out, stop what still runs (and wait: the app may be in its shutdown grace).
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$home"' EXIT
 export WASMFLOW_HOME=$home WASMFLOW__CORE__LOAD_EXAMPLES=false
-port=$(shuf -i 20000-39990 -n 1)
+# Cluster ports: gossip and data channel for the app (port, port+1) and a worker (+4, +5).
+taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 20); do
+	port=$(shuf -i 20000-39990 -n 1)
+	taken "$port" || taken $((port + 1)) || taken $((port + 4)) || taken $((port + 5)) || break
+done
 export WASMFLOW__CLUSTER__BIND=127.0.0.1:$port
 mkdir -p "$home/dags/modules"
 cp examples/dags/modules/sleep.wasm examples/dags/modules/echo.wasm "$home/dags/modules/"
@@ -49,7 +55,7 @@ wait_for() {
 	local secs=$1 what=$2
 	shift 2
 	for _ in $(seq $((secs * 2))); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
+		if "$@" >/dev/null; then return 0; fi
 		sleep 0.5
 	done
 	fail "$what (waited ${secs}s)"
@@ -58,10 +64,14 @@ state_of() { # TASK [DAG RUN]: its state in run smoke1 of smoke, or RUN of DAG
 	"$bin" tasks states-for-dag-run "${2:-smoke}" "${3:-smoke1}" -o plain 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'
 }
 is_state() { test "$(state_of "$1" "${3:-smoke}" "${4:-smoke1}")" = "$2"; } # TASK STATE [DAG RUN]
+rendered() { # LOG: the window said its views rendered; fails at once if the app died
+	kill -0 "$pid" 2>/dev/null || fail "the app exited before its window rendered ($1)"
+	grep -q "the window rendered" "$home/$1"
+}
 start_window() { # LOG: starts the window, waits until its views rendered
 	"$bin" >"$home/$1" 2>&1 &
 	pid=$!
-	wait_for 90 "the window reports it rendered the app ($1)" grep -q "the window rendered" "$home/$1"
+	wait_for 90 "the window reports it rendered the app ($1)" rendered "$1"
 	grep -q "live events: true" "$home/$1" || fail "the window's live event stream did not deliver (server-sent events through the Wails asset server)"
 }
 
@@ -69,8 +79,8 @@ echo "desktop-smoke: starting the window on $home"
 start_window window1.log
 first=$pid
 sleep 1 # let the first paint settle before the screenshot
-import -window root "$art/desktop-window.png"
-colours=$(identify -format %k "$art/desktop-window.png")
+import -window root "$art/desktop-window.png" || fail "screenshot with ImageMagick's import"
+colours=$(identify -format %k "$art/desktop-window.png") || fail "identify the screenshot"
 [ "$colours" -gt 16 ] || fail "the screenshot has $colours colours: the window looks blank"
 echo "desktop-smoke: the window rendered the DAGs view with live events; screenshot $art/desktop-window.png ($colours colours)"
 
@@ -82,7 +92,7 @@ echo "desktop-smoke: a run started from the CLI runs in the window's scheduler"
 "$bin" >"$home/window2.log" 2>&1 &
 second=$!
 wait_for 60 "the second instance to refuse the home" grep -q "running on this home" "$home/window2.log"
-import -window root "$art/desktop-second-instance.png"
+import -window root "$art/desktop-second-instance.png" || fail "screenshot of the second instance"
 kill "$second" 2>/dev/null || true
 wait "$second" 2>/dev/null || true
 kill -0 "$first" || fail "the first window died when a second one started"
@@ -98,7 +108,7 @@ grep -q "wasmflow: stopped" "$home/window1.log" || fail "the app did not report 
 
 "$bin" db check >/dev/null || fail "wasmflow db check after the shutdown"
 states=$("$bin" tasks states-for-dag-run smoke smoke1 -o plain)
-echo "$states" | awk '{print $2}' | grep -qE '^(running|queued)$' && fail "a task was left running or queued: $states"
+echo "$states" | awk '$2 == "running" || $2 == "queued" {bad = 1} END {exit !bad}' && fail "a task was left running or queued: $states"
 [ "$(state_of long)" != failed ] || fail "the interrupted task was failed (it has no retries): $states"
 echo "desktop-smoke: the shutdown left nothing running ($(echo "$states" | awk '{printf "%s=%s ", $1, $2}'))"
 

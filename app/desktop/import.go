@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,14 +22,7 @@ func (s *Services) ImportFiles(ctx context.Context, paths []string) ([]app.Modul
 	}
 	var out []app.ModuleInfo
 	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return out, err
-		}
-		if st.Size() > app.MaxModuleBytes {
-			return out, fmt.Errorf("%s is %d MiB; modules of up to %d MiB can be imported", p, st.Size()>>20, app.MaxModuleBytes>>20)
-		}
-		wasm, err := os.ReadFile(p)
+		wasm, err := readModule(p)
 		if err != nil {
 			return out, err
 		}
@@ -52,4 +46,27 @@ func importedMessage(mods []app.ModuleInfo) string {
 		fmt.Fprintf(&b, "\n  %s → module: %s", m.Name, m.Path)
 	}
 	return b.String()
+}
+
+// readModule reads a regular file of at most app.MaxModuleBytes (a FIFO or a device named
+// x.wasm would block or never end).
+func readModule(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	wasm, err := io.ReadAll(io.LimitReader(f, app.MaxModuleBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(wasm) > app.MaxModuleBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB, the most a module may be", path, app.MaxModuleBytes>>20)
+	}
+	return wasm, nil
 }

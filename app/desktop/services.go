@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/user"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +21,12 @@ import (
 )
 
 // shutdownGrace is how long running tries may finish when the app quits, before they are
-// killed (and retried at the next start). The user is waiting for the app to go away.
+// stopped (and run again at the next start). The user is waiting for the app to go away.
 const shutdownGrace = 10 * time.Second
+
+// webviewAddr is the RemoteAddr Wails gives the requests of its web view (RFC 5737
+// TEST-NET, never a real peer). The window's API has no login, so it answers no one else.
+const webviewAddr = "192.0.2.1:1234"
 
 // Services are what the window hosts: the App on the home, its scheduler with a local worker
 // (as a cluster server, so `wasmflow worker --join` works against the app) and the API its
@@ -34,15 +38,29 @@ type Services struct {
 	Desktop api.Desktop // the window's own endpoints (dialogs, the rendered report)
 	// OnRunFailed, if set, is called for each run that fails while the services run.
 	OnRunFailed func(app.RunInfo)
+	// OnStopped, if set, is called when the scheduler stops by itself (not by Stop), with why.
+	OnStopped func(error)
 	// Grace is how long running tries may finish when the services stop; 0: shutdownGrace.
 	Grace time.Duration
 
-	mu      sync.Mutex
+	// life serializes Start, Stop, Restart and Close: a quit during a restart waits for it,
+	// then stops what it started.
+	life   sync.Mutex
+	closed bool
+
+	mu      sync.Mutex // guards what readers see: app, info, lastErr
 	app     *app.App
-	stop    context.CancelFunc
-	done    chan error
 	info    Info
+	lastErr error
+	stop    context.CancelFunc
+	run     *schedulerRun
 	handler atomic.Pointer[http.Handler]
+}
+
+// schedulerRun is one run of the scheduler: exited is closed when it returned, err is why.
+type schedulerRun struct {
+	exited chan struct{}
+	err    error
 }
 
 // Info says what runs.
@@ -58,9 +76,21 @@ type Info struct {
 // Start opens the home and starts the scheduler; it returns once the scheduler runs. A home
 // another wasmflow already schedules is an *app.LockedError.
 func (s *Services) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.app != nil {
+	s.life.Lock()
+	defer s.life.Unlock()
+	return s.start(ctx)
+}
+
+func (s *Services) start(ctx context.Context) (err error) {
+	defer func() {
+		s.mu.Lock()
+		s.lastErr = err
+		s.mu.Unlock()
+	}()
+	if s.closed {
+		return errors.New("wasmflow is quitting")
+	}
+	if s.App() != nil {
 		return errors.New("the services already run")
 	}
 	cfg, err := config.Load(s.Getenv)
@@ -80,67 +110,93 @@ func (s *Services) Start(ctx context.Context) error {
 	h := srv.Handler()
 	info := Info{Home: cfg.Home, DagsFolder: cfg.Core.DagsFolder}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	ready, done := make(chan struct{}), make(chan error, 1)
+	ready, run := make(chan struct{}), &schedulerRun{exited: make(chan struct{})}
+	var once sync.Once
+	markReady := func() { once.Do(func() { close(ready) }) }
 	go func() {
+		defer close(run.exited)
 		err := a.ServeCluster(runCtx, app.ClusterOptions{}, func(_ int, _ *cluster.RemoteExecutor, join string) {
 			info.JoinCommand = join
-			close(ready)
+			markReady()
 		})
-		if err != nil && runCtx.Err() == nil && isClusterPortError(err) {
+		var pe *app.ClusterPortError
+		if errors.As(err, &pe) && runCtx.Err() == nil {
 			// Another program has the cluster ports: the app still runs everything itself;
 			// only workers on other machines cannot join it.
 			info.NoCluster = err.Error()
 			s.Log.Warn("running without the cluster: workers cannot join this app", "err", err)
-			err = a.Serve(runCtx, func(int, int) { close(ready) })
+			err = a.Serve(runCtx, func(int, int) { markReady() })
 		}
-		done <- err
+		run.err = err
 	}()
 	select {
 	case <-ready:
-	case err := <-done:
+	case <-run.exited:
 		stop()
 		a.Close()
-		if err == nil {
-			err = errors.New("the scheduler stopped while starting")
-		}
-		return err
+		return cmp.Or(run.err, errors.New("the scheduler stopped while starting"))
 	}
-	s.app, s.stop, s.done, s.info = a, stop, done, info
+	s.mu.Lock()
+	s.app, s.stop, s.info, s.run = a, stop, info, run
+	s.mu.Unlock()
+	s.handler.Store(&h)
 	if s.OnRunFailed != nil {
 		go watchFailures(runCtx, a.Events, s.OnRunFailed)
 	}
-	s.handler.Store(&h)
+	// The scheduler ends only when told to, unless something broke (the metastore's disk
+	// is gone): say so rather than serve views of a home nothing schedules.
+	go func() {
+		<-run.exited
+		if runCtx.Err() == nil && s.OnStopped != nil {
+			s.OnStopped(cmp.Or(run.err, errors.New("the scheduler stopped")))
+		}
+	}()
 	return nil
 }
 
-// isClusterPortError tells a taken cluster port (the one error the app can run without).
-func isClusterPortError(err error) bool {
-	return strings.Contains(err.Error(), "cluster.bind")
+// Stop stops the scheduler (running tries get the grace period to finish) and closes the home.
+func (s *Services) Stop() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	return s.stopLocked()
 }
 
-// Stop stops the scheduler (running tries get shutdownGrace to finish) and closes the home.
-func (s *Services) Stop() error {
+// Close stops for good: the app is quitting, nothing may start again.
+func (s *Services) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	s.closed = true
+	return s.stopLocked()
+}
+
+func (s *Services) stopLocked() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.app == nil {
+	a, stop, run := s.app, s.stop, s.run
+	s.mu.Unlock()
+	if a == nil {
 		return nil
 	}
 	s.handler.Store(nil)
-	s.stop()
-	err := <-s.done
-	if cerr := s.app.Close(); err == nil {
+	stop()
+	<-run.exited
+	err := run.err
+	s.mu.Lock()
+	s.app, s.info, s.run = nil, Info{}, nil
+	s.mu.Unlock()
+	if cerr := a.Close(); err == nil {
 		err = cerr
 	}
-	s.app = nil
 	return err
 }
 
 // Restart stops and starts again, reading the configuration anew.
 func (s *Services) Restart(ctx context.Context) error {
-	if err := s.Stop(); err != nil {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if err := s.stopLocked(); err != nil {
 		s.Log.Warn("stop the scheduler", "err", err)
 	}
-	return s.Start(ctx)
+	return s.start(ctx)
 }
 
 // Info says what runs; the zero Info when nothing does.
@@ -166,18 +222,33 @@ func (s *Services) Running(ctx context.Context) (int, error) {
 	return a.Store.CountTaskInstances(ctx, tasks.StateQueued, tasks.StateRunning)
 }
 
-// ServeHTTP serves the API of the running services; while they restart, a 503 the views
-// retry.
+// ServeHTTP serves the API of the running services to the window's web view only; while
+// they restart, a 503 the views retry.
 func (s *Services) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.RemoteAddr != webviewAddr {
+		// A development server (wails dev) would serve this no-login Admin API over TCP.
+		problem(w, http.StatusForbidden, "the desktop window's API answers only its own window: use `wasmflow server` for a browser")
+		return
+	}
 	h := s.handler.Load()
 	if h == nil {
-		w.Header().Set("Content-Type", "application/problem+json")
+		s.mu.Lock()
+		why := "wasmflow is starting or restarting its scheduler"
+		if s.lastErr != nil {
+			why = "wasmflow's scheduler is not running: " + s.lastErr.Error()
+		}
+		s.mu.Unlock()
 		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, `{"status":503,"title":"Service Unavailable","detail":"wasmflow is starting or restarting its scheduler","type":"about:blank"}`)
+		problem(w, http.StatusServiceUnavailable, why)
 		return
 	}
 	(*h).ServeHTTP(w, r)
+}
+
+func problem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"status\":%d,\"title\":%q,\"detail\":%q,\"type\":\"about:blank\"}\n", status, http.StatusText(status), detail)
 }
 
 // localUser names the window's user in the audit log.
@@ -209,14 +280,36 @@ func watchFailures(ctx context.Context, events *app.Events, failed func(app.RunI
 }
 
 // SetDagsFolder makes dir the DAGs folder: it is written to wasmflow.toml (so `wasmflow`
-// on the command line agrees) and the scheduler restarts on it.
+// on the command line agrees) and the scheduler restarts on it. When the scheduler cannot
+// start on it, the previous folder is put back and the scheduler restarted on that.
 func (s *Services) SetDagsFolder(ctx context.Context, dir string) error {
-	info := s.Info()
-	if info.Home == "" {
-		return errors.New("wasmflow is not running")
+	s.life.Lock()
+	defer s.life.Unlock()
+	old := s.Info()
+	if old.Home == "" {
+		return errors.New("wasmflow's scheduler is not running")
 	}
-	if err := config.SetInFile(info.Home, "core", "dags_folder", dir, s.Getenv); err != nil {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s is not a folder wasmflow can read", dir)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return fmt.Errorf("cannot read %s: %w", dir, err)
+	}
+	if err := config.SetInFile(old.Home, "core", "dags_folder", dir, s.Getenv); err != nil {
 		return err
 	}
-	return s.Restart(ctx)
+	if err := s.stopLocked(); err != nil {
+		s.Log.Warn("stop the scheduler", "err", err)
+	}
+	err := s.start(ctx)
+	if err == nil {
+		return nil
+	}
+	if rerr := config.SetInFile(old.Home, "core", "dags_folder", old.DagsFolder, s.Getenv); rerr != nil {
+		return fmt.Errorf("cannot run on %s (%w), nor put %s back in %s: %v", dir, err, old.DagsFolder, config.FileName, rerr)
+	}
+	if serr := s.start(ctx); serr != nil {
+		return fmt.Errorf("cannot run on %s (%w), nor again on %s: %v", dir, err, old.DagsFolder, serr)
+	}
+	return fmt.Errorf("cannot run on %s, so wasmflow went back to %s: %w", dir, old.DagsFolder, err)
 }

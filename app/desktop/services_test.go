@@ -195,3 +195,104 @@ func TestStopLeavesNothingRunning(t *testing.T) {
 		t.Errorf("try %d of %d; want the interrupted try not to use a retry", tis[0].TryNumber, tis[0].MaxTries)
 	}
 }
+
+// The window's no-login API answers only the window's web view, never a TCP peer.
+func TestServicesAnswerOnlyTheWebView(t *testing.T) {
+	s := newServices(t, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/auth/me", nil)
+	req.RemoteAddr = "127.0.0.1:50123"
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "only its own window") {
+		t.Errorf("a TCP peer got %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A DAGs folder the scheduler cannot run on is refused, or undone: the app keeps running
+// on the folder it had.
+func TestSetDagsFolderRefusesOrUndoes(t *testing.T) {
+	s := newServices(t, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Info().DagsFolder
+	file := filepath.Join(t.TempDir(), "not-a-folder")
+	os.WriteFile(file, nil, 0o644)
+	if err := s.SetDagsFolder(context.Background(), file); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Errorf("a file as DAGs folder: %v", err)
+	}
+	if s.Info().DagsFolder != before || s.App() == nil {
+		t.Fatalf("after a refused switch: %+v", s.Info())
+	}
+	// The environment decides the folder: the choice would not hold, so it is refused.
+	getenv := s.Getenv
+	s.Getenv = func(k string) string {
+		if k == "WASMFLOW__CORE__DAGS_FOLDER" {
+			return before
+		}
+		return getenv(k)
+	}
+	if err := s.SetDagsFolder(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__DAGS_FOLDER") {
+		t.Errorf("with the folder set in the environment: %v", err)
+	}
+	if s.Info().DagsFolder != before || s.App() == nil {
+		t.Fatalf("after a refused switch: %+v", s.Info())
+	}
+}
+
+// Close stops for good: a restart racing the quit cannot bring the scheduler back.
+func TestCloseWinsOverARestart(t *testing.T) {
+	s := newServices(t, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Restart(context.Background()) }()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done // whichever ran first, nothing runs now
+	if s.App() != nil {
+		t.Fatal("the scheduler runs after Close")
+	}
+	if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "quitting") {
+		t.Errorf("start after Close: %v", err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/dags", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "quitting") {
+		t.Errorf("after Close: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestImportFiles(t *testing.T) {
+	s := newServices(t, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	noop, err := filepath.Abs(filepath.Join("..", "..", "runtime", "testdata", "noop_c", "noop.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := s.ImportFiles(context.Background(), []string{noop})
+	if err != nil || len(mods) != 1 || !strings.HasPrefix(mods[0].Path, "modules/") || mods[0].Name != "noop.wasm" {
+		t.Fatalf("import: %+v, %v", mods, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Info().DagsFolder, mods[0].Path)); err != nil {
+		t.Errorf("not stored: %v", err)
+	}
+	if msg := importedMessage(mods); !strings.Contains(msg, "module: "+mods[0].Path) {
+		t.Errorf("message: %s", msg)
+	}
+	text := filepath.Join(t.TempDir(), "notes.wasm")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	if _, err := s.ImportFiles(context.Background(), []string{text}); err == nil || !strings.Contains(err.Error(), "notes.wasm") {
+		t.Errorf("a text file: %v", err)
+	}
+	if _, err := s.ImportFiles(context.Background(), []string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a folder: %v", err)
+	}
+}

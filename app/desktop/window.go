@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,8 +49,11 @@ type window struct {
 	log      *slog.Logger
 	startErr error
 
-	ctx       context.Context // Wails' context, for its runtime calls; set in startup
-	forceQuit atomic.Bool     // quitting because of a signal or a failed start: do not ask
+	// wails is Wails' context, for its runtime calls, set in startup (on Wails' goroutine)
+	// and closing opened; ui() waits for it, as the views may call before startup ran.
+	wails     atomic.Pointer[context.Context]
+	opened    chan struct{}
+	forceQuit atomic.Bool // quitting because of a signal or a failed start: do not ask
 	// signals holds SIGINT/SIGTERM once received. Wails quits on them itself, through
 	// beforeClose, possibly before our own handler ran: beforeClose looks here first.
 	signals   chan os.Signal
@@ -68,7 +72,7 @@ func Run(ctx context.Context, o Options) int {
 		o.Stderr = os.Stderr
 	}
 	log := slog.New(slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	w := &window{o: o, log: log, signals: make(chan os.Signal, 1)}
+	w := &window{o: o, log: log, signals: make(chan os.Signal, 1), opened: make(chan struct{})}
 	signal.Notify(w.signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(w.signals)
 	w.svc = &Services{Getenv: o.Getenv, Log: log, Desktop: w}
@@ -76,8 +80,16 @@ func Run(ctx context.Context, o Options) int {
 	// Start before the window, so its first page already has an API to call. A failure is
 	// shown in a dialog once the window exists (startup), where a user who double-clicked
 	// the app sees it.
+	w.svc.OnStopped = func(err error) {
+		fmt.Fprintf(o.Stderr, "wasmflow: the scheduler stopped: %v\n", err)
+		w.errorDialog("wasmflow's scheduler stopped", fmt.Errorf("%w\n\nNothing is scheduled until the app is opened again.", err))
+	}
 	if !o.BindingsOnly {
-		w.startErr = w.svc.Start(ctx)
+		// Said here too: where a second instance only hands over to the first (and exits
+		// inside wails.Run), this line is all it leaves.
+		if w.startErr = w.svc.Start(ctx); w.startErr != nil {
+			fmt.Fprintf(o.Stderr, "wasmflow: %v\n", w.startErr)
+		}
 	}
 	home := w.svc.Info().Home
 	if home == "" {
@@ -119,6 +131,12 @@ func Run(ctx context.Context, o Options) int {
 	return 0
 }
 
+// ui is Wails' context once the window exists.
+func (w *window) ui() context.Context {
+	<-w.opened
+	return *w.wails.Load()
+}
+
 func title(home string, failed int32) string {
 	t := "wasmflow — " + home
 	if failed > 0 {
@@ -130,9 +148,9 @@ func title(home string, failed int32) string {
 // startup runs once the window exists. parent is the process's context: when it ends
 // (SIGINT, SIGTERM, a session logging out), the app quits as if the user chose Quit.
 func (w *window) startup(parent, ctx context.Context) {
-	w.ctx = ctx
+	w.wails.Store(&ctx)
+	close(w.opened)
 	if w.startErr != nil {
-		fmt.Fprintf(w.o.Stderr, "wasmflow: %v\n", w.startErr)
 		// Nothing runs to be stopped cleanly, and a signal cannot end the modal dialog's loop.
 		go func() {
 			<-parent.Done()
@@ -197,7 +215,7 @@ func (w *window) beforeClose(ctx context.Context) bool {
 // shutdown stops the services after the window closed: the scheduler records every result,
 // running tries get shutdownGrace, and the home is closed; nothing is left running.
 func (w *window) shutdown(context.Context) {
-	if err := w.svc.Stop(); err != nil {
+	if err := w.svc.Close(); err != nil {
 		fmt.Fprintf(w.o.Stderr, "wasmflow: stopping the scheduler: %v\n", err)
 		return
 	}
@@ -205,25 +223,19 @@ func (w *window) shutdown(context.Context) {
 }
 
 func (w *window) secondInstance(options.SecondInstanceData) {
-	if w.ctx == nil {
-		return
-	}
-	wruntime.WindowUnminimise(w.ctx)
-	wruntime.WindowShow(w.ctx)
+	wruntime.WindowUnminimise(w.ui())
+	wruntime.WindowShow(w.ui())
 }
 
 // runFailed tells the user a run failed: a desktop notification where the platform has one,
 // and the count in the window's title.
 func (w *window) runFailed(r app.RunInfo) {
-	if w.ctx == nil {
-		return
-	}
 	n := w.failed.Add(1)
-	wruntime.WindowSetTitle(w.ctx, title(w.svc.Info().Home, n))
-	if !wruntime.IsNotificationAvailable(w.ctx) {
+	wruntime.WindowSetTitle(w.ui(), title(w.svc.Info().Home, n))
+	if !wruntime.IsNotificationAvailable(w.ui()) {
 		return
 	}
-	err := wruntime.SendNotification(w.ctx, wruntime.NotificationOptions{
+	err := wruntime.SendNotification(w.ui(), wruntime.NotificationOptions{
 		ID:    "run-failed-" + r.DagID + "-" + r.DagRunID,
 		Title: "wasmflow: " + r.DagID + " failed",
 		Body:  "Run " + r.DagRunID + " failed. Open the app to see which task and its log.",
@@ -244,7 +256,7 @@ func (w *window) Ready(view string, liveEvents bool) {
 
 // pickModules asks for .wasm files in the native dialog; none when cancelled.
 func (w *window) pickModules() ([]string, error) {
-	return wruntime.OpenMultipleFilesDialog(w.ctx, wruntime.OpenDialogOptions{
+	return wruntime.OpenMultipleFilesDialog(w.ui(), wruntime.OpenDialogOptions{
 		Title:   "Import WebAssembly modules",
 		Filters: []wruntime.FileFilter{{DisplayName: "WebAssembly modules (*.wasm)", Pattern: "*.wasm"}},
 	})
@@ -266,17 +278,26 @@ func (w *window) ImportModules(ctx context.Context) (any, error) {
 // PickDagsFolder implements api.Desktop with the native folder dialog; the choice goes to
 // wasmflow.toml and the scheduler restarts on it.
 func (w *window) PickDagsFolder(ctx context.Context) (string, error) {
-	dir, err := wruntime.OpenDirectoryDialog(w.ctx, wruntime.OpenDialogOptions{
+	dir, err := wruntime.OpenDirectoryDialog(w.ui(), wruntime.OpenDialogOptions{
 		Title: "Choose the DAGs folder", DefaultDirectory: w.svc.Info().DagsFolder, CanCreateDirectories: true,
 	})
 	if err != nil || dir == "" {
 		return "", err
 	}
+	if n, err := w.svc.Running(ctx); err == nil && n > 0 {
+		answer, _ := wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.QuestionDialog,
+			Title: "Switch the DAGs folder?", Message: fmt.Sprintf(
+				"%d task instance(s) are queued or running. Switching restarts the scheduler: they get %s to finish, then stop and run again afterwards.\n\nSwitch anyway?",
+				n, cmp.Or(w.svc.Grace, shutdownGrace))})
+		if answer != "Yes" && answer != "Ok" && answer != "OK" {
+			return "", nil
+		}
+	}
 	if err := w.svc.SetDagsFolder(ctx, dir); err != nil {
 		return "", err
 	}
 	// The views' event stream belonged to the stopped services: load them afresh.
-	go wruntime.WindowReloadApp(w.ctx)
+	go wruntime.WindowReloadApp(w.ui())
 	return dir, nil
 }
 
@@ -291,7 +312,7 @@ func (w *window) menu() *menu.Menu {
 	// action runs on its own goroutine.
 	do := func(fn func()) func(*menu.CallbackData) { return func(*menu.CallbackData) { go fn() } }
 	file := m.AddSubmenu("File")
-	file.AddText("New DAG", keys.CmdOrCtrl("n"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/author"`) }))
+	file.AddText("New DAG", keys.CmdOrCtrl("n"), do(func() { wruntime.WindowExecJS(w.ui(), `location.hash = "#/author"`) }))
 	file.AddText("Import .wasm Modules…", keys.CmdOrCtrl("i"), do(w.menuImport))
 	file.AddSeparator()
 	file.AddText("Open DAGs Folder", keys.CmdOrCtrl("o"), do(func() {
@@ -306,13 +327,13 @@ func (w *window) menu() *menu.Menu {
 	}))
 	file.AddText("Copy Worker Join Command", nil, do(w.copyJoin))
 	file.AddSeparator()
-	file.AddText("Quit", keys.CmdOrCtrl("q"), do(func() { wruntime.Quit(w.ctx) }))
+	file.AddText("Quit", keys.CmdOrCtrl("q"), do(func() { wruntime.Quit(w.ui()) }))
 	if goruntime.GOOS == "darwin" {
 		m.Append(menu.EditMenu()) // copy and paste in the editor need it on macOS
 	}
 	view := m.AddSubmenu("View")
-	view.AddText("DAGs", keys.CmdOrCtrl("1"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/"`) }))
-	view.AddText("Cluster", keys.CmdOrCtrl("2"), do(func() { wruntime.WindowExecJS(w.ctx, `location.hash = "#/cluster"`) }))
+	view.AddText("DAGs", keys.CmdOrCtrl("1"), do(func() { wruntime.WindowExecJS(w.ui(), `location.hash = "#/"`) }))
+	view.AddText("Cluster", keys.CmdOrCtrl("2"), do(func() { wruntime.WindowExecJS(w.ui(), `location.hash = "#/cluster"`) }))
 	view.AddSeparator()
 	view.AddText("Reload", keys.CmdOrCtrl("r"), do(w.reload))
 	return m
@@ -325,7 +346,7 @@ func (w *window) reload() {
 			w.log.Warn("rescan the DAGs folder", "err", err)
 		}
 	}
-	wruntime.WindowReloadApp(w.ctx)
+	wruntime.WindowReloadApp(w.ui())
 }
 
 func (w *window) menuImport() {
@@ -339,7 +360,7 @@ func (w *window) menuImport() {
 		return
 	}
 	if msg := importedMessage(mods); msg != "" {
-		wruntime.MessageDialog(w.ctx, wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Modules imported", Message: msg})
+		wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Modules imported", Message: msg})
 	}
 }
 
@@ -349,11 +370,11 @@ func (w *window) copyJoin() {
 		w.errorDialog("No cluster", errors.New(info.NoCluster))
 		return
 	}
-	wruntime.ClipboardSetText(w.ctx, info.JoinCommand)
+	wruntime.ClipboardSetText(w.ui(), info.JoinCommand)
 }
 
 func (w *window) errorDialog(title string, err error) {
-	wruntime.MessageDialog(w.ctx, wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog, Title: title, Message: err.Error()})
+	wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog, Title: title, Message: err.Error()})
 }
 
 // openFolder shows dir in the platform's file manager.
