@@ -619,3 +619,45 @@ func TestStop(t *testing.T) {
 	}
 	s.Submit(workload("stop", "r", "d", 1, noopWasm), nil) // after Stop: no result, no panic
 }
+
+// TestStopInterrupts: tries still running when the server's Stop grace ends, on a worker and
+// on the server itself, come back failed and Interrupted (so no retry is used), as do tries
+// that never left the server. A try killed by a user is not interrupted.
+func TestStopInterrupts(t *testing.T) {
+	s := startServer(t, serverOpts{local: true, slots: 1, queues: []string{"here"}})
+	w := startWorker(t, "w1", s.Node().Address(), workerOpts{slots: 2})
+	waitWorkers(t, s, 1)
+	onWorker := workload("int", "r", "on_worker", 1, sleepWasm, "60")
+	killed := workload("int", "r", "killed", 1, sleepWasm, "60")
+	here := workload("int", "r", "here", 1, sleepWasm, "60")
+	here.Queue = "here"
+	nowhere := workload("int", "r", "nowhere", 1, noopWasm)
+	nowhere.Queue = "nobody"
+	for _, x := range []scheduler.Workload{onWorker, killed, here, nowhere} {
+		s.Submit(x, nil)
+	}
+	eventually(t, 10*time.Second, func() bool { return w.runningCount() == 2 && len(s.Waiting()) == 1 }, "not dispatched")
+	s.Kill(keyOf(killed), 1)
+	eventually(t, 10*time.Second, func() bool { return len(s.res.of(keyOf(killed))) > 0 }, "kill not reported")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_ = s.Stop(ctx) // the grace ends with two tries running
+	for _, x := range []scheduler.Workload{onWorker, here, nowhere, killed} {
+		var final *scheduler.TryResult
+		for _, r := range s.res.of(keyOf(x)) {
+			if !r.Progress() {
+				final = &r
+			}
+		}
+		switch {
+		case final == nil:
+			t.Errorf("%s: no result after Stop", x.TaskID)
+		case x.TaskID == "killed":
+			if final.Interrupted || final.Reason != "killed" {
+				t.Errorf("killed by a user: %+v", *final)
+			}
+		case final.State != tasks.StateFailed || !final.Interrupted:
+			t.Errorf("%s: %s %q interrupted=%v, want failed and interrupted", x.TaskID, final.State, final.Reason, final.Interrupted)
+		}
+	}
+}
