@@ -77,16 +77,15 @@ func Run(ctx context.Context, o Options) int {
 	defer signal.Stop(w.signals)
 	w.svc = &Services{Getenv: o.Getenv, Log: log, Desktop: w}
 	w.svc.OnRunFailed = w.runFailed
-	// Start before the window, so its first page already has an API to call. A failure is
-	// shown in a dialog once the window exists (startup), where a user who double-clicked
-	// the app sees it.
 	w.svc.OnStopped = func(err error) {
 		fmt.Fprintf(o.Stderr, "wasmflow: the scheduler stopped: %v\n", err)
 		w.errorDialog("wasmflow's scheduler stopped", fmt.Errorf("%w\n\nNothing is scheduled until the app is opened again.", err))
 	}
 	if !o.BindingsOnly {
-		// Said here too: where a second instance only hands over to the first (and exits
-		// inside wails.Run), this line is all it leaves.
+		// Start before the window, so its first page already has an API to call. A failure
+		// is shown in a dialog once the window exists (startup), where a user who
+		// double-clicked the app sees it, and said here: where a second instance only hands
+		// over to the first (and exits inside wails.Run), this line is all it leaves.
 		if w.startErr = w.svc.Start(ctx); w.startErr != nil {
 			fmt.Fprintf(o.Stderr, "wasmflow: %v\n", w.startErr)
 		}
@@ -122,7 +121,7 @@ func Run(ctx context.Context, o Options) int {
 	})
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "wasmflow: cannot open the desktop window: %v\n", err)
-		w.svc.Stop()
+		w.svc.Close()
 		return 1
 	}
 	if w.startErr != nil {
