@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -710,10 +711,14 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 		// The executor shut down under it: nothing the task did, so no retry is used.
 		end := now
 		ti.EndDate, ti.Reason, ti.ExitCode = &end, res.Reason, res.ExitCode
+		if ti.StartDate != nil {
+			ti.Duration = end.Sub(*ti.StartDate).Seconds()
+		}
 		s.note(ti, "interrupted: %s; it runs again when the scheduler next starts (no retry used)", res.Reason)
 		s.recordTryAs(r, ti, tasks.StateFailed)
 		ti.MaxTries++ // the next try takes a new number
-		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Reason, ti.Duration = tasks.StateNone, nil, nil, nil, "", 0
+		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
+		ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + res.Reason + "); it runs again, no retry used"
 		delete(r.poking, ti.TaskID)
 		return
 	}

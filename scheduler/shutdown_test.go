@@ -37,6 +37,12 @@ tasks:
 	if err != nil || len(tries) != 1 || tries[0].State != tasks.StateFailed || !strings.Contains(tries[0].Reason, "shut down") {
 		t.Fatalf("recorded tries: %+v, %v", tries, err)
 	}
+	if tries[0].Duration < 1 {
+		t.Errorf("the interrupted try lasted %.3f s; it ran for the 5 s grace", tries[0].Duration)
+	}
+	if !strings.Contains(tis["work"].Reason, "interrupted") {
+		t.Errorf("the task instance does not say why it waits: %q", tis["work"].Reason)
+	}
 
 	rg.start()
 	ended, tis := rg.wait(run)
