@@ -15,6 +15,9 @@ type Desktop interface {
 	// ImportModules opens the native file dialog and imports the picked .wasm files into the
 	// DAGs folder; nothing (and no error) when the user cancels.
 	ImportModules(ctx context.Context) (any, error)
+	// SetUnsaved records whether the views hold unsaved work (the DAG editor), so quitting
+	// asks first.
+	SetUnsaved(unsaved bool)
 	// PickDagsFolder opens the native folder dialog and switches to the folder picked; "" when
 	// the user cancels.
 	PickDagsFolder(ctx context.Context) (string, error)
@@ -26,6 +29,7 @@ func (s *Server) registerDesktop() {
 	}
 	const tag = "Desktop"
 	s.add(http.MethodPost, "/api/v1/desktop/ready", Viewer, tag, "The window's views rendered (desktop only)", s.desktopReady)
+	s.add(http.MethodPost, "/api/v1/desktop/unsaved", Viewer, tag, "The views hold unsaved work, or no longer (desktop only)", s.desktopUnsaved)
 	s.add(http.MethodPost, "/api/v1/desktop/importModules", Op, tag, "Import .wasm modules picked in a native dialog (desktop only)", s.desktopImport)
 	s.add(http.MethodPost, "/api/v1/desktop/dagsFolder", Admin, tag, "Pick the DAGs folder in a native dialog (desktop only)", s.desktopDagsFolder)
 }
@@ -39,6 +43,17 @@ func (s *Server) desktopReady(_ http.ResponseWriter, r *http.Request, _ principa
 		return nil, badRequest("body: %v (send {\"view\": \"#/\", \"live_events\": true})", err)
 	}
 	s.opts.Desktop.Ready(body.View, body.LiveEvents)
+	return map[string]bool{"ok": true}, nil
+}
+
+func (s *Server) desktopUnsaved(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	var body struct {
+		Unsaved bool `json:"unsaved"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		return nil, badRequest("body: %v (send {\"unsaved\": true})", err)
+	}
+	s.opts.Desktop.SetUnsaved(body.Unsaved)
 	return map[string]bool{"ok": true}, nil
 }
 

@@ -20,7 +20,10 @@ type fakeDesktop struct {
 	live       bool
 	folder     string
 	failImport bool
+	unsaved    bool
 }
+
+func (d *fakeDesktop) SetUnsaved(u bool) { d.unsaved = u }
 
 func (d *fakeDesktop) Ready(view string, live bool) {
 	d.mu.Lock()
@@ -72,6 +75,9 @@ func TestDesktopEndpoints(t *testing.T) {
 	}
 	if st, body := call("POST", "/api/v1/desktop/ready", `not json`); st != 400 || !strings.Contains(body, "live_events") {
 		t.Errorf("bad ready body: %d %s", st, body)
+	}
+	if st, body := call("POST", "/api/v1/desktop/unsaved", `{"unsaved":true}`); st != 200 || !d.unsaved {
+		t.Errorf("unsaved: %d %s, recorded %v", st, body, d.unsaved)
 	}
 	if st, body := call("POST", "/api/v1/desktop/importModules", ""); st != 200 || !strings.Contains(body, `"modules":[{"name":"x.wasm"}]`) {
 		t.Errorf("import: %d %s", st, body)

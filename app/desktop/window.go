@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	goruntime "runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -59,6 +60,8 @@ type window struct {
 	signals   chan os.Signal
 	failed    atomic.Int32 // runs failed since the window opened, for the title
 	readyOnce sync.Once
+	unsaved   atomic.Bool // the DAG editor holds unsaved work
+	notify    atomic.Bool // the platform's notification service answered
 }
 
 // Run opens the window on the home WASMFLOW_HOME names, with the scheduler, the metastore and
@@ -163,6 +166,8 @@ func (w *window) startup(parent, ctx context.Context) {
 	}
 	if err := wruntime.InitializeNotifications(ctx); err != nil {
 		w.log.Info("desktop notifications are not available; failed runs show in the window title", "err", err)
+	} else {
+		w.notify.Store(wruntime.IsNotificationAvailable(ctx))
 	}
 	info := w.svc.Info()
 	fmt.Fprintf(w.o.Stderr, "wasmflow: the desktop app runs on %s (DAGs from %s)\n", info.Home, info.DagsFolder)
@@ -195,12 +200,18 @@ func (w *window) beforeClose(ctx context.Context) bool {
 	if w.forceQuit.Load() || len(w.signals) > 0 {
 		return false
 	}
-	n, err := w.svc.Running(ctx)
-	if err != nil || n == 0 {
+	var why []string
+	if w.unsaved.Load() {
+		why = append(why, "The DAG editor has unsaved changes; quitting loses them.")
+	}
+	if n, err := w.svc.Running(ctx); err == nil && n > 0 {
+		why = append(why, fmt.Sprintf("%d task instance(s) are queued or running. Quitting gives them %s to finish, then stops them; they run again at the next start.", n, shutdownGrace))
+	}
+	if len(why) == 0 {
 		return false
 	}
 	opts := wruntime.MessageDialogOptions{Type: wruntime.QuestionDialog, Title: "Quit wasmflow?",
-		Message: fmt.Sprintf("%d task instance(s) are queued or running. Quitting gives them %s to finish, then stops them; they run again at the next start.\n\nQuit anyway?", n, shutdownGrace)}
+		Message: strings.Join(why, "\n\n") + "\n\nQuit anyway?"}
 	if goruntime.GOOS == "darwin" || goruntime.GOOS == "windows" {
 		opts.Buttons, opts.DefaultButton, opts.CancelButton = []string{"Quit", "Cancel"}, "Cancel", "Cancel"
 	}
@@ -231,7 +242,7 @@ func (w *window) secondInstance(options.SecondInstanceData) {
 func (w *window) runFailed(r app.RunInfo) {
 	n := w.failed.Add(1)
 	wruntime.WindowSetTitle(w.ui(), title(w.svc.Info().Home, n))
-	if !wruntime.IsNotificationAvailable(w.ui()) {
+	if !w.notify.Load() {
 		return
 	}
 	err := wruntime.SendNotification(w.ui(), wruntime.NotificationOptions{
@@ -245,6 +256,9 @@ func (w *window) runFailed(r app.RunInfo) {
 }
 
 // --- api.Desktop: what the window adds to the API of its own views ---
+
+// SetUnsaved implements api.Desktop.
+func (w *window) SetUnsaved(unsaved bool) { w.unsaved.Store(unsaved) }
 
 // Ready implements api.Desktop: the views rendered. The desktop smoke test waits for this line.
 func (w *window) Ready(view string, liveEvents bool) {
