@@ -27,6 +27,12 @@ export const desktop = {
     return r.dags_folder
   },
 
+  /** Tells the window whether the views hold unsaved work, so quitting asks first. */
+  async setUnsaved(unsaved: boolean): Promise<void> {
+    if (!(await desktop.available())) return
+    await request<void>('/desktop/unsaved', { method: 'POST', body: { unsaved } })
+  },
+
   /** Tells the window's host that the views rendered (the desktop smoke test waits for it). */
   async reportReady(view: string, liveEvents: boolean): Promise<void> {
     await request<void>('/desktop/ready', { method: 'POST', body: { view, live_events: liveEvents } })

@@ -9,6 +9,7 @@ import type { EditorView } from '@codemirror/view'
 import * as api from '../api'
 import * as dy from '../components/dagYaml'
 import { replaceText, YamlEditor, type YamlDiagnostic } from '../components/YamlEditor'
+import { desktop } from '../desktop'
 import { href, navigate, setLeaveGuard, type Route } from '../router'
 import { Empty, ErrorBox, markReady, Spinner } from '../ui'
 import { AuthorGraph } from './AuthorGraph'
@@ -89,7 +90,7 @@ export function AuthorPage({ route }: { route: Route }) {
   const [checked, setChecked] = useState<{ text: string; path: string } | null>(null)
   const [saving, setSaving] = useState(false)
   const [saveError, setSaveError] = useState('')
-  const [conflict, setConflict] = useState<{ current: string; detail: string } | null>(null)
+  const [conflict, setConflict] = useState<{ current: string } | null>(null)
   const [savedAs, setSavedAs] = useState<api.SavedDagFile | null>(null)
   const [tab, setTab] = useState<'graph' | 'tasks'>('graph')
   const [selected, setSelected] = useState(0)
@@ -120,6 +121,12 @@ export function AuthorPage({ route }: { route: Route }) {
   cur.current.isNew = isNew
   // Work to lose: a change not saved (an untouched new file or copy loses nothing).
   cur.current.dirty = !!opened && changed && !(isNew && text === opened.text)
+  // The desktop window asks before quitting with unsaved work (a browser has beforeunload).
+  const dirty = cur.current.dirty
+  useEffect(() => {
+    desktop.setUnsaved(dirty).catch(() => {})
+  }, [dirty])
+  useEffect(() => () => void desktop.setUnsaved(false).catch(() => {}), [])
 
   // ---- open a file, a copy or a new one
   useEffect(() => {
@@ -223,7 +230,7 @@ export function AuthorPage({ route }: { route: Route }) {
         setChecked({ text: content, path: checkPath })
         setSaveError('Not saved: the file has problems.')
       } else if (e instanceof api.ApiError && e.status === 409) {
-        setConflict({ current: typeof e.body.current_sha256 === 'string' ? e.body.current_sha256 : '', detail: e.detail })
+        setConflict({ current: typeof e.body.current_sha256 === 'string' ? e.body.current_sha256 : '' })
       } else setSaveError(api.errorText(e))
     } finally {
       setSaving(false)
@@ -376,7 +383,7 @@ export function AuthorPage({ route }: { route: Route }) {
                 ? `${filePath} changed on disk since you opened it.`
                 : `${filePath} was deleted on disk since you opened it.`}
           </strong>{' '}
-          {conflict.detail && <span class="muted small">{conflict.detail}</span>}
+          <span class="muted small">Reload it to see what changed there, or overwrite it with the text here.</span>
           <div class="actions">
             <button data-testid="author-reload" onClick={reloadFromDisk}>
               Reload from disk
