@@ -380,10 +380,15 @@ func (w *window) menuImport() {
 func (w *window) copyJoin() {
 	info := w.svc.Info()
 	if info.JoinCommand == "" {
-		w.errorDialog("No cluster", errors.New(info.NoCluster))
+		w.errorDialog("No cluster", fmt.Errorf("Workers cannot join this app: it runs every task itself, because its cluster ports are taken.\n\n%s", info.NoCluster))
 		return
 	}
-	wruntime.ClipboardSetText(w.ui(), info.JoinCommand)
+	if err := wruntime.ClipboardSetText(w.ui(), info.JoinCommand); err != nil {
+		w.errorDialog("Cannot copy the join command", fmt.Errorf("%w\n\nRun this on each worker:\n%s", err, info.JoinCommand))
+		return
+	}
+	wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Join command copied",
+		Message: "Copied. Run it on each machine that should run tasks for this app:\n\n" + info.JoinCommand})
 }
 
 func (w *window) errorDialog(title string, err error) {
