@@ -314,8 +314,9 @@ func syncDir(dir string) {
 	}
 }
 
-// announce tells the scheduler and the live views what a sync outside the scheduler's own
-// loop changed: that loop's next sync finds nothing new to report.
+// announce tells the scheduler and the live views what a DAG folder sync changed (the
+// scheduler's own sync loop, or a save from the editor): one event per DAG whose file changed,
+// so a view of that DAG reloads it.
 func (a *App) announce(rep scheduler.SyncReport) {
 	if s := a.sched.Load(); s != nil {
 		s.Wake()

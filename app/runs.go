@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,18 +81,8 @@ func (a *App) serve(ctx context.Context, s *scheduler.Scheduler, ready func()) e
 	a.sched.Store(s)
 	defer a.sched.Store(nil)
 	done := make(chan error, 1)
-	grace := a.ShutdownGrace
-	if grace <= 0 {
-		grace = 30 * time.Second
-	}
-	go func() { done <- s.Run(ctx, grace) }()
-	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, func(rep scheduler.SyncReport) {
-		s.Wake()
-		// One event per DAG whose file changed, so a view of that DAG reloads it.
-		for _, id := range append(append([]string{}, rep.Updated...), rep.Deactivated...) {
-			a.Events.Publish(Event{Kind: "dag", DagID: id, Data: DagEvent{DagID: id}})
-		}
-	})
+	go func() { done <- s.Run(ctx, cmp.Or(a.ShutdownGrace, 30*time.Second)) }()
+	go a.Dags.Run(ctx, a.Config.Scheduler.DagDirListInterval, a.announce)
 	if ready != nil {
 		ready()
 	}
