@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	pathpkg "path"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -51,26 +53,56 @@ func keySet(keys ...string) map[string]bool {
 
 // ParseFile reads and validates one DAG file.
 func ParseFile(path string) (*DAG, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read DAG file: %w", err)
 	}
+	defer f.Close()
+	tooLarge := func(size int64) error {
+		ps := &problems{file: absPath(path)}
+		ps.checkSize(size)
+		return ps.overBudget()
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > MaxFileBytes {
+		return nil, tooLarge(st.Size())
+	}
+	// One byte past the cap tells a file that grew since, or is no regular file, from one
+	// that fits, without reading it whole.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read DAG file: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, tooLarge(int64(len(data)))
+	}
 	return Parse(path, data)
+}
+
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
 // against path's folder. On failure the error is a *ValidationError listing every problem.
 func Parse(path string, data []byte) (*DAG, error) {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
+	path = absPath(path)
 	ps := &problems{file: path}
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
 
 	// Windows editors start files with a byte-order mark; it is not part of the YAML.
 	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	file, err := parser.ParseBytes(text, 0)
+	if !ps.checkSize(int64(len(data))) {
+		return nil, ps.overBudget()
+	}
+	tokens := lexer.Tokenize(string(text))
+	if tokens.InvalidToken() == nil && !ps.checkDepth(tokens) {
+		return nil, ps.overBudget()
+	}
+	file, err := parser.Parse(tokens, 0)
 	if err != nil {
 		ps.list = append(ps.list, syntaxProblem(path, err))
 		return nil, ps.err()
@@ -83,12 +115,13 @@ func Parse(path string, data []byte) (*DAG, error) {
 		}
 		return nil, ps.err()
 	}
-	w := &walker{ps: ps, anchors: map[string]ast.Node{}, lines: strings.Split(string(text), "\n")}
-	for _, a := range ast.Filter(ast.AnchorType, file.Docs[0].Body) {
-		an := a.(*ast.AnchorNode)
-		w.anchors[an.Name.String()] = an.Value
+	aliases := newAliasBudget(ps)
+	aliases.size(file.Docs[0].Body)
+	if aliases.over {
+		return nil, ps.overBudget()
 	}
-	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path), text: text}
+	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
+	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -107,11 +140,10 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w    *walker
-	ps   *problems
-	dag  *DAG
-	dir  string
-	text []byte
+	w   *walker
+	ps  *problems
+	dag *DAG
+	dir string
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -204,15 +236,13 @@ func (p *dagParser) parse(body ast.Node) {
 		d.Tags, _, _ = p.w.strings(f)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
-		if _, ok := p.w.mapping(f.value, "params"); ok {
-			// Decoding the whole file resolves anchors and aliases inside params.
-			var whole struct {
-				Params map[string]any `yaml:"params"`
+		if fs, ok := p.w.mapping(f.value, "params"); ok {
+			// Read from the AST, whose aliases are within budget: each alias becomes a copy of
+			// its anchor's value, so what the API writes as JSON is as large as this, no larger.
+			d.Params = make(map[string]any, len(fs))
+			for _, pf := range fs {
+				d.Params[pf.key] = p.w.value(pf.value, "params."+pf.key)
 			}
-			if err := yaml.Unmarshal(p.text, &whole); err != nil {
-				p.ps.add(posOf(f.value), "params: %v", firstLine(err.Error()))
-			}
-			d.Params = whole.Params
 		}
 	}
 	p.defaults = map[string]field{}
@@ -858,9 +888,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

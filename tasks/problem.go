@@ -30,6 +30,9 @@ func (p Problem) String() string {
 type ValidationError struct {
 	File     string
 	Problems []Problem
+	// OverBudget says the file was refused before it was read (too large, nested too deeply,
+	// too much repeated through aliases): nothing else in it may be decoded either.
+	OverBudget bool
 }
 
 func (e *ValidationError) Error() string {
@@ -74,6 +77,13 @@ func (ps *problems) err() error {
 		return a.Column < b.Column
 	})
 	return &ValidationError{File: ps.file, Problems: ps.list}
+}
+
+// overBudget is err for a file refused by a parser budget (limits.go).
+func (ps *problems) overBudget() error {
+	err := ps.err().(*ValidationError)
+	err.OverBudget = true
+	return err
 }
 
 // Pos is a place in a DAG file (1-based).

@@ -19,8 +19,8 @@ type field struct {
 // shape instead of stopping at the first.
 type walker struct {
 	ps      *problems
-	anchors map[string]ast.Node
-	lines   []string // the file's lines, to place block scalars
+	aliases map[*ast.AliasNode]ast.Node // each alias's anchored value (see aliasBudget)
+	lines   []string                    // the file's lines, to place block scalars
 }
 
 func posOf(n ast.Node) Pos {
@@ -62,13 +62,13 @@ func (w *walker) textPos(n ast.Node) Pos {
 
 // resolve looks through anchors, aliases and tags to the node that holds the value.
 func (w *walker) resolve(n ast.Node) ast.Node {
-	for i := 0; i < 32 && n != nil; i++ { // bounded: an alias cannot refer to itself forever
+	for i := 0; i < 32 && n != nil; i++ { // bounded, though aliases only refer to earlier values
 		switch v := n.(type) {
 		case *ast.AnchorNode:
 			n = v.Value
 		case *ast.AliasNode:
 			name := strings.TrimPrefix(v.Value.String(), "*")
-			target, ok := w.anchors[name]
+			target, ok := w.aliases[v]
 			if !ok {
 				w.ps.add(posOf(v), "alias *%s refers to no anchor: define &%s first", name, name)
 				return nil
@@ -251,6 +251,45 @@ func (w *walker) strings(f field) ([]string, []Pos, bool) {
 		pos = append(pos, it.pos)
 	}
 	return out, pos, ok
+}
+
+// value converts a node to plain Go values as goccy/go-yaml decodes into any: a mapping to a
+// map[string]any (merges expanded, duplicate keys reported), a list to []any, a number to
+// uint64, int64 or float64. Each alias becomes a copy of its anchor's value; the alias budget
+// bounds how much that copies. what names the value in messages (params.limits).
+func (w *walker) value(n ast.Node, what string) any {
+	if tag, ok := n.(*ast.TagNode); ok && tag.Start != nil && tag.Start.Value == "!!str" {
+		s, _ := w.scalar(tag.Value)
+		return s
+	}
+	if w.broken(n) {
+		return nil
+	}
+	switch v := w.resolve(n).(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		fs, _ := w.mapping(v, what)
+		m := make(map[string]any, len(fs))
+		for _, f := range fs {
+			m[f.key] = w.value(f.value, what+"."+f.key)
+		}
+		return m
+	case *ast.SequenceNode:
+		list := make([]any, len(v.Values))
+		for i, item := range v.Values {
+			list[i] = w.value(item, what)
+		}
+		return list
+	case *ast.StringNode:
+		return v.Value
+	case *ast.LiteralNode:
+		return v.Value.Value
+	case nil, *ast.NullNode:
+		return nil
+	case ast.ScalarNode:
+		return v.GetValue()
+	default:
+		return v.String()
+	}
 }
 
 func describe(n ast.Node) string {
