@@ -341,7 +341,9 @@ func (a *App) check(ctx context.Context, abs string, content []byte) DagFileChec
 		for _, p := range ve.Problems {
 			out.Problems = append(out.Problems, FileProblem{Line: p.Line, Column: p.Column, Message: p.Message})
 		}
-		out.DagID, out.Tasks = sketch(content)
+		if !ve.OverBudget { // decoding a file the parser refused to read would cost what it spared
+			out.DagID, out.Tasks = sketch(content)
+		}
 	default:
 		out.Problems = append(out.Problems, FileProblem{Line: 1, Message: err.Error()})
 	}
