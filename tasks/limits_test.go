@@ -96,6 +96,18 @@ func TestParserBudgets(t *testing.T) {
 	}
 }
 
+// TestNestingAtTheLimit: the depth counted is the nesting goccy builds: the top mapping, the
+// params mapping and the lists inside it; 64 levels parse, 65 do not.
+func TestNestingAtTheLimit(t *testing.T) {
+	if d, err := Parse("deep.yaml", deepYAML(MaxNestingDepth-2)); err != nil || d.Params["x"] == nil {
+		t.Fatalf("%d levels: %v", MaxNestingDepth, err)
+	}
+	_, err := Parse("deep.yaml", deepYAML(MaxNestingDepth-1))
+	if err == nil || !strings.Contains(err.Error(), "deep.yaml:2:75: YAML nested deeper than 64 levels") {
+		t.Fatalf("%d levels: %v", MaxNestingDepth+1, err)
+	}
+}
+
 // TestParseFileTooLarge: a file in the DAGs folder over the cap is refused without being read.
 func TestParseFileTooLarge(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "huge.yaml")

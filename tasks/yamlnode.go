@@ -67,7 +67,7 @@ func (w *walker) resolve(n ast.Node) ast.Node {
 		case *ast.AnchorNode:
 			n = v.Value
 		case *ast.AliasNode:
-			name := strings.TrimPrefix(v.Value.String(), "*")
+			name := aliasName(v)
 			target, ok := w.aliases[v]
 			if !ok {
 				w.ps.add(posOf(v), "alias *%s refers to no anchor: define &%s first", name, name)
