@@ -90,6 +90,7 @@ type Task struct {
 	Mounts      []Mount
 	MemoryLimit int64         // bytes
 	ExecTimeout time.Duration // execution_timeout; 0 = none
+	Grants      Grants        // connections, allow_hosts, secrets
 
 	Retries                 int
 	RetryDelay              time.Duration
