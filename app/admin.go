@@ -117,6 +117,9 @@ func userInfo(u scheduler.User) UserInfo {
 		Roles: []Tag{{Name: u.Role}}, Active: u.Active, CreatedOn: u.CreatedAt, LastLogin: u.LastLogin}
 }
 
+// MaxUsernameBytes bounds user names: logins with longer ones are refused before any lookup.
+const MaxUsernameBytes = 255
+
 // CreateUser adds a user with a bcrypt-hashed password. It returns the password, which is the
 // generated one when none was given: shown once, stored nowhere in plain text.
 func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, string, error) {
@@ -126,6 +129,9 @@ func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, s
 	}
 	if strings.TrimSpace(n.Username) == "" {
 		return UserInfo{}, "", errors.New("a user needs a username (-u)")
+	}
+	if len(n.Username) > MaxUsernameBytes {
+		return UserInfo{}, "", fmt.Errorf("the username is %d bytes long; usernames have at most %d bytes", len(n.Username), MaxUsernameBytes)
 	}
 	password := n.Password
 	if password == "" {

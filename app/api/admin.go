@@ -34,8 +34,11 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 	case errors.As(err, &te):
 		w.Header().Set("Retry-After", fmt.Sprint(int(te.wait.Seconds())+1))
 		return nil, &httpError{http.StatusTooManyRequests, err.Error()}
+	case errors.As(err, new(*httpError)):
+		s.log.Warn("refused a malformed login", "username", logName(body.Username), "remote", r.RemoteAddr, "err", err)
+		return nil, err
 	case err != nil:
-		s.log.Warn("failed login", "username", body.Username, "remote", r.RemoteAddr) // never the password
+		s.log.Warn("failed login", "username", logName(body.Username), "remote", r.RemoteAddr) // never the password
 		return nil, &httpError{http.StatusUnauthorized, err.Error()}
 	}
 	s.app.RecordLogin(r.Context(), p.Username)

@@ -23,6 +23,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/version", Public, tagMonitor, "Version", s.version)
 	s.add(http.MethodGet, "/api/v1/openapi.json", Public, tagMonitor, "This API's OpenAPI description", s.openapi)
 	s.add(http.MethodPost, "/api/v1/auth/login", Public, tagAuth, "Log in", s.loginHandler)
+	s.allowBody(maxLoginBody) // a stranger's body: no more than the longest name and password
 	s.add(http.MethodPost, "/api/v1/auth/logout", Public, tagAuth, "Log out", s.logout)
 	s.add(http.MethodGet, "/api/v1/auth/me", Viewer, tagAuth, "Who is logged in", s.me)
 
