@@ -22,7 +22,8 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 		Short: short,
 		Args:  args(0),
 		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
-			e.verbose = true // runs starting and ending are news here
+			e.verbose = true      // runs starting and ending are news here
+			e.localCluster = true // it serves this machine: cluster.bind defaults to loopback
 			ap, err := e.open(cmd.Context(), false)
 			if err != nil {
 				return err

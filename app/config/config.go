@@ -45,6 +45,27 @@ type Config struct {
 		Server string
 		Token  string
 	}
+
+	// set holds the keys wasmflow.toml or the environment gave ("section.name"): a default
+	// that depends on the command (LocalCluster) never overrides one of them.
+	set map[string]bool
+}
+
+// IsSet reports whether section.name was given in wasmflow.toml or the environment, rather
+// than left at its default.
+func (c Config) IsSet(section, name string) bool { return c.set[section+"."+name] }
+
+// LocalClusterBind is cluster.bind's default for the commands that serve this machine alone
+// (`wasmflow standalone`, the desktop app): a stranger on the network must not reach their
+// cluster ports. `wasmflow server`, the seed of a cluster, keeps 0.0.0.0:7946.
+const LocalClusterBind = "127.0.0.1:7946"
+
+// LocalCluster makes cluster.bind LocalClusterBind unless wasmflow.toml or the environment
+// set it: workers on other machines join only once it is set to an address they reach.
+func (c *Config) LocalCluster() {
+	if !c.IsSet("cluster", "bind") {
+		c.Cluster.Bind = LocalClusterBind
+	}
 }
 
 // LogsFolder is where try logs are written.
@@ -115,7 +136,7 @@ var keys = []key{
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
 	{"api", "listen", "address of the HTTP API and UI",
 		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
-	{"cluster", "bind", "address workers gossip on",
+	{"cluster", "bind", "address workers gossip on (the data channel: the next port); `wasmflow server` binds 0.0.0.0:7946 unless set, `standalone` and the desktop app 127.0.0.1:7946 (set it for workers on other machines)",
 		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
 	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
 		fixed(""), str(func(c *Config) *string { return &c.Cluster.SecretKey })},
@@ -158,6 +179,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if abs, err := filepath.Abs(c.Home); err == nil {
 		c.Home = abs
 	}
+	c.set = map[string]bool{}
 	for _, k := range keys {
 		if err := k.set(&c, k.def(&c)); err != nil {
 			return c, fmt.Errorf("default of %s.%s: %w", k.section, k.name, err)
@@ -172,6 +194,7 @@ func Load(getenv func(string) string) (Config, error) {
 			if err := k.set(&c, v); err != nil {
 				return c, fmt.Errorf("%s: %w", EnvName(k.section, k.name), err)
 			}
+			c.set[k.section+"."+k.name] = true
 		}
 	}
 	// "~/" is the user's home; other relative folders are relative to WASMFLOW_HOME.
@@ -220,6 +243,7 @@ func (c *Config) loadFile(path string) error {
 			if err := k.set(c, fmt.Sprint(v)); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: [%s] %s: %v", path, section, name, err))
 			}
+			c.set[section+"."+name] = true
 		}
 	}
 	if len(problems) > 0 {

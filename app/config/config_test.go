@@ -189,3 +189,30 @@ func TestSetInFile(t *testing.T) {
 		t.Errorf("env override: %v", err)
 	}
 }
+
+// TestLocalCluster: standalone and the desktop bind the cluster on loopback unless
+// cluster.bind is set, in wasmflow.toml or the environment; the server's default stays.
+func TestLocalCluster(t *testing.T) {
+	for name, c := range map[string]struct {
+		toml string
+		env  map[string]string
+		want string
+	}{
+		"default":     {"", nil, LocalClusterBind},
+		"in the file": {"[cluster]\nbind = \"0.0.0.0:7946\"\n", nil, "0.0.0.0:7946"},
+		"in the env":  {"", map[string]string{"WASMFLOW__CLUSTER__BIND": "10.0.0.5:7000"}, "10.0.0.5:7000"},
+	} {
+		cfg, err := load(t, t.TempDir(), c.toml, c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := cfg.Cluster.Bind
+		cfg.LocalCluster()
+		if cfg.Cluster.Bind != c.want {
+			t.Errorf("%s: the local cluster binds %q, want %q", name, cfg.Cluster.Bind, c.want)
+		}
+		if c.toml == "" && c.env == nil && server != "0.0.0.0:7946" {
+			t.Errorf("%s: the server binds %q, want 0.0.0.0:7946", name, server)
+		}
+	}
+}

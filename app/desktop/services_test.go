@@ -296,3 +296,26 @@ func TestImportFiles(t *testing.T) {
 		t.Errorf("a folder: %v", err)
 	}
 }
+
+// TestClusterOnLoopbackUnlessSet: with cluster.bind unset, the app's cluster listens on
+// 127.0.0.1:7946 (or, that port being taken, says it could not bind there), never on every
+// interface; the join command says only this machine's workers can join.
+func TestClusterOnLoopbackUnlessSet(t *testing.T) {
+	s := newServices(t, map[string]string{"WASMFLOW__CLUSTER__BIND": ""})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	info := s.Info()
+	if info.JoinCommand == "" { // 7946 is taken on this machine: the error names the address
+		if !strings.Contains(info.NoCluster, "127.0.0.1:7946") {
+			t.Fatalf("without the cluster: %q, want it to name 127.0.0.1:7946", info.NoCluster)
+		}
+		return
+	}
+	if !strings.Contains(info.JoinCommand, "--join 127.0.0.1:7946 ") {
+		t.Errorf("join command %q, want the cluster on 127.0.0.1:7946", info.JoinCommand)
+	}
+	if !strings.Contains(info.JoinNote, "cluster.bind") || !strings.Contains(info.JoinNote, "other machines") {
+		t.Errorf("join note %q, want it to say workers on other machines need cluster.bind", info.JoinNote)
+	}
+}
