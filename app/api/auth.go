@@ -361,6 +361,13 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		if !ok {
 			return principal{}, errors.New("the session expired: log in again")
 		}
+		revoked, err := s.app.Store.SessionRevoked(r.Context(), sessionID(c.Value))
+		if err != nil {
+			return principal{}, fmt.Errorf("could not check the session (log in again, or use a token): %w", err)
+		}
+		if revoked {
+			return principal{}, errors.New("this session was logged out: log in again")
+		}
 		username, session, issued = name, c.Value, at
 	}
 	u, err := s.app.Store.GetUser(r.Context(), username)
@@ -384,6 +391,29 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request, p principal)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", Expires: exp, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	return s.sign.csrf(v)
+}
+
+// sessionID names a session in the revocation list: the sha256 of its cookie, so the list
+// holds no credential.
+func sessionID(cookie string) string {
+	sum := sha256.Sum256([]byte(cookie))
+	return hex.EncodeToString(sum[:])
+}
+
+// revokeSession records the session of cookie as logged out until it expires, so a copy of the
+// cookie opens nothing, after a restart too. Only an intact, live session is recorded: logout
+// needs no login, and a stranger's made-up cookies must not fill the metastore.
+func (s *Server) revokeSession(ctx context.Context, cookie string) error {
+	now := time.Now()
+	f, ok := s.sign.open("session", cookie)
+	if !ok || len(f) < 2 {
+		return nil
+	}
+	exp, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return nil
+	}
+	return s.app.Store.RevokeSession(ctx, sessionID(cookie), f[0], time.Unix(exp, 0))
 }
 
 // checkCSRF refuses a state-changing request made with a session cookie unless it carries the
