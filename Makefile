@@ -38,8 +38,8 @@ frontend: ## rebuild the web views into frontend/dist (committed, embedded by go
 frontend-check: frontend ## check the committed frontend/dist is the build of frontend/src
 	@test -z "$$(git status --porcelain -- frontend/dist)" || { echo "frontend/dist differs from a fresh build of frontend/src: run make frontend and commit frontend/dist"; git status --short -- frontend/dist; exit 1; }
 
-deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium)
-	.ci/install-deps.sh wasm browser
+deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium, PostgreSQL)
+	.ci/install-deps.sh wasm browser postgres
 
 test: deps frontend-check vet unit fuzz test-cluster test-desktop ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces, the desktop window
 	@echo "make test: all passed"
