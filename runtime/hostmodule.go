@@ -29,6 +29,9 @@ import (
 //	    a buffer at least that big.
 //	log(ptr, len)
 //	    Writes the text to the try's log as one or more lines.
+//	http_request, sql_query, sql_exec, secret_get (req_ptr, req_len, resp_len_ptr) -> i32
+//	response_read(buf_ptr, buf_cap) -> i32
+//	    Granted I/O, done by the host: see docs/hostcalls.md and HostCallOK.
 //
 // A pointer and length outside the module's memory trap the module.
 const HostModuleName = "wasmflow"
@@ -57,6 +60,7 @@ type tryState struct {
 	log      *tryLog
 	xcomIn   func(taskID, key string) ([]byte, bool)
 	hostLogs *streamWriter
+	calls    *callState // granted I/O (hostcall.go)
 }
 
 type tryStateKey struct{}
@@ -77,14 +81,15 @@ func tryStateFrom(ctx context.Context) *tryState {
 // instantiateHostModule defines the wasmflow module in r, once.
 func instantiateHostModule(ctx context.Context, r wazero.Runtime) error {
 	i32 := api.ValueTypeI32
-	_, err := r.NewHostModuleBuilder(HostModuleName).
+	b := r.NewHostModuleBuilder(HostModuleName).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(xcomPush), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("key_ptr", "key_len", "val_ptr", "val_len").Export(hostFuncXComPush).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(xcomPull), []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("task_ptr", "task_len", "key_ptr", "key_len", "buf_ptr", "buf_cap").Export(hostFuncXComPull).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostLog), []api.ValueType{i32, i32}, nil).
-		WithParameterNames("ptr", "len").Export(hostFuncLog).
-		Instantiate(ctx)
+		WithParameterNames("ptr", "len").Export(hostFuncLog)
+	b = exportHostCalls(b)
+	_, err := b.Instantiate(ctx)
 	if err != nil {
 		return fmt.Errorf("instantiate host module %s: %w", HostModuleName, err)
 	}

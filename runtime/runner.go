@@ -39,6 +39,10 @@ type Config struct {
 	// TempDir is where each try's /xcom directory is made (and removed after). Default
 	// os.TempDir().
 	TempDir string
+	// Calls limits each try's granted I/O (sizes, per-call timeout, calls per try, rows).
+	Calls CallLimits
+	// Network is how granted I/O resolves names and dials; the zero value is the system's.
+	Network Network
 }
 
 // Defaults of Config.
@@ -69,6 +73,8 @@ func (c Config) withDefaults() Config {
 	if c.Hostname == "" {
 		c.Hostname, _ = os.Hostname()
 	}
+	c.Calls = c.Calls.withDefaults()
+	c.Network = c.Network.withDefaults()
 	return c
 }
 
@@ -191,7 +197,8 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	stderr := &streamWriter{log: log}
 	mem := newLimitedMemory(limit)
 	st := &tryState{taskID: t.TaskID, xcomDir: xcomDir, maxXCom: r.cfg.MaxXComBytes, log: log,
-		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}}
+		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}, calls: newCallState(t.Grants, r.cfg.Calls, r.cfg.Network, log)}
+	defer st.calls.close()
 
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if t.Timeout > 0 {
@@ -206,6 +213,7 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	stdout.flush()
 	stderr.flush()
 	res.PeakMemoryPages = mem.peakPages()
+	res.Calls = st.calls.record()
 	if r.closed.Load() {
 		os.RemoveAll(xcomDir)
 		return ErrClosed

@@ -55,6 +55,11 @@ type Try struct {
 	// this DagRun. It is called on the guest's goroutine and is not interrupted by Timeout, so it
 	// should answer promptly. Nil: every pull finds nothing.
 	XComIn func(taskID, key string) ([]byte, bool)
+
+	// Grants are what the module may reach through the host's granted I/O (http_request,
+	// sql_query, sql_exec, secret_get): the task's connections, allow_hosts and secrets,
+	// resolved and decrypted by the caller. The zero value grants nothing.
+	Grants Grants
 }
 
 // State is the outcome of a try, in Airflow's words where Airflow has one.
@@ -117,4 +122,7 @@ type Result struct {
 	// succeeded without writing one. Collected whatever the outcome, so a failed try's partial
 	// XComs can be inspected; nil when the module never ran.
 	XComs map[string][]byte
+	// Calls are the module's granted-I/O calls in order, made or refused (see Call); nil when
+	// it made none.
+	Calls []Call
 }
