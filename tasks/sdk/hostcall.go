@@ -48,12 +48,17 @@ func call(name string, req, resp any) error {
 	if err != nil {
 		return fmt.Errorf("sdk: %s: encode the request: %w", name, err)
 	}
-	code, out := hostCall(name, b)
+	return callRaw(name, b, func(out []byte) error { return json.Unmarshal(out, resp) })
+}
+
+// callRaw calls the host function with an encoded request and decodes a successful answer.
+func callRaw(name string, req []byte, decode func([]byte) error) error {
+	code, out := hostCall(name, req)
 	switch code {
 	case notWasmflow:
 		return ErrNotWasmflow
 	case callOK:
-		if err := json.Unmarshal(out, resp); err != nil {
+		if err := decode(out); err != nil {
 			return fmt.Errorf("sdk: %s: decode the response: %w", name, err)
 		}
 		return nil

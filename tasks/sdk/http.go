@@ -71,7 +71,9 @@ func (Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		hr.Body = b
 	}
 	var out httpResponse
-	if err := call("http_request", hr, &out); err != nil {
+	if err := callRaw("http_request", appendHTTPRequest(make([]byte, 0, 256+len(hr.Body)*4/3), &hr), func(b []byte) error {
+		return decodeHTTPResponse(b, &out)
+	}); err != nil {
 		return nil, err
 	}
 	return &http.Response{
