@@ -2,9 +2,10 @@
 // compilation cache, the sandbox (mounts, /xcom, no host environment, no network), limits
 // (execution timeout, memory), logs and XCom collection — the task contract of SPEC.md §4.
 //
-// It imports wazero and the standard library only, never another wasmflow package: the caller
-// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates and
-// resolves mounts first, and maps a Result's State onto a TaskInstance state.
+// It imports wazero, the standard library, the SQL drivers of granted I/O (glebarez's pure-Go
+// sqlite, pgx) and of wasmflow only the types of package tasks (tasks.Connection): the caller
+// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates,
+// resolves mounts and grants first, and maps a Result's State onto a TaskInstance state.
 //
 // # Using it
 //
@@ -56,4 +57,10 @@
 //   - The host module "wasmflow" (xcom_push, xcom_pull, log; the ABI is documented at
 //     HostModuleName) is instantiated once; its functions find their try through the context.
 //     tasks/sdk wraps it for Go guests.
+//   - Granted I/O (hostcall*.go, grants.go; docs/hostcalls.md): http_request, sql_query,
+//     sql_exec and secret_get do what Try.Grants allow on the module's behalf — the host adds a
+//     connection's credentials, re-checks every redirect and refuses loopback and private
+//     addresses behind a name at dial time — within Config.Calls' limits, and record every
+//     call, made or refused, in Result.Calls. HTTP and database connections are pooled for
+//     one try and closed after it. Config.Network injects the resolver and dialer for tests.
 package runtime

@@ -234,12 +234,12 @@ func isSQLite(c tasks.Connection) bool {
 
 // sqliteForbidden returns the keyword that would let a statement reach past the connection's
 // file (ATTACH opens or creates any file, VACUUM INTO writes one, PRAGMA can move temporary
-// files or turn checks off), or "". Keywords inside string literals, quoted names and comments
+// files or turn checks off, load_extension loads code), or "". Keywords inside string literals, quoted names and comments
 // do not count.
 func sqliteForbidden(stmt string) string {
 	for _, w := range sqlWords(stmt) {
 		switch u := strings.ToUpper(w); u {
-		case "ATTACH", "DETACH", "VACUUM", "PRAGMA":
+		case "ATTACH", "DETACH", "VACUUM", "PRAGMA", "LOAD_EXTENSION":
 			return u
 		}
 	}
