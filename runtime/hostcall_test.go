@@ -505,3 +505,33 @@ func TestCheckAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestHostCallABI: the functions as any language calls them — the result codes, the response
+// waiting for response_read (a short buffer leaves it there, a read takes it), and requests
+// that are not what the ABI documents.
+func TestHostCallABI(t *testing.T) {
+	r := ioRunner(t)
+	for _, tc := range []struct {
+		name, fn, req, want string
+	}{
+		{"unknown field", hostFuncHTTPRequest, `{"url": "http://a.example/", "methd": "GET"}`,
+			`code=-1 len=%d small=-2 read=%[1]d again=-1 response={"error":"http_request: the request is not valid JSON of the documented shape (docs/hostcalls.md): json: unknown field \"methd\""}`},
+		{"not JSON", hostFuncHTTPRequest, `GET / HTTP/1.1`, `code=-1 len=%d small=-2 read=%[1]d again=-1 response={"error":"http_request: the request is not valid JSON`},
+		{"url and conn_id", hostFuncHTTPRequest, `{"url": "http://a.example/", "conn_id": "api"}`, `code=-1 len=%d small=-2 read=%[1]d again=-1 response={"error":"http_request: give either url or conn_id (with path), not both"}`},
+		{"not granted", hostFuncSQLQuery, `{"conn_id": "db", "statement": "SELECT 1"}`,
+			`code=-2 len=%d small=-2 read=%[1]d again=-1 response={"error":"connection \"db\" is not granted: add \"db\" to the task's connections"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, log := hostio(t, r, Grants{}, "raw", tc.fn, tc.req)
+			if res.State != StateSuccess || len(res.Calls) != 1 || !res.Calls[0].Refused {
+				t.Fatalf("result = %+v\nlog:\n%s", res, log)
+			}
+			line := log[strings.Index(log, "code="):]
+			line = line[:strings.IndexByte(line, '\n')]
+			n := len(line) - len(line[:strings.Index(line, "response=")+len("response=")])
+			if want := fmt.Sprintf(tc.want, n); !strings.HasPrefix(line, want) {
+				t.Errorf("got  %s\nwant %s", line, want)
+			}
+		})
+	}
+}

@@ -21,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: hostio get|post|gets|query|exec|secret ARGS...")
+		fmt.Fprintln(os.Stderr, "usage: hostio get|post|gets|query|exec|secret|raw ARGS...")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
@@ -53,6 +53,8 @@ func main() {
 		n, err := sdk.Exec(args[0], args[1], jsonArgs(args[2:])...)
 		check(err)
 		fmt.Printf("affected=%d\n", n)
+	case "raw": // raw http_request|sql_query JSON: the ABI without the SDK (raw.go)
+		raw(args[0], args[1])
 	case "secret": // secret CONN
 		s, err := sdk.Secret(args[0])
 		check(err)
