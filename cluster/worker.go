@@ -399,6 +399,7 @@ func resultOf(ctx context.Context, out scheduler.TryResult, res wfruntime.Result
 		out.ModuleSHA256 = res.ModuleSHA256
 	}
 	out.XComs, out.Reason = res.XComs, res.Reason
+	out.Calls = callsOf(res.Calls)
 	if res.ExitCode >= 0 {
 		code := res.ExitCode
 		out.ExitCode = &code
