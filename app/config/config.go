@@ -24,6 +24,7 @@ type Config struct {
 		LoadExamples            bool
 		Parallelism             int
 		DagsArePausedAtCreation bool
+		MaxConfSize             int64 // bytes of a run's conf, as JSON
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -119,6 +120,50 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
+// byteSize sets a size given in bytes, or with a binary suffix: 1048576, 512KiB, 1MiB, 2GiB.
+func byteSize(p func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := ParseSize(v)
+		if err != nil {
+			return err
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// ParseSize reads a positive size in bytes: a number, or one with KiB, MiB or GiB after it.
+func ParseSize(v string) (int64, error) {
+	t := strings.TrimSpace(v)
+	unit := int64(1)
+	for _, u := range sizeUnits {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, unit = strings.TrimSpace(rest), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/unit {
+		return 0, fmt.Errorf("%q is not a size like 1048576, 512KiB or 1MiB", v)
+	}
+	return n * unit, nil
+}
+
+// FormatSize writes a size as ParseSize reads it, in the largest unit that divides it.
+func FormatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n >= u.bytes && n%u.bytes == 0 && u.bytes > 1 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
 
 var keys = []key{
@@ -130,6 +175,8 @@ var keys = []key{
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.DagsArePausedAtCreation })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
+	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
+		fixed("1MiB"), byteSize(func(c *Config) *int64 { return &c.Core.MaxConfSize })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
@@ -283,7 +330,8 @@ type Setting struct {
 func (c Config) Settings() []Setting {
 	values := map[string]string{
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
-		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
+		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),

@@ -216,3 +216,21 @@ func TestLocalCluster(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxConfSize(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil || c.Core.MaxConfSize != 1<<20 {
+		t.Fatalf("default max_conf_size = %d, %v; want 1 MiB", c.Core.MaxConfSize, err)
+	}
+	for v, want := range map[string]int64{"2048": 2048, "512KiB": 512 << 10, "4 MiB": 4 << 20, "1GiB": 1 << 30, "10B": 10} {
+		c, err := load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_CONF_SIZE": v})
+		if err != nil || c.Core.MaxConfSize != want {
+			t.Errorf("max_conf_size %q = %d, %v; want %d", v, c.Core.MaxConfSize, err, want)
+		}
+	}
+	for _, s := range c.Settings() {
+		if s.Section == "core" && s.Key == "max_conf_size" && s.Value != "1MiB" {
+			t.Errorf("config list shows max_conf_size as %q, want 1MiB", s.Value)
+		}
+	}
+}
