@@ -17,42 +17,32 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
+// listRuns answers one page of a DAG's runs: the page, its order, the state filter and the
+// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it).
 func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
 	}
-	states := map[string]bool{}
+	q := app.RunsQuery{Limit: p.limit, Offset: p.offset, WithConf: true}
 	for _, st := range r.URL.Query()["state"] {
 		if !tasks.DagRunState(st).Valid() {
 			return nil, badRequest("state %q is not one of queued, running, success, failed", st)
 		}
-		states[st] = true
-	}
-	runs, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), "", 0)
-	if err != nil {
-		return nil, err
+		q.States = append(q.States, tasks.DagRunState(st))
 	}
 	switch ob := r.URL.Query().Get("order_by"); ob {
-	case "", "-logical_date": // the store's order
+	case "", "-logical_date":
 	case "logical_date":
-		for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
-			runs[i], runs[j] = runs[j], runs[i]
-		}
+		q.Oldest = true
 	default:
 		return nil, badRequest("order_by must be logical_date or -logical_date, not %q", ob)
 	}
-	if len(states) > 0 {
-		kept := runs[:0]
-		for _, run := range runs {
-			if states[run.State] {
-				kept = append(kept, run)
-			}
-		}
-		runs = kept
+	runs, total, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), q)
+	if err != nil {
+		return nil, err
 	}
-	from, to := p.slice(len(runs))
-	return map[string]any{"dag_runs": runs[from:to], "total_entries": len(runs)}, nil
+	return map[string]any{"dag_runs": runs, "total_entries": total}, nil
 }
 
 func (s *Server) run(r *http.Request) (scheduler.DagRun, error) {
@@ -67,7 +57,13 @@ func (s *Server) getRun(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	return app.RunInfoOf(run), nil
 }
 
-// trigger creates a manual run: Airflow's POST dagRuns body.
+// triggerBodySlack is what a trigger body may hold besides its conf: the run id (at most 250
+// characters), the logical date, a note and the JSON around them.
+const triggerBodySlack = 64 << 10
+
+// trigger creates a manual run: Airflow's POST dagRuns body. The body is read through a limit
+// of core.max_conf_size plus a little (set on the route), so a huge conf is refused having
+// read no more than that, and the conf is measured before it is decoded.
 func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	var body struct {
 		DagRunID    string          `json:"dag_run_id"`
@@ -75,8 +71,22 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 		Conf        json.RawMessage `json:"conf"`
 		Note        string          `json:"note"`
 	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
+	limit := s.app.MaxConfSize()
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return nil, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
+		}
+		return nil, badRequest("the request body is not valid JSON for this endpoint: %v", err)
+	}
+	if int64(len(body.Conf)) > limit {
+		return nil, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
+	}
+	if body.DagRunID != "" {
+		if err := app.CheckRunID(body.DagRunID); err != nil {
+			return nil, badRequest("dag_run_id: %v", err)
+		}
 	}
 	var conf map[string]any
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
@@ -89,6 +99,10 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 		o.LogicalDate = body.LogicalDate.UTC()
 	}
 	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
+	var big *app.ConfTooLargeError
+	if errors.As(err, &big) { // as JSON again, the conf can grow a little (escapes)
+		return nil, &httpError{http.StatusRequestEntityTooLarge, err.Error()}
+	}
 	if err != nil {
 		return nil, err
 	}
