@@ -322,6 +322,9 @@ func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(Ta
 // TestDag runs one whole DagRun of a DAG in this process, as `airflow dags test`, and returns
 // when it ends. It needs no scheduler, and does not disturb one running on the home.
 func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
+		return RunInfo{}, err
+	}
 	d, err := a.ParsedDag(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err

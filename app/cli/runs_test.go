@@ -216,7 +216,11 @@ func TestTriggerRefusals(t *testing.T) {
 	big := `{"blob":"` + strings.Repeat("x", 2<<20) + `"}`
 	h.fails(1, "core.max_conf_size = 1MiB", "dags", "trigger", "example_xcom", "-e", "2024-02-03", "-c", big)
 	h.fails(1, "WASMFLOW__CORE__MAX_CONF_SIZE", "dags", "trigger", "example_xcom", "-e", "2024-02-03", "-c", big)
-	if runs := h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "plain"); strings.Count(runs, "example_xcom") != 2 {
+	h.fails(1, "core.max_conf_size = 1MiB", "dags", "test", "example_xcom", "2024-02-03", "-c", big)
+	h.env["WASMFLOW__CORE__MAX_CONF_SIZE"] = "4MiB" // the key raises it
+	h.ok("dags", "trigger", "example_xcom", "-e", "2024-02-04", "-c", big, "--run-id", "raised")
+	delete(h.env, "WASMFLOW__CORE__MAX_CONF_SIZE")
+	if runs := h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "plain"); strings.Count(runs, "example_xcom") != 3 {
 		t.Errorf("the refused triggers made runs:\n%s", runs)
 	}
 	h.fails(1, "the end date", "tasks", "clear", "example_xcom", "-s", "2024-02-05", "-e", "2024-02-01", "-y")
