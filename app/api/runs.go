@@ -61,10 +61,26 @@ func (s *Server) getRun(_ http.ResponseWriter, r *http.Request, _ principal) (an
 // characters), the logical date, a note and the JSON around them.
 const triggerBodySlack = 64 << 10
 
-// trigger creates a manual run: Airflow's POST dagRuns body. The body is read through a limit
-// of core.max_conf_size plus a little (set on the route), so a huge conf is refused having
-// read no more than that, and the conf is measured before it is decoded.
+// trigger creates a manual run: Airflow's POST dagRuns body.
 func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	o, err := s.triggerOptions(r)
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
+	if big := (*app.ConfTooLargeError)(nil); errors.As(err, &big) { // as JSON again, a conf can grow (escapes)
+		return nil, &httpError{http.StatusRequestEntityTooLarge, err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// triggerOptions reads a trigger's body. The body comes through a limit of core.max_conf_size
+// plus a little (set on the route), so a huge conf is refused having read no more than that,
+// and the conf is measured before it is decoded.
+func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	var body struct {
 		DagRunID    string          `json:"dag_run_id"`
 		LogicalDate *time.Time      `json:"logical_date"`
@@ -76,37 +92,28 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return nil, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
+			return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
 		}
-		return nil, badRequest("the request body is not valid JSON for this endpoint: %v", err)
+		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	if int64(len(body.Conf)) > limit {
-		return nil, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
+		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
 	}
 	if body.DagRunID != "" {
 		if err := app.CheckRunID(body.DagRunID); err != nil {
-			return nil, badRequest("dag_run_id: %v", err)
+			return app.TriggerOptions{}, badRequest("dag_run_id: %v", err)
 		}
 	}
-	var conf map[string]any
+	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
-		if err := json.Unmarshal(body.Conf, &conf); err != nil {
-			return nil, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
+			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}
 	}
-	o := app.TriggerOptions{Conf: conf, RunID: body.DagRunID}
 	if body.LogicalDate != nil {
 		o.LogicalDate = body.LogicalDate.UTC()
 	}
-	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
-	var big *app.ConfTooLargeError
-	if errors.As(err, &big) { // as JSON again, the conf can grow a little (escapes)
-		return nil, &httpError{http.StatusRequestEntityTooLarge, err.Error()}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return run, nil
+	return o, nil
 }
 
 func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
