@@ -83,6 +83,8 @@ func TestErrors(t *testing.T) {
 		{"bad env", "", map[string]string{"WASMFLOW__CORE__PARALLELISM": "0"}, `WASMFLOW__CORE__PARALLELISM: "0" is not a whole number of at least 1`},
 		{"bad level", "", map[string]string{"WASMFLOW__LOGGING__LEVEL": "loud"}, "not debug, info, warn or error"},
 		{"bad interval", "", map[string]string{"WASMFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "often"}, "positive duration"},
+		{"bad size", "[core]\nmax_conf_size = \"big\"\n", nil, `[core] max_conf_size: "big" is not a size like 1048576, 512KiB or 1MiB`},
+		{"zero size", "", map[string]string{"WASMFLOW__CORE__MAX_CONF_SIZE": "0"}, "is not a size"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
