@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,17 +18,6 @@ import (
 )
 
 const mib = 1 << 20
-
-// allocated runs f and answers how many bytes the whole process allocated meanwhile: the
-// server and the client are both in this process, so it bounds what a request cost.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // send sends one request with body (nil for none) and reads the answer into io.Discard, so
 // the client allocates nothing much for a large answer: it answers the status and size.
