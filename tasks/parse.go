@@ -51,8 +51,20 @@ func keySet(keys ...string) map[string]bool {
 	return m
 }
 
-// ParseFile reads and validates one DAG file.
+// ParseOptions are the host's settings a DAG file is checked against.
+type ParseOptions struct {
+	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
+	// file's own folder only.
+	MountRoots MountRoots
+}
+
+// ParseFile reads and validates one DAG file, with the default options.
 func ParseFile(path string) (*DAG, error) {
+	return ParseFileWith(path, ParseOptions{})
+}
+
+// ParseFileWith reads and validates one DAG file.
+func ParseFileWith(path string, opts ParseOptions) (*DAG, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read DAG file: %w", err)
@@ -75,7 +87,7 @@ func ParseFile(path string) (*DAG, error) {
 	if len(data) > MaxFileBytes {
 		return nil, tooLarge(int64(len(data)))
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, opts)
 }
 
 func absPath(path string) string {
@@ -85,13 +97,22 @@ func absPath(path string) string {
 	return path
 }
 
-// Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
-// against path's folder. On failure the error is a *ValidationError listing every problem.
+// Parse is ParseWith with the default options.
 func Parse(path string, data []byte) (*DAG, error) {
+	return ParseWith(path, data, ParseOptions{})
+}
+
+// ParseWith validates the DAG file at path whose bytes are data. Relative paths in it resolve
+// against path's folder. On failure the error is a *ValidationError listing every problem.
+func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	path = absPath(path)
 	ps := &problems{file: path}
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
+	dag.mountRoots = opts.MountRoots
+	if len(dag.mountRoots) == 0 {
+		dag.mountRoots = MountRoots{filepath.Dir(path)}
+	}
 
 	// Windows editors start files with a byte-order mark; it is not part of the YAML.
 	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
@@ -753,7 +774,7 @@ func (p *dagParser) mounts(t *Task, f field, label string) {
 		}
 		guests[m.guest] = true
 		host := compileTemplate(p.ps, pos[i], label+"mounts", m.host)
-		if host == nil {
+		if host == nil || !p.checkMountHost(pos[i], label, host) {
 			continue
 		}
 		t.Mounts = append(t.Mounts, Mount{Host: host, Guest: m.guest, ReadOnly: m.readOnly})
