@@ -25,6 +25,9 @@ type Config struct {
 		Parallelism             int
 		DagsArePausedAtCreation bool
 		MaxConfSize             int64 // bytes of a run's conf, as JSON
+		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
+		// task's mounts may use; absolute once loaded.
+		AllowedMountFolders []string
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -132,6 +135,21 @@ func byteSize(p func(*Config) *int64) func(*Config, string) error {
 	}
 }
 
+// pathList reads a list of folders separated by the OS path-list separator (":" on Unix,
+// ";" on Windows), as PATH is; empty entries are dropped.
+func pathList(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var list []string
+		for _, f := range filepath.SplitList(v) {
+			if f = strings.TrimSpace(f); f != "" {
+				list = append(list, f)
+			}
+		}
+		*p(c) = list
+		return nil
+	}
+}
+
 var sizeUnits = []struct {
 	suffix string
 	bytes  int64
@@ -173,6 +191,8 @@ var keys = []key{
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.LoadExamples })},
 	{"core", "dags_are_paused_at_creation", "new DAGs start paused unless their file sets is_paused_upon_creation",
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.DagsArePausedAtCreation })},
+	{"core", "allowed_mount_folders", "host folders tasks may mount besides the DAGs folder (and the examples folder when loaded), separated by " + string(os.PathListSeparator) + " like PATH; every Op can read them through a DAG, and write them unless mounted :ro",
+		fixed(""), pathList(func(c *Config) *[]string { return &c.Core.AllowedMountFolders })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
@@ -245,7 +265,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	// "~/" is the user's home; other relative folders are relative to WASMFLOW_HOME.
-	for _, p := range []*string{&c.Core.DagsFolder, &c.Database.URL} {
+	paths := []*string{&c.Core.DagsFolder, &c.Database.URL}
+	for i := range c.Core.AllowedMountFolders {
+		paths = append(paths, &c.Core.AllowedMountFolders[i])
+	}
+	for _, p := range paths {
 		if rest, ok := strings.CutPrefix(*p, "~/"); ok {
 			if dir, err := os.UserHomeDir(); err == nil {
 				*p = filepath.Join(dir, rest)
@@ -254,6 +278,12 @@ func Load(getenv func(string) string) (Config, error) {
 		if *p != "" && !filepath.IsAbs(*p) && !strings.Contains(*p, "://") {
 			*p = filepath.Join(c.Home, *p)
 		}
+	}
+	for i, f := range c.Core.AllowedMountFolders {
+		c.Core.AllowedMountFolders[i] = filepath.Clean(f)
+	}
+	if err := c.checkMountFolders(); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -287,6 +317,10 @@ func (c *Config) loadFile(path string) error {
 				problems = append(problems, fmt.Sprintf("%s: unknown key [%s] %s (known keys: %s)", path, section, name, knownKeys()))
 				continue
 			}
+			if list, ok := v.([]any); ok {
+				// A TOML array of folders is the path list it reads naturally as.
+				v = joinList(list)
+			}
 			if err := k.set(c, fmt.Sprint(v)); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: [%s] %s: %v", path, section, name, err))
 			}
@@ -296,6 +330,25 @@ func (c *Config) loadFile(path string) error {
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func joinList(list []any) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, string(os.PathListSeparator))
+}
+
+// checkMountFolders refuses an allowed mount folder that holds the home: tasks would read its
+// api.secret, users and metastore.
+func (c Config) checkMountFolders() error {
+	for _, f := range c.Core.AllowedMountFolders {
+		if rel, err := filepath.Rel(f, c.Home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("core.allowed_mount_folders: %s holds WASMFLOW_HOME (%s), whose secrets tasks must not read: list the data folders themselves", f, c.Home)
+		}
 	}
 	return nil
 }
@@ -332,7 +385,8 @@ func (c Config) Settings() []Setting {
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
 		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
-		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
+		"database.url":               redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

@@ -236,3 +236,30 @@ func TestMaxConfSize(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowedMountFolders(t *testing.T) {
+	sep := string(os.PathListSeparator)
+	home := t.TempDir()
+	c, err := load(t, home, "", nil)
+	if err != nil || len(c.Core.AllowedMountFolders) != 0 {
+		t.Fatalf("default: %q, %v; want none (only the DAGs and examples folders)", c.Core.AllowedMountFolders, err)
+	}
+	c, err = load(t, home, "", map[string]string{"WASMFLOW__CORE__ALLOWED_MOUNT_FOLDERS": "/srv/data/" + sep + sep + "inbox"})
+	if want := []string{"/srv/data", filepath.Join(home, "inbox")}; err != nil || strings.Join(c.Core.AllowedMountFolders, "|") != strings.Join(want, "|") {
+		t.Errorf("env list: %q, %v; want %q (cleaned, relative to the home, empty entries dropped)", c.Core.AllowedMountFolders, err, want)
+	}
+	for _, s := range c.Settings() {
+		if s.Key == "allowed_mount_folders" && s.Value != "/srv/data"+sep+filepath.Join(home, "inbox") {
+			t.Errorf("config list shows %q", s.Value)
+		}
+	}
+	c, err = load(t, t.TempDir(), "[core]\nallowed_mount_folders = [\"/srv/a\", \"/srv/b\"]\n", nil)
+	if err != nil || strings.Join(c.Core.AllowedMountFolders, "|") != "/srv/a|/srv/b" {
+		t.Errorf("a TOML array: %q, %v", c.Core.AllowedMountFolders, err)
+	}
+	// Listing a folder that holds the home would let every DAG read api.secret and the metastore.
+	_, err = load(t, home, "", map[string]string{"WASMFLOW__CORE__ALLOWED_MOUNT_FOLDERS": filepath.Dir(home)})
+	if err == nil || !strings.Contains(err.Error(), "holds WASMFLOW_HOME") {
+		t.Errorf("a folder holding the home: %v", err)
+	}
+}
