@@ -18,6 +18,12 @@ type XComReader func(taskID, key string) ([]byte, bool)
 // An error means the try could not be attempted (the module file is unreadable); everything
 // the module itself does is in the Result.
 func RunWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, log io.Writer, xcom XComReader) (runtime.Result, error) {
+	// Rendering checked the mounts already; checking again just before they are opened
+	// narrows the time in which a link swapped in could lead out.
+	w.Mounts = append([]scheduler.Mount(nil), w.Mounts...)
+	if err := scheduler.PrepareMounts(w.MountRoots, w.Mounts); err != nil {
+		return runtime.Result{}, err
+	}
 	module, err := os.ReadFile(w.ModulePath)
 	if err != nil {
 		return runtime.Result{}, fmt.Errorf("read module of %s.%s: %w", w.DagID, w.TaskID, err)

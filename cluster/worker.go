@@ -362,7 +362,7 @@ func (w *Worker) run(ctx context.Context, t *workerTry, wl scheduler.Workload, m
 }
 
 // execute is LocalExecutor.run for a workload whose module came over the wire: mounts are
-// this machine's folders at the same paths (made if missing).
+// this machine's folders at the same paths (made if missing), inside the same roots.
 func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workload, module []byte, sha string, log *logShipper) scheduler.TryResult {
 	out := scheduler.TryResult{Key: t.key, TryNumber: t.try, StartDate: time.Now().UTC(), Hostname: w.cfg.Node.Name, ModuleSHA256: sha}
 	fail := func(reason string) scheduler.TryResult {
@@ -370,10 +370,11 @@ func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workloa
 		out.State, out.Reason, out.EndDate = tasks.StateFailed, reason, time.Now().UTC()
 		return out
 	}
-	for _, m := range wl.Mounts {
-		if err := os.MkdirAll(m.Host, 0o755); err != nil {
-			return fail(fmt.Sprintf("mount %s:%s on worker %s: %v", m.Host, m.Guest, w.cfg.Node.Name, err))
-		}
+	// The server checked the mounts against its folders; this machine's links may lead
+	// elsewhere, so they are checked again here, before anything is created.
+	wl.Mounts = append([]scheduler.Mount(nil), wl.Mounts...)
+	if err := scheduler.PrepareMounts(wl.MountRoots, wl.Mounts); err != nil {
+		return fail(fmt.Sprintf("on worker %s: %v", w.cfg.Node.Name, err))
 	}
 	tr := Try(wl, module, log, func(taskID, key string) ([]byte, bool) { return w.pullXCom(t, taskID, key) })
 	tr.ModuleSHA256 = sha

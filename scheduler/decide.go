@@ -673,6 +673,8 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
 	if err != nil {
 		delete(r.poking, t.TaskID)
+		// Nothing ran, so the try's log would be empty: it says why, as the record does.
+		s.note(ti, "the try cannot start: %v", err)
 		s.failTry(r, t, ti, err.Error(), now, false)
 		return
 	}

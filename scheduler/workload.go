@@ -26,6 +26,9 @@ type Workload struct {
 	Env        map[string]string // the task's env plus the WASMFLOW_* variables of SPEC.md §4
 	Stdin      string
 	Mounts     []Mount
+	// MountRoots are the folders the mounts were checked against (the DAG's), for the worker
+	// that runs the try to check them again against its own file system.
+	MountRoots tasks.MountRoots
 
 	MemoryLimit int64
 	Timeout     time.Duration
@@ -91,7 +94,7 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	}
 	w := Workload{
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
-		ModulePath: t.Module, Mounts: mounts, MemoryLimit: t.MemoryLimit, Timeout: t.ExecTimeout,
+		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, Timeout: t.ExecTimeout,
 		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{},
 	}
 	for i, a := range t.Args {
@@ -125,8 +128,10 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	return w, nil
 }
 
-// renderMounts renders each mount's host path and resolves it against the DAG file's folder.
-// A missing host folder is created, so a sensor can wait for files to appear in it.
+// renderMounts renders each mount's host path, resolves it against the DAG file's folder and
+// checks it leads into the DAG's mount roots (a param or XCom may hold "../../etc"). A missing
+// host folder is created, so a sensor can wait for files to appear in it, but only once it is
+// known to be inside.
 func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 	out := make([]Mount, 0, len(t.Mounts))
 	for _, m := range t.Mounts {
@@ -137,12 +142,33 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 		if !filepath.IsAbs(host) {
 			host = filepath.Join(filepath.Dir(d.Fileloc), host)
 		}
-		if err := os.MkdirAll(host, 0o755); err != nil {
-			return nil, fmt.Errorf("mount %s:%s: %w", host, m.Guest, err)
-		}
 		out = append(out, Mount{Host: host, Guest: m.Guest, ReadOnly: m.ReadOnly})
 	}
+	if err := PrepareMounts(d.MountRoots(), out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// PrepareMounts checks that every mount's host folder leads into roots, replaces it with the
+// path it resolves to (so the runtime opens what was checked, not a link), and creates the
+// folders that are missing. Nothing is created unless every mount is inside. It runs where the
+// folders are: on the scheduler when a try is rendered, and again on the worker that runs it,
+// whose links may differ.
+func PrepareMounts(roots tasks.MountRoots, mounts []Mount) error {
+	for i, m := range mounts {
+		real, err := roots.Resolve(m.Host)
+		if err != nil {
+			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
+		}
+		mounts[i].Host = real
+	}
+	for _, m := range mounts {
+		if err := os.MkdirAll(m.Host, 0o755); err != nil {
+			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
+		}
+	}
+	return nil
 }
 
 // HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
