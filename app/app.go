@@ -16,6 +16,7 @@ import (
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // App is wasmflow opened on one home: the configuration, the metastore and the DAG folders.
@@ -63,7 +64,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 		folders = append(folders, dir)
 	}
-	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation}
+	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
+	roots := append(tasks.MountRoots(append([]string{}, folders...)), cfg.Core.AllowedMountFolders...)
+	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
+		Parse: tasks.ParseOptions{MountRoots: roots}}
 	return a, nil
 }
 
