@@ -56,3 +56,41 @@ func TestMountsCheckedWhereTheyAreOpened(t *testing.T) {
 		t.Errorf("RunWorkload without roots: %v", err)
 	}
 }
+
+// TestWorkerChecksMounts: a worker checks a try's mounts against the roots the server sent,
+// on its own disk: at the same path it may have a link out, and then the try fails, saying so
+// in its record and its log, with nothing created there.
+func TestWorkerChecksMounts(t *testing.T) {
+	logs := t.TempDir()
+	s := startServer(t, serverOpts{logs: logs})
+	startWorker(t, "w1", s.Node().Address(), workerOpts{})
+	waitWorkers(t, s, 1)
+	dags, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dags, "link")); err != nil {
+		t.Fatal(err)
+	}
+	out := workload("m", "r", "out", 1, noopWasm)
+	out.Mounts, out.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "link", "sub"), Guest: "/d"}}, tasks.MountRoots{dags}
+	in := workload("m", "r", "in", 1, noopWasm)
+	in.Mounts, in.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "data"), Guest: "/d"}}, tasks.MountRoots{dags}
+	s.Submit(out, nil)
+	s.Submit(in, nil)
+	eventually(t, 10*time.Second, func() bool { return s.res.count() == 2 }, "no results")
+	if r := s.res.of(keyOf(out)); len(r) != 1 || r[0].State != tasks.StateFailed ||
+		!strings.Contains(r[0].Reason, "on worker w1: mount "+filepath.Join(dags, "link", "sub")+":/d") || !strings.Contains(r[0].Reason, "through a symbolic link) is outside") {
+		t.Errorf("a mount through a link out: %+v", r)
+	}
+	if _, err := os.Lstat(filepath.Join(outside, "sub")); !os.IsNotExist(err) {
+		t.Errorf("the worker made the folder outside: %v", err)
+	}
+	eventually(t, 10*time.Second, func() bool {
+		b, _ := os.ReadFile(LogPath(logs, keyOf(out), 1))
+		return strings.Contains(string(b), "through a symbolic link) is outside")
+	}, "the try's log does not say why it failed")
+	if r := s.res.of(keyOf(in)); len(r) != 1 || r[0].State != tasks.StateSuccess {
+		t.Errorf("a mount inside: %+v", r)
+	}
+	if st, err := os.Stat(filepath.Join(dags, "data")); err != nil || !st.IsDir() {
+		t.Errorf("the worker did not make the folder inside: %v", err)
+	}
+}
