@@ -79,6 +79,7 @@ is_paused_upon_creation: false
 params: {dir: inbox}
 tasks:
   - {id: read, module: modules/echo.wasm, args: [hi], mounts: ["{{ params.dir }}:/in"]}
+  - {id: look, sensor: 'file_exists("/in/ready")', poke_interval: 1s, mounts: ["{{ params.dir }}:/in:ro"]}
 `})
 	dags := filepath.Join(e.home, "dags")
 	if err := os.Symlink(outside, filepath.Join(dags, "link")); err != nil {
@@ -95,25 +96,29 @@ tasks:
 		if run := e.waitRun("inbox", c.run); run.State != "failed" {
 			t.Errorf("run %s: %s, want failed", c.run, run.State)
 		}
-		ti := e.tis("inbox", c.run)["read"]
-		if !strings.Contains(ti.Reason, c.says) || !strings.Contains(ti.Reason, "core.allowed_mount_folders") {
-			t.Errorf("run %s: reason %q, want it to say %q and how to fix it", c.run, ti.Reason, c.says)
-		}
-		log := e.want(http.StatusOK, "GET", "/api/v1/dags/inbox/dagRuns/"+c.run+"/taskInstances/read/logs/1", "", e.as("viewer"))
-		if !strings.Contains(string(log.body), c.says) {
-			t.Errorf("run %s: the log %q does not say why", c.run, log.body)
+		// A module task and an expression sensor (which would otherwise never see its file).
+		for _, task := range []string{"read", "look"} {
+			ti := e.tis("inbox", c.run)[task]
+			if stateOf(ti) != "failed" || !strings.Contains(ti.Reason, c.says) || !strings.Contains(ti.Reason, "core.allowed_mount_folders") {
+				t.Errorf("run %s, %s: %s, reason %q; want failed saying %q and how to fix it", c.run, task, stateOf(ti), ti.Reason, c.says)
+			}
+			log := e.want(http.StatusOK, "GET", "/api/v1/dags/inbox/dagRuns/"+c.run+"/taskInstances/"+task+"/logs/1", "", e.as("viewer"))
+			if !strings.Contains(string(log.body), c.says) {
+				t.Errorf("run %s, %s: the log %q does not say why", c.run, task, log.body)
+			}
 		}
 		if _, err := os.Lstat(c.notCreated); !os.IsNotExist(err) {
 			t.Errorf("run %s: %s was created outside the DAGs folder (%v)", c.run, c.notCreated, err)
 		}
 	}
 	// The default stays inside, and its folder is made for the try.
+	if err := os.MkdirAll(filepath.Join(dags, "inbox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dags, "inbox", "ready"), "")
 	e.trigger("inbox", "fine", "")
 	if run := e.waitRun("inbox", "fine"); run.State != "success" {
 		t.Errorf("run fine: %s (%s)", run.State, e.tis("inbox", "fine")["read"].Reason)
-	}
-	if st, err := os.Stat(filepath.Join(dags, "inbox")); err != nil || !st.IsDir() {
-		t.Errorf("the inbox folder was not made: %v", err)
 	}
 }
 
