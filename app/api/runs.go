@@ -253,7 +253,7 @@ type tiDetail struct {
 	Why      string       `json:"why"` // why it is not running yet, when it waits
 }
 
-func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	run, ti, err := s.taskInstance(r)
 	if err != nil {
 		return nil, err
@@ -261,6 +261,9 @@ func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	out := tiDetail{TaskInstanceInfo: app.TaskInstanceInfoOf(ti)}
 	if out.Rendered, err = s.app.Render(r.Context(), run, ti.TaskID); err != nil && !errors.Is(err, scheduler.ErrNotFound) {
 		return nil, err
+	}
+	if p.Role < Op { // the roles that may not read Variables see none of their values
+		out.Rendered = out.Rendered.Masked()
 	}
 	if !ti.State.Finished() {
 		why, err := s.app.WhyNotRunning(r.Context(), run.DagID, run.RunID)
