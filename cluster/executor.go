@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -106,13 +104,7 @@ func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func
 	return resultOf(ctx, out, res)
 }
 
-func openLog(path string) (io.WriteCloser, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	// Append: a sensor's pokes are one try, and each poke adds to its log.
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-}
+func openLog(path string) (io.WriteCloser, error) { return scheduler.OpenLog(path) }
 
 // Kill implements scheduler.Executor.
 func (e *LocalExecutor) Kill(key scheduler.TIKey, tryNumber int) {

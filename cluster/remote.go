@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -973,11 +972,7 @@ func (e *RemoteExecutor) handleLog(_ *http.Request, body []byte) (int, any) {
 }
 
 func (e *RemoteExecutor) appendLog(key scheduler.TIKey, try int, data []byte) error {
-	path := LogPath(e.cfg.LogsFolder, key, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := scheduler.OpenLog(LogPath(e.cfg.LogsFolder, key, try))
 	if err != nil {
 		return err
 	}

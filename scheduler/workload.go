@@ -213,6 +213,22 @@ func LogPath(logsFolder string, key TIKey, try int) string {
 	return filepath.Join(logsFolder, PathElem(key.DagID), PathElem(key.RunID), PathElem(key.TaskID), fmt.Sprintf("%d.log", try))
 }
 
+// A try's log holds whatever its module printed, secrets too: the logs folder, its folders and
+// files are its owner's only (Airflow's served logs are not world-readable either).
+const (
+	LogFolderMode os.FileMode = 0o700
+	LogFileMode   os.FileMode = 0o600
+)
+
+// OpenLog opens a try's log for appending (a sensor's pokes are one try, each adds to it),
+// creating it and its folders owner-only.
+func OpenLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), LogFolderMode); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, LogFileMode)
+}
+
 // PathElem keeps an id usable as a path element; dag and task ids are already restricted to
 // [A-Za-z0-9_.-], run ids to Airflow's characters, but an old row may hold anything.
 func PathElem(s string) string {
@@ -233,11 +249,7 @@ func appendLog(logsFolder string, key TIKey, try int, line string) {
 	if logsFolder == "" || try < 1 {
 		return
 	}
-	path := LogPath(logsFolder, key, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := OpenLog(LogPath(logsFolder, key, try))
 	if err != nil {
 		return
 	}

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -59,5 +61,59 @@ func TestRenderedMasksVariablesBelowOp(t *testing.T) {
 			got.Env["DSN"] != "postgres://app:"+dbPassword+"@db/app" || got.Env["BUCKET"] != "reports-bucket" || got.Stdin != dbPassword {
 			t.Errorf("%s (who may read Variables) sees the rendered fields masked: %+v", who, got)
 		}
+	}
+}
+
+// TestHomeFilesOwnerOnly: the metastore (Variables, password hashes, XComs) and the logs
+// (whatever tasks print) are created readable by their owner only.
+func TestHomeFilesOwnerOnly(t *testing.T) {
+	e := newEnv(t, nil)
+	e.startScheduler()
+	e.trigger("pipe", "r1", "")
+	if run := e.waitRun("pipe", "r1"); run.State != "success" {
+		t.Fatalf("run r1: %+v", run)
+	}
+	db := filepath.Join(e.home, "wasmflow.db")
+	logs := filepath.Join(e.home, "logs")
+	want := map[string]os.FileMode{
+		db: 0o600, db + "-wal": 0o600, db + "-shm": 0o600,
+		logs: 0o700, filepath.Join(logs, "pipe"): 0o700, filepath.Join(logs, "pipe", "r1"): 0o700,
+		filepath.Join(logs, "pipe", "r1", "extract"): 0o700, filepath.Join(logs, "pipe", "r1", "extract", "1.log"): 0o600,
+		filepath.Join(e.home, "api.secret"): 0o600,
+	}
+	for path, mode := range want {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("after a run: %v", err)
+			continue
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s has mode %04o, want %04o", path, fi.Mode().Perm(), mode)
+		}
+	}
+}
+
+// TestWiderModesWarned: a home whose metastore others may read (made by an older wasmflow,
+// or copied) gets a warning at start that names the file and the chmod, and keeps its mode.
+func TestWiderModesWarned(t *testing.T) {
+	home := t.TempDir()
+	db := filepath.Join(home, "wasmflow.db")
+	if err := os.WriteFile(db, nil, 0o644); err != nil { // an empty file is an empty SQLite database
+		t.Fatal(err)
+	}
+	if err := os.Chmod(db, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	e := openEnv(t, home)
+	out := e.logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "path="+db+" ") || !strings.Contains(out, `fix="chmod 600 `+db+`"`) ||
+		!strings.Contains(out, "mode=0644") {
+		t.Errorf("a 0644 metastore at start, want a warning naming it and its chmod; the log:\n%s", out)
+	}
+	if fi, err := os.Stat(db); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the user's file was changed: %v %v", fi.Mode(), err)
+	}
+	if strings.Contains(out, "api.secret") {
+		t.Errorf("a warning about a file wasmflow created owner-only:\n%s", out)
 	}
 }
