@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // SetVariable creates or replaces a Variable.
@@ -35,9 +36,17 @@ func (a *App) GetVariable(ctx context.Context, key string) (scheduler.Variable, 
 	return v, err
 }
 
-// ListVariables lists every Variable, by key.
+// ListVariables lists every Variable, by key, as a listing shows them: the value of one whose
+// key names a secret (tasks.SensitiveName: db_password, api_key, ...) is "***", Airflow's rule.
+// GetVariable returns the value itself.
 func (a *App) ListVariables(ctx context.Context) ([]scheduler.Variable, error) {
-	return a.Store.ListVariables(ctx)
+	vs, err := a.Store.ListVariables(ctx)
+	for i := range vs {
+		if tasks.SensitiveName(vs[i].Key) {
+			vs[i].Value = tasks.Masked
+		}
+	}
+	return vs, err
 }
 
 // DeleteVariable removes a Variable.

@@ -117,3 +117,44 @@ func TestWiderModesWarned(t *testing.T) {
 		t.Errorf("a warning about a file wasmflow created owner-only:\n%s", out)
 	}
 }
+
+// TestVariableListingMasksSecretNames: Airflow's rule for listings: a Variable whose key names
+// a secret shows "***"; one GET by a role that may read Variables returns it. The UI's edit
+// form, prefilled from the listing, sends "***" back: that keeps the value.
+func TestVariableListingMasksSecretNames(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, v := range []string{`{"key":"db_password","value":"` + dbPassword + `"}`, `{"key":"Stripe_API_KEY","value":"sk_live_1"}`,
+		`{"key":"bucket","value":"reports-bucket"}`} {
+		e.want(http.StatusOK, "POST", "/api/v1/variables", v, e.as("op"))
+	}
+	for _, who := range []string{"op", "admin"} {
+		r := e.want(http.StatusOK, "GET", "/api/v1/variables", "", e.as(who))
+		if strings.Contains(string(r.body), dbPassword) || strings.Contains(string(r.body), "sk_live_1") {
+			t.Errorf("%s's variable listing shows a secret: %s", who, r.body)
+		}
+		got := map[string]string{}
+		for _, v := range jsonOf[struct {
+			Variables []variable `json:"variables"`
+		}](t, r).Variables {
+			got[v.Key] = v.Value
+		}
+		if got["db_password"] != "***" || got["Stripe_API_KEY"] != "***" || got["bucket"] != "reports-bucket" {
+			t.Errorf("%s's listing: %v, want the secret names' values as ***", who, got)
+		}
+	}
+	if v := jsonOf[variable](t, e.want(http.StatusOK, "GET", "/api/v1/variables/db_password", "", e.as("op"))); v.Value != dbPassword {
+		t.Errorf("GET of one variable: %+v, want its value", v)
+	}
+	e.want(http.StatusOK, "PATCH", "/api/v1/variables/db_password", `{"value":"***","description":"the app's"}`, e.as("op"))
+	if v := get[variable](e, "/api/v1/variables/db_password"); v.Value != dbPassword || v.Description != "the app's" {
+		t.Errorf("PATCH with the listing's *** changed the secret: %+v", v)
+	}
+	e.want(http.StatusOK, "PATCH", "/api/v1/variables/db_password", `{"value":"rotated-1"}`, e.as("op"))
+	if v := get[variable](e, "/api/v1/variables/db_password"); v.Value != "rotated-1" {
+		t.Errorf("PATCH with a new value: %+v", v)
+	}
+	e.want(http.StatusOK, "PATCH", "/api/v1/variables/bucket", `{"value":"***"}`, e.as("op")) // no secret name: a value like any other
+	if v := get[variable](e, "/api/v1/variables/bucket"); v.Value != "***" {
+		t.Errorf("PATCH of bucket to ***: %+v", v)
+	}
+}
