@@ -49,6 +49,28 @@ func (a *App) ListVariables(ctx context.Context) ([]scheduler.Variable, error) {
 	return vs, err
 }
 
+// minMaskedLength is Airflow's [logging] min_length_masked_secret: a shorter value is not masked
+// in logs, where replacing every "on" or "1" would garble the log and hide nothing worth
+// hiding. It also keeps a masked log never longer than the file, which the log views' byte
+// offsets rely on.
+const minMaskedLength = 5
+
+// LogSecrets are the values a served log hides: those of the Variables whose key names a
+// secret (tasks.SensitiveName), as Airflow masks them in task logs.
+func (a *App) LogSecrets(ctx context.Context) (*tasks.Secrets, error) {
+	vs, err := a.Store.ListVariables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &tasks.Secrets{}
+	for _, v := range vs {
+		if tasks.SensitiveName(v.Key) && len(v.Value) >= minMaskedLength {
+			s.Add(v.Value)
+		}
+	}
+	return s, nil
+}
+
 // DeleteVariable removes a Variable.
 func (a *App) DeleteVariable(ctx context.Context, who Actor, key string) error {
 	if err := a.Store.DeleteVariable(ctx, key); err != nil {

@@ -53,47 +53,78 @@ func (s *Secrets) Len() int {
 // Mask replaces every occurrence of every secret in text with Masked. Occurrences that touch
 // or overlap (one secret inside or across another) become one Masked, so no part of either is
 // left readable. A nil or empty set masks nothing.
-func (s *Secrets) Mask(text string) string {
-	if s.Len() == 0 || text == "" {
-		return text
+func (s *Secrets) Mask(text string) string { return s.MaskPart(text, 0, len(text)) }
+
+// MaskPart masks text and returns its part text[from:to]: a secret that begins before from or
+// ends after to is still found, and its bytes inside the part are masked. A log served in
+// chunks is masked this way, each chunk with the bytes around it (MaxLen-1 each side).
+func (s *Secrets) MaskPart(text string, from, to int) string {
+	if from >= to {
+		return ""
+	}
+	if s.Len() == 0 {
+		return text[from:to]
 	}
 	var hidden []bool // per byte of text, allocated at the first occurrence
 	for v := range s.values {
 		end := 0 // bytes before end are already hidden for this secret
-		for from := 0; from < len(text); {
-			at := strings.Index(text[from:], v)
+		for pos := 0; pos < len(text); {
+			at := strings.Index(text[pos:], v)
 			if at < 0 {
 				break
 			}
 			if hidden == nil {
 				hidden = make([]bool, len(text))
 			}
-			at += from
+			at += pos
 			for i := max(at, end); i < at+len(v); i++ {
 				hidden[i] = true
 			}
 			end = at + len(v)
-			from = at + 1 // overlapping occurrences too ("aa" in "aaa")
+			pos = at + 1 // overlapping occurrences too ("aa" in "aaa")
 		}
 	}
 	if hidden == nil {
-		return text
+		return text[from:to]
 	}
 	var b strings.Builder
-	for i := 0; i < len(text); {
+	for i := from; i < to; {
 		if !hidden[i] {
 			j := i
-			for j < len(text) && !hidden[j] {
+			for j < to && !hidden[j] {
 				j++
 			}
 			b.WriteString(text[i:j])
 			i = j
 			continue
 		}
-		for i < len(text) && hidden[i] {
+		for i < to && hidden[i] {
 			i++
 		}
 		b.WriteString(Masked)
 	}
 	return b.String()
+}
+
+// Multiline reports whether a secret spans lines (a private key, say).
+func (s *Secrets) Multiline() bool {
+	if s != nil {
+		for v := range s.values {
+			if strings.Contains(v, "\n") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MaxLen is the length in bytes of the longest secret, 0 for none.
+func (s *Secrets) MaxLen() int {
+	n := 0
+	if s != nil {
+		for v := range s.values {
+			n = max(n, len(v))
+		}
+	}
+	return n
 }

@@ -36,3 +36,23 @@ func TestSensitiveName(t *testing.T) {
 		}
 	}
 }
+
+// A log is masked in chunks: a secret cut by a chunk's edge is masked in both chunks.
+func TestSecretsMaskPart(t *testing.T) {
+	var s Secrets
+	s.Add("hunter2")
+	text := "pw hunter2 end"
+	for _, c := range []struct {
+		from, to int
+		want     string
+	}{
+		{0, 6, "pw ***"}, {6, 14, "*** end"}, {3, 10, "***"}, {0, 14, "pw *** end"}, {11, 14, "end"}, {5, 5, ""},
+	} {
+		if got := s.MaskPart(text, c.from, c.to); got != c.want {
+			t.Errorf("MaskPart(%q, %d, %d) = %q, want %q", text, c.from, c.to, got, c.want)
+		}
+	}
+	if s.MaxLen() != 7 || (*Secrets)(nil).MaxLen() != 0 {
+		t.Errorf("MaxLen = %d", s.MaxLen())
+	}
+}

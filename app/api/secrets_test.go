@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // secretive reads a secret Variable into its args, env and stdin, and a harmless one with a
@@ -23,7 +25,8 @@ tasks:
 
 const dbPassword = "hunter2-S3cret"
 
-func TestRenderedMasksVariablesBelowOp(t *testing.T) {
+// secretiveRun runs secretive once (r1) with its Variables set.
+func secretiveRun(t *testing.T) *env {
 	e := newEnv(t, secretive)
 	for _, v := range []string{`{"key":"db_password","value":"` + dbPassword + `"}`, `{"key":"bucket","value":"reports-bucket"}`} {
 		e.want(http.StatusOK, "POST", "/api/v1/variables", v, e.as("op"))
@@ -33,6 +36,11 @@ func TestRenderedMasksVariablesBelowOp(t *testing.T) {
 	if run := e.waitRun("secretive", "r1"); run.State != "success" {
 		t.Fatalf("run r1: %+v; tasks %+v", run, e.tis("secretive", "r1"))
 	}
+	return e
+}
+
+func TestRenderedMasksVariablesBelowOp(t *testing.T) {
+	e := secretiveRun(t)
 	type rendered struct {
 		Args  []string          `json:"args"`
 		Env   map[string]string `json:"env"`
@@ -156,5 +164,50 @@ func TestVariableListingMasksSecretNames(t *testing.T) {
 	e.want(http.StatusOK, "PATCH", "/api/v1/variables/bucket", `{"value":"***"}`, e.as("op")) // no secret name: a value like any other
 	if v := get[variable](e, "/api/v1/variables/bucket"); v.Value != "***" {
 		t.Errorf("PATCH of bucket to ***: %+v", v)
+	}
+}
+
+// TestLogMasksSecretVariables: what a task prints of a Variable whose key names a secret is
+// *** in its served log, for every role, whole, from any offset and followed; the offsets
+// stay the file's. bucket (no secret name) is printed as is.
+func TestLogMasksSecretVariables(t *testing.T) {
+	e := secretiveRun(t)
+	const path = "/api/v1/dags/secretive/dagRuns/r1/taskInstances/connect/logs/1"
+	file, err := os.ReadFile(filepath.Join(e.home, "logs", "secretive", "r1", "connect", "1.log"))
+	if err != nil || !strings.Contains(string(file), dbPassword) {
+		t.Fatalf("the log file, which holds the secret as the task printed it: %q %v", file, err)
+	}
+	size := strconv.Itoa(len(file))
+	at := strings.Index(string(file), dbPassword)
+	for _, who := range []string{"viewer", "op", "admin"} {
+		r := e.want(http.StatusOK, "GET", path, "", e.as(who))
+		if strings.Contains(string(r.body), "hunter2") || !strings.Contains(string(r.body), "--password=*** eu-west") ||
+			r.header.Get("X-Log-Offset") != size {
+			t.Errorf("%s's log: %q (X-Log-Offset %s, the file has %s bytes)", who, r.body, r.header.Get("X-Log-Offset"), size)
+		}
+	}
+	// From inside the secret: its tail is masked too.
+	r := e.want(http.StatusOK, "GET", path+"?offset="+strconv.Itoa(at+3), "", e.as("viewer"))
+	if strings.Contains(string(r.body), dbPassword[3:]) || !strings.HasPrefix(string(r.body), "*** eu-west") || r.header.Get("X-Log-Offset") != size {
+		t.Errorf("log from inside the secret: %q (X-Log-Offset %s)", r.body, r.header.Get("X-Log-Offset"))
+	}
+	for _, from := range []int{0, at + 3} {
+		st := e.stream(path+"/stream?offset="+strconv.Itoa(from), e.as("viewer"))
+		var text strings.Builder
+		last := int64(-1)
+		st.until(30*time.Second, "the end event", func(ev sseEvent) bool {
+			if ev.name == "log" {
+				l := decodeData[logEvent](t, ev)
+				if l.Offset <= last || l.Offset < int64(from) {
+					t.Errorf("log event at offset %d after %d", l.Offset, last)
+				}
+				last = l.Offset
+				text.WriteString(l.Data)
+			}
+			return ev.name != "end"
+		})
+		if strings.Contains(text.String(), dbPassword[3:]) || !strings.Contains(text.String(), "*** eu-west") {
+			t.Errorf("log stream from %d: %q", from, text.String())
+		}
 	}
 }
