@@ -211,3 +211,28 @@ func TestLogMasksSecretVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderErrorMasked: a template that fails on a Variable's value ("int(hunter2)") fails the
+// try with a reason Viewers read: the value is *** there and in the rendered error,
+// whatever the Variable's name.
+func TestRenderErrorMasked(t *testing.T) {
+	e := newEnv(t, map[string]string{"leaky.yaml": `dag_id: leaky
+schedule: null
+is_paused_upon_creation: false
+tasks:
+  - {id: count, module: modules/echo.wasm, args: ["{{ int(var(\"bucket\")) }}"]}
+`})
+	e.want(http.StatusOK, "POST", "/api/v1/variables", `{"key":"bucket","value":"reports-bucket"}`, e.as("op"))
+	e.startScheduler()
+	e.trigger("leaky", "r1", "")
+	if run := e.waitRun("leaky", "r1"); run.State != "failed" {
+		t.Fatalf("run r1: %+v", run)
+	}
+	const path = "/api/v1/dags/leaky/dagRuns/r1/taskInstances/count"
+	for _, p := range []string{path, "/api/v1/dags/leaky/dagRuns/r1/taskInstances"} { // a try that does not render has no log
+		r := e.want(http.StatusOK, "GET", p, "", e.as("viewer"))
+		if strings.Contains(string(r.body), "reports-bucket") || !strings.Contains(string(r.body), "int(***)") {
+			t.Errorf("GET %s as a Viewer: %s; want the render error with the value as ***", p, r.body)
+		}
+	}
+}
