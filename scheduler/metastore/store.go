@@ -102,16 +102,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// FileMode is the mode of a metastore file wasmflow creates: it holds Variables, password
+// fileMode is the mode of a metastore file wasmflow creates: it holds Variables, password
 // hashes and every XCom, so only its owner may read it. SQLite creates the -wal and -shm
 // files with the database file's mode.
-const FileMode os.FileMode = 0o600
+const fileMode os.FileMode = 0o600
 
-// createOwnerOnly creates an empty database file with FileMode when there is none, so SQLite
+// createOwnerOnly creates an empty database file with fileMode when there is none, so SQLite
 // opens it instead of creating it with its own default (0644, less the umask). An existing
 // file is left as it is.
 func createOwnerOnly(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, FileMode)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
 	if errors.Is(err, os.ErrExist) {
 		return nil
 	}
