@@ -34,6 +34,7 @@ type Workload struct {
 	Secrets *tasks.Secrets `json:"-"`
 
 	MemoryLimit int64
+	MountQuota  int64 // 0: the runtime's (core.mount_quota)
 	Timeout     time.Duration
 	Queue       string
 	Pool        string
@@ -100,8 +101,8 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	}
 	w := Workload{
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
-		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, Timeout: t.ExecTimeout,
-		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
+		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
+		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
 	}
 	for i, a := range t.Args {
 		s, err := a.Render(env)

@@ -34,7 +34,7 @@ var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date"
 	"timezone", "catchup", "max_active_runs", "max_active_tasks", "dagrun_timeout",
 	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
 
-var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit",
+var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
@@ -570,6 +570,9 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			}
 		}
 	}
+	if f, ok := tf.get("mount_quota"); ok {
+		p.mountQuota(t, f, label)
+	}
 	if f, ok := tf.get("execution_timeout"); ok && !isNull(p.w.resolve(f.value)) {
 		t.ExecTimeout = p.duration(f)
 	}
@@ -754,6 +757,23 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
 	}
 	return path
+}
+
+// mountQuota reads mount_quota: what one try may write into the task's writable mounts.
+func (p *dagParser) mountQuota(t *Task, f field, label string) {
+	s, ok := p.w.scalar(f.value)
+	if !ok {
+		return
+	}
+	n, err := ParseSize(s)
+	switch {
+	case err != nil:
+		p.ps.add(valuePos(f.value), "%smount_quota: %v", label, err)
+	case n < 1:
+		p.ps.add(valuePos(f.value), "%smount_quota %s is not a size of at least one byte: leave it out to use core.mount_quota", label, s)
+	default:
+		t.MountQuota = n
+	}
 }
 
 func (p *dagParser) mounts(t *Task, f field, label string) {
