@@ -633,10 +633,11 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 		return
 	}
 	if local {
+		// The local executor reports the try started itself, once the runtime admits it (it
+		// may wait for memory first): see forwardLocalResult.
 		t.state, t.sentAt = tryRunning, time.Now().UTC()
-		killed, at := t.killed, t.sentAt
+		killed := t.killed
 		e.mu.Unlock()
-		e.reportStarted(t, name, at)
 		e.cfg.Local.Submit(t.w, t.xcom)
 		if killed {
 			e.cfg.Local.Kill(t.key, t.w.TryNumber)
@@ -811,6 +812,13 @@ func (e *RemoteExecutor) forwardLocal() {
 }
 
 func (e *RemoteExecutor) forwardLocalResult(res scheduler.TryResult) {
+	if res.Progress() { // waiting for memory, or started: the try keeps its slot
+		if res.State == tasks.StateRunning {
+			res.Hostname = e.node.Name()
+		}
+		e.deliver(context.Background(), res)
+		return
+	}
 	e.mu.Lock()
 	if t := e.byKey[res.Key]; t != nil && t.w.TryNumber == res.TryNumber {
 		if ws := e.workers[t.worker]; ws != nil && ws.local {

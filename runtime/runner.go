@@ -147,6 +147,9 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		dirs: &xcomDirs{base: cfg.TempDir, max: 64}, memory: &memoryBudget{limit: cfg.MaxTaskMemory}}, nil
 }
 
+// Hostname is the machine the runner's tries run on, as every Result reports it.
+func (r *Runner) Hostname() string { return r.cfg.Hostname }
+
 // Close stops the runtime: compiled modules are dropped (not the disk cache), and running
 // tries are stopped. Cancel their contexts first to have them end as canceled.
 func (r *Runner) Close(ctx context.Context) error {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Config is every setting, resolved.
@@ -28,6 +30,12 @@ type Config struct {
 		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
 		// task's mounts may use; absolute once loaded.
 		AllowedMountFolders []string
+		// MaxTaskMemory caps the memory limits of the tries this process runs at once, added
+		// up; 0 ("auto") is the task runtime's default, half of the machine's memory.
+		MaxTaskMemory int64
+		// MountQuota is what one try may write into its writable mounts, unless the task sets
+		// mount_quota.
+		MountQuota int64
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -135,6 +143,26 @@ func byteSize(p func(*Config) *int64) func(*Config, string) error {
 	}
 }
 
+// size reads a byte size as DAG files write them (64MiB, 1GiB); with auto, "auto" is 0.
+func size(p func(*Config) *int64, auto bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if auto && strings.EqualFold(strings.TrimSpace(v), "auto") {
+			*p(c) = 0
+			return nil
+		}
+		n, err := tasks.ParseSize(v)
+		if err != nil || n < 1<<20 {
+			or := ""
+			if auto {
+				or = " or auto"
+			}
+			return fmt.Errorf("%q is not a size of at least 1MiB, like 512MiB or 8GiB%s", v, or)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
 // pathList reads a list of folders separated by the OS path-list separator (":" on Unix,
 // ";" on Windows), as PATH is; empty entries are dropped.
 func pathList(p func(*Config) *[]string) func(*Config, string) error {
@@ -182,6 +210,19 @@ func FormatSize(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+// sizeString renders a size setting as it can be written back; 0 is auto.
+func sizeString(n int64) string {
+	switch {
+	case n == 0:
+		return "auto"
+	case n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
 
 var keys = []key{
@@ -197,6 +238,12 @@ var keys = []key{
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
 		fixed("1MiB"), byteSize(func(c *Config) *int64 { return &c.Core.MaxConfSize })},
+	{"core", "max_task_memory", "the most memory the tries running at once in one process (standalone, server or worker) may hold, " +
+		"their memory_limit added up; a try that does not fit waits, queued; auto: half of the machine's memory (or of its cgroup limit)",
+		fixed("auto"), size(func(c *Config) *int64 { return &c.Core.MaxTaskMemory }, true)},
+	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
+		"past it writes fail with ENOSPC",
+		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, false)},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
@@ -386,7 +433,8 @@ func (c Config) Settings() []Setting {
 		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
-		"database.url":               redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
+		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}
