@@ -50,6 +50,11 @@ func TestWriteQuotas(t *testing.T) {
 			} else if n := len(res.XComs["big"]); n != 0 {
 				t.Errorf("an XCom over the size limit was collected: %d bytes", n)
 			}
+			// /xcom is removed after the try: the module reports its file's size, as the host's
+			// fstat has it.
+			if size := c.guest + " is " + strconv.FormatInt(c.limit, 10) + " bytes"; !strings.Contains(log, size) {
+				t.Errorf("want %q in the log:\n%s", size, log)
+			}
 		})
 	}
 
@@ -59,6 +64,21 @@ func TestWriteQuotas(t *testing.T) {
 		if res.State != StateSuccess || !strings.Contains(log, "wrote 921600") {
 			t.Fatalf("try %d within the quota: %s %s\n%s", i, res.State, res.Reason, log)
 		}
+	}
+}
+
+// Growing a file by truncate (or fd_allocate) is charged in full, all or nothing: a sparse
+// file would not use the disk at once, but it can be filled in later through pwrite.
+func TestTruncateQuota(t *testing.T) {
+	r := newRunner(t, Config{MountQuota: 1 << 20})
+	rw := t.TempDir()
+	res, log := run(t, r, Try{Module: goModule(t, "probe"), Args: []string{"truncate", "/rw/sparse", strconv.Itoa(8 << 20)},
+		Mounts: []Mount{{HostPath: rw, GuestPath: "/rw"}}})
+	if res.State != StateSuccess || !strings.Contains(log, "truncate: truncate /rw/sparse: No space left on device (ENOSPC: true)") {
+		t.Fatalf("%s %s, want ENOSPC:\n%s", res.State, res.Reason, log)
+	}
+	if fi, err := os.Stat(filepath.Join(rw, "sparse")); err != nil || fi.Size() != 0 {
+		t.Fatalf("host file: %v, want it empty", err)
 	}
 }
 

@@ -94,6 +94,12 @@ func main() {
 	case "fill":
 		n, _ := strconv.ParseInt(args[1], 10, 64)
 		fill(args[0], n)
+	case "truncate":
+		n, _ := strconv.ParseInt(args[1], 10, 64)
+		f, err := os.Create(args[0])
+		must(err)
+		err = f.Truncate(n)
+		fmt.Printf("truncate: %v (ENOSPC: %v)\n", err, errors.Is(err, syscall.ENOSPC))
 	case "clock":
 		fmt.Println(time.Now().UTC().Format(time.RFC3339Nano))
 		t := time.Now()
@@ -223,6 +229,9 @@ func fill(path string, n int64) {
 		wrote += int64(m)
 		if err != nil {
 			fmt.Printf("wrote %d, then: %v (ENOSPC: %v)\n", wrote, err, errors.Is(err, syscall.ENOSPC))
+			if fi, err := f.Stat(); err == nil {
+				fmt.Printf("%s is %d bytes\n", path, fi.Size()) // what the host's file system says
+			}
 			f.Close()
 			os.Exit(1)
 		}
