@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync/atomic"
 
@@ -32,29 +33,20 @@ type writeQuota struct {
 	log     *tryLog
 }
 
-// grow charges n more bytes and returns how many of them fit (n, or fewer when the quota runs
+// grow charges up to n more bytes and returns how many fit (n, or fewer when the quota runs
 // out). The guest's goroutine is the only caller, one call at a time.
 func (q *writeQuota) grow(n int64) int64 {
-	if n <= 0 {
-		return n
-	}
 	used := q.used.Load()
-	fit := min(n, q.limit-used)
-	if fit <= 0 {
-		q.refuse()
-		return 0
-	}
+	fit := max(0, min(n, q.limit-used))
 	q.used.Store(used + fit)
 	return fit
 }
 
-// take charges n bytes all at once or, when they do not all fit, none (and refuses).
+// take charges n bytes all at once or, when they do not all fit, none and refuses.
 func (q *writeQuota) take(n int64) bool {
 	if granted := q.grow(n); granted < n {
 		q.used.Add(-granted)
-		if granted > 0 {
-			q.refuse()
-		}
+		q.refuse()
 		return false
 	}
 	return true
@@ -115,7 +107,7 @@ func (f *quotaFile) fit(off int64, n int) (int, experimentalsys.Errno) {
 	if m := size + granted - off; m > 0 {
 		return int(m), 0
 	}
-	// What was granted does not even reach off: give it back and refuse.
+	// Nothing of it fits: give back what was granted (a hole before off) and refuse.
 	f.q.used.Add(-granted)
 	f.q.refuse()
 	return 0, experimentalsys.EIO
@@ -134,7 +126,7 @@ func (f *quotaFile) Write(buf []byte) (int, experimentalsys.Errno) {
 		off = size
 	} else {
 		var errno experimentalsys.Errno
-		if off, errno = f.File.Seek(0, 1); errno != 0 {
+		if off, errno = f.File.Seek(0, io.SeekCurrent); errno != 0 {
 			return 0, errno
 		}
 	}

@@ -211,10 +211,6 @@ func (r *Runner) Run(ctx context.Context, t Try) (Result, error) {
 	return res, log.close()
 }
 
-// ReasonMemoryCap prefixes the failure of a try whose memory limit alone is over
-// Config.MaxTaskMemory: it could never start.
-const ReasonMemoryCap = "memory_cap"
-
 // admit waits until the try's memory limit fits in MaxTaskMemory next to the tries running, and
 // returns what gives it back. A nil release means the try does not run: res says why (over the
 // cap), or err does (ctx ended while it waited, res then says canceled).

@@ -99,6 +99,9 @@ const (
 	ReasonTrap         = "trap"
 	ReasonXCom         = "xcom"
 	ReasonExitCode     = "exit_code"
+	// ReasonMemoryCap: the try's memory limit alone is over Config.MaxTaskMemory, so it could
+	// never start.
+	ReasonMemoryCap = "memory_cap"
 )
 
 // Result is the outcome of one try.
@@ -109,7 +112,8 @@ type Result struct {
 	ExitCode int
 	// Reason is empty for success, skipped and sensor_not_met, else one of: "timeout", "oom",
 	// "canceled", "compile_error: <msg>", "trap: <msg>", "exit_code N",
-	// "xcom: <key> is N bytes, over the limit of M bytes" (and other "xcom: ..." problems).
+	// "xcom: <key> is N bytes, over the limit of M bytes" (and other "xcom: ..." problems),
+	// "memory_cap: memory_limit X is over core.max_task_memory Y: ...".
 	Reason string
 	// Duration is the wall time from instantiation to exit (compiling is not included).
 	Duration time.Duration
