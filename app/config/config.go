@@ -131,32 +131,24 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
-// byteSize sets a size given in bytes, or with a binary suffix: 1048576, 512KiB, 1MiB, 2GiB.
-func byteSize(p func(*Config) *int64) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		n, err := ParseSize(v)
-		if err != nil {
-			return err
-		}
-		*p(c) = n
-		return nil
-	}
-}
-
-// size reads a byte size as DAG files write them (64MiB, 1GiB); with auto, "auto" is 0.
-func size(p func(*Config) *int64, auto bool) func(*Config, string) error {
+// size reads a byte size as DAG files write it (1048576, 512KiB, 64MiB, 1GiB) of at least min
+// bytes; with auto, "auto" is 0 (the runtime's own default).
+func size(p func(*Config) *int64, min int64, auto bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		if auto && strings.EqualFold(strings.TrimSpace(v), "auto") {
 			*p(c) = 0
 			return nil
 		}
 		n, err := tasks.ParseSize(v)
-		if err != nil || n < 1<<20 {
-			or := ""
+		if err != nil || n < min {
+			least, or := "", ""
+			if min > 1 {
+				least = " of at least " + FormatSize(min) + ","
+			}
 			if auto {
 				or = " or auto"
 			}
-			return fmt.Errorf("%q is not a size of at least 1MiB, like 512MiB or 8GiB%s", v, or)
+			return fmt.Errorf("%q is not a size%s like 1048576, 512KiB or 1MiB%s", v, least, or)
 		}
 		*p(c) = n
 		return nil
@@ -183,24 +175,7 @@ var sizeUnits = []struct {
 	bytes  int64
 }{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
 
-// ParseSize reads a positive size in bytes: a number, or one with KiB, MiB or GiB after it.
-func ParseSize(v string) (int64, error) {
-	t := strings.TrimSpace(v)
-	unit := int64(1)
-	for _, u := range sizeUnits {
-		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
-			t, unit = strings.TrimSpace(rest), u.bytes
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 1 || n > (1<<62)/unit {
-		return 0, fmt.Errorf("%q is not a size like 1048576, 512KiB or 1MiB", v)
-	}
-	return n * unit, nil
-}
-
-// FormatSize writes a size as ParseSize reads it, in the largest unit that divides it.
+// FormatSize writes a size as tasks.ParseSize reads it, in the largest unit that divides it.
 func FormatSize(n int64) string {
 	for _, u := range sizeUnits {
 		if n >= u.bytes && n%u.bytes == 0 && u.bytes > 1 {
@@ -212,15 +187,10 @@ func FormatSize(n int64) string {
 
 // sizeString renders a size setting as it can be written back; 0 is auto.
 func sizeString(n int64) string {
-	switch {
-	case n == 0:
+	if n == 0 {
 		return "auto"
-	case n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + "GiB"
-	case n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + "MiB"
 	}
-	return strconv.FormatInt(n, 10)
+	return FormatSize(n)
 }
 
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
@@ -237,13 +207,13 @@ var keys = []key{
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
-		fixed("1MiB"), byteSize(func(c *Config) *int64 { return &c.Core.MaxConfSize })},
+		fixed("1MiB"), size(func(c *Config) *int64 { return &c.Core.MaxConfSize }, 1, false)},
 	{"core", "max_task_memory", "the most memory the tries running at once in one process (standalone, server or worker) may hold, " +
 		"their memory_limit added up; a try that does not fit waits, queued; auto: half of the machine's memory (or of its cgroup limit)",
-		fixed("auto"), size(func(c *Config) *int64 { return &c.Core.MaxTaskMemory }, true)},
+		fixed("auto"), size(func(c *Config) *int64 { return &c.Core.MaxTaskMemory }, 1<<20, true)},
 	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
 		"past it writes fail with ENOSPC",
-		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, false)},
+		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, 1<<20, false)},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
