@@ -804,6 +804,7 @@ func (s *Scheduler) handleProgress(ti *TaskInstance, res TryResult) {
 		return
 	}
 	ti.State, ti.Reason = tasks.StateRunning, ""
+	s.startedInBatch[ti.Key()] = true
 	if res.Hostname != "" {
 		ti.Hostname = res.Hostname
 	}
