@@ -66,7 +66,7 @@ bench: ## performance figures, each against a baseline measured in the same run
 	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|HostHTTP)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList)' -benchtime=5x ./app/api/ ; } | tee bench.out
+	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ ; } | tee bench.out
 
 modules: ## build the Go and C example task modules into examples/modules/out
 	examples/modules/build.sh examples/modules/out

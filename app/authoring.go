@@ -329,7 +329,7 @@ func (a *App) announce(rep scheduler.SyncReport) {
 // check validates content as the DAG file at abs.
 func (a *App) check(ctx context.Context, abs string, content []byte) DagFileCheck {
 	out := DagFileCheck{Problems: []FileProblem{}, Tasks: []DraftTask{}}
-	dag, err := tasks.Parse(abs, content)
+	dag, err := tasks.ParseWith(abs, content, a.Dags.Parse) // as the DAG folder sync will
 	var ve *tasks.ValidationError
 	switch {
 	case err == nil:

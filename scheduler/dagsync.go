@@ -30,6 +30,9 @@ type DagSyncer struct {
 	// PausedAtCreation is core.dags_are_paused_at_creation: whether a new DAG starts paused
 	// when its file does not say (is_paused_upon_creation).
 	PausedAtCreation bool
+	// Parse is what every file is parsed with: the folders mounts may use (Folders and
+	// core.allowed_mount_folders).
+	Parse tasks.ParseOptions
 
 	mu          sync.Mutex
 	dags        map[string]*tasks.DAG
@@ -79,7 +82,7 @@ func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 			prefer[d.DagID] = d.Fileloc
 		}
 	}
-	bag, err := CollectDags(prefer, s.Folders...)
+	bag, err := CollectDags(s.Parse, prefer, s.Folders...)
 	if err != nil {
 		return SyncReport{}, err
 	}
@@ -134,7 +137,7 @@ func (s *DagSyncer) lastGood(ctx context.Context, rec Dag) *tasks.DAG {
 	if err != nil {
 		return nil
 	}
-	d, err := tasks.Parse(rec.Fileloc, src)
+	d, err := tasks.ParseWith(rec.Fileloc, src, s.Parse)
 	if err != nil {
 		return nil
 	}
