@@ -38,7 +38,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -52,7 +52,7 @@ func keySet(keys ...string) map[string]bool {
 }
 
 // ParseFile reads and validates one DAG file.
-func ParseFile(path string) (*DAG, error) {
+func ParseFile(path string, opts ...ParseOption) (*DAG, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read DAG file: %w", err)
@@ -75,7 +75,7 @@ func ParseFile(path string) (*DAG, error) {
 	if len(data) > MaxFileBytes {
 		return nil, tooLarge(int64(len(data)))
 	}
-	return Parse(path, data)
+	return Parse(path, data, opts...)
 }
 
 func absPath(path string) string {
@@ -87,7 +87,7 @@ func absPath(path string) string {
 
 // Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
 // against path's folder. On failure the error is a *ValidationError listing every problem.
-func Parse(path string, data []byte) (*DAG, error) {
+func Parse(path string, data []byte, opts ...ParseOption) (*DAG, error) {
 	path = absPath(path)
 	ps := &problems{file: path}
 	sum := sha256.Sum256(data)
@@ -122,6 +122,9 @@ func Parse(path string, data []byte) (*DAG, error) {
 	}
 	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	for _, o := range opts {
+		o(&p.opts)
+	}
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -140,10 +143,11 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w   *walker
-	ps  *problems
-	dag *DAG
-	dir string
+	w    *walker
+	ps   *problems
+	dag  *DAG
+	dir  string
+	opts parseOptions
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -606,6 +610,7 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			t.Queue = s
 		}
 	}
+	p.grants(t, tf, label)
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
