@@ -24,6 +24,9 @@ type Config struct {
 		LoadExamples            bool
 		Parallelism             int
 		DagsArePausedAtCreation bool
+		// FernetKey encrypts connection passwords and extras in the metastore; empty means
+		// the key file in the home (FernetKeyFile), generated on first start.
+		FernetKey string
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -49,6 +52,10 @@ type Config struct {
 
 // LogsFolder is where try logs are written.
 func (c Config) LogsFolder() string { return filepath.Join(c.Home, "logs") }
+
+// FernetKeyFile is the key that encrypts connection secrets when core.fernet_key is not set:
+// kept beside the metastore, never inside it, so a copy of wasmflow.db alone reveals nothing.
+func (c Config) FernetKeyFile() string { return filepath.Join(c.Home, "fernet.key") }
 
 // CacheFolder holds compiled modules and unpacked example DAGs.
 func (c Config) CacheFolder() string { return filepath.Join(c.Home, "cache") }
@@ -109,6 +116,8 @@ var keys = []key{
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.DagsArePausedAtCreation })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
+	{"core", "fernet_key", "key that encrypts connection passwords and extras in the metastore (32 bytes, url-safe base64); empty: the file fernet.key in the home, generated on first start",
+		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
@@ -259,7 +268,7 @@ type Setting struct {
 func (c Config) Settings() []Setting {
 	values := map[string]string{
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
-		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation), "core.fernet_key": mask(c.Core.FernetKey), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),

@@ -25,11 +25,12 @@ var migrations = []migration{
 	{version: 1, name: "core tables", up: migrateV1},
 	{version: 2, name: "task history, reschedules, module blobs, next run", up: migrateV2},
 	{version: 3, name: "commands for a running scheduler", up: migrateV3},
+	{version: 4, name: "connections", up: migrateV4},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 3
+const LatestSchemaVersion = 4
 
 // createVersionTable is frozen SQL: schema_version predates every migration.
 const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
