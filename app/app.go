@@ -53,6 +53,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err // it names the file, never a URL's password
 	}
+	key, err := loadSecretKey(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.UseSecretKey(key)
 	a := &App{Config: cfg, Store: store, Log: log, Events: NewEvents()}
 	folders := []string{cfg.Core.DagsFolder}
 	if cfg.Core.LoadExamples {
@@ -63,7 +69,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 		folders = append(folders, dir)
 	}
-	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation}
+	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
+		Connections: store.ConnectionIDs}
 	return a, nil
 }
 

@@ -329,7 +329,11 @@ func (a *App) announce(rep scheduler.SyncReport) {
 // check validates content as the DAG file at abs.
 func (a *App) check(ctx context.Context, abs string, content []byte) DagFileCheck {
 	out := DagFileCheck{Problems: []FileProblem{}, Tasks: []DraftTask{}}
-	dag, err := tasks.Parse(abs, content)
+	var opts []tasks.ParseOption
+	if ids, err := a.Store.ConnectionIDs(ctx); err == nil {
+		opts = append(opts, tasks.WithConnections(func(id string) bool { return ids[id] }))
+	}
+	dag, err := tasks.Parse(abs, content, opts...)
 	var ve *tasks.ValidationError
 	switch {
 	case err == nil:

@@ -69,7 +69,7 @@ type parsed struct {
 // ParseFiles parses files concurrently and gathers them into a DagBag. When two files define
 // the same dag_id, the one in prefer (the file the metastore has it at) keeps it, else the
 // first in path order; the other gets an import error naming both.
-func ParseFiles(files []string, prefer map[string]string) *DagBag {
+func ParseFiles(files []string, prefer map[string]string, opts ...tasks.ParseOption) *DagBag {
 	out := make([]parsed, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -78,7 +78,7 @@ func ParseFiles(files []string, prefer map[string]string) *DagBag {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d, err := tasks.ParseFile(files[i])
+				d, err := tasks.ParseFile(files[i], opts...)
 				out[i] = parsed{path: files[i], dag: d, err: err}
 			}
 		}()

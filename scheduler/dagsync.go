@@ -30,6 +30,9 @@ type DagSyncer struct {
 	// PausedAtCreation is core.dags_are_paused_at_creation: whether a new DAG starts paused
 	// when its file does not say (is_paused_upon_creation).
 	PausedAtCreation bool
+	// Connections returns the defined conn_ids; a DAG granting another one gets an import
+	// error. nil: conn_ids are not checked.
+	Connections func(ctx context.Context) (map[string]bool, error)
 
 	mu          sync.Mutex
 	dags        map[string]*tasks.DAG
@@ -79,10 +82,19 @@ func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 			prefer[d.DagID] = d.Fileloc
 		}
 	}
-	bag, err := CollectDags(prefer, s.Folders...)
+	var opts []tasks.ParseOption
+	if s.Connections != nil {
+		ids, err := s.Connections(ctx)
+		if err != nil {
+			return SyncReport{}, err
+		}
+		opts = append(opts, tasks.WithConnections(func(id string) bool { return ids[id] }))
+	}
+	files, err := FindDagFiles(s.Folders...)
 	if err != nil {
 		return SyncReport{}, err
 	}
+	bag := ParseFiles(files, prefer, opts...)
 	rep := SyncReport{Files: len(bag.Files), Dags: len(bag.Dags), Errors: len(bag.Errors)}
 	dags := make(map[string]*tasks.DAG, len(bag.Dags))
 	keep := make([]string, 0, len(bag.Dags))
