@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) listConnections(_ http.ResponseWriter, r *http.Request, _ princ
 	}
 	cs, err := s.app.ListConnections(r.Context())
 	if err != nil {
-		return nil, err
+		return nil, connectionError(err)
 	}
 	slices.SortStableFunc(cs, func(a, b app.ConnectionInfo) int {
 		if strings.HasPrefix(ob, "-") {
@@ -62,7 +63,11 @@ func (s *Server) listConnections(_ http.ResponseWriter, r *http.Request, _ princ
 }
 
 func (s *Server) getConnection(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
-	return s.app.ConnectionInfoOf(r.Context(), r.PathValue("connection_id"))
+	c, err := s.app.ConnectionInfoOf(r.Context(), r.PathValue("connection_id"))
+	if err != nil {
+		return nil, connectionError(err)
+	}
+	return c, nil
 }
 
 // connectionBody is Airflow's Connection as sent: every field optional, so a PATCH changes
@@ -156,7 +161,7 @@ func (s *Server) patchConnection(_ http.ResponseWriter, r *http.Request, p princ
 	}
 	c, err := s.app.GetConnection(r.Context(), id)
 	if err != nil {
-		return nil, err
+		return nil, connectionError(err)
 	}
 	fields := b.given()
 	if mask := updateMask(r); mask != nil {
@@ -220,7 +225,7 @@ func (s *Server) testConnection(_ http.ResponseWriter, r *http.Request, p princi
 			c.ConnID = *b.ConnectionID
 			b.apply(&c, connectionFields)
 		default:
-			return nil, err
+			return nil, connectionError(err)
 		}
 	} else {
 		b.apply(&c, connectionFields)
@@ -231,10 +236,15 @@ func (s *Server) testConnection(_ http.ResponseWriter, r *http.Request, p princi
 	return s.app.TestConnection(r.Context(), p.actor(), c), nil
 }
 
-// connectionError answers a refused change as 400 (409 for a conn_id taken), whatever the method.
+// connectionError answers a refused change as 400 (409 for a conn_id taken), whatever the
+// method, and a secret key that does not open the secrets as a 500 that says so: that is for
+// the server's admin to fix (core.fernet_key or the key file), and no request will.
 func connectionError(err error) error {
-	if errors.Is(err, app.ErrInvalid) {
+	switch {
+	case errors.Is(err, app.ErrInvalid):
 		return badRequest("%v", err)
+	case errors.Is(err, metastore.ErrSecretKey):
+		return &httpError{http.StatusInternalServerError, err.Error()}
 	}
 	return err
 }

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 )
 
 const (
@@ -251,5 +253,43 @@ tasks:
 	e.want(http.StatusNoContent, "DELETE", "/api/v1/connections/warehouse", "", e.as("op"))
 	if ie := importError(); !strings.Contains(ie, `connection "warehouse" does not exist`) {
 		t.Errorf("after deleting the connection, import error %q, want it back", ie)
+	}
+}
+
+// TestConnectionGrantsInTheEditor: the editor's check knows the connections too, so a grant of
+// an unknown conn_id is shown at its line before the file is saved.
+func TestConnectionGrantsInTheEditor(t *testing.T) {
+	e := newEnv(t, nil)
+	e.want(http.StatusOK, "POST", "/api/v1/connections", `{"connection_id": "known", "conn_type": "http"}`, e.as("op"))
+	check := jsonOf[dagFileCheck](t, e.want(http.StatusOK, "POST", "/api/v1/dagFiles/validate", body(map[string]string{"path": "g.yaml", "content": `dag_id: g
+tasks:
+  - id: a
+    module: modules/echo.wasm
+    connections: [known, unknown]
+    allow_hosts: ["*.example.org", "https://x"]
+`}), e.as("op")))
+	if check.Valid || len(check.Problems) != 2 {
+		t.Fatalf("check = %+v, want the unknown connection and the bad host", check)
+	}
+	for i, want := range []string{`connection "unknown" does not exist`, `"https://x" is not a host`} {
+		if p := check.Problems[i]; !strings.Contains(p.Message, want) || p.Line != 5+i {
+			t.Errorf("problem %d = line %d %q, want line %d saying %q", i, p.Line, p.Message, 5+i, want)
+		}
+	}
+}
+
+// TestConnectionsWrongKeyAPI: secrets sealed with another key answer a 500 that says what to
+// fix, not garbage and not a bare "internal error".
+func TestConnectionsWrongKeyAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	e.want(http.StatusOK, "POST", "/api/v1/connections", `{"connection_id": "api", "conn_type": "http", "password": "`+connPassword+`"}`, e.as("op"))
+	text, _ := metastore.GenerateSecretKey()
+	other, err := metastore.NewSecretKey(text, "/elsewhere/fernet.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app.Store.UseSecretKey(other) // as if the key file had been replaced
+	for _, path := range []string{"/api/v1/connections", "/api/v1/connections/api"} {
+		e.problem(http.StatusInternalServerError, "GET", path, "", e.as("viewer"), "/elsewhere/fernet.key", "not the key it was saved with")
 	}
 }

@@ -135,12 +135,12 @@ func TestConnectionWrongKey(t *testing.T) {
 	if has, err := s2.HasSealedSecrets(t.Context()); err != nil || !has {
 		t.Errorf("HasSealedSecrets = %v, %v, want true", has, err)
 	}
-	if _, err := s2.GetConnection(t.Context(), "api"); err == nil || !strings.Contains(err.Error(), "core.fernet_key") {
+	if _, err := s2.GetConnection(t.Context(), "api"); !errors.Is(err, ErrSecretKey) || !strings.Contains(err.Error(), "core.fernet_key") {
 		t.Errorf("GetConnection without a key = %v, want an error naming core.fernet_key", err)
 	}
 	s2.UseSecretKey(testKey(t, "/home/x/fernet.key"))
 	_, err = s2.GetConnection(t.Context(), "api")
-	if err == nil || !strings.Contains(err.Error(), "/home/x/fernet.key") || !strings.Contains(err.Error(), "not the key") {
+	if !errors.Is(err, ErrSecretKey) || !strings.Contains(err.Error(), "/home/x/fernet.key") || !strings.Contains(err.Error(), "not the key") {
 		t.Errorf("GetConnection with another key = %v, want an error naming the key file", err)
 	}
 	if _, err := s2.ListConnections(t.Context()); err == nil {

@@ -22,6 +22,17 @@ type SecretKey struct {
 	source string // where the key came from, for errors: the config key or the key file
 }
 
+// ErrSecretKey marks an error about the secret key: none loaded, malformed, or not the key the
+// secrets were sealed with. It is the server's to fix, not the request's.
+var ErrSecretKey = errors.New("secret key")
+
+type keyError struct{ msg string }
+
+func (e *keyError) Error() string        { return e.msg }
+func (e *keyError) Is(target error) bool { return target == ErrSecretKey }
+
+func keyErrorf(format string, args ...any) error { return &keyError{fmt.Sprintf(format, args...)} }
+
 // sealedPrefix starts every sealed value; it names the scheme, for a later change of it.
 const sealedPrefix = "gcm1:"
 
@@ -43,7 +54,7 @@ func NewSecretKey(text, source string) (*SecretKey, error) {
 		raw, err = base64.RawURLEncoding.DecodeString(text)
 	}
 	if err != nil || len(raw) != 32 {
-		return nil, fmt.Errorf("the secret key in %s is not 32 bytes of url-safe base64 "+
+		return nil, keyErrorf("the secret key in %s is not 32 bytes of url-safe base64 "+
 			"(as Airflow's fernet_key); remove it to have one generated, or set a valid one", source)
 	}
 	block, err := aes.NewCipher(raw)
@@ -82,13 +93,13 @@ func (k *SecretKey) open(sealed, connID, field string) (string, error) {
 	body, ok := strings.CutPrefix(sealed, sealedPrefix)
 	raw, err := base64.RawStdEncoding.DecodeString(body)
 	if !ok || err != nil || len(raw) < k.aead.NonceSize() {
-		return "", fmt.Errorf("connection %q: its %s is not a value wasmflow sealed (was the metastore edited by hand?): "+
+		return "", keyErrorf("connection %q: its %s is not a value wasmflow sealed (was the metastore edited by hand?): "+
 			"set it again with `wasmflow connections add`", connID, field)
 	}
 	n := k.aead.NonceSize()
 	plain, err := k.aead.Open(nil, raw[:n], raw[n:], []byte(connID+"\x00"+field))
 	if err != nil {
-		return "", fmt.Errorf("connection %q: its %s does not decrypt with the secret key from %s: that is not the key "+
+		return "", keyErrorf("connection %q: its %s does not decrypt with the secret key from %s: that is not the key "+
 			"it was saved with; restore the old key (core.fernet_key or the fernet.key file in the home), "+
 			"or delete the connection and add it again", connID, field, k.source)
 	}
@@ -96,8 +107,8 @@ func (k *SecretKey) open(sealed, connID, field string) (string, error) {
 }
 
 // errNoSecretKey is returned by the connection methods of a Store opened without a key.
-var errNoSecretKey = errors.New("connections need the secret key (core.fernet_key or the fernet.key file in the home), " +
-	"which this process did not load: open the home with wasmflow itself")
+var errNoSecretKey error = &keyError{"connections need the secret key (core.fernet_key or the fernet.key file in the home), " +
+	"which this process did not load: open the home with wasmflow itself"}
 
 // UseSecretKey sets the key that seals connection secrets. Call it once, before the Store is
 // shared.
