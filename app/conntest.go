@@ -34,16 +34,16 @@ const connectionTestTimeout = 10 * time.Second
 // opening its file (sqlite), a TCP connect to its port (postgres: no driver in this build
 // yet). The answer says what was tried; it never holds the password.
 func (a *App) TestConnection(ctx context.Context, who Actor, c tasks.Connection) ConnectionTest {
-	ctx, cancel := context.WithTimeout(ctx, connectionTestTimeout)
+	tctx, cancel := context.WithTimeout(ctx, connectionTestTimeout)
 	defer cancel()
 	var res ConnectionTest
 	switch c.ConnType {
 	case "http", "https":
-		res = testHTTP(ctx, c)
+		res = testHTTP(tctx, c)
 	case "sqlite":
-		res = testSQLite(ctx, c)
+		res = testSQLite(tctx, c)
 	case "postgres":
-		res = testTCP(ctx, c, 5432, "this build has no PostgreSQL driver yet, so only the port was tried, not the login")
+		res = testTCP(tctx, c, 5432, "this build has no PostgreSQL driver yet, so only the port was tried, not the login")
 	default:
 		res = ConnectionTest{Message: fmt.Sprintf("conn_type %q cannot be tested: wasmflow tests http, sqlite and postgres connections", c.ConnType)}
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 
 	"github.com/wasmflow/wasmflow/app/config"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
@@ -22,7 +23,8 @@ func loadSecretKey(ctx context.Context, cfg config.Config, store *metastore.Stor
 	path := cfg.FernetKeyFile()
 	b, err := os.ReadFile(path)
 	if err == nil {
-		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// Windows has no such mode bits: every file reads as 0666 there.
+		if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 			log.Warn("the key file that encrypts connection secrets is readable by others: chmod 600 it", "file", path, "mode", st.Mode().Perm().String())
 		}
 		return metastore.NewSecretKey(string(b), path)
@@ -56,8 +58,12 @@ func loadSecretKey(ctx context.Context, cfg config.Config, store *metastore.Stor
 	if err == nil {
 		err = os.Link(tmp.Name(), path)
 	}
-	if errors.Is(err, fs.ErrExist) {
-		return loadSecretKey(ctx, cfg, store, log)
+	if errors.Is(err, fs.ErrExist) { // another process linked its key first: use that one
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read the connections' secret key: %w (or set core.fernet_key)", err)
+		}
+		return metastore.NewSecretKey(string(b), path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("save the connections' secret key %s: %w (or set core.fernet_key)", path, err)

@@ -46,6 +46,9 @@ func ParseHostPattern(s string) (HostPattern, error) {
 	}
 	host, port := s, ""
 	if h, p, err := net.SplitHostPort(s); err == nil {
+		if p == "" {
+			return hp, fmt.Errorf("%q: the port must be a number from 1 to 65535 (or leave out the ':')", s)
+		}
 		host, port = h, p
 	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		host = s[1 : len(s)-1]
