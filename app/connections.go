@@ -64,13 +64,10 @@ func (a *App) AddConnection(ctx context.Context, who Actor, c tasks.Connection) 
 	if err := checkConnection(c); err != nil {
 		return ConnectionInfo{}, err
 	}
-	if _, err := a.Store.GetConnection(ctx, c.ConnID); err == nil {
+	if err := a.Store.AddConnection(ctx, c); errors.Is(err, scheduler.ErrExists) {
 		return ConnectionInfo{}, fmt.Errorf("connection %q already exists: delete it first, or change it (PATCH "+
 			"/api/v1/connections/%s, or Admin > Connections): %w", c.ConnID, c.ConnID, ErrConflict)
-	} else if !errors.Is(err, scheduler.ErrNotFound) {
-		return ConnectionInfo{}, err
-	}
-	if err := a.Store.SetConnection(ctx, c); err != nil {
+	} else if err != nil {
 		return ConnectionInfo{}, err
 	}
 	a.audit(ctx, who, "connection.create", scheduler.AuditEvent{Extra: c.ConnID + " (" + c.ConnType + ")"})

@@ -12,6 +12,9 @@ import (
 // what they looked for; the CLI and the API turn it into "not found" / 404.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned by Store creations of a row whose key is taken.
+var ErrExists = errors.New("already exists")
+
 // Dag is a DAG as the metastore records it: what the last parse of its file said, plus the
 // state that belongs to the metastore alone (paused, active, next run).
 type Dag struct {
@@ -206,6 +209,7 @@ type AdminStore interface {
 	// SetConnection creates or replaces a connection; its password and extra are stored
 	// encrypted. GetConnection and ListConnections return them decrypted: callers mask them.
 	SetConnection(ctx context.Context, c tasks.Connection) error
+	AddConnection(ctx context.Context, c tasks.Connection) error // a conn_id taken is ErrExists
 	GetConnection(ctx context.Context, connID string) (tasks.Connection, error)
 	ListConnections(ctx context.Context) ([]tasks.Connection, error) // by conn_id
 	DeleteConnection(ctx context.Context, connID string) error

@@ -8,25 +8,50 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// SetConnection creates or replaces a connection, its password and extra sealed with the
-// Store's secret key.
-func (s *Store) SetConnection(ctx context.Context, c tasks.Connection) error {
+// sealed returns the row of c, its password and extra sealed with the Store's secret key.
+func (s *Store) sealed(c tasks.Connection) (connectionModel, error) {
 	if c.ConnID == "" {
-		return errors.New("set connection: empty conn_id")
+		return connectionModel{}, errors.New("empty conn_id")
 	}
 	if s.key == nil {
-		return fmt.Errorf("set connection %s: %w", c.ConnID, errNoSecretKey)
+		return connectionModel{}, errNoSecretKey
 	}
 	m := connectionModel{ConnID: c.ConnID, ConnType: c.ConnType, Description: c.Description, Host: c.Host,
 		Schema: c.Schema, Login: c.Login, Port: c.Port}
 	var err error
 	if m.Password, err = s.key.seal(c.Password, c.ConnID, "password"); err != nil {
-		return fmt.Errorf("set connection %s: %w", c.ConnID, err)
+		return m, err
 	}
-	if m.Extra, err = s.key.seal(c.Extra, c.ConnID, "extra"); err != nil {
+	m.Extra, err = s.key.seal(c.Extra, c.ConnID, "extra")
+	return m, err
+}
+
+// AddConnection creates a connection; a conn_id taken is ErrExists (checked by the insert
+// itself, so of two creations at once one fails rather than one overwriting the other).
+func (s *Store) AddConnection(ctx context.Context, c tasks.Connection) error {
+	m, err := s.sealed(c)
+	if err != nil {
+		return fmt.Errorf("add connection %s: %w", c.ConnID, err)
+	}
+	err = s.db.WithContext(ctx).Create(&m).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return fmt.Errorf("connection %q %w", c.ConnID, scheduler.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("add connection %s: %w", c.ConnID, err)
+	}
+	return nil
+}
+
+// SetConnection creates or replaces a connection, its password and extra sealed with the
+// Store's secret key.
+func (s *Store) SetConnection(ctx context.Context, c tasks.Connection) error {
+	m, err := s.sealed(c)
+	if err != nil {
 		return fmt.Errorf("set connection %s: %w", c.ConnID, err)
 	}
 	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{

@@ -57,6 +57,12 @@ func TestConnectionsRoundTrip(t *testing.T) {
 	if ids, err := s.ConnectionIDs(ctx); err != nil || !reflect.DeepEqual(ids, map[string]bool{"api": true, "db": true}) {
 		t.Errorf("ConnectionIDs = %v, %v", ids, err)
 	}
+	if err := s.AddConnection(ctx, tasks.Connection{ConnID: "db", ConnType: "http", Password: "other"}); !errors.Is(err, scheduler.ErrExists) {
+		t.Errorf("AddConnection of a taken conn_id = %v, want ErrExists", err)
+	}
+	if c, _ := s.GetConnection(ctx, "db"); c != db {
+		t.Errorf("a refused AddConnection changed the connection: %+v", c)
+	}
 	if err := s.DeleteConnection(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
