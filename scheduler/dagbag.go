@@ -68,7 +68,7 @@ type parsed struct {
 
 // ParseFiles parses files concurrently and gathers them into a DagBag. When two files define
 // the same dag_id, the one in prefer (the file the metastore has it at) keeps it, else the
-// first in path order; the other gets an import error naming both.
+// first in path order; the other gets an import error naming both. opts apply to every file.
 func ParseFiles(files []string, prefer map[string]string, opts ...tasks.ParseOption) *DagBag {
 	out := make([]parsed, len(files))
 	var wg sync.WaitGroup

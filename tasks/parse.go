@@ -87,6 +87,7 @@ func absPath(path string) string {
 
 // Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
 // against path's folder. On failure the error is a *ValidationError listing every problem.
+// opts add checks against what the file refers to outside itself (WithConnections).
 func Parse(path string, data []byte, opts ...ParseOption) (*DAG, error) {
 	path = absPath(path)
 	ps := &problems{file: path}
