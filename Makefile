@@ -38,8 +38,8 @@ frontend: ## rebuild the web views into frontend/dist (committed, embedded by go
 frontend-check: frontend ## check the committed frontend/dist is the build of frontend/src
 	@test -z "$$(git status --porcelain -- frontend/dist)" || { echo "frontend/dist differs from a fresh build of frontend/src: run make frontend and commit frontend/dist"; git status --short -- frontend/dist; exit 1; }
 
-deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium)
-	.ci/install-deps.sh wasm browser
+deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium, PostgreSQL)
+	.ci/install-deps.sh wasm browser postgres
 
 test: deps frontend-check vet unit fuzz test-cluster test-desktop ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces, the desktop window
 	@echo "make test: all passed"
@@ -66,7 +66,7 @@ bench: ## performance figures, each against a baseline measured in the same run
 	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList)' -benchtime=5x ./app/api/ ; } | tee bench.out
+	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ ; } | tee bench.out
 
 modules: ## build the Go and C example task modules into examples/modules/out
 	examples/modules/build.sh examples/modules/out

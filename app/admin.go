@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // SetVariable creates or replaces a Variable.
@@ -35,9 +36,39 @@ func (a *App) GetVariable(ctx context.Context, key string) (scheduler.Variable, 
 	return v, err
 }
 
-// ListVariables lists every Variable, by key.
+// ListVariables lists every Variable, by key, as a listing shows them: the value of one whose
+// key names a secret (tasks.SensitiveName: db_password, api_key, ...) is "***", Airflow's rule.
+// GetVariable returns the value itself.
 func (a *App) ListVariables(ctx context.Context) ([]scheduler.Variable, error) {
-	return a.Store.ListVariables(ctx)
+	vs, err := a.Store.ListVariables(ctx)
+	for i := range vs {
+		if tasks.SensitiveName(vs[i].Key) {
+			vs[i].Value = tasks.Masked
+		}
+	}
+	return vs, err
+}
+
+// minMaskedLength is Airflow's [logging] min_length_masked_secret: a shorter value is not masked
+// in logs, where replacing every "on" or "1" would garble the log and hide nothing worth
+// hiding. It also keeps a masked log never longer than the file, which the log views' byte
+// offsets rely on.
+const minMaskedLength = 5
+
+// LogSecrets are the values a served log hides: those of the Variables whose key names a
+// secret (tasks.SensitiveName), as Airflow masks them in task logs.
+func (a *App) LogSecrets(ctx context.Context) (*tasks.Secrets, error) {
+	vs, err := a.Store.ListVariables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &tasks.Secrets{}
+	for _, v := range vs {
+		if tasks.SensitiveName(v.Key) && len(v.Value) >= minMaskedLength {
+			s.Add(v.Value)
+		}
+	}
+	return s, nil
 }
 
 // DeleteVariable removes a Variable.
@@ -117,6 +148,9 @@ func userInfo(u scheduler.User) UserInfo {
 		Roles: []Tag{{Name: u.Role}}, Active: u.Active, CreatedOn: u.CreatedAt, LastLogin: u.LastLogin}
 }
 
+// MaxUsernameBytes bounds user names: logins with longer ones are refused before any lookup.
+const MaxUsernameBytes = 255
+
 // CreateUser adds a user with a bcrypt-hashed password. It returns the password, which is the
 // generated one when none was given: shown once, stored nowhere in plain text.
 func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, string, error) {
@@ -126,6 +160,9 @@ func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, s
 	}
 	if strings.TrimSpace(n.Username) == "" {
 		return UserInfo{}, "", errors.New("a user needs a username (-u)")
+	}
+	if len(n.Username) > MaxUsernameBytes {
+		return UserInfo{}, "", fmt.Errorf("the username is %d bytes long; usernames have at most %d bytes", len(n.Username), MaxUsernameBytes)
 	}
 	password := n.Password
 	if password == "" {

@@ -119,6 +119,18 @@ func JoinCommand(e *cluster.RemoteExecutor, secret string) string {
 	return fmt.Sprintf("wasmflow worker --join %s --secret %s", e.Node().Address(), shellQuote(secret))
 }
 
+// JoinNote says why workers on other machines cannot join e, when its cluster listens on a
+// loopback address only (the default of standalone and the desktop app); "" otherwise.
+func JoinNote(e *cluster.RemoteExecutor) string {
+	addr := e.Node().Address()
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("the cluster listens on %s, this machine only: workers on other machines join once cluster.bind (%s) is set to an address they reach, e.g. 0.0.0.0:7946",
+		addr, config.EnvName("cluster", "bind"))
+}
+
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/+=@", r))
@@ -192,6 +204,7 @@ func RunWorker(ctx context.Context, cfg config.Config, o WorkerOptions, log *slo
 		Node: cluster.NodeConfig{Name: o.Name, Bind: o.Bind, Advertise: o.Advertise, Secret: o.Secret, Queues: o.Queues,
 			Slots: o.Slots, Version: Version},
 		Join: o.Join, CacheDir: filepath.Join(cfg.CacheFolder(), "worker"), Grace: o.Grace, Log: log,
+		MaxTaskMemory: cfg.Core.MaxTaskMemory, MountQuota: cfg.Core.MountQuota,
 	})
 	if err != nil {
 		return clusterPortError(err, o.Bind)

@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasmflow/wasmflow/app/config"
 	"github.com/wasmflow/wasmflow/cluster"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/scheduler/timetable"
 	"github.com/wasmflow/wasmflow/tasks"
 )
@@ -166,7 +169,19 @@ type TriggerOptions struct {
 
 // Trigger records a manual run; the scheduler running on this home starts it (at once, or
 // when the DAG is unpaused).
+//
+// The run id and conf are checked before anything is read, and the existing runs are looked
+// up by index (one at the logical date, one with the run id): a trigger costs the same however
+// many runs the DAG has.
 func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOptions) (RunInfo, error) {
+	if o.RunID != "" {
+		if err := CheckRunID(o.RunID); err != nil {
+			return RunInfo{}, err
+		}
+	}
+	if err := a.CheckConf(o.Conf); err != nil {
+		return RunInfo{}, err
+	}
 	d, err := a.ParsedDag(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
@@ -178,15 +193,16 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	if ld.After(time.Now().Add(time.Minute)) {
 		return RunInfo{}, fmt.Errorf("logical date %s is in the future: a run is for data up to now (as Airflow's allow_trigger_in_future = False)", ld.Format(time.RFC3339))
 	}
-	if o.RunID != "" && !runIDPattern.MatchString(o.RunID) {
-		return RunInfo{}, fmt.Errorf("run id %q may only contain letters, digits and _ . ~ : + -", o.RunID)
-	}
 	if existing, err := a.runAt(ctx, dagID, ld); err == nil {
 		return RunInfo{}, fmt.Errorf("DAG %s already has a run at logical date %s (%s); clear it to run it again, or give another date with -e: %w", dagID, ld.Format(time.RFC3339), existing.RunID, ErrConflict)
+	} else if !errors.Is(err, scheduler.ErrNotFound) {
+		return RunInfo{}, err
 	}
 	if o.RunID != "" {
 		if _, err := a.Store.GetDagRun(ctx, dagID, o.RunID); err == nil {
 			return RunInfo{}, fmt.Errorf("DAG %s already has a run %q; give another run id, or clear that run to run it again: %w", dagID, o.RunID, ErrConflict)
+		} else if !errors.Is(err, scheduler.ErrNotFound) {
+			return RunInfo{}, err
 		}
 	}
 	if s := a.sched.Load(); s != nil { // started at once by the scheduler in this process, which audits it
@@ -211,18 +227,62 @@ var ErrConflict = errors.New("conflict")
 // runIDPattern is Airflow's rule for run ids.
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.~:+-]+$`)
 
-// runAt finds a DAG's run at a logical date.
-func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.DagRun, error) {
-	runs, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
+// MaxRunIDLength is Airflow's limit on a run id (its dag_run.run_id is a VARCHAR(250)).
+const MaxRunIDLength = 250
+
+// CheckRunID refuses a run id a user gives that Airflow would not take: longer than 250
+// characters, with characters other than letters, digits and _ . ~ : + -, or . or .. (which
+// name folders, and a run id is a folder of the logs).
+func CheckRunID(id string) error {
+	switch {
+	case len(id) > MaxRunIDLength:
+		return fmt.Errorf("run id %q… is %d characters long; a run id has at most %d (Airflow's limit): give a shorter one", id[:32], len(id), MaxRunIDLength)
+	case !runIDPattern.MatchString(id):
+		return fmt.Errorf("run id %q may only contain letters, digits and _ . ~ : + -", id)
+	case id == "." || id == "..":
+		return fmt.Errorf("run id %q names a folder, and each run's logs are a folder named after its run id: give another run id", id)
+	}
+	return nil
+}
+
+// ConfTooLargeError refuses a run's conf larger than core.max_conf_size.
+type ConfTooLargeError struct {
+	Size  int64 // bytes of the conf as JSON; 0 when reading stopped at the limit
+	Limit int64
+}
+
+func (e *ConfTooLargeError) Error() string {
+	size := "more than that"
+	if e.Size > 0 {
+		size = fmt.Sprintf("%d bytes", e.Size)
+	}
+	return fmt.Sprintf("the conf may be at most %d bytes as JSON (core.max_conf_size = %s), and this one is %s: "+
+		"pass large data another way (a file the task mounts, a Variable), or raise [core] max_conf_size in wasmflow.toml "+
+		"(or WASMFLOW__CORE__MAX_CONF_SIZE) on the server", e.Limit, config.FormatSize(e.Limit), size)
+}
+
+// MaxConfSize is core.max_conf_size: 1 MiB, its default, for an App built without config.Load.
+func (a *App) MaxConfSize() int64 { return cmp.Or(a.Config.Core.MaxConfSize, 1<<20) }
+
+// CheckConf refuses a conf larger than core.max_conf_size as JSON: every run of the DAG
+// stores it, and each list or page that shows runs reads it back.
+func (a *App) CheckConf(conf map[string]any) error {
+	if len(conf) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(conf)
 	if err != nil {
-		return scheduler.DagRun{}, err
+		return fmt.Errorf("conf cannot be written as JSON: %w", err)
 	}
-	for _, r := range runs {
-		if r.LogicalDate.Equal(at) {
-			return r, nil
-		}
+	if int64(len(b)) > a.MaxConfSize() {
+		return &ConfTooLargeError{Size: int64(len(b)), Limit: a.MaxConfSize()}
 	}
-	return scheduler.DagRun{}, scheduler.ErrNotFound
+	return nil
+}
+
+// runAt finds a DAG's run at a logical date, by index.
+func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.DagRun, error) {
+	return a.Store.DagRunAt(ctx, dagID, at)
 }
 
 // WaitRun polls a run until it ends, calling progress (if set) with every task instance
@@ -262,6 +322,9 @@ func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(Ta
 // TestDag runs one whole DagRun of a DAG in this process, as `airflow dags test`, and returns
 // when it ends. It needs no scheduler, and does not disturb one running on the home.
 func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
+		return RunInfo{}, err
+	}
 	d, err := a.ParsedDag(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
@@ -340,7 +403,8 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	if to.Before(from) {
 		return nil, false, fmt.Errorf("the end date %s is before the start date %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	existing, err := a.Store.ListDagRuns(ctx, dagID, "", 0)
+	// Only the runs in [from, to], without conf: the DAG's other runs cannot overlap.
+	existing, _, err := a.Store.PageDagRuns(ctx, metastore.RunQuery{DagID: dagID, From: from, To: to})
 	if err != nil {
 		return nil, false, err
 	}
@@ -387,23 +451,30 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	return out, true, nil
 }
 
-// ListRuns lists a DAG's runs, newest first.
-func (a *App) ListRuns(ctx context.Context, dagID string, state tasks.DagRunState, limit int) ([]RunInfo, error) {
-	if state != "" && !state.Valid() {
-		return nil, fmt.Errorf("state %q is not one of queued, running, success, failed", state)
+// RunsQuery selects a page of a DAG's runs; its DagID is ListRuns' to set.
+type RunsQuery = metastore.RunQuery
+
+// ListRuns lists the page of a DAG's runs q selects (newest first unless q.Oldest) and how
+// many match in all. Conf is read only with q.WithConf, and only for the page.
+func (a *App) ListRuns(ctx context.Context, dagID string, q RunsQuery) ([]RunInfo, int, error) {
+	for _, state := range q.States {
+		if !state.Valid() {
+			return nil, 0, fmt.Errorf("state %q is not one of queued, running, success, failed", state)
+		}
 	}
 	if _, err := a.GetDag(ctx, dagID); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	runs, err := a.Store.ListDagRuns(ctx, dagID, state, limit)
+	q.DagID = dagID
+	runs, total, err := a.Store.PageDagRuns(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]RunInfo, len(runs))
 	for i, r := range runs {
 		out[i] = runInfo(r)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // FindRun finds a run by its run id or its logical date (2024-01-01 or RFC 3339).
@@ -489,15 +560,12 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 			}
 		}
 	}
-	runs, err := a.Store.ListDagRuns(ctx, o.DagID, "", 0)
+	runs, _, err := a.Store.PageDagRuns(ctx, metastore.RunQuery{DagID: o.DagID, From: o.Start, To: o.End}) // no conf: not needed here
 	if err != nil {
 		return nil, err
 	}
 	plan := ClearPlan{}
 	for _, r := range runs {
-		if (!o.Start.IsZero() && r.LogicalDate.Before(o.Start)) || (!o.End.IsZero() && r.LogicalDate.After(o.End)) {
-			continue
-		}
 		tis, err := a.Store.ListTaskInstances(ctx, r.DagID, r.RunID)
 		if err != nil {
 			return nil, err

@@ -19,7 +19,8 @@ import (
 // The data channel carries what gossip must not: try payloads, module bytes, log lines,
 // results and XCom lookups. It is plain HTTP/1.1 between nodes, every request and response
 // signed with an HMAC-SHA256 keyed by the cluster secret (see signer): a request without a
-// valid signature gets 401 and is not acted on. It is authenticated, not encrypted: payloads
+// valid signature gets 401 and is not acted on. A request's signature is in its headers and
+// covers its body's length and sha256, so it is checked before the body is read. It is authenticated, not encrypted: payloads
 // (a task's env, its XComs) cross the network readable, as with an unencrypted broker.
 //
 // Server → worker:
@@ -168,25 +169,64 @@ func newChannel(name, secret string, log *slog.Logger) *channel {
 func (c *channel) close() { c.hc.CloseIdleConnections() }
 
 // handle registers a signed route: fn runs only for a request signed with the cluster secret
-// and returns the status and the answer (JSON, or raw []byte).
+// and returns the status and the answer (JSON, or raw []byte). The signature is checked from
+// the headers before any of the body is read, so a stranger cannot make a node read (or hold)
+// up to maxBody bytes; the body, read only up to its signed length, must then match its
+// signed sha256.
 func (c *channel) handle(mux *http.ServeMux, pattern string, maxBody int64, fn func(r *http.Request, body []byte) (int, any)) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sig := r.Header.Get(headerSignature)
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			c.reply(w, sig, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("read body: %v", err)})
+		q := signedRequest{method: r.Method, path: r.URL.Path, node: r.Header.Get(headerNode), length: r.ContentLength,
+			bodySHA256: r.Header.Get(headerBody)}
+		if err := c.signer.check(q, r.Header.Get(headerTime), sig, time.Now()); err != nil {
+			c.refuse(w, r, http.StatusUnauthorized, err)
 			return
 		}
-		if err := c.signer.check(r.Method, r.URL.Path, r.Header.Get(headerNode), r.Header.Get(headerTime), sig, body, time.Now()); err != nil {
-			c.log.Warn("refused a data channel request", "from", r.RemoteAddr, "path", r.URL.Path, "err", err)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_ = json.NewEncoder(w).Encode(errorBody{err.Error()})
+		if r.ContentLength > maxBody {
+			c.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("the body of %d bytes is over this endpoint's %d", r.ContentLength, maxBody))
+			return
+		}
+		body, err := readBody(r.Body, r.ContentLength)
+		if err == nil {
+			err = checkBody(q.bodySHA256, body)
+		}
+		if err != nil {
+			c.refuse(w, r, http.StatusUnauthorized, err)
 			return
 		}
 		status, out := fn(r, body)
 		c.reply(w, sig, status, out)
 	})
+}
+
+// refuse answers a request that is not acted on, unsigned (the sender may not have the secret
+// to check a signature with). The connection is closed rather than drained of the body.
+func (c *channel) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	c.log.Warn("refused a data channel request", "from", r.RemoteAddr, "path", logPath(r.URL.Path), "status", status, "err", err)
+	w.Header().Set("Connection", "close")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errorBody{err.Error()})
+}
+
+// readBody reads exactly the signed length of a body: no more is read even if more is sent.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return nil, nil
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, fmt.Errorf("read the body of %d bytes: %w", length, err)
+	}
+	return body, nil
+}
+
+// logPath is a request's path as the log shows it: a stranger's cannot fill the log.
+func logPath(p string) string {
+	if len(p) > 128 {
+		return fmt.Sprintf("%s…(%d bytes)", p[:128], len(p))
+	}
+	return p
 }
 
 func (c *channel) reply(w http.ResponseWriter, reqSig string, status int, out any) {
@@ -211,10 +251,11 @@ func (c *channel) do(ctx context.Context, method, addr, path string, body []byte
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now().Unix()
-	sig := c.signer.request(method, path, c.name, now, body)
+	q := newSignedRequest(method, path, c.name, time.Now().Unix(), body)
+	sig := c.signer.request(q)
 	req.Header.Set(headerNode, c.name)
-	req.Header.Set(headerTime, strconv.FormatInt(now, 10))
+	req.Header.Set(headerTime, strconv.FormatInt(q.unix, 10))
+	req.Header.Set(headerBody, q.bodySHA256)
 	req.Header.Set(headerSignature, sig)
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -184,7 +184,8 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if handler == nil {
 		handler = http.NotFoundHandler()
 	}
-	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	// Signed heads are a few hundred bytes: 64 KiB, not net/http's 1 MiB, bounds a stranger's.
+	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, ErrorLog: nil}
 	n.done.Add(1)
 	go func() {
 		defer n.done.Done()

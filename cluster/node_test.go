@@ -74,31 +74,43 @@ func TestParseQueues(t *testing.T) {
 func TestSigner(t *testing.T) {
 	s := signer{key: channelKey(testSecret)}
 	now := time.Now()
-	sig := s.request("POST", "/v1/results", "w1", now.Unix(), []byte("body"))
+	q := newSignedRequest("POST", "/v1/results", "w1", now.Unix(), []byte("body"))
+	sig := s.request(q)
 	ts := fmt.Sprint(now.Unix())
-	if err := s.check("POST", "/v1/results", "w1", ts, sig, []byte("body"), now); err != nil {
+	if err := s.check(q, ts, sig, now); err != nil {
 		t.Fatal(err)
 	}
+	if err := checkBody(q.bodySHA256, []byte("body")); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkBody(q.bodySHA256, []byte("bodY")); !errors.Is(err, errBodyMismatch) {
+		t.Errorf("another body: %v, want %v", err, errBodyMismatch)
+	}
+	other := newSignedRequest("POST", "/v1/results", "w1", now.Unix(), []byte("bodY"))
 	for name, c := range map[string]struct {
-		method, path, node, body string
-		at                       time.Time
-		want                     error
+		change func(*signedRequest)
+		at     time.Time
+		want   error
 	}{
-		"body":      {"POST", "/v1/results", "w1", "bodY", now, errBadSignature},
-		"path":      {"POST", "/v1/logs", "w1", "body", now, errBadSignature},
-		"sender":    {"POST", "/v1/results", "w2", "body", now, errBadSignature},
-		"replayed":  {"POST", "/v1/results", "w1", "body", now.Add(6 * time.Minute), errStale},
-		"other key": {"", "", "", "", now, errBadSignature},
+		"body's sha256": {func(r *signedRequest) { r.bodySHA256 = other.bodySHA256 }, now, errBadSignature},
+		"length":        {func(r *signedRequest) { r.length++ }, now, errBadSignature},
+		"no sha256":     {func(r *signedRequest) { r.bodySHA256 = "" }, now, errBadSignature},
+		"method":        {func(r *signedRequest) { r.method = "PUT" }, now, errBadSignature},
+		"path":          {func(r *signedRequest) { r.path = "/v1/logs" }, now, errBadSignature},
+		"sender":        {func(r *signedRequest) { r.node = "w2" }, now, errBadSignature},
+		"replayed":      {func(*signedRequest) {}, now.Add(6 * time.Minute), errStale},
 	} {
-		var err error
-		if name == "other key" {
-			err = signer{key: channelKey("other")}.check("POST", "/v1/results", "w1", ts, sig, []byte("body"), now)
-		} else {
-			err = s.check(c.method, c.path, c.node, ts, sig, []byte(c.body), c.at)
-		}
-		if !errors.Is(err, c.want) {
+		r := q
+		c.change(&r)
+		if err := s.check(r, ts, sig, c.at); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", name, err, c.want)
 		}
+	}
+	if err := (signer{key: channelKey("other")}).check(q, ts, sig, now); !errors.Is(err, errBadSignature) {
+		t.Errorf("other key: %v, want %v", err, errBadSignature)
+	}
+	if err := s.check(q, "soon", sig, now); !errors.Is(err, errBadSignature) {
+		t.Errorf("no time: %v, want %v", err, errBadSignature)
 	}
 	if string(gossipKey("x")) == string(channelKey("x")) || len(gossipKey("x")) != 32 {
 		t.Error("the gossip and channel keys must differ, and the gossip key be AES-256")

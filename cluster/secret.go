@@ -39,11 +39,15 @@ func channelKey(secret string) []byte {
 	return k[:]
 }
 
-// Headers of the data channel. Every request carries the sender's name, the time it was signed
-// and the signature; every response carries a signature bound to its request's.
+// Headers of the data channel. Every request carries the sender's name, the time it was
+// signed, the sha256 of its body and the signature of all of these with its method, path and
+// Content-Length; every response carries a signature bound to its request's. The receiver
+// checks the headers' signature before it reads a byte of the body, and the body against its
+// signed sha256 before it acts on it: a stranger's request costs no more than its headers.
 const (
 	headerNode      = "X-Wasmflow-Node"
 	headerTime      = "X-Wasmflow-Time"
+	headerBody      = "X-Wasmflow-Body-Sha256"
 	headerSignature = "X-Wasmflow-Signature"
 )
 
@@ -54,13 +58,26 @@ const maxClockSkew = 5 * time.Minute
 // signer signs and checks data channel messages with the cluster secret.
 type signer struct{ key []byte }
 
-// request is the signature of a request: HMAC-SHA256 over the method, path, sender, time and
-// the sha256 of the body, hex encoded.
-func (s signer) request(method, path, node string, unix int64, body []byte) string {
+// signedRequest is what a request's signature covers: everything the receiver checks before
+// it reads the body, the body itself through its sha256.
+type signedRequest struct {
+	method, path, node string
+	unix               int64
+	length             int64  // Content-Length
+	bodySHA256         string // hex
+}
+
+func newSignedRequest(method, path, node string, unix int64, body []byte) signedRequest {
 	sum := sha256.Sum256(body)
+	return signedRequest{method: method, path: path, node: node, unix: unix, length: int64(len(body)), bodySHA256: hex.EncodeToString(sum[:])}
+}
+
+// request is the signature of a request: HMAC-SHA256 over its signedRequest, hex encoded.
+// "req2" sets it apart from the signature of earlier builds, which covered the body itself.
+func (s signer) request(q signedRequest) string {
 	mac := hmac.New(sha256.New, s.key)
-	mac.Write([]byte("req\n" + method + "\n" + path + "\n" + node + "\n" + strconv.FormatInt(unix, 10) + "\n"))
-	mac.Write(sum[:])
+	mac.Write([]byte("req2\n" + q.method + "\n" + q.path + "\n" + q.node + "\n" + strconv.FormatInt(q.unix, 10) + "\n" +
+		strconv.FormatInt(q.length, 10) + "\n" + q.bodySHA256))
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
@@ -74,24 +91,35 @@ func (s signer) response(reqSig string, status int, body []byte) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// errBadSignature and errStale are why a request is refused with 401.
+// errBadSignature, errStale and errBodyMismatch are why a request is refused with 401.
 var (
 	errBadSignature = errors.New("bad or missing signature: the sender does not have this cluster's secret")
 	errStale        = errors.New("signed too long ago or in the future: the nodes' clocks differ by more than 5 minutes")
+	errBodyMismatch = errors.New("the body does not match the sha256 it was signed with")
 )
 
-// check verifies a request's signature and age.
-func (s signer) check(method, path, node, unix, sig string, body []byte, now time.Time) error {
+// check verifies a request's signature and age from its headers alone (unix: the time header
+// as sent); the body is checked afterwards against q.bodySHA256 by checkBody.
+func (s signer) check(q signedRequest, unix, sig string, now time.Time) error {
 	t, err := strconv.ParseInt(unix, 10, 64)
-	if err != nil || sig == "" {
+	if err != nil || sig == "" || len(q.bodySHA256) != sha256.Size*2 {
 		return errBadSignature
 	}
-	want := s.request(method, path, node, t, body)
-	if !hmac.Equal([]byte(want), []byte(sig)) {
+	q.unix = t
+	if !hmac.Equal([]byte(s.request(q)), []byte(sig)) {
 		return errBadSignature
 	}
 	if d := now.Sub(time.Unix(t, 0)); d > maxClockSkew || d < -maxClockSkew {
 		return errStale
+	}
+	return nil
+}
+
+// checkBody verifies that body is the one whose sha256 (hex) a checked signature covers.
+func checkBody(bodySHA256 string, body []byte) error {
+	sum := sha256.Sum256(body)
+	if !hmac.Equal([]byte(hex.EncodeToString(sum[:])), []byte(bodySHA256)) {
+		return errBodyMismatch
 	}
 	return nil
 }

@@ -66,10 +66,10 @@ type parsed struct {
 	err  error
 }
 
-// ParseFiles parses files concurrently and gathers them into a DagBag. When two files define
-// the same dag_id, the one in prefer (the file the metastore has it at) keeps it, else the
-// first in path order; the other gets an import error naming both. opts apply to every file.
-func ParseFiles(files []string, prefer map[string]string, opts ...tasks.ParseOption) *DagBag {
+// ParseFiles parses files concurrently with opts and gathers them into a DagBag. When two
+// files define the same dag_id, the one in prefer (the file the metastore has it at) keeps it,
+// else the first in path order; the other gets an import error naming both.
+func ParseFiles(files []string, prefer map[string]string, opts tasks.ParseOptions) *DagBag {
 	out := make([]parsed, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -78,7 +78,7 @@ func ParseFiles(files []string, prefer map[string]string, opts ...tasks.ParseOpt
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d, err := tasks.ParseFile(files[i], opts...)
+				d, err := tasks.ParseFileWith(files[i], opts)
 				out[i] = parsed{path: files[i], dag: d, err: err}
 			}
 		}()
@@ -110,10 +110,10 @@ func ParseFiles(files []string, prefer map[string]string, opts ...tasks.ParseOpt
 }
 
 // CollectDags finds and parses every DAG file under the folders.
-func CollectDags(prefer map[string]string, folders ...string) (*DagBag, error) {
+func CollectDags(opts tasks.ParseOptions, prefer map[string]string, folders ...string) (*DagBag, error) {
 	files, err := FindDagFiles(folders...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseFiles(files, prefer), nil
+	return ParseFiles(files, prefer, opts), nil
 }

@@ -33,6 +33,9 @@ type DagSyncer struct {
 	// Connections returns the defined conn_ids; a DAG granting another one gets an import
 	// error. nil: conn_ids are not checked.
 	Connections func(ctx context.Context) (map[string]bool, error)
+	// Parse is what every file is parsed with: the folders mounts may use (Folders and
+	// core.allowed_mount_folders).
+	Parse tasks.ParseOptions
 
 	mu          sync.Mutex
 	dags        map[string]*tasks.DAG
@@ -82,19 +85,18 @@ func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 			prefer[d.DagID] = d.Fileloc
 		}
 	}
-	var opts []tasks.ParseOption
+	opts := s.Parse
 	if s.Connections != nil {
 		ids, err := s.Connections(ctx)
 		if err != nil {
 			return SyncReport{}, err
 		}
-		opts = append(opts, tasks.WithConnections(func(id string) bool { return ids[id] }))
+		opts.ConnectionExists = func(id string) bool { return ids[id] }
 	}
-	files, err := FindDagFiles(s.Folders...)
+	bag, err := CollectDags(opts, prefer, s.Folders...)
 	if err != nil {
 		return SyncReport{}, err
 	}
-	bag := ParseFiles(files, prefer, opts...)
 	rep := SyncReport{Files: len(bag.Files), Dags: len(bag.Dags), Errors: len(bag.Errors)}
 	dags := make(map[string]*tasks.DAG, len(bag.Dags))
 	keep := make([]string, 0, len(bag.Dags))
@@ -146,7 +148,7 @@ func (s *DagSyncer) lastGood(ctx context.Context, rec Dag) *tasks.DAG {
 	if err != nil {
 		return nil
 	}
-	d, err := tasks.Parse(rec.Fileloc, src)
+	d, err := tasks.ParseWith(rec.Fileloc, src, s.Parse)
 	if err != nil {
 		return nil
 	}

@@ -306,8 +306,11 @@ func (s *Scheduler) decideOnly(r *activeRun) {
 func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
 	if t.RunIf != nil {
-		env := s.env(r, t, ti)
-		ok, err := t.RunIf.EvalBool(env)
+		env, err := s.env(r, t, ti)
+		ok := false
+		if err == nil {
+			ok, err = t.RunIf.EvalBool(env)
+		}
 		if err != nil {
 			endTI(ti, tasks.StateFailed, "run_if: "+err.Error(), now)
 			return
@@ -322,7 +325,11 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 		ti.TryNumber++
 		start := now
 		ti.StartDate = &start
-		v, err := t.Branch.Eval(s.env(r, t, ti))
+		env, err := s.env(r, t, ti)
+		var v any
+		if err == nil {
+			v, err = t.Branch.Eval(env)
+		}
 		if err == nil {
 			var ids []string
 			if ids, err = BranchIDs(v); err == nil {
@@ -362,7 +369,11 @@ func (s *Scheduler) follow(r *activeRun, t *tasks.Task, ids []string, now time.T
 // pokeExpr evaluates an expression sensor once.
 func (s *Scheduler) pokeExpr(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
-	ok, err := t.Sensor.Condition.EvalBool(s.env(r, t, ti))
+	env, err := s.env(r, t, ti)
+	ok := false
+	if err == nil {
+		ok, err = t.Sensor.Condition.EvalBool(env)
+	}
 	switch {
 	case err != nil:
 		delete(r.poking, t.TaskID)
@@ -479,12 +490,11 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 }
 
 // env is the expression environment of a task instance, with XComs read from the run's cache.
-func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) tasks.Env {
+// The error is a mount that cannot be granted (its rendered folder leads outside the allowed
+// ones): file_exists would answer false for ever, so the caller fails the task instead.
+func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, error) {
 	env, _, err := s.tryContext(r, ti).Env(r.dag, t)
-	if err != nil {
-		s.cfg.Log.Warn("build expression environment", "dag_id", r.run.DagID, "task_id", t.TaskID, "err", err)
-	}
-	return env
+	return env, err
 }
 
 func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
@@ -673,7 +683,11 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
 	if err != nil {
 		delete(r.poking, t.TaskID)
-		s.failTry(r, t, ti, err.Error(), now, false)
+		// Nothing ran, so the try's log would be empty: it says why, as the record does. The
+		// message may quote a Variable's value ("int(hunter2)"), and Viewers read both.
+		reason := w.Secrets.Mask(err.Error())
+		s.note(ti, "the try cannot start: %s", reason)
+		s.failTry(r, t, ti, reason, now, false)
 		return
 	}
 	ti.State = tasks.StateRunning
@@ -790,6 +804,7 @@ func (s *Scheduler) handleProgress(ti *TaskInstance, res TryResult) {
 		return
 	}
 	ti.State, ti.Reason = tasks.StateRunning, ""
+	s.startedInBatch[ti.Key()] = true
 	if res.Hostname != "" {
 		ti.Hostname = res.Hostname
 	}

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"path/filepath"
 	"time"
 )
 
@@ -43,10 +44,21 @@ type DAG struct {
 
 	Tasks []*Task // in file order
 	byID  map[string]*Task
+
+	mountRoots MountRoots // what the file was checked against; never empty once parsed
 }
 
 // Task returns the task with the given id, or nil.
 func (d *DAG) Task(id string) *Task { return d.byID[id] }
+
+// MountRoots are the folders the DAG's mounts may lead into, as it was parsed with: a try
+// checks its rendered host folders against the same ones.
+func (d *DAG) MountRoots() MountRoots {
+	if len(d.mountRoots) == 0 && d.Fileloc != "" {
+		return MountRoots{filepath.Dir(d.Fileloc)}
+	}
+	return d.mountRoots
+}
 
 // TaskKind is what a task does when it runs.
 type TaskKind string
@@ -89,6 +101,7 @@ type Task struct {
 	Stdin       *Template
 	Mounts      []Mount
 	MemoryLimit int64         // bytes
+	MountQuota  int64         // bytes one try may write into its writable mounts; 0 = core.mount_quota
 	ExecTimeout time.Duration // execution_timeout; 0 = none
 	Grants      Grants        // connections, allow_hosts, secrets
 

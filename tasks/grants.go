@@ -8,20 +8,6 @@ import (
 	"strings"
 )
 
-// ParseOption changes what Parse checks beyond the file itself.
-type ParseOption func(*parseOptions)
-
-type parseOptions struct {
-	connectionExists func(connID string) bool
-}
-
-// WithConnections makes a grant of a conn_id for which exists is false an import error at its
-// line. The lookup comes from the caller (the metastore's connections): tasks imports no other
-// wasmflow package. Without it, conn_ids are not checked, only their spelling.
-func WithConnections(exists func(connID string) bool) ParseOption {
-	return func(o *parseOptions) { o.connectionExists = exists }
-}
-
 // ConnIDPattern is what a conn_id may be: Airflow's letters, digits, '_', '.' and '-'.
 var ConnIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,250}$`)
 
@@ -133,7 +119,7 @@ func (p *dagParser) connIDs(f field, what string) []string {
 		switch {
 		case !ConnIDPattern.MatchString(id):
 			p.ps.add(pos[i], "%s: %q is not a conn_id (letters, digits, '_', '.' and '-')", what, id)
-		case p.opts.connectionExists != nil && !p.opts.connectionExists(id):
+		case p.opts.ConnectionExists != nil && !p.opts.ConnectionExists(id):
 			p.ps.add(pos[i], "%s: connection %q does not exist: add it with `wasmflow connections add %s --conn-type ...` "+
 				"or in the UI (Admin > Connections)", what, id, id)
 		case !seen[id]:

@@ -26,7 +26,7 @@ tasks:
 // TestGrantsParse: grants from the task and from default_args land in Task.Grants; a task's own
 // list replaces the default one (an empty list grants nothing).
 func TestGrantsParse(t *testing.T) {
-	d, err := Parse("dag.yaml", []byte(grantsDAG), WithConnections(func(id string) bool { return true }))
+	d, err := ParseWith("dag.yaml", []byte(grantsDAG), ParseOptions{ConnectionExists: func(id string) bool { return true }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestGrantsParse(t *testing.T) {
 // that adds it.
 func TestGrantsUnknownConnection(t *testing.T) {
 	known := map[string]bool{"warehouse": true}
-	_, err := Parse("dag.yaml", []byte(grantsDAG), WithConnections(func(id string) bool { return known[id] }))
+	_, err := ParseWith("dag.yaml", []byte(grantsDAG), ParseOptions{ConnectionExists: func(id string) bool { return known[id] }})
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("Parse = %v, want a *ValidationError", err)
@@ -72,7 +72,7 @@ func TestGrantsUnknownConnection(t *testing.T) {
 	}
 	// Without a lookup (e.g. a DAG's last good source parsed again) conn_ids are not checked.
 	if _, err := Parse("dag.yaml", []byte(grantsDAG)); err != nil {
-		t.Errorf("Parse without WithConnections = %v, want no error", err)
+		t.Errorf("Parse without ConnectionExists = %v, want no error", err)
 	}
 }
 

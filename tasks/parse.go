@@ -34,7 +34,7 @@ var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date"
 	"timezone", "catchup", "max_active_runs", "max_active_tasks", "dagrun_timeout",
 	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
 
-var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit",
+var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
@@ -51,8 +51,23 @@ func keySet(keys ...string) map[string]bool {
 	return m
 }
 
-// ParseFile reads and validates one DAG file.
-func ParseFile(path string, opts ...ParseOption) (*DAG, error) {
+// ParseOptions are the host's settings a DAG file is checked against.
+type ParseOptions struct {
+	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
+	// file's own folder only.
+	MountRoots MountRoots
+	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
+	// import error at its line (the host's defined connections); nil checks only the form.
+	ConnectionExists func(connID string) bool
+}
+
+// ParseFile reads and validates one DAG file, with the default options.
+func ParseFile(path string) (*DAG, error) {
+	return ParseFileWith(path, ParseOptions{})
+}
+
+// ParseFileWith reads and validates one DAG file.
+func ParseFileWith(path string, opts ParseOptions) (*DAG, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read DAG file: %w", err)
@@ -75,7 +90,7 @@ func ParseFile(path string, opts ...ParseOption) (*DAG, error) {
 	if len(data) > MaxFileBytes {
 		return nil, tooLarge(int64(len(data)))
 	}
-	return Parse(path, data, opts...)
+	return ParseWith(path, data, opts)
 }
 
 func absPath(path string) string {
@@ -85,14 +100,22 @@ func absPath(path string) string {
 	return path
 }
 
-// Parse validates the DAG file at path whose bytes are data. Relative paths in it resolve
+// Parse is ParseWith with the default options.
+func Parse(path string, data []byte) (*DAG, error) {
+	return ParseWith(path, data, ParseOptions{})
+}
+
+// ParseWith validates the DAG file at path whose bytes are data. Relative paths in it resolve
 // against path's folder. On failure the error is a *ValidationError listing every problem.
-// opts add checks against what the file refers to outside itself (WithConnections).
-func Parse(path string, data []byte, opts ...ParseOption) (*DAG, error) {
+func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	path = absPath(path)
 	ps := &problems{file: path}
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
+	dag.mountRoots = opts.MountRoots
+	if len(dag.mountRoots) == 0 {
+		dag.mountRoots = MountRoots{filepath.Dir(path)}
+	}
 
 	// Windows editors start files with a byte-order mark; it is not part of the YAML.
 	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
@@ -123,9 +146,7 @@ func Parse(path string, data []byte, opts ...ParseOption) (*DAG, error) {
 	}
 	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
-	for _, o := range opts {
-		o(&p.opts)
-	}
+	p.opts = opts
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -148,7 +169,7 @@ type dagParser struct {
 	ps   *problems
 	dag  *DAG
 	dir  string
-	opts parseOptions
+	opts ParseOptions
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -554,6 +575,9 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			}
 		}
 	}
+	if f, ok := tf.get("mount_quota"); ok {
+		p.mountQuota(t, f, label)
+	}
 	if f, ok := tf.get("execution_timeout"); ok && !isNull(p.w.resolve(f.value)) {
 		t.ExecTimeout = p.duration(f)
 	}
@@ -741,6 +765,23 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 	return path
 }
 
+// mountQuota reads mount_quota: what one try may write into the task's writable mounts.
+func (p *dagParser) mountQuota(t *Task, f field, label string) {
+	s, ok := p.w.scalar(f.value)
+	if !ok {
+		return
+	}
+	n, err := ParseSize(s)
+	switch {
+	case err != nil:
+		p.ps.add(valuePos(f.value), "%smount_quota: %v", label, err)
+	case n < 1:
+		p.ps.add(valuePos(f.value), "%smount_quota %s is not a size of at least one byte: leave it out to use core.mount_quota", label, s)
+	default:
+		t.MountQuota = n
+	}
+}
+
 func (p *dagParser) mounts(t *Task, f field, label string) {
 	specs, pos, ok := p.w.strings(f)
 	if !ok {
@@ -759,7 +800,7 @@ func (p *dagParser) mounts(t *Task, f field, label string) {
 		}
 		guests[m.guest] = true
 		host := compileTemplate(p.ps, pos[i], label+"mounts", m.host)
-		if host == nil {
+		if host == nil || !p.checkMountHost(pos[i], label, host) {
 			continue
 		}
 		t.Mounts = append(t.Mounts, Mount{Host: host, Guest: m.guest, ReadOnly: m.readOnly})

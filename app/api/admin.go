@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // --- auth ---
@@ -34,8 +35,11 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 	case errors.As(err, &te):
 		w.Header().Set("Retry-After", fmt.Sprint(int(te.wait.Seconds())+1))
 		return nil, &httpError{http.StatusTooManyRequests, err.Error()}
+	case errors.As(err, new(*httpError)):
+		s.log.Warn("refused a malformed login", "username", logName(body.Username), "remote", r.RemoteAddr, "err", err)
+		return nil, err
 	case err != nil:
-		s.log.Warn("failed login", "username", body.Username, "remote", r.RemoteAddr) // never the password
+		s.log.Warn("failed login", "username", logName(body.Username), "remote", r.RemoteAddr) // never the password
 		return nil, &httpError{http.StatusUnauthorized, err.Error()}
 	}
 	s.app.RecordLogin(r.Context(), p.Username)
@@ -43,6 +47,13 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.revokeSession(r.Context(), c.Value); err != nil {
+			// The cookie is kept: the user must know the session still opens the account.
+			s.log.Error("log out", "err", err)
+			return nil, &httpError{http.StatusInternalServerError, "the session could not be revoked, so it still opens the account: try again (the server's log says why)"}
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
 	return nil, nil
@@ -245,7 +256,9 @@ func (s *Server) patchVariable(_ http.ResponseWriter, r *http.Request, p princip
 	if b.Key != nil && *b.Key != v.Key {
 		return nil, badRequest("a variable cannot be renamed: create %q and delete %q", *b.Key, v.Key)
 	}
-	if b.Value != nil {
+	// The listing's "***" sent back unchanged (the UI's edit form, prefilled from the listing)
+	// keeps the secret, as Airflow's forms do; any other value replaces it.
+	if b.Value != nil && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
 		v.Value = *b.Value
 	}
 	if b.Description != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"container/list"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wasmflow/wasmflow/app"
 )
@@ -155,23 +157,47 @@ func IssueToken(home, username string, ttl time.Duration) (string, time.Time, er
 	return tokenPrefix + signer{key}.sealUser("token", username, exp, now), exp, nil
 }
 
-// throttle counts failed logins per user name: maxFails within window locks the name out for
-// the rest of the window, so passwords cannot be guessed at speed.
+// throttle counts failed logins per user name: maxFails within failWindow lock the name out
+// for the rest of the window, so passwords cannot be guessed at speed.
+//
+// It remembers at most limit names, so a stream of distinct names (each costs the stranger
+// one request) cannot grow it without end: names whose failures are all older than the window
+// are dropped first, then the names that failed longest ago. Flooding it to push a name out
+// takes limit failed logins, each paying a bcrypt check, inside that name's lockout minute.
 type throttle struct {
 	mu    sync.Mutex
-	fails map[string][]time.Time
+	names map[string]*list.Element // of *failures, in order
+	order *list.List               // *failures by their last failure, oldest first
+	limit int
+}
+
+// failures are one name's failed logins, the last maxFails at most (older ones decide nothing).
+type failures struct {
+	name string
+	at   []time.Time
 }
 
 const (
 	maxFails   = 5
 	failWindow = time.Minute
+	// throttleNames bounds the throttle: 10,000 names of at most 255 bytes, a few MB at worst.
+	throttleNames = 10_000
 )
+
+func newThrottle() throttle {
+	return throttle{names: map[string]*list.Element{}, order: list.New(), limit: throttleNames}
+}
 
 // blocked reports how long name is locked out, 0 if it is not.
 func (t *throttle) blocked(name string, now time.Time) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	recent := t.recent(name, now)
+	t.prune(now)
+	el, ok := t.names[name]
+	if !ok {
+		return 0
+	}
+	recent := el.Value.(*failures).recent(now)
 	if len(recent) < maxFails {
 		return 0
 	}
@@ -181,35 +207,106 @@ func (t *throttle) blocked(name string, now time.Time) time.Duration {
 func (t *throttle) fail(name string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.fails[name] = append(t.recent(name, now), now)
+	t.prune(now)
+	if el, ok := t.names[name]; ok {
+		f := el.Value.(*failures)
+		f.at = append(f.recent(now), now)
+		if len(f.at) > maxFails {
+			f.at = append(f.at[:0], f.at[len(f.at)-maxFails:]...)
+		}
+		t.order.MoveToBack(el)
+		return
+	}
+	for t.order.Len() > 0 && t.order.Len() >= t.limit {
+		t.remove(t.order.Front())
+	}
+	t.names[name] = t.order.PushBack(&failures{name: name, at: []time.Time{now}})
 }
 
 func (t *throttle) succeed(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.fails, name)
+	if el, ok := t.names[name]; ok {
+		t.remove(el)
+	}
 }
 
-// recent drops failures older than the window. t.mu is held.
-func (t *throttle) recent(name string, now time.Time) []time.Time {
-	list := t.fails[name]
+func (t *throttle) size() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.names)
+}
+
+// prune drops the names whose last failure left the window: they lock nothing any more. The
+// order is by last failure, so it stops at the first name still within it. t.mu is held.
+func (t *throttle) prune(now time.Time) {
+	for el := t.order.Front(); el != nil; el = t.order.Front() {
+		f := el.Value.(*failures)
+		if now.Sub(f.at[len(f.at)-1]) <= failWindow {
+			return
+		}
+		t.remove(el)
+	}
+}
+
+func (t *throttle) remove(el *list.Element) {
+	delete(t.names, el.Value.(*failures).name)
+	t.order.Remove(el)
+}
+
+// recent are the failures within the window before now.
+func (f *failures) recent(now time.Time) []time.Time {
 	i := 0
-	for i < len(list) && now.Sub(list[i]) > failWindow {
+	for i < len(f.at) && now.Sub(f.at[i]) > failWindow {
 		i++
 	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(t.fails, name)
-	} else {
-		t.fails[name] = list
+	return f.at[i:]
+}
+
+// Bounds of credentials, checked before anything else is done with them: no user can have a
+// longer name (CreateUser refuses one), nor a longer password (bcrypt reads 72 bytes).
+const (
+	maxUsernameBytes = app.MaxUsernameBytes
+	maxPasswordBytes = 4 << 10
+	// maxAuthHeader fits "Basic " and the base64 of the longest name and password.
+	maxAuthHeader = 8 << 10
+	// maxLoginBody fits the login's JSON with the longest name and password, escaped.
+	maxLoginBody = 64 << 10
+)
+
+// checkCredentialSize refuses a user name or password longer than any account's, with 400:
+// it is a malformed request, not a wrong guess, so it is neither looked up nor throttled.
+func checkCredentialSize(username, password string) error {
+	if len(username) > maxUsernameBytes {
+		return badRequest("the user name is %d bytes long; user names have at most %d bytes", len(username), maxUsernameBytes)
 	}
-	return list
+	if len(password) > maxPasswordBytes {
+		return badRequest("the password is %d bytes long; passwords have at most %d bytes", len(password), maxPasswordBytes)
+	}
+	return nil
+}
+
+// logName is a user name as the log shows it: the first 64 bytes, and the length when it is
+// longer, so a stranger's name cannot fill the log.
+func logName(name string) string {
+	const keep = 64
+	if len(name) <= keep {
+		return name
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", name[:cut], len(name))
 }
 
 var errThrottled = errors.New("too many failed logins")
 
 // login checks a user name and password, with throttling.
 func (s *Server) login(ctx context.Context, username, password string) (principal, error) {
+	if err := checkCredentialSize(username, password); err != nil {
+		return principal{}, err
+	}
 	now := time.Now()
 	if wait := s.throttle.blocked(username, now); wait > 0 {
 		return principal{}, &throttledError{wait}
@@ -246,6 +343,10 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		}
 		username, issued = name, at
 	case strings.HasPrefix(h, "Basic "):
+		if len(h) > maxAuthHeader {
+			return principal{}, badRequest("the Authorization header is %d bytes long, too long for basic auth: a user name has at most %d bytes, a password at most %d bytes",
+				len(h), maxUsernameBytes, maxPasswordBytes)
+		}
 		user, pass, ok := r.BasicAuth()
 		if !ok {
 			return principal{}, errors.New("malformed basic auth header")
@@ -259,6 +360,13 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		name, at, ok := s.sign.check("session", c.Value, now)
 		if !ok {
 			return principal{}, errors.New("the session expired: log in again")
+		}
+		revoked, err := s.app.Store.SessionRevoked(r.Context(), sessionID(c.Value))
+		if err != nil {
+			return principal{}, fmt.Errorf("could not check the session (log in again, or use a token): %w", err)
+		}
+		if revoked {
+			return principal{}, errors.New("this session was logged out: log in again")
 		}
 		username, session, issued = name, c.Value, at
 	}
@@ -283,6 +391,29 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request, p principal)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", Expires: exp, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	return s.sign.csrf(v)
+}
+
+// sessionID names a session in the revocation list: the sha256 of its cookie, so the list
+// holds no credential.
+func sessionID(cookie string) string {
+	sum := sha256.Sum256([]byte(cookie))
+	return hex.EncodeToString(sum[:])
+}
+
+// revokeSession records the session of cookie as logged out until it expires, so a copy of the
+// cookie opens nothing, after a restart too. Only an intact, live session is recorded: logout
+// needs no login, and a stranger's made-up cookies must not fill the metastore.
+func (s *Server) revokeSession(ctx context.Context, cookie string) error {
+	now := time.Now()
+	f, ok := s.sign.open("session", cookie)
+	if !ok || len(f) < 2 {
+		return nil
+	}
+	exp, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return nil
+	}
+	return s.app.Store.RevokeSession(ctx, sessionID(cookie), f[0], time.Unix(exp, 0))
 }
 
 // checkCSRF refuses a state-changing request made with a session cookie unless it carries the

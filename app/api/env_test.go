@@ -167,7 +167,9 @@ func openEnv(t testing.TB, home string) *env {
 	t.Cleanup(ts.Close)
 	e := &env{t: t, home: home, app: ap, srv: srv, ts: ts, logs: logs, tokens: map[string]string{}}
 	for _, u := range users {
-		if _, _, err := ap.CreateUser(ctx, "test", app.NewUser{Username: u.name, Password: passwordOf(u.name), Role: u.role}); err != nil {
+		if _, err := ap.Store.GetUser(ctx, u.name); err == nil {
+			// a home opened again (a restart): its users are there
+		} else if _, _, err := ap.CreateUser(ctx, "test", app.NewUser{Username: u.name, Password: passwordOf(u.name), Role: u.role}); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, err := api.IssueToken(home, u.name, time.Hour)

@@ -14,3 +14,10 @@ func (s *Server) RouteTable() []RouteSpec {
 	}
 	return out
 }
+
+// ThrottledNames is how many user names the login throttle remembers.
+func (s *Server) ThrottledNames() int { return s.throttle.size() }
+
+// SetThrottleCap changes how many user names the login throttle remembers at most, so a test
+// can fill it through HTTP without thousands of bcrypt checks.
+func (s *Server) SetThrottleCap(n int) { s.throttle.limit = n }

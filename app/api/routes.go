@@ -23,6 +23,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/version", Public, tagMonitor, "Version", s.version)
 	s.add(http.MethodGet, "/api/v1/openapi.json", Public, tagMonitor, "This API's OpenAPI description", s.openapi)
 	s.add(http.MethodPost, "/api/v1/auth/login", Public, tagAuth, "Log in", s.loginHandler)
+	s.allowBody(maxLoginBody) // a stranger's body: no more than the longest name and password
 	s.add(http.MethodPost, "/api/v1/auth/logout", Public, tagAuth, "Log out", s.logout)
 	s.add(http.MethodGet, "/api/v1/auth/me", Viewer, tagAuth, "Who is logged in", s.me)
 
@@ -44,6 +45,7 @@ func (s *Server) register() {
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns", Viewer, tagRun, "List a DAG's runs", s.listRuns)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/dagRuns", User, tagRun, "Trigger a run", s.trigger)
+	s.allowBody(s.app.MaxConfSize() + triggerBodySlack) // the conf's cap, not the 8 MiB of other bodies
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", Viewer, tagRun, "Get a run", s.getRun)
 	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", User, tagRun, "Mark a run success or failed", s.patchRun)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/clearTaskInstances", User, tagRun, "Clear task instances so they run again", s.clearTIs)

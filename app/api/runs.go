@@ -17,42 +17,32 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
+// listRuns answers one page of a DAG's runs: the page, its order, the state filter and the
+// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it).
 func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
 	}
-	states := map[string]bool{}
+	q := app.RunsQuery{Limit: p.limit, Offset: p.offset, WithConf: true}
 	for _, st := range r.URL.Query()["state"] {
 		if !tasks.DagRunState(st).Valid() {
 			return nil, badRequest("state %q is not one of queued, running, success, failed", st)
 		}
-		states[st] = true
-	}
-	runs, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), "", 0)
-	if err != nil {
-		return nil, err
+		q.States = append(q.States, tasks.DagRunState(st))
 	}
 	switch ob := r.URL.Query().Get("order_by"); ob {
-	case "", "-logical_date": // the store's order
+	case "", "-logical_date":
 	case "logical_date":
-		for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
-			runs[i], runs[j] = runs[j], runs[i]
-		}
+		q.Oldest = true
 	default:
 		return nil, badRequest("order_by must be logical_date or -logical_date, not %q", ob)
 	}
-	if len(states) > 0 {
-		kept := runs[:0]
-		for _, run := range runs {
-			if states[run.State] {
-				kept = append(kept, run)
-			}
-		}
-		runs = kept
+	runs, total, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), q)
+	if err != nil {
+		return nil, err
 	}
-	from, to := p.slice(len(runs))
-	return map[string]any{"dag_runs": runs[from:to], "total_entries": len(runs)}, nil
+	return map[string]any{"dag_runs": runs, "total_entries": total}, nil
 }
 
 func (s *Server) run(r *http.Request) (scheduler.DagRun, error) {
@@ -67,32 +57,63 @@ func (s *Server) getRun(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	return app.RunInfoOf(run), nil
 }
 
+// triggerBodySlack is what a trigger body may hold besides its conf: the run id (at most 250
+// characters), the logical date, a note and the JSON around them.
+const triggerBodySlack = 64 << 10
+
 // trigger creates a manual run: Airflow's POST dagRuns body.
 func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	o, err := s.triggerOptions(r)
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
+	if big := (*app.ConfTooLargeError)(nil); errors.As(err, &big) { // as JSON again, a conf can grow (escapes)
+		return nil, &httpError{http.StatusRequestEntityTooLarge, err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// triggerOptions reads a trigger's body. The body comes through a limit of core.max_conf_size
+// plus a little (set on the route), so a huge conf is refused having read no more than that,
+// and the conf is measured before it is decoded.
+func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	var body struct {
 		DagRunID    string          `json:"dag_run_id"`
 		LogicalDate *time.Time      `json:"logical_date"`
 		Conf        json.RawMessage `json:"conf"`
 		Note        string          `json:"note"`
 	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
+	limit := s.app.MaxConfSize()
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
+		}
+		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
-	var conf map[string]any
-	if len(body.Conf) > 0 && string(body.Conf) != "null" {
-		if err := json.Unmarshal(body.Conf, &conf); err != nil {
-			return nil, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+	if int64(len(body.Conf)) > limit {
+		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
+	}
+	if body.DagRunID != "" {
+		if err := app.CheckRunID(body.DagRunID); err != nil {
+			return app.TriggerOptions{}, badRequest("dag_run_id: %v", err)
 		}
 	}
-	o := app.TriggerOptions{Conf: conf, RunID: body.DagRunID}
+	o := app.TriggerOptions{RunID: body.DagRunID}
+	if len(body.Conf) > 0 && string(body.Conf) != "null" {
+		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
+			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+		}
+	}
 	if body.LogicalDate != nil {
 		o.LogicalDate = body.LogicalDate.UTC()
 	}
-	run, err := s.app.Trigger(r.Context(), p.actor(), r.PathValue("dag_id"), o)
-	if err != nil {
-		return nil, err
-	}
-	return run, nil
+	return o, nil
 }
 
 func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
@@ -232,7 +253,7 @@ type tiDetail struct {
 	Why      string       `json:"why"` // why it is not running yet, when it waits
 }
 
-func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	run, ti, err := s.taskInstance(r)
 	if err != nil {
 		return nil, err
@@ -240,6 +261,9 @@ func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	out := tiDetail{TaskInstanceInfo: app.TaskInstanceInfoOf(ti)}
 	if out.Rendered, err = s.app.Render(r.Context(), run, ti.TaskID); err != nil && !errors.Is(err, scheduler.ErrNotFound) {
 		return nil, err
+	}
+	if p.Role < Op { // the roles that may not read Variables see none of their values
+		out.Rendered = out.Rendered.Masked()
 	}
 	if !ti.State.Finished() {
 		why, err := s.app.WhyNotRunning(r.Context(), run.DagID, run.RunID)
@@ -331,18 +355,23 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 }
 
 func (s *Server) logs(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
-	f, _, offset, err := s.logFile(r)
+	f, ti, offset, err := s.logFile(r)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	secrets, err := s.app.LogSecrets(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
+	text, next, err := newMaskedLog(f, secrets).read(offset, 16<<20, try < ti.TryNumber || !isActive(ti))
 	if err != nil {
 		return nil, err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Log-Offset", strconv.FormatInt(offset+int64(len(b)), 10))
-	_, _ = w.Write(b)
+	w.Header().Set("X-Log-Offset", strconv.FormatInt(next, 10))
+	_, _ = io.WriteString(w, text)
 	return nil, nil
 }
 

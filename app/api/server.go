@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
@@ -67,7 +66,7 @@ func New(a *app.App, o Options) (*Server, error) {
 		}
 		o.Secret = key
 	}
-	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: throttle{fails: map[string][]time.Time{}}, log: o.Log, mux: http.NewServeMux()}
+	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), log: o.Log, mux: http.NewServeMux()}
 	s.register()
 	s.registerDesktop()
 	for _, rt := range s.routes {
@@ -111,6 +110,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				if errors.As(err, &te) {
 					w.Header().Set("Retry-After", strconv.Itoa(int(te.wait.Seconds())+1))
 					writeProblem(w, http.StatusTooManyRequests, err.Error())
+					return
+				}
+				var he *httpError // malformed credentials: not a wrong guess
+				if errors.As(err, &he) {
+					writeProblem(w, he.status, he.msg)
 					return
 				}
 				// Tell clients they may use basic auth, but not the views' own fetches: a browser

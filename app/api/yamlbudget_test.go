@@ -7,20 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 )
-
-// allocated returns the bytes f allocates in this process (the server's included), garbage too.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 const hostileAlloc = 64 << 20 // what one hostile file may cost; before the budgets, gigabytes
 

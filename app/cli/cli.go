@@ -112,6 +112,8 @@ type env struct {
 	io      IO
 	app     *app.App
 	verbose bool // log at logging.level (standalone, server); other commands log warnings only
+	// localCluster makes cluster.bind default to loopback (standalone serves this machine).
+	localCluster bool
 	// server and token send a command to a running server's API instead of the local home.
 	server, token string
 }
@@ -123,6 +125,9 @@ func (e *env) open(ctx context.Context, sync bool) (*app.App, error) {
 		cfg, err := config.Load(e.io.Getenv)
 		if err != nil {
 			return nil, err
+		}
+		if e.localCluster {
+			cfg.LocalCluster()
 		}
 		level := slog.LevelWarn
 		if e.verbose {

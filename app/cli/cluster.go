@@ -160,6 +160,9 @@ for --queues with --slots, unless --no-local.`,
 				fmt.Fprintf(e.io.Stdout, "wasmflow server: the scheduler is running on %s with %d DAGs (from %s).\n", ap.Config.Home, dags, ap.Config.Core.DagsFolder)
 				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
 				fmt.Fprintf(e.io.Stdout, "Cluster %s (data channel %s). Join workers with:\n\n    %s\n\n", ex.Node().Address(), ex.Node().DataAddress(), join)
+				if note := app.JoinNote(ex); note != "" {
+					fmt.Fprintf(e.io.Stdout, "Note: %s.\n\n", note)
+				}
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})
 		if err != nil && cmd.Context().Err() == nil {

@@ -22,7 +22,8 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 		Short: short,
 		Args:  args(0),
 		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
-			e.verbose = true // runs starting and ending are news here
+			e.verbose = true      // runs starting and ending are news here
+			e.localCluster = true // it serves this machine: cluster.bind defaults to loopback
 			ap, err := e.open(cmd.Context(), false)
 			if err != nil {
 				return err
@@ -88,7 +89,11 @@ func (e *env) dagsTrigger() *cobra.Command {
 		if o.Conf, err = parseConf(*conf); err != nil {
 			return err
 		}
-		o.RunID = *runID
+		if o.RunID = *runID; o.RunID != "" {
+			if err := app.CheckRunID(o.RunID); err != nil {
+				return fmt.Errorf("--run-id: %w", err) // before any request: the same answer locally and with --server
+			}
+		}
 		if c, err := e.remote(); err != nil {
 			return err
 		} else if c != nil {
@@ -271,7 +276,11 @@ func (e *env) dagsListRuns() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		runs, err := ap.ListRuns(cmd.Context(), *dag, tasks.DagRunState(*state), *limit)
+		q := app.RunsQuery{Limit: *limit} // without conf, which the listing does not show
+		if *state != "" {
+			q.States = []tasks.DagRunState{tasks.DagRunState(*state)}
+		}
+		runs, _, err := ap.ListRuns(cmd.Context(), *dag, q)
 		if err != nil {
 			return err
 		}

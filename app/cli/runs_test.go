@@ -204,6 +204,25 @@ func TestTriggerRefusals(t *testing.T) {
 	h.fails(1, "already has a run at logical date 2024-02-01T00:00:00Z (first)", "dags", "trigger", "example_xcom", "-e", "2024-02-01")
 	h.fails(1, "is in the future", "dags", "trigger", "example_xcom", "-e", "2099-01-01")
 	h.fails(1, "may only contain letters, digits", "dags", "trigger", "example_xcom", "--run-id", "bad id/with slash")
+	// Airflow's limit on run ids, and no run id that names a folder: the logs are kept by run id.
+	long := strings.Repeat("r", 251)
+	h.fails(1, "--run-id: run id \"rrrr", "dags", "trigger", "example_xcom", "--run-id", long)
+	h.fails(1, "is 251 characters long; a run id has at most 250", "dags", "trigger", "example_xcom", "--run-id", long)
+	h.fails(1, "is 251 characters long", "dags", "trigger", "example_xcom", "--run-id", long, "--server", "http://127.0.0.1:1", "--token", "x")
+	h.fails(1, `run id ".." names a folder`, "dags", "trigger", "example_xcom", "--run-id", "..")
+	h.fails(1, `run id "." names a folder`, "dags", "trigger", "example_xcom", "--run-id", ".")
+	h.ok("dags", "trigger", "example_xcom", "-e", "2024-02-02", "--run-id", strings.Repeat("r", 250))
+	// A conf over core.max_conf_size (1 MiB by default) is refused, saying how to raise it.
+	big := `{"blob":"` + strings.Repeat("x", 2<<20) + `"}`
+	h.fails(1, "core.max_conf_size = 1MiB", "dags", "trigger", "example_xcom", "-e", "2024-02-03", "-c", big)
+	h.fails(1, "WASMFLOW__CORE__MAX_CONF_SIZE", "dags", "trigger", "example_xcom", "-e", "2024-02-03", "-c", big)
+	h.fails(1, "core.max_conf_size = 1MiB", "dags", "test", "example_xcom", "2024-02-03", "-c", big)
+	h.env["WASMFLOW__CORE__MAX_CONF_SIZE"] = "4MiB" // the key raises it
+	h.ok("dags", "trigger", "example_xcom", "-e", "2024-02-04", "-c", big, "--run-id", "raised")
+	delete(h.env, "WASMFLOW__CORE__MAX_CONF_SIZE")
+	if runs := h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "plain"); strings.Count(runs, "example_xcom") != 3 {
+		t.Errorf("the refused triggers made runs:\n%s", runs)
+	}
 	h.fails(1, "the end date", "tasks", "clear", "example_xcom", "-s", "2024-02-05", "-e", "2024-02-01", "-y")
 	// A finished run whose task never ran: logs -f does not wait forever.
 	h.run("", "dags", "test", "example_trigger_rules", "2024-02-01") // ends failed by design

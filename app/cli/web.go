@@ -45,7 +45,9 @@ func (e *env) startWeb(ctx context.Context, ap *app.App) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("serve the UI and API on %s: %w (set api.listen in wasmflow.toml, or WASMFLOW__API__LISTEN)", addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Headers are small (a session cookie, a token, basic auth of at most 255 + 4096 bytes):
+	// 64 KiB, not net/http's 1 MiB, so strangers' requests stay cheap before any check.
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			ap.Log.Error("the UI and API stopped", "err", err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Config is every setting, resolved.
@@ -24,6 +26,16 @@ type Config struct {
 		LoadExamples            bool
 		Parallelism             int
 		DagsArePausedAtCreation bool
+		MaxConfSize             int64 // bytes of a run's conf, as JSON
+		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
+		// task's mounts may use; absolute once loaded.
+		AllowedMountFolders []string
+		// MaxTaskMemory caps the memory limits of the tries this process runs at once, added
+		// up; 0 ("auto") is the task runtime's default, half of the machine's memory.
+		MaxTaskMemory int64
+		// MountQuota is what one try may write into its writable mounts, unless the task sets
+		// mount_quota.
+		MountQuota int64
 		// FernetKey encrypts connection passwords and extras in the metastore; empty means
 		// the key file in the home (FernetKeyFile), generated on first start.
 		FernetKey string
@@ -47,6 +59,27 @@ type Config struct {
 	CLI struct {
 		Server string
 		Token  string
+	}
+
+	// set holds the keys wasmflow.toml or the environment gave ("section.name"): a default
+	// that depends on the command (LocalCluster) never overrides one of them.
+	set map[string]bool
+}
+
+// IsSet reports whether section.name was given in wasmflow.toml or the environment, rather
+// than left at its default.
+func (c Config) IsSet(section, name string) bool { return c.set[section+"."+name] }
+
+// LocalClusterBind is cluster.bind's default for the commands that serve this machine alone
+// (`wasmflow standalone`, the desktop app): a stranger on the network must not reach their
+// cluster ports. `wasmflow server`, the seed of a cluster, keeps 0.0.0.0:7946.
+const LocalClusterBind = "127.0.0.1:7946"
+
+// LocalCluster makes cluster.bind LocalClusterBind unless wasmflow.toml or the environment
+// set it: workers on other machines join only once it is set to an address they reach.
+func (c *Config) LocalCluster() {
+	if !c.IsSet("cluster", "bind") {
+		c.Cluster.Bind = LocalClusterBind
 	}
 }
 
@@ -105,6 +138,68 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
+// size reads a byte size as DAG files write it (1048576, 512KiB, 64MiB, 1GiB) of at least min
+// bytes; with auto, "auto" is 0 (the runtime's own default).
+func size(p func(*Config) *int64, min int64, auto bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if auto && strings.EqualFold(strings.TrimSpace(v), "auto") {
+			*p(c) = 0
+			return nil
+		}
+		n, err := tasks.ParseSize(v)
+		if err != nil || n < min {
+			least, or := "", ""
+			if min > 1 {
+				least = " of at least " + FormatSize(min) + ","
+			}
+			if auto {
+				or = " or auto"
+			}
+			return fmt.Errorf("%q is not a size%s like 1048576, 512KiB or 1MiB%s", v, least, or)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+// pathList reads a list of folders separated by the OS path-list separator (":" on Unix,
+// ";" on Windows), as PATH is; empty entries are dropped.
+func pathList(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var list []string
+		for _, f := range filepath.SplitList(v) {
+			if f = strings.TrimSpace(f); f != "" {
+				list = append(list, f)
+			}
+		}
+		*p(c) = list
+		return nil
+	}
+}
+
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// FormatSize writes a size as tasks.ParseSize reads it, in the largest unit that divides it.
+func FormatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n >= u.bytes && n%u.bytes == 0 && u.bytes > 1 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// sizeString renders a size setting as it can be written back; 0 is auto.
+func sizeString(n int64) string {
+	if n == 0 {
+		return "auto"
+	}
+	return FormatSize(n)
+}
+
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
 
 var keys = []key{
@@ -114,8 +209,18 @@ var keys = []key{
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.LoadExamples })},
 	{"core", "dags_are_paused_at_creation", "new DAGs start paused unless their file sets is_paused_upon_creation",
 		fixed("true"), boolean(func(c *Config) *bool { return &c.Core.DagsArePausedAtCreation })},
+	{"core", "allowed_mount_folders", "host folders tasks may mount besides the DAGs folder (and the examples folder when loaded), separated by " + string(os.PathListSeparator) + " like PATH; every Op can read them through a DAG, and write them unless mounted :ro",
+		fixed(""), pathList(func(c *Config) *[]string { return &c.Core.AllowedMountFolders })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
+	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
+		fixed("1MiB"), size(func(c *Config) *int64 { return &c.Core.MaxConfSize }, 1, false)},
+	{"core", "max_task_memory", "the most memory the tries running at once in one process (standalone, server or worker) may hold, " +
+		"their memory_limit added up; a try that does not fit waits, queued; auto: half of the machine's memory (or of its cgroup limit)",
+		fixed("auto"), size(func(c *Config) *int64 { return &c.Core.MaxTaskMemory }, 1<<20, true)},
+	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
+		"past it writes fail with ENOSPC",
+		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, 1<<20, false)},
 	{"core", "fernet_key", "key that encrypts connection passwords and extras in the metastore (32 bytes, url-safe base64); empty: the file fernet.key in the home, generated on first start",
 		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
@@ -124,7 +229,7 @@ var keys = []key{
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
 	{"api", "listen", "address of the HTTP API and UI",
 		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
-	{"cluster", "bind", "address workers gossip on",
+	{"cluster", "bind", "address workers gossip on (the data channel: the next port); `wasmflow server` binds 0.0.0.0:7946 unless set, `standalone` and the desktop app 127.0.0.1:7946 (set it for workers on other machines)",
 		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
 	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
 		fixed(""), str(func(c *Config) *string { return &c.Cluster.SecretKey })},
@@ -167,6 +272,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if abs, err := filepath.Abs(c.Home); err == nil {
 		c.Home = abs
 	}
+	c.set = map[string]bool{}
 	for _, k := range keys {
 		if err := k.set(&c, k.def(&c)); err != nil {
 			return c, fmt.Errorf("default of %s.%s: %w", k.section, k.name, err)
@@ -181,10 +287,15 @@ func Load(getenv func(string) string) (Config, error) {
 			if err := k.set(&c, v); err != nil {
 				return c, fmt.Errorf("%s: %w", EnvName(k.section, k.name), err)
 			}
+			c.set[k.section+"."+k.name] = true
 		}
 	}
 	// "~/" is the user's home; other relative folders are relative to WASMFLOW_HOME.
-	for _, p := range []*string{&c.Core.DagsFolder, &c.Database.URL} {
+	paths := []*string{&c.Core.DagsFolder, &c.Database.URL}
+	for i := range c.Core.AllowedMountFolders {
+		paths = append(paths, &c.Core.AllowedMountFolders[i])
+	}
+	for _, p := range paths {
 		if rest, ok := strings.CutPrefix(*p, "~/"); ok {
 			if dir, err := os.UserHomeDir(); err == nil {
 				*p = filepath.Join(dir, rest)
@@ -193,6 +304,12 @@ func Load(getenv func(string) string) (Config, error) {
 		if *p != "" && !filepath.IsAbs(*p) && !strings.Contains(*p, "://") {
 			*p = filepath.Join(c.Home, *p)
 		}
+	}
+	for i, f := range c.Core.AllowedMountFolders {
+		c.Core.AllowedMountFolders[i] = filepath.Clean(f)
+	}
+	if err := c.checkMountFolders(); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -226,14 +343,38 @@ func (c *Config) loadFile(path string) error {
 				problems = append(problems, fmt.Sprintf("%s: unknown key [%s] %s (known keys: %s)", path, section, name, knownKeys()))
 				continue
 			}
+			if list, ok := v.([]any); ok {
+				// A TOML array of folders is the path list it reads naturally as.
+				v = joinList(list)
+			}
 			if err := k.set(c, fmt.Sprint(v)); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: [%s] %s: %v", path, section, name, err))
 			}
+			c.set[section+"."+name] = true
 		}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func joinList(list []any) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, string(os.PathListSeparator))
+}
+
+// checkMountFolders refuses an allowed mount folder that holds the home: tasks would read its
+// api.secret, users and metastore.
+func (c Config) checkMountFolders() error {
+	for _, f := range c.Core.AllowedMountFolders {
+		if rel, err := filepath.Rel(f, c.Home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("core.allowed_mount_folders: %s holds WASMFLOW_HOME (%s), whose secrets tasks must not read: list the data folders themselves", f, c.Home)
+		}
 	}
 	return nil
 }
@@ -268,8 +409,12 @@ type Setting struct {
 func (c Config) Settings() []Setting {
 	values := map[string]string{
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
-		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation), "core.fernet_key": mask(c.Core.FernetKey), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
-		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
+		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
+		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
+		"core.fernet_key": mask(c.Core.FernetKey),
+		"database.url":    redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

@@ -83,6 +83,8 @@ func TestErrors(t *testing.T) {
 		{"bad env", "", map[string]string{"WASMFLOW__CORE__PARALLELISM": "0"}, `WASMFLOW__CORE__PARALLELISM: "0" is not a whole number of at least 1`},
 		{"bad level", "", map[string]string{"WASMFLOW__LOGGING__LEVEL": "loud"}, "not debug, info, warn or error"},
 		{"bad interval", "", map[string]string{"WASMFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "often"}, "positive duration"},
+		{"bad size", "[core]\nmax_conf_size = \"big\"\n", nil, `[core] max_conf_size: "big" is not a size like 1048576, 512KiB or 1MiB`},
+		{"zero size", "", map[string]string{"WASMFLOW__CORE__MAX_CONF_SIZE": "0"}, "is not a size"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -187,5 +189,100 @@ func TestSetInFile(t *testing.T) {
 	}
 	if err := SetInFile(home, "core", "dags_folder", "/x", withEnv); err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__DAGS_FOLDER") {
 		t.Errorf("env override: %v", err)
+	}
+}
+
+// TestLocalCluster: standalone and the desktop bind the cluster on loopback unless
+// cluster.bind is set, in wasmflow.toml or the environment; the server's default stays.
+func TestLocalCluster(t *testing.T) {
+	for name, c := range map[string]struct {
+		toml string
+		env  map[string]string
+		want string
+	}{
+		"default":     {"", nil, LocalClusterBind},
+		"in the file": {"[cluster]\nbind = \"0.0.0.0:7946\"\n", nil, "0.0.0.0:7946"},
+		"in the env":  {"", map[string]string{"WASMFLOW__CLUSTER__BIND": "10.0.0.5:7000"}, "10.0.0.5:7000"},
+	} {
+		cfg, err := load(t, t.TempDir(), c.toml, c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := cfg.Cluster.Bind
+		cfg.LocalCluster()
+		if cfg.Cluster.Bind != c.want {
+			t.Errorf("%s: the local cluster binds %q, want %q", name, cfg.Cluster.Bind, c.want)
+		}
+		if c.toml == "" && c.env == nil && server != "0.0.0.0:7946" {
+			t.Errorf("%s: the server binds %q, want 0.0.0.0:7946", name, server)
+		}
+	}
+}
+
+func TestMaxConfSize(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil || c.Core.MaxConfSize != 1<<20 {
+		t.Fatalf("default max_conf_size = %d, %v; want 1 MiB", c.Core.MaxConfSize, err)
+	}
+	for v, want := range map[string]int64{"2048": 2048, "512KiB": 512 << 10, "4 MiB": 4 << 20, "1GiB": 1 << 30, "10B": 10} {
+		c, err := load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_CONF_SIZE": v})
+		if err != nil || c.Core.MaxConfSize != want {
+			t.Errorf("max_conf_size %q = %d, %v; want %d", v, c.Core.MaxConfSize, err, want)
+		}
+	}
+	for _, s := range c.Settings() {
+		if s.Section == "core" && s.Key == "max_conf_size" && s.Value != "1MiB" {
+			t.Errorf("config list shows max_conf_size as %q, want 1MiB", s.Value)
+		}
+	}
+}
+
+func TestAllowedMountFolders(t *testing.T) {
+	sep := string(os.PathListSeparator)
+	home := t.TempDir()
+	c, err := load(t, home, "", nil)
+	if err != nil || len(c.Core.AllowedMountFolders) != 0 {
+		t.Fatalf("default: %q, %v; want none (only the DAGs and examples folders)", c.Core.AllowedMountFolders, err)
+	}
+	c, err = load(t, home, "", map[string]string{"WASMFLOW__CORE__ALLOWED_MOUNT_FOLDERS": "/srv/data/" + sep + sep + "inbox"})
+	if want := []string{"/srv/data", filepath.Join(home, "inbox")}; err != nil || strings.Join(c.Core.AllowedMountFolders, "|") != strings.Join(want, "|") {
+		t.Errorf("env list: %q, %v; want %q (cleaned, relative to the home, empty entries dropped)", c.Core.AllowedMountFolders, err, want)
+	}
+	for _, s := range c.Settings() {
+		if s.Key == "allowed_mount_folders" && s.Value != "/srv/data"+sep+filepath.Join(home, "inbox") {
+			t.Errorf("config list shows %q", s.Value)
+		}
+	}
+	c, err = load(t, t.TempDir(), "[core]\nallowed_mount_folders = [\"/srv/a\", \"/srv/b\"]\n", nil)
+	if err != nil || strings.Join(c.Core.AllowedMountFolders, "|") != "/srv/a|/srv/b" {
+		t.Errorf("a TOML array: %q, %v", c.Core.AllowedMountFolders, err)
+	}
+	// Listing a folder that holds the home would let every DAG read api.secret and the metastore.
+	_, err = load(t, home, "", map[string]string{"WASMFLOW__CORE__ALLOWED_MOUNT_FOLDERS": filepath.Dir(home)})
+	if err == nil || !strings.Contains(err.Error(), "holds WASMFLOW_HOME") {
+		t.Errorf("a folder holding the home: %v", err)
+	}
+}
+
+func TestMemorySettings(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Core.MaxTaskMemory != 0 || c.Core.MountQuota != 1<<30 {
+		t.Errorf("defaults: max_task_memory %d (want 0, auto), mount_quota %d (want 1 GiB)", c.Core.MaxTaskMemory, c.Core.MountQuota)
+	}
+	c, err = load(t, t.TempDir(), "[core]\nmax_task_memory = \"6GiB\"\nmount_quota = \"200MiB\"\n", nil)
+	if err != nil || c.Core.MaxTaskMemory != 6<<30 || c.Core.MountQuota != 200<<20 {
+		t.Fatalf("file: %d %d %v", c.Core.MaxTaskMemory, c.Core.MountQuota, err)
+	}
+	for _, s := range c.Settings() {
+		if s.Key == "max_task_memory" && s.Value != "6GiB" || s.Key == "mount_quota" && s.Value != "200MiB" {
+			t.Errorf("config list shows %s = %q", s.Key, s.Value)
+		}
+	}
+	_, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_TASK_MEMORY": "lots"})
+	if err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__MAX_TASK_MEMORY") || !strings.Contains(err.Error(), "or auto") {
+		t.Errorf("a bad size: %v", err)
 	}
 }

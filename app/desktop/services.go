@@ -71,6 +71,8 @@ type Info struct {
 	// NoCluster says why.
 	JoinCommand string
 	NoCluster   string
+	// JoinNote says that only workers on this machine can join (cluster.bind is loopback).
+	JoinNote string
 }
 
 // Start opens the home and starts the scheduler; it returns once the scheduler runs. A home
@@ -97,6 +99,7 @@ func (s *Services) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	cfg.LocalCluster() // the window serves this machine: no cluster port for the network unless set
 	a, err := app.Open(ctx, cfg, s.Log)
 	if err != nil {
 		return err
@@ -115,8 +118,8 @@ func (s *Services) start(ctx context.Context) (err error) {
 	markReady := func() { once.Do(func() { close(ready) }) }
 	go func() {
 		defer close(run.exited)
-		err := a.ServeCluster(runCtx, app.ClusterOptions{}, func(_ int, _ *cluster.RemoteExecutor, join string) {
-			info.JoinCommand = join
+		err := a.ServeCluster(runCtx, app.ClusterOptions{}, func(_ int, ex *cluster.RemoteExecutor, join string) {
+			info.JoinCommand, info.JoinNote = join, app.JoinNote(ex)
 			markReady()
 		})
 		var pe *app.ClusterPortError

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +18,25 @@ import (
 	"github.com/wasmflow/wasmflow/app"
 )
 
+// freePort returns a loopback address for cluster.bind whose port and the next one (the
+// data channel's) are both free now.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		next, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1)))
+		l.Close()
+		if err == nil {
+			next.Close()
+			return l.Addr().String()
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no two free consecutive ports on 127.0.0.1")
+	return ""
 }
 
 // newServices returns services on a fresh home with one DAG whose only task fails.
@@ -294,5 +306,28 @@ func TestImportFiles(t *testing.T) {
 	}
 	if _, err := s.ImportFiles(context.Background(), []string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a folder: %v", err)
+	}
+}
+
+// TestClusterOnLoopbackUnlessSet: with cluster.bind unset, the app's cluster listens on
+// 127.0.0.1:7946 (or, that port being taken, says it could not bind there), never on every
+// interface; the join command says only this machine's workers can join.
+func TestClusterOnLoopbackUnlessSet(t *testing.T) {
+	s := newServices(t, map[string]string{"WASMFLOW__CLUSTER__BIND": ""})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	info := s.Info()
+	if info.JoinCommand == "" { // 7946 is taken on this machine: the error names the address
+		if !strings.Contains(info.NoCluster, "127.0.0.1:7946") {
+			t.Fatalf("without the cluster: %q, want it to name 127.0.0.1:7946", info.NoCluster)
+		}
+		return
+	}
+	if !strings.Contains(info.JoinCommand, "--join 127.0.0.1:7946 ") {
+		t.Errorf("join command %q, want the cluster on 127.0.0.1:7946", info.JoinCommand)
+	}
+	if !strings.Contains(info.JoinNote, "cluster.bind") || !strings.Contains(info.JoinNote, "other machines") {
+		t.Errorf("join note %q, want it to say workers on other machines need cluster.bind", info.JoinNote)
 	}
 }

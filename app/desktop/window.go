@@ -173,6 +173,9 @@ func (w *window) startup(parent, ctx context.Context) {
 	fmt.Fprintf(w.o.Stderr, "wasmflow: the desktop app runs on %s (DAGs from %s)\n", info.Home, info.DagsFolder)
 	if info.JoinCommand != "" {
 		fmt.Fprintf(w.o.Stderr, "wasmflow: join workers with: %s\n", info.JoinCommand)
+		if info.JoinNote != "" {
+			fmt.Fprintf(w.o.Stderr, "wasmflow: note: %s\n", info.JoinNote)
+		}
 	}
 	go func() {
 		<-parent.Done()
@@ -387,8 +390,11 @@ func (w *window) copyJoin() {
 		w.errorDialog("Cannot copy the join command", fmt.Errorf("%w\n\nRun this on each worker:\n%s", err, info.JoinCommand))
 		return
 	}
-	wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Join command copied",
-		Message: "Copied. Run it on each machine that should run tasks for this app:\n\n" + info.JoinCommand})
+	msg := "Copied. Run it on each machine that should run tasks for this app:\n\n" + info.JoinCommand
+	if info.JoinNote != "" {
+		msg = "Copied. Run it to add a worker on this machine:\n\n" + info.JoinCommand + "\n\nNote: " + info.JoinNote + "."
+	}
+	wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.InfoDialog, Title: "Join command copied", Message: msg})
 }
 
 func (w *window) errorDialog(title string, err error) {

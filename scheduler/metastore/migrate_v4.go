@@ -1,25 +1,25 @@
 package metastore
 
-import "gorm.io/gorm"
+import (
+	"time"
 
-// Migration 4: connections (Airflow's connection table). password and extra hold ciphertext
-// only (see secrets.go): the key that opens them is never in this file. FROZEN since its
-// release.
+	"gorm.io/gorm"
+)
 
-type v4Connection struct {
-	ConnID      string `gorm:"column:conn_id;primaryKey"`
-	ConnType    string `gorm:"column:conn_type;not null"`
-	Description string `gorm:"column:description;not null;default:('')"`
-	Host        string `gorm:"column:host;not null;default:('')"`
-	Schema      string `gorm:"column:schema;not null;default:('')"`
-	Login       string `gorm:"column:login;not null;default:('')"`
-	Password    string `gorm:"column:password;not null;default:('')"`
-	Port        int    `gorm:"column:port;not null;default:0"`
-	Extra       string `gorm:"column:extra;not null;default:('')"`
+// Migration 4: sessions revoked by a logout. A session cookie is signed, not stored, so a copy
+// of it would open the account until it expires; a logout records the session here until then,
+// and the API refuses it. FROZEN since its release.
+
+type v4RevokedSession struct {
+	// SessionID is the sha256 of the session cookie (hex): the cookie itself, a credential,
+	// is not kept.
+	SessionID string    `gorm:"column:session_id;primaryKey;not null"`
+	Username  string    `gorm:"column:username;not null"`
+	ExpiresAt time.Time `gorm:"column:expires_at;not null;index"`
 }
 
-func (v4Connection) TableName() string { return "connection" }
+func (v4RevokedSession) TableName() string { return "revoked_session" }
 
 func migrateV4(tx *gorm.DB) error {
-	return tx.Migrator().CreateTable(&v4Connection{})
+	return tx.Migrator().CreateTable(&v4RevokedSession{})
 }

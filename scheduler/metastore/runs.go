@@ -132,6 +132,96 @@ func (s *Store) ListDagRuns(ctx context.Context, dagID string, state tasks.DagRu
 	return out, nil
 }
 
+// RunQuery selects a page of one DAG's runs.
+type RunQuery struct {
+	DagID    string
+	States   []tasks.DagRunState // any of these; none: every state
+	From, To time.Time           // logical dates in [From, To]; zero: unbounded
+	Oldest   bool                // oldest logical date first; else newest first
+	Limit    int                 // at most this many (<= 0: all that match)
+	Offset   int                 // skip this many first
+	// WithConf reads each run's conf too. Without it Conf is nil: a conf can be as large as
+	// core.max_conf_size, so a list that does not show it must not read it.
+	WithConf bool
+}
+
+// dagRunColumnsWithoutConf is every dag_run column but conf.
+const dagRunColumnsWithoutConf = "id, dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, " +
+	"queued_at, start_date, end_date, external_trigger, created_at, updated_at"
+
+// PageDagRuns returns the page of runs q selects and how many runs match q in all. Both are
+// SQL through the (dag_id, logical_date) index, with LIMIT and OFFSET: a page costs the same
+// however many runs the DAG has.
+func (s *Store) PageDagRuns(ctx context.Context, q RunQuery) ([]scheduler.DagRun, int, error) {
+	where := s.rdb.WithContext(ctx).Model(&dagRunModel{}).Where("dag_id = ?", q.DagID)
+	if len(q.States) > 0 {
+		names := make([]string, len(q.States))
+		for i, st := range q.States {
+			names[i] = string(st)
+		}
+		where = where.Where("state IN ?", names)
+	}
+	if !q.From.IsZero() {
+		where = where.Where("logical_date >= ?", utc(q.From))
+	}
+	if !q.To.IsZero() {
+		where = where.Where("logical_date <= ?", utc(q.To))
+	}
+	var total int64
+	if err := where.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count dag runs of dag %q: %w", q.DagID, err)
+	}
+	page := where.Session(&gorm.Session{}).Order("logical_date DESC, id DESC")
+	if q.Oldest {
+		page = where.Session(&gorm.Session{}).Order("logical_date, id")
+	}
+	if !q.WithConf {
+		page = page.Select(dagRunColumnsWithoutConf)
+	}
+	if q.Limit > 0 {
+		page = page.Limit(q.Limit)
+	}
+	if q.Offset > 0 {
+		page = page.Offset(q.Offset)
+	}
+	var ms []dagRunModel
+	if err := page.Find(&ms).Error; err != nil {
+		return nil, 0, fmt.Errorf("list dag runs of dag %q: %w", q.DagID, err)
+	}
+	out, err := dagRunsFromModels(ms, q.WithConf)
+	return out, int(total), err
+}
+
+// DagRunAt returns a DAG's run at a logical date, found through the (dag_id, logical_date)
+// index; several (from before run ids were checked) give the newest.
+func (s *Store) DagRunAt(ctx context.Context, dagID string, at time.Time) (scheduler.DagRun, error) {
+	var ms []dagRunModel
+	err := s.rdb.WithContext(ctx).Where("dag_id = ? AND logical_date = ?", dagID, utc(at)).Order("id DESC").Limit(1).Find(&ms).Error
+	if err != nil {
+		return scheduler.DagRun{}, fmt.Errorf("find the run of dag %s at %s: %w", dagID, at.Format(time.RFC3339), err)
+	}
+	if len(ms) == 0 {
+		return scheduler.DagRun{}, notFound("dag run at %s of dag %q", at.Format(time.RFC3339), dagID)
+	}
+	return dagRunFromModel(ms[0])
+}
+
+// dagRunsFromModels converts rows; without conf, each run's Conf is nil (not read).
+func dagRunsFromModels(ms []dagRunModel, withConf bool) ([]scheduler.DagRun, error) {
+	out := make([]scheduler.DagRun, 0, len(ms))
+	for _, m := range ms {
+		r, err := dagRunFromModel(m)
+		if err != nil {
+			return nil, err
+		}
+		if !withConf {
+			r.Conf = nil
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // DeleteDagRun deletes a run; its task instances, tries, reschedules and XComs go with it
 // (ON DELETE CASCADE). A missing run is ErrNotFound.
 func (s *Store) DeleteDagRun(ctx context.Context, dagID, runID string) error {

@@ -191,6 +191,88 @@ func TestListDagRuns(t *testing.T) {
 	}
 }
 
+// PageDagRuns pages, orders, filters and counts in SQL, and reads conf only when asked;
+// DagRunAt finds a run by its logical date in any time zone.
+func TestPageDagRunsAndDagRunAt(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for _, id := range []string{"a", "b"} {
+		if err := s.SyncDag(ctx, dag(id, "/d/"+id+".yaml"), nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
+	for i, st := range []tasks.DagRunState{tasks.RunSuccess, tasks.RunFailed, tasks.RunSuccess, tasks.RunRunning, tasks.RunSuccess} {
+		r := scheduler.DagRun{DagID: "a", RunID: fmt.Sprintf("a%d", i+1), LogicalDate: day(i + 1), State: st, Conf: map[string]any{"i": float64(i + 1)}}
+		if _, err := s.CreateDagRun(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "b", RunID: "b1", LogicalDate: day(3)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q     RunQuery
+		want  []string
+		total int
+	}{
+		{RunQuery{}, []string{"a5", "a4", "a3", "a2", "a1"}, 5},
+		{RunQuery{Limit: 2, Offset: 1}, []string{"a4", "a3"}, 5},
+		{RunQuery{Oldest: true, Limit: 2}, []string{"a1", "a2"}, 5},
+		{RunQuery{States: []tasks.DagRunState{tasks.RunSuccess}, Limit: 1, Offset: 1}, []string{"a3"}, 3},
+		{RunQuery{States: []tasks.DagRunState{tasks.RunFailed, tasks.RunRunning}}, []string{"a4", "a2"}, 2},
+		{RunQuery{From: day(2), To: day(4)}, []string{"a4", "a3", "a2"}, 3},
+		{RunQuery{From: day(4)}, []string{"a5", "a4"}, 2},
+		{RunQuery{Offset: 10}, nil, 5},
+	} {
+		c.q.DagID = "a"
+		runs, total, err := s.PageDagRuns(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, r.RunID)
+			if r.Conf != nil {
+				t.Errorf("%+v: run %s has its conf, which was not asked for", c.q, r.RunID)
+			}
+		}
+		if !reflect.DeepEqual(ids, c.want) || total != c.total {
+			t.Errorf("PageDagRuns(%+v) = %v of %d, want %v of %d", c.q, ids, total, c.want, c.total)
+		}
+	}
+	runs, _, err := s.PageDagRuns(ctx, RunQuery{DagID: "a", Limit: 1, WithConf: true})
+	if err != nil || len(runs) != 1 || runs[0].Conf["i"] != 5.0 || runs[0].LogicalDate != day(5) || runs[0].ID == 0 {
+		t.Errorf("with conf: %+v, %v", runs, err)
+	}
+
+	r, err := s.DagRunAt(ctx, "a", day(3).In(time.FixedZone("CET", 3600)))
+	if err != nil || r.RunID != "a3" || r.Conf["i"] != 3.0 {
+		t.Errorf("DagRunAt day 3 = %+v, %v; want a3 with its conf", r, err)
+	}
+	if _, err := s.DagRunAt(ctx, "a", day(3).Add(time.Nanosecond)); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("DagRunAt between runs: %v, want ErrNotFound", err)
+	}
+	if _, err := s.DagRunAt(ctx, "nope", day(3)); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("DagRunAt of an unknown DAG: %v, want ErrNotFound", err)
+	}
+	// Both go through the (dag_id, logical_date) index of migration 1, never a scan of dag_run.
+	for _, q := range []string{
+		"SELECT * FROM dag_run WHERE dag_id = 'a' AND logical_date = '2024-01-03 00:00:00+00:00' ORDER BY id DESC LIMIT 1",
+		"SELECT " + dagRunColumnsWithoutConf + " FROM dag_run WHERE dag_id = 'a' AND state IN ('success') ORDER BY logical_date DESC, id DESC LIMIT 2 OFFSET 1",
+		"SELECT count(*) FROM dag_run WHERE dag_id = 'a' AND logical_date >= '2024-01-02'",
+	} {
+		var plan []struct{ Detail string }
+		if err := s.rdb.Raw("EXPLAIN QUERY PLAN " + q).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(plan) == 0 || !strings.Contains(plan[0].Detail, "USING INDEX idx_dag_run_dag_id_logical_date") &&
+			!strings.Contains(plan[0].Detail, "USING COVERING INDEX idx_dag_run_dag_id_logical_date") {
+			t.Errorf("%s: plan %+v, want a search of idx_dag_run_dag_id_logical_date", q, plan)
+		}
+	}
+}
+
 func TestDeleteDagRun(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()

@@ -105,27 +105,20 @@ func (s *Store) gridCellsOfRun(ctx context.Context, run int64) ([]GridCell, erro
 }
 
 // GridRuns returns a DAG's newest n runs whose logical date is at most before, newest first:
-// the rows of the grid, without reading the DAG's other runs.
+// the rows of the grid, without reading the DAG's other runs, nor conf (up to 1,000 rows of
+// up to core.max_conf_size each, which the grid does not show).
 func (s *Store) GridRuns(ctx context.Context, dagID string, before time.Time, n int) ([]scheduler.DagRun, error) {
 	var ms []dagRunModel
-	err := s.rdb.WithContext(ctx).Where("dag_id = ? AND logical_date <= ?", dagID, before.UTC()).
+	err := s.rdb.WithContext(ctx).Select(dagRunColumnsWithoutConf).Where("dag_id = ? AND logical_date <= ?", dagID, before.UTC()).
 		Order("logical_date DESC, id DESC").Limit(n).Find(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("list the grid's runs of dag %s: %w", dagID, err)
 	}
-	out := make([]scheduler.DagRun, 0, len(ms))
-	for _, m := range ms {
-		r, err := dagRunFromModel(m)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return dagRunsFromModels(ms, false)
 }
 
-// RecentRuns returns the latest perDag runs of each DAG of dagIDs, newest first, in one
-// query. It reads perDag runs per DAG through the (dag_id, logical_date) index, so a page of
+// RecentRuns returns the latest perDag runs of each DAG of dagIDs, newest first, without
+// their conf, in one query. It reads perDag runs per DAG through the (dag_id, logical_date) index, so a page of
 // the DAGs list costs the same however long the DAGs' history (a window function over every
 // run, as before, cost a full scan of dag_run and grew with every run ever made).
 func (s *Store) RecentRuns(ctx context.Context, dagIDs []string, perDag int) (map[string][]scheduler.DagRun, error) {
@@ -138,20 +131,29 @@ func (s *Store) RecentRuns(ctx context.Context, dagIDs []string, perDag int) (ma
 		return nil, err
 	}
 	var ms []dagRunModel
-	err = s.rdb.WithContext(ctx).Raw(`SELECT r.* FROM json_each(?) AS d
+	err = s.rdb.WithContext(ctx).Raw(`SELECT `+prefixed("r.", dagRunColumnsWithoutConf)+` FROM json_each(?) AS d
 		JOIN dag_run r ON r.id IN (SELECT x.id FROM dag_run x WHERE x.dag_id = d.value ORDER BY x.logical_date DESC, x.id DESC LIMIT ?)
 		ORDER BY r.dag_id, r.logical_date DESC, r.id DESC`, string(ids), perDag).Scan(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("recent runs: %w", err)
 	}
-	for _, m := range ms {
-		r, err := dagRunFromModel(m)
-		if err != nil {
-			return nil, err
-		}
+	runs, err := dagRunsFromModels(ms, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
 		out[r.DagID] = append(out[r.DagID], r)
 	}
 	return out, nil
+}
+
+// prefixed qualifies each of a comma-separated list of columns with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + c
+	}
+	return strings.Join(cols, ", ")
 }
 
 // PoolUsage is the slots task instances hold in each pool: running and queued.

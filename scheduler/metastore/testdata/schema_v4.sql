@@ -4,9 +4,6 @@ CREATE TABLE `ab_user` (`id` integer PRIMARY KEY AUTOINCREMENT,`username` text N
 -- index idx_ab_user_username
 CREATE UNIQUE INDEX `idx_ab_user_username` ON `ab_user`(`username`);
 
--- table connection
-CREATE TABLE `connection` (`conn_id` text,`conn_type` text NOT NULL,`description` text NOT NULL DEFAULT (''),`host` text NOT NULL DEFAULT (''),`schema` text NOT NULL DEFAULT (''),`login` text NOT NULL DEFAULT (''),`password` text NOT NULL DEFAULT (''),`port` integer NOT NULL DEFAULT 0,`extra` text NOT NULL DEFAULT (''),PRIMARY KEY (`conn_id`));
-
 -- table dag
 CREATE TABLE `dag` (`dag_id` text NOT NULL,`description` text NOT NULL DEFAULT (''),`fileloc` text NOT NULL DEFAULT (''),`source_hash` text NOT NULL DEFAULT (''),`is_paused` numeric NOT NULL DEFAULT true,`is_active` numeric NOT NULL DEFAULT true,`schedule` text NOT NULL DEFAULT (''),`timezone` text NOT NULL DEFAULT ('UTC'),`tags` text NOT NULL DEFAULT ('[]'),`owners` text NOT NULL DEFAULT (''),`catchup` numeric NOT NULL DEFAULT false,`max_active_runs` integer NOT NULL DEFAULT 16,`max_active_tasks` integer NOT NULL DEFAULT 16,`last_parsed_time` datetime, `next_dagrun` datetime, `next_dagrun_data_interval_start` datetime, `next_dagrun_data_interval_end` datetime, `next_dagrun_create_after` datetime,PRIMARY KEY (`dag_id`));
 
@@ -51,6 +48,12 @@ CREATE INDEX `idx_log_dttm` ON `log`(`dttm`);
 
 -- table module_blob
 CREATE TABLE `module_blob` (`sha256` text NOT NULL,`size` integer NOT NULL,`data` blob NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`sha256`));
+
+-- table revoked_session
+CREATE TABLE `revoked_session` (`session_id` text NOT NULL,`username` text NOT NULL,`expires_at` datetime NOT NULL,PRIMARY KEY (`session_id`));
+
+-- index idx_revoked_session_expires_at
+CREATE INDEX `idx_revoked_session_expires_at` ON `revoked_session`(`expires_at`);
 
 -- table scheduler_command
 CREATE TABLE `scheduler_command` (`id` integer PRIMARY KEY AUTOINCREMENT,`kind` text NOT NULL,`dag_id` text NOT NULL,`run_id` text NOT NULL,`payload` text NOT NULL DEFAULT ('{}'),`owner` text NOT NULL DEFAULT (''),`created_at` datetime NOT NULL,`done_at` datetime,`result` text NOT NULL DEFAULT (''));
