@@ -38,7 +38,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -56,6 +56,9 @@ type ParseOptions struct {
 	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
 	// file's own folder only.
 	MountRoots MountRoots
+	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
+	// import error at its line (the host's defined connections); nil checks only the form.
+	ConnectionExists func(connID string) bool
 }
 
 // ParseFile reads and validates one DAG file, with the default options.
@@ -143,6 +146,7 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	}
 	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	p.opts = opts
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -161,10 +165,11 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w   *walker
-	ps  *problems
-	dag *DAG
-	dir string
+	w    *walker
+	ps   *problems
+	dag  *DAG
+	dir  string
+	opts ParseOptions
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -630,6 +635,7 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			t.Queue = s
 		}
 	}
+	p.grants(t, tf, label)
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
