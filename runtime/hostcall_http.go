@@ -59,7 +59,7 @@ func httpCall(ctx context.Context, cs *callState, raw []byte, rec *Call) (any, e
 	}
 	target, hop, creds, err := cs.httpTarget(req)
 	if err != nil {
-		rec.Target, rec.Op = targetOf(req, nil), req.Method
+		rec.Target, rec.Op = targetOf(req, nil), opOf(req)
 		return nil, err
 	}
 	rec.Target, rec.Op = targetOf(req, target), req.Method+" "+pathOf(target)
@@ -370,6 +370,19 @@ func targetOf(req httpRequest, u *url.URL) string {
 		return hp.host
 	}
 	return hp.String()
+}
+
+// opOf is the record's method and path of a request refused before its URL was made.
+func opOf(req httpRequest) string {
+	p := req.Path
+	if req.ConnID == "" {
+		p = req.URL
+	}
+	u, err := url.Parse(p)
+	if err != nil {
+		return req.Method
+	}
+	return req.Method + " " + pathOf(u)
 }
 
 // pathOf is the record's path: no query string, which may carry a key.

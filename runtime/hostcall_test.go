@@ -186,13 +186,13 @@ func TestHTTPDenials(t *testing.T) {
 		hits    int32
 	}{
 		{"host not granted", Grants{AllowHosts: []string{"api.example.com"}}, srv.URL + "/",
-			Call{Kind: CallHTTP, Target: hp, Op: "GET", Refused: true},
+			Call{Kind: CallHTTP, Target: hp, Op: "GET /", Refused: true},
 			fmt.Sprintf(`host 127.0.0.1 is not granted: add %q to allow_hosts`, hp), true, 0},
-		{"wrong port", Grants{AllowHosts: []string{"127.0.0.1:1"}}, srv.URL + "/",
-			Call{Kind: CallHTTP, Target: hp, Op: "GET", Refused: true},
+		{"wrong port", Grants{AllowHosts: []string{"127.0.0.1:1"}}, srv.URL + "/x?key=k",
+			Call{Kind: CallHTTP, Target: hp, Op: "GET /x", Refused: true},
 			fmt.Sprintf(`add %q to allow_hosts`, hp), true, 0},
 		{"connection not granted", allow, "conn://warehouse/x",
-			Call{Kind: CallHTTP, Target: "warehouse", Op: "GET", Refused: true},
+			Call{Kind: CallHTTP, Target: "warehouse", Op: "GET /x", Refused: true},
 			`connection "warehouse" is not granted: add "warehouse" to the task's connections`, true, 0},
 		{"redirect to a host not granted", allow, srv.URL + "/redirect",
 			Call{Kind: CallHTTP, Target: hp, Op: "GET /redirect", Refused: true},
@@ -269,7 +269,7 @@ func TestHTTPDenials(t *testing.T) {
 	t.Run("plain host of a connection is not allow_hosts", func(t *testing.T) {
 		g := Grants{Connections: map[string]tasks.Connection{"api": {ConnID: "api", ConnType: "http", Host: "127.0.0.1", Port: srv.port()}}}
 		res, _ := hostio(t, r, g, "get", srv.URL+"/ok")
-		wantCall(t, res, Call{Kind: CallHTTP, Target: hp, Op: "GET", Refused: true}, "is not granted: add")
+		wantCall(t, res, Call{Kind: CallHTTP, Target: hp, Op: "GET /ok", Refused: true}, "is not granted: add")
 	})
 }
 
