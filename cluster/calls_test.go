@@ -2,6 +2,11 @@ package cluster
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,12 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// TestCallsFromWorker: the record of a try's granted-I/O calls comes back from a worker with
-// its result. The try has no grants, so its one HTTP call is refused, and recorded as such.
-func TestCallsFromWorker(t *testing.T) {
+// hostioModule builds the runtime's granted-I/O fixture.
+func hostioModule(t *testing.T) string {
+	t.Helper()
 	module := filepath.Join(t.TempDir(), "hostio.wasm")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", module, "../runtime/testdata/hostio")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
@@ -23,6 +29,13 @@ func TestCallsFromWorker(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("build runtime/testdata/hostio: %v\n%s", err, out.Bytes())
 	}
+	return module
+}
+
+// TestCallsFromWorker: the record of a try's granted-I/O calls comes back from a worker with
+// its result. The try has no grants, so its one HTTP call is refused, and recorded as such.
+func TestCallsFromWorker(t *testing.T) {
+	module := hostioModule(t)
 	s := startServer(t, serverOpts{})
 	startWorker(t, "w1", s.Node().Address(), workerOpts{})
 	waitWorkers(t, s, 1)
@@ -38,8 +51,68 @@ func TestCallsFromWorker(t *testing.T) {
 		t.Fatalf("calls = %+v, want the one refused call", r.Calls)
 	}
 	c := r.Calls[0]
-	if c.Kind != "http" || c.Target != "127.0.0.1:9" || c.Op != "GET" || !c.Refused ||
+	if c.Kind != "http" || c.Target != "127.0.0.1:9" || c.Op != "GET /items" || !c.Refused ||
 		!strings.Contains(c.Error, `host 127.0.0.1 is not granted: add "127.0.0.1:9" to allow_hosts`) || c.Duration <= 0 {
 		t.Errorf("call = %+v", c)
+	}
+}
+
+// TestConnectionsToWorker: a try's resolved connection reaches the worker that runs it, sealed
+// (the data channel is not encrypted), and the worker's host adds its token to the call.
+func TestConnectionsToWorker(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-789" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "items")
+	}))
+	defer api.Close()
+	module := hostioModule(t)
+	s := startServer(t, serverOpts{})
+	startWorker(t, "w1", s.Node().Address(), workerOpts{})
+	waitWorkers(t, s, 1)
+
+	w := workload("io", "run1", "fetch", 1, module, "get", "conn://api/v1/items")
+	port := api.Listener.Addr().(*net.TCPAddr).Port
+	w.Grants = tasks.Grants{Connections: []string{"api"}}
+	w.Connections = map[string]tasks.Connection{"api": {ConnID: "api", ConnType: "http", Host: "127.0.0.1", Port: port, Extra: `{"token": "tok-789"}`}}
+	s.Submit(w, nil)
+	eventually(t, 60*time.Second, func() bool { return len(s.res.of(keyOf(w))) > 0 }, "no result")
+	r := s.res.of(keyOf(w))[0]
+	if r.Hostname != "w1" || r.State != tasks.StateSuccess || len(r.Calls) != 1 || r.Calls[0].Status != 200 || r.Calls[0].Target != "api" {
+		t.Fatalf("result = %s on %s: %q, calls %+v", r.State, r.Hostname, r.Reason, r.Calls)
+	}
+	log, _ := os.ReadFile(LogPath(s.logs, keyOf(w), 1))
+	if !strings.Contains(string(log), "status=200 body=items") {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestSealConnections: what crosses the data channel holds no secret, opens only for its try
+// and only with the cluster secret.
+func TestSealConnections(t *testing.T) {
+	conns := map[string]tasks.Connection{"db": {ConnID: "db", ConnType: "postgres", Login: "etl", Password: "hunter2", Extra: `{"token":"tok-1"}`}}
+	sealed, err := sealConnections(testSecret, "try-1", conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(submitRequest{ID: "try-1", Workload: scheduler.Workload{Connections: conns, Grants: tasks.Grants{Connections: []string{"db"}}}, Connections: sealed})
+	if bytes.Contains(body, []byte("hunter2")) || bytes.Contains(body, []byte("tok-1")) {
+		t.Errorf("a secret crosses the data channel in the clear: %s", body)
+	}
+	var req submitRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	got, err := openConnections(testSecret, "try-1", req.Connections)
+	if err != nil || got["db"] != conns["db"] {
+		t.Errorf("opened %+v, %v", got, err)
+	}
+	if _, err := openConnections(testSecret, "try-2", req.Connections); err == nil {
+		t.Error("the connections of try-1 opened for try-2")
+	}
+	if _, err := openConnections("another secret", "try-1", req.Connections); err == nil {
+		t.Error("the connections opened with another cluster secret")
 	}
 }

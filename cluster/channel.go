@@ -58,6 +58,8 @@ type submitRequest struct {
 	Server       string             `json:"server"`
 	ModuleSHA256 string             `json:"module_sha256"`
 	Workload     scheduler.Workload `json:"workload"`
+	// Connections are the workload's connections, sealed with the cluster secret (seal.go).
+	Connections []byte `json:"connections,omitempty"`
 }
 
 // Answers to a submitRequest.

@@ -654,7 +654,12 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 	if f, err := openLog(LogPath(e.cfg.LogsFolder, t.key, t.w.TryNumber)); err == nil {
 		f.Close()
 	}
-	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w}
+	sealed, err := sealConnections(e.cfg.Node.Secret, t.id, t.w.Connections)
+	if err != nil {
+		e.fail(t, fmt.Sprintf("seal the connections of %s.%s: %v", t.w.DagID, t.w.TaskID, err))
+		return
+	}
+	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w, Connections: sealed}
 	for attempt := 0; attempt < 3; attempt++ {
 		var resp submitResponse
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

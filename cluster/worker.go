@@ -86,6 +86,8 @@ type workerTry struct {
 	try    int
 	queue  string
 	cancel context.CancelCauseFunc
+	// unsealErr: the try's connections could not be opened; it fails with that.
+	unsealErr error
 }
 
 type heldResult struct {
@@ -310,6 +312,7 @@ func (w *Worker) submit(body []byte) (int, any) {
 	}
 	wl := req.Workload
 	t := &workerTry{id: req.ID, key: scheduler.TIKey{DagID: wl.DagID, RunID: wl.RunID, TaskID: wl.TaskID}, try: wl.TryNumber, queue: wl.Queue}
+	wl.Connections, t.unsealErr = openConnections(w.cfg.Node.Secret, req.ID, req.Connections)
 	ctx, cancel := context.WithCancelCause(w.ctx)
 	t.cancel = cancel
 	w.mu.Lock()
@@ -376,6 +379,9 @@ func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workloa
 		out.State, out.Reason, out.EndDate = tasks.StateFailed, reason, time.Now().UTC()
 		return out
 	}
+	if t.unsealErr != nil {
+		return fail(fmt.Sprintf("on worker %s: %v", w.cfg.Node.Name, t.unsealErr))
+	}
 	// The server checked the mounts against its folders; this machine's links may lead
 	// elsewhere, so they are checked again here, before anything is created.
 	wl.Mounts = append([]scheduler.Mount(nil), wl.Mounts...)
@@ -410,7 +416,7 @@ func resultOf(ctx context.Context, out scheduler.TryResult, res wfruntime.Result
 		out.ModuleSHA256 = res.ModuleSHA256
 	}
 	out.XComs, out.Reason = res.XComs, res.Reason
-	out.Calls = callsOf(res.Calls)
+	out.Calls = Calls(res.Calls)
 	if res.ExitCode >= 0 {
 		code := res.ExitCode
 		out.ExitCode = &code

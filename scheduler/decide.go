@@ -681,6 +681,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	queued := now.UTC()
 	ti.QueuedAt, ti.Hostname = &queued, s.cfg.Hostname
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
+	if err == nil {
+		err = s.resolveGrants(ctx, &w)
+	}
 	if err != nil {
 		delete(r.poking, t.TaskID)
 		// Nothing ran, so the try's log would be empty: it says why, as the record does. The

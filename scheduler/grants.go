@@ -43,3 +43,21 @@ func ResolveGrants(ctx context.Context, store ConnectionGetter, g tasks.Grants) 
 	}
 	return out, nil
 }
+
+// resolveGrants gives a rendered try the connections its grants name. Their passwords and
+// extras join the try's secrets, so whoever shows its log or render masks them.
+func (s *Scheduler) resolveGrants(ctx context.Context, w *Workload) error {
+	if len(w.Grants.Connections) == 0 && len(w.Grants.Secrets) == 0 {
+		return nil
+	}
+	conns, err := ResolveGrants(context.WithoutCancel(ctx), s.cfg.Store, w.Grants)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		w.Secrets.Add(c.Password)
+		w.Secrets.Add(c.Extra)
+	}
+	w.Connections = conns
+	return nil
+}
