@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
@@ -115,7 +116,19 @@ tasks:
 		t.Fatal(err)
 	}
 	rg.start()
-	_, tis := rg.trigger("io", nil)
+	run, err := rg.sched.Trigger(t.Context(), "io", scheduler.TriggerOptions{LogicalDate: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.mu.Lock()
+	ended := rg.ch(run.DagID + "/" + run.RunID)
+	rg.mu.Unlock()
+	select { // the first try compiles a 10 MB module: on a busy machine, longer than rig.wait allows
+	case <-ended:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the run did not end: %v", rg.states(run))
+	}
+	tis := rg.states(run)
 	if ti := tis["fetch"]; ti.State != tasks.StateSuccess {
 		t.Errorf("fetch: %s %q", ti.State, ti.Reason)
 	}
