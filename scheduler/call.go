@@ -2,6 +2,13 @@ package scheduler
 
 import "time"
 
+// TryCalls are the granted-I/O calls of one try, to record with it.
+type TryCalls struct {
+	Key       TIKey
+	TryNumber int
+	Calls     []Call
+}
+
 // Call is one granted-I/O call a try's module made, made or refused (runtime.Call, SPEC.md §8):
 // the audit trail of what the try touched. It holds no secret, body, bound value or query
 // string, so it may be stored and shown with the try.

@@ -724,6 +724,9 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
 	s.changes.ti(ti)
+	if len(res.Calls) > 0 { // what the try touched is recorded however it ended
+		s.changes.calls(TryCalls{Key: res.Key, TryNumber: res.TryNumber, Calls: res.Calls})
+	}
 	if res.Interrupted && ti.State != tasks.StateRestarting {
 		// The executor shut down under it: nothing the task did, so no retry is used.
 		end := now

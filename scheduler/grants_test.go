@@ -136,6 +136,13 @@ tasks:
 	if err != nil || string(x.Value) != "status=200 body=items" {
 		t.Errorf("fetch's return_value = %q, %v", x.Value, err)
 	}
+	tries, err := store.ListTaskTries(t.Context(), "io", run.RunID, "fetch")
+	if err != nil || len(tries) != 1 || len(tries[0].Calls) != 1 {
+		t.Fatalf("fetch's tries = %+v, %v; want one with its call", tries, err)
+	}
+	if c := tries[0].Calls[0]; c.Kind != "http" || c.Target != "api" || c.Op != "GET /v1/items" || c.Status != 200 || c.BytesIn != 5 || c.Refused {
+		t.Errorf("fetch's recorded call = %+v", c)
+	}
 	if ti := tis["gone"]; ti.State != tasks.StateFailed || !strings.Contains(ti.Reason, `connection "vault" does not exist (deleted since the DAG was parsed?)`) {
 		t.Errorf("gone: %s %q", ti.State, ti.Reason)
 	}

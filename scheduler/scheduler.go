@@ -399,6 +399,7 @@ func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
 func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
 func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
 func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
+func (c *changeSet) calls(t TryCalls)    { c.extra.Calls = append(c.extra.Calls, t) }
 
 // clearXComs drops a task instance's XComs before its next try, including any the step was
 // about to write from the try that just ended (a retry with no delay).

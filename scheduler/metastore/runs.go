@@ -281,9 +281,14 @@ func (s *Store) ListTaskTries(ctx context.Context, dagID, runID, taskID string) 
 	if err != nil {
 		return nil, fmt.Errorf("list tries of task %s of run %s of dag %s: %w", taskID, runID, dagID, err)
 	}
+	calls, err := s.listCalls(ctx, dagID, runID, taskID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]scheduler.TaskTry, len(ms))
 	for i, m := range ms {
 		out[i] = taskTryFromModel(m)
+		out[i].Calls = calls[m.TryNumber]
 	}
 	return out, nil
 }
