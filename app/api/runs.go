@@ -310,13 +310,22 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	if err != nil {
 		return nil, err
 	}
-	out := make([]app.TaskInstanceInfo, 0, len(tries))
+	// Each try with its granted-I/O calls (SPEC §8), made or refused: what it touched.
+	type tryInfo struct {
+		app.TaskInstanceInfo
+		Calls []scheduler.Call `json:"calls"`
+	}
+	out := make([]tryInfo, 0, len(tries))
 	for _, t := range tries {
 		info := app.TaskInstanceInfoOf(scheduler.TaskInstance{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, State: t.State,
 			TryNumber: t.TryNumber, MaxTries: ti.MaxTries, StartDate: t.StartDate, EndDate: t.EndDate, Duration: t.Duration,
 			Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, Pool: ti.Pool, PoolSlots: ti.PoolSlots, Queue: ti.Queue,
 			PriorityWeight: ti.PriorityWeight})
-		out = append(out, info)
+		calls := t.Calls
+		if calls == nil {
+			calls = []scheduler.Call{}
+		}
+		out = append(out, tryInfo{info, calls})
 	}
 	return map[string]any{"task_instances": out, "total_entries": len(out)}, nil
 }
