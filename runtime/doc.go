@@ -47,8 +47,11 @@
 //     inside a mount).
 //   - Sandbox: argv is [TaskID, Args...]; the environment is Try.Env and nothing else; the
 //     files are the mounts plus a fresh empty /xcom (ReadOnly mounts refuse writes with EROFS);
-//     symlink creation is refused everywhere (wazero would create a relative link that the host
-//     follows out of the mount); no sockets are preopened, so a module has no network (Go's
+//     each folder is opened as an os.Root (rootfs.go), so a link the host put in it is followed
+//     only while it stays inside (relative links within the folder work; absolute ones, and
+//     any that leads out, are ENOENT for every operation, reads and writes alike); symlink
+//     creation is refused everywhere (the host, where no root holds, would follow a guest's
+//     link out of the mount); no sockets are preopened, so a module has no network (Go's
 //     wasip1 net package is an in-process fake: it can listen and dial only itself).
 //     Clocks are real; random_get reads crypto/rand.
 //   - Log: stdout and stderr go to Try.Log as whole lines, as the module writes them, with no

@@ -271,8 +271,14 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	defer cancel()
 	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
+	fsCfg, closeFS, err := fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts)
+	if err != nil {
+		r.dirs.put(xcomDir, false)
+		return err
+	}
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts), stdout, stderr))
+	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
+	closeFS()
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()
