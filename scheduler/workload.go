@@ -74,14 +74,7 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 	if err != nil {
 		return env, nil, err
 	}
-	env.FileExists = func(guest string) bool {
-		host, ok := HostPath(mounts, guest)
-		if !ok {
-			return false
-		}
-		_, err := os.Stat(host)
-		return err == nil
-	}
+	env.FileExists = func(guest string) bool { return statInMount(mounts, guest) == nil }
 	return env, mounts, nil
 }
 
@@ -197,16 +190,41 @@ func PrepareMounts(roots tasks.MountRoots, mounts []Mount) error {
 // HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
 // path outside every mount. ".." cannot climb out of a mount.
 func HostPath(mounts []Mount, guest string) (string, bool) {
+	dir, rest, ok := mountOf(mounts, guest)
+	return filepath.Join(dir, rest), ok
+}
+
+// mountOf finds the mount of a guest path: its host folder, and the path below it ("." for
+// the folder itself).
+func mountOf(mounts []Mount, guest string) (dir, rest string, ok bool) {
 	guest = filepath.Clean("/" + guest)
 	for _, m := range mounts {
 		if guest == m.Guest {
-			return m.Host, true
+			return m.Host, ".", true
 		}
 		if rest, ok := strings.CutPrefix(guest, m.Guest+"/"); ok {
-			return filepath.Join(m.Host, rest), true
+			return m.Host, rest, true
 		}
 	}
-	return "", false
+	return "", "", false
+}
+
+// statInMount stats a guest path as the task's module would see it: through the mount's folder
+// opened as an os.Root, so a link the host put in it that leads out (absolute, or out through
+// ..) is missing, as it is to the module (runtime/rootfs.go). A file_exists sensor must not
+// tell a DAG's author what exists outside the folders it may mount.
+func statInMount(mounts []Mount, guest string) error {
+	dir, rest, ok := mountOf(mounts, guest)
+	if !ok {
+		return os.ErrNotExist
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	_, err = root.Stat(rest)
+	return err
 }
 
 // LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
