@@ -72,11 +72,12 @@ func TestMountLinks(t *testing.T) {
 		"readdir:/rw/rel-dir", "readdir:/rw/abs-dir", "readdir:/rw/parent", "readdir:/ro/rel-dir",
 		"mkdir:/rw/rel-dir/made", "chmod:/rw/rel-file", "chtimes:/rw/rel-file", "remove:/rw/rel-dir/secret.txt",
 		"rename:/rw/victim.txt:/rw/rel-dir/victim.txt", "rename:/rw/rel-dir/secret.txt:/rw/stolen.txt",
-		"rename:/rw/victim.txt:/rw/parent/out/victim.txt",
+		"rename:/rw/victim.txt:/rw/parent/out/victim.txt", "link:/rw/rel-dir/secret.txt:/rw/stolen.txt",
 	}
 	allowed := []struct{ op, saw string }{
 		{"lstat:/rw/rel-file", "link"},
 		{"lstat:/rw/abs-dir", "link"},
+		{"readlink:/rw/rel-file", "../out/secret.txt"},
 		{"readdir:/rw", "abs-dir=link abs-file=link abs-in=link chain=link chain2=link dangling=link in-dir=link in-file=link " +
 			"inside.txt=file onto=link parent=link rel-dir=link rel-file=link sub=dir victim.txt=file"},
 		{"read:/rw/in-file", `"inside\n"`},

@@ -295,6 +295,9 @@ func fsOp(spec string) {
 	case "rename":
 		what += " " + parts[2]
 		err = os.Rename(p, parts[2])
+	case "link":
+		what += " " + parts[2]
+		err = os.Link(p, parts[2])
 	default:
 		fmt.Println("unknown fs op", op)
 		os.Exit(2)
