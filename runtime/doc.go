@@ -59,6 +59,9 @@
 //     written by the runtime itself — why a try ended, truncation, XCom problems — start with
 //     "[wasmflow] ". Past Config.MaxLogBytes a marker line says the log was truncated and the
 //     rest is counted, not written.
+//   - Scratch: each try's /xcom is a folder in the Runner's own wasmflow-runner-* folder in
+//     Config.TempDir, locked (flock) while the Runner lives and removed by Close; New removes
+//     the unlocked ones, left by processes that died (xcom.go).
 //   - XComs: every regular file left in /xcom (key = file name), each at most
 //     Config.MaxXComBytes (an XCom over it fails the try, naming the key, its size and the
 //     limit). Without /xcom/return_value, a successful try's last non-empty stdout line is its
