@@ -152,3 +152,38 @@ func TestMountLinks(t *testing.T) {
 		t.Logf("log:\n%s", log)
 	}
 }
+
+// TestMountOpenedWithin: a mount whose host folder the caller checked to be inside an allowed
+// folder (Mount.Within) is opened through that folder, so one of its folders replaced by a
+// link out after the check fails the try's start instead of mounting what the link points at.
+func TestMountOpenedWithin(t *testing.T) {
+	within, outside := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("host secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(within, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(within, "real", "in.txt"), []byte("inside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// "data" was a folder when the caller checked it; it is a link out now.
+	if err := os.Symlink(outside, filepath.Join(within, "data")); err != nil {
+		t.Fatal(err)
+	}
+	r := testRunner(t)
+	var log strings.Builder
+	_, err := r.Run(t.Context(), Try{TaskID: "t", Module: goModule(t, "probe"), Args: []string{"fs", "read:/d/secret.txt"}, Log: &log,
+		Mounts: []Mount{{HostPath: filepath.Join(within, "data"), GuestPath: "/d", Within: within}}})
+	if err == nil || !strings.Contains(err.Error(), "leads out of "+within) {
+		t.Errorf("Run = %v, want the mount refused as leading out of %s", err, within)
+	}
+	if strings.Contains(log.String(), "host secret") {
+		t.Error("the guest read the host's secret")
+	}
+	res, out := run(t, r, Try{Module: goModule(t, "probe"), Args: []string{"fs", "read:/d/in.txt"},
+		Mounts: []Mount{{HostPath: filepath.Join(within, "real"), GuestPath: "/d", Within: within, ReadOnly: true}}})
+	if res.State != StateSuccess || !strings.Contains(out, `ALLOWED read /d/in.txt: "inside\n"`) {
+		t.Errorf("a mount inside: %+v\n%s", res, out)
+	}
+}

@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,10 +30,29 @@ type rootFS struct {
 	root *os.Root
 }
 
-// openRootFS opens dir for one try; close it when the try ends.
-func openRootFS(dir string) (*rootFS, error) {
-	root, err := os.OpenRoot(dir)
+// openRootFS opens dir for one try, through within when set (dir must lead there without
+// leaving it); close it when the try ends.
+func openRootFS(dir, within string) (*rootFS, error) {
+	if within == "" {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		return &rootFS{root: root}, nil
+	}
+	rel, err := filepath.Rel(within, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("host path %s is not inside %s", dir, within)
+	}
+	outer, err := os.OpenRoot(within)
 	if err != nil {
+		return nil, err
+	}
+	defer outer.Close()
+	root, err := outer.OpenRoot(rel)
+	if isEscape(err) {
+		return nil, fmt.Errorf("host path %s leads out of %s through a symbolic link (changed since the mount was checked?)", dir, within)
+	} else if err != nil {
 		return nil, err
 	}
 	return &rootFS{root: root}, nil

@@ -39,8 +39,8 @@ func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) (cfg wazero.
 			_ = r.close()
 		}
 	}
-	open := func(dir, guest string) (*rootFS, error) {
-		r, err := openRootFS(dir)
+	open := func(dir, within, guest string) (*rootFS, error) {
+		r, err := openRootFS(dir, within)
 		if err != nil {
 			return nil, fmt.Errorf("mount %s: %w", guest, err)
 		}
@@ -49,7 +49,7 @@ func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) (cfg wazero.
 	}
 	cfg = wazero.NewFSConfig()
 	for _, m := range mounts {
-		root, err := open(m.HostPath, m.GuestPath)
+		root, err := open(m.HostPath, m.Within, m.GuestPath)
 		if err != nil {
 			closeFS()
 			return nil, nil, err
@@ -62,7 +62,7 @@ func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) (cfg wazero.
 		}
 		cfg = cfg.(sysfs.FSConfig).WithSysFSMount(fsys, m.GuestPath)
 	}
-	root, err := open(xcomDir, xcomGuestPath)
+	root, err := open(xcomDir, "", xcomGuestPath)
 	if err != nil {
 		closeFS()
 		return nil, nil, err

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wasmflow/wasmflow/scheduler"
 )
 
 // TestFileExistsThroughLinks: file_exists answers through a mount as the module would see it,
@@ -44,5 +46,26 @@ tasks:
 		"absolute": "skipped", "relative": "skipped", "folder": "skipped", "parent": "skipped"}
 	if got := stateMap(tis); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("states =\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestMountFolderMadeWithin: the folders a mount lacks are made through the allowed folder it
+// was checked against, so a folder on the way that became a link out after the check (a
+// swap between the check and the making) fails the making instead of creating outside.
+func TestMountFolderMadeWithin(t *testing.T) {
+	within, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(within, "swapped")); err != nil {
+		t.Fatal(err)
+	}
+	if err := scheduler.MkdirWithin(within, filepath.Join(within, "swapped", "made")); err == nil {
+		t.Error("a folder was made through a link out")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("made outside: %v", entries)
+	}
+	if err := scheduler.MkdirWithin(within, filepath.Join(within, "a", "b")); err != nil {
+		t.Errorf("a folder inside: %v", err)
+	} else if fi, err := os.Stat(filepath.Join(within, "a", "b")); err != nil || !fi.IsDir() {
+		t.Errorf("a/b: %v, %v", fi, err)
 	}
 }

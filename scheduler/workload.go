@@ -46,6 +46,10 @@ type Mount struct {
 	Host     string
 	Guest    string
 	ReadOnly bool
+	// Within is the allowed folder (one of the DAG's mount roots, resolved) that Host was
+	// found inside by PrepareMounts; the runtime opens Host through it, so a folder swapped
+	// for a link after the check cannot lead out. Empty until PrepareMounts ran.
+	Within string `json:",omitempty"`
 }
 
 // TryContext is what a try is rendered against: its run and try, and the lookups templates use.
@@ -173,18 +177,36 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 // whose links may differ.
 func PrepareMounts(roots tasks.MountRoots, mounts []Mount) error {
 	for i, m := range mounts {
-		real, err := roots.Resolve(m.Host)
+		real, within, err := roots.ResolveWithin(m.Host)
 		if err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
-		mounts[i].Host = real
+		mounts[i].Host, mounts[i].Within = real, within
 	}
 	for _, m := range mounts {
-		if err := os.MkdirAll(m.Host, 0o755); err != nil {
+		if err := mkdirWithin(m.Within, m.Host); err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
 	}
 	return nil
+}
+
+// mkdirWithin creates the folder dir, and its missing parents, through the folder within it
+// was checked to be inside: a link swapped in meanwhile fails it rather than create outside.
+func mkdirWithin(within, dir string) error {
+	rel, err := filepath.Rel(within, dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(within, 0o755); err != nil { // an allowed folder not made yet
+		return err
+	}
+	root, err := os.OpenRoot(within)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return root.MkdirAll(rel, 0o755)
 }
 
 // HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
