@@ -84,6 +84,8 @@ func TestMountLinks(t *testing.T) {
 		{"read:/ro/in-file", `"inside\n"`},
 		{"readdir:/rw/in-dir", "a.txt=file"},
 		{"write:/rw/in-file", ""},
+		{"append:/rw/in-file", ""},
+		{"chtimes:/rw/in-file", ""},
 		// Replacing a link replaces the link, not what it points to.
 		{"rename:/rw/victim.txt:/rw/onto", ""},
 		{"remove:/rw/abs-file", ""},
@@ -139,8 +141,13 @@ func TestMountLinks(t *testing.T) {
 	if entries, err := os.ReadDir(out); err != nil || len(entries) != 2 {
 		t.Errorf("out/ holds %v (%v), want secret.txt and sub only", entries, err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(mnt, "inside.txt")); string(b) != "written by the guest" {
-		t.Errorf("mnt/inside.txt = %q: a write through the link inside did not reach it", b)
+	if b, _ := os.ReadFile(filepath.Join(mnt, "inside.txt")); string(b) != "written by the guestwritten by the guest" {
+		t.Errorf("mnt/inside.txt = %q: a write and an append through the link inside did not reach it", b)
+	}
+	if fi, err := os.Stat(filepath.Join(mnt, "inside.txt")); err != nil {
+		t.Error(err)
+	} else if fi.ModTime().Unix() != 1 {
+		t.Errorf("mnt/inside.txt mtime %v: chtimes through the link inside did not reach it", fi.ModTime())
 	}
 	if fi, err := os.Lstat(filepath.Join(mnt, "onto")); err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("mnt/onto is %v (%v), want the renamed file", fi, err)
