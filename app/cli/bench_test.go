@@ -81,14 +81,14 @@ func BenchmarkDagsTest(b *testing.B) {
 		slices.Sort(tests)
 		slices.Sort(versions)
 		test, version := tests[len(tests)/2], versions[len(versions)/2]
-		b.ReportMetric(ms(test), "ms_median")
-		b.ReportMetric(ms(version), "ms_version")
+		b.ReportMetric(millis(test), "ms_median")
+		b.ReportMetric(millis(version), "ms_version")
 		b.ReportMetric(float64(test)/float64(version), "x_version")
 		b.ReportMetric(0, "ns/op") // the figures above are the result
-		if ms(test) > 20 {
-			b.Logf("target missed: dags test of one no-op task takes %.1f ms (median), the target is 20 ms; version takes %.1f ms", ms(test), ms(version))
+		if millis(test) > 20 {
+			b.Logf("target missed: dags test of one no-op task takes %.1f ms (median), the target is 20 ms; version takes %.1f ms", millis(test), millis(version))
 		}
 	})
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
