@@ -9,12 +9,17 @@ func TimerLen(ctx context.Context, s *Scheduler) (n int) {
 }
 
 // Idle reports, read on the loop between two steps, whether the scheduler has nothing left to
-// do now: no active run, no look at the DAG schedules asked for and no timer due. A test takes
-// its baseline then, not after a guessed sleep.
+// do now: no active run, no look at the DAG schedules asked for (nor a Wake waiting to ask)
+// and no timer due. A test takes its baseline then, not after a guessed sleep.
 func Idle(ctx context.Context, s *Scheduler) (idle bool) {
 	s.do(ctx, func() error {
-		idle = len(s.runs) == 0 && !s.planDue && s.untilNextTimer() > 0
+		idle = len(s.runs) == 0 && !s.planDue && len(s.wake) == 0 && s.untilNextTimer() > 0
 		return nil
 	})
 	return idle
+}
+
+// Started waits until s has recovered its runs from the metastore and its loop runs.
+func Started(ctx context.Context, s *Scheduler) error {
+	return s.do(ctx, func() error { return nil })
 }

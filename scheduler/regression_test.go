@@ -366,11 +366,22 @@ func TestTimersDoNotGrowWhileWaiting(t *testing.T) {
 		src += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
 	}
 	rg := newRig(t, map[string]string{"tr": src})
-	_, err := rg.sched.Trigger(context.Background(), "tr", scheduler.TriggerOptions{})
+	run, err := rg.sched.Trigger(context.Background(), "tr", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool { // every f failed once, every t done
+		for id, ti := range m {
+			want := tasks.StateSuccess
+			if strings.HasPrefix(id, "f") {
+				want = tasks.StateUpForRetry
+			}
+			if ti.State != want {
+				return false
+			}
+		}
+		return true
+	})
 	if n := scheduler.TimerLen(context.Background(), rg.sched); n > 50 {
 		t.Errorf("timer heap with 20 retries waiting: %d entries", n)
 	}
@@ -395,7 +406,9 @@ tasks:
 	os.Remove(filepath.Join(rg.dir, "back.yaml"))
 	syncOnce(t, rg.sync)
 	rg.restartWith(50*time.Millisecond, nil)
-	time.Sleep(300 * time.Millisecond)
+	if err := scheduler.Started(context.Background(), rg.sched); err != nil { // it recovered the run without its DAG
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(rg.dir, "back.yaml"), src)
 	syncOnce(t, rg.sync)
 	rg.sched.Wake()
@@ -442,7 +455,17 @@ func TestNewDagFileStaysPaused(t *testing.T) {
 	write(t, filepath.Join(rg.dir, "late.yaml"), "dag_id: late\nschedule: \"* * * * *\"\nstart_date: 2026-01-01\ncatchup: true\ntasks:\n  - {id: t, module: modules/echo.wasm}\n")
 	syncOnce(t, rg.sync)
 	rg.sched.Wake()
-	time.Sleep(500 * time.Millisecond)
+	// Idle once the wake's look at the schedules is done; a run of "late" would keep it busy.
+	deadline := time.Now().Add(20 * time.Second)
+	for !scheduler.Idle(context.Background(), rg.sched) {
+		if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
+			t.Fatalf("a paused new DAG got %d runs", len(runs))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler still has work after 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
 		t.Fatalf("a paused new DAG got %d runs", len(runs))
 	}
