@@ -295,10 +295,8 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
-	if st := rg.states(run)["wait"].State; st != tasks.StateUpForReschedule {
-		t.Errorf("sensor before the file exists = %s, want up_for_reschedule", st)
-	}
+	// Before the file exists the sensor pokes and waits: it gets to up_for_reschedule.
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool { return m["wait"].State == tasks.StateUpForReschedule })
 	write(t, filepath.Join(rg.dir, "in", "2024-03-01.csv"), "a,b\n")
 	run, tis := rg.wait(run)
 	want := map[string]string{"wait": "success", "wait_module": "success", "measure": "success", "choose": "success",

@@ -134,8 +134,19 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg.waitFor(run, 5*time.Second)
-	time.Sleep(4 * time.Second) // past the next poll
+	// The poll applies the command and the run ends (again, if it had ended before the poll).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, _ := rg.store.GetCommand(context.Background(), cmd.ID)
+		r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
+		if c.DoneAt != nil && r.State.Finished() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20s: command done at %v, run %s, %v", c.DoneAt, r.State, stateMap(rg.states(run)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
 	tis := rg.states(run)
 	t.Logf("run %s, a=%s try %d", r.State, tis["a"].State, tis["a"].TryNumber)
