@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
+	"unicode/utf8"
 
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -254,7 +255,9 @@ func (p *dagParser) parse(body ast.Node) {
 		d.DagrunTimeout = p.duration(f)
 	}
 	if f, ok := byKey["tags"]; ok {
-		d.Tags, _, _ = p.w.strings(f)
+		var pos []Pos
+		d.Tags, pos, _ = p.w.strings(f)
+		p.checkTags(d.Tags, pos)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
 		if fs, ok := p.w.mapping(f.value, "params"); ok {
@@ -290,6 +293,29 @@ func (p *dagParser) parse(body ast.Node) {
 	} else {
 		p.ps.add(Pos{Line: 1, Column: 1}, "tasks is required: a list of tasks, each with an id and a module, sensor or branch")
 	}
+}
+
+// checkTags refuses tags longer than MaxTagLength, as Airflow does (TAG_MAX_LEN): its
+// metadata database and UI hold no longer ones, so a file that Airflow would refuse is refused
+// here too.
+func (p *dagParser) checkTags(tags []string, pos []Pos) {
+	for i, tag := range tags {
+		if n := utf8.RuneCountInString(tag); n > MaxTagLength {
+			p.ps.add(pos[i], "tag %q is %d characters long; at most %d are allowed (as in Airflow): shorten it, or split it into several tags",
+				truncate(tag, 40), n, MaxTagLength)
+		}
+	}
+}
+
+// truncate shortens s to its first n characters and an ellipsis, for quoting a long value.
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i] + "…"
+		}
+		n--
+	}
+	return s
 }
 
 // checkDefaults reports problems in default_args' values once, as if they were a task's; then,
