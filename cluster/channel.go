@@ -39,6 +39,11 @@ import (
 //	POST /v1/hello            helloMessage → helloResponse: the tries a worker runs, when it
 //	                          finds a server, and every few seconds after (a restarted server
 //	                          can answer at the very same addresses)
+//
+// Any node (`wasmflow cluster members`, joined as an observer) → server:
+//
+//	POST /v1/members          {} → membersResponse: every member as the server sees it, the
+//	                          dead and left too, which gossip does not tell a newcomer
 const (
 	pathTries   = "/v1/tries"
 	pathModules = "/v1/modules/"
@@ -47,6 +52,7 @@ const (
 	pathLogs    = "/v1/logs"
 	pathXCom    = "/v1/xcom"
 	pathHello   = "/v1/hello"
+	pathMembers = "/v1/members"
 )
 
 // Body limits: module bytes, and everything else (a result with its XComs and log tail).
@@ -132,6 +138,10 @@ type helloMessage struct {
 type helloResponse struct {
 	// Instance identifies the server process, new at each start.
 	Instance string `json:"instance"`
+}
+
+type membersResponse struct {
+	Members []Member `json:"members"`
 }
 
 type errorBody struct {
