@@ -327,7 +327,11 @@ func (a *App) announce(rep scheduler.SyncReport) {
 // check validates content as the DAG file at abs.
 func (a *App) check(ctx context.Context, abs string, content []byte) DagFileCheck {
 	out := DagFileCheck{Problems: []FileProblem{}, Tasks: []DraftTask{}}
-	dag, err := tasks.ParseWith(abs, content, a.Dags.Parse) // as the DAG folder sync will
+	opts := a.Dags.Parse // as the DAG folder sync will
+	if ids, err := a.Store.ConnectionIDs(ctx); err == nil {
+		opts.ConnectionExists = func(id string) bool { return ids[id] }
+	}
+	dag, err := tasks.ParseWith(abs, content, opts)
 	var ve *tasks.ValidationError
 	switch {
 	case err == nil:

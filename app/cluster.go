@@ -205,6 +205,7 @@ func RunWorker(ctx context.Context, cfg config.Config, o WorkerOptions, log *slo
 		Node: cluster.NodeConfig{Name: o.Name, Bind: o.Bind, Advertise: o.Advertise, Secret: o.Secret, Queues: o.Queues,
 			Slots: o.Slots, Version: Version},
 		Join: o.Join, CacheDir: filepath.Join(cfg.CacheFolder(), "worker"), Grace: o.Grace, Log: log,
+		MaxTaskMemory: cfg.Core.MaxTaskMemory, MountQuota: cfg.Core.MountQuota,
 	})
 	if err != nil {
 		return clusterPortError(err, o.Bind)

@@ -175,6 +175,7 @@ type workerOpts struct {
 	bind     string // default 127.0.0.1:0
 	dataBind string // default: bind's port + 1, or any free port
 	wire     *wire  // records what the worker's data channel sends and receives
+	memory   int64  // core.max_task_memory; 0: the runtime's default
 }
 
 func startWorker(t testing.TB, name string, seed string, o workerOpts) *Worker {
@@ -210,11 +211,12 @@ func newTestWorker(t testing.TB, name string, seed string, o workerOpts) (*Worke
 		o.bind = "127.0.0.1:0"
 	}
 	return NewWorker(WorkerConfig{
-		Node:        NodeConfig{Name: name, Bind: o.bind, DataBind: o.dataBind, Secret: o.secret, Queues: o.queues, Slots: o.slots, Version: "test"},
-		Join:        seeds,
-		JoinTimeout: 3 * time.Second,
-		CacheDir:    o.cache,
-		Log:         testLog(t).With("role", name),
+		Node:          NodeConfig{Name: name, Bind: o.bind, DataBind: o.dataBind, Secret: o.secret, Queues: o.queues, Slots: o.slots, Version: "test"},
+		Join:          seeds,
+		JoinTimeout:   3 * time.Second,
+		CacheDir:      o.cache,
+		MaxTaskMemory: o.memory,
+		Log:           testLog(t).With("role", name),
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -635,10 +634,11 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 		return
 	}
 	if local {
+		// The local executor reports the try started itself, once the runtime admits it (it
+		// may wait for memory first): see forwardLocalResult.
 		t.state, t.sentAt = tryRunning, time.Now().UTC()
-		killed, at := t.killed, t.sentAt
+		killed := t.killed
 		e.mu.Unlock()
-		e.reportStarted(t, name, at)
 		e.cfg.Local.Submit(t.w, t.xcom)
 		if killed {
 			e.cfg.Local.Kill(t.key, t.w.TryNumber)
@@ -813,6 +813,13 @@ func (e *RemoteExecutor) forwardLocal() {
 }
 
 func (e *RemoteExecutor) forwardLocalResult(res scheduler.TryResult) {
+	if res.Progress() { // waiting for memory, or started: the try keeps its slot
+		if res.State == tasks.StateRunning {
+			res.Hostname = e.node.Name()
+		}
+		e.deliver(context.Background(), res)
+		return
+	}
 	e.mu.Lock()
 	if t := e.byKey[res.Key]; t != nil && t.w.TryNumber == res.TryNumber {
 		if ws := e.workers[t.worker]; ws != nil && ws.local {
@@ -974,11 +981,7 @@ func (e *RemoteExecutor) handleLog(_ *http.Request, body []byte) (int, any) {
 }
 
 func (e *RemoteExecutor) appendLog(key scheduler.TIKey, try int, data []byte) error {
-	path := LogPath(e.cfg.LogsFolder, key, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := scheduler.OpenLog(LogPath(e.cfg.LogsFolder, key, try))
 	if err != nil {
 		return err
 	}

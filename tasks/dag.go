@@ -102,6 +102,7 @@ type Task struct {
 	Stdin       *Template
 	Mounts      []Mount
 	MemoryLimit int64         // bytes
+	MountQuota  int64         // bytes one try may write into its writable mounts; 0 = core.mount_quota
 	ExecTimeout time.Duration // execution_timeout; 0 = none
 	Grants      Grants        // connections, allow_hosts, secrets
 

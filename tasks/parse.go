@@ -35,11 +35,11 @@ var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date"
 	"timezone", "catchup", "max_active_runs", "max_active_tasks", "dagrun_timeout",
 	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
 
-var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit",
+var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -57,6 +57,9 @@ type ParseOptions struct {
 	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
 	// file's own folder only.
 	MountRoots MountRoots
+	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
+	// import error at its line (the host's defined connections); nil checks only the form.
+	ConnectionExists func(connID string) bool
 }
 
 // ParseFile reads and validates one DAG file, with the default options.
@@ -144,6 +147,7 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	}
 	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	p.opts = opts
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -162,10 +166,11 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w   *walker
-	ps  *problems
-	dag *DAG
-	dir string
+	w    *walker
+	ps   *problems
+	dag  *DAG
+	dir  string
+	opts ParseOptions
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -596,6 +601,9 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			}
 		}
 	}
+	if f, ok := tf.get("mount_quota"); ok {
+		p.mountQuota(t, f, label)
+	}
 	if f, ok := tf.get("execution_timeout"); ok && !isNull(p.w.resolve(f.value)) {
 		t.ExecTimeout = p.duration(f)
 	}
@@ -653,6 +661,7 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			t.Queue = s
 		}
 	}
+	p.grants(t, tf, label)
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
@@ -780,6 +789,23 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
 	}
 	return path
+}
+
+// mountQuota reads mount_quota: what one try may write into the task's writable mounts.
+func (p *dagParser) mountQuota(t *Task, f field, label string) {
+	s, ok := p.w.scalar(f.value)
+	if !ok {
+		return
+	}
+	n, err := ParseSize(s)
+	switch {
+	case err != nil:
+		p.ps.add(valuePos(f.value), "%smount_quota: %v", label, err)
+	case n < 1:
+		p.ps.add(valuePos(f.value), "%smount_quota %s is not a size of at least one byte: leave it out to use core.mount_quota", label, s)
+	default:
+		t.MountQuota = n
+	}
 }
 
 func (p *dagParser) mounts(t *Task, f field, label string) {
