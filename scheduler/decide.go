@@ -691,9 +691,11 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
 	if err != nil {
 		delete(r.poking, t.TaskID)
-		// Nothing ran, so the try's log would be empty: it says why, as the record does.
-		s.note(ti, "the try cannot start: %v", err)
-		s.failTry(r, t, ti, err.Error(), now, false)
+		// Nothing ran, so the try's log would be empty: it says why, as the record does. The
+		// message may quote a Variable's value ("int(hunter2)"), and Viewers read both.
+		reason := w.Secrets.Mask(err.Error())
+		s.note(ti, "the try cannot start: %s", reason)
+		s.failTry(r, t, ti, reason, now, false)
 		return
 	}
 	ti.State = tasks.StateRunning
@@ -810,6 +812,7 @@ func (s *Scheduler) handleProgress(ti *TaskInstance, res TryResult) {
 		return
 	}
 	ti.State, ti.Reason = tasks.StateRunning, ""
+	s.startedInBatch[ti.Key()] = true
 	if res.Hostname != "" {
 		ti.Hostname = res.Hostname
 	}

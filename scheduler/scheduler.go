@@ -68,6 +68,11 @@ type Scheduler struct {
 	// submitted holds the try number of every try handed to the executor and not reported
 	// back yet: a running task instance not in it belongs to a process that is gone.
 	submitted map[TIKey]int
+	// startedInBatch holds the tries reported running by the results applied since the last
+	// step, and held a try's end that arrived in the same burst: it waits for the next step, so
+	// that the running state is written (and streamed) before the end, however fast the try.
+	startedInBatch map[TIKey]bool
+	held           *TryResult
 	// unclaimed holds, until adoptUntil, the tries a previous process left queued or running
 	// that an Adopter may still claim (its workers reconnecting); then the rest are lost.
 	unclaimed  map[TIKey]int
@@ -111,7 +116,7 @@ func New(cfg Config) *Scheduler {
 		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
 		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
-		changes: newChangeSet(), submitted: map[TIKey]int{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
+		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}),
 	}
 }
@@ -188,13 +193,20 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 		if err := s.step(ctx); err != nil {
 			return err
 		}
+		clear(s.startedInBatch)
+		if res := s.held; res != nil {
+			s.held = nil
+			s.handleResult(ctx, *res)
+			s.drainResults(ctx, true)
+			continue
+		}
 		timer.Reset(s.untilNextTimer())
 		select {
 		case <-ctx.Done():
 			return s.shutdown(grace)
 		case res := <-s.results:
 			s.handleResult(ctx, res)
-			s.drainResults(ctx)
+			s.drainResults(ctx, true)
 		case fn := <-s.cmds:
 			fn()
 		case <-s.wake:
@@ -211,11 +223,16 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 }
 
 // drainResults applies every result already waiting, so a burst of finished tries costs one
-// step and one transaction.
-func (s *Scheduler) drainResults(ctx context.Context) {
+// step and one transaction. With split, the end of a try reported running in this burst is
+// held for the next step instead (see startedInBatch).
+func (s *Scheduler) drainResults(ctx context.Context, split bool) {
 	for {
 		select {
 		case res := <-s.results:
+			if split && !res.Progress() && s.startedInBatch[res.Key] {
+				s.held = &res
+				return
+			}
 			s.handleResult(ctx, res)
 		default:
 			return
@@ -233,13 +250,13 @@ func (s *Scheduler) shutdown(grace time.Duration) error {
 		select {
 		case res := <-s.results:
 			s.handleResult(ctx, res)
-			s.drainResults(ctx)
+			s.drainResults(ctx, false)
 			s.evaluateDirty(s.cfg.Now())
 			if err := s.flush(context.Background()); err != nil {
 				return err
 			}
 		case err := <-stopped:
-			s.drainResults(ctx)
+			s.drainResults(ctx, false)
 			s.evaluateDirty(s.cfg.Now())
 			if ferr := s.flush(context.Background()); ferr != nil {
 				return ferr
