@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // SetVariable creates or replaces a Variable.
@@ -35,9 +36,39 @@ func (a *App) GetVariable(ctx context.Context, key string) (scheduler.Variable, 
 	return v, err
 }
 
-// ListVariables lists every Variable, by key.
+// ListVariables lists every Variable, by key, as a listing shows them: the value of one whose
+// key names a secret (tasks.SensitiveName: db_password, api_key, ...) is "***", Airflow's rule.
+// GetVariable returns the value itself.
 func (a *App) ListVariables(ctx context.Context) ([]scheduler.Variable, error) {
-	return a.Store.ListVariables(ctx)
+	vs, err := a.Store.ListVariables(ctx)
+	for i := range vs {
+		if tasks.SensitiveName(vs[i].Key) {
+			vs[i].Value = tasks.Masked
+		}
+	}
+	return vs, err
+}
+
+// minMaskedLength is Airflow's [logging] min_length_masked_secret: a shorter value is not masked
+// in logs, where replacing every "on" or "1" would garble the log and hide nothing worth
+// hiding. It also keeps a masked log never longer than the file, which the log views' byte
+// offsets rely on.
+const minMaskedLength = 5
+
+// LogSecrets are the values a served log hides: those of the Variables whose key names a
+// secret (tasks.SensitiveName), as Airflow masks them in task logs.
+func (a *App) LogSecrets(ctx context.Context) (*tasks.Secrets, error) {
+	vs, err := a.Store.ListVariables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &tasks.Secrets{}
+	for _, v := range vs {
+		if tasks.SensitiveName(v.Key) && len(v.Value) >= minMaskedLength {
+			s.Add(v.Value)
+		}
+	}
+	return s, nil
 }
 
 // DeleteVariable removes a Variable.

@@ -49,7 +49,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		log = slog.New(slog.DiscardHandler)
 	}
 	for _, dir := range []string{cfg.Home, cfg.Core.DagsFolder, cfg.LogsFolder(), cfg.CacheFolder()} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		mode := os.FileMode(0o755)
+		if dir == cfg.LogsFolder() {
+			mode = scheduler.LogFolderMode
+		}
+		if err := os.MkdirAll(dir, mode); err != nil {
 			return nil, fmt.Errorf("create %s: %w (set WASMFLOW_HOME to a writable folder)", dir, err)
 		}
 	}
@@ -57,6 +61,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err // it names the file, never a URL's password
 	}
+	warnOpenModes(cfg, store.Path(), log)
+	key, err := loadSecretKey(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.UseSecretKey(key)
 	a := &App{Config: cfg, Store: store, Log: log, Events: NewEvents()}
 	folders := []string{cfg.Core.DagsFolder}
 	if cfg.Core.LoadExamples {
@@ -70,7 +81,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
 	roots := append(tasks.MountRoots(append([]string{}, folders...)), cfg.Core.AllowedMountFolders...)
 	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
-		Parse: tasks.ParseOptions{MountRoots: roots}}
+		Parse: tasks.ParseOptions{MountRoots: roots}, Connections: store.ConnectionIDs}
 	return a, nil
 }
 

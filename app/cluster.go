@@ -140,9 +140,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// ClusterMembers lists the cluster's members for `wasmflow cluster members` run on a
-// server's machine without its API: it joins cluster.bind's port on this machine for a moment
-// as an observer. seed overrides where to look ("host[:port]").
+// ClusterMembers lists the cluster's members as the server sees them, dead and left ones too,
+// for `wasmflow cluster members` run on a server's machine without its API: it joins
+// cluster.bind's port on this machine for a moment as an observer and asks the server over the
+// data channel (cluster.Observe). seed overrides where to look ("host[:port]").
 func (a *App) ClusterMembers(ctx context.Context, seed string) ([]cluster.Member, error) {
 	secret, generated, err := a.ClusterSecret()
 	if err != nil {
@@ -204,6 +205,7 @@ func RunWorker(ctx context.Context, cfg config.Config, o WorkerOptions, log *slo
 		Node: cluster.NodeConfig{Name: o.Name, Bind: o.Bind, Advertise: o.Advertise, Secret: o.Secret, Queues: o.Queues,
 			Slots: o.Slots, Version: Version},
 		Join: o.Join, CacheDir: filepath.Join(cfg.CacheFolder(), "worker"), Grace: o.Grace, Log: log,
+		MaxTaskMemory: cfg.Core.MaxTaskMemory, MountQuota: cfg.Core.MountQuota,
 	})
 	if err != nil {
 		return clusterPortError(err, o.Bind)

@@ -44,7 +44,8 @@ func (a *App) Runner(ctx context.Context) (*runtime.Runner, error) {
 		return a.runner, nil
 	}
 	host, _ := os.Hostname()
-	r, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(a.Config.CacheFolder(), "modules"), Hostname: host})
+	r, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(a.Config.CacheFolder(), "modules"), Hostname: host,
+		MaxTaskMemory: a.Config.Core.MaxTaskMemory, MountQuota: a.Config.Core.MountQuota})
 	if err != nil {
 		return nil, fmt.Errorf("start the task runtime: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/cluster"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Rendered is what a task instance's module gets, rendered for its run: what the task
@@ -16,7 +17,33 @@ type Rendered struct {
 	Module string            `json:"module"`
 	Args   []string          `json:"args"`
 	Env    map[string]string `json:"env"`
-	Error  string            `json:"error,omitempty"` // a template that does not render yet (an XCom not pushed, say)
+	Stdin  string            `json:"stdin,omitempty"`
+	Mounts []string          `json:"mounts,omitempty"` // host:guest[:ro], the host side rendered
+	Error  string            `json:"error,omitempty"`  // a template that does not render yet (an XCom not pushed, say)
+
+	// secrets are the Variable values the render used: Masked hides them.
+	secrets *tasks.Secrets
+}
+
+// Masked returns the render with every value that came from a Variable replaced by "***", as
+// it is shown to roles that may not read Variables (below Op).
+func (r Rendered) Masked() Rendered {
+	if r.secrets.Len() == 0 {
+		return r
+	}
+	mask := r.secrets.Mask
+	out := Rendered{Module: r.Module, Args: make([]string, len(r.Args)), Env: make(map[string]string, len(r.Env)),
+		Stdin: mask(r.Stdin), Error: mask(r.Error)}
+	for i, a := range r.Args {
+		out.Args[i] = mask(a)
+	}
+	for k, v := range r.Env {
+		out.Env[k] = mask(v)
+	}
+	for _, m := range r.Mounts {
+		out.Mounts = append(out.Mounts, mask(m))
+	}
+	return out
 }
 
 // Render renders the task's args and env for a run, with the XComs and variables as they are
@@ -71,9 +98,17 @@ func (a *App) Render(ctx context.Context, run scheduler.DagRun, taskID string) (
 	}
 	w, err := scheduler.RenderWorkload(d, t, tc)
 	if err != nil {
-		return Rendered{Module: t.Module, Args: []string{}, Env: map[string]string{}, Error: err.Error()}, nil
+		return Rendered{Module: t.Module, Args: []string{}, Env: map[string]string{}, Error: err.Error(), secrets: w.Secrets}, nil
 	}
-	return Rendered{Module: t.Module, Args: append([]string{}, w.Args...), Env: w.Env}, nil
+	out := Rendered{Module: t.Module, Args: append([]string{}, w.Args...), Env: w.Env, Stdin: w.Stdin, secrets: w.Secrets}
+	for _, m := range w.Mounts {
+		spec := m.Host + ":" + m.Guest
+		if m.ReadOnly {
+			spec += ":ro"
+		}
+		out.Mounts = append(out.Mounts, spec)
+	}
+	return out, nil
 }
 
 // WhyNotRunning says, per task instance of a run that waits, why it does not run yet: what

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,7 +13,9 @@ import (
 )
 
 // LocalExecutor runs tries in this process on the task runtime, as many at once as the
-// scheduler dispatches (the scheduler enforces parallelism, pools and DAG limits). Logs go to
+// scheduler dispatches (the scheduler enforces parallelism, pools and DAG limits) and the
+// runtime's memory cap admits (core.max_task_memory): a try that does not fit stays queued,
+// with why, until memory frees, so it is a scheduler.Queuer. Logs go to
 // LogPath(logsFolder, ...) as the module writes them.
 type LocalExecutor struct {
 	Runner     *runtime.Runner
@@ -34,7 +34,11 @@ type tryCancel struct {
 	cancel context.CancelCauseFunc
 }
 
-var _ scheduler.Executor = (*LocalExecutor)(nil)
+var _ scheduler.Queuer = (*LocalExecutor)(nil)
+
+// QueuesTries implements scheduler.Queuer: a try is queued until the runtime admits it, which
+// it reports (at once when its memory fits).
+func (*LocalExecutor) QueuesTries() {}
 
 var errKilled = fmt.Errorf("killed")
 
@@ -96,7 +100,15 @@ func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func
 		return fail(fmt.Sprintf("open log: %v", err))
 	}
 	defer logFile.Close()
-	res, err := RunWorkload(ctx, e.Runner, w, logFile, xcom)
+	res, err := runWorkload(ctx, e.Runner, w, logFile, xcom, func(t *runtime.Try) {
+		t.Waiting = func(why string) {
+			e.results <- scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateQueued, Reason: why}
+		}
+		t.Admitted = func() {
+			out.StartDate = time.Now().UTC() // a try's time starts when it does, not while it waited
+			e.results <- scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateRunning, StartDate: out.StartDate, Hostname: e.Runner.Hostname()}
+		}
+	})
 	if err != nil {
 		fmt.Fprintf(logFile, "[wasmflow] %v\n", err)
 		out = fail(err.Error())
@@ -106,13 +118,7 @@ func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func
 	return resultOf(ctx, out, res)
 }
 
-func openLog(path string) (io.WriteCloser, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	// Append: a sensor's pokes are one try, and each poke adds to its log.
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-}
+func openLog(path string) (io.WriteCloser, error) { return scheduler.OpenLog(path) }
 
 // Kill implements scheduler.Executor.
 func (e *LocalExecutor) Kill(key scheduler.TIKey, tryNumber int) {

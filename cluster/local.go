@@ -18,6 +18,12 @@ type XComReader func(taskID, key string) ([]byte, bool)
 // An error means the try could not be attempted (the module file is unreadable); everything
 // the module itself does is in the Result.
 func RunWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, log io.Writer, xcom XComReader) (runtime.Result, error) {
+	return runWorkload(ctx, r, w, log, xcom, nil)
+}
+
+// runWorkload is RunWorkload; adjust, if set, adds to the runtime's try (its admission
+// callbacks).
+func runWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, log io.Writer, xcom XComReader, adjust func(*runtime.Try)) (runtime.Result, error) {
 	// Rendering checked the mounts already; checking again just before they are opened
 	// narrows the time in which a link swapped in could lead out.
 	w.Mounts = append([]scheduler.Mount(nil), w.Mounts...)
@@ -28,7 +34,11 @@ func RunWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, l
 	if err != nil {
 		return runtime.Result{}, fmt.Errorf("read module of %s.%s: %w", w.DagID, w.TaskID, err)
 	}
-	return r.Run(ctx, Try(w, module, log, xcom))
+	t := Try(w, module, log, xcom)
+	if adjust != nil {
+		adjust(&t)
+	}
+	return r.Run(ctx, t)
 }
 
 // Try converts a workload into the runtime's try.
@@ -39,6 +49,6 @@ func Try(w scheduler.Workload, module []byte, log io.Writer, xcom XComReader) ru
 	}
 	return runtime.Try{
 		Module: module, TaskID: w.TaskID, Args: w.Args, Env: w.Env, Stdin: w.Stdin, Mounts: mounts,
-		MemoryLimit: w.MemoryLimit, Timeout: w.Timeout, Log: log, XComIn: xcom,
+		MemoryLimit: w.MemoryLimit, MountQuota: w.MountQuota, Timeout: w.Timeout, Log: log, XComIn: xcom,
 	}
 }

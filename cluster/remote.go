@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -174,6 +173,7 @@ func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	e.ch.handle(mux, "POST "+pathLogs, maxMessageBytes, e.handleLog)
 	e.ch.handle(mux, "POST "+pathXCom, maxMessageBytes, e.handleXCom)
 	e.ch.handle(mux, "POST "+pathHello, maxMessageBytes, e.handleHello)
+	e.ch.handle(mux, "POST "+pathMembers, maxMessageBytes, e.handleMembers)
 	nc := cfg.Node
 	nc.Role, nc.Handler, nc.Log, nc.OnEvent = RoleServer, mux, e.log, e.onEvent
 	if cfg.Local != nil {
@@ -634,10 +634,11 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 		return
 	}
 	if local {
+		// The local executor reports the try started itself, once the runtime admits it (it
+		// may wait for memory first): see forwardLocalResult.
 		t.state, t.sentAt = tryRunning, time.Now().UTC()
-		killed, at := t.killed, t.sentAt
+		killed := t.killed
 		e.mu.Unlock()
-		e.reportStarted(t, name, at)
 		e.cfg.Local.Submit(t.w, t.xcom)
 		if killed {
 			e.cfg.Local.Kill(t.key, t.w.TryNumber)
@@ -812,6 +813,13 @@ func (e *RemoteExecutor) forwardLocal() {
 }
 
 func (e *RemoteExecutor) forwardLocalResult(res scheduler.TryResult) {
+	if res.Progress() { // waiting for memory, or started: the try keeps its slot
+		if res.State == tasks.StateRunning {
+			res.Hostname = e.node.Name()
+		}
+		e.deliver(context.Background(), res)
+		return
+	}
 	e.mu.Lock()
 	if t := e.byKey[res.Key]; t != nil && t.w.TryNumber == res.TryNumber {
 		if ws := e.workers[t.worker]; ws != nil && ws.local {
@@ -973,11 +981,7 @@ func (e *RemoteExecutor) handleLog(_ *http.Request, body []byte) (int, any) {
 }
 
 func (e *RemoteExecutor) appendLog(key scheduler.TIKey, try int, data []byte) error {
-	path := LogPath(e.cfg.LogsFolder, key, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := scheduler.OpenLog(LogPath(e.cfg.LogsFolder, key, try))
 	if err != nil {
 		return err
 	}
@@ -1010,6 +1014,11 @@ func (e *RemoteExecutor) handleXCom(_ *http.Request, body []byte) (int, any) {
 // handleHello counts the tries a worker already runs (the server restarted under them) in
 // its slots, so it is not given more than it can take, and lets the scheduler adopt them. A
 // worker that greeted this process before is only told it is still the same one.
+// handleMembers answers Members, for `wasmflow cluster members`.
+func (e *RemoteExecutor) handleMembers(*http.Request, []byte) (int, any) {
+	return http.StatusOK, membersResponse{Members: e.Members()}
+}
+
 func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 	var msg helloMessage
 	if status, out := decode(body, &msg); status != 0 {

@@ -30,8 +30,13 @@ type WorkerConfig struct {
 	// CacheDir holds the modules received (modules/) and their compiled code (compiled/).
 	// Default: wasmflow-worker-<name> in the user's cache folder.
 	CacheDir string
-	// Runner runs the tries; default: one made on CacheDir/compiled, closed with the worker.
+	// Runner runs the tries; default: one made on CacheDir/compiled, closed with the worker,
+	// with MaxTaskMemory and MountQuota.
 	Runner *wfruntime.Runner
+	// MaxTaskMemory caps the memory limits of the tries this worker runs at once, added up
+	// (core.max_task_memory); 0: half of the machine's memory. A try that does not fit waits
+	// on the worker, in its slot, until memory frees. MountQuota is core.mount_quota.
+	MaxTaskMemory, MountQuota int64
 	// Grace is how long Run lets running tries finish once asked to stop (SIGTERM) before it
 	// kills them. Default 60 s.
 	Grace time.Duration
@@ -130,7 +135,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}
 	w.runner = cfg.Runner
 	if w.runner == nil {
-		w.runner, err = wfruntime.New(context.Background(), wfruntime.Config{CacheDir: filepath.Join(cfg.CacheDir, "compiled"), Hostname: cfg.Node.Name})
+		w.runner, err = wfruntime.New(context.Background(), wfruntime.Config{CacheDir: filepath.Join(cfg.CacheDir, "compiled"), Hostname: cfg.Node.Name,
+			MaxTaskMemory: cfg.MaxTaskMemory, MountQuota: cfg.MountQuota})
 		if err != nil {
 			return nil, fmt.Errorf("start the task runtime: %w", err)
 		}
@@ -378,6 +384,10 @@ func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workloa
 	}
 	tr := Try(wl, module, log, func(taskID, key string) ([]byte, bool) { return w.pullXCom(t, taskID, key) })
 	tr.ModuleSHA256 = sha
+	// The server counts the try running once this worker took it; while it waits for memory
+	// here (core.max_task_memory) its log says so, and its time starts when it does.
+	tr.Waiting = func(why string) { fmt.Fprintf(log, "[wasmflow] %s\n", why) }
+	tr.Admitted = func() { out.StartDate = time.Now().UTC() }
 	res, err := w.runner.Run(ctx, tr)
 	if err != nil && res.State == "" {
 		return fail(err.Error())

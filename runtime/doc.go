@@ -18,8 +18,12 @@
 // err is only for the host's side (an invalid Try, a Log that cannot be written, a canceled
 // ctx, a closed Runner); whatever the module does is in res: State ("success", "failed",
 // "skipped", "sensor_not_met"), ExitCode, Reason ("timeout", "oom", "compile_error: ...",
-// "trap: ...", "exit_code N", "xcom: ...", "canceled"), Duration, PeakMemoryPages, the module's
+// "trap: ...", "exit_code N", "xcom: ...", "memory_cap: ...", "canceled"), Duration, PeakMemoryPages, the module's
 // sha256 and its XComs.
+//
+// CheckModule(ctx, wasm) tells, without running it, why a module cannot be a task (not core
+// wasm, does not compile, no `_start`, an import the host does not provide): the check a try
+// makes before it runs, for an upload to refuse the module at once.
 //
 // # How
 //
@@ -33,6 +37,13 @@
 //     limit value: a module compiles once whatever its tries' limits, and the allocator knows
 //     when it refused a grow, so "oom" is exact for any guest language, not guessed from the
 //     exit code or the output.
+//   - Memory cap: the memory limits of the tries running at once add up to at most
+//     Config.MaxTaskMemory (half of the machine's memory by default). Run admits a try before
+//     it compiles or instantiates anything, first come first served, calling Try.Waiting when
+//     it must wait and Try.Admitted when it starts; a limit alone over the cap fails at once.
+//   - Disk quotas: what a try writes into /xcom (Config.XComQuota) and into its writable
+//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow
+//     (quota.go); past a quota writes fail with ENOSPC and the log says which quota.
 //   - Timeout: the try's context has the deadline; wazero closes the module at its next call
 //     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
 //     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads

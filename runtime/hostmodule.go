@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -57,6 +58,10 @@ type tryState struct {
 	log      *tryLog
 	xcomIn   func(taskID, key string) ([]byte, bool)
 	hostLogs *streamWriter
+	// xcomQuota is charged for what the try writes into /xcom, files and pushes alike.
+	xcomQuota *writeQuota
+	// quotaRefused: the write that just failed was refused by a quota (see noSpace).
+	quotaRefused atomic.Bool
 }
 
 type tryStateKey struct{}
@@ -115,6 +120,10 @@ func (st *tryState) push(key string, val []byte) int32 {
 	if len(val) > st.maxXCom {
 		st.log.note("xcom_push: %s", xcomTooBig(key, int64(len(val)), st.maxXCom))
 		return XComPushTooBig
+	}
+	if st.xcomQuota != nil && !st.xcomQuota.take(int64(len(val))) {
+		st.quotaRefused.Store(false) // no WASI call to report it: the result code does
+		return XComPushFailed
 	}
 	if err := os.WriteFile(filepath.Join(st.xcomDir, key), val, 0o644); err != nil {
 		st.log.note("xcom_push %q: %v", key, err)

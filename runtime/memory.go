@@ -1,6 +1,12 @@
 package runtime
 
 import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -96,4 +102,144 @@ func limitPages(bytes int64) uint32 {
 		return maxPages
 	}
 	return uint32(p)
+}
+
+// memoryBudget admits tries against the process's cap on the memory limits of the tries it
+// runs at once (Config.MaxTaskMemory). Each try's own limit bounds its linear memory; this
+// bounds their sum, so that 32 tries of 1 GiB cannot all start on a machine with 8. Admission
+// is first come, first served: a try that does not fit waits, and so does every try that
+// comes after it, so a stream of small tries cannot starve a big one.
+type memoryBudget struct {
+	limit int64 // bytes
+
+	mu    sync.Mutex
+	used  int64
+	queue []*memoryWaiter // oldest first
+}
+
+type memoryWaiter struct {
+	n     int64
+	ready chan struct{} // closed once admitted
+}
+
+// acquire waits until n bytes fit, first come first served, and returns the function that
+// gives them back. waiting is called, before acquire blocks, with the bytes in use and the
+// tries ahead. n must be at most the limit. The error is ctx's cause.
+func (b *memoryBudget) acquire(ctx context.Context, n int64, waiting func(used int64, ahead int)) (release func(), err error) {
+	b.mu.Lock()
+	if len(b.queue) == 0 && b.used+n <= b.limit {
+		b.used += n
+		b.mu.Unlock()
+		return b.releaser(n), nil
+	}
+	w := &memoryWaiter{n: n, ready: make(chan struct{})}
+	b.queue = append(b.queue, w)
+	used, ahead := b.used, len(b.queue)-1
+	b.mu.Unlock()
+	if waiting != nil {
+		waiting(used, ahead)
+	}
+	select {
+	case <-w.ready:
+		return b.releaser(n), nil
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	select {
+	case <-w.ready: // admitted while ctx ended: hand the bytes on
+		b.used -= n
+	default:
+		b.queue = slices.DeleteFunc(b.queue, func(q *memoryWaiter) bool { return q == w })
+	}
+	b.admit() // the head may have changed
+	b.mu.Unlock()
+	return nil, context.Cause(ctx)
+}
+
+func (b *memoryBudget) releaser(n int64) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			b.used -= n
+			b.admit()
+			b.mu.Unlock()
+		})
+	}
+}
+
+// admit starts the waiting tries that fit, oldest first, stopping at the first that does not.
+// b.mu is held.
+func (b *memoryBudget) admit() {
+	for len(b.queue) > 0 && b.used+b.queue[0].n <= b.limit {
+		w := b.queue[0]
+		b.queue = b.queue[1:]
+		b.used += w.n
+		close(w.ready)
+	}
+}
+
+// inUse is the bytes admitted now.
+func (b *memoryBudget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+// Fallbacks of DefaultMaxTaskMemory where the machine's memory cannot be read.
+const assumedMachineMemory = 8 << 30
+
+// DefaultMaxTaskMemory is the default of Config.MaxTaskMemory: half of this machine's memory,
+// or of the cgroup's memory limit when it is smaller (a container), leaving the rest to the
+// process itself (compiled code, the scheduler, the API) and to everything else on the host.
+// Where neither can be read (not Linux), it assumes 8 GiB.
+func DefaultMaxTaskMemory() int64 {
+	total := physicalMemory()
+	if total <= 0 {
+		total = assumedMachineMemory
+	}
+	if c := cgroupMemoryLimit(); c > 0 && c < total {
+		total = c
+	}
+	return total / 2
+}
+
+// physicalMemory is MemTotal from /proc/meminfo, in bytes; 0 if unknown.
+func physicalMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest) // "16318844 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// cgroupMemoryLimit is this process's cgroup memory limit (v2 memory.max, else v1's
+// memory.limit_in_bytes), in bytes; 0 if none or unknown.
+func cgroupMemoryLimit() int64 {
+	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "max" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 || n >= 1<<60 { // v1 says "no limit" with a huge number
+			return 0
+		}
+		return n
+	}
+	return 0
 }

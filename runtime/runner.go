@@ -13,7 +13,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -39,6 +38,18 @@ type Config struct {
 	// TempDir is where each try's /xcom directory is made (and removed after). Default
 	// os.TempDir().
 	TempDir string
+	// MaxTaskMemory caps the memory limits of the tries running at once, added up (each try
+	// counts its MemoryLimit, or DefaultMemoryLimit). A try that does not fit waits for running
+	// ones to end, first come first served; one whose limit alone is over it fails at once.
+	// Default DefaultMaxTaskMemory(): half of the machine's memory. core.max_task_memory.
+	MaxTaskMemory int64
+	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike):
+	// past it writes fail with ENOSPC. Default MaxXComs × MaxXComBytes, the most it can leave.
+	XComQuota int64
+	// MountQuota caps the bytes one try may write into its writable mounts, together, unless
+	// the Try sets its own: past it writes fail with ENOSPC. Default DefaultMountQuota.
+	// core.mount_quota.
+	MountQuota int64
 }
 
 // Defaults of Config.
@@ -48,6 +59,7 @@ const (
 	DefaultMaxXComs     = 100
 	DefaultMemoryLimit  = 256 << 20
 	DefaultMaxModules   = 64
+	DefaultMountQuota   = 1 << 30
 )
 
 func (c Config) withDefaults() Config {
@@ -69,6 +81,15 @@ func (c Config) withDefaults() Config {
 	if c.Hostname == "" {
 		c.Hostname, _ = os.Hostname()
 	}
+	if c.MaxTaskMemory <= 0 {
+		c.MaxTaskMemory = DefaultMaxTaskMemory()
+	}
+	if c.XComQuota <= 0 {
+		c.XComQuota = int64(c.MaxXComs) * int64(c.MaxXComBytes)
+	}
+	if c.MountQuota <= 0 {
+		c.MountQuota = DefaultMountQuota
+	}
 	return c
 }
 
@@ -87,6 +108,7 @@ type Runner struct {
 	mods   *modules
 	base   wazero.ModuleConfig // what every try's module config starts from
 	dirs   *xcomDirs
+	memory *memoryBudget
 	closed atomic.Bool
 }
 
@@ -107,7 +129,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
 		WithCloseOnContextDone(true))
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	if err := instantiateWASI(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate WASI: %w", err)
 	}
@@ -122,8 +144,11 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
 	return &Runner{cfg: cfg, cache: cache, rt: rt, mods: newModules(rt, cfg.MaxModules), base: base,
-		dirs: &xcomDirs{base: cfg.TempDir, max: 64}}, nil
+		dirs: &xcomDirs{base: cfg.TempDir, max: 64}, memory: &memoryBudget{limit: cfg.MaxTaskMemory}}, nil
 }
+
+// Hostname is the machine the runner's tries run on, as every Result reports it.
+func (r *Runner) Hostname() string { return r.cfg.Hostname }
 
 // Close stops the runtime: compiled modules are dropped (not the disk cache), and running
 // tries are stopped. Cancel their contexts first to have them end as canceled.
@@ -154,6 +179,12 @@ func (r *Runner) Run(ctx context.Context, t Try) (Result, error) {
 	res := Result{ExitCode: -1, MemoryLimitPages: limit, Hostname: r.cfg.Hostname}
 	log := newTryLog(t.Log, r.cfg.MaxLogBytes)
 
+	release, err := r.admit(ctx, t, limit, log, &res)
+	if release == nil {
+		return res, errors.Join(err, log.close())
+	}
+	defer release()
+
 	c, err := r.mods.acquire(ctx, t.Module, t.ModuleSHA256)
 	if err != nil {
 		return res, fmt.Errorf("run %s: %w", t.TaskID, err)
@@ -180,6 +211,39 @@ func (r *Runner) Run(ctx context.Context, t Try) (Result, error) {
 	return res, log.close()
 }
 
+// admit waits until the try's memory limit fits in MaxTaskMemory next to the tries running, and
+// returns what gives it back. A nil release means the try does not run: res says why (over the
+// cap), or err does (ctx ended while it waited, res then says canceled).
+func (r *Runner) admit(ctx context.Context, t Try, limit uint32, log *tryLog, res *Result) (release func(), err error) {
+	need, max := int64(limit)*pageSize, r.memory.limit
+	if need > max {
+		res.State = StateFailed
+		res.Reason = fmt.Sprintf("%s: memory_limit %s is over core.max_task_memory %s, the most the tries of this process may hold together: "+
+			"lower the task's memory_limit or raise core.max_task_memory", ReasonMemoryCap, byteSize(need), byteSize(max))
+		log.note("%s", res.Reason)
+		return nil, nil
+	}
+	release, err = r.memory.acquire(ctx, need, func(used int64, ahead int) {
+		why := fmt.Sprintf("waiting for memory: its memory_limit %s does not fit next to the %s of the tries running here (core.max_task_memory %s)",
+			byteSize(need), byteSize(used), byteSize(max))
+		if ahead > 0 {
+			why += fmt.Sprintf(", %d waiting before it", ahead)
+		}
+		if t.Waiting != nil {
+			t.Waiting(why)
+		}
+	})
+	if err != nil {
+		res.State, res.Reason = StateFailed, ReasonCanceled
+		log.note("the try was canceled while it waited for memory: %v", err)
+		return nil, fmt.Errorf("run %s: %w", t.TaskID, err)
+	}
+	if t.Admitted != nil {
+		t.Admitted()
+	}
+	return release, nil
+}
+
 // try runs a compiled module in its sandbox and fills res. The error is the host's: no /xcom,
 // the runner closed under it, or ctx canceled.
 func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limit uint32, log *tryLog, res *Result) error {
@@ -192,6 +256,13 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	mem := newLimitedMemory(limit)
 	st := &tryState{taskID: t.TaskID, xcomDir: xcomDir, maxXCom: r.cfg.MaxXComBytes, log: log,
 		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}}
+	st.xcomQuota = &writeQuota{what: xcomGuestPath, limit: r.cfg.XComQuota, refused: &st.quotaRefused, log: log,
+		setting: fmt.Sprintf("room for %d XComs of %s", r.cfg.MaxXComs, byteSize(int64(r.cfg.MaxXComBytes)))}
+	mountQuota, setting := r.cfg.MountQuota, "core.mount_quota"
+	if t.MountQuota > 0 {
+		mountQuota, setting = t.MountQuota, "the task's mount_quota"
+	}
+	mounts := &writeQuota{what: "the writable mounts", limit: mountQuota, refused: &st.quotaRefused, log: log, setting: setting}
 
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if t.Timeout > 0 {
@@ -201,7 +272,7 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, xcomDir, stdout, stderr))
+	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts), stdout, stderr))
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()
@@ -239,13 +310,13 @@ func (e instantiateError) Unwrap() error { return e.error }
 
 // moduleConfig is the sandbox of one try: argv, env, stdin, stdout/stderr, files and a sleep
 // that ends at the try's deadline.
-func (r *Runner) moduleConfig(ctx context.Context, t Try, xcomDir string, stdout, stderr *streamWriter) wazero.ModuleConfig {
+func (r *Runner) moduleConfig(ctx context.Context, t Try, fs wazero.FSConfig, stdout, stderr *streamWriter) wazero.ModuleConfig {
 	cfg := r.base.
 		WithArgs(append([]string{t.TaskID}, t.Args...)...).
 		WithStdin(strings.NewReader(t.Stdin)).
 		WithStdout(stdout).
 		WithStderr(stderr).
-		WithFSConfig(fsConfig(t.Mounts, xcomDir)).
+		WithFSConfig(fs).
 		WithNanosleep(sleeper(ctx))
 	keys := make([]string, 0, len(t.Env))
 	for k := range t.Env {
@@ -414,6 +485,9 @@ func checkTry(t Try) error {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
 			errs = append(errs, fmt.Errorf("env %q: a name must be non-empty without '=' or NUL, a value without NUL", k))
 		}
+	}
+	if t.MountQuota < 0 {
+		errs = append(errs, fmt.Errorf("negative mount quota %d", t.MountQuota))
 	}
 	if t.MemoryLimit < 0 {
 		errs = append(errs, fmt.Errorf("negative memory limit %d", t.MemoryLimit))

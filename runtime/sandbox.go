@@ -37,19 +37,20 @@ func (r readOnlyFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.Fi
 	return f, errno
 }
 
-// fsConfig grants the declared mounts and /xcom, nothing else.
-func fsConfig(mounts []Mount, xcomDir string) wazero.FSConfig {
+// fsConfig grants the declared mounts and /xcom, nothing else. What the try writes into /xcom
+// is charged to xcom, what it writes into its writable mounts to rw.
+func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) wazero.FSConfig {
 	cfg := wazero.NewFSConfig()
 	for _, m := range mounts {
 		var fsys experimentalsys.FS = sysfs.DirFS(m.HostPath)
 		if m.ReadOnly {
 			fsys = readOnlyFS{&sysfs.ReadFS{FS: fsys}} // refuses symlinks too (EROFS)
 		} else {
-			fsys = noSymlinkFS{fsys}
+			fsys = quotaFS{noSymlinkFS{fsys}, rw}
 		}
 		cfg = cfg.(sysfs.FSConfig).WithSysFSMount(fsys, m.GuestPath)
 	}
-	return cfg.(sysfs.FSConfig).WithSysFSMount(noSymlinkFS{sysfs.DirFS(xcomDir)}, xcomGuestPath)
+	return cfg.(sysfs.FSConfig).WithSysFSMount(quotaFS{noSymlinkFS{sysfs.DirFS(xcomDir)}, xcom}, xcomGuestPath)
 }
 
 // checkMounts reports every problem with the mounts at once.

@@ -42,6 +42,9 @@ type Try struct {
 	// MemoryLimit caps the module's linear memory in bytes; 0 means Config.DefaultMemoryLimit.
 	// It is rounded down to whole 64 KiB pages (at least one page) and capped at 4 GiB.
 	MemoryLimit int64
+	// MountQuota caps the bytes the try may write into its writable mounts, together (the
+	// task's mount_quota); 0 means Config.MountQuota.
+	MountQuota int64
 	// Timeout is the task's execution_timeout, counted from the instantiation of the module
 	// (compiling is not counted); 0 means none.
 	Timeout time.Duration
@@ -55,6 +58,12 @@ type Try struct {
 	// this DagRun. It is called on the guest's goroutine and is not interrupted by Timeout, so it
 	// should answer promptly. Nil: every pull finds nothing.
 	XComIn func(taskID, key string) ([]byte, bool)
+
+	// Waiting, if set, is called when the try must wait for memory before it starts
+	// (Config.MaxTaskMemory), with why, for the task instance; Admitted when it got its memory
+	// and starts (also when it never waited). Both are called on Run's goroutine.
+	Waiting  func(reason string)
+	Admitted func()
 }
 
 // State is the outcome of a try, in Airflow's words where Airflow has one.
@@ -90,6 +99,9 @@ const (
 	ReasonTrap         = "trap"
 	ReasonXCom         = "xcom"
 	ReasonExitCode     = "exit_code"
+	// ReasonMemoryCap: the try's memory limit alone is over Config.MaxTaskMemory, so it could
+	// never start.
+	ReasonMemoryCap = "memory_cap"
 )
 
 // Result is the outcome of one try.
@@ -100,7 +112,8 @@ type Result struct {
 	ExitCode int
 	// Reason is empty for success, skipped and sensor_not_met, else one of: "timeout", "oom",
 	// "canceled", "compile_error: <msg>", "trap: <msg>", "exit_code N",
-	// "xcom: <key> is N bytes, over the limit of M bytes" (and other "xcom: ..." problems).
+	// "xcom: <key> is N bytes, over the limit of M bytes" (and other "xcom: ..." problems),
+	// "memory_cap: memory_limit X is over core.max_task_memory Y: ...".
 	Reason string
 	// Duration is the wall time from instantiation to exit (compiling is not included).
 	Duration time.Duration

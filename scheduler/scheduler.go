@@ -17,7 +17,8 @@ import (
 type Config struct {
 	Store    RunStore
 	Executor Executor
-	// Dags returns the DAGs as last parsed (the DagSyncer's). It is called on every step.
+	// Dags returns the DAGs as last parsed (the DagSyncer's). It is called on every poll and
+	// look at the schedules (a schedule due, a run created or ended, a Wake), not every step.
 	Dags func() map[string]*tasks.DAG
 	// Parallelism caps module tries running at once on this scheduler (core.parallelism).
 	Parallelism int
@@ -67,6 +68,11 @@ type Scheduler struct {
 	// submitted holds the try number of every try handed to the executor and not reported
 	// back yet: a running task instance not in it belongs to a process that is gone.
 	submitted map[TIKey]int
+	// startedInBatch holds the tries reported running by the results applied since the last
+	// step, and held a try's end that arrived in the same burst: it waits for the next step, so
+	// that the running state is written (and streamed) before the end, however fast the try.
+	startedInBatch map[TIKey]bool
+	held           *TryResult
 	// unclaimed holds, until adoptUntil, the tries a previous process left queued or running
 	// that an Adopter may still claim (its workers reconnecting); then the rest are lost.
 	unclaimed  map[TIKey]int
@@ -74,6 +80,10 @@ type Scheduler struct {
 	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
 	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
 	planDue bool
+	// planAt is when the pending schedule timer fires (zero: none). A look at the schedules
+	// looks at every DAG, so one timer, at the soonest run due, is all the heap holds for
+	// them, however often the schedules are looked at.
+	planAt  time.Time
 	planned map[string]time.Time // per DAG: the next run recorded on its row
 	stopped chan struct{}        // closed when Run returns
 	ready   chan struct{}        // closed once recovery is done
@@ -106,7 +116,7 @@ func New(cfg Config) *Scheduler {
 		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
 		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
-		changes: newChangeSet(), submitted: map[TIKey]int{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
+		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}),
 	}
 }
@@ -183,13 +193,20 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 		if err := s.step(ctx); err != nil {
 			return err
 		}
+		clear(s.startedInBatch)
+		if res := s.held; res != nil {
+			s.held = nil
+			s.handleResult(ctx, *res)
+			s.drainResults(ctx, true)
+			continue
+		}
 		timer.Reset(s.untilNextTimer())
 		select {
 		case <-ctx.Done():
 			return s.shutdown(grace)
 		case res := <-s.results:
 			s.handleResult(ctx, res)
-			s.drainResults(ctx)
+			s.drainResults(ctx, true)
 		case fn := <-s.cmds:
 			fn()
 		case <-s.wake:
@@ -206,11 +223,16 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 }
 
 // drainResults applies every result already waiting, so a burst of finished tries costs one
-// step and one transaction.
-func (s *Scheduler) drainResults(ctx context.Context) {
+// step and one transaction. With split, the end of a try reported running in this burst is
+// held for the next step instead (see startedInBatch).
+func (s *Scheduler) drainResults(ctx context.Context, split bool) {
 	for {
 		select {
 		case res := <-s.results:
+			if split && !res.Progress() && s.startedInBatch[res.Key] {
+				s.held = &res
+				return
+			}
 			s.handleResult(ctx, res)
 		default:
 			return
@@ -228,13 +250,13 @@ func (s *Scheduler) shutdown(grace time.Duration) error {
 		select {
 		case res := <-s.results:
 			s.handleResult(ctx, res)
-			s.drainResults(ctx)
+			s.drainResults(ctx, false)
 			s.evaluateDirty(s.cfg.Now())
 			if err := s.flush(context.Background()); err != nil {
 				return err
 			}
 		case err := <-stopped:
-			s.drainResults(ctx)
+			s.drainResults(ctx, false)
 			s.evaluateDirty(s.cfg.Now())
 			if ferr := s.flush(context.Background()); ferr != nil {
 				return ferr
@@ -442,7 +464,23 @@ func (s *Scheduler) wakeRun(r *activeRun, t time.Time) {
 	s.at(t, runKey{r.run.DagID, r.run.RunID})
 }
 
+// planBy makes sure the DAG schedules are looked at by t, pushing a timer only when none is
+// pending sooner: the polls look at them every second, and a timer per look would grow the heap
+// by the number of scheduled DAGs every second, for ever.
+func (s *Scheduler) planBy(t time.Time) {
+	if !s.planAt.IsZero() && !s.planAt.After(t) && s.planAt.After(s.cfg.Now()) {
+		return
+	}
+	s.planAt = t
+	s.at(t, runKey{})
+}
+
+// untilNextTimer is how long the loop may wait for an event: not at all when the schedules are
+// to be looked at, else until the soonest timer.
 func (s *Scheduler) untilNextTimer() time.Duration {
+	if s.planDue {
+		return 0
+	}
 	if len(s.timers) == 0 {
 		return time.Hour
 	}
@@ -460,6 +498,9 @@ func (s *Scheduler) fireTimers() {
 		t := heap.Pop(&s.timers).(timer)
 		if t.run == (runKey{}) {
 			s.planDue = true
+			if !s.planAt.After(now) {
+				s.planAt = time.Time{}
+			}
 		} else if r := s.runs[t.run]; r != nil {
 			r.dirty = true
 			if !r.wakeAt.After(now) {

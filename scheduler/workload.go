@@ -29,8 +29,12 @@ type Workload struct {
 	// MountRoots are the folders the mounts were checked against (the DAG's), for the worker
 	// that runs the try to check them again against its own file system.
 	MountRoots tasks.MountRoots
+	// Secrets are the values the render took from Variables (and, later, connections): whoever
+	// shows the rendered fields masks them for roles that may not read them. Not sent to workers.
+	Secrets *tasks.Secrets `json:"-"`
 
 	MemoryLimit int64
+	MountQuota  int64 // 0: the runtime's (core.mount_quota)
 	Timeout     time.Duration
 	Queue       string
 	Pool        string
@@ -83,40 +87,43 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 
 // RenderWorkload renders task t of DAG d for one try: its args, env, stdin and mounts.
 // A template that fails (an XCom of the wrong type, a missing param's field) is an error that
-// fails the try with that message.
+// fails the try with that message; the Workload returned with it holds only the Secrets used.
 func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error) {
 	if t.Module == "" {
 		return Workload{}, fmt.Errorf("task %s has no module: it is evaluated by the scheduler, not run", t.TaskID)
 	}
+	secrets := &tasks.Secrets{}
+	c.Var = recordVariables(c.Var, secrets)
+	failed := Workload{Secrets: secrets} // the error may quote a value: who shows it masks them
 	env, mounts, err := c.Env(d, t)
 	if err != nil {
-		return Workload{}, err
+		return failed, err
 	}
 	w := Workload{
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
-		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, Timeout: t.ExecTimeout,
-		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{},
+		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
+		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
 	}
 	for i, a := range t.Args {
 		s, err := a.Render(env)
 		if err != nil {
-			return Workload{}, fmt.Errorf("render args[%d] %q: %w", i, a.Raw, err)
+			return failed, fmt.Errorf("render args[%d] %q: %w", i, a.Raw, err)
 		}
 		w.Args = append(w.Args, s)
 	}
 	for k, tpl := range t.Env {
 		s, err := tpl.Render(env)
 		if err != nil {
-			return Workload{}, fmt.Errorf("render env %s %q: %w", k, tpl.Raw, err)
+			return failed, fmt.Errorf("render env %s %q: %w", k, tpl.Raw, err)
 		}
 		w.Env[k] = s
 	}
 	if w.Stdin, err = t.Stdin.Render(env); err != nil {
-		return Workload{}, fmt.Errorf("render stdin: %w", err)
+		return failed, fmt.Errorf("render stdin: %w", err)
 	}
 	conf, err := json.Marshal(env.Conf)
 	if err != nil {
-		return Workload{}, fmt.Errorf("encode conf as WASMFLOW_CONF: %w", err)
+		return failed, fmt.Errorf("encode conf as WASMFLOW_CONF: %w", err)
 	}
 	for k, v := range map[string]string{
 		"WASMFLOW_DAG_ID": d.DagID, "WASMFLOW_TASK_ID": t.TaskID, "WASMFLOW_RUN_ID": c.RunID,
@@ -126,6 +133,22 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		w.Env[k] = v
 	}
 	return w, nil
+}
+
+// recordVariables wraps a var() lookup so that every value it answers from a Variable is added
+// to secrets. The default a DAG file gives (var("x", "dflt")) is not a secret: whoever sees the
+// render can read the file.
+func recordVariables(lookup func(string, ...any) any, secrets *tasks.Secrets) func(string, ...any) any {
+	if lookup == nil {
+		return nil
+	}
+	return func(name string, def ...any) any {
+		v := lookup(name, def...)
+		if s, ok := v.(string); ok && (len(def) == 0 || def[0] != v) {
+			secrets.Add(s)
+		}
+		return v
+	}
 }
 
 // renderMounts renders each mount's host path, resolves it against the DAG file's folder and
@@ -191,6 +214,22 @@ func LogPath(logsFolder string, key TIKey, try int) string {
 	return filepath.Join(logsFolder, PathElem(key.DagID), PathElem(key.RunID), PathElem(key.TaskID), fmt.Sprintf("%d.log", try))
 }
 
+// A try's log holds whatever its module printed, secrets too: the logs folder, its folders and
+// files are its owner's only (Airflow's served logs are not world-readable either).
+const (
+	LogFolderMode os.FileMode = 0o700
+	LogFileMode   os.FileMode = 0o600
+)
+
+// OpenLog opens a try's log for appending (a sensor's pokes are one try, each adds to it),
+// creating it and its folders owner-only.
+func OpenLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), LogFolderMode); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, LogFileMode)
+}
+
 // PathElem keeps an id usable as a path element; dag and task ids are already restricted to
 // [A-Za-z0-9_.-], run ids to Airflow's characters, but an old row may hold anything.
 func PathElem(s string) string {
@@ -211,11 +250,7 @@ func appendLog(logsFolder string, key TIKey, try int, line string) {
 	if logsFolder == "" || try < 1 {
 		return
 	}
-	path := LogPath(logsFolder, key, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := OpenLog(LogPath(logsFolder, key, try))
 	if err != nil {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // --- auth ---
@@ -255,7 +256,9 @@ func (s *Server) patchVariable(_ http.ResponseWriter, r *http.Request, p princip
 	if b.Key != nil && *b.Key != v.Key {
 		return nil, badRequest("a variable cannot be renamed: create %q and delete %q", *b.Key, v.Key)
 	}
-	if b.Value != nil {
+	// The listing's "***" sent back unchanged (the UI's edit form, prefilled from the listing)
+	// keeps the secret, as Airflow's forms do; any other value replaces it.
+	if b.Value != nil && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
 		v.Value = *b.Value
 	}
 	if b.Description != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -96,37 +95,36 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request, _ principal) 
 	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
 	ch, cancel := s.app.Events.Subscribe(key.DagID)
 	defer func() { cancel() }() // the subscription current when the stream ends
+	secrets, err := s.app.LogSecrets(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	send, err := s.sse(w)
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 64<<10)
-	flushLog := func() error {
+	masked := newMaskedLog(f, secrets)
+	flushLog := func(complete bool) error {
 		for {
-			n, err := f.Read(buf)
-			if n > 0 {
-				if err := send("log", map[string]any{"offset": offset, "data": string(buf[:n])}); err != nil {
-					return err
-				}
-				offset += int64(n)
-			}
-			if errors.Is(err, io.EOF) || n == 0 {
-				return nil
-			}
-			if err != nil {
+			data, next, err := masked.read(offset, 64<<10, complete)
+			if err != nil || next == offset {
 				return err
 			}
+			if err := send("log", map[string]any{"offset": offset, "data": data}); err != nil {
+				return err
+			}
+			offset = next
 		}
 	}
 	tick := time.NewTicker(250 * time.Millisecond) // logs are files written by the tries; no event says "a line was added"
 	defer tick.Stop()
 	for {
-		if flushLog() != nil {
+		if flushLog(false) != nil {
 			return nil, nil
 		}
 		cur, err := s.app.TaskInstance(r.Context(), key)
 		if err != nil || cur.TryNumber != try || !isActive(cur) {
-			_ = flushLog()
+			_ = flushLog(true)
 			_ = send("end", map[string]any{"state": s.tryState(r, cur, try)})
 			return nil, nil
 		}

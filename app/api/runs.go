@@ -253,7 +253,7 @@ type tiDetail struct {
 	Why      string       `json:"why"` // why it is not running yet, when it waits
 }
 
-func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	run, ti, err := s.taskInstance(r)
 	if err != nil {
 		return nil, err
@@ -261,6 +261,9 @@ func (s *Server) getTI(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	out := tiDetail{TaskInstanceInfo: app.TaskInstanceInfoOf(ti)}
 	if out.Rendered, err = s.app.Render(r.Context(), run, ti.TaskID); err != nil && !errors.Is(err, scheduler.ErrNotFound) {
 		return nil, err
+	}
+	if p.Role < Op { // the roles that may not read Variables see none of their values
+		out.Rendered = out.Rendered.Masked()
 	}
 	if !ti.State.Finished() {
 		why, err := s.app.WhyNotRunning(r.Context(), run.DagID, run.RunID)
@@ -352,18 +355,23 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 }
 
 func (s *Server) logs(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
-	f, _, offset, err := s.logFile(r)
+	f, ti, offset, err := s.logFile(r)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	secrets, err := s.app.LogSecrets(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	try, _ := strconv.Atoi(r.PathValue("try_number")) // checked by logFile
+	text, next, err := newMaskedLog(f, secrets).read(offset, 16<<20, try < ti.TryNumber || !isActive(ti))
 	if err != nil {
 		return nil, err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Log-Offset", strconv.FormatInt(offset+int64(len(b)), 10))
-	_, _ = w.Write(b)
+	w.Header().Set("X-Log-Offset", strconv.FormatInt(next, 10))
+	_, _ = io.WriteString(w, text)
 	return nil, nil
 }
 

@@ -183,6 +183,17 @@ func TestVariablesPoolsUsers(t *testing.T) {
 	}
 	h.ok("variables", "delete", "region")
 	h.fails(1, "not found", "variables", "delete", "region")
+	// Airflow's rule: a key naming a secret is listed as ***; get prints the value.
+	h.ok("variables", "set", "db_password", "hunter2-S3cret")
+	for _, format := range []string{"table", "json"} {
+		if out := h.ok("variables", "list", "-o", format); strings.Contains(out, "hunter2") || !strings.Contains(out, "***") {
+			t.Errorf("variables list -o %s shows a secret's value, want ***:\n%s", format, out)
+		}
+	}
+	if got := h.ok("variables", "get", "db_password"); got != "hunter2-S3cret\n" {
+		t.Errorf("get db_password = %q", got)
+	}
+	h.ok("variables", "delete", "db_password")
 
 	pools := decode[[]map[string]any](t, h.ok("pools", "list", "-o", "json"))
 	if len(pools) != 1 || pools[0]["name"] != "default_pool" || pools[0]["slots"] != float64(128) {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Config is every setting, resolved.
@@ -28,6 +30,15 @@ type Config struct {
 		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
 		// task's mounts may use; absolute once loaded.
 		AllowedMountFolders []string
+		// MaxTaskMemory caps the memory limits of the tries this process runs at once, added
+		// up; 0 ("auto") is the task runtime's default, half of the machine's memory.
+		MaxTaskMemory int64
+		// MountQuota is what one try may write into its writable mounts, unless the task sets
+		// mount_quota.
+		MountQuota int64
+		// FernetKey encrypts connection passwords and extras in the metastore; empty means
+		// the key file in the home (FernetKeyFile), generated on first start.
+		FernetKey string
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -74,6 +85,10 @@ func (c *Config) LocalCluster() {
 
 // LogsFolder is where try logs are written.
 func (c Config) LogsFolder() string { return filepath.Join(c.Home, "logs") }
+
+// FernetKeyFile is the key that encrypts connection secrets when core.fernet_key is not set:
+// kept beside the metastore, never inside it, so a copy of wasmflow.db alone reveals nothing.
+func (c Config) FernetKeyFile() string { return filepath.Join(c.Home, "fernet.key") }
 
 // CacheFolder holds compiled modules and unpacked example DAGs.
 func (c Config) CacheFolder() string { return filepath.Join(c.Home, "cache") }
@@ -123,12 +138,24 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
-// byteSize sets a size given in bytes, or with a binary suffix: 1048576, 512KiB, 1MiB, 2GiB.
-func byteSize(p func(*Config) *int64) func(*Config, string) error {
+// size reads a byte size as DAG files write it (1048576, 512KiB, 64MiB, 1GiB) of at least min
+// bytes; with auto, "auto" is 0 (the runtime's own default).
+func size(p func(*Config) *int64, min int64, auto bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		n, err := ParseSize(v)
-		if err != nil {
-			return err
+		if auto && strings.EqualFold(strings.TrimSpace(v), "auto") {
+			*p(c) = 0
+			return nil
+		}
+		n, err := tasks.ParseSize(v)
+		if err != nil || n < min {
+			least, or := "", ""
+			if min > 1 {
+				least = " of at least " + FormatSize(min) + ","
+			}
+			if auto {
+				or = " or auto"
+			}
+			return fmt.Errorf("%q is not a size%s like 1048576, 512KiB or 1MiB%s", v, least, or)
 		}
 		*p(c) = n
 		return nil
@@ -155,24 +182,7 @@ var sizeUnits = []struct {
 	bytes  int64
 }{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
 
-// ParseSize reads a positive size in bytes: a number, or one with KiB, MiB or GiB after it.
-func ParseSize(v string) (int64, error) {
-	t := strings.TrimSpace(v)
-	unit := int64(1)
-	for _, u := range sizeUnits {
-		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
-			t, unit = strings.TrimSpace(rest), u.bytes
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 1 || n > (1<<62)/unit {
-		return 0, fmt.Errorf("%q is not a size like 1048576, 512KiB or 1MiB", v)
-	}
-	return n * unit, nil
-}
-
-// FormatSize writes a size as ParseSize reads it, in the largest unit that divides it.
+// FormatSize writes a size as tasks.ParseSize reads it, in the largest unit that divides it.
 func FormatSize(n int64) string {
 	for _, u := range sizeUnits {
 		if n >= u.bytes && n%u.bytes == 0 && u.bytes > 1 {
@@ -180,6 +190,14 @@ func FormatSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// sizeString renders a size setting as it can be written back; 0 is auto.
+func sizeString(n int64) string {
+	if n == 0 {
+		return "auto"
+	}
+	return FormatSize(n)
 }
 
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
@@ -196,7 +214,15 @@ var keys = []key{
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
-		fixed("1MiB"), byteSize(func(c *Config) *int64 { return &c.Core.MaxConfSize })},
+		fixed("1MiB"), size(func(c *Config) *int64 { return &c.Core.MaxConfSize }, 1, false)},
+	{"core", "max_task_memory", "the most memory the tries running at once in one process (standalone, server or worker) may hold, " +
+		"their memory_limit added up; a try that does not fit waits, queued; auto: half of the machine's memory (or of its cgroup limit)",
+		fixed("auto"), size(func(c *Config) *int64 { return &c.Core.MaxTaskMemory }, 1<<20, true)},
+	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
+		"past it writes fail with ENOSPC",
+		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, 1<<20, false)},
+	{"core", "fernet_key", "key that encrypts connection passwords and extras in the metastore (32 bytes, url-safe base64); empty: the file fernet.key in the home, generated on first start",
+		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
@@ -386,7 +412,9 @@ func (c Config) Settings() []Setting {
 		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
-		"database.url":               redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
+		"core.fernet_key": mask(c.Core.FernetKey),
+		"database.url":    redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

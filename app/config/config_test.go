@@ -263,3 +263,26 @@ func TestAllowedMountFolders(t *testing.T) {
 		t.Errorf("a folder holding the home: %v", err)
 	}
 }
+
+func TestMemorySettings(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Core.MaxTaskMemory != 0 || c.Core.MountQuota != 1<<30 {
+		t.Errorf("defaults: max_task_memory %d (want 0, auto), mount_quota %d (want 1 GiB)", c.Core.MaxTaskMemory, c.Core.MountQuota)
+	}
+	c, err = load(t, t.TempDir(), "[core]\nmax_task_memory = \"6GiB\"\nmount_quota = \"200MiB\"\n", nil)
+	if err != nil || c.Core.MaxTaskMemory != 6<<30 || c.Core.MountQuota != 200<<20 {
+		t.Fatalf("file: %d %d %v", c.Core.MaxTaskMemory, c.Core.MountQuota, err)
+	}
+	for _, s := range c.Settings() {
+		if s.Key == "max_task_memory" && s.Value != "6GiB" || s.Key == "mount_quota" && s.Value != "200MiB" {
+			t.Errorf("config list shows %s = %q", s.Key, s.Value)
+		}
+	}
+	_, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_TASK_MEMORY": "lots"})
+	if err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__MAX_TASK_MEMORY") || !strings.Contains(err.Error(), "or auto") {
+		t.Errorf("a bad size: %v", err)
+	}
+}

@@ -45,6 +45,7 @@ type Store struct {
 	db   *gorm.DB // the writer: one connection, every write, immediate transactions
 	rdb  *gorm.DB // readers: query_only connections
 	path string
+	key  *SecretKey // seals connection secrets; nil: connections cannot be used
 }
 
 // Option configures Open.
@@ -82,6 +83,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open metastore: %w", err)
+	} else if err := createOwnerOnly(path); err != nil {
+		return nil, fmt.Errorf("open metastore: %w", err)
 	}
 	s := &Store{path: path}
 	if s.db, err = openDB(path, "", o); err != nil {
@@ -98,6 +101,25 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// fileMode is the mode of a metastore file wasmflow creates: it holds Variables, password
+// hashes and every XCom, so only its owner may read it. SQLite creates the -wal and -shm
+// files with the database file's mode.
+const fileMode os.FileMode = 0o600
+
+// createOwnerOnly creates an empty database file with fileMode when there is none, so SQLite
+// opens it instead of creating it with its own default (0644, less the umask). An existing
+// file is left as it is.
+func createOwnerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // schemeRE matches the scheme of a URL; a Windows drive ("C:\...") has no "//" and is a path.

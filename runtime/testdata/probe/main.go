@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks/sdk"
@@ -90,6 +91,15 @@ func main() {
 		sdk.Log("via host log: pulled " + args[0] + "." + args[1])
 	case "concurrent":
 		concurrent(args[0])
+	case "fill":
+		n, _ := strconv.ParseInt(args[1], 10, 64)
+		fill(args[0], n)
+	case "truncate":
+		n, _ := strconv.ParseInt(args[1], 10, 64)
+		f, err := os.Create(args[0])
+		must(err)
+		err = f.Truncate(n)
+		fmt.Printf("truncate: %v (ENOSPC: %v)\n", err, errors.Is(err, syscall.ENOSPC))
 	case "clock":
 		fmt.Println(time.Now().UTC().Format(time.RFC3339Nano))
 		t := time.Now()
@@ -205,4 +215,27 @@ func must(err error) {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// fill writes n bytes to the file path in 64 KiB writes, stopping at the first error, and says
+// how far it got and why it stopped.
+func fill(path string, n int64) {
+	f, err := os.Create(path)
+	must(err)
+	chunk := make([]byte, 64<<10)
+	var wrote int64
+	for wrote < n {
+		m, err := f.Write(chunk[:min(int64(len(chunk)), n-wrote)])
+		wrote += int64(m)
+		if err != nil {
+			fmt.Printf("wrote %d, then: %v (ENOSPC: %v)\n", wrote, err, errors.Is(err, syscall.ENOSPC))
+			if fi, err := f.Stat(); err == nil {
+				fmt.Printf("%s is %d bytes\n", path, fi.Size()) // what the host's file system says
+			}
+			f.Close()
+			os.Exit(1)
+		}
+	}
+	must(f.Close())
+	fmt.Printf("wrote %d\n", wrote)
 }
