@@ -33,6 +33,9 @@ type App struct {
 	ShutdownGrace time.Duration
 
 	runner *runtime.Runner // created on first use: not every command runs tasks
+	// waitPoll is how often WaitRun reads a run that no scheduler in this process reports on;
+	// 0 means defaultWaitPoll. Tests make it long to show a run here is followed by its events.
+	waitPoll time.Duration
 	// sched is the scheduler this process runs (Serve, ServeCluster), nil otherwise: changes
 	// go to it directly instead of through the metastore's command queue.
 	sched    atomic.Pointer[scheduler.Scheduler]
@@ -59,6 +62,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err // it names the file, never a URL's password
 	}
 	warnOpenModes(cfg, store.Path(), log)
+	key, err := loadSecretKey(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.UseSecretKey(key)
 	a := &App{Config: cfg, Store: store, Log: log, Events: NewEvents()}
 	folders := []string{cfg.Core.DagsFolder}
 	if cfg.Core.LoadExamples {
@@ -72,7 +81,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
 	roots := append(tasks.MountRoots(append([]string{}, folders...)), cfg.Core.AllowedMountFolders...)
 	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
-		Parse: tasks.ParseOptions{MountRoots: roots}}
+		Parse: tasks.ParseOptions{MountRoots: roots}, Connections: store.ConnectionIDs}
 	return a, nil
 }
 

@@ -173,6 +173,7 @@ func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	e.ch.handle(mux, "POST "+pathLogs, maxMessageBytes, e.handleLog)
 	e.ch.handle(mux, "POST "+pathXCom, maxMessageBytes, e.handleXCom)
 	e.ch.handle(mux, "POST "+pathHello, maxMessageBytes, e.handleHello)
+	e.ch.handle(mux, "POST "+pathMembers, maxMessageBytes, e.handleMembers)
 	nc := cfg.Node
 	nc.Role, nc.Handler, nc.Log, nc.OnEvent = RoleServer, mux, e.log, e.onEvent
 	if cfg.Local != nil {
@@ -1013,6 +1014,11 @@ func (e *RemoteExecutor) handleXCom(_ *http.Request, body []byte) (int, any) {
 // handleHello counts the tries a worker already runs (the server restarted under them) in
 // its slots, so it is not given more than it can take, and lets the scheduler adopt them. A
 // worker that greeted this process before is only told it is still the same one.
+// handleMembers answers Members, for `wasmflow cluster members`.
+func (e *RemoteExecutor) handleMembers(*http.Request, []byte) (int, any) {
+	return http.StatusOK, membersResponse{Members: e.Members()}
+}
+
 func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 	var msg helloMessage
 	if status, out := decode(body, &msg); status != 0 {

@@ -21,6 +21,10 @@
 // "trap: ...", "exit_code N", "xcom: ...", "memory_cap: ...", "canceled"), Duration, PeakMemoryPages, the module's
 // sha256 and its XComs.
 //
+// CheckModule(ctx, wasm) tells, without running it, why a module cannot be a task (not core
+// wasm, does not compile, no `_start`, an import the host does not provide): the check a try
+// makes before it runs, for an upload to refuse the module at once.
+//
 // # How
 //
 //   - Compiling: once per module sha256, kept in memory (least recently used idle modules are

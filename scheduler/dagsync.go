@@ -30,6 +30,9 @@ type DagSyncer struct {
 	// PausedAtCreation is core.dags_are_paused_at_creation: whether a new DAG starts paused
 	// when its file does not say (is_paused_upon_creation).
 	PausedAtCreation bool
+	// Connections returns the defined conn_ids; a DAG granting another one gets an import
+	// error. nil: conn_ids are not checked.
+	Connections func(ctx context.Context) (map[string]bool, error)
 	// Parse is what every file is parsed with: the folders mounts may use (Folders and
 	// core.allowed_mount_folders).
 	Parse tasks.ParseOptions
@@ -82,7 +85,15 @@ func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 			prefer[d.DagID] = d.Fileloc
 		}
 	}
-	bag, err := CollectDags(s.Parse, prefer, s.Folders...)
+	opts := s.Parse
+	if s.Connections != nil {
+		ids, err := s.Connections(ctx)
+		if err != nil {
+			return SyncReport{}, err
+		}
+		opts.ConnectionExists = func(id string) bool { return ids[id] }
+	}
+	bag, err := CollectDags(opts, prefer, s.Folders...)
 	if err != nil {
 		return SyncReport{}, err
 	}

@@ -12,6 +12,9 @@ import (
 // what they looked for; the CLI and the API turn it into "not found" / 404.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned by Store creations of a row whose key is taken.
+var ErrExists = errors.New("already exists")
+
 // Dag is a DAG as the metastore records it: what the last parse of its file said, plus the
 // state that belongs to the metastore alone (paused, active, next run).
 type Dag struct {
@@ -196,12 +199,20 @@ type DagStore interface {
 	ListImportErrors(ctx context.Context) ([]ImportError, error)
 }
 
-// AdminStore holds variables, pools, users and the audit log.
+// AdminStore holds variables, connections, pools, users and the audit log.
 type AdminStore interface {
 	SetVariable(ctx context.Context, v Variable) error
 	GetVariable(ctx context.Context, key string) (Variable, error)
 	ListVariables(ctx context.Context) ([]Variable, error)
 	DeleteVariable(ctx context.Context, key string) error
+
+	// SetConnection creates or replaces a connection; its password and extra are stored
+	// encrypted. GetConnection and ListConnections return them decrypted: callers mask them.
+	SetConnection(ctx context.Context, c tasks.Connection) error
+	AddConnection(ctx context.Context, c tasks.Connection) error // a conn_id taken is ErrExists
+	GetConnection(ctx context.Context, connID string) (tasks.Connection, error)
+	ListConnections(ctx context.Context) ([]tasks.Connection, error) // by conn_id
+	DeleteConnection(ctx context.Context, connID string) error
 
 	SetPool(ctx context.Context, p Pool) error
 	GetPool(ctx context.Context, name string) (Pool, error)
@@ -260,6 +271,8 @@ type RunStore interface {
 	GetXCom(ctx context.Context, dagID, runID, taskID, key string) (XCom, error)
 	ListXComs(ctx context.Context, dagID, runID, taskID string) ([]XCom, error)
 	GetVariable(ctx context.Context, key string) (Variable, error)
+	// GetConnection resolves a try's granted connections (see ResolveConnection).
+	GetConnection(ctx context.Context, connID string) (tasks.Connection, error)
 	ListPools(ctx context.Context) ([]Pool, error)
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	CommandStore

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
+	"unicode/utf8"
 
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -38,7 +39,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -56,6 +57,9 @@ type ParseOptions struct {
 	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
 	// file's own folder only.
 	MountRoots MountRoots
+	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
+	// import error at its line (the host's defined connections); nil checks only the form.
+	ConnectionExists func(connID string) bool
 }
 
 // ParseFile reads and validates one DAG file, with the default options.
@@ -143,6 +147,7 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	}
 	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
+	p.opts = opts
 	p.parse(file.Docs[0].Body)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -161,10 +166,11 @@ func syntaxProblem(path string, err error) Problem {
 }
 
 type dagParser struct {
-	w   *walker
-	ps  *problems
-	dag *DAG
-	dir string
+	w    *walker
+	ps   *problems
+	dag  *DAG
+	dir  string
+	opts ParseOptions
 
 	defaults map[string]field // default_args, by task key
 	taskPos  map[string]Pos   // first definition of each task id
@@ -254,7 +260,9 @@ func (p *dagParser) parse(body ast.Node) {
 		d.DagrunTimeout = p.duration(f)
 	}
 	if f, ok := byKey["tags"]; ok {
-		d.Tags, _, _ = p.w.strings(f)
+		var pos []Pos
+		d.Tags, pos, _ = p.w.strings(f)
+		p.checkTags(d.Tags, pos)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
 		if fs, ok := p.w.mapping(f.value, "params"); ok {
@@ -290,6 +298,29 @@ func (p *dagParser) parse(body ast.Node) {
 	} else {
 		p.ps.add(Pos{Line: 1, Column: 1}, "tasks is required: a list of tasks, each with an id and a module, sensor or branch")
 	}
+}
+
+// checkTags refuses tags longer than MaxTagLength, as Airflow does (TAG_MAX_LEN): its
+// metadata database and UI hold no longer ones, so a file that Airflow would refuse is refused
+// here too.
+func (p *dagParser) checkTags(tags []string, pos []Pos) {
+	for i, tag := range tags {
+		if n := utf8.RuneCountInString(tag); n > MaxTagLength {
+			p.ps.add(pos[i], "tag %q is %d characters long; at most %d are allowed (as in Airflow): shorten it, or split it into several tags",
+				truncate(tag, 40), n, MaxTagLength)
+		}
+	}
+}
+
+// truncate shortens s to its first n characters and an ellipsis, for quoting a long value.
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i] + "…"
+		}
+		n--
+	}
+	return s
 }
 
 // checkDefaults reports problems in default_args' values once, as if they were a task's; then,
@@ -630,6 +661,7 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 			t.Queue = s
 		}
 	}
+	p.grants(t, tf, label)
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)

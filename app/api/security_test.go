@@ -50,32 +50,38 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}":        api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}/stream": api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries":              api.Viewer,
-	"GET /api/v1/pools":               api.Viewer,
-	"POST /api/v1/pools":              api.Op,
-	"GET /api/v1/pools/{name}":        api.Viewer,
-	"PATCH /api/v1/pools/{name}":      api.Op,
-	"DELETE /api/v1/pools/{name}":     api.Op,
-	"GET /api/v1/variables":           api.Op,
-	"POST /api/v1/variables":          api.Op,
-	"GET /api/v1/variables/{key}":     api.Op,
-	"PATCH /api/v1/variables/{key}":   api.Op,
-	"DELETE /api/v1/variables/{key}":  api.Op,
-	"GET /api/v1/users":               api.Admin,
-	"POST /api/v1/users":              api.Admin,
-	"GET /api/v1/users/{username}":    api.Admin,
-	"DELETE /api/v1/users/{username}": api.Admin,
-	"GET /api/v1/eventLogs":           api.Admin,
-	"GET /api/v1/cluster/members":     api.Viewer,
-	"GET /api/v1/events":              api.Viewer,
+	"GET /api/v1/pools":                          api.Viewer,
+	"POST /api/v1/pools":                         api.Op,
+	"GET /api/v1/pools/{name}":                   api.Viewer,
+	"PATCH /api/v1/pools/{name}":                 api.Op,
+	"DELETE /api/v1/pools/{name}":                api.Op,
+	"GET /api/v1/connections":                    api.Viewer,
+	"POST /api/v1/connections":                   api.Op,
+	"POST /api/v1/connections/test":              api.Op,
+	"GET /api/v1/connections/{connection_id}":    api.Viewer,
+	"PATCH /api/v1/connections/{connection_id}":  api.Op,
+	"DELETE /api/v1/connections/{connection_id}": api.Op,
+	"GET /api/v1/variables":                      api.Op,
+	"POST /api/v1/variables":                     api.Op,
+	"GET /api/v1/variables/{key}":                api.Op,
+	"PATCH /api/v1/variables/{key}":              api.Op,
+	"DELETE /api/v1/variables/{key}":             api.Op,
+	"GET /api/v1/users":                          api.Admin,
+	"POST /api/v1/users":                         api.Admin,
+	"GET /api/v1/users/{username}":               api.Admin,
+	"DELETE /api/v1/users/{username}":            api.Admin,
+	"GET /api/v1/eventLogs":                      api.Admin,
+	"GET /api/v1/cluster/members":                api.Viewer,
+	"GET /api/v1/events":                         api.Viewer,
 }
 
 var roleOf = map[string]api.Role{"viewer": api.Viewer, "user": api.User, "op": api.Op, "admin": api.Admin}
 
 // concrete fills a route's path parameters with values that exist in a seeded env (or, for
-// pools, variables and users, that do not: an allowed DELETE must not remove a fixture).
+// pools, variables, connections and users, that do not: an allowed DELETE must not remove a fixture).
 func concrete(path string) string {
 	return strings.NewReplacer("{dag_id}", "pipe", "{dag_run_id}", "r1", "{task_id}", "extract", "{try_number}", "1",
-		"{name}", "no_such_pool", "{key}", "no_such_key", "{username}", "no_such_user").Replace(path)
+		"{name}", "no_such_pool", "{key}", "no_such_key", "{connection_id}", "no_such_conn", "{username}", "no_such_user").Replace(path)
 }
 
 // status sends a request (empty body) and answers its status as soon as the headers arrive,

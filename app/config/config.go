@@ -36,6 +36,9 @@ type Config struct {
 		// MountQuota is what one try may write into its writable mounts, unless the task sets
 		// mount_quota.
 		MountQuota int64
+		// FernetKey encrypts connection passwords and extras in the metastore; empty means
+		// the key file in the home (FernetKeyFile), generated on first start.
+		FernetKey string
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
@@ -82,6 +85,10 @@ func (c *Config) LocalCluster() {
 
 // LogsFolder is where try logs are written.
 func (c Config) LogsFolder() string { return filepath.Join(c.Home, "logs") }
+
+// FernetKeyFile is the key that encrypts connection secrets when core.fernet_key is not set:
+// kept beside the metastore, never inside it, so a copy of wasmflow.db alone reveals nothing.
+func (c Config) FernetKeyFile() string { return filepath.Join(c.Home, "fernet.key") }
 
 // CacheFolder holds compiled modules and unpacked example DAGs.
 func (c Config) CacheFolder() string { return filepath.Join(c.Home, "cache") }
@@ -214,6 +221,8 @@ var keys = []key{
 	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
 		"past it writes fail with ENOSPC",
 		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, 1<<20, false)},
+	{"core", "fernet_key", "key that encrypts connection passwords and extras in the metastore (32 bytes, url-safe base64); empty: the file fernet.key in the home, generated on first start",
+		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
@@ -404,7 +413,8 @@ func (c Config) Settings() []Setting {
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
 		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
-		"database.url": redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.fernet_key": mask(c.Core.FernetKey),
+		"database.url":    redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

@@ -186,6 +186,38 @@ export interface Variable {
   description: string | null
 }
 
+/** Airflow's Connection as the API shows it: never the password, secrets in extra as ***. */
+export interface Connection {
+  connection_id: string
+  conn_type: string
+  description: string
+  host: string
+  login: string
+  schema: string
+  port: number | null
+  extra: string
+  /** Whether a password is set (it is write-only: never sent back). */
+  has_password: boolean
+}
+
+/** What creating, changing or testing a connection sends; a password only when one is typed. */
+export interface ConnectionBody {
+  connection_id?: string
+  conn_type?: string
+  description?: string
+  host?: string
+  login?: string
+  schema?: string
+  port?: number | null
+  extra?: string
+  password?: string
+}
+
+export interface ConnectionTest {
+  status: boolean
+  message: string
+}
+
 export interface User {
   username: string
   /** Airflow's shape: a list of roles; wasmflow gives each user one. */
@@ -452,6 +484,17 @@ export const createVariable = (v: Variable) => request<Variable>('/variables', {
 export const patchVariable = (key: string, v: Variable) =>
   request<Variable>(`/variables/${seg(key)}`, { method: 'PATCH', body: v })
 export const deleteVariable = (key: string) => request<void>(`/variables/${seg(key)}`, { method: 'DELETE' })
+
+export const connections = () =>
+  request<{ connections: Connection[]; total_entries: number }>('/connections', { query: { limit: 1000 } })
+export const createConnection = (c: ConnectionBody) => request<Connection>('/connections', { method: 'POST', body: c })
+/** Changes exactly the fields named in `fields` (update_mask), so a cleared port is cleared. */
+export const patchConnection = (id: string, c: ConnectionBody, fields: string[]) =>
+  request<Connection>(`/connections/${seg(id)}`, { method: 'PATCH', body: c, query: { update_mask: fields.join(',') } })
+export const deleteConnection = (id: string) => request<void>(`/connections/${seg(id)}`, { method: 'DELETE' })
+/** Tests a connection; for a stored one, what the body leaves out is the stored value. */
+export const testConnection = (c: ConnectionBody) =>
+  request<ConnectionTest>('/connections/test', { method: 'POST', body: c })
 
 export const users = () => request<{ users: User[]; total_entries: number }>('/users', { query: { limit: 1000 } })
 export const createUser = (u: NewUser) => request<User>('/users', { method: 'POST', body: u })

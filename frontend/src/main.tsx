@@ -11,6 +11,7 @@ import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
 import { TaskInstancePage } from './views/TaskInstance'
 import { AuditLog, Cluster, Pools, Users, Variables } from './views/Admin'
+import { Connections } from './views/Connections'
 import './style.css'
 
 // The editor brings CodeMirror, dagre and yaml: fetched when it is first opened.
@@ -141,6 +142,7 @@ function Nav(props: { route: Route; session: api.Session; theme: Theme; onTheme:
       {link('cluster', 'Cluster', 'nav-cluster')}
       {link('pools', 'Pools', 'nav-pools')}
       {api.atLeast(role, 'Op') && link('variables', 'Variables', 'nav-variables')}
+      {link('connections', 'Connections', 'nav-connections')}
       {api.atLeast(role, 'Admin') && link('users', 'Users', 'nav-users')}
       {api.atLeast(role, 'Admin') && link('audit', 'Audit log', 'nav-audit')}
       <span class="spacer" />
@@ -193,6 +195,8 @@ function View({ route, role }: { route: Route; role: api.Role }) {
       return <Pools />
     case 'variables':
       return api.atLeast(role, 'Op') ? <Variables /> : <Forbidden />
+    case 'connections':
+      return <Connections />
     case 'users':
       return api.atLeast(role, 'Admin') ? <Users /> : <Forbidden />
     case 'audit':

@@ -155,6 +155,21 @@ type variableModel struct {
 
 func (variableModel) TableName() string { return "variable" }
 
+// connectionModel is a connection as stored: Password and Extra are ciphertext (secrets.go).
+type connectionModel struct {
+	ConnID      string `gorm:"column:conn_id;primaryKey"`
+	ConnType    string `gorm:"column:conn_type"`
+	Description string `gorm:"column:description"`
+	Host        string `gorm:"column:host"`
+	Schema      string `gorm:"column:schema"`
+	Login       string `gorm:"column:login"`
+	Password    string `gorm:"column:password"`
+	Port        int    `gorm:"column:port"`
+	Extra       string `gorm:"column:extra"`
+}
+
+func (connectionModel) TableName() string { return "connection" }
+
 type poolModel struct {
 	Pool        string `gorm:"column:pool;primaryKey"`
 	Slots       int    `gorm:"column:slots"`
@@ -204,7 +219,7 @@ func (moduleBlobModel) TableName() string { return "module_blob" }
 var currentModels = []any{
 	&dagModel{}, &dagCodeModel{}, &importErrorModel{}, &dagRunModel{}, &taskInstanceModel{},
 	&taskTryModel{}, &taskRescheduleModel{}, &xcomModel{}, &variableModel{}, &poolModel{},
-	&userModel{}, &logModel{}, &moduleBlobModel{},
+	&userModel{}, &logModel{}, &moduleBlobModel{}, &connectionModel{},
 }
 
 // utc normalises a time for storage; see the note at the top of this file.

@@ -45,6 +45,7 @@ type Store struct {
 	db   *gorm.DB // the writer: one connection, every write, immediate transactions
 	rdb  *gorm.DB // readers: query_only connections
 	path string
+	key  *SecretKey // seals connection secrets; nil: connections cannot be used
 }
 
 // Option configures Open.
