@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-	"github.com/tetratelabs/wazero"
 
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
@@ -571,7 +569,7 @@ func moduleInfo(abs, rel, from string) (ModuleInfo, error) {
 }
 
 // ImportModule stores a task module in the DAGs folder at modules/<sha256>/<name>, where any
-// DAG file can refer to it, after checking that it is a WebAssembly module wazero compiles.
+// DAG file can refer to it, after checking that it can run as a task (runtime.CheckModule).
 // created is false when the same bytes were stored under that name already. The Ref of the
 // answer is relative to the DAGs folder.
 func (a *App) ImportModule(ctx context.Context, who Actor, name string, wasm []byte) (m ModuleInfo, created bool, err error) {
@@ -628,29 +626,19 @@ func moduleName(name string) (string, error) {
 	return base, nil
 }
 
-// checkModule refuses bytes that are not a core WebAssembly module wazero compiles.
-//
-// It compiles with wazero directly: the runtime package has no exported check yet, and this
-// is the one place the service layer does. The interpreter validates as the compiler does,
-// without the cost of native code that the runtime's cache would not keep.
+// checkModule refuses bytes that cannot run as a task, with runtime.CheckModule's reason: not
+// a core WebAssembly module, one that does not compile, without `_start`, or with imports other
+// than WASI preview1 and the wasmflow host module. An upload is refused now rather than its
+// first try failing later.
 func checkModule(ctx context.Context, name string, wasm []byte) error {
 	const fix = "import the .wasm file your build wrote, e.g. GOOS=wasip1 GOARCH=wasm go build -o task.wasm"
-	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
-		return marked(ErrInvalid, "%s is not a WebAssembly module: it does not start with \\0asm; %s", name, fix)
-	}
-	if v := binary.LittleEndian.Uint32(wasm[4:8]); v != 1 {
-		return marked(ErrInvalid, "%s is WebAssembly binary version %#x, not a core module (version 1), perhaps a component: wasmflow runs WASI preview1 modules; %s", name, v, fix)
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-	defer rt.Close(ctx)
-	mod, err := rt.CompileModule(ctx, wasm)
-	if err != nil {
+	if err := runtime.CheckModule(ctx, wasm); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return marked(ErrInvalid, "%s does not compile: %v; %s", name, err, fix)
+		return marked(ErrInvalid, "%s cannot run as a task: %v; %s", name, err, fix)
 	}
-	return mod.Close(ctx)
+	return nil
 }
 
 // dagsRoot is the DAGs folder, absolute, as the DAG files' Fileloc start.

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -229,6 +232,24 @@ func TestModuleName(t *testing.T) {
 	}
 }
 
+// TestNoWazeroImport: the service layer leaves WebAssembly to the runtime package (STYLE.md),
+// which owns the check an upload makes.
+func TestNoWazeroImport(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	fset := token.NewFileSet()
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range af.Imports {
+			if strings.Contains(im.Path.Value, "tetratelabs/wazero") {
+				t.Errorf("%s imports %s: call the runtime package instead", fset.Position(im.Pos()), im.Path.Value)
+			}
+		}
+	}
+}
+
 func TestCheckModule(t *testing.T) {
 	ctx := context.Background()
 	noop, err := os.ReadFile(filepath.Join("..", "runtime", "testdata", "noop_c", "noop.wasm"))
@@ -246,6 +267,7 @@ func TestCheckModule(t *testing.T) {
 		"short":     {[]byte("\x00as"), "does not start with \\0asm"},
 		"component": {[]byte("\x00asm\x0d\x00\x01\x00"), "not a core module"},
 		"truncated": {noop[:len(noop)-20], "does not compile"},
+		"reactor":   {bytes.Replace(noop, []byte("_start"), []byte("_other"), 1), "no _start export"},
 	} {
 		if err := checkModule(ctx, name+".wasm", c.wasm); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: %v, want an ErrInvalid saying %q", name, err, c.words)

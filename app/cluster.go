@@ -140,9 +140,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// ClusterMembers lists the cluster's members for `wasmflow cluster members` run on a
-// server's machine without its API: it joins cluster.bind's port on this machine for a moment
-// as an observer. seed overrides where to look ("host[:port]").
+// ClusterMembers lists the cluster's members as the server sees them, dead and left ones too,
+// for `wasmflow cluster members` run on a server's machine without its API: it joins
+// cluster.bind's port on this machine for a moment as an observer and asks the server over the
+// data channel (cluster.Observe). seed overrides where to look ("host[:port]").
 func (a *App) ClusterMembers(ctx context.Context, seed string) ([]cluster.Member, error) {
 	secret, generated, err := a.ClusterSecret()
 	if err != nil {

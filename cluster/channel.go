@@ -14,14 +14,17 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // The data channel carries what gossip must not: try payloads, module bytes, log lines,
-// results and XCom lookups. It is plain HTTP/1.1 between nodes, every request and response
-// signed with an HMAC-SHA256 keyed by the cluster secret (see signer): a request without a
-// valid signature gets 401 and is not acted on. A request's signature is in its headers and
-// covers its body's length and sha256, so it is checked before the body is read. It is authenticated, not encrypted: payloads
-// (a task's env, its XComs) cross the network readable, as with an unencrypted broker.
+// results and XCom lookups. It is HTTP/1.1 between nodes, every request and response signed
+// with an HMAC-SHA256 keyed by the cluster secret (see signer): a request without a valid
+// signature gets 401 and is not acted on. A request's signature is in its headers and covers
+// its body's length and sha256, so it is checked before the body is read. Every body, a
+// request's or a response's, is encrypted (see sealer): a try's env, its module and XComs do
+// not cross the network readable. Only the heads are clear: paths (a module's sha256), node
+// names, times, and the refusals a node sends to whoever lacks the secret.
 //
 // Server → worker:
 //
@@ -37,6 +40,11 @@ import (
 //	POST /v1/hello            helloMessage → helloResponse: the tries a worker runs, when it
 //	                          finds a server, and every few seconds after (a restarted server
 //	                          can answer at the very same addresses)
+//
+// Any node (`wasmflow cluster members`, joined as an observer) → server:
+//
+//	POST /v1/members          {} → membersResponse: every member as the server sees it, the
+//	                          dead and left too, which gossip does not tell a newcomer
 const (
 	pathTries   = "/v1/tries"
 	pathModules = "/v1/modules/"
@@ -45,6 +53,7 @@ const (
 	pathLogs    = "/v1/logs"
 	pathXCom    = "/v1/xcom"
 	pathHello   = "/v1/hello"
+	pathMembers = "/v1/members"
 )
 
 // Body limits: module bytes, and everything else (a result with its XComs and log tail).
@@ -58,8 +67,10 @@ type submitRequest struct {
 	Server       string             `json:"server"`
 	ModuleSHA256 string             `json:"module_sha256"`
 	Workload     scheduler.Workload `json:"workload"`
-	// Connections are the workload's connections, sealed with the cluster secret (seal.go).
-	Connections []byte `json:"connections,omitempty"`
+	// Connections are the workload's resolved connections, secrets included: they go in
+	// the request explicitly (Workload.Connections is never encoded), and the channel seals
+	// every body (seal.go).
+	Connections map[string]tasks.Connection `json:"connections,omitempty"`
 }
 
 // Answers to a submitRequest.
@@ -134,6 +145,10 @@ type helloResponse struct {
 	Instance string `json:"instance"`
 }
 
+type membersResponse struct {
+	Members []Member `json:"members"`
+}
+
 type errorBody struct {
 	Error string `json:"error"`
 }
@@ -154,6 +169,7 @@ func (e *StatusError) Error() string {
 type channel struct {
 	name   string
 	signer signer
+	sealer sealer
 	log    *slog.Logger
 	hc     *http.Client
 }
@@ -165,7 +181,7 @@ func newChannel(name, secret string, log *slog.Logger) *channel {
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return &channel{name: name, signer: signer{key: channelKey(secret)}, log: log, hc: &http.Client{Transport: tr}}
+	return &channel{name: name, signer: signer{key: channelKey(secret)}, sealer: newSealer(secret), log: log, hc: &http.Client{Transport: tr}}
 }
 
 func (c *channel) close() { c.hc.CloseIdleConnections() }
@@ -174,7 +190,7 @@ func (c *channel) close() { c.hc.CloseIdleConnections() }
 // and returns the status and the answer (JSON, or raw []byte). The signature is checked from
 // the headers before any of the body is read, so a stranger cannot make a node read (or hold)
 // up to maxBody bytes; the body, read only up to its signed length, must then match its
-// signed sha256.
+// signed sha256 and decrypt. fn gets the body decrypted, of at most maxBody bytes.
 func (c *channel) handle(mux *http.ServeMux, pattern string, maxBody int64, fn func(r *http.Request, body []byte) (int, any)) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sig := r.Header.Get(headerSignature)
@@ -184,13 +200,17 @@ func (c *channel) handle(mux *http.ServeMux, pattern string, maxBody int64, fn f
 			c.refuse(w, r, http.StatusUnauthorized, err)
 			return
 		}
-		if r.ContentLength > maxBody {
-			c.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("the body of %d bytes is over this endpoint's %d", r.ContentLength, maxBody))
+		if r.ContentLength > maxBody+sealOverhead {
+			c.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("the body of %d bytes is over this endpoint's %d", r.ContentLength-sealOverhead, maxBody))
 			return
 		}
+		q.unix, _ = strconv.ParseInt(r.Header.Get(headerTime), 10, 64) // checked with the signature
 		body, err := readBody(r.Body, r.ContentLength)
 		if err == nil {
 			err = checkBody(q.bodySHA256, body)
+		}
+		if err == nil {
+			body, err = c.sealer.open(body, requestAD(q))
 		}
 		if err != nil {
 			c.refuse(w, r, http.StatusUnauthorized, err)
@@ -231,29 +251,33 @@ func logPath(p string) string {
 	return p
 }
 
+// reply answers a signed request: the answer is sealed, then signed.
 func (c *channel) reply(w http.ResponseWriter, reqSig string, status int, out any) {
 	var b []byte
 	switch v := out.(type) {
 	case []byte:
 		b = v
-		w.Header().Set("Content-Type", "application/octet-stream")
 	default:
 		b, _ = json.Marshal(v)
-		w.Header().Set("Content-Type", "application/json")
 	}
+	b = c.sealer.seal(b, responseAD(reqSig, status))
+	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(headerSignature, c.signer.response(reqSig, status, b))
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
-// do sends one signed request to addr and checks the answer's signature.
+// do sends one sealed and signed request to addr, checks the answer's signature and returns
+// it decrypted.
 func (c *channel) do(ctx context.Context, method, addr, path string, body []byte) (int, []byte, error) {
+	unix := time.Now().Unix()
+	body = c.sealer.seal(body, requestAD(signedRequest{method: method, path: path, node: c.name, unix: unix}))
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
-	q := newSignedRequest(method, path, c.name, time.Now().Unix(), body)
+	q := newSignedRequest(method, path, c.name, unix, body)
 	sig := c.signer.request(q)
 	req.Header.Set(headerNode, c.name)
 	req.Header.Set(headerTime, strconv.FormatInt(q.unix, 10))
@@ -264,7 +288,7 @@ func (c *channel) do(ctx context.Context, method, addr, path string, body []byte
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxMessageBytes))
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxMessageBytes+sealOverhead))
 	if err != nil {
 		return 0, nil, fmt.Errorf("read answer of %s%s: %w", addr, path, err)
 	}
@@ -275,6 +299,9 @@ func (c *channel) do(ctx context.Context, method, addr, path string, body []byte
 	}
 	if got := resp.Header.Get(headerSignature); got != c.signer.response(sig, resp.StatusCode, rb) {
 		return 0, nil, fmt.Errorf("%s%s: the answer is not signed with this cluster's secret", addr, path)
+	}
+	if rb, err = c.sealer.open(rb, responseAD(sig, resp.StatusCode)); err != nil {
+		return 0, nil, fmt.Errorf("%s%s: answer: %w", addr, path, err)
 	}
 	return resp.StatusCode, rb, nil
 }

@@ -145,7 +145,7 @@ func TestDataChannelAuthenticatesBeforeReading(t *testing.T) {
 	if w.modules.has(hex.EncodeToString(otherSHA[:])) {
 		t.Error("a body swapped under a signed head was cached")
 	}
-	conn = rawRequest(t, addr, http.MethodPut, path, maxModuleBytes+1, signedHead(path, maxModuleBytes+1, goodSHA))
+	conn = rawRequest(t, addr, http.MethodPut, path, maxModuleBytes+sealOverhead+1, signedHead(path, maxModuleBytes+sealOverhead+1, goodSHA))
 	if resp, body := answer(t, conn); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("signed head over the limit, body not sent: %d %s, want 413", resp.StatusCode, body)
 	}

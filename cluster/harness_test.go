@@ -121,6 +121,7 @@ type serverOpts struct {
 	bind     string
 	dataBind string // default 127.0.0.1:0
 	logs     string
+	wire     *wire // records what the server's data channel sends and receives
 }
 
 type testServer struct {
@@ -156,6 +157,7 @@ func startServer(t testing.TB, o serverOpts) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.wire.tap(e.ch)
 	s := &testServer{RemoteExecutor: e, res: newCollector(), logs: o.logs}
 	if err := e.Start(context.Background(), s.res.ch); err != nil {
 		t.Fatal(err)
@@ -172,6 +174,7 @@ type workerOpts struct {
 	seeds    []string
 	bind     string // default 127.0.0.1:0
 	dataBind string // default: bind's port + 1, or any free port
+	wire     *wire  // records what the worker's data channel sends and receives
 	memory   int64  // core.max_task_memory; 0: the runtime's default
 }
 
@@ -181,6 +184,7 @@ func startWorker(t testing.TB, name string, seed string, o workerOpts) *Worker {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.wire.tap(w.ch)
 	if err := w.Start(context.Background()); err != nil {
 		w.Close()
 		t.Fatal(err)

@@ -22,9 +22,12 @@ type ObserveConfig struct {
 	Log     *slog.Logger
 }
 
-// Observe joins the cluster for a moment as an observer (a member that takes no work), reads
-// who is there with their metadata, and leaves: what `wasmflow cluster members` shows when it
-// is not given a running server's API. Used slots are as the workers last gossiped them.
+// Observe joins the cluster for a moment as an observer (a member that takes no work), asks
+// the server over the data channel for the members as it sees them, and leaves: what
+// `wasmflow cluster members` shows. The server's view is the one that counts, and the only
+// one with the dead and left workers: memberlist tells a newcomer only of the alive (a dead
+// node reaches it as a suspect it never knew, which it ignores). Without an alive server it
+// is the members as gossiped, used slots as the workers last told them.
 func Observe(ctx context.Context, cfg ObserveConfig) ([]Member, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
@@ -51,7 +54,26 @@ func Observe(ctx context.Context, cfg ObserveConfig) ([]Member, error) {
 		n.Close()
 		return nil, err
 	}
-	ms := n.Members()
+	ms, err := askServer(ctx, n, cfg)
 	_ = n.Leave(500 * time.Millisecond)
-	return ms, nil
+	return ms, err
+}
+
+// askServer returns the server's members, or n's own view when no server is alive.
+func askServer(ctx context.Context, n *Node, cfg ObserveConfig) ([]Member, error) {
+	srv, ok := n.Server()
+	if !ok || srv.DataAddress == "" {
+		return n.Members(), nil
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ch := newChannel(n.Name(), cfg.Secret, log)
+	defer ch.close()
+	var resp membersResponse
+	if err := ch.call(ctx, srv.DataAddress, pathMembers, struct{}{}, &resp); err != nil {
+		return nil, fmt.Errorf("ask the server %s for its members: %w (workers and server must run the same wasmflow build)", srv.Name, err)
+	}
+	return resp.Members, nil
 }

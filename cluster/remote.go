@@ -173,6 +173,7 @@ func NewRemoteExecutor(cfg ServerConfig) (*RemoteExecutor, error) {
 	e.ch.handle(mux, "POST "+pathLogs, maxMessageBytes, e.handleLog)
 	e.ch.handle(mux, "POST "+pathXCom, maxMessageBytes, e.handleXCom)
 	e.ch.handle(mux, "POST "+pathHello, maxMessageBytes, e.handleHello)
+	e.ch.handle(mux, "POST "+pathMembers, maxMessageBytes, e.handleMembers)
 	nc := cfg.Node
 	nc.Role, nc.Handler, nc.Log, nc.OnEvent = RoleServer, mux, e.log, e.onEvent
 	if cfg.Local != nil {
@@ -654,12 +655,7 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 	if f, err := openLog(LogPath(e.cfg.LogsFolder, t.key, t.w.TryNumber)); err == nil {
 		f.Close()
 	}
-	sealed, err := sealConnections(e.cfg.Node.Secret, t.id, t.w.Connections)
-	if err != nil {
-		e.fail(t, fmt.Sprintf("seal the connections of %s.%s: %v", t.w.DagID, t.w.TaskID, err))
-		return
-	}
-	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w, Connections: sealed}
+	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w, Connections: t.w.Connections}
 	for attempt := 0; attempt < 3; attempt++ {
 		var resp submitResponse
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -1018,6 +1014,11 @@ func (e *RemoteExecutor) handleXCom(_ *http.Request, body []byte) (int, any) {
 // handleHello counts the tries a worker already runs (the server restarted under them) in
 // its slots, so it is not given more than it can take, and lets the scheduler adopt them. A
 // worker that greeted this process before is only told it is still the same one.
+// handleMembers answers Members, for `wasmflow cluster members`.
+func (e *RemoteExecutor) handleMembers(*http.Request, []byte) (int, any) {
+	return http.StatusOK, membersResponse{Members: e.Members()}
+}
+
 func (e *RemoteExecutor) handleHello(_ *http.Request, body []byte) (int, any) {
 	var msg helloMessage
 	if status, out := decode(body, &msg); status != 0 {

@@ -86,8 +86,6 @@ type workerTry struct {
 	try    int
 	queue  string
 	cancel context.CancelCauseFunc
-	// unsealErr: the try's connections could not be opened; it fails with that.
-	unsealErr error
 }
 
 type heldResult struct {
@@ -312,7 +310,7 @@ func (w *Worker) submit(body []byte) (int, any) {
 	}
 	wl := req.Workload
 	t := &workerTry{id: req.ID, key: scheduler.TIKey{DagID: wl.DagID, RunID: wl.RunID, TaskID: wl.TaskID}, try: wl.TryNumber, queue: wl.Queue}
-	wl.Connections, t.unsealErr = openConnections(w.cfg.Node.Secret, req.ID, req.Connections)
+	wl.Connections = req.Connections
 	ctx, cancel := context.WithCancelCause(w.ctx)
 	t.cancel = cancel
 	w.mu.Lock()
@@ -378,9 +376,6 @@ func (w *Worker) execute(ctx context.Context, t *workerTry, wl scheduler.Workloa
 		fmt.Fprintf(log, "[wasmflow] %s\n", reason)
 		out.State, out.Reason, out.EndDate = tasks.StateFailed, reason, time.Now().UTC()
 		return out
-	}
-	if t.unsealErr != nil {
-		return fail(fmt.Sprintf("on worker %s: %v", w.cfg.Node.Name, t.unsealErr))
 	}
 	// The server checked the mounts against its folders; this machine's links may lead
 	// elsewhere, so they are checked again here, before anything is created.

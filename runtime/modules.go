@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -135,29 +134,31 @@ func (m *modules) len() int {
 }
 
 // checkContract refuses, before any try, a module that cannot run as a task: no `_start`, or
-// imports other than WASI preview1 and the wasmflow host module.
+// imports that WASI preview1 and the wasmflow host module do not provide as imported.
 func checkContract(mod wazero.CompiledModule) error {
 	var errs []error
 	if _, ok := mod.ExportedFunctions()["_start"]; !ok {
-		errs = append(errs, errors.New("no _start export: a task must be a WASI command module"))
+		errs = append(errs, errors.New("no _start export: a task must be a WASI command module (a program with a main function), not a library or reactor"))
 	}
-	allowed := map[string]bool{wasi_snapshot_preview1.ModuleName: true, HostModuleName: true}
-	var bad []string
-	for _, f := range mod.ImportedFunctions() {
-		if mn, name, _ := f.Import(); !allowed[mn] {
-			bad = append(bad, mn+"."+name)
-		}
-	}
-	for _, mem := range mod.ImportedMemories() {
-		mn, name, _ := mem.Import()
-		bad = append(bad, mn+"."+name+" (memory)")
+	bad, err := badImports(mod)
+	if err != nil {
+		return err
 	}
 	if len(bad) > 0 {
-		slices.Sort(bad)
-		errs = append(errs, fmt.Errorf("imports the host does not provide: %s (only %s and %s are available)",
-			strings.Join(bad, ", "), wasi_snapshot_preview1.ModuleName, HostModuleName))
+		errs = append(errs, fmt.Errorf("imports the host does not provide: %s (only %s and %s are available%s)",
+			strings.Join(bad, ", "), wasi_snapshot_preview1.ModuleName, HostModuleName, preview2Hint(bad)))
 	}
 	return errors.Join(errs...)
+}
+
+// preview2Hint says what to do about imports of a later WASI, the likeliest mistake.
+func preview2Hint(bad []string) string {
+	for _, b := range bad {
+		if strings.HasPrefix(b, "wasi:") || strings.HasPrefix(b, "wasi_snapshot_preview2.") || strings.HasPrefix(b, "wasi_unstable.") {
+			return "; build for WASI preview1, e.g. GOOS=wasip1 GOARCH=wasm or --target wasm32-wasip1"
+		}
+	}
+	return ""
 }
 
 // minPages is the memory the module needs before it runs, in pages.

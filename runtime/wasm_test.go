@@ -1,24 +1,34 @@
 package runtime
 
+import "strings"
+
 // Tiny modules written in the WebAssembly binary format, for what a compiler will not emit on
 // request: traps, a bare busy loop, odd imports, a big initial memory.
 
 // wasmSpec describes a module with one function, func 0 of type () -> ().
 type wasmSpec struct {
-	body        []byte // the function's code, without the final `end`
-	importEnv   bool   // import env.foo: () -> () (shifts the function to index 1)
-	memoryMin   uint32 // > 0: define and export a memory with this many pages
-	export      string // the function's export name; default "_start"
-	startSecton bool   // also run it as the module's start function
+	body        []byte   // the function's code, without the final `end`
+	importEnv   bool     // import env.foo: () -> () (shifts the function to index 1)
+	imports     []string // more imports "module.name", each () -> (), after env.foo
+	memoryMin   uint32   // > 0: define and export a memory with this many pages
+	export      string   // the function's export name; default "_start"
+	startSecton bool     // also run it as the module's start function
 }
 
 func (s wasmSpec) bytes() []byte {
 	out := []byte("\x00asm\x01\x00\x00\x00")
 	out = append(out, section(1, vec([]byte{0x60, 0x00, 0x00}))...) // type 0: () -> ()
-	fn := byte(0)
+	var imports [][]byte
 	if s.importEnv {
-		out = append(out, section(2, vec(cat(name("env"), name("foo"), []byte{0x00, 0x00})))...)
-		fn = 1
+		imports = append(imports, cat(name("env"), name("foo"), []byte{0x00, 0x00}))
+	}
+	for _, im := range s.imports {
+		mn, fname, _ := strings.Cut(im, ".")
+		imports = append(imports, cat(name(mn), name(fname), []byte{0x00, 0x00}))
+	}
+	fn := byte(len(imports))
+	if len(imports) > 0 {
+		out = append(out, section(2, vec(imports...))...)
 	}
 	out = append(out, section(3, vec([]byte{0x00}))...) // func: type 0
 	if s.memoryMin > 0 {

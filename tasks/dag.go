@@ -17,6 +17,7 @@ const (
 	DefaultQueue          = "default"
 	DefaultMemoryLimit    = 256 << 20 // wasmflow's own default: enough for Go-built modules
 	MaxIDLength           = 250
+	MaxTagLength          = 100 // characters, as Airflow's TAG_MAX_LEN
 )
 
 // DAG is a validated DAG file: what SPEC.md §2 lets an author write, with defaults applied and

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
+	"unicode/utf8"
 
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -259,7 +260,9 @@ func (p *dagParser) parse(body ast.Node) {
 		d.DagrunTimeout = p.duration(f)
 	}
 	if f, ok := byKey["tags"]; ok {
-		d.Tags, _, _ = p.w.strings(f)
+		var pos []Pos
+		d.Tags, pos, _ = p.w.strings(f)
+		p.checkTags(d.Tags, pos)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
 		if fs, ok := p.w.mapping(f.value, "params"); ok {
@@ -295,6 +298,29 @@ func (p *dagParser) parse(body ast.Node) {
 	} else {
 		p.ps.add(Pos{Line: 1, Column: 1}, "tasks is required: a list of tasks, each with an id and a module, sensor or branch")
 	}
+}
+
+// checkTags refuses tags longer than MaxTagLength, as Airflow does (TAG_MAX_LEN): its
+// metadata database and UI hold no longer ones, so a file that Airflow would refuse is refused
+// here too.
+func (p *dagParser) checkTags(tags []string, pos []Pos) {
+	for i, tag := range tags {
+		if n := utf8.RuneCountInString(tag); n > MaxTagLength {
+			p.ps.add(pos[i], "tag %q is %d characters long; at most %d are allowed (as in Airflow): shorten it, or split it into several tags",
+				truncate(tag, 40), n, MaxTagLength)
+		}
+	}
+}
+
+// truncate shortens s to its first n characters and an ellipsis, for quoting a long value.
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i] + "…"
+		}
+		n--
+	}
+	return s
 }
 
 // checkDefaults reports problems in default_args' values once, as if they were a task's; then,
@@ -761,8 +787,27 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 		p.ps.add(valuePos(f.value), "%smodule %q does not exist (looked at %s); build it or fix the path, which is relative to this DAG file", label, s, path)
 	case st.IsDir():
 		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
+	case !st.Mode().IsRegular():
+		// A device or a FIFO would be read without end by whoever runs the task (/dev/zero
+		// until the process runs out of memory, a FIFO until someone writes to it).
+		p.ps.add(valuePos(f.value), "%smodule %q is a %s, not a .wasm file: name a regular file", label, s, fileKind(st.Mode()))
 	}
 	return path
+}
+
+// fileKind names what a file that is not a regular one or a folder is, for people.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // mountQuota reads mount_quota: what one try may write into the task's writable mounts.

@@ -383,6 +383,27 @@ func TestConcurrentSavesFromOneBase(t *testing.T) {
 	}
 }
 
+// tinyModule is a WebAssembly module with one function of type () -> () exported as export,
+// after imports ("module.name") of the same type: the modules a compiler would not write.
+func tinyModule(export string, imports ...string) []byte {
+	vec := func(items ...[]byte) []byte { return append([]byte{byte(len(items))}, bytes.Join(items, nil)...) }
+	name := func(s string) []byte { return append([]byte{byte(len(s))}, s...) }
+	section := func(id byte, payload []byte) []byte { return append([]byte{id, byte(len(payload))}, payload...) }
+	var ims [][]byte
+	for _, im := range imports {
+		mn, fn, _ := strings.Cut(im, ".")
+		ims = append(ims, bytes.Join([][]byte{name(mn), name(fn), {0x00, 0x00}}, nil))
+	}
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	out = append(out, section(1, vec([]byte{0x60, 0x00, 0x00}))...) // type 0: () -> ()
+	if len(ims) > 0 {
+		out = append(out, section(2, vec(ims...))...)
+	}
+	out = append(out, section(3, vec([]byte{0x00}))...)                               // func: type 0
+	out = append(out, section(7, vec(append(name(export), 0x00, byte(len(ims)))))...) // export it
+	return append(out, section(10, vec([]byte{0x02, 0x00, 0x0b}))...)                 // no locals, end
+}
+
 func TestModules(t *testing.T) {
 	e := newEnv(t, nil)
 	wasm := noopWasm(t)
@@ -413,6 +434,10 @@ func TestModules(t *testing.T) {
 	}{
 		{"?name=x.wasm", "application/wasm", []byte("MZ\x90\x00 not wasm at all"), "does not start with \\0asm"},
 		{"?name=x.wasm", "application/wasm", wasm[:len(wasm)-20], "does not compile"},
+		{"?name=lib.wasm", "application/wasm", tinyModule("_initialize"), "lib.wasm cannot run as a task: no _start export"},
+		{"?name=p2.wasm", "application/wasm", tinyModule("_start", "wasi_snapshot_preview2.fd_write"),
+			"imports the host does not provide: wasi_snapshot_preview2.fd_write"},
+		{"?name=env.wasm", "application/wasm", tinyModule("_start", "env.now"), "imports the host does not provide: env.now"},
 		{"?name=x.wasm", "multipart/form-data; boundary=x", wasm, "send the module's raw bytes"},
 		{"", "application/wasm", wasm, "give the module's file name"},
 		{"?name=x.txt", "application/wasm", wasm, `module name "x.txt" does not end in .wasm`},

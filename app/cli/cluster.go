@@ -82,8 +82,11 @@ func (e *env) clusterCmd() *cobra.Command {
 	members := &cobra.Command{
 		Use:   "members",
 		Short: "List the cluster's nodes: role, state, queues, slots used/free, version",
-		Long: `List the cluster's nodes. It joins the cluster of the server on this machine (cluster.bind)
-for a moment, with cluster.secret_key, and reads what the nodes gossip; --join looks elsewhere.`,
+		Long: `List the cluster's nodes as the server sees them. It joins the cluster of the server on this
+machine (cluster.bind) for a moment, with cluster.secret_key, and asks the server over the data
+channel; --join looks elsewhere (a worker's address works too). The state is alive, draining,
+suspect (its data channel stopped answering the server), dead (crashed or cut off) or left
+(stopped); the server keeps dead and left nodes listed (the last 1,000) until they come back.`,
 		Args: args(0),
 	}
 	out := outputFlag(members)

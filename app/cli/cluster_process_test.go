@@ -235,11 +235,11 @@ func testWorkerKill9(t *testing.T, restart bool) {
 			t.Errorf("%s: %s at try %d, reason %q; want failed at try 1, %s", id, ti.state(), ti.TryNumber, ti.Reason, lost)
 		}
 	}
-	// `cluster members` joins as an observer: memberlist hands a newcomer the dead only as
-	// suspects of nodes it never knew, which it ignores, so a dead worker is not listed.
+	// `cluster members` lists the cluster as the server sees it: the victim dead, unless it
+	// was restarted in place (gossip alone would not tell a newcomer of the dead).
 	ms := c.members()
-	if m, ok := ms["victim"]; restart != (ok && m.State == "alive") {
-		t.Errorf("cluster members shows the victim as %+v (listed: %v); want it alive only if restarted", m, ok)
+	if want := map[bool]string{false: "dead", true: "alive"}[restart]; ms["victim"].State != want {
+		t.Errorf("cluster members shows the victim as %+v, want %s", ms["victim"], want)
 	}
 	if ms["survivor"].State != "alive" {
 		t.Errorf("cluster members: survivor is %+v, want alive", ms["survivor"])
@@ -382,5 +382,9 @@ tasks:
 	}
 	if ti := tis["after"]; ti.Hostname != "w2" {
 		t.Errorf("after ran on %q, want w2: a draining worker takes no new tries", ti.Hostname)
+	}
+	// `cluster members` lists the drained worker as the server sees it: left.
+	if ms := c.members(); ms["w1"].State != "left" || ms["w2"].State != "alive" {
+		t.Errorf("cluster members: w1 %+v, w2 %+v; want w1 left, w2 alive", ms["w1"], ms["w2"])
 	}
 }
