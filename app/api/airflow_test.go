@@ -71,6 +71,11 @@ func TestClearTaskInstancesIsADryRunUnlessToldOtherwise(t *testing.T) {
 		t.Errorf("only_failed false lists %v, want all three tasks", got)
 	}
 	unchanged("after a clear with only_failed false and no dry_run")
+	// A field of Airflow's body wasmflow does not take is refused, naming those it takes, and
+	// nothing is cleared.
+	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","include_future":true}`, e.as("user"),
+		`unknown field "include_future"`, "it takes dag_run_id, task_ids, task_regex, only_failed, include_upstream, include_downstream, dry_run, start_date, end_date")
+	unchanged("after a clear with a field it does not take")
 	// Said out loud, it clears, and only the failed task (only_failed's default).
 	if got := cleared(`{"dag_run_id":"r1","dry_run":false}`); !reflect.DeepEqual(got, []string{"load"}) {
 		t.Errorf("clear with dry_run false cleared %v, want load", got)

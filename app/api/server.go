@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -245,9 +246,30 @@ func decode(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return badRequest("the request body is larger than %d bytes", mbe.Limit)
 		}
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return badRequest("the request body is not valid JSON for this endpoint: %v (it takes %s)", err, strings.Join(jsonFields(v), ", "))
+		}
 		return badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	return nil
+}
+
+// jsonFields are the JSON names of the fields of the struct v points to: what a body may hold.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // page is a list request's limit and offset (Airflow's: default 100).
