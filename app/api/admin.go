@@ -176,17 +176,23 @@ func (s *Server) patchPool(w http.ResponseWriter, r *http.Request, p principal) 
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	mask, err := maskOf(r, []string{"name", "slots", "description"}, func(f string) bool {
+		return map[string]bool{"name": b.Name != nil, "slots": b.Slots != nil, "description": b.Description != nil}[f]
+	})
+	if err != nil {
+		return nil, err
+	}
 	pool, err := s.app.Store.GetPool(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return nil, notFound("pool %q not found", r.PathValue("name"))
 	}
-	if b.Name != nil && *b.Name != pool.Name {
+	if changes(mask, "name", b.Name != nil) && *b.Name != pool.Name {
 		return nil, badRequest("a pool cannot be renamed: create %q and delete %q", *b.Name, pool.Name)
 	}
-	if b.Slots != nil {
+	if changes(mask, "slots", b.Slots != nil) {
 		pool.Slots = *b.Slots
 	}
-	if b.Description != nil {
+	if changes(mask, "description", b.Description != nil) {
 		pool.Description = *b.Description
 	}
 	if err := s.app.SetPool(r.Context(), p.actor(), pool); err != nil {
@@ -274,19 +280,25 @@ func (s *Server) patchVariable(_ http.ResponseWriter, r *http.Request, p princip
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	mask, err := maskOf(r, []string{"key", "value", "description"}, func(f string) bool {
+		return map[string]bool{"key": b.Key != nil, "value": b.Value != nil, "description": b.Description != nil}[f]
+	})
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.app.GetVariable(r.Context(), r.PathValue("key"))
 	if err != nil {
 		return nil, err
 	}
-	if b.Key != nil && *b.Key != v.Key {
+	if changes(mask, "key", b.Key != nil) && *b.Key != v.Key {
 		return nil, badRequest("a variable cannot be renamed: create %q and delete %q", *b.Key, v.Key)
 	}
 	// The listing's "***" sent back unchanged (the UI's edit form, prefilled from the listing)
 	// keeps the secret, as Airflow's forms do; any other value replaces it.
-	if b.Value != nil && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
+	if changes(mask, "value", b.Value != nil) && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
 		v.Value = *b.Value
 	}
-	if b.Description != nil {
+	if changes(mask, "description", b.Description != nil) {
 		v.Description = *b.Description
 	}
 	if err := s.app.SetVariable(r.Context(), p.actor(), v); err != nil {

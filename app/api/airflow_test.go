@@ -431,3 +431,35 @@ func TestXComEntriesPage(t *testing.T) {
 	}
 	e.problem(http.StatusBadRequest, "GET", path+"?limit=0", "", e.as("viewer"), "limit must be")
 }
+
+// A PATCH's update_mask (Airflow's) changes the fields it names and no other; a field it
+// cannot change, or one the body lacks, is a 400.
+func TestUpdateMask(t *testing.T) {
+	e := newEnv(t, nil)
+	before := get[map[string]any](e, "/api/v1/pools/default_pool")
+	pool := jsonOf[map[string]any](t, e.want(http.StatusOK, "PATCH", "/api/v1/pools/default_pool?update_mask=description", `{"slots":3,"description":"the default"}`, e.as("op")))
+	if pool["description"] != "the default" || pool["slots"] != before["slots"] {
+		t.Errorf("update_mask=description: %v, want the description changed and slots %v", pool, before["slots"])
+	}
+	e.problem(http.StatusBadRequest, "PATCH", "/api/v1/pools/default_pool?update_mask=colour", `{"slots":3}`, e.as("op"), `"colour" is unknown`, "name, slots, description")
+	e.problem(http.StatusBadRequest, "PATCH", "/api/v1/pools/default_pool?update_mask=slots", `{"description":"x"}`, e.as("op"), `the body has no "slots"`)
+	if p := get[map[string]any](e, "/api/v1/pools/default_pool"); p["slots"] != before["slots"] || p["description"] != "the default" {
+		t.Errorf("refused PATCHes changed the pool: %v", p)
+	}
+
+	e.want(http.StatusOK, "POST", "/api/v1/variables", `{"key":"k","value":"v1","description":"d1"}`, e.as("op"))
+	v := jsonOf[map[string]any](t, e.want(http.StatusOK, "PATCH", "/api/v1/variables/k?update_mask=description", `{"value":"v2","description":"d2"}`, e.as("op")))
+	if v["value"] != "v1" || v["description"] != "d2" {
+		t.Errorf("update_mask=description on a variable: %v, want value v1, description d2", v)
+	}
+	if v := get[map[string]any](e, "/api/v1/variables/k"); v["value"] != "v1" {
+		t.Errorf("the variable stored: %v", v)
+	}
+	e.problem(http.StatusBadRequest, "PATCH", "/api/v1/variables/k?update_mask=val", `{"value":"v2"}`, e.as("op"), "key, value, description")
+
+	e.want(http.StatusOK, "PATCH", "/api/v1/dags/pipe?update_mask=is_paused", `{"is_paused":true}`, e.as("user"))
+	e.problem(http.StatusBadRequest, "PATCH", "/api/v1/dags/pipe?update_mask=description", `{"is_paused":false}`, e.as("user"), "the fields are is_paused")
+	if d := get[map[string]any](e, "/api/v1/dags/pipe"); d["is_paused"] != true {
+		t.Errorf("pipe after the refused PATCH: is_paused %v, want true", d["is_paused"])
+	}
+}

@@ -167,6 +167,9 @@ func (s *Server) patchDag(_ http.ResponseWriter, r *http.Request, p principal) (
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
+	if _, err := maskOf(r, []string{"is_paused"}, func(string) bool { return body.IsPaused != nil }); err != nil {
+		return nil, err
+	}
 	if body.IsPaused == nil {
 		return nil, badRequest(`send {"is_paused": true} or {"is_paused": false}: it is the only field a DAG's PATCH changes`)
 	}

@@ -87,3 +87,32 @@ func floatParam(r *http.Request, name string) (*float64, error) {
 func inRange(t, from, to time.Time) bool {
 	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || !t.After(to))
 }
+
+// maskOf reads a PATCH's update_mask against the fields it may name: nil when absent (every
+// field the body holds changes), else the set named. A field named must be in the body, so
+// an update_mask is never half applied.
+func maskOf(r *http.Request, fields []string, inBody func(field string) bool) (map[string]bool, error) {
+	names := updateMask(r)
+	if names == nil {
+		return nil, nil
+	}
+	mask := map[string]bool{}
+	for _, f := range names {
+		if !slices.Contains(fields, f) {
+			return nil, badRequest("update_mask: %q is unknown or cannot be updated; the fields are %s", f, strings.Join(fields, ", "))
+		}
+		if !inBody(f) {
+			return nil, badRequest("update_mask names %s, but the body has no %q", f, f)
+		}
+		mask[f] = true
+	}
+	return mask, nil
+}
+
+// changes says whether a PATCH changes field: named by the mask, or, without one, in the body.
+func changes(mask map[string]bool, field string, inBody bool) bool {
+	if mask == nil {
+		return inBody
+	}
+	return mask[field]
+}
