@@ -364,6 +364,9 @@ func TestAirflowRequestAliases(t *testing.T) {
 	}
 	e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"both","execution_date":"2024-01-06T00:00:00Z","logical_date":"2024-01-06T00:00:00Z"}`, e.as("user"))
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/dagRuns", `{"execution_date":"2024-01-07T00:00:00Z","logical_date":"2024-01-08T00:00:00Z"}`, e.as("user"), "differ")
+	// Airflow keeps a note with the run; wasmflow has none to keep it in, so it says so.
+	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"noted","note":"why"}`, e.as("user"), "keeps no notes")
+	e.problem(http.StatusNotFound, "GET", "/api/v1/dags/pipe/dagRuns/noted", "", e.as("viewer"))
 
 	type user struct {
 		Username string `json:"username"`

@@ -106,6 +106,9 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 		}
 		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
+	if body.Note != "" { // Airflow keeps it with the run; dropping it would answer as if it had
+		return app.TriggerOptions{}, badRequest("note: wasmflow keeps no notes on runs, so it would be lost: send the run without one")
+	}
 	if int64(len(body.Conf)) > limit {
 		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
 	}
