@@ -92,3 +92,19 @@ func TestRealModulesTables(t *testing.T) {
 		t.Errorf("Go's module, bounded, no longer checks: %v", err)
 	}
 }
+
+// A module that imports a table is refused at upload with the reason: no host module provides
+// one, so it could not link at its first try.
+func TestImportedTableIsRefused(t *testing.T) {
+	mod := cat([]byte("\x00asm\x01\x00\x00\x00"),
+		section(1, vec([]byte{0x60, 0x00, 0x00})),                                  // type 0: () -> ()
+		section(2, vec(cat(name("env"), name("table"), []byte{0x01}, tableNoMax))), // import env.table
+		section(3, vec([]byte{0x00})),                                              // func 0: type 0
+		section(7, vec(cat(name("_start"), []byte{0x00, 0x00}))),                   // export it as _start
+		section(10, vec(cat(leb(2), []byte{0x00, 0x0b}))),                          // no locals; end
+	)
+	const why = "table 0 is imported from env.table, and the host provides no table"
+	if err := CheckModule(context.Background(), mod); err == nil || !strings.Contains(err.Error(), why) {
+		t.Errorf("CheckModule: %v, want %q", err, why)
+	}
+}
