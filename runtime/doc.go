@@ -54,8 +54,11 @@
 //     inside a mount).
 //   - Sandbox: argv is [TaskID, Args...]; the environment is Try.Env and nothing else; the
 //     files are the mounts plus a fresh empty /xcom (ReadOnly mounts refuse writes with EROFS);
-//     symlink creation is refused everywhere (wazero would create a relative link that the host
-//     follows out of the mount); no sockets are preopened, so a module has no network (Go's
+//     each folder is opened as an os.Root (rootfs.go), so a link the host put in it is followed
+//     only while it stays inside (relative links within the folder work; absolute ones, and
+//     any that leads out, are ENOENT for every operation, reads and writes alike); symlink
+//     creation is refused everywhere (the host, where no root holds, would follow a guest's
+//     link out of the mount); no sockets are preopened, so a module has no network (Go's
 //     wasip1 net package is an in-process fake: it can listen and dial only itself).
 //     Clocks are real; random_get reads crypto/rand.
 //   - Log: stdout and stderr go to Try.Log as whole lines, as the module writes them, with no
@@ -63,6 +66,9 @@
 //     written by the runtime itself — why a try ended, truncation, XCom problems — start with
 //     "[wasmflow] ". Past Config.MaxLogBytes a marker line says the log was truncated and the
 //     rest is counted, not written.
+//   - Scratch: each try's /xcom is a folder in the Runner's own wasmflow-runner-* folder in
+//     Config.TempDir, locked (flock) while the Runner lives and removed by Close; New removes
+//     the unlocked ones, left by processes that died (xcom.go).
 //   - XComs: every regular file left in /xcom (key = file name), each at most
 //     Config.MaxXComBytes (an XCom over it fails the try, naming the key, its size and the
 //     limit). Without /xcom/return_value, a successful try's last non-empty stdout line is its

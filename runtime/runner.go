@@ -35,8 +35,9 @@ type Config struct {
 	MaxModules int
 	// Hostname is reported in every Result. Default os.Hostname().
 	Hostname string
-	// TempDir is where each try's /xcom directory is made (and removed after). Default
-	// os.TempDir().
+	// TempDir is where the Runner makes its folder (wasmflow-runner-*) for the tries' /xcom
+	// directories, removed by Close; New removes the folders that Runners of processes that
+	// died without closing theirs left there. Default os.TempDir().
 	TempDir string
 	// MaxTaskMemory caps the memory limits of the tries running at once, added up (each try
 	// counts its MemoryLimit, or DefaultMemoryLimit). A try that does not fit waits for running
@@ -116,6 +117,7 @@ type Runner struct {
 // New makes a Runner. Close it to release the runtime and the compiled code.
 func New(ctx context.Context, cfg Config) (*Runner, error) {
 	cfg = cfg.withDefaults()
+	sweepRunnerFolders(cfg.TempDir) // what Runners of processes that died left
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {
 		var err error
@@ -272,8 +274,14 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	defer cancel()
 	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
+	fsCfg, closeFS, err := fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts)
+	if err != nil {
+		r.dirs.put(xcomDir, false)
+		return err
+	}
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts), stdout, stderr))
+	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
+	closeFS()
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()

@@ -112,6 +112,10 @@ func main() {
 	case "mkdirs", "touch":
 		n, _ := strconv.Atoi(args[1])
 		makeMany(cmd, args[0], n)
+	case "fs":
+		for _, op := range args {
+			fsOp(op)
+		}
 	case "clock":
 		fmt.Println(time.Now().UTC().Format(time.RFC3339Nano))
 		t := time.Now()
@@ -272,4 +276,93 @@ func makeMany(how, dir string, n int) {
 		}
 	}
 	fmt.Printf("made %d\n", n)
+}
+
+// fsOp runs one file operation written "op:path" (or "rename:from:to") and says whether it
+// worked, with what it saw, or how it failed: "ALLOWED read /rw/x: "..."" or
+// "DENIED read /rw/x: ... (ENOENT: true)".
+func fsOp(spec string) {
+	parts := strings.Split(spec, ":")
+	op, p := parts[0], parts[1]
+	what := op + " " + p
+	var seen string
+	var err error
+	switch op {
+	case "read":
+		var b []byte
+		b, err = os.ReadFile(p)
+		seen = strconv.Quote(string(b))
+	case "write": // an existing file, truncated
+		err = writeFile(p, os.O_WRONLY|os.O_TRUNC)
+	case "append":
+		err = writeFile(p, os.O_WRONLY|os.O_APPEND)
+	case "create":
+		err = writeFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	case "stat", "lstat":
+		var fi os.FileInfo
+		if op == "stat" {
+			fi, err = os.Stat(p)
+		} else {
+			fi, err = os.Lstat(p)
+		}
+		if err == nil {
+			seen = fmt.Sprintf("%s %d bytes", fileType(fi.Mode()), fi.Size())
+		}
+	case "readdir":
+		var entries []os.DirEntry
+		entries, err = os.ReadDir(p)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name()+"="+fileType(e.Type()))
+		}
+		seen = strings.Join(names, " ")
+	case "readlink":
+		seen, err = os.Readlink(p)
+	case "mkdir":
+		err = os.Mkdir(p, 0o755)
+	case "chmod":
+		err = os.Chmod(p, 0o600)
+	case "chtimes":
+		err = os.Chtimes(p, time.Unix(1, 0), time.Unix(1, 0))
+	case "remove":
+		err = os.Remove(p)
+	case "rename":
+		what += " " + parts[2]
+		err = os.Rename(p, parts[2])
+	case "link":
+		what += " " + parts[2]
+		err = os.Link(p, parts[2])
+	default:
+		fmt.Println("unknown fs op", op)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Printf("DENIED %s: %v (ENOENT: %v)\n", what, err, errors.Is(err, syscall.ENOENT))
+		return
+	}
+	fmt.Printf("ALLOWED %s: %s\n", what, seen)
+}
+
+func writeFile(p string, flag int) error {
+	f, err := os.OpenFile(p, flag, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString("written by the guest"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func fileType(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "link"
+	case m.IsDir():
+		return "dir"
+	case m.IsRegular():
+		return "file"
+	}
+	return m.Type().String()
 }
