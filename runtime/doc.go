@@ -42,8 +42,11 @@
 //     it compiles or instantiates anything, first come first served, calling Try.Waiting when
 //     it must wait and Try.Admitted when it starts; a limit alone over the cap fails at once.
 //   - Disk quotas: what a try writes into /xcom (Config.XComQuota) and into its writable
-//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow
-//     (quota.go); past a quota writes fail with ENOSPC and the log says which quota.
+//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow, and
+//     InodeCost for each file, directory or link it makes (quota.go); past a quota writes fail
+//     with ENOSPC and the log says which quota.
+//   - Tables: a module's tables hold at most MaxTableEntries together, on the host's heap
+//     (tables.go): bigger initial sizes are refused when it compiles, and maxima lowered.
 //   - Timeout: the try's context has the deadline; wazero closes the module at its next call
 //     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
 //     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads
@@ -51,8 +54,11 @@
 //     inside a mount).
 //   - Sandbox: argv is [TaskID, Args...]; the environment is Try.Env and nothing else; the
 //     files are the mounts plus a fresh empty /xcom (ReadOnly mounts refuse writes with EROFS);
-//     symlink creation is refused everywhere (wazero would create a relative link that the host
-//     follows out of the mount); no sockets are preopened, so a module has no network (Go's
+//     each folder is opened as an os.Root (rootfs.go), so a link the host put in it is followed
+//     only while it stays inside (relative links within the folder work; absolute ones, and
+//     any that leads out, are ENOENT for every operation, reads and writes alike); symlink
+//     creation is refused everywhere (the host, where no root holds, would follow a guest's
+//     link out of the mount); no sockets are preopened, so a module has no network (Go's
 //     wasip1 net package is an in-process fake: it can listen and dial only itself).
 //     Clocks are real; random_get reads crypto/rand.
 //   - Log: stdout and stderr go to Try.Log as whole lines, as the module writes them, with no
@@ -60,6 +66,9 @@
 //     written by the runtime itself — why a try ended, truncation, XCom problems — start with
 //     "[wasmflow] ". Past Config.MaxLogBytes a marker line says the log was truncated and the
 //     rest is counted, not written.
+//   - Scratch: each try's /xcom is a folder in the Runner's own wasmflow-runner-* folder in
+//     Config.TempDir, locked (flock) while the Runner lives and removed by Close; New removes
+//     the unlocked ones, left by processes that died (xcom.go).
 //   - XComs: every regular file left in /xcom (key = file name), each at most
 //     Config.MaxXComBytes (an XCom over it fails the try, naming the key, its size and the
 //     limit). Without /xcom/return_value, a successful try's last non-empty stdout line is its

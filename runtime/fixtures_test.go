@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(compileHelperEnv); spec != "" {
 		os.Exit(compileHelper(spec))
 	}
+	if spec := os.Getenv(dieHelperEnv); spec != "" {
+		os.Exit(dieHelper(spec))
+	}
 	dir, err := os.MkdirTemp("", "wasmflow-runtime-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -35,16 +35,18 @@ type Config struct {
 	MaxModules int
 	// Hostname is reported in every Result. Default os.Hostname().
 	Hostname string
-	// TempDir is where each try's /xcom directory is made (and removed after). Default
-	// os.TempDir().
+	// TempDir is where the Runner makes its folder (wasmflow-runner-*) for the tries' /xcom
+	// directories, removed by Close; New removes the folders that Runners of processes that
+	// died without closing theirs left there. Default os.TempDir().
 	TempDir string
 	// MaxTaskMemory caps the memory limits of the tries running at once, added up (each try
 	// counts its MemoryLimit, or DefaultMemoryLimit). A try that does not fit waits for running
 	// ones to end, first come first served; one whose limit alone is over it fails at once.
 	// Default DefaultMaxTaskMemory(): half of the machine's memory. core.max_task_memory.
 	MaxTaskMemory int64
-	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike):
-	// past it writes fail with ENOSPC. Default MaxXComs × MaxXComBytes, the most it can leave.
+	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike,
+	// InodeCost more for each file or directory made): past it writes fail with ENOSPC.
+	// Default MaxXComs × (MaxXComBytes + InodeCost), the most it can leave.
 	XComQuota int64
 	// MountQuota caps the bytes one try may write into its writable mounts, together, unless
 	// the Try sets its own: past it writes fail with ENOSPC. Default DefaultMountQuota.
@@ -85,7 +87,7 @@ func (c Config) withDefaults() Config {
 		c.MaxTaskMemory = DefaultMaxTaskMemory()
 	}
 	if c.XComQuota <= 0 {
-		c.XComQuota = int64(c.MaxXComs) * int64(c.MaxXComBytes)
+		c.XComQuota = int64(c.MaxXComs) * (int64(c.MaxXComBytes) + InodeCost)
 	}
 	if c.MountQuota <= 0 {
 		c.MountQuota = DefaultMountQuota
@@ -115,6 +117,7 @@ type Runner struct {
 // New makes a Runner. Close it to release the runtime and the compiled code.
 func New(ctx context.Context, cfg Config) (*Runner, error) {
 	cfg = cfg.withDefaults()
+	sweepRunnerFolders(cfg.TempDir) // what Runners of processes that died left
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {
 		var err error
@@ -271,8 +274,14 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	defer cancel()
 	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
+	fsCfg, closeFS, err := fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts)
+	if err != nil {
+		r.dirs.put(xcomDir, false)
+		return err
+	}
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts), stdout, stderr))
+	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
+	closeFS()
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()

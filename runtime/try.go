@@ -14,6 +14,11 @@ type Mount struct {
 	GuestPath string
 	// ReadOnly makes every write through this mount fail with EROFS.
 	ReadOnly bool
+	// Within, if set, is the folder HostPath was checked to be inside (an allowed mount
+	// folder). HostPath is then opened through it, element by element, so that a folder
+	// swapped for a link out between the caller's check and the try cannot lead the mount out:
+	// the try fails instead.
+	Within string
 }
 
 // Try is one try of one task: everything the module will see, already rendered by the caller.
