@@ -525,9 +525,13 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
 
-// TaskInstances lists the task instances of a run, in the DAG's topological order.
-func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
-	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+// TIQuery narrows TaskInstances (state, pool, queue, dates, duration); zero: every one.
+type TIQuery = metastore.TIQuery
+
+// TaskInstances lists the task instances of a run that q selects, in the DAG's topological
+// order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun, q TIQuery) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstancesWhere(ctx, run.DagID, run.RunID, q)
 	if err != nil {
 		return nil, err
 	}

@@ -43,8 +43,11 @@
 //     it compiles or instantiates anything, first come first served, calling Try.Waiting when
 //     it must wait and Try.Admitted when it starts; a limit alone over the cap fails at once.
 //   - Disk quotas: what a try writes into /xcom (Config.XComQuota) and into its writable
-//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow
-//     (quota.go); past a quota writes fail with ENOSPC and the log says which quota.
+//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow, and
+//     InodeCost for each file, directory or link it makes (quota.go); past a quota writes fail
+//     with ENOSPC and the log says which quota.
+//   - Tables: a module's tables hold at most MaxTableEntries together, on the host's heap
+//     (tables.go): bigger initial sizes are refused when it compiles, and maxima lowered.
 //   - Timeout: the try's context has the deadline; wazero closes the module at its next call
 //     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
 //     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads

@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -126,11 +128,16 @@ func (st *tryState) push(key string, val []byte) int32 {
 		st.log.note("xcom_push: %s", xcomTooBig(key, int64(len(val)), st.maxXCom))
 		return XComPushTooBig
 	}
-	if st.xcomQuota != nil && !st.xcomQuota.take(int64(len(val))) {
+	path := filepath.Join(st.xcomDir, key)
+	cost := int64(len(val))
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		cost += InodeCost // a new key is a new file, as a module's own would be
+	}
+	if st.xcomQuota != nil && !st.xcomQuota.take(cost) {
 		st.quotaRefused.Store(false) // no WASI call to report it: the result code does
 		return XComPushFailed
 	}
-	if err := os.WriteFile(filepath.Join(st.xcomDir, key), val, 0o644); err != nil {
+	if err := os.WriteFile(path, val, 0o644); err != nil {
 		st.log.note("xcom_push %q: %v", key, err)
 		return XComPushFailed
 	}

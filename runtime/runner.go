@@ -44,8 +44,9 @@ type Config struct {
 	// ones to end, first come first served; one whose limit alone is over it fails at once.
 	// Default DefaultMaxTaskMemory(): half of the machine's memory. core.max_task_memory.
 	MaxTaskMemory int64
-	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike):
-	// past it writes fail with ENOSPC. Default MaxXComs × MaxXComBytes, the most it can leave.
+	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike,
+	// InodeCost more for each file or directory made): past it writes fail with ENOSPC.
+	// Default MaxXComs × (MaxXComBytes + InodeCost), the most it can leave.
 	XComQuota int64
 	// MountQuota caps the bytes one try may write into its writable mounts, together, unless
 	// the Try sets its own: past it writes fail with ENOSPC. Default DefaultMountQuota.
@@ -90,7 +91,7 @@ func (c Config) withDefaults() Config {
 		c.MaxTaskMemory = DefaultMaxTaskMemory()
 	}
 	if c.XComQuota <= 0 {
-		c.XComQuota = int64(c.MaxXComs) * int64(c.MaxXComBytes)
+		c.XComQuota = int64(c.MaxXComs) * (int64(c.MaxXComBytes) + InodeCost)
 	}
 	if c.MountQuota <= 0 {
 		c.MountQuota = DefaultMountQuota

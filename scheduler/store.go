@@ -47,6 +47,10 @@ type DagFilter struct {
 	OnlyActive   bool
 	Limit        int
 	Offset       int
+	// OrderBy is a column of the metastore's ListDags' DagOrderColumns ("" = dag_id); Desc
+	// reverses it.
+	OrderBy string
+	Desc    bool
 }
 
 // ImportError is a DAG file that failed to parse or validate. Message holds every problem,
