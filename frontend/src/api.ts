@@ -124,6 +124,28 @@ export interface TaskInstance {
   reason: string | null
 }
 
+/** A granted-I/O call of a try (SPEC §8, docs/hostcalls.md "The record"), made or refused. */
+export interface TaskCall {
+  /** http, sql or secret */
+  kind: string
+  /** the conn_id, or the host */
+  target: string
+  /** the method and path, the statement's head, or the secret's name */
+  op?: string
+  status?: number
+  rows?: number
+  bytes_out?: number
+  bytes_in?: number
+  duration_ns: number
+  refused?: boolean
+  error?: string
+}
+
+/** An ended try, with the calls it made. */
+export interface TaskTry extends TaskInstance {
+  calls: TaskCall[]
+}
+
 export interface Rendered {
   module?: string
   args?: string[]
@@ -454,7 +476,7 @@ export const taskInstance = (id: string, run: string, task: string) =>
 export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed') =>
   request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
 export const tries = (id: string, run: string, task: string) =>
-  request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`)
+  request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`)
 export const xcoms = (id: string, run: string, task: string) =>
   request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`)
 export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number) =>

@@ -190,6 +190,8 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
         )}
       </section>
 
+      {ended && <Calls tryNumber={tryNumber} calls={(tries.data ?? []).find((t) => t.try_number === tryNumber)?.calls ?? []} />}
+
       {tryNumber > 0 && (
         <section>
           <h3>Log of try {tryNumber}</h3>
@@ -304,4 +306,73 @@ function Rendered({ r }: { r: api.Rendered | null | undefined }) {
       ))}
     </dl>
   )
+}
+
+// Calls lists what a try touched through its grants (SPEC §8): each HTTP request, SQL statement
+// and secret read, refused ones too with the reason, so a failed try shows which grant it lacked.
+// The record is written when the try ends, so only ended tries have one.
+function Calls({ tryNumber, calls }: { tryNumber: number; calls: api.TaskCall[] }) {
+  return (
+    <section>
+      <h3>Granted calls of try {tryNumber}</h3>
+      {calls.length === 0 && (
+        <div class="empty" data-testid="ti-no-calls">
+          No granted calls: the try made no HTTP request, SQL statement or secret read.
+        </div>
+      )}
+      {calls.length > 0 && (
+        <table class="list compact" data-testid="ti-calls" data-try={tryNumber}>
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>Target</th>
+              <th>Operation</th>
+              <th>Status / rows</th>
+              <th>Bytes out / in</th>
+              <th>Duration</th>
+              <th>Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {calls.map((c) => (
+              <tr data-testid="ti-call" data-kind={c.kind} data-refused={c.refused ? 'true' : 'false'}>
+                <td>{c.kind}</td>
+                <td>
+                  <code>{c.target}</code>
+                </td>
+                <td>
+                  <code>{c.op ?? ''}</code>
+                </td>
+                <td>{callResult(c)}</td>
+                <td>{callBytes(c)}</td>
+                <td>{duration(c.duration_ns / 1e9)}</td>
+                <td class={c.refused || c.error ? 'call-failed' : 'muted'}>
+                  {c.refused ? 'refused' : c.error ? 'failed' : 'ok'}
+                  {c.error ? `: ${c.error}` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+// callResult is an HTTP call's status or a SQL call's rows; a secret read has neither.
+function callResult(c: api.TaskCall): string {
+  if (c.status) return String(c.status)
+  if (c.kind === 'sql') return `${c.rows ?? 0} row${c.rows === 1 ? '' : 's'}`
+  return ''
+}
+
+function callBytes(c: api.TaskCall): string {
+  if (!c.bytes_out && !c.bytes_in) return ''
+  return `${size(c.bytes_out ?? 0)} / ${size(c.bytes_in ?? 0)}`
+}
+
+function size(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
