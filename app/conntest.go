@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
 )
@@ -31,8 +34,8 @@ type ConnectionTest struct {
 const connectionTestTimeout = 10 * time.Second
 
 // TestConnection tries to reach what c describes: an HTTP request to its host (http, https),
-// opening its file (sqlite), a TCP connect to its port (postgres: no driver in this build
-// yet). The answer says what was tried; it never holds the password.
+// opening its file (sqlite), a login and `select 1` (postgres). The answer says what was
+// tried; it never holds the password.
 func (a *App) TestConnection(ctx context.Context, who Actor, c tasks.Connection) ConnectionTest {
 	tctx, cancel := context.WithTimeout(ctx, connectionTestTimeout)
 	defer cancel()
@@ -43,7 +46,7 @@ func (a *App) TestConnection(ctx context.Context, who Actor, c tasks.Connection)
 	case "sqlite":
 		res = testSQLite(tctx, c)
 	case "postgres":
-		res = testTCP(tctx, c, 5432, "this build has no PostgreSQL driver yet, so only the port was tried, not the login")
+		res = testPostgres(tctx, c)
 	default:
 		res = ConnectionTest{Message: fmt.Sprintf("conn_type %q cannot be tested: wasmflow tests http, sqlite and postgres connections", c.ConnType)}
 	}
@@ -144,20 +147,44 @@ func testSQLite(ctx context.Context, c tasks.Connection) ConnectionTest {
 	return ConnectionTest{Status: true, Message: fmt.Sprintf("SQLite file %s opens: %d tables", path, tables)}
 }
 
-func testTCP(ctx context.Context, c tasks.Connection, defaultPort int, note string) ConnectionTest {
+// testPostgres logs in as the SQL host calls do (runtime.PostgresDSN: the same host, port,
+// user, database and sslmode) and runs Airflow's test query, select 1. A refusal answers the
+// server's own message (a wrong password, a database that does not exist) and its SQLSTATE.
+func testPostgres(ctx context.Context, c tasks.Connection) ConnectionTest {
 	if c.Host == "" {
 		return ConnectionTest{Message: "the connection has no host to connect to"}
 	}
-	port := c.Port
-	if port == 0 {
-		port = defaultPort
-	}
-	addr := net.JoinHostPort(c.Host, strconv.Itoa(port))
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	cfg, err := pgx.ParseConfig(runtime.PostgresDSN(c))
 	if err != nil {
-		return ConnectionTest{Message: fmt.Sprintf("TCP connect to %s failed: %v (%s)", addr, err, note)}
+		return ConnectionTest{Message: fmt.Sprintf("the connection's settings are not a PostgreSQL connection string: %v", err)}
 	}
-	conn.Close()
-	return ConnectionTest{Status: true, Message: fmt.Sprintf("TCP connect to %s succeeded; %s", addr, note)}
+	where := fmt.Sprintf("PostgreSQL at %s as %s", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.User)
+	if cfg.Database != "" {
+		where += ", database " + cfg.Database
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return ConnectionTest{Message: fmt.Sprintf("%s: %s", where, postgresReason(err))}
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var one int
+	if err := conn.QueryRow(ctx, "select 1").Scan(&one); err != nil {
+		return ConnectionTest{Message: fmt.Sprintf("%s: logged in, but select 1 failed: %s", where, postgresReason(err))}
+	}
+	return ConnectionTest{Status: true, Message: fmt.Sprintf("%s: logged in, select 1 answered %d (server %s)", where, one,
+		conn.PgConn().ParameterStatus("server_version"))}
+}
+
+// postgresReason is the server's message when it answered one (pgx wraps it in what it was
+// connecting to, which the answer already says), else the error as pgx gives it (no server
+// there, a timeout).
+func postgresReason(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("the server answered %s: %s (SQLSTATE %s)", pe.Severity, pe.Message, pe.Code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("no answer within %s", connectionTestTimeout)
+	}
+	return err.Error()
 }

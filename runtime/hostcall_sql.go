@@ -164,7 +164,7 @@ func (cs *callState) db(c tasks.Connection) (*sql.DB, error) {
 			return nil, callFailed("open sqlite connection %q: %v", c.ConnID, err)
 		}
 	case strings.EqualFold(c.ConnType, "postgres") || strings.EqualFold(c.ConnType, "postgresql"):
-		cfg, err := pgx.ParseConfig(postgresDSN(c))
+		cfg, err := pgx.ParseConfig(PostgresDSN(c))
 		if err != nil {
 			return nil, callFailed("connection %q: %v", c.ConnID, err)
 		}
@@ -204,9 +204,10 @@ func (cs *callState) lookupForConn(ctx context.Context, host, port string) ([]st
 	return out, nil
 }
 
-// postgresDSN is a keyword/value connection string with every setting the connection has, so
-// nothing comes from the host's PG* environment but what the connection leaves unset.
-func postgresDSN(c tasks.Connection) string {
+// PostgresDSN is a keyword/value connection string with every setting the connection has, so
+// nothing comes from the host's PG* environment but what the connection leaves unset. The SQL
+// host calls and `connections test` both connect with it.
+func PostgresDSN(c tasks.Connection) string {
 	port := c.Port
 	if port == 0 {
 		port = 5432

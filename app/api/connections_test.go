@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -154,8 +155,7 @@ func TestConnectionsAPI(t *testing.T) {
 }
 
 // TestConnectionTestAPI: http sends a request with the stored credentials (the server checks
-// them), sqlite opens the file, postgres connects to the port; answers are Airflow's
-// {status, message} without the password.
+// them), sqlite opens the file; answers are Airflow's {status, message} without the password.
 func TestConnectionTestAPI(t *testing.T) {
 	e := newEnv(t, nil)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -169,12 +169,6 @@ func TestConnectionTestAPI(t *testing.T) {
 		"login": "bot", "password": "`+connPassword+`"}`, e.as("op"))
 	db := filepath.Join(t.TempDir(), "data.db")
 	e.want(http.StatusOK, "POST", "/api/v1/connections", `{"connection_id": "file", "conn_type": "sqlite", "host": "`+db+`"}`, e.as("op"))
-	pg, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	_, pgPort, _ := net.SplitHostPort(pg.Addr().String())
 
 	type result struct {
 		Status  bool   `json:"status"`
@@ -202,7 +196,6 @@ func TestConnectionTestAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	test(`{"connection_id": "file"}`, false, "does not open as a database")
-	test(`{"conn_type": "postgres", "host": "127.0.0.1", "port": `+pgPort+`}`, true, "only the port was tried")
 	test(`{"conn_type": "ftp", "host": "x"}`, false, `conn_type "ftp" cannot be tested`)
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/connections/test", `{}`, e.as("op"), "conn_type")
 	e.problem(http.StatusForbidden, "POST", "/api/v1/connections/test", `{"connection_id": "api"}`, e.as("viewer"))
@@ -291,5 +284,56 @@ func TestConnectionsWrongKeyAPI(t *testing.T) {
 	e.app.Store.UseSecretKey(other) // as if the key file had been replaced
 	for _, path := range []string{"/api/v1/connections", "/api/v1/connections/api"} {
 		e.problem(http.StatusInternalServerError, "GET", path, "", e.as("viewer"), "/elsewhere/fernet.key", "not the key it was saved with")
+	}
+}
+
+// TestConnectionTestPostgres: a postgres connection is tested by logging in to the real server
+// (internal/pgtest) and running select 1; a wrong password, a database that does not exist and
+// a port with no server answer status false with the server's message (or the dial's error),
+// never the password.
+func TestConnectionTestPostgres(t *testing.T) {
+	s := pgServer(t)
+	e := newEnv(t, nil)
+	e.want(http.StatusOK, "POST", "/api/v1/connections", fmt.Sprintf(`{"connection_id": "pg", "conn_type": "postgres", "host": %q, "port": %d,
+		"login": %q, "password": %q, "schema": "postgres"}`, s.Host, s.Port, s.User, s.Password), e.as("op"))
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close() // nothing listens there now: the dial is refused
+
+	type result struct {
+		Status  bool   `json:"status"`
+		Message string `json:"message"`
+	}
+	for _, c := range []struct {
+		name, body string
+		ok         bool
+		says       []string
+	}{
+		{"the stored connection logs in", `{"connection_id": "pg"}`, true, []string{"logged in, select 1 answered 1", "as postgres, database postgres"}},
+		{"a wrong password is the server's refusal", `{"connection_id": "pg", "password": "not-the-password"}`, false,
+			[]string{`password authentication failed for user "postgres"`, "SQLSTATE 28P01"}},
+		{"a database that does not exist", `{"connection_id": "pg", "schema": "nosuchdb"}`, false,
+			[]string{`database "nosuchdb" does not exist`, "SQLSTATE 3D000"}},
+		{"no server on the port", fmt.Sprintf(`{"conn_type": "postgres", "host": "127.0.0.1", "port": %d, "login": "postgres", "password": %q}`, closedPort, s.Password),
+			false, []string{fmt.Sprintf("127.0.0.1:%d", closedPort), "refused"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.want(http.StatusOK, "POST", "/api/v1/connections/test", c.body, e.as("op"))
+			res := jsonOf[result](t, r)
+			if strings.Contains(res.Message, s.Password) {
+				t.Fatalf("the answer holds the password: %s", res.Message)
+			}
+			if res.Status != c.ok {
+				t.Errorf("status = %v, want %v; message: %s", res.Status, c.ok, res.Message)
+			}
+			for _, want := range c.says {
+				if !strings.Contains(res.Message, want) {
+					t.Errorf("message %q does not say %q", res.Message, want)
+				}
+			}
+		})
 	}
 }
