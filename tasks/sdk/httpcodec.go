@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -120,11 +121,11 @@ func (d *jsonScanner) response(r *httpResponse) error {
 		if !first && !d.consume(',') {
 			return errShape
 		}
-		key, err := d.str()
+		key, err := d.rawStr() // compared in place: no string is made for it
 		if err != nil || !d.consume(':') {
 			return errShape
 		}
-		switch key {
+		switch string(key) {
 		case "status":
 			if r.Status, err = d.int(); err != nil {
 				return err
@@ -137,13 +138,17 @@ func (d *jsonScanner) response(r *httpResponse) error {
 			if d.null() {
 				continue
 			}
-			s, err := d.str()
+			s, err := d.rawStr()
 			if err != nil {
 				return err
 			}
-			if r.Body, err = base64.StdEncoding.DecodeString(s); err != nil {
+			// Decoded from the response in place, not from a string copy of it.
+			r.Body = make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+			n, err := base64.StdEncoding.Decode(r.Body, s)
+			if err != nil {
 				return err
 			}
+			r.Body = r.Body[:n]
 		default:
 			return errShape
 		}
@@ -158,6 +163,9 @@ func (d *jsonScanner) headers() (http.Header, error) {
 	if !d.consume('{') {
 		return nil, errShape
 	}
+	// The values of all headers share one backing array; each header's slice is capped at its
+	// own values, so appending to one reallocates instead of overwriting the next.
+	all := make([]string, 0, 8)
 	for first := true; ; first = false {
 		if d.consume('}') {
 			return h, nil
@@ -165,11 +173,12 @@ func (d *jsonScanner) headers() (http.Header, error) {
 		if !first && !d.consume(',') {
 			return nil, errShape
 		}
-		k, err := d.str()
+		kb, err := d.rawStr()
 		if err != nil || !d.consume(':') || !d.consume('[') {
 			return nil, errShape
 		}
-		var vs []string
+		k := headerName(kb)
+		start := len(all)
 		for vfirst := true; ; vfirst = false {
 			if d.consume(']') {
 				break
@@ -181,10 +190,35 @@ func (d *jsonScanner) headers() (http.Header, error) {
 			if err != nil {
 				return nil, err
 			}
-			vs = append(vs, v)
+			all = append(all, v)
 		}
-		h[k] = vs
+		h[k] = all[start:len(all):len(all)]
 	}
+}
+
+// headerName is the header name in b, without allocating for the names most responses have.
+func headerName(b []byte) string {
+	switch string(b) { // compared without a conversion
+	case "Content-Type":
+		return "Content-Type"
+	case "Content-Length":
+		return "Content-Length"
+	case "Date":
+		return "Date"
+	case "Server":
+		return "Server"
+	case "Etag":
+		return "Etag"
+	case "Last-Modified":
+		return "Last-Modified"
+	case "Cache-Control":
+		return "Cache-Control"
+	case "Vary":
+		return "Vary"
+	case "Location":
+		return "Location"
+	}
+	return string(b)
 }
 
 func (d *jsonScanner) skipSpace() {
@@ -231,36 +265,45 @@ func (d *jsonScanner) int() (int, error) {
 }
 
 func (d *jsonScanner) str() (string, error) {
+	b, err := d.rawStr()
+	return string(b), err
+}
+
+// rawStr reads a JSON string. One without escapes (the host's keys, header values and
+// base64 bodies) is returned as a slice of the input, found with IndexByte rather than byte
+// by byte: in a module each step of a Go loop costs far more than natively.
+func (d *jsonScanner) rawStr() ([]byte, error) {
 	if !d.consume('"') {
-		return "", errShape
+		return nil, errShape
 	}
-	start := d.i
-	for d.i < len(d.b) { // the common case: no escapes
-		c := d.b[d.i]
-		if c == '"' {
-			s := string(d.b[start:d.i])
-			d.i++
-			return s, nil
-		}
-		if c == '\\' {
-			break
-		}
-		d.i++
+	rest := d.b[d.i:]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return nil, errShape
 	}
-	out := append([]byte(nil), d.b[start:d.i]...)
+	if bytes.IndexByte(rest[:end], '\\') < 0 {
+		d.i += end + 1
+		return rest[:end], nil
+	}
+	return d.unescape()
+}
+
+// unescape reads the rest of a string that has escapes, from its opening quote's next byte.
+func (d *jsonScanner) unescape() ([]byte, error) {
+	var out []byte
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
 			d.i++
-			return string(out), nil
+			return out, nil
 		case c != '\\':
 			out = append(out, c)
 			d.i++
 			continue
 		}
 		if d.i+1 >= len(d.b) {
-			return "", errShape
+			return nil, errShape
 		}
 		e := d.b[d.i+1]
 		d.i += 2
@@ -280,24 +323,24 @@ func (d *jsonScanner) str() (string, error) {
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
-				return "", errShape
+				return nil, errShape
 			}
 			if utf16.IsSurrogate(r) {
 				r2 := rune(utf8.RuneError)
 				if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
 					d.i += 2
 					if r2, ok = d.hex4(); !ok {
-						return "", errShape
+						return nil, errShape
 					}
 				}
 				r = utf16.DecodeRune(r, r2)
 			}
 			out = utf8.AppendRune(out, r)
 		default:
-			return "", errShape
+			return nil, errShape
 		}
 	}
-	return "", errShape
+	return nil, errShape
 }
 
 func (d *jsonScanner) hex4() (rune, bool) {
