@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 // Workload is one try of a module task, rendered and ready for an executor: everything the
@@ -121,6 +122,11 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	if w.Stdin, err = t.Stdin.Render(env); err != nil {
 		return failed, fmt.Errorf("render stdin: %w", err)
 	}
+	if t.Operator != nil {
+		if err := renderOperator(&w, t.Operator, env); err != nil {
+			return failed, err
+		}
+	}
 	conf, err := json.Marshal(env.Conf)
 	if err != nil {
 		return failed, fmt.Errorf("encode conf as WASMFLOW_CONF: %w", err)
@@ -133,6 +139,25 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		w.Env[k] = v
 	}
 	return w, nil
+}
+
+// renderOperator points an operator task's workload at the operator's module and gives it its
+// rendered fields as JSON on stdin (docs/operators.md).
+func renderOperator(w *Workload, call *tasks.OperatorCall, env tasks.Env) error {
+	path, err := operators.ModulePath(call.Name)
+	if err != nil {
+		return err
+	}
+	in, err := tasks.RenderOperator(call, env)
+	if err != nil {
+		return fmt.Errorf("operator %s: %w", call.Name, err)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("operator %s: encode its input: %w", call.Name, err)
+	}
+	w.ModulePath, w.Stdin = path, string(b)
+	return nil
 }
 
 // recordVariables wraps a var() lookup so that every value it answers from a Variable is added

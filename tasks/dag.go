@@ -96,7 +96,10 @@ type Task struct {
 	Owner  string
 	DocMD  string
 
-	Module      string // absolute path of the .wasm file; "" for an expression sensor or branch
+	// Module is the absolute path of the .wasm file; "" for an expression sensor or branch;
+	// OperatorModulePrefix + name for an operator task, whose module ships inside wasmflow.
+	Module      string
+	Operator    *OperatorCall // an `operator:` task's fields; nil for other tasks
 	Args        []*Template
 	Env         map[string]*Template
 	Stdin       *Template

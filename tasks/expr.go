@@ -243,6 +243,15 @@ func offsetPos(start Pos, line, col int) Pos {
 func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 	t := &Template{Raw: raw}
 	rest, offset := raw, 0
+	// at is the file position of raw[k]; past a newline (a block scalar's next lines, indented
+	// as its first) the line advances and the column restarts at the first line's.
+	at := func(k int) Pos {
+		nl := strings.LastIndexByte(raw[:k], '\n')
+		if nl < 0 {
+			return Pos{pos.Line, pos.Column + k}
+		}
+		return Pos{pos.Line + strings.Count(raw[:k], "\n"), pos.Column + k - nl - 1}
+	}
 	for {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
@@ -253,7 +262,7 @@ func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 		}
 		j := strings.Index(rest[i:], "}}")
 		if j < 0 {
-			ps.add(Pos{pos.Line, pos.Column + offset + i}, "%s: %q opens {{ without a closing }}", field, raw)
+			ps.add(at(offset+i), "%s: %q opens {{ without a closing }}", field, raw)
 			return nil
 		}
 		if i > 0 {
@@ -261,7 +270,7 @@ func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 		}
 		inner := rest[i+2 : i+j]
 		trimmed := strings.TrimLeft(inner, " \t")
-		start := Pos{pos.Line, pos.Column + offset + i + 2 + len(inner) - len(trimmed)}
+		start := at(offset + i + 2 + len(inner) - len(trimmed))
 		trimmed = strings.TrimSpace(trimmed)
 		if trimmed == "" {
 			ps.add(start, "%s: empty {{ }} in %q", field, raw)

@@ -21,6 +21,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -39,7 +40,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -279,7 +280,7 @@ func (p *dagParser) parse(body ast.Node) {
 		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
 			for _, df := range fs {
 				switch {
-				case df.key == "id" || df.key == "upstream":
+				case df.key == "id" || df.key == "upstream" || df.key == "operator":
 					p.ps.add(df.pos, "default_args: %q cannot have a default; set it on each task", df.key)
 				case !taskKeys[df.key]:
 					p.ps.add(df.pos, "default_args: unknown task key %q%s", df.key, suggest(df.key, taskKeys))
@@ -498,9 +499,10 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 		return nil, nil
 	}
 	tf := taskFields{own: map[string]field{}, defaults: p.defaults}
+	op := p.operatorOf(fields)
 	for _, f := range fields {
-		if !taskKeys[f.key] {
-			p.ps.add(f.pos, "unknown task key %q%s", f.key, suggest(f.key, taskKeys))
+		if !taskKeys[f.key] && !op.has(f.key) {
+			p.ps.add(f.pos, "unknown task key %q%s", f.key, op.unknownHint(f.key))
 			continue
 		}
 		tf.own[f.key] = f
@@ -530,6 +532,9 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 		t.Upstream, ups, _ = p.w.strings(f)
 	}
 	p.kind(t, tf, label)
+	if op.spec != nil {
+		p.operator(t, tf, op, label)
+	}
 	p.settings(t, tf, label)
 	if f, ok := tf.get("owner"); ok {
 		t.Owner, _ = p.w.str(f)
@@ -674,6 +679,19 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 	moduleF, hasModule := tf.get("module")
 	sensorF, hasSensor := tf.get("sensor")
 	branchF, hasBranch := tf.get("branch")
+	if opF, hasOp := tf.own["operator"]; hasOp {
+		for _, other := range []struct {
+			f   field
+			has bool
+		}{{moduleF, hasModule}, {sensorF, hasSensor}, {branchF, hasBranch}} {
+			if other.has {
+				p.ps.add(other.f.pos, "%sa task has exactly one of module, sensor, branch and operator: %s cannot go with operator (line %d)",
+					label, strings.TrimPrefix(other.f.key, label), opF.pos.Line)
+			}
+		}
+		t.Kind = KindModule
+		return
+	}
 	// `sensor: false` and `branch: false` mean "not one".
 	flag := func(f field) (isBool, value bool) {
 		b, ok := p.w.resolve(f.value).(*ast.BoolNode)
@@ -709,7 +727,7 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 	case !hasModule && hasBranch && branchBool:
 		p.ps.add(branchF.pos, "%s`branch: true` needs a module that prints the ids to follow; or write an expression, e.g. branch: '[\"a\"]'", label)
 	case !hasModule && !hasSensor && !hasBranch:
-		p.ps.add(t.Pos, "%shas nothing to run: set module (a .wasm file), sensor (a condition) or branch (an expression)", label)
+		p.ps.add(t.Pos, "%shas nothing to run: set module (a .wasm file), operator (a built-in one: %s), sensor (a condition) or branch (an expression)", label, operators.Names())
 	}
 	t.Kind = KindModule
 	switch {
