@@ -111,3 +111,21 @@ func cacheDir() (string, error) {
 	dir := filepath.Join(base, "wasmflow", "operators")
 	return dir, os.MkdirAll(dir, 0o700)
 }
+
+// Built reports whether this binary can run operator name: its module is embedded (or in the
+// UseModuleDir folder).
+func Built(name string) bool {
+	o := Get(name)
+	if o == nil {
+		return false
+	}
+	materialized.Lock()
+	dir := materialized.dir
+	materialized.Unlock()
+	if dir != "" {
+		_, err := os.Stat(filepath.Join(dir, o.Module))
+		return err == nil
+	}
+	_, err := fs.Stat(embedded, "modules/"+o.Module)
+	return err == nil
+}

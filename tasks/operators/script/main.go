@@ -33,6 +33,9 @@ type input struct {
 // codeName is the script's file name in goja's positions: errors read "code:3:9".
 const codeName = "code"
 
+// wrapOpen starts the function the code is the body of, on the code's first line.
+const wrapOpen = "(function(){"
+
 func main() {
 	out, err := run(os.Stdin)
 	if err != nil {
@@ -64,7 +67,7 @@ func run(stdin io.Reader) ([]byte, error) {
 	}
 	// The body is a function's, so `return` gives the XCom; it starts on the wrapper's line so
 	// that the positions of errors are the code's own lines.
-	v, err := vm.RunScript(codeName, "(function(){"+code+"\n})()")
+	v, err := vm.RunScript(codeName, wrapOpen+code+"\n})()")
 	if err != nil {
 		return nil, describe(err)
 	}
@@ -131,6 +134,9 @@ func describe(err error) error {
 		msg := ex.Value().String()
 		for _, f := range ex.Stack() {
 			if p := f.Position(); p.Filename == codeName && p.Line > 0 {
+				if p.Line == 1 {
+					p.Column -= len(wrapOpen)
+				}
 				return fmt.Errorf("script failed at line %d, column %d of code: %s", p.Line, p.Column, msg)
 			}
 		}
