@@ -17,7 +17,10 @@ import (
 // its README.
 //
 //go:embed modules
-var embedded embed.FS
+var embeddedFS embed.FS
+
+// embedded is embeddedFS; a test replaces it to see a binary built without the modules.
+var embedded fs.FS = embeddedFS
 
 // ErrNotBuilt says this binary was built without the operator modules.
 var ErrNotBuilt = errors.New("this wasmflow was built without its operator modules: build it with `make build` (which runs `make operators` first), not a plain `go build`")
