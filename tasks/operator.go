@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -20,6 +22,9 @@ type OperatorCall struct {
 	Pos    Pos // where `operator:` is written
 	Fields map[string]*Template
 }
+
+// lookupOperator finds a built-in operator's table; tests of the framework add their own.
+var lookupOperator = operators.Get
 
 // taskOperator is the operator a task's mapping names, found before its keys are checked, so
 // that the operator's own fields are known keys.
@@ -75,7 +80,7 @@ func (p *dagParser) operatorOf(fields []field) taskOperator {
 			return op
 		}
 		op.name = name
-		op.spec = operators.Get(name)
+		op.spec = lookupOperator(name)
 		switch {
 		case op.spec != nil:
 		case operators.IsComing(name):
@@ -127,14 +132,14 @@ func (p *dagParser) operator(t *Task, tf taskFields, op taskOperator, label stri
 			}
 			continue
 		}
-		if tpl := p.operatorField(f, spec, op.name, label); tpl != nil {
+		if tpl := p.operatorField(t, f, spec, op.name, label); tpl != nil {
 			call.Fields[spec.Name] = tpl
 		}
 	}
 }
 
 // operatorField checks one field's value against its type and compiles its template.
-func (p *dagParser) operatorField(f field, spec operators.Field, opName, label string) *Template {
+func (p *dagParser) operatorField(t *Task, f field, spec operators.Field, opName, label string) *Template {
 	n := p.w.resolve(f.value)
 	if p.w.broken(f.value) {
 		return nil
@@ -145,6 +150,29 @@ func (p *dagParser) operatorField(f field, spec operators.Field, opName, label s
 		return nil
 	}
 	switch spec.Type {
+	case operators.ConnID:
+		if strings.Contains(s, "{{") {
+			p.ps.add(valuePos(f.value), "%s%s cannot be a template: it grants the connection, which must be known when the file is parsed", label, spec.Name)
+			return nil
+		}
+		switch {
+		case !ConnIDPattern.MatchString(s):
+			p.ps.add(valuePos(f.value), "%s%s: %q is not a conn_id (letters, digits, '_', '.' and '-')", label, spec.Name, s)
+			return nil
+		case p.opts.ConnectionExists != nil && !p.opts.ConnectionExists(s):
+			p.ps.add(valuePos(f.value), "%s%s: connection %q does not exist: add it with `wasmflow connections add %s --conn-type ...` "+
+				"or in the UI (Admin > Connections)", label, spec.Name, s, s)
+			return nil
+		case !contains(t.Grants.Connections, s):
+			t.Grants.Connections = append(t.Grants.Connections, s)
+		}
+		return &Template{Raw: s, parts: []templatePart{{literal: s}}}
+	case operators.URL:
+		tpl := compileTemplate(p.ps, p.w.textPos(n), label+spec.Name, s)
+		if tpl != nil {
+			p.checkURLGrant(t, valuePos(f.value), label+spec.Name, s)
+		}
+		return tpl
 	case operators.Enum:
 		if !contains(spec.Values, s) {
 			p.ps.add(valuePos(f.value), "%s%s %q is not one operator %s knows: %s", label, spec.Name, s, opName, strings.Join(spec.Values, ", "))
@@ -191,4 +219,51 @@ func RenderOperator(call *OperatorCall, env Env) (OperatorInput, error) {
 		in.Fields[name] = s
 	}
 	return in, nil
+}
+
+// checkURLGrant checks a URL field whose scheme, host and port are literal: it must be http(s)
+// and its host must be granted by allow_hosts. A URL whose start is a template is checked by
+// the host when the request is made.
+func (p *dagParser) checkURLGrant(t *Task, pos Pos, what, raw string) {
+	head := raw
+	if i := strings.Index(head, "{{"); i >= 0 {
+		head = head[:i]
+	}
+	scheme, rest, ok := strings.Cut(head, "://")
+	if !ok {
+		if !strings.Contains(raw, "{{") {
+			p.ps.add(pos, "%s %q is not an absolute URL: write http:// or https:// and the host", what, raw)
+		}
+		return
+	}
+	if scheme != "http" && scheme != "https" {
+		p.ps.add(pos, "%s %q: only http and https URLs can be requested", what, raw)
+		return
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		if strings.Contains(raw, "{{") {
+			return // the host itself is (partly) a template
+		}
+		end = len(rest)
+	}
+	u, err := url.Parse(scheme + "://" + rest[:end])
+	if err != nil || u.Hostname() == "" {
+		p.ps.add(pos, "%s %q has no host", what, raw)
+		return
+	}
+	port := 80
+	if scheme == "https" {
+		port = 443
+	}
+	if u.Port() != "" {
+		port, _ = strconv.Atoi(u.Port())
+	}
+	for _, h := range t.Grants.AllowHosts {
+		if hp, err := ParseHostPattern(h); err == nil && hp.Matches(u.Hostname(), port) {
+			return
+		}
+	}
+	p.ps.add(pos, "%s: host %s:%d is not granted to this task: add allow_hosts: [\"%s:%d\"] (or use a connection)",
+		what, u.Hostname(), port, u.Hostname(), port)
 }

@@ -532,10 +532,10 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 		t.Upstream, ups, _ = p.w.strings(f)
 	}
 	p.kind(t, tf, label)
-	if op.spec != nil {
+	p.settings(t, tf, label)
+	if op.spec != nil { // after settings: its fields may add to the grants
 		p.operator(t, tf, op, label)
 	}
-	p.settings(t, tf, label)
 	if f, ok := tf.get("owner"); ok {
 		t.Owner, _ = p.w.str(f)
 	}

@@ -11,6 +11,13 @@ type Type string
 const (
 	String Type = "string" // a scalar, kept as written (numbers too), rendered as a template
 	Enum   Type = "enum"   // one of Field.Values, checked at parse time
+	// ConnID names a connection, which the field grants the task (as http_conn_id does in
+	// SPEC.md §9): not templated, so the grant is known when the file is parsed; checked
+	// against the defined connections.
+	ConnID Type = "conn_id"
+	// URL is an absolute http(s) URL, templated; where its scheme, host and port are written
+	// literally, the host must be granted by the task's allow_hosts.
+	URL Type = "url"
 )
 
 // Field is one key an operator task may set besides the common task keys.
