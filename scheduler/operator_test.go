@@ -66,7 +66,7 @@ func TestScriptOperatorThroughScheduler(t *testing.T) {
 		t.Errorf("log() did not reach shape's log:\n%s", log)
 	}
 	log, _ = os.ReadFile(cluster.LogPath(logs, scheduler.TIKey{DagID: "scripts", RunID: run.RunID, TaskID: "check"}, 1))
-	if !strings.Contains(string(log), "script failed at line 3, column 9 of code: Error: only 2 big orders") {
+	if !strings.Contains(string(log), "script failed at line 3, column 9 of code (scripts.yaml:24): Error: only 2 big orders") {
 		t.Errorf("check's log does not carry the thrown error and its line:\n%s", log)
 	}
 	path, err := operators.ModulePath("script")

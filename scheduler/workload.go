@@ -123,7 +123,7 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		return failed, fmt.Errorf("render stdin: %w", err)
 	}
 	if t.Operator != nil {
-		if err := renderOperator(&w, t.Operator, env); err != nil {
+		if err := renderOperator(&w, d, t.Operator, env); err != nil {
 			return failed, err
 		}
 	}
@@ -143,12 +143,12 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 
 // renderOperator points an operator task's workload at the operator's module and gives it its
 // rendered fields as JSON on stdin (docs/operators.md).
-func renderOperator(w *Workload, call *tasks.OperatorCall, env tasks.Env) error {
+func renderOperator(w *Workload, d *tasks.DAG, call *tasks.OperatorCall, env tasks.Env) error {
 	path, err := operators.ModulePath(call.Name)
 	if err != nil {
 		return err
 	}
-	in, err := tasks.RenderOperator(call, env)
+	in, err := tasks.RenderOperator(call, d.Fileloc, env)
 	if err != nil {
 		return fmt.Errorf("operator %s: %w", call.Name, err)
 	}

@@ -3,6 +3,7 @@ package tasks
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,9 @@ type OperatorCall struct {
 	Name   string
 	Pos    Pos // where `operator:` is written
 	Fields map[string]*Template
+	// Lines are the DAG file lines where multi-line fields (a `|` block, as code is) start:
+	// line n of the field is line Lines[name]+n-1 of the file, for the module's errors.
+	Lines map[string]int
 }
 
 // lookupOperator finds a built-in operator's table; tests of the framework add their own.
@@ -134,6 +138,12 @@ func (p *dagParser) operator(t *Task, tf taskFields, op taskOperator, label stri
 		}
 		if tpl := p.operatorField(t, f, spec, op.name, label); tpl != nil {
 			call.Fields[spec.Name] = tpl
+			if lit, ok := p.w.resolve(f.value).(*ast.LiteralNode); ok && lit.Start != nil && strings.HasPrefix(lit.Start.Value, "|") {
+				if call.Lines == nil {
+					call.Lines = map[string]int{}
+				}
+				call.Lines[spec.Name] = p.w.textPos(lit).Line
+			}
 		}
 	}
 }
@@ -200,12 +210,16 @@ type OperatorInput struct {
 	Operator string            `json:"operator"`
 	Fields   map[string]string `json:"fields"`
 	Context  map[string]any    `json:"context"`
+	// File and Lines place the fields in the DAG file (see OperatorCall.Lines), so that an
+	// error the module reports at a line of a field can name the file's line too.
+	File  string         `json:"file,omitempty"`
+	Lines map[string]int `json:"lines,omitempty"`
 }
 
-// RenderOperator renders an operator task's fields for one try.
-func RenderOperator(call *OperatorCall, env Env) (OperatorInput, error) {
+// RenderOperator renders an operator task's fields for one try; file is the DAG file.
+func RenderOperator(call *OperatorCall, file string, env Env) (OperatorInput, error) {
 	env = env.Defaults()
-	in := OperatorInput{Operator: call.Name, Fields: make(map[string]string, len(call.Fields)), Context: map[string]any{
+	in := OperatorInput{Operator: call.Name, File: filepath.Base(file), Lines: call.Lines, Fields: make(map[string]string, len(call.Fields)), Context: map[string]any{
 		"dag_id": env.DagID, "task_id": env.TaskID, "run_id": env.RunID, "try_number": env.TryNumber,
 		"ds": env.DS, "ds_nodash": env.DSNodash, "ts": env.TS,
 		"logical_date": env.LogicalDate, "data_interval_start": env.DataIntervalStart, "data_interval_end": env.DataIntervalEnd,

@@ -34,12 +34,15 @@ tasks:
 		t.Fatalf("task = kind %s, module %q, operator %+v, retries %d", task.Kind, task.Module, task.Operator, task.Retries)
 	}
 	day := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
-	in, err := RenderOperator(task.Operator, NewEnv(d, "shape", "manual__1", 1, day, day, day.AddDate(0, 0, 1), map[string]any{"n": 5}))
+	in, err := RenderOperator(task.Operator, d.Fileloc, NewEnv(d, "shape", "manual__1", 1, day, day, day.AddDate(0, 0, 1), map[string]any{"n": 5}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if in.Fields["code"] != "// for 2024-01-02\nreturn params.n;\n" || in.Fields["language"] != "javascript" {
 		t.Errorf("fields = %q", in.Fields)
+	}
+	if in.File != "ops.yaml" || in.Lines["code"] != 9 {
+		t.Errorf("the code is placed at %s line %d, want ops.yaml line 9", in.File, in.Lines["code"])
 	}
 	b, _ := json.Marshal(in.Context)
 	var ctx map[string]any

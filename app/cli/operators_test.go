@@ -77,7 +77,7 @@ func TestTasksTestScript(t *testing.T) {
 		t.Errorf("tasks test double:\n%s", out)
 	}
 	code, out, errs := h.run("", "tasks", "test", "scripted", "broken")
-	if code != 1 || !strings.Contains(out, "script failed at line 1, column 6 of code: TypeError: Cannot read property 'x' of") || !strings.Contains(errs, "ended failed") {
+	if code != 1 || !strings.Contains(out, "script failed at line 1, column 6 of code (scripted.yaml:14): TypeError: Cannot read property 'x' of") || !strings.Contains(errs, "ended failed") {
 		t.Errorf("tasks test broken: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }

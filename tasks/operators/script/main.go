@@ -28,6 +28,8 @@ type input struct {
 	Operator string         `json:"operator"`
 	Fields   map[string]any `json:"fields"`
 	Context  map[string]any `json:"context"`
+	File     string         `json:"file"`
+	Lines    map[string]int `json:"lines"` // where a block field starts in File
 }
 
 // codeName is the script's file name in goja's positions: errors read "code:3:9".
@@ -69,7 +71,7 @@ func run(stdin io.Reader) ([]byte, error) {
 	// that the positions of errors are the code's own lines.
 	v, err := vm.RunScript(codeName, wrapOpen+code+"\n})()")
 	if err != nil {
-		return nil, describe(err)
+		return nil, describe(err, in.where())
 	}
 	return encode(vm, v)
 }
@@ -127,8 +129,19 @@ func encode(vm *goja.Runtime, v goja.Value) ([]byte, error) {
 	return b, nil
 }
 
-// describe turns a thrown value into "line 3, column 9: Error: boom".
-func describe(err error) error {
+// where places line n of code in the DAG file: " (etl.yaml:14)", or "" where unknown.
+func (in input) where() func(line int) string {
+	return func(line int) string {
+		start, ok := in.Lines["code"]
+		if !ok || in.File == "" {
+			return ""
+		}
+		return fmt.Sprintf(" (%s:%d)", in.File, start+line-1)
+	}
+}
+
+// describe turns a thrown value into "line 3, column 9 of code (etl.yaml:14): Error: boom".
+func describe(err error, where func(line int) string) error {
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
 		msg := ex.Value().String()
@@ -137,7 +150,7 @@ func describe(err error) error {
 				if p.Line == 1 {
 					p.Column -= len(wrapOpen)
 				}
-				return fmt.Errorf("script failed at line %d, column %d of code: %s", p.Line, p.Column, msg)
+				return fmt.Errorf("script failed at line %d, column %d of code%s: %s", p.Line, p.Column, where(p.Line), msg)
 			}
 		}
 		return fmt.Errorf("script failed: %s", msg)
