@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,4 +81,33 @@ func TestTasksTestScript(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "script failed at line 1, column 6 of code (scripted.yaml:14): TypeError: Cannot read property 'x' of") || !strings.Contains(errs, "ended failed") {
 		t.Errorf("tasks test broken: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
+}
+
+// The example DAG runs from the examples as they ship: extract's JSON through the transform.
+func TestExampleScript(t *testing.T) {
+	cache := operatorstest.Build(t)
+	h := newHome(t)
+	if err := os.MkdirAll(filepath.Join(h.dir, "cache"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(cache, filepath.Join(h.dir, "cache", "modules")); err != nil {
+		t.Fatal(err)
+	}
+	extract := returnValue(t, h.ok("tasks", "test", "example_script", "extract", "-o", "json"))
+	out := h.ok("tasks", "test", "example_script", "transform", "2024-03-01", "--xcom", "extract="+extract)
+	if !strings.Contains(out, `return_value = {"customers":["grace","edsger"],"day":"2024-03-01","total":495}`) ||
+		!strings.Contains(out, "2 of 3 orders on 2024-03-01 reach 100") {
+		t.Errorf("transform:\n%s", out)
+	}
+}
+
+// returnValue is the return_value of a `tasks test -o json` result.
+func returnValue(t *testing.T, out string) string {
+	var res struct {
+		XComs map[string]string `json:"xcoms"`
+	}
+	if err := json.Unmarshal([]byte(lastJSON(out)), &res); err != nil || res.XComs["return_value"] == "" {
+		t.Fatalf("tasks test -o json: %v\n%s", err, out)
+	}
+	return res.XComs["return_value"]
 }
