@@ -105,23 +105,29 @@ func (a *App) countDags() (dags, examples int) {
 
 // RunInfo is a DagRun in Airflow's REST shape.
 type RunInfo struct {
-	DagID             string         `json:"dag_id"`
-	DagRunID          string         `json:"dag_run_id"`
-	RunType           string         `json:"run_type"`
-	State             string         `json:"state"`
-	LogicalDate       time.Time      `json:"logical_date"`
-	DataIntervalStart time.Time      `json:"data_interval_start"`
-	DataIntervalEnd   time.Time      `json:"data_interval_end"`
-	StartDate         *time.Time     `json:"start_date"`
-	EndDate           *time.Time     `json:"end_date"`
-	Conf              map[string]any `json:"conf"`
-	ExternalTrigger   bool           `json:"external_trigger"`
+	DagID             string     `json:"dag_id"`
+	DagRunID          string     `json:"dag_run_id"`
+	RunType           string     `json:"run_type"`
+	State             string     `json:"state"`
+	LogicalDate       time.Time  `json:"logical_date"`
+	DataIntervalStart time.Time  `json:"data_interval_start"`
+	DataIntervalEnd   time.Time  `json:"data_interval_end"`
+	StartDate         *time.Time `json:"start_date"`
+	EndDate           *time.Time `json:"end_date"`
+	// Conf is JSON: a page of runs hands on the conf as stored rather than decode and encode
+	// what may be core.max_conf_size a run.
+	Conf            json.RawMessage `json:"conf"`
+	ExternalTrigger bool            `json:"external_trigger"`
 }
 
 func runInfo(r scheduler.DagRun) RunInfo {
+	conf := json.RawMessage(r.ConfJSON)
+	if conf == nil && r.Conf != nil {
+		conf, _ = json.Marshal(r.Conf) // a map of JSON values read from JSON encodes
+	}
 	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate,
 		DataIntervalStart: r.DataIntervalStart, DataIntervalEnd: r.DataIntervalEnd, StartDate: r.StartDate, EndDate: r.EndDate,
-		Conf: r.Conf, ExternalTrigger: r.ExternalTrigger}
+		Conf: conf, ExternalTrigger: r.ExternalTrigger}
 }
 
 // TaskInstanceInfo is a task instance in Airflow's REST shape.
