@@ -314,13 +314,13 @@ func (s *Scheduler) decideOnly(r *activeRun) {
 func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
 	if t.RunIf != nil {
-		env, err := s.env(r, t, ti)
+		env, vars, err := s.env(r, t, ti)
 		ok := false
 		if err == nil {
-			ok, err = t.RunIf.EvalBool(env)
+			ok, err = vars.evalBool(t.RunIf, env)
 		}
 		if err != nil {
-			endTI(ti, tasks.StateFailed, "run_if: "+err.Error(), now)
+			endTI(ti, tasks.StateFailed, vars.mask("run_if: "+err.Error()), now)
 			return
 		}
 		if !ok {
@@ -333,10 +333,10 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 		ti.TryNumber++
 		start := now
 		ti.StartDate = &start
-		env, err := s.env(r, t, ti)
+		env, vars, err := s.env(r, t, ti)
 		var v any
 		if err == nil {
-			v, err = t.Branch.Eval(env)
+			v, err = vars.eval(t.Branch, env)
 		}
 		if err == nil {
 			var ids []string
@@ -345,11 +345,11 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 			}
 		}
 		if err != nil {
-			s.note(ti, "branch %q failed: %v", t.Branch.Source, err)
-			s.failTry(r, t, ti, "branch: "+err.Error(), now, false)
+			s.note(ti, "%s", vars.mask(fmt.Sprintf("branch %q failed: %v", t.Branch.Source, err)))
+			s.failTry(r, t, ti, vars.mask("branch: "+err.Error()), now, false)
 			return
 		}
-		s.note(ti, "branch %q chose %v", t.Branch.Source, v)
+		s.note(ti, "%s", vars.mask(fmt.Sprintf("branch %q chose %v", t.Branch.Source, v)))
 		endTI(ti, tasks.StateSuccess, "", now)
 		s.recordTry(r, ti)
 	case t.Module == "" && t.IsSensor(): // an expression sensor: poked here, no slot
@@ -377,16 +377,16 @@ func (s *Scheduler) follow(r *activeRun, t *tasks.Task, ids []string, now time.T
 // pokeExpr evaluates an expression sensor once.
 func (s *Scheduler) pokeExpr(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
-	env, err := s.env(r, t, ti)
+	env, vars, err := s.env(r, t, ti)
 	ok := false
 	if err == nil {
-		ok, err = t.Sensor.Condition.EvalBool(env)
+		ok, err = vars.evalBool(t.Sensor.Condition, env)
 	}
 	switch {
 	case err != nil:
 		delete(r.poking, t.TaskID)
-		s.note(ti, "sensor %q failed: %v", t.Sensor.Condition.Source, err)
-		s.failTry(r, t, ti, "sensor: "+err.Error(), now, false)
+		s.note(ti, "%s", vars.mask(fmt.Sprintf("sensor %q failed: %v", t.Sensor.Condition.Source, err)))
+		s.failTry(r, t, ti, vars.mask("sensor: "+err.Error()), now, false)
 	case ok:
 		delete(r.poking, t.TaskID)
 		s.note(ti, "sensor %q is true", t.Sensor.Condition.Source)
@@ -497,12 +497,16 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 	s.endRun(r, tasks.RunFailed, now)
 }
 
-// env is the expression environment of a task instance, with XComs read from the run's cache.
-// The error is a mount that cannot be granted (its rendered folder leads outside the allowed
-// ones): file_exists would answer false for ever, so the caller fails the task instead.
-func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, error) {
-	env, _, err := s.tryContext(r, ti).Env(r.dag, t)
-	return env, err
+// env is the expression environment of a task instance, with XComs read from the run's cache,
+// and what its evaluations take from Variables: reasons and log lines that may quote them are
+// masked with it, as Viewers read both. The error is a mount that cannot be granted (its
+// rendered folder leads outside the allowed ones): file_exists would answer false for ever, so
+// the caller fails the task instead.
+func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, *varUse, error) {
+	c := s.tryContext(r, ti)
+	vars := c.record()
+	env, _, err := c.Env(r.dag, t)
+	return env, vars, err
 }
 
 func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
