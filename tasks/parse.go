@@ -54,8 +54,8 @@ func keySet(keys ...string) map[string]bool {
 
 // ParseOptions are the host's settings a DAG file is checked against.
 type ParseOptions struct {
-	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
-	// file's own folder only.
+	// MountRoots are the folders mounts may lead into, and those they may not (see
+	// MountRoots). No Allowed folder means the DAG file's own folder only.
 	MountRoots MountRoots
 	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
 	// import error at its line (the host's defined connections); nil checks only the form.
@@ -114,8 +114,8 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
 	dag.mountRoots = opts.MountRoots
-	if len(dag.mountRoots) == 0 {
-		dag.mountRoots = MountRoots{filepath.Dir(path)}
+	if dag.mountRoots.Empty() {
+		dag.mountRoots.Allowed = []string{filepath.Dir(path)}
 	}
 
 	text := bytes.TrimPrefix(data, bom)

@@ -369,14 +369,25 @@ func joinList(list []any) string {
 }
 
 // checkMountFolders refuses an allowed mount folder that holds the home: tasks would read its
-// api.secret, users and metastore.
+// api.secret, users and metastore. Both are compared where their links lead, so a link to /
+// is no way round. (Mounts check the home again at parse and run time, whatever folder they go
+// through: a core.dags_folder of ~ holds the home too.)
 func (c Config) checkMountFolders() error {
+	home := resolved(c.Home)
 	for _, f := range c.Core.AllowedMountFolders {
-		if rel, err := filepath.Rel(f, c.Home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if rel, err := filepath.Rel(resolved(f), home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("core.allowed_mount_folders: %s holds WASMFLOW_HOME (%s), whose secrets tasks must not read: list the data folders themselves", f, c.Home)
 		}
 	}
 	return nil
+}
+
+// resolved is where path leads through its links, or path cleaned when it does not exist yet.
+func resolved(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return filepath.Clean(path)
 }
 
 func lookup(section, name string) (key, bool) {
