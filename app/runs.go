@@ -352,7 +352,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.ParsedDag(ctx, dagID)
+	d, err := a.dagToTest(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -368,6 +368,19 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 		return RunInfo{}, err
 	}
 	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done
+// before), else its own file parsed alone when the metastore has it unchanged, else what a
+// sync of every folder finds (Dags.LoadDag).
+func (a *App) dagToTest(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	if d := a.Dags.Dag(dagID); d != nil {
+		return d, nil
+	}
+	if _, err := a.Dags.LoadDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	return a.ParsedDag(ctx, dagID)
 }
 
 // drive runs the given runs to their end with a scheduler of their own.
