@@ -723,17 +723,9 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	s.changes.ti(ti)
 	if res.Interrupted && ti.State != tasks.StateRestarting {
 		// The executor shut down under it: nothing the task did, so no retry is used.
-		end := now
-		ti.EndDate, ti.Reason, ti.ExitCode = &end, res.Reason, res.ExitCode
-		if ti.StartDate != nil {
-			ti.Duration = end.Sub(*ti.StartDate).Seconds()
-		}
+		ti.ExitCode = res.ExitCode
 		s.note(ti, "interrupted: %s; it runs again when the scheduler next starts (no retry used)", res.Reason)
-		s.recordTryAs(r, ti, tasks.StateFailed)
-		ti.MaxTries++ // the next try takes a new number
-		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
-		ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + res.Reason + "); it runs again, no retry used"
-		delete(r.poking, ti.TaskID)
+		s.rerunWithoutRetry(r, ti, now, res.Reason)
 		return
 	}
 	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
@@ -790,6 +782,23 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 		}
 		s.failTry(r, t, ti, reason, now, false)
 	}
+}
+
+// rerunWithoutRetry ends a try that stopped for a reason of ours, not the task's (the
+// executor shut down, or the process running it died), and schedules the task again without
+// using one of its retries: the try is recorded as failed with why, and the next one takes a
+// new number, so a late result of this one is refused.
+func (s *Scheduler) rerunWithoutRetry(r *activeRun, ti *TaskInstance, now time.Time, why string) {
+	end := now
+	ti.EndDate, ti.Reason = &end, why
+	if ti.StartDate != nil {
+		ti.Duration = end.Sub(*ti.StartDate).Seconds()
+	}
+	s.recordTryAs(r, ti, tasks.StateFailed)
+	ti.MaxTries++
+	ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
+	ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + why + "); it runs again, no retry used"
+	delete(r.poking, ti.TaskID)
 }
 
 // handleProgress applies a Queuer's report on a try still queued: why it waits, or that it
