@@ -106,6 +106,10 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	}
 	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
+		// Checked raw: decoding would replace the bad bytes with U+FFFD silently.
+		if err := app.CheckUTF8JSON("conf", body.Conf); err != nil {
+			return app.TriggerOptions{}, badRequest("%v", err)
+		}
 		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
 			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}
