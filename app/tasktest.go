@@ -128,6 +128,9 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
 	}
+	if w.Timeout == 0 { // as the scheduler runs it
+		w.Timeout = a.Config.Core.DefaultTaskExecutionTimeout
+	}
 	r, err := a.Runner(ctx)
 	if err != nil {
 		return TaskTestResult{}, err

@@ -690,6 +690,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 		s.failTry(r, t, ti, reason, now, false)
 		return
 	}
+	if w.Timeout == 0 {
+		w.Timeout = s.cfg.DefaultExecutionTimeout
+	}
 	ti.State = tasks.StateRunning
 	if _, queues := s.cfg.Executor.(Queuer); queues && !repoke {
 		// Running, with its start and host, once the executor says it started.
