@@ -37,6 +37,7 @@ type Server struct {
 	opts     Options
 	sign     signer
 	throttle throttle
+	basic    *credCache // basic-auth credentials verified lately
 	log      *slog.Logger
 	mux      *http.ServeMux
 	routes   []route
@@ -68,7 +69,7 @@ func New(a *app.App, o Options) (*Server, error) {
 		}
 		o.Secret = key
 	}
-	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), log: o.Log, mux: http.NewServeMux()}
+	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), basic: newCredCache(), log: o.Log, mux: http.NewServeMux()}
 	s.register()
 	s.registerDesktop()
 	for _, rt := range s.routes {

@@ -51,6 +51,9 @@ type Config struct {
 	}
 	API struct {
 		Listen string
+		// TrustForwardedFor makes the login throttle take a client's address from the
+		// X-Forwarded-For header a proxy in front adds, instead of the connection's.
+		TrustForwardedFor bool
 	}
 	Cluster struct {
 		Bind      string
@@ -249,6 +252,9 @@ var keys = []key{
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
 	{"api", "listen", "address of the HTTP API and UI",
 		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
+	{"api", "trust_forwarded_for", "take a client's address from the X-Forwarded-For header (its last address) for the login throttle, " +
+		"which counts failed logins per client address and user; only behind a proxy that sets it, or a client could pick its address",
+		fixed("false"), boolean(func(c *Config) *bool { return &c.API.TrustForwardedFor })},
 	{"cluster", "bind", "address workers gossip on (the data channel: the next port); `wasmflow server` binds 0.0.0.0:7946 unless set, `standalone` and the desktop app 127.0.0.1:7946 (set it for workers on other machines)",
 		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
 	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
@@ -435,7 +441,7 @@ func (c Config) Settings() []Setting {
 		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
 		"core.default_task_execution_timeout": formatDuration(c.Core.DefaultTaskExecutionTimeout),
 		"core.fernet_key":                     mask(c.Core.FernetKey),
-		"database.url":                        redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"database.url":                        redactURL(c.Database.URL), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor), "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}
