@@ -33,6 +33,9 @@ type App struct {
 	ShutdownGrace time.Duration
 
 	runner *runtime.Runner // created on first use: not every command runs tasks
+	// waitPoll is how often WaitRun reads a run that no scheduler in this process reports on;
+	// 0 means defaultWaitPoll. Tests make it long to show a run here is followed by its events.
+	waitPoll time.Duration
 	// sched is the scheduler this process runs (Serve, ServeCluster), nil otherwise: changes
 	// go to it directly instead of through the metastore's command queue.
 	sched    atomic.Pointer[scheduler.Scheduler]

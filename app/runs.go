@@ -286,11 +286,16 @@ func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.
 	return a.Store.DagRunAt(ctx, dagID, at)
 }
 
-// WaitRun polls a run until it ends, calling progress (if set) with every task instance
-// whose state changed.
+// WaitRun waits until a run ends, calling progress (if set) with every task instance whose
+// state changed. The run is read again as soon as a scheduler in this process writes a change
+// of its DAG (Events: `dags test`, a backfill run here, the server's own API); a run that
+// another process schedules (a standalone on this home) is read every waitPoll.
 func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	// Subscribed before the first read: a change written after that read sends an event.
+	changed, unsubscribe := a.Events.Subscribe(dagID)
+	defer unsubscribe()
 	seen := map[string]string{}
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(cmp.Or(a.waitPoll, defaultWaitPoll))
 	defer tick.Stop()
 	for {
 		run, err := a.Store.GetDagRun(ctx, dagID, runID)
@@ -316,6 +321,28 @@ func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(Ta
 		case <-ctx.Done():
 			return runInfo(run), ctx.Err()
 		case <-tick.C:
+		case _, ok := <-changed:
+			if !ok { // dropped for falling behind: the ticker goes on alone
+				changed = nil
+			}
+			drain(changed) // a step writes many changes at once: one read sees them all
+		}
+	}
+}
+
+// defaultWaitPoll is how often WaitRun reads a run no scheduler in this process tells it about.
+const defaultWaitPoll = 100 * time.Millisecond
+
+// drain takes what is waiting in ch without blocking.
+func drain(ch <-chan Event) {
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		default:
+			return
 		}
 	}
 }
@@ -499,9 +526,13 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
 
-// TaskInstances lists the task instances of a run, in the DAG's topological order.
-func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
-	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+// TIQuery narrows TaskInstances (state, pool, queue, dates, duration); zero: every one.
+type TIQuery = metastore.TIQuery
+
+// TaskInstances lists the task instances of a run that q selects, in the DAG's topological
+// order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun, q TIQuery) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstancesWhere(ctx, run.DagID, run.RunID, q)
 	if err != nil {
 		return nil, err
 	}

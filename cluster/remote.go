@@ -661,7 +661,7 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 	if f, err := openLog(LogPath(e.cfg.LogsFolder, t.key, t.w.TryNumber)); err == nil {
 		f.Close()
 	}
-	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w}
+	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w, Connections: t.w.Connections}
 	for attempt := 0; attempt < 3; attempt++ {
 		var resp submitResponse
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

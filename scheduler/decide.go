@@ -24,6 +24,12 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 	if s.cfg.OnlyTheseRuns {
 		return nil
 	}
+	var soonest time.Time // the next moment a DAG's run falls due
+	defer func() {
+		if !soonest.IsZero() {
+			s.planBy(soonest)
+		}
+	}()
 	for id, d := range s.cfg.Dags() {
 		if d.Schedule.Kind == tasks.ScheduleNone || s.isPaused(ctx, id) {
 			continue
@@ -47,7 +53,9 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 			}
 			if due.After(now) {
 				s.recordNext(ctx, id, next, due)
-				s.at(due, runKey{})
+				if soonest.IsZero() || due.Before(soonest) {
+					soonest = due
+				}
 				break
 			}
 			if s.activeRuns(id) >= d.MaxActiveRuns {
@@ -466,7 +474,7 @@ func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time)
 	delete(s.runs, runKey{r.run.DagID, r.run.RunID})
 	s.cfg.Log.Info("run ended", "dag_id", r.run.DagID, "run_id", r.run.RunID, "state", state)
 	s.ended = append(s.ended, r.run) // announced once written
-	s.at(now, runKey{})              // a slot under max_active_runs may have opened
+	s.planDue = true                 // a slot under max_active_runs may have opened
 }
 
 // timeoutRun ends a run past its dagrun_timeout: running tries are killed, what has not
@@ -681,6 +689,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	queued := now.UTC()
 	ti.QueuedAt, ti.Hostname = &queued, s.cfg.Hostname
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
+	if err == nil {
+		err = s.resolveGrants(ctx, &w)
+	}
 	if err != nil {
 		delete(r.poking, t.TaskID)
 		// Nothing ran, so the try's log would be empty: it says why, as the record does. The
@@ -724,6 +735,9 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
 	s.changes.ti(ti)
+	if len(res.Calls) > 0 { // what the try touched is recorded however it ended
+		s.changes.calls(TryCalls{Key: res.Key, TryNumber: res.TryNumber, Calls: res.Calls})
+	}
 	if res.Interrupted && ti.State != tasks.StateRestarting {
 		// The executor shut down under it: nothing the task did, so no retry is used.
 		ti.ExitCode = res.ExitCode

@@ -21,6 +21,8 @@ type TryResult struct {
 	Hostname     string
 	ModuleSHA256 string
 	XComs        map[string][]byte
+	// Calls are the module's granted-I/O calls, in order (see Call).
+	Calls []Call
 	// Interrupted says the try ended because its executor shut down (the app quit), not
 	// because of the task: the try is recorded as failed, and the task instance runs again at
 	// the next start without using a retry.

@@ -7,3 +7,19 @@ func TimerLen(ctx context.Context, s *Scheduler) (n int) {
 	s.do(ctx, func() error { n = len(s.timers); return nil })
 	return n
 }
+
+// Idle reports, read on the loop between two steps, whether the scheduler has nothing left to
+// do now: no active run, no look at the DAG schedules asked for (nor a Wake waiting to ask)
+// and no timer due. A test takes its baseline then, not after a guessed sleep.
+func Idle(ctx context.Context, s *Scheduler) (idle bool) {
+	s.do(ctx, func() error {
+		idle = len(s.runs) == 0 && !s.planDue && len(s.wake) == 0 && s.untilNextTimer() > 0
+		return nil
+	})
+	return idle
+}
+
+// Started waits until s has recovered its runs from the metastore and its loop runs.
+func Started(ctx context.Context, s *Scheduler) error {
+	return s.do(ctx, func() error { return nil })
+}

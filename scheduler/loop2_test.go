@@ -149,12 +149,14 @@ tasks:
 	if err := rg.store.SetPool(context.Background(), scheduler.Pool{Name: "one", Slots: 1}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the scheduler reads pools when it polls
+	rg.restartWith(50*time.Millisecond, nil) // a starting scheduler reads the pools before its first step
 	run, err := rg.sched.Trigger(context.Background(), "p", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["slow1"].State == tasks.StateRunning || m["slow2"].State == tasks.StateRunning
+	})
 	tis := rg.states(run)
 	if tis["slow2"].State != tasks.StateRunning || tis["slow1"].State != tasks.StateScheduled {
 		t.Errorf("with one slot, the higher priority runs first: %v", stateMap(tis))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,11 @@ type rig struct {
 
 	mu       sync.Mutex
 	finished map[string]chan scheduler.DagRun
+	// dagsCalls counts the scheduler's reads of the DagBag (Config.Dags): a look at the DAG
+	// schedules reads it, an ordinary step does not.
+	dagsCalls atomic.Int64
+	// now, if set, is the clock of the schedulers started next (default: time.Now).
+	now func() time.Time
 }
 
 func newRig(t *testing.T, dags map[string]string) *rig {
@@ -68,7 +74,8 @@ func (rg *rig) startWith(poll time.Duration, store scheduler.RunStore) {
 	}
 	rg.sched = scheduler.New(scheduler.Config{
 		Store: store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")},
-		Dags: rg.sync.Dags, Parallelism: 8, Poll: poll,
+		Dags:        func() map[string]*tasks.DAG { rg.dagsCalls.Add(1); return rg.sync.Dags() },
+		Parallelism: 8, Poll: poll, Now: rg.now,
 		OnRunFinished: func(run scheduler.DagRun) {
 			rg.mu.Lock()
 			defer rg.mu.Unlock()
@@ -288,10 +295,8 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
-	if st := rg.states(run)["wait"].State; st != tasks.StateUpForReschedule {
-		t.Errorf("sensor before the file exists = %s, want up_for_reschedule", st)
-	}
+	// Before the file exists the sensor pokes and waits: it gets to up_for_reschedule.
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool { return m["wait"].State == tasks.StateUpForReschedule })
 	write(t, filepath.Join(rg.dir, "in", "2024-03-01.csv"), "a,b\n")
 	run, tis := rg.wait(run)
 	want := map[string]string{"wait": "success", "wait_module": "success", "measure": "success", "choose": "success",

@@ -90,7 +90,7 @@ func (rg *rig) startHolding(e *holdingExecutor) {
 	}
 	e.LocalExecutor = &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")}
 	rg.sched = scheduler.New(scheduler.Config{
-		Store: rg.store, Executor: e, Dags: rg.sync.Dags, Parallelism: 8, Poll: 50 * time.Millisecond,
+		Store: rg.store, Executor: e, Dags: rg.sync.Dags, Parallelism: 8, Poll: 50 * time.Millisecond, Now: rg.now,
 		LogsFolder: filepath.Join(rg.dir, ".logs"),
 		OnRunFinished: func(run scheduler.DagRun) {
 			rg.mu.Lock()
@@ -159,15 +159,23 @@ tasks:
 	}
 	key := func(id string) scheduler.TIKey { return scheduler.TIKey{DagID: "adopt", RunID: run.RunID, TaskID: id} }
 	e := &holdingExecutor{within: 700 * time.Millisecond, release: true, claimed: map[scheduler.TIKey]int{key("claimed"): 1}}
+	clock := &testClock{now: now}
+	rg.now = clock.Now // the window ends when the test says, however slow the machine
 	rg.startHolding(e)
-	// Within the window: nothing is failed yet; then a worker's held result arrives.
-	time.Sleep(300 * time.Millisecond)
-	if tis := rg.states(run); tis["gone"].State != tasks.StateRunning || tis["waiting"].State != tasks.StateQueued {
-		t.Fatalf("failed before the adoption window ended: %v", stateMap(tis))
+	if err := scheduler.Started(context.Background(), rg.sched); err != nil { // the executor has its results channel
+		t.Fatal(err)
 	}
+	// Within the window the workers' held results arrive, and nothing else is decided.
 	done := time.Now().UTC()
 	e.send(scheduler.TryResult{Key: key("resent"), TryNumber: 1, State: tasks.StateSuccess, StartDate: now, EndDate: done, Hostname: "w2"})
 	e.send(scheduler.TryResult{Key: key("claimed"), TryNumber: 1, State: tasks.StateSuccess, StartDate: now, EndDate: done, Hostname: "w1"})
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["resent"].State == tasks.StateSuccess && m["claimed"].State == tasks.StateSuccess
+	})
+	if tis := rg.states(run); tis["gone"].State != tasks.StateRunning || tis["waiting"].State != tasks.StateQueued {
+		t.Fatalf("failed before the adoption window ended: %v", stateMap(tis))
+	}
+	clock.Add(time.Second)
 	ended, tis := rg.wait(run)
 	want := map[string]string{"claimed": "success", "resent": "success", "gone": "failed", "waiting": "success"}
 	for id, st := range want {
@@ -184,4 +192,22 @@ tasks:
 	if tis["waiting"].TryNumber != 2 || tis["waiting"].MaxTries != 2 {
 		t.Errorf("the queued try was not run again without using a retry: try %d of %d", tis["waiting"].TryNumber, tis["waiting"].MaxTries)
 	}
+}
+
+// testClock is a Config.Now that moves only when told.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

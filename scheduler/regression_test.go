@@ -14,10 +14,15 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// countingStore counts GetDag calls.
+// countingStore counts GetDag calls, and ListDags calls (one a poll).
 type countingStore struct {
 	*metastore.Store
-	getDag atomic.Int64
+	getDag, listDags atomic.Int64
+}
+
+func (c *countingStore) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+	c.listDags.Add(1)
+	return c.Store.ListDags(ctx, f)
 }
 
 func (c *countingStore) GetDag(ctx context.Context, id string) (scheduler.Dag, error) {
@@ -129,8 +134,19 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg.waitFor(run, 5*time.Second)
-	time.Sleep(4 * time.Second) // past the next poll
+	// The poll applies the command and the run ends (again, if it had ended before the poll).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, _ := rg.store.GetCommand(context.Background(), cmd.ID)
+		r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
+		if c.DoneAt != nil && r.State.Finished() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20s: command done at %v, run %s, %v", c.DoneAt, r.State, stateMap(rg.states(run)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
 	tis := rg.states(run)
 	t.Logf("run %s, a=%s try %d", r.State, tis["a"].State, tis["a"].TryNumber)
@@ -204,33 +220,108 @@ tasks:
 	}
 }
 
-// A step does not re-plan every scheduled DAG: a busy run costs no query or timer per DAG.
+// A step does not re-plan every scheduled DAG: a busy run costs no query, timer or look at
+// the schedules per step. The poll is an hour and the clock stopped, so every look at the
+// schedules in the window is one the run caused (its trigger, its end), and the window opens
+// and closes on an idle scheduler, so the 20 scheduled DAGs' first runs are not in it.
 func TestNoPlanningPerStep(t *testing.T) {
-	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(24 * time.Hour)
-	dags := map[string]string{"busy": `dag_id: busy
-max_active_tasks: 100
-tasks:
-`}
-	for i := 0; i < 200; i++ {
-		dags["busy"] += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
-	}
-	for i := 0; i < 20; i++ {
-		id := "daily" + itoa(i)
-		dags[id] = "dag_id: " + id + "\nschedule: \"@daily\"\nstart_date: " + start.Format(time.RFC3339) + "\nis_paused_upon_creation: false\ntasks:\n  - {id: t, module: modules/echo.wasm}\n"
-	}
-	rg := newRig(t, dags)
+	rg := newRig(t, scheduledDags(20, map[string]string{"busy": busyDag(200)}))
 	cs := &countingStore{Store: rg.store}
-	rg.restartWith(time.Second, cs)
-	time.Sleep(500 * time.Millisecond)
-	before, t0 := cs.getDag.Load(), scheduler.TimerLen(context.Background(), rg.sched)
+	rg.now = noonToday()
+	rg.restartWith(time.Hour, cs)
+	rg.untilIdle()
+	for i := 0; i < 20; i++ {
+		if d, err := rg.store.GetDag(context.Background(), "daily"+itoa(i)); err != nil || d.NextDagrun == nil {
+			t.Fatalf("daily%s has no next run planned when the scheduler is idle: %+v, %v", itoa(i), d, err)
+		}
+	}
+	queries, timers, looks := cs.getDag.Load(), scheduler.TimerLen(context.Background(), rg.sched), rg.dagsCalls.Load()
 	run, err := rg.sched.Trigger(context.Background(), "busy", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg.wait(run)
-	t1 := scheduler.TimerLen(context.Background(), rg.sched)
-	if q := cs.getDag.Load() - before; q > 40 || t1-t0 > 40 {
-		t.Errorf("a 200-task run beside 20 scheduled DAGs cost %d GetDag queries and grew the timer heap %d -> %d", q, t0, t1)
+	if ended, _ := rg.wait(run); ended.State != tasks.RunSuccess {
+		t.Fatalf("busy run %s: %v", ended.State, stateMap(rg.states(run)))
+	}
+	rg.untilIdle()
+	queries, looks = cs.getDag.Load()-queries, rg.dagsCalls.Load()-looks
+	// 200 tries at parallelism 8 take at least 25 steps. The trigger reads the DagBag once, and
+	// the run's creation and its end each ask for one look at the schedules (two reads): 5.
+	if queries > 0 || looks > 10 {
+		t.Errorf("a 200-task run beside 20 scheduled DAGs cost %d GetDag queries and read the DagBag %d times (at most 10: no look at the schedules per step)", queries, looks)
+	}
+	if n := scheduler.TimerLen(context.Background(), rg.sched); n > timers {
+		t.Errorf("a 200-task run beside 20 scheduled DAGs grew the timer heap %d -> %d", timers, n)
+	}
+}
+
+// Every poll looks at the DAG schedules; doing so again must not push another timer per
+// scheduled DAG, or the heap grows by the number of scheduled DAGs every poll, for ever.
+func TestTimersDoNotGrowPerPoll(t *testing.T) {
+	rg := newRig(t, scheduledDags(20, nil))
+	cs := &countingStore{Store: rg.store}
+	rg.now = noonToday()
+	rg.restartWith(20*time.Millisecond, cs)
+	rg.untilIdle()
+	timers, polls := scheduler.TimerLen(context.Background(), rg.sched), cs.listDags.Load()
+	rg.untilCount(&cs.listDags, polls+20, "polls")
+	n := scheduler.TimerLen(context.Background(), rg.sched)
+	if n > timers {
+		t.Errorf("20 polls beside 20 scheduled DAGs grew the timer heap %d -> %d", timers, n)
+	}
+}
+
+// scheduledDags adds to dags n @daily DAGs, daily000 on, unpaused, whose last interval ended
+// before now, so each gets a run at start and a next run planned for tomorrow.
+func scheduledDags(n int, dags map[string]string) map[string]string {
+	if dags == nil {
+		dags = map[string]string{}
+	}
+	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(24 * time.Hour)
+	for i := 0; i < n; i++ {
+		id := "daily" + itoa(i)
+		dags[id] = "dag_id: " + id + "\nschedule: \"@daily\"\nstart_date: " + start.Format(time.RFC3339) + "\nis_paused_upon_creation: false\ntasks:\n  - {id: t, module: modules/echo.wasm}\n"
+	}
+	return dags
+}
+
+// noonToday is a clock stopped at noon UTC today: the @daily DAGs of scheduledDags have had
+// their run for yesterday, and none falls due while a test runs, even across midnight.
+func noonToday() func() time.Time {
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	return func() time.Time { return noon }
+}
+
+// busyDag is the DAG "busy" of n independent echo tasks.
+func busyDag(n int) string {
+	src := "dag_id: busy\nmax_active_tasks: 100\ntasks:\n"
+	for i := 0; i < n; i++ {
+		src += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
+	}
+	return src
+}
+
+// untilIdle waits until the scheduler has nothing left to do now (scheduler.Idle).
+func (rg *rig) untilIdle() {
+	rg.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !scheduler.Idle(context.Background(), rg.sched) {
+		if time.Now().After(deadline) {
+			rg.t.Fatal("the scheduler still has work after 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// untilCount waits until counter c reaches n.
+func (rg *rig) untilCount(c *atomic.Int64, n int64, what string) {
+	rg.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for c.Load() < n {
+		if time.Now().After(deadline) {
+			rg.t.Fatalf("%s: %d after 20s, waited for %d", what, c.Load(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -286,11 +377,22 @@ func TestTimersDoNotGrowWhileWaiting(t *testing.T) {
 		src += "  - {id: t" + itoa(i) + ", module: modules/echo.wasm}\n"
 	}
 	rg := newRig(t, map[string]string{"tr": src})
-	_, err := rg.sched.Trigger(context.Background(), "tr", scheduler.TriggerOptions{})
+	run, err := rg.sched.Trigger(context.Background(), "tr", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool { // every f failed once, every t done
+		for id, ti := range m {
+			want := tasks.StateSuccess
+			if strings.HasPrefix(id, "f") {
+				want = tasks.StateUpForRetry
+			}
+			if ti.State != want {
+				return false
+			}
+		}
+		return true
+	})
 	if n := scheduler.TimerLen(context.Background(), rg.sched); n > 50 {
 		t.Errorf("timer heap with 20 retries waiting: %d entries", n)
 	}
@@ -315,7 +417,9 @@ tasks:
 	os.Remove(filepath.Join(rg.dir, "back.yaml"))
 	syncOnce(t, rg.sync)
 	rg.restartWith(50*time.Millisecond, nil)
-	time.Sleep(300 * time.Millisecond)
+	if err := scheduler.Started(context.Background(), rg.sched); err != nil { // it recovered the run without its DAG
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(rg.dir, "back.yaml"), src)
 	syncOnce(t, rg.sync)
 	rg.sched.Wake()
@@ -362,7 +466,17 @@ func TestNewDagFileStaysPaused(t *testing.T) {
 	write(t, filepath.Join(rg.dir, "late.yaml"), "dag_id: late\nschedule: \"* * * * *\"\nstart_date: 2026-01-01\ncatchup: true\ntasks:\n  - {id: t, module: modules/echo.wasm}\n")
 	syncOnce(t, rg.sync)
 	rg.sched.Wake()
-	time.Sleep(500 * time.Millisecond)
+	// Idle once the wake's look at the schedules is done; a run of "late" would keep it busy.
+	deadline := time.Now().Add(20 * time.Second)
+	for !scheduler.Idle(context.Background(), rg.sched) {
+		if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
+			t.Fatalf("a paused new DAG got %d runs", len(runs))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler still has work after 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
 		t.Fatalf("a paused new DAG got %d runs", len(runs))
 	}

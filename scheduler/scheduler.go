@@ -17,7 +17,8 @@ import (
 type Config struct {
 	Store    RunStore
 	Executor Executor
-	// Dags returns the DAGs as last parsed (the DagSyncer's). It is called on every step.
+	// Dags returns the DAGs as last parsed (the DagSyncer's). It is called on every poll and
+	// look at the schedules (a schedule due, a run created or ended, a Wake), not every step.
 	Dags func() map[string]*tasks.DAG
 	// Parallelism caps module tries running at once on this scheduler (core.parallelism).
 	Parallelism int
@@ -82,6 +83,10 @@ type Scheduler struct {
 	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
 	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
 	planDue bool
+	// planAt is when the pending schedule timer fires (zero: none). A look at the schedules
+	// looks at every DAG, so one timer, at the soonest run due, is all the heap holds for
+	// them, however often the schedules are looked at.
+	planAt  time.Time
 	planned map[string]time.Time // per DAG: the next run recorded on its row
 	stopped chan struct{}        // closed when Run returns
 	ready   chan struct{}        // closed once recovery is done
@@ -402,6 +407,7 @@ func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
 func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
 func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
 func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
+func (c *changeSet) calls(t TryCalls)    { c.extra.Calls = append(c.extra.Calls, t) }
 
 // clearXComs drops a task instance's XComs before its next try, including any the step was
 // about to write from the try that just ended (a retry with no delay).
@@ -462,7 +468,23 @@ func (s *Scheduler) wakeRun(r *activeRun, t time.Time) {
 	s.at(t, runKey{r.run.DagID, r.run.RunID})
 }
 
+// planBy makes sure the DAG schedules are looked at by t, pushing a timer only when none is
+// pending sooner: the polls look at them every second, and a timer per look would grow the heap
+// by the number of scheduled DAGs every second, for ever.
+func (s *Scheduler) planBy(t time.Time) {
+	if !s.planAt.IsZero() && !s.planAt.After(t) && s.planAt.After(s.cfg.Now()) {
+		return
+	}
+	s.planAt = t
+	s.at(t, runKey{})
+}
+
+// untilNextTimer is how long the loop may wait for an event: not at all when the schedules are
+// to be looked at, else until the soonest timer.
 func (s *Scheduler) untilNextTimer() time.Duration {
+	if s.planDue {
+		return 0
+	}
 	if len(s.timers) == 0 {
 		return time.Hour
 	}
@@ -480,6 +502,9 @@ func (s *Scheduler) fireTimers() {
 		t := heap.Pop(&s.timers).(timer)
 		if t.run == (runKey{}) {
 			s.planDue = true
+			if !s.planAt.After(now) {
+				s.planAt = time.Time{}
+			}
 		} else if r := s.runs[t.run]; r != nil {
 			r.dirty = true
 			if !r.wakeAt.After(now) {

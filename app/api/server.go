@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -75,13 +76,40 @@ func New(a *app.App, o Options) (*Server, error) {
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc(apiFallback, s.noEndpoint)
 	if o.Assets != nil {
 		s.mux.Handle("/", s.static(o.Assets))
 	}
 	return s, nil
+}
+
+// apiFallback is the mux pattern of every /api/ request no route serves.
+const apiFallback = "/api/"
+
+// noEndpoint answers a request no route serves: 405 with Allow where the path is an endpoint's
+// and only the method is wrong (a client learns what it may send), else 404. The catch-all
+// pattern matches every method, so the mux's own 405 never happens: the routes are asked here.
+func (s *Server) noEndpoint(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not answer %s: use %s (see /api/v1/openapi.json)",
+			r.URL.Path, r.Method, strings.Join(allow, " or ")))
+		return
+	}
+	writeProblem(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path))
+}
+
+// allowedMethods are the methods the routes serve on r's path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiFallback {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // Handler serves the API under /api/v1 and the views at /.
@@ -228,9 +256,30 @@ func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return badRequest("the request body is not valid JSON for this endpoint: %v (it takes %s)", err, strings.Join(jsonFields(v), ", "))
+		}
 		return badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	return nil
+}
+
+// jsonFields are the JSON names of the fields of the struct v points to: what a body may hold.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // page is a list request's limit and offset (Airflow's: default 100).
