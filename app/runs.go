@@ -51,7 +51,8 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	}), nil
 }
@@ -538,9 +539,13 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
 
-// TaskInstances lists the task instances of a run, in the DAG's topological order.
-func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
-	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+// TIQuery narrows TaskInstances (state, pool, queue, dates, duration); zero: every one.
+type TIQuery = metastore.TIQuery
+
+// TaskInstances lists the task instances of a run that q selects, in the DAG's topological
+// order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun, q TIQuery) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstancesWhere(ctx, run.DagID, run.RunID, q)
 	if err != nil {
 		return nil, err
 	}

@@ -50,5 +50,6 @@ func Try(w scheduler.Workload, module []byte, log io.Writer, xcom XComReader) ru
 	return runtime.Try{
 		Module: module, TaskID: w.TaskID, Args: w.Args, Env: w.Env, Stdin: w.Stdin, Mounts: mounts,
 		MemoryLimit: w.MemoryLimit, MountQuota: w.MountQuota, Timeout: w.Timeout, Log: log, XComIn: xcom,
+		Grants: grantsOf(w),
 	}
 }

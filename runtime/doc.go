@@ -2,9 +2,10 @@
 // compilation cache, the sandbox (mounts, /xcom, no host environment, no network), limits
 // (execution timeout, memory), logs and XCom collection — the task contract of SPEC.md §4.
 //
-// It imports wazero and the standard library only, never another wasmflow package: the caller
-// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates and
-// resolves mounts first, and maps a Result's State onto a TaskInstance state.
+// It imports wazero, the standard library, the SQL drivers of granted I/O (glebarez's pure-Go
+// sqlite, pgx) and of wasmflow only the types of package tasks (tasks.Connection): the caller
+// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates,
+// resolves mounts and grants first, and maps a Result's State onto a TaskInstance state.
 //
 // # Using it
 //
@@ -42,8 +43,11 @@
 //     it compiles or instantiates anything, first come first served, calling Try.Waiting when
 //     it must wait and Try.Admitted when it starts; a limit alone over the cap fails at once.
 //   - Disk quotas: what a try writes into /xcom (Config.XComQuota) and into its writable
-//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow
-//     (quota.go); past a quota writes fail with ENOSPC and the log says which quota.
+//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow, and
+//     InodeCost for each file, directory or link it makes (quota.go); past a quota writes fail
+//     with ENOSPC and the log says which quota.
+//   - Tables: a module's tables hold at most MaxTableEntries together, on the host's heap
+//     (tables.go): bigger initial sizes are refused when it compiles, and maxima lowered.
 //   - Timeout: the try's context has the deadline; wazero closes the module at its next call
 //     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
 //     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads
@@ -73,4 +77,10 @@
 //   - The host module "wasmflow" (xcom_push, xcom_pull, log; the ABI is documented at
 //     HostModuleName) is instantiated once; its functions find their try through the context.
 //     tasks/sdk wraps it for Go guests.
+//   - Granted I/O (hostcall*.go, grants.go; docs/hostcalls.md): http_request, sql_query,
+//     sql_exec and secret_get do what Try.Grants allow on the module's behalf — the host adds a
+//     connection's credentials, re-checks every redirect and refuses loopback and private
+//     addresses behind a name at dial time — within Config.Calls' limits, and record every
+//     call, made or refused, in Result.Calls. HTTP and database connections are pooled for
+//     one try and closed after it. Config.Network injects the resolver and dialer for tests.
 package runtime

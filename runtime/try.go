@@ -69,6 +69,11 @@ type Try struct {
 	// and starts (also when it never waited). Both are called on Run's goroutine.
 	Waiting  func(reason string)
 	Admitted func()
+
+	// Grants are what the module may reach through the host's granted I/O (http_request,
+	// sql_query, sql_exec, secret_get): the task's connections, allow_hosts and secrets,
+	// resolved and decrypted by the caller. The zero value grants nothing.
+	Grants Grants
 }
 
 // State is the outcome of a try, in Airflow's words where Airflow has one.
@@ -135,4 +140,7 @@ type Result struct {
 	// succeeded without writing one. Collected whatever the outcome, so a failed try's partial
 	// XComs can be inspected; nil when the module never ran.
 	XComs map[string][]byte
+	// Calls are the module's granted-I/O calls in order, made or refused (see Call); nil when
+	// it made none.
+	Calls []Call
 }

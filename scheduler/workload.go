@@ -33,6 +33,13 @@ type Workload struct {
 	// shows the rendered fields masks them for roles that may not read them. Not sent to workers.
 	Secrets *tasks.Secrets `json:"-"`
 
+	// Grants are the task's connections, allow_hosts and secrets (SPEC.md §8), by id.
+	Grants tasks.Grants
+	// Connections are the connections the grants name, read when the try starts with their
+	// secrets decrypted (ResolveGrants). Never encoded with the workload: a worker gets them
+	// in its submit request, over the sealed data channel.
+	Connections map[string]tasks.Connection `json:"-"`
+
 	MemoryLimit int64
 	MountQuota  int64 // 0: the runtime's (core.mount_quota)
 	Timeout     time.Duration
@@ -100,6 +107,7 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
 		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
 		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
+		Grants: t.Grants,
 	}
 	for i, a := range t.Args {
 		s, err := a.Render(env)

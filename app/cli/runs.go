@@ -195,7 +195,7 @@ func (e *env) dagsTest() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tis, err := ap.TaskInstances(cmd.Context(), dr)
+		tis, err := ap.TaskInstances(cmd.Context(), dr, app.TIQuery{})
 		if err != nil {
 			return err
 		}
@@ -324,7 +324,7 @@ func (e *env) tasksStates() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tis, err := ap.TaskInstances(cmd.Context(), run)
+		tis, err := ap.TaskInstances(cmd.Context(), run, app.TIQuery{})
 		if err != nil {
 			return err
 		}

@@ -85,6 +85,15 @@ func main() {
 		n, _ := strconv.Atoi(args[1])
 		err := sdk.XComPush(args[0], make([]byte, n))
 		fmt.Println("push:", err)
+	case "sdk-push-many":
+		n, _ := strconv.Atoi(args[0])
+		for i := range n {
+			if err := sdk.XComPush("k"+strconv.Itoa(i), nil); err != nil {
+				fmt.Printf("pushed %d, then: %v\n", i, err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println("pushed", n)
 	case "sdk-pull":
 		v, ok := sdk.XComPull(args[0], args[1])
 		fmt.Printf("pulled ok=%v len=%d value=%q\n", ok, len(v), v)
@@ -100,6 +109,9 @@ func main() {
 		must(err)
 		err = f.Truncate(n)
 		fmt.Printf("truncate: %v (ENOSPC: %v)\n", err, errors.Is(err, syscall.ENOSPC))
+	case "mkdirs", "touch":
+		n, _ := strconv.Atoi(args[1])
+		makeMany(cmd, args[0], n)
 	case "fs":
 		for _, op := range args {
 			fsOp(op)
@@ -242,6 +254,28 @@ func fill(path string, n int64) {
 	}
 	must(f.Close())
 	fmt.Printf("wrote %d\n", wrote)
+}
+
+// makeMany makes n directories (mkdirs) or empty files (touch) in dir, stopping at the first
+// error, and says how many it made and why it stopped.
+func makeMany(how, dir string, n int) {
+	for i := range n {
+		p := fmt.Sprintf("%s/%s%d", dir, how, i)
+		var err error
+		if how == "mkdirs" {
+			err = os.Mkdir(p, 0o755)
+		} else {
+			var f *os.File
+			if f, err = os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				err = f.Close()
+			}
+		}
+		if err != nil {
+			fmt.Printf("made %d, then: %v (ENOSPC: %v)\n", i, err, errors.Is(err, syscall.ENOSPC))
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("made %d\n", n)
 }
 
 // fsOp runs one file operation written "op:path" (or "rename:from:to") and says whether it
