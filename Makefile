@@ -64,7 +64,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 
 bench: build ## performance figures, each against a baseline measured in the same run
 	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache)$$' -benchtime=2s ./runtime/ && \
+	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|HostHTTP)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ && \
 	  WASMFLOW_BIN=$(BIN) $(GO) test -run='^$$' -bench='^BenchmarkDagsTest$$' -benchtime=2x ./app/cli/ ; } | tee bench.out

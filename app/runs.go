@@ -51,7 +51,8 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	}), nil
 }
@@ -358,7 +359,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.ParsedDag(ctx, dagID)
+	d, err := a.dagToTest(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -374,6 +375,19 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 		return RunInfo{}, err
 	}
 	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done
+// before), else its own file parsed alone when the metastore has it unchanged, else what a
+// sync of every folder finds (Dags.LoadDag).
+func (a *App) dagToTest(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	if d := a.Dags.Dag(dagID); d != nil {
+		return d, nil
+	}
+	if _, err := a.Dags.LoadDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	return a.ParsedDag(ctx, dagID)
 }
 
 // drive runs the given runs to their end with a scheduler of their own.
@@ -531,9 +545,13 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
 
-// TaskInstances lists the task instances of a run, in the DAG's topological order.
-func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
-	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+// TIQuery narrows TaskInstances (state, pool, queue, dates, duration); zero: every one.
+type TIQuery = metastore.TIQuery
+
+// TaskInstances lists the task instances of a run that q selects, in the DAG's topological
+// order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun, q TIQuery) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstancesWhere(ctx, run.DagID, run.RunID, q)
 	if err != nil {
 		return nil, err
 	}

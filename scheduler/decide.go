@@ -693,6 +693,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	queued := now.UTC()
 	ti.QueuedAt, ti.Hostname = &queued, s.cfg.Hostname
 	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
+	if err == nil {
+		err = s.resolveGrants(ctx, &w)
+	}
 	if err != nil {
 		delete(r.poking, t.TaskID)
 		// Nothing ran, so the try's log would be empty: it says why, as the record does. The
@@ -701,6 +704,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 		s.note(ti, "the try cannot start: %s", reason)
 		s.failTry(r, t, ti, reason, now, false)
 		return
+	}
+	if w.Timeout == 0 {
+		w.Timeout = s.cfg.DefaultExecutionTimeout
 	}
 	ti.State = tasks.StateRunning
 	if _, queues := s.cfg.Executor.(Queuer); queues && !repoke {
@@ -733,19 +739,14 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	t := r.dag.Task(ti.TaskID)
 	r.dirty = true
 	s.changes.ti(ti)
+	if len(res.Calls) > 0 { // what the try touched is recorded however it ended
+		s.changes.calls(TryCalls{Key: res.Key, TryNumber: res.TryNumber, Calls: res.Calls})
+	}
 	if res.Interrupted && ti.State != tasks.StateRestarting {
 		// The executor shut down under it: nothing the task did, so no retry is used.
-		end := now
-		ti.EndDate, ti.Reason, ti.ExitCode = &end, res.Reason, res.ExitCode
-		if ti.StartDate != nil {
-			ti.Duration = end.Sub(*ti.StartDate).Seconds()
-		}
+		ti.ExitCode = res.ExitCode
 		s.note(ti, "interrupted: %s; it runs again when the scheduler next starts (no retry used)", res.Reason)
-		s.recordTryAs(r, ti, tasks.StateFailed)
-		ti.MaxTries++ // the next try takes a new number
-		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
-		ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + res.Reason + "); it runs again, no retry used"
-		delete(r.poking, ti.TaskID)
+		s.rerunWithoutRetry(r, ti, now, res.Reason)
 		return
 	}
 	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
@@ -802,6 +803,23 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 		}
 		s.failTry(r, t, ti, reason, now, false)
 	}
+}
+
+// rerunWithoutRetry ends a try that stopped for a reason of ours, not the task's (the
+// executor shut down, or the process running it died), and schedules the task again without
+// using one of its retries: the try is recorded as failed with why, and the next one takes a
+// new number, so a late result of this one is refused.
+func (s *Scheduler) rerunWithoutRetry(r *activeRun, ti *TaskInstance, now time.Time, why string) {
+	end := now
+	ti.EndDate, ti.Reason = &end, why
+	if ti.StartDate != nil {
+		ti.Duration = end.Sub(*ti.StartDate).Seconds()
+	}
+	s.recordTryAs(r, ti, tasks.StateFailed)
+	ti.MaxTries++
+	ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
+	ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + why + "); it runs again, no retry used"
+	delete(r.poking, ti.TaskID)
 }
 
 // handleProgress applies a Queuer's report on a try still queued: why it waits, or that it

@@ -47,6 +47,10 @@ type DagFilter struct {
 	OnlyActive   bool
 	Limit        int
 	Offset       int
+	// OrderBy is a column of the metastore's ListDags' DagOrderColumns ("" = dag_id); Desc
+	// reverses it.
+	OrderBy string
+	Desc    bool
 }
 
 // ImportError is a DAG file that failed to parse or validate. Message holds every problem,
@@ -119,6 +123,9 @@ type TaskTry struct {
 	ExitCode     *int
 	Reason       string
 	ModuleSHA256 string
+	// Calls are the try's granted-I/O calls, in order (read by ListTaskTries; written from
+	// Changes.Calls).
+	Calls []Call
 }
 
 // XCom is one value a task instance pushed.
@@ -253,11 +260,12 @@ type Changes struct {
 	ClearXComs    []TIKey        // XComs to drop before a task instance's next try
 	XComs         []XCom         // XComs to write (replacing the same key)
 	Audit         []AuditEvent
+	Calls         []TryCalls // the granted-I/O calls of tries that ended (or poked)
 }
 
 // Empty reports whether there is nothing to write.
 func (c *Changes) Empty() bool {
-	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit) == 0
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls) == 0
 }
 
 // RunStore is what the scheduling loop needs of the metastore.

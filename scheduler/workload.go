@@ -33,6 +33,13 @@ type Workload struct {
 	// shows the rendered fields masks them for roles that may not read them. Not sent to workers.
 	Secrets *tasks.Secrets `json:"-"`
 
+	// Grants are the task's connections, allow_hosts and secrets (SPEC.md §8), by id.
+	Grants tasks.Grants
+	// Connections are the connections the grants name, read when the try starts with their
+	// secrets decrypted (ResolveGrants). Never encoded with the workload: a worker gets them
+	// in its submit request, over the sealed data channel.
+	Connections map[string]tasks.Connection `json:"-"`
+
 	MemoryLimit int64
 	MountQuota  int64 // 0: the runtime's (core.mount_quota)
 	Timeout     time.Duration
@@ -46,6 +53,10 @@ type Mount struct {
 	Host     string
 	Guest    string
 	ReadOnly bool
+	// Within is the allowed folder (one of the DAG's mount roots, resolved) that Host was
+	// found inside by PrepareMounts; the runtime opens Host through it, so a folder swapped
+	// for a link after the check cannot lead out. Empty until PrepareMounts ran.
+	Within string `json:",omitempty"`
 }
 
 // TryContext is what a try is rendered against: its run and try, and the lookups templates use.
@@ -76,14 +87,7 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 	if err != nil {
 		return env, nil, err
 	}
-	env.FileExists = func(guest string) bool {
-		host, ok := HostPath(mounts, guest)
-		if !ok {
-			return false
-		}
-		_, err := os.Stat(host)
-		return err == nil
-	}
+	env.FileExists = func(guest string) bool { return statInMount(mounts, guest) == nil }
 	return env, mounts, nil
 }
 
@@ -105,6 +109,7 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
 		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
 		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
+		Grants: t.Grants,
 	}
 	for i, a := range t.Args {
 		s, err := vars.render(a, env)
@@ -269,33 +274,76 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env, vars *varUse) ([]M
 // whose links may differ.
 func PrepareMounts(roots tasks.MountRoots, mounts []Mount) error {
 	for i, m := range mounts {
-		real, err := roots.Resolve(m.Host)
+		real, within, err := roots.ResolveWithin(m.Host)
 		if err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
-		mounts[i].Host = real
+		mounts[i].Host, mounts[i].Within = real, within
 	}
 	for _, m := range mounts {
-		if err := os.MkdirAll(m.Host, 0o755); err != nil {
+		if err := mkdirWithin(m.Within, m.Host); err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
 	}
 	return nil
 }
 
+// mkdirWithin creates the folder dir, and its missing parents, through the folder within it
+// was checked to be inside: a link swapped in meanwhile fails it rather than create outside.
+func mkdirWithin(within, dir string) error {
+	rel, err := filepath.Rel(within, dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(within, 0o755); err != nil { // an allowed folder not made yet
+		return err
+	}
+	root, err := os.OpenRoot(within)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return root.MkdirAll(rel, 0o755)
+}
+
 // HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
 // path outside every mount. ".." cannot climb out of a mount.
 func HostPath(mounts []Mount, guest string) (string, bool) {
+	dir, rest, ok := mountOf(mounts, guest)
+	return filepath.Join(dir, rest), ok
+}
+
+// mountOf finds the mount of a guest path: its host folder, and the path below it ("." for
+// the folder itself).
+func mountOf(mounts []Mount, guest string) (dir, rest string, ok bool) {
 	guest = filepath.Clean("/" + guest)
 	for _, m := range mounts {
 		if guest == m.Guest {
-			return m.Host, true
+			return m.Host, ".", true
 		}
 		if rest, ok := strings.CutPrefix(guest, m.Guest+"/"); ok {
-			return filepath.Join(m.Host, rest), true
+			return m.Host, rest, true
 		}
 	}
-	return "", false
+	return "", "", false
+}
+
+// statInMount stats a guest path as the task's module would see it: through the mount's folder
+// opened as an os.Root, so a link the host put in it that leads out (absolute, or out through
+// ..) is missing, as it is to the module (runtime/rootfs.go). A file_exists sensor must not
+// tell a DAG's author what exists outside the folders it may mount.
+func statInMount(mounts []Mount, guest string) error {
+	dir, rest, ok := mountOf(mounts, guest)
+	if !ok {
+		return os.ErrNotExist
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	_, err = root.Stat(rest)
+	return err
 }
 
 // LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.

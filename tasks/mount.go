@@ -34,12 +34,19 @@ const mountHint = "put the folder under the DAGs folder (and mount it relative t
 // the roots. A host folder need not exist yet (a try creates it): the links of its nearest
 // existing ancestor are followed. The error says where the path leads and how to fix it.
 func (r MountRoots) Resolve(host string) (string, error) {
+	real, _, err := r.ResolveWithin(host)
+	return real, err
+}
+
+// ResolveWithin is Resolve, and also returns the root the path leads into, resolved too, for
+// opening the path through it (os.OpenRoot) where a link could be swapped in after the check.
+func (r MountRoots) ResolveWithin(host string) (real, root string, err error) {
 	if !filepath.IsAbs(host) {
-		return "", fmt.Errorf("host folder %s is not absolute", host)
+		return "", "", fmt.Errorf("host folder %s is not absolute", host)
 	}
-	real, err := realPath(host)
+	real, err = realPath(host)
 	if err != nil {
-		return "", fmt.Errorf("host folder %s: %w", host, err)
+		return "", "", fmt.Errorf("host folder %s: %w", host, err)
 	}
 	where := ""
 	if clean := filepath.Clean(host); clean != real {
@@ -51,15 +58,15 @@ func (r MountRoots) Resolve(host string) (string, error) {
 			continue
 		}
 		if private, how, ok := r.private(real); ok {
-			return "", fmt.Errorf("host folder %s%s %s %s, the wasmflow home (its secret, users and metastore), which no mount may reach: "+
+			return "", "", fmt.Errorf("host folder %s%s %s %s, the wasmflow home (its secret, users and metastore), which no mount may reach: "+
 				"mount a data folder of its own: %s", host, where, how, private, mountHint)
 		}
-		return real, nil
+		return real, rr, nil
 	}
 	if r.Empty() {
-		return "", fmt.Errorf("host folder %s: no folder is allowed for mounts here: %s", host, mountHint)
+		return "", "", fmt.Errorf("host folder %s: no folder is allowed for mounts here: %s", host, mountHint)
 	}
-	return "", fmt.Errorf("host folder %s%s is outside the folders mounts may use (%s): %s",
+	return "", "", fmt.Errorf("host folder %s%s is outside the folders mounts may use (%s): %s",
 		host, where, strings.Join(r.Allowed, string(os.PathListSeparator)), mountHint)
 }
 

@@ -825,8 +825,27 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 		p.ps.add(valuePos(f.value), "%smodule %q does not exist (looked at %s); build it or fix the path, which is relative to this DAG file", label, s, path)
 	case st.IsDir():
 		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
+	case !st.Mode().IsRegular():
+		// A device or a FIFO would be read without end by whoever runs the task (/dev/zero
+		// until the process runs out of memory, a FIFO until someone writes to it).
+		p.ps.add(valuePos(f.value), "%smodule %q is a %s, not a .wasm file: name a regular file", label, s, fileKind(st.Mode()))
 	}
 	return path
+}
+
+// fileKind names what a file that is not a regular one or a folder is, for people.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // mountQuota reads mount_quota: what one try may write into the task's writable mounts.
