@@ -69,11 +69,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(GO) test -run='^$$' -fuzz='^FuzzExpr$$' -fuzztime=$(FUZZTIME) ./tasks/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
 
-bench: ## performance figures, each against a baseline measured in the same run
+bench: build ## performance figures, each against a baseline measured in the same run
 	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|ScriptTry)$$' -benchtime=2s ./runtime/ && \
+	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|ScriptTry|HostHTTP)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ ; } | tee bench.out
+	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ && \
+	  WASMFLOW_BIN=$(BIN) $(GO) test -run='^$$' -bench='^BenchmarkDagsTest$$' -benchtime=2x ./app/cli/ ; } | tee bench.out
 
 modules: ## build the Go and C example task modules into examples/modules/out
 	examples/modules/build.sh examples/modules/out

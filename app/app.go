@@ -33,6 +33,9 @@ type App struct {
 	ShutdownGrace time.Duration
 
 	runner *runtime.Runner // created on first use: not every command runs tasks
+	// waitPoll is how often WaitRun reads a run that no scheduler in this process reports on;
+	// 0 means defaultWaitPoll. Tests make it long to show a run here is followed by its events.
+	waitPoll time.Duration
 	// sched is the scheduler this process runs (Serve, ServeCluster), nil otherwise: changes
 	// go to it directly instead of through the metastore's command queue.
 	sched    atomic.Pointer[scheduler.Scheduler]
@@ -76,7 +79,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		folders = append(folders, dir)
 	}
 	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
-	roots := append(tasks.MountRoots(append([]string{}, folders...)), cfg.Core.AllowedMountFolders...)
+	// The home is private whatever core.dags_folder is (a dags_folder of ~ holds ~/.wasmflow):
+	// home/dags and the unpacked examples, inside it, stay allowed.
+	roots := tasks.MountRoots{Allowed: append(append([]string{}, folders...), cfg.Core.AllowedMountFolders...),
+		Private: []string{cfg.Home}}
 	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
 		Parse: tasks.ParseOptions{MountRoots: roots}, Connections: store.ConnectionIDs}
 	return a, nil

@@ -24,7 +24,7 @@ type DagInfo struct {
 	IsPaused                    bool       `json:"is_paused"`
 	IsActive                    bool       `json:"is_active"`
 	Owners                      []string   `json:"owners"`
-	ScheduleInterval            string     `json:"schedule_interval"` // "" for manual-only DAGs
+	ScheduleInterval            Schedule   `json:"schedule_interval"` // "" for manual-only DAGs
 	Timezone                    string     `json:"timezone"`
 	Tags                        []Tag      `json:"tags"`
 	Catchup                     bool       `json:"catchup"`
@@ -48,7 +48,7 @@ func (a *App) dagInfo(d scheduler.Dag) DagInfo {
 	}
 	return DagInfo{
 		DagID: d.DagID, Description: d.Description, Fileloc: d.Fileloc, FilePath: a.filePath(d.Fileloc), IsPaused: d.IsPaused,
-		IsActive: d.IsActive, Owners: owners, ScheduleInterval: d.Schedule, Timezone: d.Timezone,
+		IsActive: d.IsActive, Owners: owners, ScheduleInterval: Schedule(d.Schedule), Timezone: d.Timezone,
 		Tags: tags, Catchup: d.Catchup, MaxActiveRuns: d.MaxActiveRuns, MaxActiveTasks: d.MaxActiveTasks,
 		LastParsedTime: d.LastParsedTime, NextDagrun: d.NextDagrun,
 		NextDagrunDataIntervalStart: d.NextDataIntervalStart, NextDagrunDataIntervalEnd: d.NextDataIntervalEnd,

@@ -51,7 +51,8 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	}), nil
 }
@@ -105,23 +106,29 @@ func (a *App) countDags() (dags, examples int) {
 
 // RunInfo is a DagRun in Airflow's REST shape.
 type RunInfo struct {
-	DagID             string         `json:"dag_id"`
-	DagRunID          string         `json:"dag_run_id"`
-	RunType           string         `json:"run_type"`
-	State             string         `json:"state"`
-	LogicalDate       time.Time      `json:"logical_date"`
-	DataIntervalStart time.Time      `json:"data_interval_start"`
-	DataIntervalEnd   time.Time      `json:"data_interval_end"`
-	StartDate         *time.Time     `json:"start_date"`
-	EndDate           *time.Time     `json:"end_date"`
-	Conf              map[string]any `json:"conf"`
-	ExternalTrigger   bool           `json:"external_trigger"`
+	DagID             string     `json:"dag_id"`
+	DagRunID          string     `json:"dag_run_id"`
+	RunType           string     `json:"run_type"`
+	State             string     `json:"state"`
+	LogicalDate       time.Time  `json:"logical_date"`
+	DataIntervalStart time.Time  `json:"data_interval_start"`
+	DataIntervalEnd   time.Time  `json:"data_interval_end"`
+	StartDate         *time.Time `json:"start_date"`
+	EndDate           *time.Time `json:"end_date"`
+	// Conf is JSON: a page of runs hands on the conf as stored rather than decode and encode
+	// what may be core.max_conf_size a run.
+	Conf            json.RawMessage `json:"conf"`
+	ExternalTrigger bool            `json:"external_trigger"`
 }
 
 func runInfo(r scheduler.DagRun) RunInfo {
+	conf := json.RawMessage(r.ConfJSON)
+	if conf == nil && r.Conf != nil {
+		conf, _ = json.Marshal(r.Conf) // a map of JSON values read from JSON encodes
+	}
 	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate,
 		DataIntervalStart: r.DataIntervalStart, DataIntervalEnd: r.DataIntervalEnd, StartDate: r.StartDate, EndDate: r.EndDate,
-		Conf: r.Conf, ExternalTrigger: r.ExternalTrigger}
+		Conf: conf, ExternalTrigger: r.ExternalTrigger}
 }
 
 // TaskInstanceInfo is a task instance in Airflow's REST shape.
@@ -285,11 +292,16 @@ func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.
 	return a.Store.DagRunAt(ctx, dagID, at)
 }
 
-// WaitRun polls a run until it ends, calling progress (if set) with every task instance
-// whose state changed.
+// WaitRun waits until a run ends, calling progress (if set) with every task instance whose
+// state changed. The run is read again as soon as a scheduler in this process writes a change
+// of its DAG (Events: `dags test`, a backfill run here, the server's own API); a run that
+// another process schedules (a standalone on this home) is read every waitPoll.
 func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(TaskInstanceInfo)) (RunInfo, error) {
+	// Subscribed before the first read: a change written after that read sends an event.
+	changed, unsubscribe := a.Events.Subscribe(dagID)
+	defer unsubscribe()
 	seen := map[string]string{}
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(cmp.Or(a.waitPoll, defaultWaitPoll))
 	defer tick.Stop()
 	for {
 		run, err := a.Store.GetDagRun(ctx, dagID, runID)
@@ -315,6 +327,28 @@ func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(Ta
 		case <-ctx.Done():
 			return runInfo(run), ctx.Err()
 		case <-tick.C:
+		case _, ok := <-changed:
+			if !ok { // dropped for falling behind: the ticker goes on alone
+				changed = nil
+			}
+			drain(changed) // a step writes many changes at once: one read sees them all
+		}
+	}
+}
+
+// defaultWaitPoll is how often WaitRun reads a run no scheduler in this process tells it about.
+const defaultWaitPoll = 100 * time.Millisecond
+
+// drain takes what is waiting in ch without blocking.
+func drain(ch <-chan Event) {
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		default:
+			return
 		}
 	}
 }
@@ -325,7 +359,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.ParsedDag(ctx, dagID)
+	d, err := a.dagToTest(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -341,6 +375,19 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 		return RunInfo{}, err
 	}
 	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done
+// before), else its own file parsed alone when the metastore has it unchanged, else what a
+// sync of every folder finds (Dags.LoadDag).
+func (a *App) dagToTest(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	if d := a.Dags.Dag(dagID); d != nil {
+		return d, nil
+	}
+	if _, err := a.Dags.LoadDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	return a.ParsedDag(ctx, dagID)
 }
 
 // drive runs the given runs to their end with a scheduler of their own.
@@ -498,9 +545,13 @@ func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun,
 	return scheduler.DagRun{}, fmt.Errorf("DAG %s has no run at logical date %s (`wasmflow dags list-runs -d %s` lists them): %w", dagID, at.Format(time.RFC3339), dagID, scheduler.ErrNotFound)
 }
 
-// TaskInstances lists the task instances of a run, in the DAG's topological order.
-func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun) ([]TaskInstanceInfo, error) {
-	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+// TIQuery narrows TaskInstances (state, pool, queue, dates, duration); zero: every one.
+type TIQuery = metastore.TIQuery
+
+// TaskInstances lists the task instances of a run that q selects, in the DAG's topological
+// order.
+func (a *App) TaskInstances(ctx context.Context, run scheduler.DagRun, q TIQuery) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstancesWhere(ctx, run.DagID, run.RunID, q)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ type TaskTestResult struct {
 	XComs    map[string]string       `json:"xcoms,omitempty"`
 	Follow   []string                `json:"follow,omitempty"` // a branch's chosen tasks
 	Module   string                  `json:"module_sha256,omitempty"`
+	Calls    []scheduler.Call        `json:"calls,omitempty"` // granted I/O, made or refused
 }
 
 // Runner returns the process's task runtime, created on first use with its compilation cache
@@ -128,6 +129,14 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
 	}
+	if w.Timeout == 0 { // as the scheduler runs it
+		w.Timeout = a.Config.Core.DefaultTaskExecutionTimeout
+	}
+	if !w.Grants.Empty() {
+		if w.Connections, err = scheduler.ResolveGrants(ctx, a.Store, w.Grants); err != nil {
+			return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
+		}
+	}
 	r, err := a.Runner(ctx)
 	if err != nil {
 		return TaskTestResult{}, err
@@ -139,7 +148,7 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{}, err
 	}
-	out := TaskTestResult{Reason: res.Reason, Duration: res.Duration, Module: res.ModuleSHA256, XComs: map[string]string{}}
+	out := TaskTestResult{Reason: res.Reason, Duration: res.Duration, Module: res.ModuleSHA256, XComs: map[string]string{}, Calls: cluster.Calls(res.Calls)}
 	if res.ExitCode >= 0 {
 		code := res.ExitCode
 		out.ExitCode = &code

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // The data channel carries what gossip must not: try payloads, module bytes, log lines,
@@ -66,6 +67,10 @@ type submitRequest struct {
 	Server       string             `json:"server"`
 	ModuleSHA256 string             `json:"module_sha256"`
 	Workload     scheduler.Workload `json:"workload"`
+	// Connections are the workload's resolved connections, secrets included: they go in
+	// the request explicitly (Workload.Connections is never encoded), and the channel seals
+	// every body (seal.go).
+	Connections map[string]tasks.Connection `json:"connections,omitempty"`
 }
 
 // Answers to a submitRequest.

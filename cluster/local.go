@@ -48,10 +48,11 @@ func runWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, l
 func Try(w scheduler.Workload, module []byte, log io.Writer, xcom XComReader) runtime.Try {
 	mounts := make([]runtime.Mount, len(w.Mounts))
 	for i, m := range w.Mounts {
-		mounts[i] = runtime.Mount{HostPath: m.Host, GuestPath: m.Guest, ReadOnly: m.ReadOnly}
+		mounts[i] = runtime.Mount{HostPath: m.Host, GuestPath: m.Guest, ReadOnly: m.ReadOnly, Within: m.Within}
 	}
 	return runtime.Try{
 		Module: module, TaskID: w.TaskID, Args: w.Args, Env: w.Env, Stdin: w.Stdin, Mounts: mounts,
 		MemoryLimit: w.MemoryLimit, MountQuota: w.MountQuota, Timeout: w.Timeout, Log: log, XComIn: xcom,
+		Grants: grantsOf(w),
 	}
 }

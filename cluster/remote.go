@@ -95,6 +95,12 @@ func (*RemoteExecutor) QueuesTries() {}
 // AdoptWithin implements scheduler.Adopter.
 func (e *RemoteExecutor) AdoptWithin() time.Duration { return e.cfg.AdoptWithin }
 
+// RanHere implements scheduler.InProcess: a try that started on this server's own node ran
+// in its process (the Local executor), so one a killed server left running died with it.
+func (e *RemoteExecutor) RanHere(host string) bool {
+	return e.cfg.Local != nil && host != "" && host == e.node.Name()
+}
+
 // dispatchTry is one submitted try as the executor tracks it.
 type dispatchTry struct {
 	id       string
@@ -655,7 +661,7 @@ func (e *RemoteExecutor) send(t *dispatchTry) {
 	if f, err := openLog(LogPath(e.cfg.LogsFolder, t.key, t.w.TryNumber)); err == nil {
 		f.Close()
 	}
-	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w}
+	req := submitRequest{ID: t.id, Server: e.node.Name(), ModuleSHA256: sha, Workload: t.w, Connections: t.w.Connections}
 	for attempt := 0; attempt < 3; attempt++ {
 		var resp submitResponse
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -310,6 +310,7 @@ func (w *Worker) submit(body []byte) (int, any) {
 	}
 	wl := req.Workload
 	t := &workerTry{id: req.ID, key: scheduler.TIKey{DagID: wl.DagID, RunID: wl.RunID, TaskID: wl.TaskID}, try: wl.TryNumber, queue: wl.Queue}
+	wl.Connections = req.Connections
 	ctx, cancel := context.WithCancelCause(w.ctx)
 	t.cancel = cancel
 	w.mu.Lock()
@@ -410,6 +411,7 @@ func resultOf(ctx context.Context, out scheduler.TryResult, res wfruntime.Result
 		out.ModuleSHA256 = res.ModuleSHA256
 	}
 	out.XComs, out.Reason = res.XComs, res.Reason
+	out.Calls = Calls(res.Calls)
 	if res.ExitCode >= 0 {
 		code := res.ExitCode
 		out.ExitCode = &code

@@ -18,7 +18,7 @@ import (
 // CheckModule reports why wasm cannot run as a task, or nil when it can: it must be a core
 // WebAssembly module (not a component) that compiles, exports `_start` and imports only
 // functions the host provides (WASI preview1 and the wasmflow host module), with their
-// signatures. It is the check a try makes before it runs, for callers that take a module in
+// signatures, and whose tables start within MaxTableEntries. It is the check a try makes before it runs, for callers that take a module in
 // (an upload) and want the reason then rather than at the first try. A canceled ctx is
 // returned as ctx.Err(); every other error is the module's fault.
 //
@@ -41,7 +41,7 @@ func CheckModule(ctx context.Context, wasm []byte) error {
 		return fmt.Errorf("does not compile: %w", err)
 	}
 	defer mod.Close(ctx)
-	return checkContract(mod)
+	return errors.Join(checkContract(mod), checkTables(wasm))
 }
 
 // provided is the signature of every function the host provides to a task, by "module.name",

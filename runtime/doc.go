@@ -2,9 +2,10 @@
 // compilation cache, the sandbox (mounts, /xcom, no host environment, no network), limits
 // (execution timeout, memory), logs and XCom collection — the task contract of SPEC.md §4.
 //
-// It imports wazero and the standard library only, never another wasmflow package: the caller
-// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates and
-// resolves mounts first, and maps a Result's State onto a TaskInstance state.
+// It imports wazero, the standard library, the SQL drivers of granted I/O (glebarez's pure-Go
+// sqlite, pgx) and of wasmflow only the types of package tasks (tasks.Connection): the caller
+// (the scheduler's executor, a cluster worker, `wasmflow tasks test`) renders templates,
+// resolves mounts and grants first, and maps a Result's State onto a TaskInstance state.
 //
 // # Using it
 //
@@ -42,8 +43,11 @@
 //     it compiles or instantiates anything, first come first served, calling Try.Waiting when
 //     it must wait and Try.Admitted when it starts; a limit alone over the cap fails at once.
 //   - Disk quotas: what a try writes into /xcom (Config.XComQuota) and into its writable
-//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow
-//     (quota.go); past a quota writes fail with ENOSPC and the log says which quota.
+//     mounts together (Try.MountQuota, else Config.MountQuota) is counted as files grow, and
+//     InodeCost for each file, directory or link it makes (quota.go); past a quota writes fail
+//     with ENOSPC and the log says which quota.
+//   - Tables: a module's tables hold at most MaxTableEntries together, on the host's heap
+//     (tables.go): bigger initial sizes are refused when it compiles, and maxima lowered.
 //   - Timeout: the try's context has the deadline; wazero closes the module at its next call
 //     or loop iteration, and the module's nanosleep (poll_oneoff on a clock, e.g. Go's
 //     time.Sleep) wakes at the deadline instead of sleeping on. stdin is a string, so reads
@@ -51,8 +55,11 @@
 //     inside a mount).
 //   - Sandbox: argv is [TaskID, Args...]; the environment is Try.Env and nothing else; the
 //     files are the mounts plus a fresh empty /xcom (ReadOnly mounts refuse writes with EROFS);
-//     symlink creation is refused everywhere (wazero would create a relative link that the host
-//     follows out of the mount); no sockets are preopened, so a module has no network (Go's
+//     each folder is opened as an os.Root (rootfs.go), so a link the host put in it is followed
+//     only while it stays inside (relative links within the folder work; absolute ones, and
+//     any that leads out, are ENOENT for every operation, reads and writes alike); symlink
+//     creation is refused everywhere (the host, where no root holds, would follow a guest's
+//     link out of the mount); no sockets are preopened, so a module has no network (Go's
 //     wasip1 net package is an in-process fake: it can listen and dial only itself).
 //     Clocks are real; random_get reads crypto/rand.
 //   - Log: stdout and stderr go to Try.Log as whole lines, as the module writes them, with no
@@ -60,6 +67,9 @@
 //     written by the runtime itself — why a try ended, truncation, XCom problems — start with
 //     "[wasmflow] ". Past Config.MaxLogBytes a marker line says the log was truncated and the
 //     rest is counted, not written.
+//   - Scratch: each try's /xcom is a folder in the Runner's own wasmflow-runner-* folder in
+//     Config.TempDir, locked (flock) while the Runner lives and removed by Close; New removes
+//     the unlocked ones, left by processes that died (xcom.go).
 //   - XComs: every regular file left in /xcom (key = file name), each at most
 //     Config.MaxXComBytes (an XCom over it fails the try, naming the key, its size and the
 //     limit). Without /xcom/return_value, a successful try's last non-empty stdout line is its
@@ -67,4 +77,10 @@
 //   - The host module "wasmflow" (xcom_push, xcom_pull, log; the ABI is documented at
 //     HostModuleName) is instantiated once; its functions find their try through the context.
 //     tasks/sdk wraps it for Go guests.
+//   - Granted I/O (hostcall*.go, grants.go; docs/hostcalls.md): http_request, sql_query,
+//     sql_exec and secret_get do what Try.Grants allow on the module's behalf — the host adds a
+//     connection's credentials, re-checks every redirect and refuses loopback and private
+//     addresses behind a name at dial time — within Config.Calls' limits, and record every
+//     call, made or refused, in Result.Calls. HTTP and database connections are pooled for
+//     one try and closed after it. Config.Network injects the resolver and dialer for tests.
 package runtime

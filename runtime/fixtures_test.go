@@ -13,7 +13,7 @@ import (
 
 // Go fixtures are ~2-5 MB each, too big to commit: they are built from testdata/<name> once per
 // test binary run. The C fixtures are small and committed beside their sources.
-var goFixtures = []string{"probe", "noop", "hello"}
+var goFixtures = []string{"probe", "noop", "hello", "hostio"}
 
 var built struct {
 	once sync.Once
@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(compileHelperEnv); spec != "" {
 		os.Exit(compileHelper(spec))
 	}
+	if spec := os.Getenv(dieHelperEnv); spec != "" {
+		os.Exit(dieHelper(spec))
+	}
 	dir, err := os.MkdirTemp("", "wasmflow-runtime-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -40,6 +43,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.r != nil {
 		shared.r.Close(context.Background())
+	}
+	if err := pg.srv.Stop(); err != nil { // the PostgreSQL server of hostcall_test.go, if started
+		fmt.Fprintln(os.Stderr, err)
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)

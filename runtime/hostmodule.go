@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,6 +32,9 @@ import (
 //	    a buffer at least that big.
 //	log(ptr, len)
 //	    Writes the text to the try's log as one or more lines.
+//	http_request, sql_query, sql_exec, secret_get (req_ptr, req_len, resp_len_ptr) -> i32
+//	response_read(buf_ptr, buf_cap) -> i32
+//	    Granted I/O, done by the host: see docs/hostcalls.md and HostCallOK.
 //
 // A pointer and length outside the module's memory trap the module.
 const HostModuleName = "wasmflow"
@@ -58,6 +63,7 @@ type tryState struct {
 	log      *tryLog
 	xcomIn   func(taskID, key string) ([]byte, bool)
 	hostLogs *streamWriter
+	calls    *callState // granted I/O (hostcall.go)
 	// xcomQuota is charged for what the try writes into /xcom, files and pushes alike.
 	xcomQuota *writeQuota
 	// quotaRefused: the write that just failed was refused by a quota (see noSpace).
@@ -82,14 +88,15 @@ func tryStateFrom(ctx context.Context) *tryState {
 // instantiateHostModule defines the wasmflow module in r, once.
 func instantiateHostModule(ctx context.Context, r wazero.Runtime) error {
 	i32 := api.ValueTypeI32
-	_, err := r.NewHostModuleBuilder(HostModuleName).
+	b := r.NewHostModuleBuilder(HostModuleName).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(xcomPush), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("key_ptr", "key_len", "val_ptr", "val_len").Export(hostFuncXComPush).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(xcomPull), []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("task_ptr", "task_len", "key_ptr", "key_len", "buf_ptr", "buf_cap").Export(hostFuncXComPull).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostLog), []api.ValueType{i32, i32}, nil).
-		WithParameterNames("ptr", "len").Export(hostFuncLog).
-		Instantiate(ctx)
+		WithParameterNames("ptr", "len").Export(hostFuncLog)
+	b = exportHostCalls(b)
+	_, err := b.Instantiate(ctx)
 	if err != nil {
 		return fmt.Errorf("instantiate host module %s: %w", HostModuleName, err)
 	}
@@ -121,11 +128,16 @@ func (st *tryState) push(key string, val []byte) int32 {
 		st.log.note("xcom_push: %s", xcomTooBig(key, int64(len(val)), st.maxXCom))
 		return XComPushTooBig
 	}
-	if st.xcomQuota != nil && !st.xcomQuota.take(int64(len(val))) {
+	path := filepath.Join(st.xcomDir, key)
+	cost := int64(len(val))
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		cost += InodeCost // a new key is a new file, as a module's own would be
+	}
+	if st.xcomQuota != nil && !st.xcomQuota.take(cost) {
 		st.quotaRefused.Store(false) // no WASI call to report it: the result code does
 		return XComPushFailed
 	}
-	if err := os.WriteFile(filepath.Join(st.xcomDir, key), val, 0o644); err != nil {
+	if err := os.WriteFile(path, val, 0o644); err != nil {
 		st.log.note("xcom_push %q: %v", key, err)
 		return XComPushFailed
 	}

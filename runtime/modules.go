@@ -81,12 +81,31 @@ func (m *modules) acquire(ctx context.Context, wasm []byte, digest string) (*com
 
 	// Compile outside the lock; others wanting this digest wait on ready.
 	// Not the try's context: the result is shared and cached, whoever asked first.
-	c.mod, c.err = m.rt.CompileModule(context.WithoutCancel(ctx), wasm)
+	c.mod, c.err = compileBounded(context.WithoutCancel(ctx), m.rt, wasm)
 	if c.err == nil {
 		c.err = checkContract(c.mod)
 	}
 	close(c.ready)
 	return c, nil
+}
+
+// compileBounded compiles wasm with its tables bounded (see MaxTableEntries). A module whose
+// tables cannot be bounded is refused, unless it does not compile at all: the compiler's reason
+// is then the one to give.
+func compileBounded(ctx context.Context, rt wazero.Runtime, wasm []byte) (wazero.CompiledModule, error) {
+	bounded, tablesErr := boundTables(wasm)
+	if tablesErr != nil {
+		bounded = wasm
+	}
+	mod, err := rt.CompileModule(ctx, bounded)
+	if err != nil {
+		return nil, err
+	}
+	if tablesErr != nil {
+		_ = mod.Close(ctx)
+		return nil, tablesErr
+	}
+	return mod, nil
 }
 
 // hit returns the module for digest, taken for one more user, or nil.

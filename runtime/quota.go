@@ -15,9 +15,10 @@ import (
 
 // writeQuota bounds the bytes one try may add to the files of one or more folders: its /xcom,
 // or its writable mounts together. It counts growth (a file written past its end, extended by
-// truncate or fd_allocate), not the folder's existing content, and never gives bytes back when
-// the try shrinks or removes a file: what the quota bounds is how much a try can write, so a
-// module that rewrites a file in a loop runs into it too.
+// truncate or fd_allocate) and InodeCost for each file, directory or hard link the try makes,
+// not the folder's existing content, and never gives bytes back when the try shrinks or
+// removes a file: what the quota bounds is how much a try can write, so a module that rewrites
+// a file, or makes and removes a directory, in a loop runs into it too.
 //
 // A write that crosses the quota writes what fits and reports it written; the next one fails.
 // The file system layer can only fail with one of wazero's errnos, none of which is ENOSPC, so
@@ -32,6 +33,12 @@ type writeQuota struct {
 	noted   atomic.Bool
 	log     *tryLog
 }
+
+// InodeCost is what making a file, a directory or a hard link costs a try's write quota: a file
+// system block, about what a new inode or directory entry takes on disk. Without it a loop of
+// mkdirs or of empty files would fill a disk's inodes, and its blocks with directories, while
+// writing no byte.
+const InodeCost = 4 << 10
 
 // grow charges up to n more bytes and returns how many fit (n, or fewer when the quota runs
 // out). The guest's goroutine is the only caller, one call at a time.
@@ -56,8 +63,8 @@ func (q *writeQuota) take(n int64) bool {
 func (q *writeQuota) refuse() {
 	q.refused.Store(true)
 	if !q.noted.Swap(true) {
-		q.log.note("%s: this try wrote %s, its quota (%s): further writes fail with ENOSPC (no space left on device)",
-			q.what, byteSize(q.limit), q.setting)
+		q.log.note("%s: this try wrote %s, its quota (%s): further writes fail with ENOSPC (no space left on device); "+
+			"each file or directory it makes counts %s", q.what, byteSize(q.limit), q.setting, byteSize(InodeCost))
 	}
 }
 
@@ -68,11 +75,55 @@ type quotaFS struct {
 }
 
 func (f quotaFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
-	file, errno := f.FS.OpenFile(path, flag, perm)
+	var file experimentalsys.File
+	open := func() (errno experimentalsys.Errno) {
+		file, errno = f.FS.OpenFile(path, flag, perm)
+		return errno
+	}
+	var errno experimentalsys.Errno
+	if f.creates(path, flag) {
+		errno = f.q.make(open)
+	} else {
+		errno = open()
+	}
 	if errno != 0 || flag&(experimentalsys.O_WRONLY|experimentalsys.O_RDWR) == 0 {
-		return file, errno // read only: nothing to charge (a directory is opened so too)
+		return file, errno // read only: nothing more to charge (a directory is opened so too)
 	}
 	return &quotaFile{File: file, q: f.q}, 0
+}
+
+// creates reports whether opening path with flag makes a new file.
+func (f quotaFS) creates(path string, flag experimentalsys.Oflag) bool {
+	if flag&experimentalsys.O_CREAT == 0 {
+		return false
+	}
+	if flag&experimentalsys.O_EXCL != 0 {
+		return true // it fails if the file is there: then nothing is charged
+	}
+	_, errno := f.FS.Lstat(path)
+	return errno == experimentalsys.ENOENT
+}
+
+func (f quotaFS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
+	return f.q.make(func() experimentalsys.Errno { return f.FS.Mkdir(path, perm) })
+}
+
+// Link makes no inode, but a directory entry: a loop of links fills directories as mkdirs do.
+func (f quotaFS) Link(oldPath, newPath string) experimentalsys.Errno {
+	return f.q.make(func() experimentalsys.Errno { return f.FS.Link(oldPath, newPath) })
+}
+
+// make charges InodeCost for what do makes, and gives it back when do fails. With the quota
+// spent, do is not called and make fails with EIO, which the WASI function turns into ENOSPC.
+func (q *writeQuota) make(do func() experimentalsys.Errno) experimentalsys.Errno {
+	if !q.take(InodeCost) {
+		return experimentalsys.EIO
+	}
+	errno := do()
+	if errno != 0 {
+		q.used.Add(-InodeCost)
+	}
+	return errno
 }
 
 // quotaFile is a file opened for writing whose growth is charged to q.
@@ -166,8 +217,10 @@ const (
 	wasiErrnoNoSpc = 51
 )
 
-// wasiWriters are the WASI functions through which a guest makes files grow.
-var wasiWriters = []string{"fd_write", "fd_pwrite", "fd_filestat_set_size", "fd_allocate"}
+// wasiWriters are the WASI functions through which a guest makes files grow, or makes files,
+// directories and links.
+var wasiWriters = []string{"fd_write", "fd_pwrite", "fd_filestat_set_size", "fd_allocate",
+	"path_open", "path_create_directory", "path_link"}
 
 // instantiateWASI defines wasi_snapshot_preview1 in r: wazero's, except that the functions
 // that write report a write refused by a quota as ENOSPC rather than EIO.

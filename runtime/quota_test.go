@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,8 @@ func TestWriteQuotas(t *testing.T) {
 			try.Module, try.Args = probe, []string{"fill", c.guest, strconv.Itoa(8 << 20)}
 			try.Mounts = []Mount{{HostPath: rw, GuestPath: "/rw"}}
 			res, log := run(t, r, try)
-			want := "wrote " + strconv.FormatInt(c.limit, 10) + ", then: write " + c.guest + ": No space left on device (ENOSPC: true)"
+			// The file itself costs InodeCost of the quota: the rest is its bytes.
+			want := "wrote " + strconv.FormatInt(c.limit-InodeCost, 10) + ", then: write " + c.guest + ": No space left on device (ENOSPC: true)"
 			if res.State != StateFailed || !strings.Contains(log, want) {
 				t.Fatalf("state %s, want failed with %q in the log:\n%s", res.State, want, log)
 			}
@@ -44,15 +46,15 @@ func TestWriteQuotas(t *testing.T) {
 			}
 			if c.host != "" {
 				fi, err := os.Stat(c.host)
-				if err != nil || fi.Size() > c.limit {
-					t.Errorf("host file: %v, %d bytes, want at most %d", err, fi.Size(), c.limit)
+				if err != nil || fi.Size() > c.limit-InodeCost {
+					t.Errorf("host file: %v, %d bytes, want at most %d", err, fi.Size(), c.limit-InodeCost)
 				}
 			} else if n := len(res.XComs["big"]); n != 0 {
 				t.Errorf("an XCom over the size limit was collected: %d bytes", n)
 			}
 			// /xcom is removed after the try: the module reports its file's size, as the host's
 			// fstat has it.
-			if size := c.guest + " is " + strconv.FormatInt(c.limit, 10) + " bytes"; !strings.Contains(log, size) {
+			if size := c.guest + " is " + strconv.FormatInt(c.limit-InodeCost, 10) + " bytes"; !strings.Contains(log, size) {
 				t.Errorf("want %q in the log:\n%s", size, log)
 			}
 		})
@@ -64,6 +66,41 @@ func TestWriteQuotas(t *testing.T) {
 		if res.State != StateSuccess || !strings.Contains(log, "wrote 921600") {
 			t.Fatalf("try %d within the quota: %s %s\n%s", i, res.State, res.Reason, log)
 		}
+	}
+}
+
+// Making directories or empty files writes no byte, but each costs InodeCost of the quota: a
+// loop of mkdirs (or of new files) in /xcom or in a writable mount stops with ENOSPC at
+// quota/InodeCost, and the log says which quota it hit. Removing them gives nothing back.
+func TestInodeQuotas(t *testing.T) {
+	const quota = 256 << 10
+	const most = quota / InodeCost
+	r := newRunner(t, Config{XComQuota: quota, MountQuota: quota})
+	probe := goModule(t, "probe")
+	for _, c := range []struct {
+		how, guest, quota string
+	}{
+		{"mkdirs", "/xcom", "/xcom: this try wrote 256 KiB, its quota (room for 100 XComs of 48 KiB)"},
+		{"mkdirs", "/rw", "the writable mounts: this try wrote 256 KiB, its quota (core.mount_quota)"},
+		{"touch", "/rw", "the writable mounts: this try wrote 256 KiB, its quota (core.mount_quota)"},
+	} {
+		t.Run(c.how+" "+c.guest, func(t *testing.T) {
+			rw := t.TempDir()
+			res, log := run(t, r, Try{Module: probe, Args: []string{c.how, c.guest, "1000"}, Mounts: []Mount{{HostPath: rw, GuestPath: "/rw"}}})
+			want := fmt.Sprintf("made %d, then: ", most)
+			if res.State != StateFailed || !strings.Contains(log, want) || !strings.Contains(log, "No space left on device (ENOSPC: true)") {
+				t.Fatalf("%s %s, want ENOSPC after %d:\n%s", res.State, res.Reason, most, log)
+			}
+			if !strings.Contains(log, "[wasmflow] "+c.quota+": further writes fail with ENOSPC") ||
+				!strings.Contains(log, "each file or directory it makes counts 4 KiB") {
+				t.Errorf("the log does not say which quota was hit (%q):\n%s", c.quota, log)
+			}
+			if c.guest == "/rw" {
+				if entries, err := os.ReadDir(rw); err != nil || len(entries) != most {
+					t.Errorf("the mount holds %d entries (%v), want %d", len(entries), err, most)
+				}
+			}
+		})
 	}
 }
 
@@ -94,6 +131,11 @@ func TestXComPushQuota(t *testing.T) {
 	res, log = run(t, r, Try{Module: probe, Args: []string{"sdk-push-size", "a", strconv.Itoa(48 << 10)}})
 	if res.State != StateSuccess {
 		t.Fatalf("%s %s\n%s", res.State, res.Reason, log)
+	}
+	// An empty value is no byte, but a new key is a new file: InodeCost each.
+	res, log = run(t, newRunner(t, Config{XComQuota: 64 << 10}), Try{Module: probe, Args: []string{"sdk-push-many", "1000"}})
+	if want := fmt.Sprintf("pushed %d, then: ", 64<<10/InodeCost); res.State != StateFailed || !strings.Contains(log, want) {
+		t.Fatalf("pushes of empty values: %s %s, want %q:\n%s", res.State, res.Reason, want, log)
 	}
 	small := newRunner(t, Config{XComQuota: 32 << 10})
 	_, log = run(t, small, Try{Module: probe, Args: []string{"sdk-push-size", "a", strconv.Itoa(40 << 10)}})

@@ -35,21 +35,27 @@ type Config struct {
 	MaxModules int
 	// Hostname is reported in every Result. Default os.Hostname().
 	Hostname string
-	// TempDir is where each try's /xcom directory is made (and removed after). Default
-	// os.TempDir().
+	// TempDir is where the Runner makes its folder (wasmflow-runner-*) for the tries' /xcom
+	// directories, removed by Close; New removes the folders that Runners of processes that
+	// died without closing theirs left there. Default os.TempDir().
 	TempDir string
 	// MaxTaskMemory caps the memory limits of the tries running at once, added up (each try
 	// counts its MemoryLimit, or DefaultMemoryLimit). A try that does not fit waits for running
 	// ones to end, first come first served; one whose limit alone is over it fails at once.
 	// Default DefaultMaxTaskMemory(): half of the machine's memory. core.max_task_memory.
 	MaxTaskMemory int64
-	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike):
-	// past it writes fail with ENOSPC. Default MaxXComs × MaxXComBytes, the most it can leave.
+	// XComQuota caps the bytes one try may write into its /xcom (files and xcom_push alike,
+	// InodeCost more for each file or directory made): past it writes fail with ENOSPC.
+	// Default MaxXComs × (MaxXComBytes + InodeCost), the most it can leave.
 	XComQuota int64
 	// MountQuota caps the bytes one try may write into its writable mounts, together, unless
 	// the Try sets its own: past it writes fail with ENOSPC. Default DefaultMountQuota.
 	// core.mount_quota.
 	MountQuota int64
+	// Calls limits each try's granted I/O (sizes, per-call timeout, calls per try, rows).
+	Calls CallLimits
+	// Network is how granted I/O resolves names and dials; the zero value is the system's.
+	Network Network
 }
 
 // Defaults of Config.
@@ -85,11 +91,13 @@ func (c Config) withDefaults() Config {
 		c.MaxTaskMemory = DefaultMaxTaskMemory()
 	}
 	if c.XComQuota <= 0 {
-		c.XComQuota = int64(c.MaxXComs) * int64(c.MaxXComBytes)
+		c.XComQuota = int64(c.MaxXComs) * (int64(c.MaxXComBytes) + InodeCost)
 	}
 	if c.MountQuota <= 0 {
 		c.MountQuota = DefaultMountQuota
 	}
+	c.Calls = c.Calls.withDefaults()
+	c.Network = c.Network.withDefaults()
 	return c
 }
 
@@ -115,6 +123,7 @@ type Runner struct {
 // New makes a Runner. Close it to release the runtime and the compiled code.
 func New(ctx context.Context, cfg Config) (*Runner, error) {
 	cfg = cfg.withDefaults()
+	sweepRunnerFolders(cfg.TempDir) // what Runners of processes that died left
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {
 		var err error
@@ -255,7 +264,8 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	stderr := &streamWriter{log: log}
 	mem := newLimitedMemory(limit)
 	st := &tryState{taskID: t.TaskID, xcomDir: xcomDir, maxXCom: r.cfg.MaxXComBytes, log: log,
-		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}}
+		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}, calls: newCallState(t.Grants, r.cfg.Calls, r.cfg.Network, log)}
+	defer st.calls.close()
 	st.xcomQuota = &writeQuota{what: xcomGuestPath, limit: r.cfg.XComQuota, refused: &st.quotaRefused, log: log,
 		setting: fmt.Sprintf("room for %d XComs of %s", r.cfg.MaxXComs, byteSize(int64(r.cfg.MaxXComBytes)))}
 	mountQuota, setting := r.cfg.MountQuota, "core.mount_quota"
@@ -271,12 +281,19 @@ func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limi
 	defer cancel()
 	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
+	fsCfg, closeFS, err := fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts)
+	if err != nil {
+		r.dirs.put(xcomDir, false)
+		return err
+	}
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts), stdout, stderr))
+	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
+	closeFS()
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()
 	res.PeakMemoryPages = mem.peakPages()
+	res.Calls = st.calls.record()
 	if r.closed.Load() {
 		os.RemoveAll(xcomDir)
 		return ErrClosed

@@ -16,14 +16,6 @@ import (
 // xcomGuestPath is where the module finds its own empty, writable XCom directory.
 const xcomGuestPath = "/xcom"
 
-// noSymlinkFS refuses to create symbolic links. wazero's DirFS refuses absolute targets but
-// creates relative ones unresolved on the host, so a module with a writable mount could make
-// "x -> ../../../../etc/passwd" there and then read the host's file through it (the host
-// follows the link when the module opens it, and when the runtime collects /xcom).
-type noSymlinkFS struct{ experimentalsys.FS }
-
-func (noSymlinkFS) Symlink(_, _ string) experimentalsys.Errno { return experimentalsys.EPERM }
-
 // readOnlyFS is wazero's ReadFS, but opening a file for writing fails with EROFS ("read-only
 // file system") rather than ENOSYS, which Go guests print as "not implemented on wasip1" and
 // would send a task's author looking in the wrong place.
@@ -37,20 +29,45 @@ func (r readOnlyFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.Fi
 	return f, errno
 }
 
-// fsConfig grants the declared mounts and /xcom, nothing else. What the try writes into /xcom
-// is charged to xcom, what it writes into its writable mounts to rw.
-func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) wazero.FSConfig {
-	cfg := wazero.NewFSConfig()
+// fsConfig grants the declared mounts and /xcom, nothing else, each through a rootFS so that no
+// link leads out of its folder. What the try writes into /xcom is charged to xcom, what it
+// writes into its writable mounts to rw. Close the folders with closeFS when the try ends.
+func fsConfig(mounts []Mount, xcomDir string, xcom, rw *writeQuota) (cfg wazero.FSConfig, closeFS func(), err error) {
+	var roots []*rootFS
+	closeFS = func() {
+		for _, r := range roots {
+			_ = r.close()
+		}
+	}
+	open := func(dir, within, guest string) (*rootFS, error) {
+		r, err := openRootFS(dir, within)
+		if err != nil {
+			return nil, fmt.Errorf("mount %s: %w", guest, err)
+		}
+		roots = append(roots, r)
+		return r, nil
+	}
+	cfg = wazero.NewFSConfig()
 	for _, m := range mounts {
-		var fsys experimentalsys.FS = sysfs.DirFS(m.HostPath)
+		root, err := open(m.HostPath, m.Within, m.GuestPath)
+		if err != nil {
+			closeFS()
+			return nil, nil, err
+		}
+		var fsys experimentalsys.FS = root
 		if m.ReadOnly {
-			fsys = readOnlyFS{&sysfs.ReadFS{FS: fsys}} // refuses symlinks too (EROFS)
+			fsys = readOnlyFS{&sysfs.ReadFS{FS: fsys}}
 		} else {
-			fsys = quotaFS{noSymlinkFS{fsys}, rw}
+			fsys = quotaFS{fsys, rw}
 		}
 		cfg = cfg.(sysfs.FSConfig).WithSysFSMount(fsys, m.GuestPath)
 	}
-	return cfg.(sysfs.FSConfig).WithSysFSMount(quotaFS{noSymlinkFS{sysfs.DirFS(xcomDir)}, xcom}, xcomGuestPath)
+	root, err := open(xcomDir, "", xcomGuestPath)
+	if err != nil {
+		closeFS()
+		return nil, nil, err
+	}
+	return cfg.(sysfs.FSConfig).WithSysFSMount(quotaFS{root, xcom}, xcomGuestPath), closeFS, nil
 }
 
 // checkMounts reports every problem with the mounts at once.

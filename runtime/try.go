@@ -14,6 +14,11 @@ type Mount struct {
 	GuestPath string
 	// ReadOnly makes every write through this mount fail with EROFS.
 	ReadOnly bool
+	// Within, if set, is the folder HostPath was checked to be inside (an allowed mount
+	// folder). HostPath is then opened through it, element by element, so that a folder
+	// swapped for a link out between the caller's check and the try cannot lead the mount out:
+	// the try fails instead.
+	Within string
 }
 
 // Try is one try of one task: everything the module will see, already rendered by the caller.
@@ -64,6 +69,11 @@ type Try struct {
 	// and starts (also when it never waited). Both are called on Run's goroutine.
 	Waiting  func(reason string)
 	Admitted func()
+
+	// Grants are what the module may reach through the host's granted I/O (http_request,
+	// sql_query, sql_exec, secret_get): the task's connections, allow_hosts and secrets,
+	// resolved and decrypted by the caller. The zero value grants nothing.
+	Grants Grants
 }
 
 // State is the outcome of a try, in Airflow's words where Airflow has one.
@@ -130,4 +140,7 @@ type Result struct {
 	// succeeded without writing one. Collected whatever the outcome, so a failed try's partial
 	// XComs can be inspected; nil when the module never ran.
 	XComs map[string][]byte
+	// Calls are the module's granted-I/O calls in order, made or refused (see Call); nil when
+	// it made none.
+	Calls []Call
 }

@@ -11,6 +11,7 @@ type wasmSpec struct {
 	importEnv   bool     // import env.foo: () -> () (shifts the function to index 1)
 	imports     []string // more imports "module.name", each () -> (), after env.foo
 	memoryMin   uint32   // > 0: define and export a memory with this many pages
+	table       []byte   // a table type (reftype, limits): define one table of it
 	export      string   // the function's export name; default "_start"
 	startSecton bool     // also run it as the module's start function
 }
@@ -31,6 +32,9 @@ func (s wasmSpec) bytes() []byte {
 		out = append(out, section(2, vec(imports...))...)
 	}
 	out = append(out, section(3, vec([]byte{0x00}))...) // func: type 0
+	if s.table != nil {
+		out = append(out, section(4, vec(s.table))...)
+	}
 	if s.memoryMin > 0 {
 		out = append(out, section(5, vec(cat([]byte{0x00}, leb(s.memoryMin))))...)
 	}

@@ -39,9 +39,16 @@ func xcomTooBig(key string, size int64, limit int) string {
 // collectXComs reads every regular file the module left in dir. It returns what it could read,
 // a failure reason (empty if none) naming the first XCom over a limit, and whether dir is as
 // the try got it (empty, mode 0700) and can serve another try. The module has exited, so
-// nothing changes under it while it reads.
+// nothing changes under it while it reads. The files are read through the folder opened as an
+// os.Root, as the module wrote them: the module cannot make links (rootFS refuses), and were
+// one there, it would not lead the host out.
 func collectXComs(dir string, maxBytes, maxCount int, log *tryLog) (xcoms map[string][]byte, reason string, pristine bool) {
-	d, err := os.Open(dir)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Sprintf("%s: read %s: %v", ReasonXCom, xcomGuestPath, err), false
+	}
+	defer root.Close()
+	d, err := root.Open(".")
 	if err != nil {
 		return nil, fmt.Sprintf("%s: read %s: %v", ReasonXCom, xcomGuestPath, err), false
 	}
@@ -72,7 +79,7 @@ func collectXComs(dir string, maxBytes, maxCount int, log *tryLog) (xcoms map[st
 			fail(fmt.Sprintf("%s: more than %d XComs in %s", ReasonXCom, maxCount, xcomGuestPath))
 			break
 		}
-		v, size, err := readCapped(filepath.Join(dir, name), maxBytes)
+		v, size, err := readCapped(root, name, maxBytes)
 		switch {
 		case err != nil:
 			fail(fmt.Sprintf("%s: read %s/%s: %v", ReasonXCom, xcomGuestPath, name, err))
@@ -88,31 +95,61 @@ func collectXComs(dir string, maxBytes, maxCount int, log *tryLog) (xcoms map[st
 // xcomDirs hands out empty directories for /xcom. Making and removing one costs two syscalls
 // that are a third of a C module's whole try, so a directory a try left empty and untouched is
 // kept for the next one.
+//
+// They are made in one folder of the Runner's own, wasmflow-runner-*, which the Runner holds
+// locked (flock) while it lives and removes whole when it closes. A process that dies without
+// closing its Runner (kill -9, a crash, power loss) leaves its folder unlocked: the next Runner
+// made with the same base removes it at start (sweep), while the folders of live Runners,
+// locked, are left alone.
 type xcomDirs struct {
-	base string // where they are made; "" is os.TempDir()
+	base string // where the Runner's folder is made; "" is os.TempDir()
 	max  int    // how many idle ones to keep
 
-	mu   sync.Mutex
-	idle []string
+	mu     sync.Mutex
+	folder *runnerFolder // made on first use
+	idle   []string
+	closed bool
+}
+
+// runnerFolderPrefix names a Runner's folder of /xcom directories in the base.
+const runnerFolderPrefix = "wasmflow-runner-"
+
+// runnerFolder is a Runner's folder and the open descriptor that holds its lock.
+type runnerFolder struct {
+	path string
+	lock *os.File
 }
 
 func (p *xcomDirs) get() (string, error) {
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return "", ErrClosed
+	}
 	if n := len(p.idle); n > 0 {
 		dir := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
 		return dir, nil
 	}
+	if p.folder == nil {
+		f, err := makeRunnerFolder(p.base)
+		if err != nil {
+			p.mu.Unlock()
+			return "", err
+		}
+		p.folder = f
+	}
+	parent := p.folder.path
 	p.mu.Unlock()
-	return os.MkdirTemp(p.base, "wasmflow-xcom-")
+	return os.MkdirTemp(parent, "xcom-")
 }
 
 // put takes dir back: kept when pristine, else removed.
 func (p *xcomDirs) put(dir string, pristine bool) {
 	if pristine {
 		p.mu.Lock()
-		if len(p.idle) < p.max {
+		if !p.closed && len(p.idle) < p.max {
 			p.idle = append(p.idle, dir)
 			p.mu.Unlock()
 			return
@@ -122,19 +159,77 @@ func (p *xcomDirs) put(dir string, pristine bool) {
 	os.RemoveAll(dir)
 }
 
-// close removes the idle directories.
+// close removes the Runner's folder with every directory in it, idle or not: a try still
+// running when its Runner closes ends with ErrClosed and wants its /xcom no more.
 func (p *xcomDirs) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, dir := range p.idle {
-		os.RemoveAll(dir)
-	}
+	p.closed = true
 	p.idle = nil
+	if f := p.folder; f != nil {
+		os.RemoveAll(f.path)
+		f.lock.Close() // releases the lock
+		p.folder = nil
+	}
 }
 
-// readCapped reads at most max bytes of a file and returns its size.
-func readCapped(name string, max int) ([]byte, int64, error) {
-	f, err := os.Open(name)
+// makeRunnerFolder makes a locked folder for a Runner's /xcom directories in base. A sweep by
+// another process may remove it between its making and its locking; it is then made again.
+func makeRunnerFolder(base string) (*runnerFolder, error) {
+	for range 3 {
+		dir, err := os.MkdirTemp(base, runnerFolderPrefix)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(dir)
+		if err != nil {
+			continue // swept already
+		}
+		if !lockFolder(f) {
+			f.Close() // a sweep holds it and will remove it
+			continue
+		}
+		if fi, err := os.Stat(dir); err == nil && sameFile(f, fi) {
+			return &runnerFolder{path: dir, lock: f}, nil
+		}
+		f.Close() // swept between the making and the locking
+	}
+	return nil, fmt.Errorf("make a folder for /xcom in %s: removed as soon as made, 3 times (another process sweeping it?)", base)
+}
+
+func sameFile(f *os.File, fi fs.FileInfo) bool {
+	ffi, err := f.Stat()
+	return err == nil && os.SameFile(ffi, fi)
+}
+
+// sweepRunnerFolders removes the Runner folders in base that no live Runner holds: what
+// processes that died without closing theirs left. It reports what it removed.
+func sweepRunnerFolders(base string) (removed []string) {
+	if !folderLocks {
+		return nil
+	}
+	if base == "" {
+		base = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(base, runnerFolderPrefix+"*"))
+	for _, dir := range dirs {
+		f, err := os.Open(dir)
+		if err != nil {
+			continue
+		}
+		if lockFolder(f) { // nobody holds it: its Runner is gone
+			if os.RemoveAll(dir) == nil {
+				removed = append(removed, dir)
+			}
+		}
+		f.Close()
+	}
+	return removed
+}
+
+// readCapped reads at most max bytes of a file in root and returns its size.
+func readCapped(root *os.Root, name string, max int) ([]byte, int64, error) {
+	f, err := root.Open(name)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -21,6 +21,8 @@ type TryResult struct {
 	Hostname     string
 	ModuleSHA256 string
 	XComs        map[string][]byte
+	// Calls are the module's granted-I/O calls, in order (see Call).
+	Calls []Call
 	// Interrupted says the try ended because its executor shut down (the app quit), not
 	// because of the task: the try is recorded as failed, and the task instance runs again at
 	// the next start without using a retry.
@@ -68,6 +70,25 @@ type Adopter interface {
 	Adopt(key TIKey, tryNumber int) bool
 	// AdoptWithin is how long after Start nodes may take to report the tries they run.
 	AdoptWithin() time.Duration
+}
+
+// InProcess is an Executor that runs tries in the scheduler's own process, some (the server's
+// own slots of a cluster) or all. A try such a process left running died with it: killed, or
+// on a power loss. That is not the task's fault, so the try runs again without using a retry,
+// and no worker is waited for.
+type InProcess interface {
+	// RanHere reports whether a try that started on host ran in this scheduler's process.
+	RanHere(host string) bool
+}
+
+// ranHere reports whether the try of ti ran in the scheduler's process: an executor that is
+// not an Adopter runs every try in it; an InProcess one says.
+func ranHere(e Executor, ti *TaskInstance) bool {
+	if p, ok := e.(InProcess); ok {
+		return p.RanHere(ti.Hostname)
+	}
+	_, remote := e.(Adopter)
+	return !remote
 }
 
 // Progress reports whether res is a Queuer's progress report rather than a try's end.

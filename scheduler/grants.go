@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,4 +43,51 @@ func ResolveGrants(ctx context.Context, store ConnectionGetter, g tasks.Grants) 
 		out[id] = c
 	}
 	return out, nil
+}
+
+// resolveGrants gives a rendered try the connections its grants name. Their passwords and
+// extras join the try's secrets, so whoever shows its log or render masks them.
+func (s *Scheduler) resolveGrants(ctx context.Context, w *Workload) error {
+	if len(w.Grants.Connections) == 0 && len(w.Grants.Secrets) == 0 {
+		return nil
+	}
+	conns, err := ResolveGrants(context.WithoutCancel(ctx), s.cfg.Store, w.Grants)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		w.Secrets.Add(c.Password)
+		for _, v := range extraSecrets(c.Extra) {
+			w.Secrets.Add(v)
+		}
+	}
+	w.Connections = conns
+	return nil
+}
+
+// extraSecrets are the values of a connection's extra that hold secrets: those of sensitive
+// keys ("token", "api_key", ...) and every header the host adds from extra["headers"].
+func extraSecrets(extra string) []string {
+	var m map[string]any
+	if json.Unmarshal([]byte(extra), &m) != nil {
+		return nil
+	}
+	var out []string
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			if tasks.SensitiveName(k) {
+				out = append(out, x)
+			}
+		case map[string]any:
+			if k == "headers" {
+				for _, hv := range x {
+					if s, ok := hv.(string); ok {
+						out = append(out, s)
+					}
+				}
+			}
+		}
+	}
+	return out
 }

@@ -27,6 +27,9 @@ type Config struct {
 	// Poll is how often the metastore is read for runs created or reset by another process
 	// (the CLI), paused flags and pools. Default 1s.
 	Poll time.Duration
+	// DefaultExecutionTimeout is the execution_timeout of a try whose task sets none
+	// (core.default_task_execution_timeout); 0: none.
+	DefaultExecutionTimeout time.Duration
 	// Hostname is recorded on the tries this scheduler's executor runs.
 	Hostname string
 	Log      *slog.Logger
@@ -404,6 +407,7 @@ func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
 func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
 func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
 func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
+func (c *changeSet) calls(t TryCalls)    { c.extra.Calls = append(c.extra.Calls, t) }
 
 // clearXComs drops a task instance's XComs before its next try, including any the step was
 // about to write from the try that just ended (a retry with no delay).

@@ -47,6 +47,10 @@ type DagFilter struct {
 	OnlyActive   bool
 	Limit        int
 	Offset       int
+	// OrderBy is a column of the metastore's ListDags' DagOrderColumns ("" = dag_id); Desc
+	// reverses it.
+	OrderBy string
+	Desc    bool
 }
 
 // ImportError is a DAG file that failed to parse or validate. Message holds every problem,
@@ -72,7 +76,11 @@ type DagRun struct {
 	StartDate         *time.Time
 	EndDate           *time.Time
 	Conf              map[string]any
-	ExternalTrigger   bool
+	// ConfJSON is the conf as stored, not decoded, where a reader only hands it on (a page of
+	// runs read WithConf); Conf is nil then. Decoded into maps, a conf costs many times its
+	// bytes.
+	ConfJSON        []byte
+	ExternalTrigger bool
 }
 
 // TaskInstance is one task in one DagRun.
@@ -115,6 +123,9 @@ type TaskTry struct {
 	ExitCode     *int
 	Reason       string
 	ModuleSHA256 string
+	// Calls are the try's granted-I/O calls, in order (read by ListTaskTries; written from
+	// Changes.Calls).
+	Calls []Call
 }
 
 // XCom is one value a task instance pushed.
@@ -249,11 +260,12 @@ type Changes struct {
 	ClearXComs    []TIKey        // XComs to drop before a task instance's next try
 	XComs         []XCom         // XComs to write (replacing the same key)
 	Audit         []AuditEvent
+	Calls         []TryCalls // the granted-I/O calls of tries that ended (or poked)
 }
 
 // Empty reports whether there is nothing to write.
 func (c *Changes) Empty() bool {
-	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit) == 0
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls) == 0
 }
 
 // RunStore is what the scheduling loop needs of the metastore.

@@ -34,6 +34,13 @@ type Workload struct {
 	// shows the rendered fields masks them for roles that may not read them. Not sent to workers.
 	Secrets *tasks.Secrets `json:"-"`
 
+	// Grants are the task's connections, allow_hosts and secrets (SPEC.md §8), by id.
+	Grants tasks.Grants
+	// Connections are the connections the grants name, read when the try starts with their
+	// secrets decrypted (ResolveGrants). Never encoded with the workload: a worker gets them
+	// in its submit request, over the sealed data channel.
+	Connections map[string]tasks.Connection `json:"-"`
+
 	MemoryLimit int64
 	MountQuota  int64 // 0: the runtime's (core.mount_quota)
 	Timeout     time.Duration
@@ -47,6 +54,10 @@ type Mount struct {
 	Host     string
 	Guest    string
 	ReadOnly bool
+	// Within is the allowed folder (one of the DAG's mount roots, resolved) that Host was
+	// found inside by PrepareMounts; the runtime opens Host through it, so a folder swapped
+	// for a link after the check cannot lead out. Empty until PrepareMounts ran.
+	Within string `json:",omitempty"`
 }
 
 // TryContext is what a try is rendered against: its run and try, and the lookups templates use.
@@ -63,6 +74,8 @@ type TryContext struct {
 	TaskState   func(taskID string) string
 	DagRunState func(dagID string, logicalDate any) string
 	Now         func() time.Time
+
+	vars *varUse // set by record: what the render takes from Variables is masked
 }
 
 // Env builds the expression environment of task t in this try. file_exists answers through
@@ -71,18 +84,11 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
 	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
 	env = env.Defaults()
-	mounts, err := renderMounts(d, t, env)
+	mounts, err := renderMounts(d, t, env, c.vars)
 	if err != nil {
 		return env, nil, err
 	}
-	env.FileExists = func(guest string) bool {
-		host, ok := HostPath(mounts, guest)
-		if !ok {
-			return false
-		}
-		_, err := os.Stat(host)
-		return err == nil
-	}
+	env.FileExists = func(guest string) bool { return statInMount(mounts, guest) == nil }
 	return env, mounts, nil
 }
 
@@ -93,8 +99,8 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	if t.Module == "" {
 		return Workload{}, fmt.Errorf("task %s has no module: it is evaluated by the scheduler, not run", t.TaskID)
 	}
-	secrets := &tasks.Secrets{}
-	c.Var = recordVariables(c.Var, secrets)
+	vars := c.record()
+	secrets := vars.secrets
 	failed := Workload{Secrets: secrets} // the error may quote a value: who shows it masks them
 	env, mounts, err := c.Env(d, t)
 	if err != nil {
@@ -104,22 +110,23 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
 		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
 		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
+		Grants: t.Grants,
 	}
 	for i, a := range t.Args {
-		s, err := a.Render(env)
+		s, err := vars.render(a, env)
 		if err != nil {
 			return failed, fmt.Errorf("render args[%d] %q: %w", i, a.Raw, err)
 		}
 		w.Args = append(w.Args, s)
 	}
 	for k, tpl := range t.Env {
-		s, err := tpl.Render(env)
+		s, err := vars.render(tpl, env)
 		if err != nil {
 			return failed, fmt.Errorf("render env %s %q: %w", k, tpl.Raw, err)
 		}
 		w.Env[k] = s
 	}
-	if w.Stdin, err = t.Stdin.Render(env); err != nil {
+	if w.Stdin, err = vars.render(t.Stdin, env); err != nil {
 		return failed, fmt.Errorf("render stdin: %w", err)
 	}
 	if t.Operator != nil {
@@ -160,30 +167,114 @@ func renderOperator(w *Workload, d *tasks.DAG, call *tasks.OperatorCall, env tas
 	return nil
 }
 
-// recordVariables wraps a var() lookup so that every value it answers from a Variable is added
-// to secrets. The default a DAG file gives (var("x", "dflt")) is not a secret: whoever sees the
-// render can read the file.
-func recordVariables(lookup func(string, ...any) any, secrets *tasks.Secrets) func(string, ...any) any {
-	if lookup == nil {
-		return nil
-	}
-	return func(name string, def ...any) any {
-		v := lookup(name, def...)
-		if s, ok := v.(string); ok && (len(def) == 0 || def[0] != v) {
-			secrets.Add(s)
+// varUse records what a try's templates and expressions took from Variables, into secrets:
+// every value var() answers from a Variable, and every text derived from one. Masking by the
+// Variable's value alone misses what a template makes of it (toBase64, a field of fromJSON,
+// upper, a slice), so each `{{ }}` part or expression that called var() adds what it produced
+// too, or its error's text when it failed. The default a DAG file gives (var("x", "dflt")) is
+// not a secret: whoever sees the render can read the file. A nil *varUse records nothing.
+type varUse struct {
+	secrets *tasks.Secrets
+	calls   int // var() calls answered from a Variable so far
+}
+
+// record makes c's var() lookups count into a new varUse, which it returns.
+func (c *TryContext) record() *varUse {
+	u := &varUse{secrets: &tasks.Secrets{}}
+	c.vars = u
+	if lookup := c.Var; lookup != nil {
+		c.Var = func(name string, def ...any) any {
+			v := lookup(name, def...)
+			if len(def) == 0 || def[0] != v {
+				u.calls++
+				if s, ok := v.(string); ok {
+					u.secrets.Add(s)
+				}
+			}
+			return v
 		}
-		return v
 	}
+	return u
+}
+
+// render renders t, each of its parts that called var() adding its text to the secrets.
+func (u *varUse) render(t *tasks.Template, env tasks.Env) (string, error) {
+	if u == nil {
+		return t.Render(env)
+	}
+	seen := u.calls
+	s, err := t.RenderWith(env, func(part string) {
+		if u.calls > seen {
+			u.secrets.Add(part)
+		}
+		seen = u.calls
+	})
+	if err != nil && u.calls > seen { // the part that failed read a Variable: its error may quote it
+		u.secrets.Add(err.Error())
+	}
+	return s, err
+}
+
+// eval evaluates x; when it called var(), its value (as a template would insert it) and its
+// error's text are secrets. A condition's true or false is not: the task's state tells it.
+func (u *varUse) eval(x *tasks.Expr, env tasks.Env) (any, error) {
+	seen := u.calls
+	v, err := x.Eval(env)
+	if u.calls > seen {
+		if err != nil {
+			u.secrets.Add(err.Error())
+		} else if _, isBool := v.(bool); !isBool {
+			u.secrets.Add(tasks.Stringify(v))
+			if list, ok := v.([]any); ok { // a branch's task ids, which its errors quote one by one
+				for _, item := range list {
+					u.secrets.Add(tasks.Stringify(item))
+				}
+			}
+		}
+	}
+	return v, err
+}
+
+// evalBool is tasks.Expr.EvalBool through eval.
+func (u *varUse) evalBool(x *tasks.Expr, env tasks.Env) (bool, error) {
+	v, err := u.eval(x, env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("evaluate %q: got %T, want true or false", x.Source, v)
+	}
+	return b, nil
+}
+
+// count is how many var() calls a Variable answered so far; 0 for a nil *varUse.
+func (u *varUse) count() int {
+	if u == nil {
+		return 0
+	}
+	return u.calls
+}
+
+// mask is secrets.Mask; a nil *varUse masks nothing.
+func (u *varUse) mask(text string) string {
+	if u == nil {
+		return text
+	}
+	return u.secrets.Mask(text)
 }
 
 // renderMounts renders each mount's host path, resolves it against the DAG file's folder and
 // checks it leads into the DAG's mount roots (a param or XCom may hold "../../etc"). A missing
 // host folder is created, so a sensor can wait for files to appear in it, but only once it is
 // known to be inside.
-func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
+func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env, vars *varUse) ([]Mount, error) {
 	out := make([]Mount, 0, len(t.Mounts))
+	derived := false // a host path took something from a Variable
 	for _, m := range t.Mounts {
-		host, err := m.Host.Render(env)
+		seen := vars.count()
+		host, err := vars.render(m.Host, env)
+		derived = derived || vars.count() > seen
 		if err != nil {
 			return nil, fmt.Errorf("render mount %s: %w", m.Host.Raw, err)
 		}
@@ -193,6 +284,9 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 		out = append(out, Mount{Host: host, Guest: m.Guest, ReadOnly: m.ReadOnly})
 	}
 	if err := PrepareMounts(d.MountRoots(), out); err != nil {
+		if derived { // it quotes the host path and where its links lead, which the parts alone do not cover
+			vars.secrets.Add(err.Error())
+		}
 		return nil, err
 	}
 	return out, nil
@@ -205,33 +299,76 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 // whose links may differ.
 func PrepareMounts(roots tasks.MountRoots, mounts []Mount) error {
 	for i, m := range mounts {
-		real, err := roots.Resolve(m.Host)
+		real, within, err := roots.ResolveWithin(m.Host)
 		if err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
-		mounts[i].Host = real
+		mounts[i].Host, mounts[i].Within = real, within
 	}
 	for _, m := range mounts {
-		if err := os.MkdirAll(m.Host, 0o755); err != nil {
+		if err := mkdirWithin(m.Within, m.Host); err != nil {
 			return fmt.Errorf("mount %s:%s: %w", m.Host, m.Guest, err)
 		}
 	}
 	return nil
 }
 
+// mkdirWithin creates the folder dir, and its missing parents, through the folder within it
+// was checked to be inside: a link swapped in meanwhile fails it rather than create outside.
+func mkdirWithin(within, dir string) error {
+	rel, err := filepath.Rel(within, dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(within, 0o755); err != nil { // an allowed folder not made yet
+		return err
+	}
+	root, err := os.OpenRoot(within)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return root.MkdirAll(rel, 0o755)
+}
+
 // HostPath maps a guest path to the host path behind it through the mounts; ok is false for a
 // path outside every mount. ".." cannot climb out of a mount.
 func HostPath(mounts []Mount, guest string) (string, bool) {
+	dir, rest, ok := mountOf(mounts, guest)
+	return filepath.Join(dir, rest), ok
+}
+
+// mountOf finds the mount of a guest path: its host folder, and the path below it ("." for
+// the folder itself).
+func mountOf(mounts []Mount, guest string) (dir, rest string, ok bool) {
 	guest = filepath.Clean("/" + guest)
 	for _, m := range mounts {
 		if guest == m.Guest {
-			return m.Host, true
+			return m.Host, ".", true
 		}
 		if rest, ok := strings.CutPrefix(guest, m.Guest+"/"); ok {
-			return filepath.Join(m.Host, rest), true
+			return m.Host, rest, true
 		}
 	}
-	return "", false
+	return "", "", false
+}
+
+// statInMount stats a guest path as the task's module would see it: through the mount's folder
+// opened as an os.Root, so a link the host put in it that leads out (absolute, or out through
+// ..) is missing, as it is to the module (runtime/rootfs.go). A file_exists sensor must not
+// tell a DAG's author what exists outside the folders it may mount.
+func statInMount(mounts []Mount, guest string) error {
+	dir, rest, ok := mountOf(mounts, guest)
+	if !ok {
+		return os.ErrNotExist
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	_, err = root.Stat(rest)
+	return err
 }
 
 // LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.

@@ -55,8 +55,8 @@ func (d *DAG) Task(id string) *Task { return d.byID[id] }
 // MountRoots are the folders the DAG's mounts may lead into, as it was parsed with: a try
 // checks its rendered host folders against the same ones.
 func (d *DAG) MountRoots() MountRoots {
-	if len(d.mountRoots) == 0 && d.Fileloc != "" {
-		return MountRoots{filepath.Dir(d.Fileloc)}
+	if d.mountRoots.Empty() && d.Fileloc != "" {
+		return MountRoots{Allowed: []string{filepath.Dir(d.Fileloc)}, Private: d.mountRoots.Private}
 	}
 	return d.mountRoots
 }

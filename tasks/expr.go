@@ -145,7 +145,12 @@ type templatePart struct {
 
 // Render evaluates every `{{ }}` part and joins the pieces. Strings are inserted as they are,
 // nil as "", whole numbers without a decimal point, lists and maps as JSON.
-func (t *Template) Render(env Env) (string, error) {
+func (t *Template) Render(env Env) (string, error) { return t.RenderWith(env, nil) }
+
+// RenderWith is Render that hands each `{{ }}` part's text to inserted (when not nil) as it
+// is inserted: a caller that masks what a part derived from a secret (base64 of a Variable, a
+// field of its JSON) learns exactly the text that part produced, apart from the DAG file's own.
+func (t *Template) RenderWith(env Env, inserted func(string)) (string, error) {
 	if t == nil {
 		return "", nil
 	}
@@ -160,7 +165,11 @@ func (t *Template) Render(env Env) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(Stringify(v))
+		s := Stringify(v)
+		if inserted != nil {
+			inserted(s)
+		}
+		b.WriteString(s)
 	}
 	return b.String(), nil
 }

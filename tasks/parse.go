@@ -55,8 +55,8 @@ func keySet(keys ...string) map[string]bool {
 
 // ParseOptions are the host's settings a DAG file is checked against.
 type ParseOptions struct {
-	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
-	// file's own folder only.
+	// MountRoots are the folders mounts may lead into, and those they may not (see
+	// MountRoots). No Allowed folder means the DAG file's own folder only.
 	MountRoots MountRoots
 	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
 	// import error at its line (the host's defined connections); nil checks only the form.
@@ -115,23 +115,14 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
 	dag.mountRoots = opts.MountRoots
-	if len(dag.mountRoots) == 0 {
-		dag.mountRoots = MountRoots{filepath.Dir(path)}
+	if dag.mountRoots.Empty() {
+		dag.mountRoots.Allowed = []string{filepath.Dir(path)}
 	}
 
-	// Windows editors start files with a byte-order mark; it is not part of the YAML.
-	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !ps.checkSize(int64(len(data))) {
-		return nil, ps.overBudget()
-	}
-	tokens := lexer.Tokenize(string(text))
-	if tokens.InvalidToken() == nil && !ps.checkDepth(tokens) {
-		return nil, ps.overBudget()
-	}
-	file, err := parser.Parse(tokens, 0)
+	text := bytes.TrimPrefix(data, bom)
+	file, err := parseWithinBudget(ps, text)
 	if err != nil {
-		ps.list = append(ps.list, syntaxProblem(path, err))
-		return nil, ps.err()
+		return nil, err
 	}
 	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
 		if len(file.Docs) > 1 {
@@ -141,12 +132,7 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 		}
 		return nil, ps.err()
 	}
-	aliases := newAliasBudget(ps)
-	aliases.size(file.Docs[0].Body)
-	if aliases.over {
-		return nil, ps.overBudget()
-	}
-	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
+	w := &walker{ps: ps, aliases: file.aliases, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
 	p.opts = opts
 	p.parse(file.Docs[0].Body)
@@ -154,6 +140,58 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 		return nil, err
 	}
 	return dag, nil
+}
+
+// bom is the byte-order mark Windows editors start files with; it is not part of the YAML.
+var bom = []byte("\xef\xbb\xbf")
+
+// budgetedFile is a parsed DAG file within the parser budgets, its aliases tied to their anchors.
+type budgetedFile struct {
+	*ast.File
+	aliases map[*ast.AliasNode]ast.Node
+}
+
+// parseWithinBudget parses text, measured against the parser budgets (limits.go) before
+// goccy's parser reads it (size, nesting) and before anything decodes it (aliases). A file
+// over a budget answers a *ValidationError with OverBudget set; a syntax error, a problem at
+// its line.
+func parseWithinBudget(ps *problems, text []byte) (*budgetedFile, error) {
+	if !ps.checkSize(int64(len(text))) {
+		return nil, ps.overBudget()
+	}
+	tokens := lexer.Tokenize(string(text))
+	// Measured past an invalid token too: the editor's sketch decodes the lines above a syntax
+	// error, so a file must not pass as merely broken what would be refused as too deep.
+	if !ps.checkDepth(tokens) {
+		return nil, ps.overBudget()
+	}
+	file, err := parser.Parse(tokens, 0)
+	if err != nil {
+		ps.list = append(ps.list, syntaxProblem(ps.file, err))
+		return nil, ps.err()
+	}
+	aliases := newAliasBudget(ps)
+	for _, doc := range file.Docs {
+		aliases.size(doc)
+	}
+	if aliases.over {
+		return nil, ps.overBudget()
+	}
+	return &budgetedFile{File: file, aliases: aliases.targets}, nil
+}
+
+// CheckBudget measures a DAG file's bytes against the parser budgets (size, nesting, aliases)
+// without building a DAG. Code that decodes DAG YAML some other way than ParseWith (the
+// editor's sketch of a file that does not validate) calls it first, so no path hands goccy's
+// decoder what the parser would refuse. It answers a *ValidationError with OverBudget set, or
+// nil: a syntax error is ParseWith's to report.
+func CheckBudget(data []byte) error {
+	ps := &problems{}
+	_, err := parseWithinBudget(ps, bytes.TrimPrefix(data, bom))
+	if ve, ok := err.(*ValidationError); ok && ve.OverBudget {
+		return err
+	}
+	return nil
 }
 
 // syntaxProblem turns a YAML syntax error into a Problem at its line.
@@ -805,8 +843,27 @@ func (p *dagParser) modulePath(f field, s, label string) string {
 		p.ps.add(valuePos(f.value), "%smodule %q does not exist (looked at %s); build it or fix the path, which is relative to this DAG file", label, s, path)
 	case st.IsDir():
 		p.ps.add(valuePos(f.value), "%smodule %q is a folder, not a .wasm file", label, s)
+	case !st.Mode().IsRegular():
+		// A device or a FIFO would be read without end by whoever runs the task (/dev/zero
+		// until the process runs out of memory, a FIFO until someone writes to it).
+		p.ps.add(valuePos(f.value), "%smodule %q is a %s, not a .wasm file: name a regular file", label, s, fileKind(st.Mode()))
 	}
 	return path
+}
+
+// fileKind names what a file that is not a regular one or a folder is, for people.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // mountQuota reads mount_quota: what one try may write into the task's writable mounts.

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/app"
@@ -29,7 +31,7 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	p, err := s.login(r.Context(), body.Username, body.Password)
+	p, err := s.login(r.Context(), s.clientAddr(r), body.Username, body.Password)
 	var te *throttledError
 	switch {
 	case errors.As(err, &te):
@@ -73,7 +75,8 @@ type poolInfo struct {
 	Name          string `json:"name"`
 	Slots         int    `json:"slots"` // -1 = unlimited
 	OccupiedSlots int    `json:"occupied_slots"`
-	RunningSlots  int    `json:"running_slots"`
+	UsedSlots     int    `json:"used_slots"`    // Airflow's name: the slots of running tasks
+	RunningSlots  int    `json:"running_slots"` // the same, as the views read it
 	QueuedSlots   int    `json:"queued_slots"`
 	OpenSlots     int    `json:"open_slots"` // -1 = unlimited
 	Description   string `json:"description"`
@@ -95,7 +98,7 @@ func (s *Server) pools(r *http.Request) ([]poolInfo, error) {
 		if p.Slots >= 0 {
 			open = max(0, p.Slots-u.Running-u.Queued)
 		}
-		out[i] = poolInfo{Name: p.Name, Slots: p.Slots, OccupiedSlots: u.Running + u.Queued, RunningSlots: u.Running,
+		out[i] = poolInfo{Name: p.Name, Slots: p.Slots, OccupiedSlots: u.Running + u.Queued, UsedSlots: u.Running, RunningSlots: u.Running,
 			QueuedSlots: u.Queued, OpenSlots: open, Description: p.Description}
 	}
 	return out, nil
@@ -110,8 +113,21 @@ func (s *Server) listPools(_ http.ResponseWriter, r *http.Request, _ principal) 
 	if err != nil {
 		return nil, err
 	}
+	if err := sortBy(r, pools, "name", poolOrders); err != nil {
+		return nil, err
+	}
 	from, to := p.slice(len(pools))
 	return map[string]any{"pools": pools[from:to], "total_entries": len(pools)}, nil
+}
+
+// poolOrders are the order_by values of /pools.
+var poolOrders = map[string]func(a, b poolInfo) int{
+	"name":           func(a, b poolInfo) int { return strings.Compare(a.Name, b.Name) },
+	"slots":          func(a, b poolInfo) int { return cmp.Compare(a.Slots, b.Slots) },
+	"occupied_slots": func(a, b poolInfo) int { return cmp.Compare(a.OccupiedSlots, b.OccupiedSlots) },
+	"used_slots":     func(a, b poolInfo) int { return cmp.Compare(a.UsedSlots, b.UsedSlots) },
+	"queued_slots":   func(a, b poolInfo) int { return cmp.Compare(a.QueuedSlots, b.QueuedSlots) },
+	"open_slots":     func(a, b poolInfo) int { return cmp.Compare(a.OpenSlots, b.OpenSlots) },
 }
 
 func (s *Server) getPool(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -160,17 +176,23 @@ func (s *Server) patchPool(w http.ResponseWriter, r *http.Request, p principal) 
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	mask, err := maskOf(r, []string{"name", "slots", "description"}, func(f string) bool {
+		return map[string]bool{"name": b.Name != nil, "slots": b.Slots != nil, "description": b.Description != nil}[f]
+	})
+	if err != nil {
+		return nil, err
+	}
 	pool, err := s.app.Store.GetPool(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return nil, notFound("pool %q not found", r.PathValue("name"))
 	}
-	if b.Name != nil && *b.Name != pool.Name {
+	if changes(mask, "name", b.Name != nil) && *b.Name != pool.Name {
 		return nil, badRequest("a pool cannot be renamed: create %q and delete %q", *b.Name, pool.Name)
 	}
-	if b.Slots != nil {
+	if changes(mask, "slots", b.Slots != nil) {
 		pool.Slots = *b.Slots
 	}
-	if b.Description != nil {
+	if changes(mask, "description", b.Description != nil) {
 		pool.Description = *b.Description
 	}
 	if err := s.app.SetPool(r.Context(), p.actor(), pool); err != nil {
@@ -208,8 +230,17 @@ func (s *Server) listVariables(_ http.ResponseWriter, r *http.Request, _ princip
 	for i, v := range vs {
 		out[i] = variableInfo(v)
 	}
+	if err := sortBy(r, out, "key", variableOrders); err != nil {
+		return nil, err
+	}
 	from, to := p.slice(len(out))
 	return map[string]any{"variables": out[from:to], "total_entries": len(out)}, nil
+}
+
+// variableOrders are the order_by values of /variables.
+var variableOrders = map[string]func(a, b variableInfo) int{
+	"key":         func(a, b variableInfo) int { return strings.Compare(a.Key, b.Key) },
+	"description": func(a, b variableInfo) int { return strings.Compare(a.Description, b.Description) },
 }
 
 func (s *Server) getVariable(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -249,19 +280,25 @@ func (s *Server) patchVariable(_ http.ResponseWriter, r *http.Request, p princip
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	mask, err := maskOf(r, []string{"key", "value", "description"}, func(f string) bool {
+		return map[string]bool{"key": b.Key != nil, "value": b.Value != nil, "description": b.Description != nil}[f]
+	})
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.app.GetVariable(r.Context(), r.PathValue("key"))
 	if err != nil {
 		return nil, err
 	}
-	if b.Key != nil && *b.Key != v.Key {
+	if changes(mask, "key", b.Key != nil) && *b.Key != v.Key {
 		return nil, badRequest("a variable cannot be renamed: create %q and delete %q", *b.Key, v.Key)
 	}
 	// The listing's "***" sent back unchanged (the UI's edit form, prefilled from the listing)
 	// keeps the secret, as Airflow's forms do; any other value replaces it.
-	if b.Value != nil && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
+	if changes(mask, "value", b.Value != nil) && (*b.Value != tasks.Masked || !tasks.SensitiveName(v.Key)) {
 		v.Value = *b.Value
 	}
-	if b.Description != nil {
+	if changes(mask, "description", b.Description != nil) {
 		v.Description = *b.Description
 	}
 	if err := s.app.SetVariable(r.Context(), p.actor(), v); err != nil {
@@ -289,8 +326,23 @@ func (s *Server) listUsers(_ http.ResponseWriter, r *http.Request, _ principal) 
 	if err != nil {
 		return nil, err
 	}
+	if err := sortBy(r, users, "username", userOrders); err != nil {
+		return nil, err
+	}
 	from, to := p.slice(len(users))
 	return map[string]any{"users": users[from:to], "total_entries": len(users)}, nil
+}
+
+// userOrders are the order_by values of /users.
+var userOrders = map[string]func(a, b app.UserInfo) int{
+	"username":   func(a, b app.UserInfo) int { return strings.Compare(a.Username, b.Username) },
+	"email":      func(a, b app.UserInfo) int { return strings.Compare(a.Email, b.Email) },
+	"first_name": func(a, b app.UserInfo) int { return strings.Compare(a.FirstName, b.FirstName) },
+	"last_name":  func(a, b app.UserInfo) int { return strings.Compare(a.LastName, b.LastName) },
+	"created_on": func(a, b app.UserInfo) int { return a.CreatedOn.Compare(b.CreatedOn) },
+	"role": func(a, b app.UserInfo) int {
+		return strings.Compare(a.Roles[0].Name, b.Roles[0].Name) // one role each
+	},
 }
 
 func (s *Server) getUser(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -308,12 +360,14 @@ func (s *Server) getUser(_ http.ResponseWriter, r *http.Request, _ principal) (a
 
 func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	var b struct {
-		Username  string `json:"username"`
-		Password  string `json:"password"`
-		Role      string `json:"role"`
-		Email     string `json:"email"`
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name"`
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Role     string `json:"role"`
+		// Roles is Airflow's shape, [{"name": "Op"}]; a wasmflow user has one role.
+		Roles     []app.Tag `json:"roles"`
+		Email     string    `json:"email"`
+		FirstName string    `json:"first_name"`
+		LastName  string    `json:"last_name"`
 	}
 	if err := decode(r, &b); err != nil {
 		return nil, err
@@ -321,12 +375,29 @@ func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (
 	if b.Password == "" {
 		return nil, badRequest("a user created through the API needs a password")
 	}
-	u, _, err := s.app.CreateUser(r.Context(), p.actor(), app.NewUser{Username: b.Username, Password: b.Password, Role: b.Role,
+	role, err := roleOf(b.Role, b.Roles)
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := s.app.CreateUser(r.Context(), p.actor(), app.NewUser{Username: b.Username, Password: b.Password, Role: role,
 		Email: b.Email, FirstName: b.FirstName, LastName: b.LastName})
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
 	return created{u}, nil
+}
+
+// roleOf reads a new user's role from wasmflow's "role" or Airflow's "roles" (one of them).
+func roleOf(role string, roles []app.Tag) (string, error) {
+	switch {
+	case len(roles) == 0:
+		return role, nil
+	case len(roles) > 1:
+		return "", badRequest("a wasmflow user has one role, not %d: send \"roles\": [{\"name\": \"Op\"}] with one of Viewer, User, Op, Admin", len(roles))
+	case role != "" && role != roles[0].Name:
+		return "", badRequest("role %q and roles [%q] differ: send one of them", role, roles[0].Name)
+	}
+	return roles[0].Name, nil
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
@@ -357,6 +428,10 @@ func (s *Server) eventLogs(_ http.ResponseWriter, r *http.Request, _ principal) 
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
+	}
+	// The audit log is read newest first through its index, and only in that order.
+	if ob := r.URL.Query().Get("order_by"); ob != "" && ob != "-when" && ob != "-event_log_id" {
+		return nil, badRequest("order_by must be -when or -event_log_id (the audit log is listed newest first), not %q", ob)
 	}
 	evs, err := s.app.AuditLog(r.Context(), p.offset+p.limit)
 	if err != nil {

@@ -1,14 +1,17 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -30,10 +33,14 @@ func (s *Server) version(http.ResponseWriter, *http.Request, principal) (any, er
 	return map[string]string{"version": app.Version, "git_version": app.Commit()}, nil
 }
 
-// dagFilter reads /dags' query: dag_id_pattern, tags, paused, only_active.
+// dagFilter reads /dags' query: dag_id_pattern, tags, paused, only_active, order_by.
 func dagFilter(r *http.Request) (scheduler.DagFilter, error) {
 	q := r.URL.Query()
 	f := scheduler.DagFilter{DagIDPattern: q.Get("dag_id_pattern"), Tags: q["tags"], OnlyActive: true}
+	var err error
+	if f.OrderBy, f.Desc, err = orderOf(r, metastore.DagOrderColumns, "dag_id"); err != nil {
+		return f, err
+	}
 	paused, err := boolParam(r, "paused")
 	if err != nil {
 		return f, err
@@ -47,6 +54,17 @@ func dagFilter(r *http.Request) (scheduler.DagFilter, error) {
 	return f, nil
 }
 
+// dagJSON is a DAG as Airflow's API writes it: its schedule_interval is Airflow's typed
+// object (null, CronExpression or TimeDelta), which shadows DagInfo's string.
+type dagJSON struct {
+	app.DagInfo
+	ScheduleInterval any `json:"schedule_interval"`
+}
+
+func newDagJSON(d app.DagInfo) dagJSON {
+	return dagJSON{DagInfo: d, ScheduleInterval: d.ScheduleInterval.Airflow()}
+}
+
 func (s *Server) dagList(r *http.Request) ([]app.DagInfo, int, error) {
 	f, err := dagFilter(r)
 	if err != nil {
@@ -56,12 +74,16 @@ func (s *Server) dagList(r *http.Request) ([]app.DagInfo, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	total, err := s.app.Store.CountDags(r.Context(), f)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.Limit, f.Offset = p.limit, p.offset // the page is SQL: only its DAGs are read
 	dags, err := s.app.ListDags(r.Context(), f)
 	if err != nil {
 		return nil, 0, err
 	}
-	from, to := p.slice(len(dags))
-	return dags[from:to], len(dags), nil
+	return dags, total, nil
 }
 
 func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -69,7 +91,11 @@ func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"dags": dags, "total_entries": total}, nil
+	out := make([]dagJSON, len(dags))
+	for i, d := range dags {
+		out[i] = newDagJSON(d)
+	}
+	return map[string]any{"dags": out, "total_entries": total}, nil
 }
 
 // recentRun is a run as the DAGs list shows it.
@@ -80,7 +106,7 @@ type recentRun struct {
 }
 
 type uiDag struct {
-	app.DagInfo
+	dagJSON
 	RecentRuns []recentRun `json:"recent_runs"`
 }
 
@@ -104,7 +130,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	}
 	out := make([]uiDag, len(dags))
 	for i, d := range dags {
-		out[i] = uiDag{DagInfo: d, RecentRuns: []recentRun{}}
+		out[i] = uiDag{dagJSON: newDagJSON(d), RecentRuns: []recentRun{}}
 		for _, run := range recent[d.DagID] {
 			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
 		}
@@ -114,7 +140,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 
 // dagDetail is a DAG with its params, for the trigger form.
 type dagDetail struct {
-	app.DagInfo
+	dagJSON
 	Params map[string]any `json:"params"`
 }
 
@@ -127,7 +153,7 @@ func (s *Server) dagDetail(ctx context.Context, dagID string) (dagDetail, error)
 	if err != nil {
 		return dagDetail{}, err
 	}
-	out := dagDetail{DagInfo: d, Params: map[string]any{}}
+	out := dagDetail{dagJSON: newDagJSON(d), Params: map[string]any{}}
 	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil && parsed.Params != nil {
 		out.Params = parsed.Params
 	}
@@ -139,6 +165,9 @@ func (s *Server) patchDag(_ http.ResponseWriter, r *http.Request, p principal) (
 		IsPaused *bool `json:"is_paused"`
 	}
 	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if _, err := maskOf(r, []string{"is_paused"}, func(string) bool { return body.IsPaused != nil }); err != nil {
 		return nil, err
 	}
 	if body.IsPaused == nil {
@@ -164,7 +193,10 @@ type taskInfo struct {
 	PriorityWeight    int      `json:"priority_weight"`
 	IsSensor          bool     `json:"is_sensor"`
 	IsBranch          bool     `json:"is_branch"`
-	ExecutionTimeout  *float64 `json:"execution_timeout"` // seconds, null = none
+	// Airflow's TimeDelta objects; execution_timeout null = none.
+	ExecutionTimeout        *app.TimeDelta `json:"execution_timeout"`
+	RetryDelay              app.TimeDelta  `json:"retry_delay"`
+	RetryExponentialBackoff bool           `json:"retry_exponential_backoff"`
 }
 
 func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -176,16 +208,34 @@ func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) 
 	for _, t := range d.TopologicalOrder() {
 		out = append(out, newTaskInfo(t))
 	}
+	// Without order_by the tasks come in topological order (the graph's), not Airflow's
+	// task_id: that is what the views draw.
+	if r.URL.Query().Get("order_by") != "" {
+		if err := sortBy(r, out, "", taskOrders); err != nil {
+			return nil, err
+		}
+	}
 	return map[string]any{"tasks": out, "total_entries": len(out)}, nil
+}
+
+// taskOrders are the order_by values of a DAG's tasks.
+var taskOrders = map[string]func(a, b taskInfo) int{
+	"task_id":         func(a, b taskInfo) int { return strings.Compare(a.TaskID, b.TaskID) },
+	"priority_weight": func(a, b taskInfo) int { return cmp.Compare(a.PriorityWeight, b.PriorityWeight) },
+	"pool":            func(a, b taskInfo) int { return strings.Compare(a.Pool, b.Pool) },
+	"queue":           func(a, b taskInfo) int { return strings.Compare(a.Queue, b.Queue) },
+	"retries":         func(a, b taskInfo) int { return cmp.Compare(a.Retries, b.Retries) },
+	"trigger_rule":    func(a, b taskInfo) int { return strings.Compare(a.TriggerRule, b.TriggerRule) },
 }
 
 func newTaskInfo(t *tasks.Task) taskInfo {
 	ti := taskInfo{TaskID: t.TaskID, Module: t.Module, UpstreamTaskIDs: append([]string{}, t.Upstream...),
 		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
-		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch()}
+		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
+		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff}
 	if t.ExecTimeout > 0 {
-		secs := t.ExecTimeout.Seconds()
-		ti.ExecutionTimeout = &secs
+		td := app.NewTimeDelta(t.ExecTimeout)
+		ti.ExecutionTimeout = &td
 	}
 	return ti
 }
@@ -215,8 +265,18 @@ func (s *Server) importErrors(_ http.ResponseWriter, r *http.Request, _ principa
 	if err != nil {
 		return nil, err
 	}
+	if err := sortBy(r, errs, "import_error_id", importErrorOrders); err != nil {
+		return nil, err
+	}
 	from, to := p.slice(len(errs))
 	return map[string]any{"import_errors": errs[from:to], "total_entries": len(errs)}, nil
+}
+
+// importErrorOrders are the order_by values of /importErrors.
+var importErrorOrders = map[string]func(a, b app.ImportErrorInfo) int{
+	"import_error_id": func(a, b app.ImportErrorInfo) int { return cmp.Compare(a.ImportErrorID, b.ImportErrorID) },
+	"timestamp":       func(a, b app.ImportErrorInfo) int { return a.Timestamp.Compare(b.Timestamp) },
+	"filename":        func(a, b app.ImportErrorInfo) int { return strings.Compare(a.Filename, b.Filename) },
 }
 
 // gridCell is one task instance in the grid.

@@ -21,7 +21,7 @@ type dagInfo struct {
 	IsPaused         bool                    `json:"is_paused"`
 	IsActive         bool                    `json:"is_active"`
 	Owners           []string                `json:"owners"`
-	ScheduleInterval string                  `json:"schedule_interval"`
+	ScheduleInterval any                     `json:"schedule_interval"` // Airflow's object, or null
 	Tags             []struct{ Name string } `json:"tags"`
 	Catchup          bool                    `json:"catchup"`
 	MaxActiveRuns    int                     `json:"max_active_runs"`
@@ -85,11 +85,11 @@ func TestDagsList(t *testing.T) {
 		t.Fatalf("dags %v total %d, want %v (broken.yaml does not load)", ids(all.Dags), all.Total, want)
 	}
 	pipe := all.Dags[2]
-	if pipe.Description != "extract, transform, load" || pipe.IsPaused || !pipe.IsActive || pipe.ScheduleInterval != "" ||
+	if pipe.Description != "extract, transform, load" || pipe.IsPaused || !pipe.IsActive || pipe.ScheduleInterval != nil ||
 		len(pipe.Tags) != 2 || pipe.Tags[0].Name != "etl" || pipe.Fileloc != filepath.Join(e.home, "dags", "pipe.yaml") || pipe.Owners == nil {
 		t.Errorf("pipe = %+v", pipe)
 	}
-	if q := all.Dags[3]; !q.IsPaused || q.ScheduleInterval != "@daily" {
+	if q := all.Dags[3]; !q.IsPaused || !reflect.DeepEqual(q.ScheduleInterval, map[string]any{"__type": "CronExpression", "value": "@daily"}) {
 		t.Errorf("quiet = %+v, want paused at creation, @daily", q)
 	}
 	checkPagination(t, e, "/api/v1/dags", func(r resp) (int, int) { l := jsonOf[dagList](t, r); return len(l.Dags), l.Total })
@@ -186,7 +186,7 @@ func TestDagGetPatchTasksSource(t *testing.T) {
 		Retries           int      `json:"retries"`
 		Pool              string   `json:"pool"`
 		IsSensor          bool     `json:"is_sensor"`
-		ExecutionTimeout  *float64 `json:"execution_timeout"`
+		ExecutionTimeout  any      `json:"execution_timeout"`
 	}
 	ts := jsonOf[struct {
 		Tasks []task `json:"tasks"`

@@ -14,29 +14,43 @@ import (
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
+// maxRunsPage caps a page of runs, as Airflow's api.maximum_page_limit (default 100) caps
+// every list: each run carries its conf, up to core.max_conf_size, so a Viewer's one request
+// must not read a thousand of them.
+const maxRunsPage = 100
+
 // listRuns answers one page of a DAG's runs: the page, its order, the state filter and the
-// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it).
+// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it,
+// handed on as stored). A larger limit is answered with maxRunsPage runs, as Airflow does.
 func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
 	}
-	q := app.RunsQuery{Limit: p.limit, Offset: p.offset, WithConf: true}
+	q := app.RunsQuery{Limit: min(p.limit, maxRunsPage), Offset: p.offset, WithConf: true}
 	for _, st := range r.URL.Query()["state"] {
 		if !tasks.DagRunState(st).Valid() {
 			return nil, badRequest("state %q is not one of queued, running, success, failed", st)
 		}
 		q.States = append(q.States, tasks.DagRunState(st))
 	}
-	switch ob := r.URL.Query().Get("order_by"); ob {
-	case "", "-logical_date":
-	case "logical_date":
-		q.Oldest = true
-	default:
-		return nil, badRequest("order_by must be logical_date or -logical_date, not %q", ob)
+	var desc bool
+	if q.OrderBy, desc, err = orderOf(r, metastore.RunOrderColumns, "-logical_date"); err != nil {
+		return nil, err
+	}
+	q.Oldest = !desc
+	if q.From, q.To, err = timeRange(r, "execution_date"); err != nil {
+		return nil, err
+	}
+	if q.StartFrom, q.StartTo, err = timeRange(r, "start_date"); err != nil {
+		return nil, err
+	}
+	if q.EndFrom, q.EndTo, err = timeRange(r, "end_date"); err != nil {
+		return nil, err
 	}
 	runs, total, err := s.app.ListRuns(r.Context(), r.PathValue("dag_id"), q)
 	if err != nil {
@@ -82,10 +96,12 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 // and the conf is measured before it is decoded.
 func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	var body struct {
-		DagRunID    string          `json:"dag_run_id"`
-		LogicalDate *time.Time      `json:"logical_date"`
-		Conf        json.RawMessage `json:"conf"`
-		Note        string          `json:"note"`
+		DagRunID    string     `json:"dag_run_id"`
+		LogicalDate *time.Time `json:"logical_date"`
+		// ExecutionDate is Airflow's older name of logical_date, which its clients still send.
+		ExecutionDate *time.Time      `json:"execution_date"`
+		Conf          json.RawMessage `json:"conf"`
+		Note          string          `json:"note"`
 	}
 	limit := s.app.MaxConfSize()
 	dec := json.NewDecoder(r.Body)
@@ -95,6 +111,9 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 			return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
 		}
 		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
+	}
+	if body.Note != "" { // Airflow keeps it with the run; dropping it would answer as if it had
+		return app.TriggerOptions{}, badRequest("note: wasmflow keeps no notes on runs, so it would be lost: send the run without one")
 	}
 	if int64(len(body.Conf)) > limit {
 		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
@@ -106,9 +125,20 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	}
 	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
+		// Checked raw: decoding would replace the bad bytes with U+FFFD silently.
+		if err := app.CheckUTF8JSON("conf", body.Conf); err != nil {
+			return app.TriggerOptions{}, badRequest("%v", err)
+		}
 		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
 			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}
+	}
+	if body.ExecutionDate != nil {
+		if body.LogicalDate != nil && !body.LogicalDate.Equal(*body.ExecutionDate) {
+			return app.TriggerOptions{}, badRequest("logical_date %s and execution_date %s differ: they are one date (execution_date is its older name), send one of them",
+				body.LogicalDate.Format(time.RFC3339), body.ExecutionDate.Format(time.RFC3339))
+		}
+		body.LogicalDate = body.ExecutionDate
 	}
 	if body.LogicalDate != nil {
 		o.LogicalDate = body.LogicalDate.UTC()
@@ -145,8 +175,12 @@ type clearedTI struct {
 
 // clearTIs is Airflow's clearTaskInstances for one run (dag_run_id) or every run (no
 // dag_run_id, as with start_date/end_date): dry_run answers what would be cleared.
+//
+// dry_run and only_failed default to true, as in Airflow's API: a script that omits them gets
+// the list of the failed task instances a clear would touch, and nothing changes. Clearing
+// takes "dry_run": false, said out loud.
 func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
-	var body struct {
+	body := struct {
 		DagRunID          string     `json:"dag_run_id"`
 		TaskIDs           []string   `json:"task_ids"`
 		TaskRegex         string     `json:"task_regex"` // as the CLI's -t, instead of task_ids
@@ -156,7 +190,7 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 		DryRun            bool       `json:"dry_run"`
 		StartDate         *time.Time `json:"start_date"`
 		EndDate           *time.Time `json:"end_date"`
-	}
+	}{DryRun: true, OnlyFailed: true} // the spec's defaults: fields the body omits keep them
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
@@ -216,18 +250,57 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	return map[string]any{"task_instances": out}, nil
 }
 
+// tiQuery reads a task-instance list's filters: state, pool, queue (each repeatable), the
+// start and end dates, duration_gte/lte in seconds.
+func tiQuery(r *http.Request) (app.TIQuery, error) {
+	q := app.TIQuery{Pools: r.URL.Query()["pool"], Queues: r.URL.Query()["queue"]}
+	for _, st := range r.URL.Query()["state"] {
+		if !tasks.TaskInstanceState(st).Valid() {
+			names := make([]string, len(tasks.TaskInstanceStates))
+			for i, v := range tasks.TaskInstanceStates {
+				names[i] = string(v)
+			}
+			return q, badRequest("state %q is not one of %s", st, strings.Join(names, ", "))
+		}
+		q.States = append(q.States, tasks.TaskInstanceState(st))
+	}
+	var err error
+	if q.StartFrom, q.StartTo, err = timeRange(r, "start_date"); err != nil {
+		return q, err
+	}
+	if q.EndFrom, q.EndTo, err = timeRange(r, "end_date"); err != nil {
+		return q, err
+	}
+	if q.MinDuration, err = floatParam(r, "duration_gte"); err != nil {
+		return q, err
+	}
+	q.MaxDuration, err = floatParam(r, "duration_lte")
+	return q, err
+}
+
 func (s *Server) listTIs(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	run, err := s.run(r)
-	if err != nil {
-		return nil, err
-	}
-	tis, err := s.app.TaskInstances(r.Context(), run)
 	if err != nil {
 		return nil, err
 	}
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
+	}
+	q, err := tiQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	// execution_date bounds the run's logical date: one run, so all its task instances or none.
+	after, before, err := timeRange(r, "execution_date")
+	if err != nil {
+		return nil, err
+	}
+	tis := []app.TaskInstanceInfo{}
+	if inRange(run.LogicalDate, after, before) {
+		if tis, err = s.app.TaskInstances(r.Context(), run, q); err != nil {
+			return nil, err
+		}
 	}
 	from, to := p.slice(len(tis))
 	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
@@ -310,13 +383,22 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	if err != nil {
 		return nil, err
 	}
-	out := make([]app.TaskInstanceInfo, 0, len(tries))
+	// Each try with its granted-I/O calls (SPEC §8), made or refused: what it touched.
+	type tryInfo struct {
+		app.TaskInstanceInfo
+		Calls []scheduler.Call `json:"calls"`
+	}
+	out := make([]tryInfo, 0, len(tries))
 	for _, t := range tries {
 		info := app.TaskInstanceInfoOf(scheduler.TaskInstance{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, State: t.State,
 			TryNumber: t.TryNumber, MaxTries: ti.MaxTries, StartDate: t.StartDate, EndDate: t.EndDate, Duration: t.Duration,
 			Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, Pool: ti.Pool, PoolSlots: ti.PoolSlots, Queue: ti.Queue,
 			PriorityWeight: ti.PriorityWeight})
-		out = append(out, info)
+		calls := t.Calls
+		if calls == nil {
+			calls = []scheduler.Call{}
+		}
+		out = append(out, tryInfo{info, calls})
 	}
 	return map[string]any{"task_instances": out, "total_entries": len(out)}, nil
 }
@@ -332,11 +414,9 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 	if err != nil || try < 1 {
 		return nil, ti, 0, badRequest("try_number must be a number from 1, not %q", r.PathValue("try_number"))
 	}
-	var offset int64
-	if v := r.URL.Query().Get("offset"); v != "" {
-		if offset, err = strconv.ParseInt(v, 10, 64); err != nil || offset < 0 {
-			return nil, ti, 0, badRequest("offset must be a byte count from 0, not %q", v)
-		}
+	offset, err := logOffset(r)
+	if err != nil {
+		return nil, ti, 0, err
 	}
 	rc, ti, err := s.app.LogReader(r.Context(), run, ti.TaskID, try)
 	if err != nil {
@@ -354,6 +434,55 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 	return f, ti, offset, nil
 }
 
+// logOffset is where a log read starts: wasmflow's offset, or Airflow's token (the
+// continuation_token of the previous answer, which is that offset), 0 with full_content=true.
+// map_index is Airflow's: wasmflow has no mapped tasks, so only -1 (unmapped) is one.
+func logOffset(r *http.Request) (int64, error) {
+	q := r.URL.Query()
+	if v := q.Get("map_index"); v != "" && v != "-1" {
+		return 0, badRequest("map_index must be -1 (wasmflow has no mapped tasks), not %q", v)
+	}
+	full, err := boolParam(r, "full_content")
+	if err != nil {
+		return 0, err
+	}
+	name, v := "offset", q.Get("offset")
+	if t := q.Get("token"); t != "" {
+		if v != "" && v != t {
+			return 0, badRequest("offset %q and token %q differ: send one of them (token is the continuation_token of the last answer)", v, t)
+		}
+		name, v = "token", t
+	}
+	if full != nil && *full {
+		if v != "" {
+			return 0, badRequest("full_content=true reads the log from its start: send no %s with it", name)
+		}
+		return 0, nil
+	}
+	if v == "" {
+		return 0, nil
+	}
+	offset, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || offset < 0 {
+		return 0, badRequest("%s must be a byte count from 0 (the continuation_token of the last answer), not %q", name, v)
+	}
+	return offset, nil
+}
+
+// wantsJSON says whether a request's Accept prefers application/json to text/plain, as
+// Airflow's client asks for logs; no Accept, */* or text/plain first keep the text.
+func wantsJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	j, t := strings.Index(accept, "application/json"), strings.Index(accept, "text/plain")
+	return j >= 0 && (t < 0 || j < t)
+}
+
+// logChunk is Airflow's JSON shape of a log: the text and where the next read starts.
+type logChunk struct {
+	ContinuationToken string `json:"continuation_token"`
+	Content           string `json:"content"`
+}
+
 func (s *Server) logs(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	f, ti, offset, err := s.logFile(r)
 	if err != nil {
@@ -369,8 +498,11 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request, _ principal) (any,
 	if err != nil {
 		return nil, err
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Log-Offset", strconv.FormatInt(next, 10))
+	if wantsJSON(r) {
+		return logChunk{ContinuationToken: strconv.FormatInt(next, 10), Content: text}, nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, text)
 	return nil, nil
 }
@@ -389,17 +521,22 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	if err != nil {
 		return nil, err
 	}
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
 	xs, err := s.app.Store.ListXComs(r.Context(), run.DagID, run.RunID, ti.TaskID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]xcomEntry, 0, len(xs))
-	for _, x := range xs {
+	from, to := p.slice(len(xs))
+	out := make([]xcomEntry, 0, to-from)
+	for _, x := range xs[from:to] {
 		v := string(x.Value)
 		if !utf8.ValidString(v) {
 			v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
 		}
 		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, Key: x.Key, Value: v, Timestamp: x.Timestamp})
 	}
-	return map[string]any{"xcom_entries": out, "total_entries": len(out)}, nil
+	return map[string]any{"xcom_entries": out, "total_entries": len(xs)}, nil
 }

@@ -57,7 +57,7 @@ func TestRunsListAndTriggerInput(t *testing.T) {
 	}
 	checkPagination(t, e, "/api/v1/dags/pipe/dagRuns", func(r resp) (int, int) { l := jsonOf[runList](t, r); return len(l.DagRuns), l.Total })
 	e.problem(http.StatusBadRequest, "GET", "/api/v1/dags/pipe/dagRuns?state=done", "", e.as("viewer"), `state "done" is not one of`)
-	e.problem(http.StatusBadRequest, "GET", "/api/v1/dags/pipe/dagRuns?order_by=state", "", e.as("viewer"), "order_by must be")
+	e.problem(http.StatusBadRequest, "GET", "/api/v1/dags/pipe/dagRuns?order_by=colour", "", e.as("viewer"), "order_by must be one of", "start_date")
 	e.problem(http.StatusNotFound, "GET", "/api/v1/dags/nope/dagRuns", "", e.as("viewer"), `DAG "nope" not found`)
 
 	// One run, by id or logical date.
@@ -104,7 +104,7 @@ func TestRunsListAndTriggerInput(t *testing.T) {
 		{`{"dag_run_id":"a/b"}`, "may only contain"},
 		{`{"logical_date":"tomorrow"}`, "not valid JSON"},
 		{`{"logical_date":"` + time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339) + `"}`, "in the future"},
-		{`{"execution_date":"2024-01-01T00:00:00Z"}`, `unknown field "execution_date"`},
+		{`{"execution_date":"2024-01-01T00:00:00Z","logical_date":"2024-01-02T00:00:00Z"}`, "differ"},
 	} {
 		e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/dagRuns", c.body, e.as("user"), c.says)
 	}
@@ -280,26 +280,26 @@ func TestClearAndMark(t *testing.T) {
 		return names(jsonOf[cleared](t, e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/clearTaskInstances", body, e.as("user"))))
 	}
 	// A dry run says what would be cleared and clears nothing.
-	if got := clear(`{"dag_run_id":"r1","task_ids":["transform"],"include_downstream":true,"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/load", "r1/transform"}) {
+	if got := clear(`{"dag_run_id":"r1","task_ids":["transform"],"include_downstream":true,"only_failed":false,"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/load", "r1/transform"}) {
 		t.Errorf("dry run with downstream: %v", got)
 	}
-	if got := clear(`{"dag_run_id":"r1","task_ids":["transform"],"include_upstream":true,"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/extract", "r1/transform"}) {
+	if got := clear(`{"dag_run_id":"r1","task_ids":["transform"],"include_upstream":true,"only_failed":false,"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/extract", "r1/transform"}) {
 		t.Errorf("dry run with upstream: %v", got)
 	}
-	if got := clear(`{"task_ids":["load"],"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/load", "r2/load"}) {
+	if got := clear(`{"task_ids":["load"],"only_failed":false,"dry_run":true}`); !reflect.DeepEqual(got, []string{"r1/load", "r2/load"}) {
 		t.Errorf("dry run over every run: %v", got)
 	}
 	if got := clear(`{"dag_run_id":"r1","only_failed":true,"dry_run":true}`); len(got) != 0 {
 		t.Errorf("only_failed in a run without failures: %v", got)
 	}
-	if got := clear(`{"task_ids":["t.*"],"dry_run":true}`); len(got) != 0 {
+	if got := clear(`{"task_ids":["t.*"],"only_failed":false,"dry_run":true}`); len(got) != 0 {
 		t.Errorf("task_ids are ids, not patterns: %v", got)
 	}
 	if run := get[dagRun](e, "/api/v1/dags/pipe/dagRuns/r1"); run.State != "success" || e.tis("pipe", "r1")["load"].TryNumber != 1 {
 		t.Fatalf("a dry run changed r1: %+v", run)
 	}
 	// A real clear: load runs again as try 2, the run ends success again; r2 is untouched.
-	if got := clear(`{"dag_run_id":"r1","task_ids":["load"]}`); !reflect.DeepEqual(got, []string{"r1/load"}) {
+	if got := clear(`{"dag_run_id":"r1","task_ids":["load"],"only_failed":false,"dry_run":false}`); !reflect.DeepEqual(got, []string{"r1/load"}) {
 		t.Errorf("clear load of r1: %v", got)
 	}
 	waitUntil(t, 30*time.Second, "load of r1 runs again", func() bool {

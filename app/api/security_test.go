@@ -186,9 +186,10 @@ func TestNoEndpointWithoutCredentials(t *testing.T) {
 	if public != 5 {
 		t.Errorf("%d public routes; docs/api.md has 5 (health, version, openapi.json, login, logout)", public)
 	}
-	// Unknown paths answer 404 without saying more, with or without credentials.
+	// Unknown paths answer 404 without saying more, with or without credentials; a method a
+	// path does not serve, 405 with what it does (the public openapi.json says as much).
 	e.problem(http.StatusNotFound, "GET", "/api/v1/nothing_here", "", nil, "openapi.json")
-	e.problem(http.StatusNotFound, "PUT", "/api/v1/dags", "", nil)
+	e.problem(http.StatusMethodNotAllowed, "PUT", "/api/v1/dags", "", nil, "GET")
 }
 
 func TestRolesOnEveryRoute(t *testing.T) {
@@ -228,7 +229,7 @@ func TestViewerCannotTriggerClearMarkOrPause(t *testing.T) {
 	for name, a := range map[string]auth{"token": e.as("viewer"), "basic": basic("viewer", passwordOf("viewer")), "session": s.auth()} {
 		for _, c := range []struct{ method, path, body string }{
 			{"POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"by_viewer"}`},
-			{"POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1"}`},
+			{"POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","dry_run":false}`},
 			{"PATCH", "/api/v1/dags/pipe/dagRuns/r1", `{"state":"success"}`},
 			{"PATCH", "/api/v1/dags/pipe/dagRuns/r1/taskInstances/load", `{"new_state":"success"}`},
 			{"PATCH", "/api/v1/dags/pipe", `{"is_paused":true}`},

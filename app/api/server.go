@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -35,6 +38,7 @@ type Server struct {
 	opts     Options
 	sign     signer
 	throttle throttle
+	basic    *credCache // basic-auth credentials verified lately
 	log      *slog.Logger
 	mux      *http.ServeMux
 	routes   []route
@@ -66,19 +70,46 @@ func New(a *app.App, o Options) (*Server, error) {
 		}
 		o.Secret = key
 	}
-	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), log: o.Log, mux: http.NewServeMux()}
+	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), basic: newCredCache(), log: o.Log, mux: http.NewServeMux()}
 	s.register()
 	s.registerDesktop()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc(apiFallback, s.noEndpoint)
 	if o.Assets != nil {
 		s.mux.Handle("/", s.static(o.Assets))
 	}
 	return s, nil
+}
+
+// apiFallback is the mux pattern of every /api/ request no route serves.
+const apiFallback = "/api/"
+
+// noEndpoint answers a request no route serves: 405 with Allow where the path is an endpoint's
+// and only the method is wrong (a client learns what it may send), else 404. The catch-all
+// pattern matches every method, so the mux's own 405 never happens: the routes are asked here.
+func (s *Server) noEndpoint(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not answer %s: use %s (see /api/v1/openapi.json)",
+			r.URL.Path, r.Method, strings.Join(allow, " or ")))
+		return
+	}
+	writeProblem(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path))
+}
+
+// allowedMethods are the methods the routes serve on r's path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiFallback {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // Handler serves the API under /api/v1 and the views at /.
@@ -211,16 +242,44 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 
 // decode reads a JSON body into v, refusing unknown fields so a typo is not silently ignored.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return badRequest("the request body is larger than %d bytes", mbe.Limit)
+	} else if err != nil {
+		return badRequest("the request body could not be read: %v", err)
+	}
+	// Refused, not decoded: the decoder would replace the bad bytes with U+FFFD silently.
+	if err := app.CheckUTF8JSON("", body); err != nil {
+		return badRequest("%v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return badRequest("the request body is larger than %d bytes", mbe.Limit)
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return badRequest("the request body is not valid JSON for this endpoint: %v (it takes %s)", err, strings.Join(jsonFields(v), ", "))
 		}
 		return badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	return nil
+}
+
+// jsonFields are the JSON names of the fields of the struct v points to: what a body may hold.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // page is a list request's limit and offset (Airflow's: default 100).

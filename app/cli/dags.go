@@ -52,7 +52,7 @@ func (e *env) dagsList() *cobra.Command {
 			for _, t := range d.Tags {
 				tags = append(tags, t.Name)
 			}
-			sched := d.ScheduleInterval
+			sched := string(d.ScheduleInterval)
 			if sched == "" {
 				sched = "None"
 			}

@@ -177,7 +177,9 @@ func (e *env) dagsTest() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ap, err := e.open(cmd.Context(), true)
+		// Not synced: TestDag parses the DAG's own file alone when the metastore has it
+		// unchanged, and syncs every folder only when it does not.
+		ap, err := e.open(cmd.Context(), false)
 		if err != nil {
 			return err
 		}
@@ -193,7 +195,7 @@ func (e *env) dagsTest() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tis, err := ap.TaskInstances(cmd.Context(), dr)
+		tis, err := ap.TaskInstances(cmd.Context(), dr, app.TIQuery{})
 		if err != nil {
 			return err
 		}
@@ -322,7 +324,7 @@ func (e *env) tasksStates() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tis, err := ap.TaskInstances(cmd.Context(), run)
+		tis, err := ap.TaskInstances(cmd.Context(), run, app.TIQuery{})
 		if err != nil {
 			return err
 		}

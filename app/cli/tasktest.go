@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wasmflow/wasmflow/app"
+	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -29,6 +30,9 @@ func parseDate(s string) (time.Time, error) {
 func parseConf(s string) (map[string]any, error) {
 	if s == "" {
 		return nil, nil
+	}
+	if err := app.CheckUTF8JSON("conf", []byte(s)); err != nil {
+		return nil, usageError{err}
 	}
 	var conf map[string]any
 	if err := json.Unmarshal([]byte(s), &conf); err != nil {
@@ -112,6 +116,12 @@ func printTaskResult(e *env, res app.TaskTestResult) {
 			fmt.Fprintf(w, "%s = %s\n", k, res.XComs[k])
 		}
 	}
+	if len(res.Calls) > 0 {
+		fmt.Fprintln(w, "--- Calls")
+		for _, c := range res.Calls {
+			fmt.Fprintln(w, callLine(c))
+		}
+	}
 	fmt.Fprintln(w, "--- Result")
 	line := fmt.Sprintf("state: %s", res.State)
 	if res.ExitCode != nil {
@@ -127,4 +137,24 @@ func printTaskResult(e *env, res app.TaskTestResult) {
 		line += "  follow: " + strings.Join(res.Follow, ",")
 	}
 	fmt.Fprintln(w, line)
+}
+
+// callLine is one granted-I/O call of the try: "http api GET /v1/items  200  out 0 B  in 1234 B  3ms",
+// or what refused it.
+func callLine(c scheduler.Call) string {
+	line := strings.TrimSpace(fmt.Sprintf("%s %s %s", c.Kind, c.Target, c.Op))
+	switch {
+	case c.Status != 0:
+		line += fmt.Sprintf("  %d", c.Status)
+	case c.Kind == "sql" && c.Error == "":
+		line += fmt.Sprintf("  %d rows", c.Rows)
+	}
+	if c.Refused {
+		return line + "  refused: " + c.Error
+	}
+	line += fmt.Sprintf("  out %d B  in %d B  %s", c.BytesOut, c.BytesIn, c.Duration.Round(time.Microsecond))
+	if c.Error != "" {
+		line += "  failed: " + c.Error
+	}
+	return line
 }

@@ -2,8 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -90,4 +96,54 @@ func lastJSON(out string) string {
 		return out[i+1:]
 	}
 	return out
+}
+
+// TestTasksTestCalls: `tasks test` runs a task with its grants resolved from the home's
+// connections (the host adds the token the server checks) and lists the try's calls; a
+// connection deleted since fails the task with that reason.
+func TestTasksTestCalls(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-1" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "items")
+	}))
+	defer api.Close()
+	h := newHome(t)
+	dags := filepath.Join(h.dir, "dags")
+	if err := os.MkdirAll(filepath.Join(dags, "io"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dags, "io", "hostio.wasm"), "../../runtime/testdata/hostio")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build runtime/testdata/hostio: %v\n%s", err, out)
+	}
+	port := strconv.Itoa(api.Listener.Addr().(*net.TCPAddr).Port)
+	h.ok("connections", "add", "api", "--conn-type", "http", "--conn-host", "127.0.0.1", "--conn-port", port, "--conn-extra", `{"token": "tok-1"}`)
+	if err := os.WriteFile(filepath.Join(dags, "io.yaml"), []byte(`dag_id: io
+tasks:
+  - id: fetch
+    module: io/hostio.wasm
+    args: [get, "conn://api/v1/items", "http://example.com/"]
+    connections: [api]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := h.run("", "tasks", "test", "io", "fetch")
+	for _, want := range []string{"status=200 body=items\n", "--- Calls\nhttp api GET /v1/items  200  out 0 B  in 5 B  ",
+		`http example.com GET /  refused: host example.com is not granted: add "example.com:80" to allow_hosts`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout misses %q:\n%s", want, out)
+		}
+	}
+	if code != 1 || strings.Contains(out, "tok-1") {
+		t.Errorf("exit %d (want 1: the second call is refused), stdout:\n%s\nstderr: %s", code, out, errs)
+	}
+	h.ok("connections", "delete", "api")
+	code, out, errs = h.run("", "tasks", "test", "io", "fetch")
+	if code != 1 || !strings.Contains(out, `connection "api" does not exist (deleted since the DAG was parsed?)`) {
+		t.Errorf("after the delete: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
 }

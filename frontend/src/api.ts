@@ -40,7 +40,7 @@ export interface Dag {
   is_paused: boolean
   is_active: boolean
   owners: string[]
-  schedule_interval: unknown // Airflow sends an object ({__type, value}); wasmflow a string or null
+  schedule_interval: unknown // Airflow's object ({__type: 'CronExpression', value} or a TimeDelta) or null
   timezone: string
   tags: Tag[] | null
   catchup: boolean
@@ -78,7 +78,17 @@ export interface Task {
   priority_weight: number
   is_sensor: boolean
   is_branch: boolean
-  execution_timeout: string | number | null
+  execution_timeout: TimeDelta | null
+  retry_delay: TimeDelta
+  retry_exponential_backoff: boolean
+}
+
+/** Python's timedelta as Airflow's API writes it. */
+export interface TimeDelta {
+  __type: 'TimeDelta'
+  days: number
+  seconds: number
+  microseconds: number
 }
 
 export interface DagRun {
@@ -174,6 +184,7 @@ export interface Pool {
   name: string
   slots: number
   occupied_slots: number
+  used_slots: number // Airflow's name of running_slots
   running_slots: number
   queued_slots: number
   open_slots: number

@@ -39,10 +39,28 @@ export function relative(iso: string | null | undefined): string {
   return d >= 0 ? `in ${duration(d)}` : `${duration(-d)} ago`
 }
 
-/** The schedule as the DAG file wrote it; Airflow sends an object, wasmflow a string. */
+/** The schedule as a DAG file writes it, from Airflow's object: a CronExpression's value, a
+ * TimeDelta as "@every 1h30m", null as None (a plain string is shown as it is). */
 export function schedule(s: unknown): string {
   if (s === null || s === undefined || s === '') return 'None'
   if (typeof s === 'string') return s
   if (typeof s === 'object' && s && 'value' in s) return String((s as { value: unknown }).value)
+  if (typeof s === 'object' && s && (s as { __type?: unknown }).__type === 'TimeDelta') {
+    const t = s as { days: number; seconds: number; microseconds: number }
+    return '@every ' + timeDelta(t.days * 86400 + t.seconds + t.microseconds / 1e6)
+  }
   return JSON.stringify(s)
+}
+
+/** Seconds as a DAG file's duration: 1d2h3m4.5s, leaving out the zero parts. */
+function timeDelta(secs: number): string {
+  const parts: [number, string][] = [[86400, 'd'], [3600, 'h'], [60, 'm']]
+  let out = ''
+  for (const [n, unit] of parts) {
+    if (secs >= n) {
+      out += Math.floor(secs / n) + unit
+      secs %= n
+    }
+  }
+  return secs > 0 || out === '' ? out + Number(secs.toFixed(6)) + 's' : out
 }

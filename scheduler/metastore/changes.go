@@ -49,6 +49,9 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 				return fmt.Errorf("record try %d of %s/%s/%s: %w", t.TryNumber, t.DagID, t.RunID, t.TaskID, err)
 			}
 		}
+		if err := writeCalls(tx, c.Calls); err != nil {
+			return err
+		}
 		for _, k := range c.ClearXComs {
 			if err := tx.Where("dag_id = ? AND run_id = ? AND task_id = ?", k.DagID, k.RunID, k.TaskID).Delete(&xcomModel{}).Error; err != nil {
 				return fmt.Errorf("clear XComs of %s: %w", k, err)

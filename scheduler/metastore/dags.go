@@ -133,9 +133,17 @@ func (s *Store) GetDag(ctx context.Context, dagID string) (scheduler.Dag, error)
 	return dagFromModel(m)
 }
 
-// ListDags returns the DAGs that match f, ordered by dag_id. DagIDPattern is a
-// case-insensitive substring; Tags matches a DAG with any of them.
-func (s *Store) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+// DagOrderColumns are the orders ListDags takes, by Airflow's names (a DAG's REST fields).
+var DagOrderColumns = map[string]string{
+	"dag_id": "dag_id", "description": "description", "fileloc": "fileloc", "is_paused": "is_paused", "is_active": "is_active",
+	"owners": "owners", "timezone": "timezone", "max_active_runs": "max_active_runs", "max_active_tasks": "max_active_tasks",
+	"last_parsed_time": "last_parsed_time", "next_dagrun": "next_dagrun",
+	"next_dagrun_data_interval_start": "next_dagrun_data_interval_start",
+	"next_dagrun_data_interval_end":   "next_dagrun_data_interval_end", "next_dagrun_create_after": "next_dagrun_create_after",
+}
+
+// dagsWhere is the query of the DAGs f selects, without its order and page.
+func (s *Store) dagsWhere(ctx context.Context, f scheduler.DagFilter) *gorm.DB {
 	q := s.rdb.WithContext(ctx).Model(&dagModel{})
 	if f.DagIDPattern != "" {
 		q = q.Where(`dag_id LIKE ? ESCAPE '\'`, "%"+escapeLike(f.DagIDPattern)+"%")
@@ -149,6 +157,37 @@ func (s *Store) ListDags(ctx context.Context, f scheduler.DagFilter) ([]schedule
 	if f.OnlyActive {
 		q = q.Where("is_active = ?", true)
 	}
+	return q
+}
+
+// CountDags is how many DAGs f selects, whatever its page.
+func (s *Store) CountDags(ctx context.Context, f scheduler.DagFilter) (int, error) {
+	var n int64
+	if err := s.dagsWhere(ctx, f).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count dags: %w", err)
+	}
+	return int(n), nil
+}
+
+// ListDags returns the page of DAGs that match f, ordered by f.OrderBy (dag_id by default,
+// which also breaks ties). DagIDPattern is a case-insensitive substring; Tags matches a DAG
+// with any of them.
+func (s *Store) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+	col := "dag_id"
+	if f.OrderBy != "" {
+		var ok bool
+		if col, ok = DagOrderColumns[f.OrderBy]; !ok {
+			return nil, fmt.Errorf("list dags: no order %q", f.OrderBy)
+		}
+	}
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	q := s.dagsWhere(ctx, f).Order(col + dir)
+	if col != "dag_id" {
+		q = q.Order("dag_id" + dir)
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
@@ -156,7 +195,7 @@ func (s *Store) ListDags(ctx context.Context, f scheduler.DagFilter) ([]schedule
 		q = q.Offset(f.Offset)
 	}
 	var ms []dagModel
-	if err := q.Order("dag_id").Find(&ms).Error; err != nil {
+	if err := q.Find(&ms).Error; err != nil {
 		return nil, fmt.Errorf("list dags: %w", err)
 	}
 	dags := make([]scheduler.Dag, 0, len(ms))

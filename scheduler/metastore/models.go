@@ -123,6 +123,27 @@ type taskTryModel struct {
 
 func (taskTryModel) TableName() string { return "task_instance_history" }
 
+type taskCallModel struct {
+	ID         int64   `gorm:"column:id;primaryKey"`
+	DagID      string  `gorm:"column:dag_id"`
+	RunID      string  `gorm:"column:run_id"`
+	TaskID     string  `gorm:"column:task_id"`
+	TryNumber  int     `gorm:"column:try_number"`
+	Seq        int     `gorm:"column:seq"`
+	Kind       string  `gorm:"column:kind"`
+	Target     string  `gorm:"column:target"`
+	Op         string  `gorm:"column:op"`
+	Status     int     `gorm:"column:status"`
+	Rows       int64   `gorm:"column:rows"`
+	BytesOut   int64   `gorm:"column:bytes_out"`
+	BytesIn    int64   `gorm:"column:bytes_in"`
+	DurationMs float64 `gorm:"column:duration_ms"`
+	Refused    bool    `gorm:"column:refused"`
+	Error      string  `gorm:"column:error"`
+}
+
+func (taskCallModel) TableName() string { return "task_call" }
+
 type taskRescheduleModel struct {
 	ID             int64     `gorm:"column:id;primaryKey"`
 	DagID          string    `gorm:"column:dag_id"`

@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -137,17 +138,45 @@ type RunQuery struct {
 	DagID    string
 	States   []tasks.DagRunState // any of these; none: every state
 	From, To time.Time           // logical dates in [From, To]; zero: unbounded
-	Oldest   bool                // oldest logical date first; else newest first
-	Limit    int                 // at most this many (<= 0: all that match)
-	Offset   int                 // skip this many first
-	// WithConf reads each run's conf too. Without it Conf is nil: a conf can be as large as
-	// core.max_conf_size, so a list that does not show it must not read it.
+	// StartFrom..StartTo and EndFrom..EndTo bound start_date and end_date the same way; a
+	// bound excludes the runs without that date (not started, not ended).
+	StartFrom, StartTo time.Time
+	EndFrom, EndTo     time.Time
+	// OrderBy is a key of RunOrderColumns ("" = logical_date); Oldest sorts it ascending
+	// (oldest first for dates), else descending. The run's id breaks ties the same way.
+	OrderBy string
+	Oldest  bool
+	Limit   int // at most this many (<= 0: all that match)
+	Offset  int // skip this many first
+	// WithConf reads each run's conf too, as the JSON stored (ConfJSON; Conf stays nil). Without
+	// it both are nil: a conf can be as large as core.max_conf_size, so a list that does not
+	// show it must not read it, and one that shows it hands the bytes on without decoding them.
 	WithConf bool
 }
 
 // dagRunColumnsWithoutConf is every dag_run column but conf.
 const dagRunColumnsWithoutConf = "id, dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, " +
 	"queued_at, start_date, end_date, external_trigger, created_at, updated_at"
+
+// RunOrderColumns are the orders PageDagRuns takes, by Airflow's names of a DAG run's fields
+// (execution_date is logical_date's older name, dag_run_id the run_id).
+var RunOrderColumns = map[string]string{
+	"logical_date": "logical_date", "execution_date": "logical_date", "start_date": "start_date", "end_date": "end_date",
+	"dag_run_id": "run_id", "run_id": "run_id", "state": "state", "run_type": "run_type", "queued_at": "queued_at",
+	"data_interval_start": "data_interval_start", "data_interval_end": "data_interval_end", "external_trigger": "external_trigger",
+	"id": "id",
+}
+
+// between narrows q to rows whose column is in [from, to] (zero bounds: unbounded).
+func between(q *gorm.DB, column string, from, to time.Time) *gorm.DB {
+	if !from.IsZero() {
+		q = q.Where(column+" >= ?", utc(from))
+	}
+	if !to.IsZero() {
+		q = q.Where(column+" <= ?", utc(to))
+	}
+	return q
+}
 
 // PageDagRuns returns the page of runs q selects and how many runs match q in all. Both are
 // SQL through the (dag_id, logical_date) index, with LIMIT and OFFSET: a page costs the same
@@ -161,19 +190,23 @@ func (s *Store) PageDagRuns(ctx context.Context, q RunQuery) ([]scheduler.DagRun
 		}
 		where = where.Where("state IN ?", names)
 	}
-	if !q.From.IsZero() {
-		where = where.Where("logical_date >= ?", utc(q.From))
-	}
-	if !q.To.IsZero() {
-		where = where.Where("logical_date <= ?", utc(q.To))
+	where = between(where, "logical_date", q.From, q.To)
+	where = between(where, "start_date", q.StartFrom, q.StartTo)
+	where = between(where, "end_date", q.EndFrom, q.EndTo)
+	col := "logical_date"
+	if q.OrderBy != "" {
+		var ok bool
+		if col, ok = RunOrderColumns[q.OrderBy]; !ok {
+			return nil, 0, fmt.Errorf("list dag runs of dag %q: no order %q", q.DagID, q.OrderBy)
+		}
 	}
 	var total int64
 	if err := where.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count dag runs of dag %q: %w", q.DagID, err)
 	}
-	page := where.Session(&gorm.Session{}).Order("logical_date DESC, id DESC")
+	page := where.Session(&gorm.Session{}).Order(col + " DESC, id DESC")
 	if q.Oldest {
-		page = where.Session(&gorm.Session{}).Order("logical_date, id")
+		page = where.Session(&gorm.Session{}).Order(col + ", id")
 	}
 	if !q.WithConf {
 		page = page.Select(dagRunColumnsWithoutConf)
@@ -206,16 +239,20 @@ func (s *Store) DagRunAt(ctx context.Context, dagID string, at time.Time) (sched
 	return dagRunFromModel(ms[0])
 }
 
-// dagRunsFromModels converts rows; without conf, each run's Conf is nil (not read).
+// dagRunsFromModels converts rows of a page; their conf is not decoded: each run's Conf is
+// nil, and with conf its ConfJSON holds the conf as stored.
 func dagRunsFromModels(ms []dagRunModel, withConf bool) ([]scheduler.DagRun, error) {
 	out := make([]scheduler.DagRun, 0, len(ms))
 	for _, m := range ms {
+		conf := m.Conf
+		m.Conf = ""
 		r, err := dagRunFromModel(m)
 		if err != nil {
 			return nil, err
 		}
-		if !withConf {
-			r.Conf = nil
+		r.Conf = nil
+		if withConf {
+			r.ConfJSON = []byte(cmp.Or(conf, "{}"))
 		}
 		out = append(out, r)
 	}
@@ -241,6 +278,52 @@ func (s *Store) ListTaskInstances(ctx context.Context, dagID, runID string) ([]s
 	var ms []taskInstanceModel
 	err := s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID).Order("id").Find(&ms).Error
 	if err != nil {
+		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
+	}
+	out := make([]scheduler.TaskInstance, len(ms))
+	for i, m := range ms {
+		out[i] = taskInstanceFromModel(m)
+	}
+	return out, nil
+}
+
+// TIQuery narrows ListTaskInstancesWhere: each field left zero selects every task instance.
+type TIQuery struct {
+	States             []tasks.TaskInstanceState // any of these
+	Pools, Queues      []string                  // any of these
+	StartFrom, StartTo time.Time                 // start_date in [StartFrom, StartTo]
+	EndFrom, EndTo     time.Time                 // end_date in [EndFrom, EndTo]
+	MinDuration        *float64                  // duration in seconds at least this
+	MaxDuration        *float64                  // and at most this
+}
+
+// ListTaskInstancesWhere returns the task instances of one run that q selects, in the order
+// they were created; the filter is SQL.
+func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string, q TIQuery) ([]scheduler.TaskInstance, error) {
+	where := s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID)
+	if len(q.States) > 0 {
+		names := make([]string, len(q.States))
+		for i, st := range q.States {
+			names[i] = string(st)
+		}
+		where = where.Where("state IN ?", names)
+	}
+	if len(q.Pools) > 0 {
+		where = where.Where("pool IN ?", q.Pools)
+	}
+	if len(q.Queues) > 0 {
+		where = where.Where("queue IN ?", q.Queues)
+	}
+	where = between(where, "start_date", q.StartFrom, q.StartTo)
+	where = between(where, "end_date", q.EndFrom, q.EndTo)
+	if q.MinDuration != nil {
+		where = where.Where("duration >= ?", *q.MinDuration)
+	}
+	if q.MaxDuration != nil {
+		where = where.Where("duration <= ?", *q.MaxDuration)
+	}
+	var ms []taskInstanceModel
+	if err := where.Order("id").Find(&ms).Error; err != nil {
 		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
 	}
 	out := make([]scheduler.TaskInstance, len(ms))
@@ -281,9 +364,14 @@ func (s *Store) ListTaskTries(ctx context.Context, dagID, runID, taskID string) 
 	if err != nil {
 		return nil, fmt.Errorf("list tries of task %s of run %s of dag %s: %w", taskID, runID, dagID, err)
 	}
+	calls, err := s.listCalls(ctx, dagID, runID, taskID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]scheduler.TaskTry, len(ms))
 	for i, m := range ms {
 		out[i] = taskTryFromModel(m)
+		out[i].Calls = calls[m.TryNumber]
 	}
 	return out, nil
 }

@@ -6,6 +6,11 @@
 //	sdk.XComPush("rows", []byte("42"))
 //	sdk.Log("done for " + sdk.DS())
 //
+// Granted I/O (docs/hostcalls.md): HTTPClient is an *http.Client whose requests the host makes
+// (to hosts in the task's allow_hosts, or through a granted connection by ConnURL, the host
+// adding its credentials), Query and Exec run SQL on a granted sqlite or postgres connection,
+// Secret reads a connection's secret under a `secrets:` grant.
+//
 // A task may as well use plain files: it can write /xcom/<key> instead of calling XComPush,
 // and the last non-empty line it prints is its return_value unless it writes
 // /xcom/return_value. Exit codes: 0 success, 99 skipped (sdk.Skip), 100 a sensor's condition

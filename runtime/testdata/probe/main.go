@@ -85,6 +85,15 @@ func main() {
 		n, _ := strconv.Atoi(args[1])
 		err := sdk.XComPush(args[0], make([]byte, n))
 		fmt.Println("push:", err)
+	case "sdk-push-many":
+		n, _ := strconv.Atoi(args[0])
+		for i := range n {
+			if err := sdk.XComPush("k"+strconv.Itoa(i), nil); err != nil {
+				fmt.Printf("pushed %d, then: %v\n", i, err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println("pushed", n)
 	case "sdk-pull":
 		v, ok := sdk.XComPull(args[0], args[1])
 		fmt.Printf("pulled ok=%v len=%d value=%q\n", ok, len(v), v)
@@ -100,6 +109,13 @@ func main() {
 		must(err)
 		err = f.Truncate(n)
 		fmt.Printf("truncate: %v (ENOSPC: %v)\n", err, errors.Is(err, syscall.ENOSPC))
+	case "mkdirs", "touch":
+		n, _ := strconv.Atoi(args[1])
+		makeMany(cmd, args[0], n)
+	case "fs":
+		for _, op := range args {
+			fsOp(op)
+		}
 	case "clock":
 		fmt.Println(time.Now().UTC().Format(time.RFC3339Nano))
 		t := time.Now()
@@ -238,4 +254,115 @@ func fill(path string, n int64) {
 	}
 	must(f.Close())
 	fmt.Printf("wrote %d\n", wrote)
+}
+
+// makeMany makes n directories (mkdirs) or empty files (touch) in dir, stopping at the first
+// error, and says how many it made and why it stopped.
+func makeMany(how, dir string, n int) {
+	for i := range n {
+		p := fmt.Sprintf("%s/%s%d", dir, how, i)
+		var err error
+		if how == "mkdirs" {
+			err = os.Mkdir(p, 0o755)
+		} else {
+			var f *os.File
+			if f, err = os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				err = f.Close()
+			}
+		}
+		if err != nil {
+			fmt.Printf("made %d, then: %v (ENOSPC: %v)\n", i, err, errors.Is(err, syscall.ENOSPC))
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("made %d\n", n)
+}
+
+// fsOp runs one file operation written "op:path" (or "rename:from:to") and says whether it
+// worked, with what it saw, or how it failed: "ALLOWED read /rw/x: "..."" or
+// "DENIED read /rw/x: ... (ENOENT: true)".
+func fsOp(spec string) {
+	parts := strings.Split(spec, ":")
+	op, p := parts[0], parts[1]
+	what := op + " " + p
+	var seen string
+	var err error
+	switch op {
+	case "read":
+		var b []byte
+		b, err = os.ReadFile(p)
+		seen = strconv.Quote(string(b))
+	case "write": // an existing file, truncated
+		err = writeFile(p, os.O_WRONLY|os.O_TRUNC)
+	case "append":
+		err = writeFile(p, os.O_WRONLY|os.O_APPEND)
+	case "create":
+		err = writeFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	case "stat", "lstat":
+		var fi os.FileInfo
+		if op == "stat" {
+			fi, err = os.Stat(p)
+		} else {
+			fi, err = os.Lstat(p)
+		}
+		if err == nil {
+			seen = fmt.Sprintf("%s %d bytes", fileType(fi.Mode()), fi.Size())
+		}
+	case "readdir":
+		var entries []os.DirEntry
+		entries, err = os.ReadDir(p)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name()+"="+fileType(e.Type()))
+		}
+		seen = strings.Join(names, " ")
+	case "readlink":
+		seen, err = os.Readlink(p)
+	case "mkdir":
+		err = os.Mkdir(p, 0o755)
+	case "chmod":
+		err = os.Chmod(p, 0o600)
+	case "chtimes":
+		err = os.Chtimes(p, time.Unix(1, 0), time.Unix(1, 0))
+	case "remove":
+		err = os.Remove(p)
+	case "rename":
+		what += " " + parts[2]
+		err = os.Rename(p, parts[2])
+	case "link":
+		what += " " + parts[2]
+		err = os.Link(p, parts[2])
+	default:
+		fmt.Println("unknown fs op", op)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Printf("DENIED %s: %v (ENOENT: %v)\n", what, err, errors.Is(err, syscall.ENOENT))
+		return
+	}
+	fmt.Printf("ALLOWED %s: %s\n", what, seen)
+}
+
+func writeFile(p string, flag int) error {
+	f, err := os.OpenFile(p, flag, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString("written by the guest"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func fileType(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "link"
+	case m.IsDir():
+		return "dir"
+	case m.IsRegular():
+		return "file"
+	}
+	return m.Type().String()
 }

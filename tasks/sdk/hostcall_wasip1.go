@@ -1,0 +1,45 @@
+//go:build wasip1
+
+package sdk
+
+import "unsafe"
+
+//go:wasmimport wasmflow http_request
+//go:noescape
+func wasmHTTPRequest(reqPtr unsafe.Pointer, reqLen uint32, respLenPtr unsafe.Pointer) int32
+
+//go:wasmimport wasmflow sql_query
+//go:noescape
+func wasmSQLQuery(reqPtr unsafe.Pointer, reqLen uint32, respLenPtr unsafe.Pointer) int32
+
+//go:wasmimport wasmflow sql_exec
+//go:noescape
+func wasmSQLExec(reqPtr unsafe.Pointer, reqLen uint32, respLenPtr unsafe.Pointer) int32
+
+//go:wasmimport wasmflow secret_get
+//go:noescape
+func wasmSecretGet(reqPtr unsafe.Pointer, reqLen uint32, respLenPtr unsafe.Pointer) int32
+
+//go:wasmimport wasmflow response_read
+//go:noescape
+func wasmResponseRead(bufPtr unsafe.Pointer, bufCap uint32) int32
+
+var hostFuncs = map[string]func(unsafe.Pointer, uint32, unsafe.Pointer) int32{
+	"http_request": wasmHTTPRequest,
+	"sql_query":    wasmSQLQuery,
+	"sql_exec":     wasmSQLExec,
+	"secret_get":   wasmSecretGet,
+}
+
+// hostCall makes one granted-I/O call and reads its JSON response (docs/hostcalls.md).
+func hostCall(name string, req []byte) (int32, []byte) {
+	var n uint32
+	code := hostFuncs[name](unsafe.Pointer(unsafe.SliceData(req)), uint32(len(req)), unsafe.Pointer(&n))
+	resp := make([]byte, n)
+	if n > 0 {
+		if got := wasmResponseRead(unsafe.Pointer(unsafe.SliceData(resp)), n); got != int32(n) {
+			return callFailed, []byte(`{"error":"response_read: the host's response is gone"}`)
+		}
+	}
+	return code, resp
+}
