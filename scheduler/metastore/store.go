@@ -112,6 +112,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = closeDB(s.db)
 		return nil, err
 	}
+	if err := s.boundWALAfterWrites(); err != nil {
+		_ = closeDB(s.db)
+		_ = closeDB(s.rdb)
+		return nil, fmt.Errorf("open metastore %s: %w", path, err)
+	}
 	s.stopWAL, s.walDone = make(chan struct{}), make(chan struct{})
 	go s.checkpointWAL()
 	return s, nil
@@ -133,11 +138,7 @@ func (s *Store) checkpointWAL() {
 			return
 		case <-tick.C:
 		}
-		if fi, err := os.Stat(s.path + "-wal"); err != nil || fi.Size() <= walLimit {
-			continue
-		}
-		var busy, frames, copied int
-		_ = s.db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied)
+		s.boundWAL() // also when no write comes after one that gave up (busy)
 	}
 }
 
@@ -321,7 +322,45 @@ func (s *Store) Reset(ctx context.Context) error {
 
 // write runs fn in an immediate transaction on the writer connection. fn must use only tx.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	err := s.db.WithContext(ctx).Transaction(fn)
+	if err == nil {
+		s.boundWAL()
+	}
+	return err
+}
+
+// boundWALAfterWrites has every statement that writes outside a transaction (most of the
+// Store's writes are single statements on s.db) call boundWAL once it committed; a
+// transaction's statements are bounded by write after its commit instead.
+func (s *Store) boundWALAfterWrites() error {
+	after := func(db *gorm.DB) {
+		if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); db.Error == nil && !inTx {
+			s.boundWAL()
+		}
+	}
+	cb := s.db.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Update().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Delete().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Raw().After("gorm:raw").Register("wasmflow:bound_wal", after),
+	} {
+		if err != nil {
+			return fmt.Errorf("register the WAL bound: %w", err)
+		}
+	}
+	return nil
+}
+
+// boundWAL checkpoints the -wal file once it is past walLimit. It runs on the writer right after
+// each write, so a burst of writes cannot outgrow the log between two looks of checkpointWAL (a
+// timer a busy machine runs late); the stat costs microseconds against the commit's fsync.
+func (s *Store) boundWAL() {
+	if fi, err := os.Stat(s.path + "-wal"); err != nil || fi.Size() <= walLimit {
+		return
+	}
+	var busy, frames, copied int
+	_ = s.db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied)
 }
 
 // notFound wraps scheduler.ErrNotFound with what was looked for.
