@@ -6,7 +6,7 @@ GO ?= go
 BIN := build/bin/wasmflow
 FUZZTIME ?= 10s
 
-.PHONY: help run build desktop test-desktop frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
+.PHONY: help run build operators desktop test-desktop frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -14,13 +14,20 @@ help: ## list the targets
 run: build ## build wasmflow and run it: scheduler and DAG folder sync with the example DAGs (Ctrl-C stops)
 	WASMFLOW_HOME=$${WASMFLOW_HOME:-$$HOME/wasmflow} $(BIN) standalone
 
-build: ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
+build: operators ## build the headless binary into build/bin/wasmflow (no cgo, no webkit)
 	$(GO) build -trimpath -o $(BIN) .
+
+OPERATORS := $(patsubst tasks/operators/%/main.go,%,$(wildcard tasks/operators/*/main.go))
+
+operators: ## build the built-in operators' wasm modules into tasks/operators/modules, which go:embed puts in the binary
+	@for op in $(OPERATORS); do \
+	  GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -o tasks/operators/modules/$$op.wasm ./tasks/operators/$$op || exit 1; \
+	done
 
 WAILS_VERSION := v2.15.0
 WAILS := $(shell $(GO) env GOPATH)/bin/wails
 
-desktop: ## build the desktop app (Wails window) into build/bin/wasmflow; installs GTK/WebKitGTK headers and the Wails CLI
+desktop: operators ## build the desktop app (Wails window) into build/bin/wasmflow; installs GTK/WebKitGTK headers and the Wails CLI
 	.ci/install-deps.sh desktop
 	@$(WAILS) version 2>/dev/null | grep -qx '$(WAILS_VERSION)' || $(GO) install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION)
 	# -s: frontend/dist is committed and checked by make frontend-check; -skipbindings: the views use the HTTP API, not bindings
@@ -54,7 +61,7 @@ vet:
 	@test -z "$$(gofmt -l $(GOFILES))" || { echo "gofmt needed:"; gofmt -l $(GOFILES); exit 1; }
 	$(GO) vet ./...
 
-unit:
+unit: operators
 	$(GO) test -count=1 ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)
@@ -64,7 +71,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 
 bench: build ## performance figures, each against a baseline measured in the same run
 	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
-	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|HostHTTP)$$' -benchtime=2s ./runtime/ && \
+	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|ScriptTry|HostHTTP)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ && \
 	  WASMFLOW_BIN=$(BIN) $(GO) test -run='^$$' -bench='^BenchmarkDagsTest$$' -benchtime=2x ./app/cli/ ; } | tee bench.out

@@ -20,6 +20,11 @@ func (a *App) SetVariable(ctx context.Context, who Actor, v scheduler.Variable) 
 	if strings.TrimSpace(v.Key) == "" {
 		return errors.New("a variable needs a non-empty key")
 	}
+	for _, f := range [...]struct{ name, s string }{{"key", v.Key}, {"value", v.Value}, {"description", v.Description}} {
+		if err := CheckUTF8("the variable's "+f.name, f.s); err != nil {
+			return err
+		}
+	}
 	if err := a.Store.SetVariable(ctx, v); err != nil {
 		return fmt.Errorf("set variable %s: %w", v.Key, err)
 	}

@@ -79,7 +79,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		folders = append(folders, dir)
 	}
 	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
-	roots := append(tasks.MountRoots(append([]string{}, folders...)), cfg.Core.AllowedMountFolders...)
+	// The home is private whatever core.dags_folder is (a dags_folder of ~ holds ~/.wasmflow):
+	// home/dags and the unpacked examples, inside it, stay allowed.
+	roots := tasks.MountRoots{Allowed: append(append([]string{}, folders...), cfg.Core.AllowedMountFolders...),
+		Private: []string{cfg.Home}}
 	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
 		Parse: tasks.ParseOptions{MountRoots: roots}, Connections: store.ConnectionIDs}
 	return a, nil

@@ -396,6 +396,12 @@ func sketch(content []byte) (*string, []DraftTask) {
 
 func sketchText(text []byte) (*string, []DraftTask, error) {
 	out := []DraftTask{}
+	// The lines above a syntax error are a new file, which the parser never measured: goccy's
+	// decoder costs what the budgets are there to spare (quadratic in the nesting depth,
+	// exponential in aliases of aliases), so a cut that is over one draws nothing.
+	if err := tasks.CheckBudget(text); err != nil {
+		return nil, out, nil
+	}
 	var doc map[string]any
 	if err := yaml.UnmarshalWithOptions(text, &doc, yaml.AllowDuplicateMapKey()); err != nil {
 		return nil, out, err

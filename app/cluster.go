@@ -246,7 +246,8 @@ func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dag
 	defer ex.Close() // after Stop (the scheduler's) it only releases what is left
 	host, _ := os.Hostname()
 	s := scheduler.New(scheduler.Config{
-		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log,
+		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log,
 		LogsFolder: a.Config.LogsFolder(), OnSaved: a.Events.publishChanges,
 		RunFilter: func(r scheduler.DagRun) bool { return r.RunType != "test" },
 	})

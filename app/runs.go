@@ -51,7 +51,8 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	}), nil
 }
@@ -105,23 +106,29 @@ func (a *App) countDags() (dags, examples int) {
 
 // RunInfo is a DagRun in Airflow's REST shape.
 type RunInfo struct {
-	DagID             string         `json:"dag_id"`
-	DagRunID          string         `json:"dag_run_id"`
-	RunType           string         `json:"run_type"`
-	State             string         `json:"state"`
-	LogicalDate       time.Time      `json:"logical_date"`
-	DataIntervalStart time.Time      `json:"data_interval_start"`
-	DataIntervalEnd   time.Time      `json:"data_interval_end"`
-	StartDate         *time.Time     `json:"start_date"`
-	EndDate           *time.Time     `json:"end_date"`
-	Conf              map[string]any `json:"conf"`
-	ExternalTrigger   bool           `json:"external_trigger"`
+	DagID             string     `json:"dag_id"`
+	DagRunID          string     `json:"dag_run_id"`
+	RunType           string     `json:"run_type"`
+	State             string     `json:"state"`
+	LogicalDate       time.Time  `json:"logical_date"`
+	DataIntervalStart time.Time  `json:"data_interval_start"`
+	DataIntervalEnd   time.Time  `json:"data_interval_end"`
+	StartDate         *time.Time `json:"start_date"`
+	EndDate           *time.Time `json:"end_date"`
+	// Conf is JSON: a page of runs hands on the conf as stored rather than decode and encode
+	// what may be core.max_conf_size a run.
+	Conf            json.RawMessage `json:"conf"`
+	ExternalTrigger bool            `json:"external_trigger"`
 }
 
 func runInfo(r scheduler.DagRun) RunInfo {
+	conf := json.RawMessage(r.ConfJSON)
+	if conf == nil && r.Conf != nil {
+		conf, _ = json.Marshal(r.Conf) // a map of JSON values read from JSON encodes
+	}
 	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate,
 		DataIntervalStart: r.DataIntervalStart, DataIntervalEnd: r.DataIntervalEnd, StartDate: r.StartDate, EndDate: r.EndDate,
-		Conf: r.Conf, ExternalTrigger: r.ExternalTrigger}
+		Conf: conf, ExternalTrigger: r.ExternalTrigger}
 }
 
 // TaskInstanceInfo is a task instance in Airflow's REST shape.
@@ -352,7 +359,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.ParsedDag(ctx, dagID)
+	d, err := a.dagToTest(ctx, dagID)
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -368,6 +375,19 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 		return RunInfo{}, err
 	}
 	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done
+// before), else its own file parsed alone when the metastore has it unchanged, else what a
+// sync of every folder finds (Dags.LoadDag).
+func (a *App) dagToTest(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	if d := a.Dags.Dag(dagID); d != nil {
+		return d, nil
+	}
+	if _, err := a.Dags.LoadDag(ctx, dagID); err != nil {
+		return nil, err
+	}
+	return a.ParsedDag(ctx, dagID)
 }
 
 // drive runs the given runs to their end with a scheduler of their own.

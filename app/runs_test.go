@@ -44,3 +44,66 @@ tasks:
 		t.Errorf("run ended %s with successes reported %v, want success and a, b, c", run.State, succeeded)
 	}
 }
+
+// TestDagTestReadsOnlyItsDagWhileUnchanged: the next process's `dags test` of a DAG whose
+// file the metastore has unchanged reads that file alone: the other DAG is not loaded, and a
+// broken file added since gets no import error from it (the next sync records it). A DAG added
+// since makes it sync every folder, so it runs as its file says, and the broken file is
+// recorded then.
+func TestDagTestReadsOnlyItsDagWhileUnchanged(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join("..", "runtime", "testdata", "noop_c", "noop.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dag := func(id string) string {
+		return "dag_id: " + id + "\nschedule: null\ntasks:\n  - {id: t, module: modules/noop.wasm}\n"
+	}
+	first := newAuthoringApp(t, map[string]string{"modules/noop.wasm": string(mod), "a.yaml": dag("a"), "b.yaml": dag("b")})
+	dags := first.Config.Core.DagsFolder
+	if err := os.WriteFile(filepath.Join(dags, "broken.yaml"), []byte("dag_id: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testRun := func(dagID string) *App {
+		t.Helper()
+		a, err := Open(context.Background(), first.Config, nil) // the next CLI process
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		run, err := a.TestDag(ctx, dagID, time.Time{}, nil, nil)
+		if err != nil || run.State != string(tasks.RunSuccess) {
+			t.Fatalf("dags test %s: run %s, %v", dagID, run.State, err)
+		}
+		return a
+	}
+	importErrors := func(a *App) []string {
+		t.Helper()
+		list, err := a.ImportErrors(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []string
+		for _, ie := range list {
+			files = append(files, filepath.Base(ie.Filename))
+		}
+		return files
+	}
+
+	a := testRun("a")
+	if a.Dags.Dag("b") != nil {
+		t.Error("dags test of a loaded DAG b: it parsed every file")
+	}
+	if got := importErrors(a); len(got) != 0 {
+		t.Errorf("dags test of a, unchanged, recorded import errors %v: it parsed every file", got)
+	}
+
+	if err := os.WriteFile(filepath.Join(dags, "c.yaml"), []byte(dag("c")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := testRun("c")
+	if got := importErrors(c); !slices.Equal(got, []string{"broken.yaml"}) {
+		t.Errorf("after dags test of c, new since the last sync: import errors %v, want [broken.yaml] from its sync", got)
+	}
+}

@@ -129,6 +129,9 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil
 	}
+	if w.Timeout == 0 { // as the scheduler runs it
+		w.Timeout = a.Config.Core.DefaultTaskExecutionTimeout
+	}
 	if !w.Grants.Empty() {
 		if w.Connections, err = scheduler.ResolveGrants(ctx, a.Store, w.Grants); err != nil {
 			return TaskTestResult{State: tasks.StateFailed, Reason: err.Error()}, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
@@ -12,6 +11,9 @@ import (
 
 // XComReader answers a module's wasmflow.xcom_pull for its own DagRun.
 type XComReader func(taskID, key string) ([]byte, bool)
+
+// localModules knows the sha256 of the module files this process ran.
+var localModules = newModuleIndex()
 
 // RunWorkload runs one try on this node: it loads the module, hands the runtime exactly what
 // the workload grants, and returns the outcome. log receives the module's output live.
@@ -30,11 +32,12 @@ func runWorkload(ctx context.Context, r *runtime.Runner, w scheduler.Workload, l
 	if err := scheduler.PrepareMounts(w.MountRoots, w.Mounts); err != nil {
 		return runtime.Result{}, err
 	}
-	module, err := os.ReadFile(w.ModulePath)
+	module, sha, err := localModules.load(w.ModulePath)
 	if err != nil {
 		return runtime.Result{}, fmt.Errorf("read module of %s.%s: %w", w.DagID, w.TaskID, err)
 	}
 	t := Try(w, module, log, xcom)
+	t.ModuleSHA256 = sha
 	if adjust != nil {
 		adjust(&t)
 	}

@@ -3,6 +3,8 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +57,38 @@ func TestXComFlowsThroughTemplates(t *testing.T) {
 			t.Errorf("%s: WASMFLOW_* env = %v", step.task, w.Env)
 		}
 		xcoms[step.task] = res.XComs
+	}
+}
+
+// A module file replaced in place runs, and is recorded, as its new bytes: the local
+// executor's remembered sha256 follows the file's size and modification time.
+func TestLocalModuleReplacedInPlace(t *testing.T) {
+	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	path := filepath.Join(t.TempDir(), "task.wasm")
+	for i, name := range []string{"echo", "sum", "sum"} {
+		wasm, err := os.ReadFile(filepath.Join("..", "examples", "dags", "modules", name+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, wasm, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// A new modification time even where the clock's step is coarse.
+		mtime := time.Date(2024, 1, 1, 0, 0, i, 0, time.UTC)
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		w := scheduler.Workload{DagID: "d", TaskID: "t", ModulePath: path, Args: []string{"2", "3"}, MemoryLimit: 64 << 20}
+		res, err := RunWorkload(context.Background(), r, w, io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ModuleSHA256 != runtime.Digest(wasm) {
+			t.Errorf("run %d (%s): module sha256 %s, want the file's %s", i, name, res.ModuleSHA256, runtime.Digest(wasm))
+		}
 	}
 }

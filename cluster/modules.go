@@ -193,3 +193,30 @@ func (x *moduleIndex) read(path string) ([]byte, string, error) {
 	}
 	return data, sha, nil
 }
+
+// load returns the bytes of the module at path and their sha256, hashed again only when the
+// file's size or modification time changed: the runner then finds its compiled module by the
+// digest without hashing the bytes each try (~10 ms for the 19 MB script operator's module).
+func (x *moduleIndex) load(path string) ([]byte, string, error) {
+	before, err := os.Stat(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("read module: %w", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("read module: %w", err)
+	}
+	x.mu.Lock()
+	st, ok := x.byPath[path]
+	x.mu.Unlock()
+	if ok && st.size == before.Size() && st.size == int64(len(data)) && st.mtime.Equal(before.ModTime()) {
+		return data, st.sha, nil
+	}
+	sha := digest(data)
+	if int64(len(data)) == before.Size() {
+		x.mu.Lock()
+		x.byPath[path] = moduleStamp{size: before.Size(), mtime: before.ModTime(), sha: sha}
+		x.mu.Unlock()
+	}
+	return data, sha, nil
+}

@@ -23,7 +23,7 @@ func TestMountsCheckedWhereTheyAreOpened(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dags, "mod.wasm"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := tasks.ParseWith(file, []byte(src), tasks.ParseOptions{MountRoots: tasks.MountRoots{dags}})
+	d, err := tasks.ParseWith(file, []byte(src), tasks.ParseOptions{MountRoots: tasks.MountRoots{Allowed: []string{dags}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestMountsCheckedWhereTheyAreOpened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.MountRoots) != 1 || w.MountRoots[0] != dags {
+	if len(w.MountRoots.Allowed) != 1 || w.MountRoots.Allowed[0] != dags {
 		t.Fatalf("the workload carries the roots its mounts were checked against: %q", w.MountRoots)
 	}
 	// Where the try runs, data is a link out.
@@ -50,7 +50,7 @@ func TestMountsCheckedWhereTheyAreOpened(t *testing.T) {
 		t.Errorf("the mount's folder was made outside: %v", err)
 	}
 	// A workload without roots (sent by an older server) mounts nothing.
-	w.MountRoots = nil
+	w.MountRoots = tasks.MountRoots{}
 	w.Mounts[0].Host = filepath.Join(dags, "elsewhere")
 	if _, err := RunWorkload(context.Background(), nil, w, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "no folder is allowed for mounts") {
 		t.Errorf("RunWorkload without roots: %v", err)
@@ -70,9 +70,9 @@ func TestWorkerChecksMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := workload("m", "r", "out", 1, noopWasm)
-	out.Mounts, out.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "link", "sub"), Guest: "/d"}}, tasks.MountRoots{dags}
+	out.Mounts, out.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "link", "sub"), Guest: "/d"}}, tasks.MountRoots{Allowed: []string{dags}}
 	in := workload("m", "r", "in", 1, noopWasm)
-	in.Mounts, in.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "data"), Guest: "/d"}}, tasks.MountRoots{dags}
+	in.Mounts, in.MountRoots = []scheduler.Mount{{Host: filepath.Join(dags, "data"), Guest: "/d"}}, tasks.MountRoots{Allowed: []string{dags}}
 	s.Submit(out, nil)
 	s.Submit(in, nil)
 	eventually(t, 10*time.Second, func() bool { return s.res.count() == 2 }, "no results")

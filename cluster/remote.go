@@ -95,6 +95,12 @@ func (*RemoteExecutor) QueuesTries() {}
 // AdoptWithin implements scheduler.Adopter.
 func (e *RemoteExecutor) AdoptWithin() time.Duration { return e.cfg.AdoptWithin }
 
+// RanHere implements scheduler.InProcess: a try that started on this server's own node ran
+// in its process (the Local executor), so one a killed server left running died with it.
+func (e *RemoteExecutor) RanHere(host string) bool {
+	return e.cfg.Local != nil && host != "" && host == e.node.Name()
+}
+
 // dispatchTry is one submitted try as the executor tracks it.
 type dispatchTry struct {
 	id       string

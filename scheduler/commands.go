@@ -69,8 +69,8 @@ func (s *Scheduler) poll(ctx context.Context) error {
 
 // load starts driving a run read from the metastore: runs created by the CLI, runs left by a
 // previous process, a finished run being changed. A try shown running that this process did
-// not start belongs to a process that is gone: it is failed as lost and retried per its
-// retries. With prev (the CLI reset a run this scheduler drove), tries reset under it are killed.
+// not start belongs to a process that is gone: see orphaned. With prev (the CLI reset a run
+// this scheduler drove), tries reset under it are killed.
 func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *activeRun) error {
 	tis, err := s.cfg.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
@@ -113,8 +113,8 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 // window, or failed as lost then.
 func (s *Scheduler) adopt(r *activeRun, ti *TaskInstance, now time.Time) bool {
 	a, ok := s.cfg.Executor.(Adopter)
-	if !ok {
-		return false
+	if !ok || (ti.State == tasks.StateRunning && ranHere(s.cfg.Executor, ti)) {
+		return false // no worker runs it: it died with the previous process
 	}
 	if s.claim(a, ti) {
 		return true
@@ -166,7 +166,10 @@ func (s *Scheduler) giveUpUnclaimed(now time.Time) {
 
 // orphaned ends a try a previous process left in flight and nobody follows any more. One
 // still queued never started: it is scheduled again without using a retry (as Airflow resets
-// orphaned queued tasks). One running is lost: failed, and retried per its retries.
+// orphaned queued tasks). One that ran in that process (see InProcess) died with it, killed or
+// on a power loss: our crash, not the task's, so it runs again without using a retry too. One
+// a worker ran that did not come back is lost: failed, and retried per its retries, as any
+// worker failure is.
 func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time, why string) {
 	s.changes.ti(ti)
 	r.dirty = true
@@ -174,6 +177,11 @@ func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now 
 		s.note(ti, "reset: this try was queued when the scheduler stopped and never started; scheduling it again (no retry used)")
 		ti.MaxTries++ // the next try takes a new number, so a late result of this one is refused
 		ti.State, ti.StartDate, ti.QueuedAt, ti.Reason = tasks.StateNone, nil, nil, ""
+		return
+	}
+	if ranHere(s.cfg.Executor, ti) {
+		s.note(ti, "interrupted: %s; it runs again (no retry used)", why)
+		s.rerunWithoutRetry(r, ti, now, why)
 		return
 	}
 	end := now.UTC()

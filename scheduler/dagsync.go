@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,6 +137,86 @@ func (s *DagSyncer) SyncOnce(ctx context.Context) (SyncReport, error) {
 	sort.Strings(rep.Updated)
 	s.dags = dags
 	return rep, nil
+}
+
+// LoadDag makes one DAG ready to run in this process (`dags test`) and returns it, parsing
+// only its own file when it can: when the metastore has the DAG active at a DAG file in the
+// folders and that file still defines it with the bytes recorded (the same source hash), a
+// full sync would keep it exactly so (the recorded file wins a contested dag_id), and the
+// other files are work a run of this DAG does not need. Otherwise (a DAG not recorded yet, its
+// file changed, moved, gone or broken now) it syncs every folder, as SyncOnce. The fast way
+// leaves the other files' import errors and DAGs as the last sync recorded them.
+func (s *DagSyncer) LoadDag(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	if d, err := s.loadCurrent(ctx, dagID); err != nil || d != nil {
+		return d, err
+	}
+	if _, err := s.SyncOnce(ctx); err != nil {
+		return nil, err
+	}
+	return s.Dag(dagID), nil
+}
+
+// loadCurrent parses the recorded file of dagID and keeps the DAG if it is unchanged; nil,
+// nil means a full sync is needed.
+func (s *DagSyncer) loadCurrent(ctx context.Context, dagID string) (*tasks.DAG, error) {
+	rec, err := s.Store.GetDag(ctx, dagID)
+	if err != nil || !rec.IsActive || !s.inFolders(rec.Fileloc) {
+		return nil, nil // unknown here: the sync says why (not found, import error)
+	}
+	opts := s.Parse
+	if s.Connections != nil {
+		ids, err := s.Connections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectionExists = func(id string) bool { return ids[id] }
+	}
+	d, err := parseFile(rec.Fileloc, opts)
+	if err != nil || d.DagID != dagID || d.SourceHash != rec.SourceHash || d.Fileloc != rec.Fileloc {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dags := make(map[string]*tasks.DAG, len(s.dags)+1) // a new map: Dags' callers may hold the old one
+	for id, old := range s.dags {
+		dags[id] = old
+	}
+	dags[dagID] = d
+	s.dags = dags
+	return d, nil
+}
+
+// inFolders reports whether path is a DAG file that a sync of the folders would find.
+func (s *DagSyncer) inFolders(path string) bool {
+	if !IsDagFile(path) {
+		return false
+	}
+	for _, folder := range s.Folders {
+		abs, err := filepath.Abs(folder)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(abs, path)
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if !hiddenFolder(rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenFolder reports whether rel, a file's path inside a DAG folder, lies in a hidden
+// folder, which FindDagFiles skips.
+func hiddenFolder(rel string) bool {
+	parts := strings.Split(filepath.Dir(rel), string(filepath.Separator))
+	for _, p := range parts {
+		if p != "." && strings.HasPrefix(p, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // lastGood returns the DAG as it last parsed: from memory, or else from the source the

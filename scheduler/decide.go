@@ -314,13 +314,13 @@ func (s *Scheduler) decideOnly(r *activeRun) {
 func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
 	if t.RunIf != nil {
-		env, err := s.env(r, t, ti)
+		env, vars, err := s.env(r, t, ti)
 		ok := false
 		if err == nil {
-			ok, err = t.RunIf.EvalBool(env)
+			ok, err = vars.evalBool(t.RunIf, env)
 		}
 		if err != nil {
-			endTI(ti, tasks.StateFailed, "run_if: "+err.Error(), now)
+			endTI(ti, tasks.StateFailed, vars.mask("run_if: "+err.Error()), now)
 			return
 		}
 		if !ok {
@@ -333,10 +333,10 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 		ti.TryNumber++
 		start := now
 		ti.StartDate = &start
-		env, err := s.env(r, t, ti)
+		env, vars, err := s.env(r, t, ti)
 		var v any
 		if err == nil {
-			v, err = t.Branch.Eval(env)
+			v, err = vars.eval(t.Branch, env)
 		}
 		if err == nil {
 			var ids []string
@@ -345,11 +345,11 @@ func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now
 			}
 		}
 		if err != nil {
-			s.note(ti, "branch %q failed: %v", t.Branch.Source, err)
-			s.failTry(r, t, ti, "branch: "+err.Error(), now, false)
+			s.note(ti, "%s", vars.mask(fmt.Sprintf("branch %q failed: %v", t.Branch.Source, err)))
+			s.failTry(r, t, ti, vars.mask("branch: "+err.Error()), now, false)
 			return
 		}
-		s.note(ti, "branch %q chose %v", t.Branch.Source, v)
+		s.note(ti, "%s", vars.mask(fmt.Sprintf("branch %q chose %v", t.Branch.Source, v)))
 		endTI(ti, tasks.StateSuccess, "", now)
 		s.recordTry(r, ti)
 	case t.Module == "" && t.IsSensor(): // an expression sensor: poked here, no slot
@@ -377,16 +377,16 @@ func (s *Scheduler) follow(r *activeRun, t *tasks.Task, ids []string, now time.T
 // pokeExpr evaluates an expression sensor once.
 func (s *Scheduler) pokeExpr(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
-	env, err := s.env(r, t, ti)
+	env, vars, err := s.env(r, t, ti)
 	ok := false
 	if err == nil {
-		ok, err = t.Sensor.Condition.EvalBool(env)
+		ok, err = vars.evalBool(t.Sensor.Condition, env)
 	}
 	switch {
 	case err != nil:
 		delete(r.poking, t.TaskID)
-		s.note(ti, "sensor %q failed: %v", t.Sensor.Condition.Source, err)
-		s.failTry(r, t, ti, "sensor: "+err.Error(), now, false)
+		s.note(ti, "%s", vars.mask(fmt.Sprintf("sensor %q failed: %v", t.Sensor.Condition.Source, err)))
+		s.failTry(r, t, ti, vars.mask("sensor: "+err.Error()), now, false)
 	case ok:
 		delete(r.poking, t.TaskID)
 		s.note(ti, "sensor %q is true", t.Sensor.Condition.Source)
@@ -497,12 +497,16 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 	s.endRun(r, tasks.RunFailed, now)
 }
 
-// env is the expression environment of a task instance, with XComs read from the run's cache.
-// The error is a mount that cannot be granted (its rendered folder leads outside the allowed
-// ones): file_exists would answer false for ever, so the caller fails the task instead.
-func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, error) {
-	env, _, err := s.tryContext(r, ti).Env(r.dag, t)
-	return env, err
+// env is the expression environment of a task instance, with XComs read from the run's cache,
+// and what its evaluations take from Variables: reasons and log lines that may quote them are
+// masked with it, as Viewers read both. The error is a mount that cannot be granted (its
+// rendered folder leads outside the allowed ones): file_exists would answer false for ever, so
+// the caller fails the task instead.
+func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, *varUse, error) {
+	c := s.tryContext(r, ti)
+	vars := c.record()
+	env, _, err := c.Env(r.dag, t)
+	return env, vars, err
 }
 
 func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
@@ -701,6 +705,9 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 		s.failTry(r, t, ti, reason, now, false)
 		return
 	}
+	if w.Timeout == 0 {
+		w.Timeout = s.cfg.DefaultExecutionTimeout
+	}
 	ti.State = tasks.StateRunning
 	if _, queues := s.cfg.Executor.(Queuer); queues && !repoke {
 		// Running, with its start and host, once the executor says it started.
@@ -737,17 +744,9 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	}
 	if res.Interrupted && ti.State != tasks.StateRestarting {
 		// The executor shut down under it: nothing the task did, so no retry is used.
-		end := now
-		ti.EndDate, ti.Reason, ti.ExitCode = &end, res.Reason, res.ExitCode
-		if ti.StartDate != nil {
-			ti.Duration = end.Sub(*ti.StartDate).Seconds()
-		}
+		ti.ExitCode = res.ExitCode
 		s.note(ti, "interrupted: %s; it runs again when the scheduler next starts (no retry used)", res.Reason)
-		s.recordTryAs(r, ti, tasks.StateFailed)
-		ti.MaxTries++ // the next try takes a new number
-		ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
-		ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + res.Reason + "); it runs again, no retry used"
-		delete(r.poking, ti.TaskID)
+		s.rerunWithoutRetry(r, ti, now, res.Reason)
 		return
 	}
 	if ti.State == tasks.StateRestarting { // cleared while it ran: run it again from scratch
@@ -804,6 +803,23 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 		}
 		s.failTry(r, t, ti, reason, now, false)
 	}
+}
+
+// rerunWithoutRetry ends a try that stopped for a reason of ours, not the task's (the
+// executor shut down, or the process running it died), and schedules the task again without
+// using one of its retries: the try is recorded as failed with why, and the next one takes a
+// new number, so a late result of this one is refused.
+func (s *Scheduler) rerunWithoutRetry(r *activeRun, ti *TaskInstance, now time.Time, why string) {
+	end := now
+	ti.EndDate, ti.Reason = &end, why
+	if ti.StartDate != nil {
+		ti.Duration = end.Sub(*ti.StartDate).Seconds()
+	}
+	s.recordTryAs(r, ti, tasks.StateFailed)
+	ti.MaxTries++
+	ti.State, ti.NextRetryAt, ti.EndDate, ti.FirstPokeAt, ti.Duration = tasks.StateNone, nil, nil, nil, 0
+	ti.Reason = "try " + strconv.Itoa(ti.TryNumber) + " was interrupted (" + why + "); it runs again, no retry used"
+	delete(r.poking, ti.TaskID)
 }
 
 // handleProgress applies a Queuer's report on a try still queued: why it waits, or that it

@@ -72,6 +72,25 @@ type Adopter interface {
 	AdoptWithin() time.Duration
 }
 
+// InProcess is an Executor that runs tries in the scheduler's own process, some (the server's
+// own slots of a cluster) or all. A try such a process left running died with it: killed, or
+// on a power loss. That is not the task's fault, so the try runs again without using a retry,
+// and no worker is waited for.
+type InProcess interface {
+	// RanHere reports whether a try that started on host ran in this scheduler's process.
+	RanHere(host string) bool
+}
+
+// ranHere reports whether the try of ti ran in the scheduler's process: an executor that is
+// not an Adopter runs every try in it; an InProcess one says.
+func ranHere(e Executor, ti *TaskInstance) bool {
+	if p, ok := e.(InProcess); ok {
+		return p.RanHere(ti.Hostname)
+	}
+	_, remote := e.(Adopter)
+	return !remote
+}
+
 // Progress reports whether res is a Queuer's progress report rather than a try's end.
 func (res TryResult) Progress() bool {
 	return res.State == tasks.StateQueued || res.State == tasks.StateRunning

@@ -1,6 +1,11 @@
 package scheduler
 
-import "context"
+import (
+	"context"
+	"sync"
+
+	"github.com/wasmflow/wasmflow/tasks"
+)
 
 // TimerLen reports the size of the timer heap, read on the loop.
 func TimerLen(ctx context.Context, s *Scheduler) (n int) {
@@ -22,4 +27,24 @@ func Idle(ctx context.Context, s *Scheduler) (idle bool) {
 // Started waits until s has recovered its runs from the metastore and its loop runs.
 func Started(ctx context.Context, s *Scheduler) error {
 	return s.do(ctx, func() error { return nil })
+}
+
+// CountParses makes every DAG file parse for the rest of the test be recorded, and returns
+// the paths parsed so far, in no order.
+func CountParses(t interface{ Cleanup(func()) }) func() []string {
+	var mu sync.Mutex
+	var paths []string
+	old := parseFile
+	parseFile = func(path string, opts tasks.ParseOptions) (*tasks.DAG, error) {
+		mu.Lock()
+		paths = append(paths, path)
+		mu.Unlock()
+		return old(path, opts)
+	}
+	t.Cleanup(func() { parseFile = old })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), paths...)
+	}
 }

@@ -36,9 +36,12 @@ type rig struct {
 	dagsCalls atomic.Int64
 	// now, if set, is the clock of the schedulers started next (default: time.Now).
 	now func() time.Time
+	// cacheDir, if set, is the compilation cache of the runtimes started next (default: one
+	// in dir): the operator modules' shared one spares each test a cold compile.
+	cacheDir string
 }
 
-func newRig(t *testing.T, dags map[string]string) *rig {
+func newRig(t *testing.T, dags map[string]string, opts ...func(*rig)) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	mods, _ := filepath.Glob(filepath.Join("..", "examples", "dags", "modules", "*.wasm"))
@@ -51,6 +54,9 @@ func newRig(t *testing.T, dags map[string]string) *rig {
 		write(t, filepath.Join(dir, name+".yaml"), src)
 	}
 	rg := &rig{t: t, dir: dir, store: openStore(t), finished: map[string]chan scheduler.DagRun{}}
+	for _, o := range opts {
+		o(rg)
+	}
 	rg.sync = &scheduler.DagSyncer{Store: rg.store, Folders: []string{dir}}
 	rep := syncOnce(t, rg.sync)
 	if rep.Errors > 0 {
@@ -65,7 +71,11 @@ func (rg *rig) start() { rg.startWith(50*time.Millisecond, nil) }
 
 // startWith starts the rig's scheduler with a poll interval and a store (nil: the rig's own).
 func (rg *rig) startWith(poll time.Duration, store scheduler.RunStore) {
-	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: filepath.Join(rg.dir, ".cache")})
+	cache := rg.cacheDir
+	if cache == "" {
+		cache = filepath.Join(rg.dir, ".cache")
+	}
+	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: cache})
 	if err != nil {
 		rg.t.Fatal(err)
 	}

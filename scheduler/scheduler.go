@@ -27,6 +27,9 @@ type Config struct {
 	// Poll is how often the metastore is read for runs created or reset by another process
 	// (the CLI), paused flags and pools. Default 1s.
 	Poll time.Duration
+	// DefaultExecutionTimeout is the execution_timeout of a try whose task sets none
+	// (core.default_task_execution_timeout); 0: none.
+	DefaultExecutionTimeout time.Duration
 	// Hostname is recorded on the tries this scheduler's executor runs.
 	Hostname string
 	Log      *slog.Logger

@@ -76,7 +76,11 @@ type DagRun struct {
 	StartDate         *time.Time
 	EndDate           *time.Time
 	Conf              map[string]any
-	ExternalTrigger   bool
+	// ConfJSON is the conf as stored, not decoded, where a reader only hands it on (a page of
+	// runs read WithConf); Conf is nil then. Decoded into maps, a conf costs many times its
+	// bytes.
+	ConfJSON        []byte
+	ExternalTrigger bool
 }
 
 // TaskInstance is one task in one DagRun.

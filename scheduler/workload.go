@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 // Workload is one try of a module task, rendered and ready for an executor: everything the
@@ -73,6 +74,8 @@ type TryContext struct {
 	TaskState   func(taskID string) string
 	DagRunState func(dagID string, logicalDate any) string
 	Now         func() time.Time
+
+	vars *varUse // set by record: what the render takes from Variables is masked
 }
 
 // Env builds the expression environment of task t in this try. file_exists answers through
@@ -81,7 +84,7 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
 	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
 	env = env.Defaults()
-	mounts, err := renderMounts(d, t, env)
+	mounts, err := renderMounts(d, t, env, c.vars)
 	if err != nil {
 		return env, nil, err
 	}
@@ -96,8 +99,8 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	if t.Module == "" {
 		return Workload{}, fmt.Errorf("task %s has no module: it is evaluated by the scheduler, not run", t.TaskID)
 	}
-	secrets := &tasks.Secrets{}
-	c.Var = recordVariables(c.Var, secrets)
+	vars := c.record()
+	secrets := vars.secrets
 	failed := Workload{Secrets: secrets} // the error may quote a value: who shows it masks them
 	env, mounts, err := c.Env(d, t)
 	if err != nil {
@@ -110,21 +113,26 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		Grants: t.Grants,
 	}
 	for i, a := range t.Args {
-		s, err := a.Render(env)
+		s, err := vars.render(a, env)
 		if err != nil {
 			return failed, fmt.Errorf("render args[%d] %q: %w", i, a.Raw, err)
 		}
 		w.Args = append(w.Args, s)
 	}
 	for k, tpl := range t.Env {
-		s, err := tpl.Render(env)
+		s, err := vars.render(tpl, env)
 		if err != nil {
 			return failed, fmt.Errorf("render env %s %q: %w", k, tpl.Raw, err)
 		}
 		w.Env[k] = s
 	}
-	if w.Stdin, err = t.Stdin.Render(env); err != nil {
+	if w.Stdin, err = vars.render(t.Stdin, env); err != nil {
 		return failed, fmt.Errorf("render stdin: %w", err)
+	}
+	if t.Operator != nil {
+		if err := renderOperator(&w, d, t.Operator, env); err != nil {
+			return failed, err
+		}
 	}
 	conf, err := json.Marshal(env.Conf)
 	if err != nil {
@@ -140,30 +148,133 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	return w, nil
 }
 
-// recordVariables wraps a var() lookup so that every value it answers from a Variable is added
-// to secrets. The default a DAG file gives (var("x", "dflt")) is not a secret: whoever sees the
-// render can read the file.
-func recordVariables(lookup func(string, ...any) any, secrets *tasks.Secrets) func(string, ...any) any {
-	if lookup == nil {
-		return nil
+// renderOperator points an operator task's workload at the operator's module and gives it its
+// rendered fields as JSON on stdin (docs/operators.md).
+func renderOperator(w *Workload, d *tasks.DAG, call *tasks.OperatorCall, env tasks.Env) error {
+	path, err := operators.ModulePath(call.Name)
+	if err != nil {
+		return err
 	}
-	return func(name string, def ...any) any {
-		v := lookup(name, def...)
-		if s, ok := v.(string); ok && (len(def) == 0 || def[0] != v) {
-			secrets.Add(s)
+	in, err := tasks.RenderOperator(call, d.Fileloc, env)
+	if err != nil {
+		return fmt.Errorf("operator %s: %w", call.Name, err)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("operator %s: encode its input: %w", call.Name, err)
+	}
+	w.ModulePath, w.Stdin = path, string(b)
+	return nil
+}
+
+// varUse records what a try's templates and expressions took from Variables, into secrets:
+// every value var() answers from a Variable, and every text derived from one. Masking by the
+// Variable's value alone misses what a template makes of it (toBase64, a field of fromJSON,
+// upper, a slice), so each `{{ }}` part or expression that called var() adds what it produced
+// too, or its error's text when it failed. The default a DAG file gives (var("x", "dflt")) is
+// not a secret: whoever sees the render can read the file. A nil *varUse records nothing.
+type varUse struct {
+	secrets *tasks.Secrets
+	calls   int // var() calls answered from a Variable so far
+}
+
+// record makes c's var() lookups count into a new varUse, which it returns.
+func (c *TryContext) record() *varUse {
+	u := &varUse{secrets: &tasks.Secrets{}}
+	c.vars = u
+	if lookup := c.Var; lookup != nil {
+		c.Var = func(name string, def ...any) any {
+			v := lookup(name, def...)
+			if len(def) == 0 || def[0] != v {
+				u.calls++
+				if s, ok := v.(string); ok {
+					u.secrets.Add(s)
+				}
+			}
+			return v
 		}
-		return v
 	}
+	return u
+}
+
+// render renders t, each of its parts that called var() adding its text to the secrets.
+func (u *varUse) render(t *tasks.Template, env tasks.Env) (string, error) {
+	if u == nil {
+		return t.Render(env)
+	}
+	seen := u.calls
+	s, err := t.RenderWith(env, func(part string) {
+		if u.calls > seen {
+			u.secrets.Add(part)
+		}
+		seen = u.calls
+	})
+	if err != nil && u.calls > seen { // the part that failed read a Variable: its error may quote it
+		u.secrets.Add(err.Error())
+	}
+	return s, err
+}
+
+// eval evaluates x; when it called var(), its value (as a template would insert it) and its
+// error's text are secrets. A condition's true or false is not: the task's state tells it.
+func (u *varUse) eval(x *tasks.Expr, env tasks.Env) (any, error) {
+	seen := u.calls
+	v, err := x.Eval(env)
+	if u.calls > seen {
+		if err != nil {
+			u.secrets.Add(err.Error())
+		} else if _, isBool := v.(bool); !isBool {
+			u.secrets.Add(tasks.Stringify(v))
+			if list, ok := v.([]any); ok { // a branch's task ids, which its errors quote one by one
+				for _, item := range list {
+					u.secrets.Add(tasks.Stringify(item))
+				}
+			}
+		}
+	}
+	return v, err
+}
+
+// evalBool is tasks.Expr.EvalBool through eval.
+func (u *varUse) evalBool(x *tasks.Expr, env tasks.Env) (bool, error) {
+	v, err := u.eval(x, env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("evaluate %q: got %T, want true or false", x.Source, v)
+	}
+	return b, nil
+}
+
+// count is how many var() calls a Variable answered so far; 0 for a nil *varUse.
+func (u *varUse) count() int {
+	if u == nil {
+		return 0
+	}
+	return u.calls
+}
+
+// mask is secrets.Mask; a nil *varUse masks nothing.
+func (u *varUse) mask(text string) string {
+	if u == nil {
+		return text
+	}
+	return u.secrets.Mask(text)
 }
 
 // renderMounts renders each mount's host path, resolves it against the DAG file's folder and
 // checks it leads into the DAG's mount roots (a param or XCom may hold "../../etc"). A missing
 // host folder is created, so a sensor can wait for files to appear in it, but only once it is
 // known to be inside.
-func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
+func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env, vars *varUse) ([]Mount, error) {
 	out := make([]Mount, 0, len(t.Mounts))
+	derived := false // a host path took something from a Variable
 	for _, m := range t.Mounts {
-		host, err := m.Host.Render(env)
+		seen := vars.count()
+		host, err := vars.render(m.Host, env)
+		derived = derived || vars.count() > seen
 		if err != nil {
 			return nil, fmt.Errorf("render mount %s: %w", m.Host.Raw, err)
 		}
@@ -173,6 +284,9 @@ func renderMounts(d *tasks.DAG, t *tasks.Task, env tasks.Env) ([]Mount, error) {
 		out = append(out, Mount{Host: host, Guest: m.Guest, ReadOnly: m.ReadOnly})
 	}
 	if err := PrepareMounts(d.MountRoots(), out); err != nil {
+		if derived { // it quotes the host path and where its links lead, which the parts alone do not cover
+			vars.secrets.Add(err.Error())
+		}
 		return nil, err
 	}
 	return out, nil

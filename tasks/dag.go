@@ -55,8 +55,8 @@ func (d *DAG) Task(id string) *Task { return d.byID[id] }
 // MountRoots are the folders the DAG's mounts may lead into, as it was parsed with: a try
 // checks its rendered host folders against the same ones.
 func (d *DAG) MountRoots() MountRoots {
-	if len(d.mountRoots) == 0 && d.Fileloc != "" {
-		return MountRoots{filepath.Dir(d.Fileloc)}
+	if d.mountRoots.Empty() && d.Fileloc != "" {
+		return MountRoots{Allowed: []string{filepath.Dir(d.Fileloc)}, Private: d.mountRoots.Private}
 	}
 	return d.mountRoots
 }
@@ -96,7 +96,10 @@ type Task struct {
 	Owner  string
 	DocMD  string
 
-	Module      string // absolute path of the .wasm file; "" for an expression sensor or branch
+	// Module is the absolute path of the .wasm file; "" for an expression sensor or branch;
+	// OperatorModulePrefix + name for an operator task, whose module ships inside wasmflow.
+	Module      string
+	Operator    *OperatorCall // an `operator:` task's fields; nil for other tasks
 	Args        []*Template
 	Env         map[string]*Template
 	Stdin       *Template

@@ -145,7 +145,12 @@ type templatePart struct {
 
 // Render evaluates every `{{ }}` part and joins the pieces. Strings are inserted as they are,
 // nil as "", whole numbers without a decimal point, lists and maps as JSON.
-func (t *Template) Render(env Env) (string, error) {
+func (t *Template) Render(env Env) (string, error) { return t.RenderWith(env, nil) }
+
+// RenderWith is Render that hands each `{{ }}` part's text to inserted (when not nil) as it
+// is inserted: a caller that masks what a part derived from a secret (base64 of a Variable, a
+// field of its JSON) learns exactly the text that part produced, apart from the DAG file's own.
+func (t *Template) RenderWith(env Env, inserted func(string)) (string, error) {
 	if t == nil {
 		return "", nil
 	}
@@ -160,7 +165,11 @@ func (t *Template) Render(env Env) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(Stringify(v))
+		s := Stringify(v)
+		if inserted != nil {
+			inserted(s)
+		}
+		b.WriteString(s)
 	}
 	return b.String(), nil
 }
@@ -243,6 +252,15 @@ func offsetPos(start Pos, line, col int) Pos {
 func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 	t := &Template{Raw: raw}
 	rest, offset := raw, 0
+	// at is the file position of raw[k]; past a newline (a block scalar's next lines, indented
+	// as its first) the line advances and the column restarts at the first line's.
+	at := func(k int) Pos {
+		nl := strings.LastIndexByte(raw[:k], '\n')
+		if nl < 0 {
+			return Pos{pos.Line, pos.Column + k}
+		}
+		return Pos{pos.Line + strings.Count(raw[:k], "\n"), pos.Column + k - nl - 1}
+	}
 	for {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
@@ -253,7 +271,7 @@ func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 		}
 		j := strings.Index(rest[i:], "}}")
 		if j < 0 {
-			ps.add(Pos{pos.Line, pos.Column + offset + i}, "%s: %q opens {{ without a closing }}", field, raw)
+			ps.add(at(offset+i), "%s: %q opens {{ without a closing }}", field, raw)
 			return nil
 		}
 		if i > 0 {
@@ -261,7 +279,7 @@ func compileTemplate(ps *problems, pos Pos, field, raw string) *Template {
 		}
 		inner := rest[i+2 : i+j]
 		trimmed := strings.TrimLeft(inner, " \t")
-		start := Pos{pos.Line, pos.Column + offset + i + 2 + len(inner) - len(trimmed)}
+		start := at(offset + i + 2 + len(inner) - len(trimmed))
 		trimmed = strings.TrimSpace(trimmed)
 		if trimmed == "" {
 			ps.add(start, "%s: empty {{ }} in %q", field, raw)

@@ -70,6 +70,7 @@ func TestParserBudgets(t *testing.T) {
 		{"30,000 nested lists (60 KB)", deepYAML(30_000), 2, "YAML nested deeper than 64 levels at line 2; DAG files need far less"},
 		{"200 nested block mappings", []byte(deepBlock.String()), 2 + 64, "YAML nested deeper than 64 levels at line 66"},
 		{"nested flow mappings", []byte("dag_id: d\ntasks: []\nparams: " + strings.Repeat("{a: ", 30_000) + "1" + strings.Repeat("}", 30_000) + "\n"), 3, "nested deeper than 64 levels"},
+		{"30,000 nested lists above a syntax error", append(deepYAML(30_000), "b: \"unterminated\n"...), 2, "YAML nested deeper than 64 levels at line 2"},
 		{"alias bomb under params", aliasBombYAML(9), 8, "alias *l4 takes the file past 100000 values"},
 		{"alias bomb of text in env", textBombYAML(256<<10, 17), 21, "alias *big takes the file past 100000 values or 4 MiB"},
 		{"a file over 1 MiB", []byte("dag_id: big\ndoc_md: " + strings.Repeat("x", MaxFileBytes) + "\n"), 1, "a DAG file may have at most 1048576 (1 MiB)"},

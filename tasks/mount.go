@@ -14,7 +14,17 @@ import (
 // core.allowed_mount_folders. A DAG file is written by Ops through the API; without this a
 // mount of "/" would hand its task every file of the host (the API's secret, /etc/shadow), and a
 // writable one would let it write anywhere the process may.
-type MountRoots []string
+type MountRoots struct {
+	Allowed []string
+	// Private are folders no mount may reach even through an allowed folder: WASMFLOW_HOME,
+	// with api.secret, the users and the metastore, which a core.dags_folder of ~ would hold.
+	// A mount may not be one, nor hold one, nor lead into one but through an allowed folder
+	// inside it (the default DAGs folder, home/dags).
+	Private []string
+}
+
+// Empty reports whether no folder is allowed.
+func (r MountRoots) Empty() bool { return len(r.Allowed) == 0 }
 
 // mountHint says how to grant a folder outside the allowed ones, at every refusal.
 const mountHint = "put the folder under the DAGs folder (and mount it relative to this DAG file) or ask an Admin to add it to core.allowed_mount_folders"
@@ -38,21 +48,56 @@ func (r MountRoots) ResolveWithin(host string) (real, root string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("host folder %s: %w", host, err)
 	}
-	for _, root := range r {
-		rr, err := realPath(root)
-		if err == nil && within(rr, real) {
-			return real, rr, nil
-		}
-	}
-	if len(r) == 0 {
-		return "", "", fmt.Errorf("host folder %s: no folder is allowed for mounts here: %s", host, mountHint)
-	}
 	where := ""
 	if clean := filepath.Clean(host); clean != real {
 		where = " (it leads to " + real + " through a symbolic link)"
 	}
+	for _, root := range r.Allowed {
+		rr, err := realPath(root)
+		if err != nil || !within(rr, real) {
+			continue
+		}
+		if private, how, ok := r.private(real); ok {
+			return "", "", fmt.Errorf("host folder %s%s %s %s, the wasmflow home (its secret, users and metastore), which no mount may reach: "+
+				"mount a data folder of its own: %s", host, where, how, private, mountHint)
+		}
+		return real, rr, nil
+	}
+	if r.Empty() {
+		return "", "", fmt.Errorf("host folder %s: no folder is allowed for mounts here: %s", host, mountHint)
+	}
 	return "", "", fmt.Errorf("host folder %s%s is outside the folders mounts may use (%s): %s",
-		host, where, strings.Join(r, string(os.PathListSeparator)), mountHint)
+		host, where, strings.Join(r.Allowed, string(os.PathListSeparator)), mountHint)
+}
+
+// private answers the private folder the resolved path real may not reach, and how it would:
+// one it is or holds, or one it is inside while no allowed folder inside that one holds it.
+func (r MountRoots) private(real string) (folder, how string, refused bool) {
+	for _, p := range r.Private {
+		rp, err := realPath(p)
+		switch {
+		case err != nil:
+			return p, "may lead to", true // cannot tell where it is: refuse rather than guess
+		case rp == real:
+			return p, "is", true
+		case within(real, rp):
+			return p, "holds", true
+		}
+		if !within(rp, real) {
+			continue
+		}
+		inside := false
+		for _, root := range r.Allowed {
+			if rr, err := realPath(root); err == nil && within(rp, rr) && rr != rp && within(rr, real) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			return p, "is inside", true
+		}
+	}
+	return "", "", false
 }
 
 // realPath is filepath.EvalSymlinks for a path that may not exist yet: the nearest ancestor that

@@ -25,7 +25,7 @@ func TestMountRoots(t *testing.T) {
 	if err := os.Symlink(filepath.Join(listed, "sub"), filepath.Join(dags, "in")); err != nil {
 		t.Fatal(err)
 	}
-	opts := ParseOptions{MountRoots: MountRoots{dags, listed}}
+	opts := ParseOptions{MountRoots: MountRoots{Allowed: []string{dags, listed}}}
 	cases := []struct{ mount, want string }{ // want "" = accepted
 		{"data:/d", ""},
 		{"in/later:/d", ""}, // a link to a listed folder, to a path made at run time
@@ -45,7 +45,7 @@ func TestMountRoots(t *testing.T) {
 			case c.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
 			case c.want == "":
-				if got := d.MountRoots(); len(got) != 2 || got[1] != listed {
+				if got := d.MountRoots().Allowed; len(got) != 2 || got[1] != listed {
 					t.Errorf("the DAG keeps the roots it was parsed with for its tries: %q", got)
 				}
 			case !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != 4 || !strings.Contains(ve.Problems[0].Message, c.want):

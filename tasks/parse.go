@@ -21,6 +21,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -39,7 +40,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -54,8 +55,8 @@ func keySet(keys ...string) map[string]bool {
 
 // ParseOptions are the host's settings a DAG file is checked against.
 type ParseOptions struct {
-	// MountRoots are the folders mounts may lead into (see MountRoots). Empty means the DAG
-	// file's own folder only.
+	// MountRoots are the folders mounts may lead into, and those they may not (see
+	// MountRoots). No Allowed folder means the DAG file's own folder only.
 	MountRoots MountRoots
 	// ConnectionExists, if set, makes a grant of a conn_id for which it answers false an
 	// import error at its line (the host's defined connections); nil checks only the form.
@@ -114,23 +115,14 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 	sum := sha256.Sum256(data)
 	dag := &DAG{Fileloc: path, Source: data, SourceHash: hex.EncodeToString(sum[:]), byID: map[string]*Task{}}
 	dag.mountRoots = opts.MountRoots
-	if len(dag.mountRoots) == 0 {
-		dag.mountRoots = MountRoots{filepath.Dir(path)}
+	if dag.mountRoots.Empty() {
+		dag.mountRoots.Allowed = []string{filepath.Dir(path)}
 	}
 
-	// Windows editors start files with a byte-order mark; it is not part of the YAML.
-	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !ps.checkSize(int64(len(data))) {
-		return nil, ps.overBudget()
-	}
-	tokens := lexer.Tokenize(string(text))
-	if tokens.InvalidToken() == nil && !ps.checkDepth(tokens) {
-		return nil, ps.overBudget()
-	}
-	file, err := parser.Parse(tokens, 0)
+	text := bytes.TrimPrefix(data, bom)
+	file, err := parseWithinBudget(ps, text)
 	if err != nil {
-		ps.list = append(ps.list, syntaxProblem(path, err))
-		return nil, ps.err()
+		return nil, err
 	}
 	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
 		if len(file.Docs) > 1 {
@@ -140,12 +132,7 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 		}
 		return nil, ps.err()
 	}
-	aliases := newAliasBudget(ps)
-	aliases.size(file.Docs[0].Body)
-	if aliases.over {
-		return nil, ps.overBudget()
-	}
-	w := &walker{ps: ps, aliases: aliases.targets, lines: strings.Split(string(text), "\n")}
+	w := &walker{ps: ps, aliases: file.aliases, lines: strings.Split(string(text), "\n")}
 	p := &dagParser{w: w, ps: ps, dag: dag, dir: filepath.Dir(path)}
 	p.opts = opts
 	p.parse(file.Docs[0].Body)
@@ -153,6 +140,58 @@ func ParseWith(path string, data []byte, opts ParseOptions) (*DAG, error) {
 		return nil, err
 	}
 	return dag, nil
+}
+
+// bom is the byte-order mark Windows editors start files with; it is not part of the YAML.
+var bom = []byte("\xef\xbb\xbf")
+
+// budgetedFile is a parsed DAG file within the parser budgets, its aliases tied to their anchors.
+type budgetedFile struct {
+	*ast.File
+	aliases map[*ast.AliasNode]ast.Node
+}
+
+// parseWithinBudget parses text, measured against the parser budgets (limits.go) before
+// goccy's parser reads it (size, nesting) and before anything decodes it (aliases). A file
+// over a budget answers a *ValidationError with OverBudget set; a syntax error, a problem at
+// its line.
+func parseWithinBudget(ps *problems, text []byte) (*budgetedFile, error) {
+	if !ps.checkSize(int64(len(text))) {
+		return nil, ps.overBudget()
+	}
+	tokens := lexer.Tokenize(string(text))
+	// Measured past an invalid token too: the editor's sketch decodes the lines above a syntax
+	// error, so a file must not pass as merely broken what would be refused as too deep.
+	if !ps.checkDepth(tokens) {
+		return nil, ps.overBudget()
+	}
+	file, err := parser.Parse(tokens, 0)
+	if err != nil {
+		ps.list = append(ps.list, syntaxProblem(ps.file, err))
+		return nil, ps.err()
+	}
+	aliases := newAliasBudget(ps)
+	for _, doc := range file.Docs {
+		aliases.size(doc)
+	}
+	if aliases.over {
+		return nil, ps.overBudget()
+	}
+	return &budgetedFile{File: file, aliases: aliases.targets}, nil
+}
+
+// CheckBudget measures a DAG file's bytes against the parser budgets (size, nesting, aliases)
+// without building a DAG. Code that decodes DAG YAML some other way than ParseWith (the
+// editor's sketch of a file that does not validate) calls it first, so no path hands goccy's
+// decoder what the parser would refuse. It answers a *ValidationError with OverBudget set, or
+// nil: a syntax error is ParseWith's to report.
+func CheckBudget(data []byte) error {
+	ps := &problems{}
+	_, err := parseWithinBudget(ps, bytes.TrimPrefix(data, bom))
+	if ve, ok := err.(*ValidationError); ok && ve.OverBudget {
+		return err
+	}
+	return nil
 }
 
 // syntaxProblem turns a YAML syntax error into a Problem at its line.
@@ -279,7 +318,7 @@ func (p *dagParser) parse(body ast.Node) {
 		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
 			for _, df := range fs {
 				switch {
-				case df.key == "id" || df.key == "upstream":
+				case df.key == "id" || df.key == "upstream" || df.key == "operator":
 					p.ps.add(df.pos, "default_args: %q cannot have a default; set it on each task", df.key)
 				case !taskKeys[df.key]:
 					p.ps.add(df.pos, "default_args: unknown task key %q%s", df.key, suggest(df.key, taskKeys))
@@ -498,9 +537,10 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 		return nil, nil
 	}
 	tf := taskFields{own: map[string]field{}, defaults: p.defaults}
+	op := p.operatorOf(fields)
 	for _, f := range fields {
-		if !taskKeys[f.key] {
-			p.ps.add(f.pos, "unknown task key %q%s", f.key, suggest(f.key, taskKeys))
+		if !taskKeys[f.key] && !op.has(f.key) {
+			p.ps.add(f.pos, "unknown task key %q%s", f.key, op.unknownHint(f.key))
 			continue
 		}
 		tf.own[f.key] = f
@@ -531,6 +571,9 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	}
 	p.kind(t, tf, label)
 	p.settings(t, tf, label)
+	if op.spec != nil { // after settings: its fields may add to the grants
+		p.operator(t, tf, op, label)
+	}
 	if f, ok := tf.get("owner"); ok {
 		t.Owner, _ = p.w.str(f)
 	}
@@ -674,6 +717,19 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 	moduleF, hasModule := tf.get("module")
 	sensorF, hasSensor := tf.get("sensor")
 	branchF, hasBranch := tf.get("branch")
+	if opF, hasOp := tf.own["operator"]; hasOp {
+		for _, other := range []struct {
+			f   field
+			has bool
+		}{{moduleF, hasModule}, {sensorF, hasSensor}, {branchF, hasBranch}} {
+			if other.has {
+				p.ps.add(other.f.pos, "%sa task has exactly one of module, sensor, branch and operator: %s cannot go with operator (line %d)",
+					label, strings.TrimPrefix(other.f.key, label), opF.pos.Line)
+			}
+		}
+		t.Kind = KindModule
+		return
+	}
 	// `sensor: false` and `branch: false` mean "not one".
 	flag := func(f field) (isBool, value bool) {
 		b, ok := p.w.resolve(f.value).(*ast.BoolNode)
@@ -709,7 +765,7 @@ func (p *dagParser) kind(t *Task, tf taskFields, label string) {
 	case !hasModule && hasBranch && branchBool:
 		p.ps.add(branchF.pos, "%s`branch: true` needs a module that prints the ids to follow; or write an expression, e.g. branch: '[\"a\"]'", label)
 	case !hasModule && !hasSensor && !hasBranch:
-		p.ps.add(t.Pos, "%shas nothing to run: set module (a .wasm file), sensor (a condition) or branch (an expression)", label)
+		p.ps.add(t.Pos, "%shas nothing to run: set module (a .wasm file), operator (a built-in one: %s), sensor (a condition) or branch (an expression)", label, operators.Names())
 	}
 	t.Kind = KindModule
 	switch {

@@ -31,7 +31,7 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	p, err := s.login(r.Context(), body.Username, body.Password)
+	p, err := s.login(r.Context(), s.clientAddr(r), body.Username, body.Password)
 	var te *throttledError
 	switch {
 	case errors.As(err, &te):

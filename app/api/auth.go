@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -157,76 +158,93 @@ func IssueToken(home, username string, ttl time.Duration) (string, time.Time, er
 	return tokenPrefix + signer{key}.sealUser("token", username, exp, now), exp, nil
 }
 
-// throttle counts failed logins per user name: maxFails within failWindow lock the name out
-// for the rest of the window, so passwords cannot be guessed at speed.
+// throttle counts failed logins per client address and user name: maxFails in a row lock that
+// pair out for failWindow, and each failure after the lockout doubles it, up to maxLockout, so
+// passwords cannot be guessed at speed. A stranger's failures lock out the stranger's own
+// address, never the user logging in from elsewhere. A pair quiet for a window after its
+// lockout is forgotten, as is one whose login succeeds.
 //
-// It remembers at most limit names, so a stream of distinct names (each costs the stranger
-// one request) cannot grow it without end: names whose failures are all older than the window
-// are dropped first, then the names that failed longest ago. Flooding it to push a name out
-// takes limit failed logins, each paying a bcrypt check, inside that name's lockout minute.
+// It remembers at most limit pairs, so a stream of distinct names (each costs the stranger
+// one request) cannot grow it without end: pairs whose lockout and window have passed are
+// dropped first, then the pairs that failed longest ago. Flooding it to push a pair out takes
+// limit failed logins, each paying a bcrypt check, inside that pair's lockout.
 type throttle struct {
 	mu    sync.Mutex
-	names map[string]*list.Element // of *failures, in order
-	order *list.List               // *failures by their last failure, oldest first
+	pairs map[throttleKey]*list.Element // of *failures, in order
+	order *list.List                    // *failures by their last failure, oldest first
 	limit int
 }
 
-// failures are one name's failed logins, the last maxFails at most (older ones decide nothing).
+// throttleKey is who failed: the client's address and the user name tried.
+type throttleKey struct{ client, name string }
+
+// failures are one pair's failed logins in a row, and when the last one was.
 type failures struct {
-	name string
-	at   []time.Time
+	key   throttleKey
+	count int
+	last  time.Time
 }
 
 const (
 	maxFails   = 5
 	failWindow = time.Minute
-	// throttleNames bounds the throttle: 10,000 names of at most 255 bytes, a few MB at worst.
+	maxLockout = time.Hour
+	// throttleNames bounds the throttle: 10,000 pairs of at most 255 bytes each, a few MB at worst.
 	throttleNames = 10_000
 )
 
 func newThrottle() throttle {
-	return throttle{names: map[string]*list.Element{}, order: list.New(), limit: throttleNames}
+	return throttle{pairs: map[throttleKey]*list.Element{}, order: list.New(), limit: throttleNames}
 }
 
-// blocked reports how long name is locked out, 0 if it is not.
-func (t *throttle) blocked(name string, now time.Time) time.Duration {
+// lockout is how long count failures in a row lock a pair out after the last of them.
+func lockout(count int) time.Duration {
+	if count < maxFails {
+		return 0
+	}
+	d := failWindow
+	for i := maxFails; i < count && d < maxLockout; i++ {
+		d *= 2
+	}
+	return min(d, maxLockout)
+}
+
+// until is when the pair's lockout ends.
+func (f *failures) until() time.Time { return f.last.Add(lockout(f.count)) }
+
+// blocked reports how long name is locked out from client, 0 if it is not.
+func (t *throttle) blocked(client, name string, now time.Time) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.prune(now)
-	el, ok := t.names[name]
+	el, ok := t.pairs[throttleKey{client, name}]
 	if !ok {
 		return 0
 	}
-	recent := el.Value.(*failures).recent(now)
-	if len(recent) < maxFails {
-		return 0
-	}
-	return recent[len(recent)-maxFails].Add(failWindow).Sub(now)
+	return max(0, el.Value.(*failures).until().Sub(now))
 }
 
-func (t *throttle) fail(name string, now time.Time) {
+func (t *throttle) fail(client, name string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.prune(now)
-	if el, ok := t.names[name]; ok {
+	k := throttleKey{client, name}
+	if el, ok := t.pairs[k]; ok {
 		f := el.Value.(*failures)
-		f.at = append(f.recent(now), now)
-		if len(f.at) > maxFails {
-			f.at = append(f.at[:0], f.at[len(f.at)-maxFails:]...)
-		}
+		f.count, f.last = f.count+1, now
 		t.order.MoveToBack(el)
 		return
 	}
 	for t.order.Len() > 0 && t.order.Len() >= t.limit {
 		t.remove(t.order.Front())
 	}
-	t.names[name] = t.order.PushBack(&failures{name: name, at: []time.Time{now}})
+	t.pairs[k] = t.order.PushBack(&failures{key: k, count: 1, last: now})
 }
 
-func (t *throttle) succeed(name string) {
+func (t *throttle) succeed(client, name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if el, ok := t.names[name]; ok {
+	if el, ok := t.pairs[throttleKey{client, name}]; ok {
 		t.remove(el)
 	}
 }
@@ -234,15 +252,15 @@ func (t *throttle) succeed(name string) {
 func (t *throttle) size() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.names)
+	return len(t.pairs)
 }
 
-// prune drops the names whose last failure left the window: they lock nothing any more. The
-// order is by last failure, so it stops at the first name still within it. t.mu is held.
+// prune drops the pairs quiet for a window since their lockout ended: they lock nothing any
+// more. The order is by last failure, so it stops at the first pair still remembered (one
+// locked out longer may keep a few newer ones a while: the cap still holds). t.mu is held.
 func (t *throttle) prune(now time.Time) {
 	for el := t.order.Front(); el != nil; el = t.order.Front() {
-		f := el.Value.(*failures)
-		if now.Sub(f.at[len(f.at)-1]) <= failWindow {
+		if now.Sub(el.Value.(*failures).until()) <= failWindow {
 			return
 		}
 		t.remove(el)
@@ -250,17 +268,8 @@ func (t *throttle) prune(now time.Time) {
 }
 
 func (t *throttle) remove(el *list.Element) {
-	delete(t.names, el.Value.(*failures).name)
+	delete(t.pairs, el.Value.(*failures).key)
 	t.order.Remove(el)
-}
-
-// recent are the failures within the window before now.
-func (f *failures) recent(now time.Time) []time.Time {
-	i := 0
-	for i < len(f.at) && now.Sub(f.at[i]) > failWindow {
-		i++
-	}
-	return f.at[i:]
 }
 
 // Bounds of credentials, checked before anything else is done with them: no user can have a
@@ -302,28 +311,47 @@ func logName(name string) string {
 
 var errThrottled = errors.New("too many failed logins")
 
-// login checks a user name and password, with throttling.
-func (s *Server) login(ctx context.Context, username, password string) (principal, error) {
+// login checks a user name and password sent from client, with throttling.
+func (s *Server) login(ctx context.Context, client, username, password string) (principal, error) {
 	if err := checkCredentialSize(username, password); err != nil {
 		return principal{}, err
 	}
 	now := time.Now()
-	if wait := s.throttle.blocked(username, now); wait > 0 {
+	if wait := s.throttle.blocked(client, username, now); wait > 0 {
 		return principal{}, &throttledError{wait}
 	}
 	u, ok := s.app.CheckPassword(ctx, username, password)
 	if !ok {
-		s.throttle.fail(username, now)
+		s.throttle.fail(client, username, now)
 		return principal{}, errBadLogin
 	}
-	s.throttle.succeed(username)
+	s.throttle.succeed(client, username)
 	return principal{Username: u.Username, Role: parseRole(u.Roles[0].Name)}, nil
+}
+
+// clientAddr is the address a request came from, for the login throttle: the connection's,
+// without its port. X-Forwarded-For is believed only with api.trust_forwarded_for, set when a
+// proxy in front of wasmflow adds it; the last address is the one that proxy saw (a client can
+// put any before it).
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.app.Config.API.TrustForwardedFor {
+		if h := r.Header.Values("X-Forwarded-For"); len(h) > 0 {
+			list := strings.Split(h[len(h)-1], ",")
+			if last := strings.TrimSpace(list[len(list)-1]); last != "" {
+				return last
+			}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 type throttledError struct{ wait time.Duration }
 
 func (e *throttledError) Error() string {
-	return fmt.Sprintf("%v for this user: try again in %d s", errThrottled, int(e.wait.Seconds())+1)
+	return fmt.Sprintf("%v for this user from this address: try again in %d s", errThrottled, int(e.wait.Seconds())+1)
 }
 
 var errBadLogin = errors.New("wrong user name or password")
@@ -351,7 +379,7 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		if !ok {
 			return principal{}, errors.New("malformed basic auth header")
 		}
-		return s.login(r.Context(), user, pass)
+		return s.basicLogin(r, user, pass)
 	default:
 		c, err := r.Cookie(sessionCookie)
 		if err != nil {

@@ -163,3 +163,77 @@ func TestAdminListedMountFolder(t *testing.T) {
 		t.Errorf("the listed folder's parent: %+v", c)
 	}
 }
+
+// A core.dags_folder that holds the home (~ with the home ~/.wasmflow) does not open the home
+// to mounts: a DAG file mounting its folder "." is an import error, one that renders its way
+// there fails its try, and no task reads api.secret; a data folder beside the home still mounts.
+func TestDagsFolderHoldingTheHome(t *testing.T) {
+	root := t.TempDir()
+	home := filepath.Join(root, ".wasmflow")
+	if err := os.MkdirAll(filepath.Join(root, "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "file_exists.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "modules", "file_exists.wasm"), string(b))
+	writeFile(t, filepath.Join(home, "wasmflow.toml"), "[core]\ndags_folder = \""+root+"\"\n")
+	dag := func(id, mount, path string) string {
+		return "dag_id: " + id + "\nschedule: null\nis_paused_upon_creation: false\nparams: {dir: .}\ntasks:\n" +
+			"  - {id: look, module: modules/file_exists.wasm, args: [" + path + "], mounts: [\"" + mount + "\"]}\n"
+	}
+	writeFile(t, filepath.Join(root, "grab.yaml"), dag("grab", ".:/host:ro", "/host/.wasmflow/api.secret"))
+	writeFile(t, filepath.Join(root, "rendered.yaml"), dag("rendered", "{{ params.dir }}:/host:ro", "/host/.wasmflow/api.secret"))
+	writeFile(t, filepath.Join(root, "inside.yaml"), dag("inside", ".wasmflow/logs:/logs:ro", "/logs"))
+	writeFile(t, filepath.Join(root, "data", "hello.txt"), "hi")
+	writeFile(t, filepath.Join(root, "fine.yaml"), dag("fine", "data:/data:ro", "/data/hello.txt"))
+	e := openEnv(t, home)
+
+	l := jsonOf[struct {
+		ImportErrors []struct {
+			Filename   string `json:"filename"`
+			StackTrace string `json:"stack_trace"`
+		} `json:"import_errors"`
+	}](t, e.want(http.StatusOK, "GET", "/api/v1/importErrors", "", e.as("viewer")))
+	traces := map[string]string{}
+	for _, ie := range l.ImportErrors {
+		traces[filepath.Base(ie.Filename)] = ie.StackTrace
+	}
+	for file, want := range map[string]string{
+		"grab.yaml":   "mounts: host folder " + root + " holds " + home + ", the wasmflow home",
+		"inside.yaml": "mounts: host folder " + filepath.Join(home, "logs") + " is inside " + home + ", the wasmflow home",
+	} {
+		if !strings.Contains(traces[file], want) || !strings.Contains(traces[file], "core.allowed_mount_folders") {
+			t.Errorf("import error of %s: %q, want %q and how to fix it", file, traces[file], want)
+		}
+	}
+	for _, file := range []string{"rendered.yaml", "fine.yaml"} {
+		if traces[file] != "" {
+			t.Errorf("%s has an import error: %s", file, traces[file])
+		}
+	}
+
+	e.startScheduler()
+	e.trigger("rendered", "r1", "")
+	if run := e.waitRun("rendered", "r1"); run.State != "failed" {
+		t.Errorf("a run mounting the home through a template: %s, want failed", run.State)
+	}
+	if ti := e.tis("rendered", "r1")["look"]; !strings.Contains(ti.Reason, "the wasmflow home") {
+		t.Errorf("its try: %s, reason %q; want it refused as reaching the home", stateOf(ti), ti.Reason)
+	}
+	log := e.want(http.StatusOK, "GET", "/api/v1/dags/rendered/dagRuns/r1/taskInstances/look/logs/1", "", e.as("viewer"))
+	if strings.Contains(string(log.body), "api.secret found") {
+		t.Errorf("the task read api.secret: %q", log.body)
+	}
+	e.trigger("fine", "r1", "")
+	if run := e.waitRun("fine", "r1"); run.State != "success" {
+		t.Errorf("a mount of a data folder beside the home: %s (%s)", run.State, e.tis("fine", "r1")["look"].Reason)
+	}
+}

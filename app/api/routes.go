@@ -42,6 +42,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/modules", Op, tagAuthor, "Task modules in the DAGs folder, for a DAG file to refer to", s.listModules)
 	s.add(http.MethodPost, "/api/v1/modules", Op, tagAuthor, "Import a task module (.wasm) into the DAGs folder", s.uploadModule)
 	s.allowBody(app.MaxModuleBytes)
+	s.add(http.MethodGet, "/api/v1/operators", Op, tagAuthor, "The built-in operators (operator: NAME) and their fields", s.listOperators)
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns", Viewer, tagRun, "List a DAG's runs", s.listRuns)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/dagRuns", User, tagRun, "Trigger a run", s.trigger)

@@ -18,14 +18,20 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
+// maxRunsPage caps a page of runs, as Airflow's api.maximum_page_limit (default 100) caps
+// every list: each run carries its conf, up to core.max_conf_size, so a Viewer's one request
+// must not read a thousand of them.
+const maxRunsPage = 100
+
 // listRuns answers one page of a DAG's runs: the page, its order, the state filter and the
-// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it).
+// count are SQL, so only the page's runs are read (with their conf, as Airflow's list has it,
+// handed on as stored). A larger limit is answered with maxRunsPage runs, as Airflow does.
 func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	p, err := pageOf(r)
 	if err != nil {
 		return nil, err
 	}
-	q := app.RunsQuery{Limit: p.limit, Offset: p.offset, WithConf: true}
+	q := app.RunsQuery{Limit: min(p.limit, maxRunsPage), Offset: p.offset, WithConf: true}
 	for _, st := range r.URL.Query()["state"] {
 		if !tasks.DagRunState(st).Valid() {
 			return nil, badRequest("state %q is not one of queued, running, success, failed", st)
@@ -119,6 +125,10 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	}
 	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
+		// Checked raw: decoding would replace the bad bytes with U+FFFD silently.
+		if err := app.CheckUTF8JSON("conf", body.Conf); err != nil {
+			return app.TriggerOptions{}, badRequest("%v", err)
+		}
 		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
 			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -36,6 +38,7 @@ type Server struct {
 	opts     Options
 	sign     signer
 	throttle throttle
+	basic    *credCache // basic-auth credentials verified lately
 	log      *slog.Logger
 	mux      *http.ServeMux
 	routes   []route
@@ -67,7 +70,7 @@ func New(a *app.App, o Options) (*Server, error) {
 		}
 		o.Secret = key
 	}
-	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), log: o.Log, mux: http.NewServeMux()}
+	s := &Server{app: a, opts: o, sign: signer{o.Secret}, throttle: newThrottle(), basic: newCredCache(), log: o.Log, mux: http.NewServeMux()}
 	s.register()
 	s.registerDesktop()
 	for _, rt := range s.routes {
@@ -239,13 +242,20 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 
 // decode reads a JSON body into v, refusing unknown fields so a typo is not silently ignored.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return badRequest("the request body is larger than %d bytes", mbe.Limit)
+	} else if err != nil {
+		return badRequest("the request body could not be read: %v", err)
+	}
+	// Refused, not decoded: the decoder would replace the bad bytes with U+FFFD silently.
+	if err := app.CheckUTF8JSON("", body); err != nil {
+		return badRequest("%v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return badRequest("the request body is larger than %d bytes", mbe.Limit)
-		}
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			return badRequest("the request body is not valid JSON for this endpoint: %v (it takes %s)", err, strings.Join(jsonFields(v), ", "))
 		}

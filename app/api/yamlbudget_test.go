@@ -139,3 +139,50 @@ func TestHostileDagFileThroughTheEditor(t *testing.T) {
 		t.Errorf("validate a 1 MiB file: %+v", c.Problems)
 	}
 }
+
+// TestBrokenHostileDagFileThroughTheEditor: a file over a budget that also has a syntax error
+// further down is refused over budget, not read loosely above the error: validating it or
+// opening it in the editor costs little, and the problem is the budget's, at its line.
+func TestBrokenHostileDagFileThroughTheEditor(t *testing.T) {
+	const broken = "b: \"unterminated\n" // a syntax error on the last line
+	deep := "dag_id: x\na: " + strings.Repeat("[", 30_000) + strings.Repeat("]", 30_000) + "\n" + broken
+	bomb := strings.TrimSuffix(bombDag(), "tasks:\n  - {id: a, module: modules/echo.wasm}\n") + broken
+	cases := []struct {
+		name, content string
+		want          string // the start of the one problem
+		line          int
+	}{
+		{"deep", deep, "YAML nested deeper than 64 levels at line 2", 2},
+		{"bomb", bomb, "YAML syntax", 13},
+	}
+	e := newEnv(t, nil)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var r resp
+			used := allocated(func() {
+				r = e.want(http.StatusOK, "POST", "/api/v1/dagFiles/validate", body(map[string]string{"path": c.name + ".yaml", "content": c.content}), e.as("op"))
+			})
+			if used > hostileAlloc {
+				t.Errorf("validating allocated %d MB, want under %d MB", used>>20, hostileAlloc>>20)
+			}
+			check := jsonOf[dagFileCheck](t, r)
+			if check.Valid || len(check.Problems) != 1 || check.Problems[0].Line != c.line || !strings.HasPrefix(check.Problems[0].Message, c.want) {
+				t.Errorf("validate: %+v, want one problem at line %d starting %q", check.Problems, c.line, c.want)
+			}
+			if check.DagID != nil || len(check.Tasks) != 0 {
+				t.Errorf("validate read the file loosely: dag_id %v, tasks %+v", check.DagID, check.Tasks)
+			}
+
+			writeFile(t, filepath.Join(e.home, "dags", c.name+".yaml"), c.content)
+			used = allocated(func() {
+				r = e.want(http.StatusOK, "GET", "/api/v1/dagFiles/"+c.name+".yaml", "", e.as("op"))
+			})
+			if used > hostileAlloc {
+				t.Errorf("opening the file in the editor allocated %d MB, want under %d MB", used>>20, hostileAlloc>>20)
+			}
+			if f := jsonOf[dagFile](t, r); f.Content != c.content || f.DagID != nil {
+				t.Errorf("GET: dag_id %v, content of %d bytes; want the file as written and no dag_id read loosely", f.DagID, len(f.Content))
+			}
+		})
+	}
+}

@@ -1,15 +1,20 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 var binary struct {
@@ -45,6 +50,9 @@ func startStandalone(t *testing.T, bin string, h *home) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "standalone")
 	cmd.Env = append(os.Environ(), "WASMFLOW_HOME="+h.dir, "WASMFLOW__CORE__LOAD_EXAMPLES=false")
+	for k, v := range h.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	out, err := os.Create(filepath.Join(h.dir, "standalone.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +99,8 @@ func (h *home) taskStates(t *testing.T, dag, run string) map[string]tiRow {
 }
 
 // TestKill9Recovery kills the scheduler with SIGKILL while tries run, restarts it, and checks
-// that the run goes on: what finished stays finished, lost tries are failed and retried per
-// their retries, and nothing is left running or queued.
+// that the run goes on: what finished stays finished, the tries that died with the process run
+// again without using a retry (with or without retries), and nothing is left running or queued.
 func TestKill9Recovery(t *testing.T) {
 	bin := buildBinary(t)
 	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false")
@@ -137,9 +145,8 @@ tasks:
 	sa.Wait()
 
 	startStandalone(t, bin, h)
-	code, _, errs := h.run("", "dags", "trigger", "crash", "--run-id", "after_restart", "--wait")
-	if code != 1 { // slow_lost has no retries, so its run fails; the new run proves the scheduler works
-		t.Logf("a new run after the restart: exit %d %s", code, errs)
+	if code, _, errs := h.run("", "dags", "trigger", "crash", "--run-id", "after_restart", "--wait"); code != 0 {
+		t.Errorf("a new run after the restart: exit %d %s", code, errs)
 	}
 	deadline = time.Now().Add(20 * time.Second)
 	for {
@@ -157,8 +164,8 @@ tasks:
 		try         int
 	}{
 		{"quick", "success", 1},        // finished before the crash: kept
-		{"slow_retried", "success", 2}, // lost, then retried
-		{"slow_lost", "failed", 1},     // lost, no retries left
+		{"slow_retried", "success", 2}, // died with the process, ran again
+		{"slow_lost", "success", 2},    // the same without retries: none was used
 		{"after", "success", 1},        // ran once its upstream was done
 	}
 	for _, c := range checks {
@@ -167,7 +174,102 @@ tasks:
 			t.Errorf("%s = %s at try %d, want %s at try %d (reason %q)", c.task, *got.State, got.TryNumber, c.state, c.try, got.Reason)
 		}
 	}
-	if !strings.HasPrefix(st["slow_lost"].Reason, "lost") {
-		t.Errorf("slow_lost's reason = %q, want it to say the try was lost", st["slow_lost"].Reason)
+	if log := h.ok("tasks", "logs", "crash", "crash_run", "slow_lost", "--try", "1"); !strings.Contains(log, "interrupted: the process running this try stopped") {
+		t.Errorf("slow_lost try 1's log does not say it was interrupted:\n%s", log)
 	}
+}
+
+// TestKill9Loop kills `wasmflow standalone` with SIGKILL ten times, each time while a try of a
+// task without retries runs, then lets it finish. Each kill is our crash, not the task's: every
+// run succeeds with `retries: 0`, each try killed is in the history as interrupted and ran
+// again, and no task ran again after a try of it had succeeded.
+func TestKill9Loop(t *testing.T) {
+	const kills = 10
+	bin := buildBinary(t)
+	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__API__LISTEN", "127.0.0.1:0",
+		"WASMFLOW__CLUSTER__BIND", "127.0.0.1:"+strconv.Itoa(clusterPort(t)))
+	dags := filepath.Join(h.dir, "dags")
+	os.MkdirAll(filepath.Join(dags, "modules"), 0o755)
+	for _, m := range []string{"echo", "sleep"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", m+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dags, "modules", m+".wasm"), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(dags, "loop.yaml"), []byte(`dag_id: loop
+is_paused_upon_creation: false
+max_active_runs: 16
+tasks:
+  - {id: first, module: modules/echo.wasm, retries: 0}
+  - {id: slow, module: modules/sleep.wasm, args: ["2"], retries: 0, upstream: [first]}
+  - {id: last, module: modules/echo.wasm, retries: 0, upstream: [slow]}
+`), 0o644)
+	h.ok("db", "init")
+
+	runs := make([]string, kills)
+	for i := range kills {
+		sa := startStandalone(t, bin, h)
+		runs[i] = "kill" + strconv.Itoa(i)
+		h.ok("dags", "trigger", "loop", "--run-id", runs[i])
+		deadline := time.Now().Add(20 * time.Second)
+		for *h.taskStates(t, "loop", runs[i])["slow"].State != "running" {
+			if time.Now().After(deadline) {
+				t.Fatalf("kill %d: slow never ran: %+v", i, h.taskStates(t, "loop", runs[i]))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := sa.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		sa.Wait()
+	}
+
+	startStandalone(t, bin, h)
+	deadline := time.Now().Add(60 * time.Second)
+	for _, run := range runs {
+		for {
+			state := strings.TrimSpace(h.ok("dags", "state", "loop", run))
+			if state == "success" {
+				break
+			}
+			if state == "failed" || time.Now().After(deadline) {
+				t.Fatalf("run %s is %s, want success: %+v", run, state, h.taskStates(t, "loop", run))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	store, err := metastore.Open(context.Background(), filepath.Join(h.dir, "wasmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	interrupted := 0
+	for _, run := range runs {
+		for _, task := range []string{"first", "slow", "last"} {
+			tries, err := store.ListTaskTries(context.Background(), "loop", run, task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, try := range tries {
+				if try.State == tasks.StateSuccess && i != len(tries)-1 {
+					t.Errorf("%s %s ran again after try %d succeeded: %+v", run, task, try.TryNumber, tries)
+				}
+				if try.State == tasks.StateFailed {
+					if !strings.Contains(try.Reason, "the process running this try stopped") {
+						t.Errorf("%s %s try %d failed for a reason not ours: %q", run, task, try.TryNumber, try.Reason)
+					}
+					interrupted++
+				}
+			}
+			if len(tries) == 0 || tries[len(tries)-1].State != tasks.StateSuccess {
+				t.Errorf("%s %s: tries %+v, want the last one a success", run, task, tries)
+			}
+		}
+		if tries, _ := store.ListTaskTries(context.Background(), "loop", run, "slow"); len(tries) < 2 {
+			t.Errorf("%s: slow ran once (%+v), but it was running when the process was killed", run, tries)
+		}
+	}
+	t.Logf("%d kills, %d tries interrupted and run again without a retry", kills, interrupted)
 }

@@ -177,7 +177,9 @@ func (e *env) dagsTest() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ap, err := e.open(cmd.Context(), true)
+		// Not synced: TestDag parses the DAG's own file alone when the metastore has it
+		// unchanged, and syncs every folder only when it does not.
+		ap, err := e.open(cmd.Context(), false)
 		if err != nil {
 			return err
 		}

@@ -244,3 +244,28 @@ func TestTriggerRefusals(t *testing.T) {
 		t.Errorf("max_tries of a task without retries = %v, want 0", tis[0]["max_tries"])
 	}
 }
+
+// Invalid UTF-8 in a Variable or a run's conf is refused naming the field, not stored with
+// U+FFFD in place of the bad bytes, and nothing is stored.
+func TestInvalidUTF8Refused(t *testing.T) {
+	h := newHome(t)
+	bad := "caf\xe9" // Latin-1, not UTF-8
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{"the variable's value is not valid UTF-8 (byte 0xe9 at offset 3)", []string{"variables", "set", "k", bad}},
+		{"the variable's key is not valid UTF-8", []string{"variables", "set", bad, "v"}},
+		{"the variable's description is not valid UTF-8", []string{"variables", "set", "k", "v", "--description", bad}},
+		{"conf.name is not valid UTF-8", []string{"dags", "trigger", "example_xcom", "-c", `{"name":"` + bad + `"}`}},
+		{"conf.rows[1].x is not valid UTF-8", []string{"dags", "test", "example_xcom", "-c", `{"rows":[1,{"x":"` + bad + `"}]}`}},
+	} {
+		if code, out, errs := h.run("", c.args...); code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("wasmflow %q: exit %d, stderr %q, want a failure saying %q (stdout %q)", c.args, code, errs, c.want, out)
+		}
+	}
+	h.fails(1, "not found", "variables", "get", "k")
+	if runs := h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "plain"); strings.Contains(runs, "example_xcom") {
+		t.Errorf("a refused conf made a run:\n%s", runs)
+	}
+}

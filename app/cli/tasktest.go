@@ -31,6 +31,9 @@ func parseConf(s string) (map[string]any, error) {
 	if s == "" {
 		return nil, nil
 	}
+	if err := app.CheckUTF8JSON("conf", []byte(s)); err != nil {
+		return nil, usageError{err}
+	}
 	var conf map[string]any
 	if err := json.Unmarshal([]byte(s), &conf); err != nil {
 		return nil, usageError{fmt.Errorf("--conf must be a JSON object like '{\"threshold\": 3}': %v", err)}

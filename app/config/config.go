@@ -36,6 +36,9 @@ type Config struct {
 		// MountQuota is what one try may write into its writable mounts, unless the task sets
 		// mount_quota.
 		MountQuota int64
+		// DefaultTaskExecutionTimeout is the execution_timeout of a task that sets none, so a
+		// module that never ends does not hold its slot until someone marks it failed.
+		DefaultTaskExecutionTimeout time.Duration
 		// FernetKey encrypts connection passwords and extras in the metastore; empty means
 		// the key file in the home (FernetKeyFile), generated on first start.
 		FernetKey string
@@ -48,6 +51,9 @@ type Config struct {
 	}
 	API struct {
 		Listen string
+		// TrustForwardedFor makes the login throttle take a client's address from the
+		// X-Forwarded-For header a proxy in front adds, instead of the connection's.
+		TrustForwardedFor bool
 	}
 	Cluster struct {
 		Bind      string
@@ -200,6 +206,20 @@ func sizeString(n int64) string {
 	return FormatSize(n)
 }
 
+// formatDuration writes d as time.ParseDuration reads it, without the zero minutes and
+// seconds of a whole number of hours or minutes: 24h, 1h30m, 90s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	s, _ = strings.CutSuffix(s, "m0s")
+	if strings.HasSuffix(s, "h0") {
+		return strings.TrimSuffix(s, "0")
+	}
+	if !strings.ContainsAny(s[len(s)-1:], "smh") {
+		s += "m"
+	}
+	return s
+}
+
 func fixed(s string) func(*Config) string { return func(*Config) string { return s } }
 
 var keys = []key{
@@ -221,6 +241,9 @@ var keys = []key{
 	{"core", "mount_quota", "the most one try may write into its writable mounts, together, unless the task sets mount_quota; " +
 		"past it writes fail with ENOSPC",
 		fixed("1GiB"), size(func(c *Config) *int64 { return &c.Core.MountQuota }, 1<<20, false)},
+	{"core", "default_task_execution_timeout", "the execution_timeout of a task that sets none (a duration like 24h or 90m): " +
+		"past it the module is stopped and the try fails as timed out, retried per its retries",
+		fixed("24h"), duration(func(c *Config) *time.Duration { return &c.Core.DefaultTaskExecutionTimeout })},
 	{"core", "fernet_key", "key that encrypts connection passwords and extras in the metastore (32 bytes, url-safe base64); empty: the file fernet.key in the home, generated on first start",
 		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
@@ -229,6 +252,9 @@ var keys = []key{
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
 	{"api", "listen", "address of the HTTP API and UI",
 		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
+	{"api", "trust_forwarded_for", "take a client's address from the X-Forwarded-For header (its last address) for the login throttle, " +
+		"which counts failed logins per client address and user; only behind a proxy that sets it, or a client could pick its address",
+		fixed("false"), boolean(func(c *Config) *bool { return &c.API.TrustForwardedFor })},
 	{"cluster", "bind", "address workers gossip on (the data channel: the next port); `wasmflow server` binds 0.0.0.0:7946 unless set, `standalone` and the desktop app 127.0.0.1:7946 (set it for workers on other machines)",
 		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
 	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
@@ -369,14 +395,25 @@ func joinList(list []any) string {
 }
 
 // checkMountFolders refuses an allowed mount folder that holds the home: tasks would read its
-// api.secret, users and metastore.
+// api.secret, users and metastore. Both are compared where their links lead, so a link to /
+// is no way round. (Mounts check the home again at parse and run time, whatever folder they go
+// through: a core.dags_folder of ~ holds the home too.)
 func (c Config) checkMountFolders() error {
+	home := resolved(c.Home)
 	for _, f := range c.Core.AllowedMountFolders {
-		if rel, err := filepath.Rel(f, c.Home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if rel, err := filepath.Rel(resolved(f), home); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("core.allowed_mount_folders: %s holds WASMFLOW_HOME (%s), whose secrets tasks must not read: list the data folders themselves", f, c.Home)
 		}
 	}
 	return nil
+}
+
+// resolved is where path leads through its links, or path cleaned when it does not exist yet.
+func resolved(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return filepath.Clean(path)
 }
 
 func lookup(section, name string) (key, bool) {
@@ -413,8 +450,9 @@ func (c Config) Settings() []Setting {
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
 		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
-		"core.fernet_key": mask(c.Core.FernetKey),
-		"database.url":    redactURL(c.Database.URL), "api.listen": c.API.Listen, "cluster.bind": c.Cluster.Bind,
+		"core.default_task_execution_timeout": formatDuration(c.Core.DefaultTaskExecutionTimeout),
+		"core.fernet_key":                     mask(c.Core.FernetKey),
+		"database.url":                        redactURL(c.Database.URL), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor), "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

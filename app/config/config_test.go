@@ -262,6 +262,15 @@ func TestAllowedMountFolders(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "holds WASMFLOW_HOME") {
 		t.Errorf("a folder holding the home: %v", err)
 	}
+	// So would a link to such a folder: it is judged where it leads.
+	link := filepath.Join(t.TempDir(), "data")
+	if err := os.Symlink(filepath.Dir(home), link); err != nil {
+		t.Fatal(err)
+	}
+	_, err = load(t, home, "", map[string]string{"WASMFLOW__CORE__ALLOWED_MOUNT_FOLDERS": link})
+	if err == nil || !strings.Contains(err.Error(), link+" holds WASMFLOW_HOME") {
+		t.Errorf("a link to a folder holding the home: %v", err)
+	}
 }
 
 func TestMemorySettings(t *testing.T) {

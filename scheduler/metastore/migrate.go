@@ -46,8 +46,13 @@ func currentVersion(tx *gorm.DB) (int, error) {
 	if err := tx.Exec(createVersionTable).Error; err != nil {
 		return 0, fmt.Errorf("create schema_version: %w", err)
 	}
+	return appliedVersion(tx)
+}
+
+// appliedVersion reads the highest applied version; it fails when there is no schema_version.
+func appliedVersion(db *gorm.DB) (int, error) {
 	var v int
-	if err := tx.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error; err != nil {
+	if err := db.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v).Error; err != nil {
 		return 0, fmt.Errorf("read schema_version: %w", err)
 	}
 	return v, nil
@@ -66,12 +71,17 @@ func migrateTo(ctx context.Context, db *gorm.DB, version int) error {
 	if version < 0 || version > LatestSchemaVersion {
 		return fmt.Errorf("migrate to version %d: versions run from 1 to %d", version, LatestSchemaVersion)
 	}
-	var have int
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		have, err = currentVersion(tx)
-		return err
-	})
+	// Nearly every open finds the schema current: one read says so, without taking the write
+	// lock (which would wait for another process's writer) and committing. A database without
+	// the table yet, or one behind, is read again under the lock below.
+	have, err := appliedVersion(db.WithContext(ctx))
+	if err != nil || have < version {
+		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			have, err = currentVersion(tx)
+			return err
+		})
+	}
 	if err != nil {
 		return err
 	}

@@ -244,3 +244,30 @@ func TestMigrateToBounds(t *testing.T) {
 		t.Error("migrateTo(1) on a v2 database dropped a v2 table")
 	}
 }
+
+// TestOpenCurrentTakesNoWriteLock: opening a metastore whose schema is current only reads it,
+// so a command (`dags test`, `dags list`) opens it at once while another process is writing,
+// instead of queueing for the write lock (busy_timeout, 5 s) and failing when it is held longer.
+func TestOpenCurrentTakesNoWriteLock(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	writer := openRawDB(t, path) // another process, in the middle of a write
+	tx := writer.Begin()         // _txlock=immediate: holds the write lock from here
+	if tx.Error != nil {
+		t.Fatal(tx.Error)
+	}
+	defer tx.Rollback()
+	if err := tx.Exec("INSERT INTO variable (key, val) VALUES ('busy', 'writer')").Error; err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a current metastore while another process writes: %v", err)
+	}
+	s.Close()
+}

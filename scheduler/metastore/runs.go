@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,8 +148,9 @@ type RunQuery struct {
 	Oldest  bool
 	Limit   int // at most this many (<= 0: all that match)
 	Offset  int // skip this many first
-	// WithConf reads each run's conf too. Without it Conf is nil: a conf can be as large as
-	// core.max_conf_size, so a list that does not show it must not read it.
+	// WithConf reads each run's conf too, as the JSON stored (ConfJSON; Conf stays nil). Without
+	// it both are nil: a conf can be as large as core.max_conf_size, so a list that does not
+	// show it must not read it, and one that shows it hands the bytes on without decoding them.
 	WithConf bool
 }
 
@@ -237,16 +239,20 @@ func (s *Store) DagRunAt(ctx context.Context, dagID string, at time.Time) (sched
 	return dagRunFromModel(ms[0])
 }
 
-// dagRunsFromModels converts rows; without conf, each run's Conf is nil (not read).
+// dagRunsFromModels converts rows of a page; their conf is not decoded: each run's Conf is
+// nil, and with conf its ConfJSON holds the conf as stored.
 func dagRunsFromModels(ms []dagRunModel, withConf bool) ([]scheduler.DagRun, error) {
 	out := make([]scheduler.DagRun, 0, len(ms))
 	for _, m := range ms {
+		conf := m.Conf
+		m.Conf = ""
 		r, err := dagRunFromModel(m)
 		if err != nil {
 			return nil, err
 		}
-		if !withConf {
-			r.Conf = nil
+		r.Conf = nil
+		if withConf {
+			r.ConfJSON = []byte(cmp.Or(conf, "{}"))
 		}
 		out = append(out, r)
 	}

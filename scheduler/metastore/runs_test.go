@@ -242,7 +242,7 @@ func TestPageDagRunsAndDagRunAt(t *testing.T) {
 		}
 	}
 	runs, _, err := s.PageDagRuns(ctx, RunQuery{DagID: "a", Limit: 1, WithConf: true})
-	if err != nil || len(runs) != 1 || runs[0].Conf["i"] != 5.0 || runs[0].LogicalDate != day(5) || runs[0].ID == 0 {
+	if err != nil || len(runs) != 1 || string(runs[0].ConfJSON) != `{"i":5}` || runs[0].Conf != nil || runs[0].LogicalDate != day(5) || runs[0].ID == 0 {
 		t.Errorf("with conf: %+v, %v", runs, err)
 	}
 

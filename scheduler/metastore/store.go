@@ -31,8 +31,18 @@ var (
 // lock at BEGIN, so a read-then-write transaction waits (busy_timeout) instead of failing
 // with "database is locked (517)" when another writer got there first. Never add
 // _time_format: the driver stops parsing the parameters after it, dropping _txlock silently.
+//
+// journal_size_limit truncates the -wal file to walLimit whenever SQLite restarts the log, so
+// the file does not keep the size of its largest burst; see checkpointWAL for the rest.
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(8388608)&_txlock=immediate"
+
+// walLimit is the size of the -wal file past which the store checkpoints it (the 8388608 of
+// journal_size_limit in dsnParams), and walCheckEvery how often it looks.
+const (
+	walLimit      = 8 << 20
+	walCheckEvery = 500 * time.Millisecond
+)
 
 // Store is the metastore: scheduler.DagStore and scheduler.AdminStore, plus the runs, tries
 // and module blobs, on one SQLite file. It is safe for concurrent use, and several processes
@@ -46,6 +56,8 @@ type Store struct {
 	rdb  *gorm.DB // readers: query_only connections
 	path string
 	key  *SecretKey // seals connection secrets; nil: connections cannot be used
+	// stopWAL ends checkpointWAL, which closes walDone when it returns.
+	stopWAL, walDone chan struct{}
 }
 
 // Option configures Open.
@@ -100,7 +112,34 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = closeDB(s.db)
 		return nil, err
 	}
+	if err := s.boundWALAfterWrites(); err != nil {
+		_ = closeDB(s.db)
+		_ = closeDB(s.rdb)
+		return nil, fmt.Errorf("open metastore %s: %w", path, err)
+	}
+	s.stopWAL, s.walDone = make(chan struct{}), make(chan struct{})
+	go s.checkpointWAL()
 	return s, nil
+}
+
+// checkpointWAL keeps the -wal file near walLimit until Close. SQLite checkpoints on its own
+// every 1000 pages, but that checkpoint never waits, and under load some reader is always in
+// the log, so it never restarts: the file grew to many times the database (90 MB for 5 MB).
+// Past walLimit a TRUNCATE checkpoint holds new writes back until the readers are on the last
+// snapshot (milliseconds: reads are short), copies the log into the database and empties it.
+// One that gives up (busy past busy_timeout) is tried again at the next look.
+func (s *Store) checkpointWAL() {
+	defer close(s.walDone)
+	tick := time.NewTicker(walCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopWAL:
+			return
+		case <-tick.C:
+		}
+		s.boundWAL() // also when no write comes after one that gave up (busy)
+	}
 }
 
 // fileMode is the mode of a metastore file wasmflow creates: it holds Variables, password
@@ -201,6 +240,11 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes every connection. A Store must not be used after Close.
 func (s *Store) Close() error {
+	if s.stopWAL != nil {
+		close(s.stopWAL)
+		<-s.walDone
+		s.stopWAL = nil
+	}
 	if err := errors.Join(closeDB(s.rdb), closeDB(s.db)); err != nil {
 		return fmt.Errorf("close metastore %s: %w", s.path, err)
 	}
@@ -278,7 +322,45 @@ func (s *Store) Reset(ctx context.Context) error {
 
 // write runs fn in an immediate transaction on the writer connection. fn must use only tx.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	err := s.db.WithContext(ctx).Transaction(fn)
+	if err == nil {
+		s.boundWAL()
+	}
+	return err
+}
+
+// boundWALAfterWrites has every statement that writes outside a transaction (most of the
+// Store's writes are single statements on s.db) call boundWAL once it committed; a
+// transaction's statements are bounded by write after its commit instead.
+func (s *Store) boundWALAfterWrites() error {
+	after := func(db *gorm.DB) {
+		if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); db.Error == nil && !inTx {
+			s.boundWAL()
+		}
+	}
+	cb := s.db.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Update().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Delete().After("gorm:commit_or_rollback_transaction").Register("wasmflow:bound_wal", after),
+		cb.Raw().After("gorm:raw").Register("wasmflow:bound_wal", after),
+	} {
+		if err != nil {
+			return fmt.Errorf("register the WAL bound: %w", err)
+		}
+	}
+	return nil
+}
+
+// boundWAL checkpoints the -wal file once it is past walLimit. It runs on the writer right after
+// each write, so a burst of writes cannot outgrow the log between two looks of checkpointWAL (a
+// timer a busy machine runs late); the stat costs microseconds against the commit's fsync.
+func (s *Store) boundWAL() {
+	if fi, err := os.Stat(s.path + "-wal"); err != nil || fi.Size() <= walLimit {
+		return
+	}
+	var busy, frames, copied int
+	_ = s.db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied)
 }
 
 // notFound wraps scheduler.ErrNotFound with what was looked for.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,7 @@ func TestPragmas(t *testing.T) {
 		{s.db, "foreign_keys", "1"},
 		{s.db, "busy_timeout", "5000"},
 		{s.db, "synchronous", "1"}, // NORMAL
+		{s.db, "journal_size_limit", strconv.Itoa(walLimit)},
 		{s.db, "query_only", "0"},
 		{s.rdb, "query_only", "1"},
 		{s.rdb, "busy_timeout", "5000"},
