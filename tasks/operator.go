@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/wasmflow/wasmflow/tasks/operators"
@@ -128,6 +131,7 @@ func (p *dagParser) operator(t *Task, tf taskFields, op taskOperator, label stri
 			p.ps.add(f.pos, "%s%s only applies to sensors; operator %s is not one", label, key, op.name)
 		}
 	}
+	p.oneOf(tf, op, call.Pos, label)
 	for _, spec := range op.spec.Fields {
 		f, ok := tf.own[spec.Name]
 		if !ok || isNull(p.w.resolve(f.value)) {
@@ -183,6 +187,15 @@ func (p *dagParser) operatorField(t *Task, f field, spec operators.Field, opName
 			p.checkURLGrant(t, valuePos(f.value), label+spec.Name, s)
 		}
 		return tpl
+	case operators.Condition, operators.Expression:
+		kind := exprAny
+		if spec.Type == operators.Condition {
+			kind = exprBool
+		}
+		if compileResponseExpr(p.ps, p.w.textPos(n), label+spec.Name, s, kind) == nil {
+			return nil
+		}
+		return &Template{Raw: s, parts: []templatePart{{literal: s}}}
 	case operators.Enum:
 		if !contains(spec.Values, s) {
 			p.ps.add(valuePos(f.value), "%s%s %q is not one operator %s knows: %s", label, spec.Name, s, opName, strings.Join(spec.Values, ", "))
@@ -195,6 +208,55 @@ func (p *dagParser) operatorField(t *Task, f field, spec operators.Field, opName
 		}
 		return compileTemplate(p.ps, p.w.textPos(n), label+spec.Name, s)
 	}
+}
+
+// oneOf checks that the task sets exactly one of the operator's OneOf fields.
+func (p *dagParser) oneOf(tf taskFields, op taskOperator, pos Pos, label string) {
+	if len(op.spec.OneOf) == 0 {
+		return
+	}
+	var set []field
+	for _, name := range op.spec.OneOf {
+		if f, ok := tf.own[name]; ok && !isNull(p.w.resolve(f.value)) {
+			set = append(set, f)
+		}
+	}
+	switch {
+	case len(set) == 0:
+		p.ps.add(pos, "%soperator %s needs one of %s", label, op.name, strings.Join(op.spec.OneOf, " or "))
+	case len(set) > 1:
+		p.ps.add(set[1].pos, "%s%s and %s exclude each other: operator %s takes one of %s", label, set[0].key, set[1].key, op.name, strings.Join(op.spec.OneOf, " or "))
+	}
+}
+
+// ResponseEnv is what an HTTP operator's response_check and response_filter see; the module
+// (tasks/operators/http) evaluates them over a copy of this struct filled from the response.
+// JSON is nil where the body is not JSON.
+type ResponseEnv struct {
+	Status  int               `expr:"status"`
+	Headers map[string]string `expr:"headers"` // canonical names; repeated values joined with ", "
+	Text    string            `expr:"text"`
+	JSON    any               `expr:"json"`
+}
+
+// compileResponseExpr compiles an expression over ResponseEnv, recording a Problem at the
+// error's line and column, to find a typo when the file is parsed rather than at the request.
+func compileResponseExpr(ps *problems, pos Pos, field, src string, kind exprKind) *vm.Program {
+	opts := []expr.Option{expr.Env(ResponseEnv{})}
+	if kind == exprBool {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		at, msg := pos, err.Error()
+		if fe, ok := err.(*file.Error); ok {
+			at = offsetPos(pos, fe.Line, fe.Column)
+			msg = fe.Message
+		}
+		ps.add(at, "%s: expression %q over status, headers, text and json: %s", field, src, strings.TrimSpace(msg))
+		return nil
+	}
+	return prog
 }
 
 func typeName(spec operators.Field) string {

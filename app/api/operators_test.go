@@ -27,10 +27,13 @@ func TestListOperators(t *testing.T) {
 		} `json:"operators"`
 		Total int `json:"total_entries"`
 	}](t, e.want(http.StatusOK, "GET", "/api/v1/operators", "", e.as("op")))
-	if l.Total != 1 || len(l.Operators) != 1 || l.Operators[0].Name != "script" {
+	if l.Total != 2 || len(l.Operators) != 2 || l.Operators[0].Name != "http" || l.Operators[1].Name != "script" {
 		t.Fatalf("operators = %+v", l)
 	}
-	f := l.Operators[0].Fields
+	if h := l.Operators[0].Fields; len(h) != 8 || h[0].Name != "http_conn_id" || h[0].Type != "conn_id" || h[6].Type != "condition" {
+		t.Errorf("http's fields = %+v", h)
+	}
+	f := l.Operators[1].Fields
 	if len(f) != 2 || f[0].Name != "language" || f[0].Type != "enum" || len(f[0].Values) != 1 || f[0].Values[0] != "javascript" ||
 		f[1].Name != "code" || !f[1].Required || !f[1].Templated {
 		t.Errorf("script's fields = %+v", f)

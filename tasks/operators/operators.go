@@ -18,6 +18,12 @@ const (
 	// URL is an absolute http(s) URL, templated; where its scheme, host and port are written
 	// literally, the host must be granted by the task's allow_hosts.
 	URL Type = "url"
+	// Condition is an expr-lang expression over an HTTP response (status, headers, text,
+	// json) that must be true or false; compiled when the file is parsed, evaluated by the
+	// module. Not templated: it is code, and {{ }} would change it after the check.
+	Condition Type = "condition"
+	// Expression is an expr-lang expression over an HTTP response, of any value.
+	Expression Type = "expression"
 )
 
 // Field is one key an operator task may set besides the common task keys.
@@ -41,6 +47,8 @@ type Operator struct {
 	Module string `json:"module"`
 	// Example is a task using it, as YAML under tasks:.
 	Example string `json:"example"`
+	// OneOf names fields of which a task must set exactly one (http_conn_id or url).
+	OneOf []string `json:"one_of,omitempty"`
 }
 
 // Field returns the operator's field called name.
@@ -64,9 +72,44 @@ func (o *Operator) FieldNames() []string {
 
 // Coming are the operators SPEC.md §9 names that are not built yet: they need the host I/O
 // (HTTP requests and SQL queries done by the host for the module, under the task's grants).
-var Coming = []string{"http", "http_sensor", "sql", "sql_sensor"}
+var Coming = []string{"http_sensor", "sql", "sql_sensor"}
 
 var all = []*Operator{
+	{
+		Name:    "http",
+		Airflow: "HttpOperator",
+		Doc: "Makes one HTTP request through the host, to a granted connection (http_conn_id + endpoint) or to a url whose host allow_hosts grants. " +
+			"The body, or response_filter's value, is the return_value XCom (a string as it is, anything else as JSON). " +
+			"A 4xx or 5xx status (when there is no response_check), a false response_check or a refused request fails the try with the status and the start of the body.",
+		Fields: []Field{
+			{Name: "http_conn_id", Type: ConnID,
+				Doc: "the connection to call (its host, port, scheme and credentials); grants it to the task. Give it or url"},
+			{Name: "url", Type: URL, Templated: true,
+				Doc: "an absolute http(s) URL, instead of http_conn_id; its host must be in the task's allow_hosts"},
+			{Name: "endpoint", Type: String, Templated: true,
+				Doc: "the path (and query) on the connection, or appended to url"},
+			{Name: "method", Type: Enum, Values: []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}, Default: "POST",
+				Doc: "the HTTP method (POST by default, as in Airflow)"},
+			{Name: "data", Type: String, Templated: true,
+				Doc: "the request body, e.g. a JSON document"},
+			{Name: "headers", Type: String, Templated: true,
+				Doc: `request headers as a JSON object of strings: '{"Content-Type": "application/json"}'`},
+			{Name: "response_check", Type: Condition,
+				Doc: "an expression over status, headers, text and json that must be true, e.g. status == 200 && len(json.items) > 0; without it a 4xx or 5xx fails the try"},
+			{Name: "response_filter", Type: Expression,
+				Doc: "an expression over status, headers, text and json whose value is the return_value XCom, e.g. json.items (default: the body)"},
+		},
+		OneOf:  []string{"http_conn_id", "url"},
+		Module: "http.wasm",
+		Example: `- id: fetch
+  operator: http
+  http_conn_id: my_api
+  endpoint: /orders?day={{ ds }}
+  method: GET
+  headers: '{"Accept": "application/json"}'
+  response_check: status == 200 && len(json.items) > 0
+  response_filter: json.items`,
+	},
 	{
 		Name:    "script",
 		Airflow: "PythonOperator (with JavaScript)",
