@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -25,6 +26,8 @@ type OperatorCall struct {
 	Name   string
 	Pos    Pos // where `operator:` is written
 	Fields map[string]*Template
+	// Lists are the List fields: each element a template, rendered into a JSON array.
+	Lists map[string][]*Template
 	// Lines are the DAG file lines where multi-line fields (a `|` block, as code is) start:
 	// line n of the field is line Lines[name]+n-1 of the file, for the module's errors.
 	Lines map[string]int
@@ -140,6 +143,15 @@ func (p *dagParser) operator(t *Task, tf taskFields, op taskOperator, label stri
 			}
 			continue
 		}
+		if spec.Type == operators.List {
+			if tpls, ok := p.operatorList(f, spec, label); ok {
+				if call.Lists == nil {
+					call.Lists = map[string][]*Template{}
+				}
+				call.Lists[spec.Name] = tpls
+			}
+			continue
+		}
 		if tpl := p.operatorField(t, f, spec, op.name, label); tpl != nil {
 			call.Fields[spec.Name] = tpl
 			if lit, ok := p.w.resolve(f.value).(*ast.LiteralNode); ok && lit.Start != nil && strings.HasPrefix(lit.Start.Value, "|") {
@@ -208,6 +220,31 @@ func (p *dagParser) operatorField(t *Task, f field, spec operators.Field, opName
 		}
 		return compileTemplate(p.ps, p.w.textPos(n), label+spec.Name, s)
 	}
+}
+
+// operatorList compiles a List field: a YAML list whose every element is a scalar template.
+func (p *dagParser) operatorList(f field, spec operators.Field, label string) ([]*Template, bool) {
+	labelled := f
+	labelled.key = label + spec.Name
+	items, ok := p.w.list(labelled)
+	if !ok {
+		return nil, false
+	}
+	out := make([]*Template, 0, len(items))
+	for i, it := range items {
+		n := p.w.resolve(it.node)
+		s, ok := p.w.scalar(n)
+		if !ok {
+			p.ps.add(it.pos, "%s%s[%d] must be a scalar (text or a number), got %s", label, spec.Name, i, describe(n))
+			return nil, false
+		}
+		tpl := compileTemplate(p.ps, p.w.textPos(n), fmt.Sprintf("%s%s[%d]", label, spec.Name, i), s)
+		if tpl == nil {
+			return nil, false
+		}
+		out = append(out, tpl)
+	}
+	return out, true
 }
 
 // oneOf checks that the task sets exactly one of the operator's OneOf fields.
@@ -293,6 +330,21 @@ func RenderOperator(call *OperatorCall, file string, env Env) (OperatorInput, er
 			return in, fmt.Errorf("render %s: %w", name, err)
 		}
 		in.Fields[name] = s
+	}
+	for name, tpls := range call.Lists {
+		vals := make([]string, len(tpls))
+		for i, tpl := range tpls {
+			s, err := tpl.Render(env)
+			if err != nil {
+				return in, fmt.Errorf("render %s[%d]: %w", name, i, err)
+			}
+			vals[i] = s
+		}
+		b, err := json.Marshal(vals)
+		if err != nil {
+			return in, err
+		}
+		in.Fields[name] = string(b)
 	}
 	return in, nil
 }

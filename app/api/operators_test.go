@@ -27,7 +27,7 @@ func TestListOperators(t *testing.T) {
 		} `json:"operators"`
 		Total int `json:"total_entries"`
 	}](t, e.want(http.StatusOK, "GET", "/api/v1/operators", "", e.as("op")))
-	if l.Total != 2 || len(l.Operators) != 2 || l.Operators[0].Name != "http" || l.Operators[1].Name != "script" {
+	if l.Total != 3 || len(l.Operators) != 3 || l.Operators[0].Name != "http" || l.Operators[1].Name != "script" || l.Operators[2].Name != "sql" {
 		t.Fatalf("operators = %+v", l)
 	}
 	if h := l.Operators[0].Fields; len(h) != 8 || h[0].Name != "http_conn_id" || h[0].Type != "conn_id" || h[6].Type != "condition" {

@@ -22,7 +22,7 @@ func TestModulePathNotBuilt(t *testing.T) {
 	if Built("script") {
 		t.Error("Built(script) = true without its module")
 	}
-	if _, err := ModulePath("nope"); err == nil || !strings.Contains(err.Error(), `no built-in operator "nope" (there are: http, script)`) {
+	if _, err := ModulePath("nope"); err == nil || !strings.Contains(err.Error(), `no built-in operator "nope" (there are: http, script, sql)`) {
 		t.Errorf("ModulePath(nope) = %v", err)
 	}
 }

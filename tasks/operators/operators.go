@@ -24,6 +24,9 @@ const (
 	Condition Type = "condition"
 	// Expression is an expr-lang expression over an HTTP response, of any value.
 	Expression Type = "expression"
+	// List is a YAML list of scalars, each rendered as a template; the module reads it as a
+	// JSON array of strings (sql's parameters).
+	List Type = "list"
 )
 
 // Field is one key an operator task may set besides the common task keys.
@@ -72,9 +75,31 @@ func (o *Operator) FieldNames() []string {
 
 // Coming are the operators SPEC.md §9 names that are not built yet: they need the host I/O
 // (HTTP requests and SQL queries done by the host for the module, under the task's grants).
-var Coming = []string{"http_sensor", "sql", "sql_sensor"}
+var Coming = []string{"http_sensor", "sql_sensor"}
 
 var all = []*Operator{
+	{
+		Name:    "sql",
+		Airflow: "SQLExecuteQueryOperator",
+		Doc: "Runs one SQL statement on a granted sqlite or postgres connection, through the host, with parameters bound (never spliced into the text). " +
+			"A query's rows are the return_value XCom as a JSON list of rows (each a list of values, as Airflow's list of tuples), at most 10,000 rows (more fails the try: add a LIMIT); " +
+			"any other statement's XCom is the number of rows it affected. A failing statement fails the try with the database's message.",
+		Fields: []Field{
+			{Name: "conn_id", Type: ConnID, Required: true,
+				Doc: "the sqlite or postgres connection to run it on; grants it to the task"},
+			{Name: "sql", Type: String, Required: true, Templated: true,
+				Doc: "the statement; parameters are ? or $1 (sqlite) or $1, $2 (postgres)"},
+			{Name: "parameters", Type: List, Templated: true,
+				Doc: "the values bound to the statement's parameters, in order: a list of templates, each bound as text"},
+		},
+		Module: "sql.wasm",
+		Example: `- id: load
+  operator: sql
+  conn_id: warehouse
+  sql: insert into orders(day, n) values (?, ?)
+  parameters: ["{{ ds }}", "{{ xcom('count') }}"]
+  upstream: [count]`,
+	},
 	{
 		Name:    "http",
 		Airflow: "HttpOperator",

@@ -1,0 +1,102 @@
+// Command sql is the module of the built-in operator `operator: sql` (Airflow's
+// SQLExecuteQueryOperator): it runs one statement on a granted sqlite or postgres connection
+// through the host (sdk.Query, sdk.Exec: the host holds the connection and binds the
+// parameters) and pushes a query's rows, or the rows a statement affected, as the
+// return_value XCom.
+//
+// Built with GOOS=wasip1 GOARCH=wasm by `make operators`.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/wasmflow/wasmflow/tasks/sdk"
+)
+
+// input is the operator input on stdin (docs/operators.md, "The module's input").
+type input struct {
+	Operator string            `json:"operator"`
+	Fields   map[string]string `json:"fields"`
+}
+
+func main() {
+	out, err := run(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := sdk.XComPush(sdk.ReturnValue, out); err != nil {
+		fmt.Fprintln(os.Stderr, "push the return_value XCom:", err)
+		os.Exit(1)
+	}
+}
+
+func run(stdin io.Reader) ([]byte, error) {
+	var in input
+	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
+		return nil, fmt.Errorf("operator input on stdin is not JSON (this module is run by `operator: sql`, not by hand): %w", err)
+	}
+	conn, stmt := in.Fields["conn_id"], in.Fields["sql"]
+	var params []string
+	if p := in.Fields["parameters"]; p != "" {
+		if err := json.Unmarshal([]byte(p), &params); err != nil {
+			return nil, fmt.Errorf("parameters: %w", err)
+		}
+	}
+	args := make([]any, len(params))
+	for i, p := range params {
+		args[i] = p
+	}
+	if !returnsRows(stmt) {
+		n, err := sdk.Exec(conn, stmt, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sql on %s: %w", conn, err)
+		}
+		sdk.Logf("%d rows affected", n)
+		return []byte(strconv.FormatInt(n, 10)), nil
+	}
+	rows, err := sdk.Query(conn, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sql on %s: %w", conn, err)
+	}
+	sdk.Logf("%d rows (columns %s)", len(rows.Rows), strings.Join(rows.Columns, ", "))
+	if rows.Rows == nil {
+		rows.Rows = [][]any{}
+	}
+	return json.Marshal(rows.Rows)
+}
+
+// returnsRows tells a query from a statement by its first word (after comments), as a
+// database client does: SELECT, WITH, VALUES, PRAGMA, SHOW, EXPLAIN, or anything with a
+// RETURNING clause, answer rows.
+func returnsRows(stmt string) bool {
+	s := strings.TrimSpace(stmt)
+	for strings.HasPrefix(s, "--") || strings.HasPrefix(s, "/*") {
+		if strings.HasPrefix(s, "--") {
+			_, s, _ = strings.Cut(s, "\n")
+		} else {
+			_, s, _ = strings.Cut(s, "*/")
+		}
+		s = strings.TrimSpace(s)
+	}
+	lower := strings.ToLower(s)
+	word := lower
+	if end := strings.IndexFunc(lower, func(r rune) bool { return r < 'a' || r > 'z' }); end >= 0 {
+		word = lower[:end]
+	}
+	switch word {
+	case "select", "with", "values", "pragma", "show", "explain", "table":
+		return true
+	}
+	for _, w := range strings.FieldsFunc(lower, func(r rune) bool { return r < 'a' || r > 'z' }) {
+		if w == "returning" {
+			return true
+		}
+	}
+	return false
+}
