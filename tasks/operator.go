@@ -129,9 +129,15 @@ func (p *dagParser) operator(t *Task, tf taskFields, op taskOperator, label stri
 			p.ps.add(f.pos, "%s%s is for module tasks; operator %s takes its input from its fields (%s)", label, key, op.name, strings.Join(op.spec.FieldNames(), ", "))
 		}
 	}
-	for key := range sensorKeys {
-		if f, own := tf.own[key]; own {
-			p.ps.add(f.pos, "%s%s only applies to sensors; operator %s is not one", label, key, op.name)
+	if op.spec.Sensor {
+		// As `sensor: true` on a module: the module exits 100 for "not yet" and the scheduler
+		// pokes again, with the task's sensor settings.
+		t.Sensor = p.sensor(tf, label)
+	} else {
+		for key := range sensorKeys {
+			if f, own := tf.own[key]; own {
+				p.ps.add(f.pos, "%s%s only applies to sensors; operator %s is not one", label, key, op.name)
+			}
 		}
 	}
 	p.oneOf(tf, op, call.Pos, label)

@@ -27,13 +27,13 @@ func TestListOperators(t *testing.T) {
 		} `json:"operators"`
 		Total int `json:"total_entries"`
 	}](t, e.want(http.StatusOK, "GET", "/api/v1/operators", "", e.as("op")))
-	if l.Total != 3 || len(l.Operators) != 3 || l.Operators[0].Name != "http" || l.Operators[1].Name != "script" || l.Operators[2].Name != "sql" {
+	if l.Total != 5 || len(l.Operators) != 5 || l.Operators[0].Name != "http" || l.Operators[2].Name != "script" || l.Operators[3].Name != "sql" {
 		t.Fatalf("operators = %+v", l)
 	}
 	if h := l.Operators[0].Fields; len(h) != 8 || h[0].Name != "http_conn_id" || h[0].Type != "conn_id" || h[6].Type != "condition" {
 		t.Errorf("http's fields = %+v", h)
 	}
-	f := l.Operators[1].Fields
+	f := l.Operators[2].Fields
 	if len(f) != 2 || f[0].Name != "language" || f[0].Type != "enum" || len(f[0].Values) != 1 || f[0].Values[0] != "javascript" ||
 		f[1].Name != "code" || !f[1].Required || !f[1].Templated {
 		t.Errorf("script's fields = %+v", f)

@@ -22,8 +22,9 @@ func TestOperatorsList(t *testing.T) {
 		Name   string  `json:"name"`
 		Fields []field `json:"fields"`
 	}](t, h.ok("operators", "list", "-o", "json"))
-	if len(list) != 3 || list[2].Name != "sql" || list[2].Fields[2].Type != "list" || list[0].Name != "http" || list[0].Fields[6].Name != "response_check" || list[0].Fields[6].Type != "condition" ||
-		list[1].Name != "script" || len(list[1].Fields) != 2 || list[1].Fields[1] != (field{"code", "string", true, list[1].Fields[1].Doc}) || list[1].Fields[1].Doc == "" {
+	if len(list) != 5 || list[0].Name != "http" || list[0].Fields[6].Name != "response_check" || list[0].Fields[6].Type != "condition" ||
+		list[1].Name != "http_sensor" || list[3].Name != "sql" || list[3].Fields[2].Type != "list" || list[4].Name != "sql_sensor" ||
+		list[2].Name != "script" || len(list[2].Fields) != 2 || list[2].Fields[1] != (field{"code", "string", true, list[2].Fields[1].Doc}) || list[2].Fields[1].Doc == "" {
 		t.Errorf("operators list -o json = %+v", list)
 	}
 	if out := h.ok("operators", "list"); !strings.Contains(out, "language         enum (javascript)                           yes") || !strings.Contains(out, "response_check   condition") {

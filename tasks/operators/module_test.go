@@ -22,7 +22,7 @@ func TestModulePathNotBuilt(t *testing.T) {
 	if Built("script") {
 		t.Error("Built(script) = true without its module")
 	}
-	if _, err := ModulePath("nope"); err == nil || !strings.Contains(err.Error(), `no built-in operator "nope" (there are: http, script, sql)`) {
+	if _, err := ModulePath("nope"); err == nil || !strings.Contains(err.Error(), `no built-in operator "nope" (there are: http, http_sensor, script, sql, sql_sensor)`) {
 		t.Errorf("ModulePath(nope) = %v", err)
 	}
 }

@@ -46,7 +46,11 @@ type Operator struct {
 	Airflow string  `json:"airflow"` // the Airflow operator it stands for
 	Doc     string  `json:"doc"`
 	Fields  []Field `json:"fields"`
-	// Module is the file of its module in modules/ (script.wasm), built from ./<Name>.
+	// Sensor operators poke: their module exits 100 for "not yet", and the task takes the
+	// sensor keys (poke_interval, timeout, mode, soft_fail, exponential_backoff).
+	Sensor bool `json:"sensor,omitempty"`
+	// Module is the file of its module in modules/ (script.wasm), built from the folder of
+	// its name without .wasm (a sensor shares its operator's: http_sensor runs http.wasm).
 	Module string `json:"module"`
 	// Example is a task using it, as YAML under tasks:.
 	Example string `json:"example"`
@@ -75,9 +79,63 @@ func (o *Operator) FieldNames() []string {
 
 // Coming are the operators SPEC.md §9 names that are not built yet: they need the host I/O
 // (HTTP requests and SQL queries done by the host for the module, under the task's grants).
-var Coming = []string{"http_sensor", "sql_sensor"}
+// All of §9's are built now; the list stays for the next ones.
+var Coming = []string{}
 
 var all = []*Operator{
+	{
+		Name:    "http_sensor",
+		Airflow: "HttpSensor",
+		Doc: "Pokes an HTTP endpoint until response_check holds (without one: until the status is not 404). " +
+			"A 404 or a false check is \"not yet\"; another 4xx or 5xx, or a refused request, fails the try. poke_interval, timeout, mode, soft_fail as other sensors.",
+		Sensor: true,
+		Fields: []Field{
+			{Name: "http_conn_id", Type: ConnID,
+				Doc: "the connection to call; grants it to the task. Give it or url"},
+			{Name: "url", Type: URL, Templated: true,
+				Doc: "an absolute http(s) URL, instead of http_conn_id; its host must be in the task's allow_hosts"},
+			{Name: "endpoint", Type: String, Templated: true,
+				Doc: "the path (and query) on the connection, or appended to url"},
+			{Name: "method", Type: Enum, Values: []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}, Default: "GET",
+				Doc: "the HTTP method (GET by default, as in Airflow's HttpSensor)"},
+			{Name: "data", Type: String, Templated: true, Doc: "the request body"},
+			{Name: "headers", Type: String, Templated: true,
+				Doc: `request headers as a JSON object of strings: '{"Accept": "application/json"}'`},
+			{Name: "response_check", Type: Condition,
+				Doc: "an expression over status, headers, text and json that is true once the condition is met, e.g. json.state == \"ready\""},
+		},
+		OneOf:  []string{"http_conn_id", "url"},
+		Module: "http.wasm",
+		Example: `- id: wait_api
+  operator: http_sensor
+  http_conn_id: my_api
+  endpoint: /ready
+  response_check: status == 200 && json.ready
+  poke_interval: 10s
+  timeout: 1h`,
+	},
+	{
+		Name:    "sql_sensor",
+		Airflow: "SqlSensor",
+		Doc: "Runs a query until its first row's first cell is truthy (not NULL, 0, false, \"\" or \"0\"; no row is not yet). " +
+			"A failing query fails the try. poke_interval, timeout, mode, soft_fail as other sensors.",
+		Sensor: true,
+		Fields: []Field{
+			{Name: "conn_id", Type: ConnID, Required: true,
+				Doc: "the sqlite or postgres connection to query; grants it to the task"},
+			{Name: "sql", Type: String, Required: true, Templated: true,
+				Doc: "the query; its first cell decides"},
+			{Name: "parameters", Type: List, Templated: true,
+				Doc: "the values bound to the query's parameters, in order, each a template bound as text"},
+		},
+		Module: "sql.wasm",
+		Example: `- id: wait_rows
+  operator: sql_sensor
+  conn_id: warehouse
+  sql: select count(*) from orders where day = ?
+  parameters: ["{{ ds }}"]
+  poke_interval: 30s`,
+	},
 	{
 		Name:    "sql",
 		Airflow: "SQLExecuteQueryOperator",

@@ -13,6 +13,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,9 +35,16 @@ const bodyHead = 512
 
 func main() {
 	out, err := run(os.Stdin)
+	if errors.Is(err, errNotYet) {
+		fmt.Fprintln(os.Stderr, err)
+		sdk.NotYet()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if out == nil {
+		return // a sensor whose condition holds: nothing to push
 	}
 	if err := sdk.XComPush(sdk.ReturnValue, out); err != nil {
 		fmt.Fprintln(os.Stderr, "push the return_value XCom:", err)
@@ -48,6 +56,12 @@ func run(stdin io.Reader) ([]byte, error) {
 	var in input
 	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
 		return nil, fmt.Errorf("operator input on stdin is not JSON (this module is run by `operator: http`, not by hand): %w", err)
+	}
+	if in.Fields == nil {
+		in.Fields = map[string]string{}
+	}
+	if in.Fields["method"] == "" && in.Operator == "http_sensor" {
+		in.Fields["method"] = http.MethodGet // Airflow's HttpSensor default
 	}
 	req, err := request(in.Fields)
 	if err != nil {
@@ -65,6 +79,9 @@ func run(stdin io.Reader) ([]byte, error) {
 	e := responseEnv(resp, body)
 	what := fmt.Sprintf("%s %s answered %d", req.Method, target(in.Fields), resp.StatusCode)
 	check := in.Fields["response_check"]
+	if in.Operator == "http_sensor" {
+		return nil, poke(what, check, e, body)
+	}
 	if check == "" && resp.StatusCode >= 400 {
 		// As Airflow's HttpHook with check_response: a 4xx or 5xx fails the task.
 		return nil, fmt.Errorf("%s: %s", what, head(body))
@@ -94,6 +111,33 @@ func run(stdin io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("response_filter %q: its value is not JSON: %w", filter, err)
 	}
 	return b, nil
+}
+
+// errNotYet wraps http_sensor's "not yet": the module exits 100 and the scheduler pokes again.
+var errNotYet = errors.New("not yet")
+
+// poke is http_sensor's verdict, as Airflow's HttpSensor: a 404 (without a check) or a false
+// check is not yet; another 4xx or 5xx fails; otherwise the condition holds.
+func poke(what, check string, e env, body []byte) error {
+	if check == "" {
+		switch {
+		case e.Status == 404:
+			return fmt.Errorf("%w: %s", errNotYet, what)
+		case e.Status >= 400:
+			return fmt.Errorf("%s: %s", what, head(body))
+		}
+		sdk.Logf("%s: met", what)
+		return nil
+	}
+	ok, err := evalBool(check, e)
+	if err != nil {
+		return fmt.Errorf("response_check %q: %w", check, err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s and response_check %q is false", errNotYet, what, check)
+	}
+	sdk.Logf("%s and response_check %q holds", what, check)
+	return nil
 }
 
 // request builds the request the fields describe: http_conn_id + endpoint through the

@@ -9,6 +9,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,9 +27,16 @@ type input struct {
 
 func main() {
 	out, err := run(os.Stdin)
+	if errors.Is(err, errNotYet) {
+		fmt.Fprintln(os.Stderr, err)
+		sdk.NotYet()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if out == nil {
+		return // a sensor whose condition holds: nothing to push
 	}
 	if err := sdk.XComPush(sdk.ReturnValue, out); err != nil {
 		fmt.Fprintln(os.Stderr, "push the return_value XCom:", err)
@@ -52,6 +60,9 @@ func run(stdin io.Reader) ([]byte, error) {
 	for i, p := range params {
 		args[i] = p
 	}
+	if in.Operator == "sql_sensor" {
+		return nil, poke(conn, stmt, args)
+	}
 	if !returnsRows(stmt) {
 		n, err := sdk.Exec(conn, stmt, args...)
 		if err != nil {
@@ -69,6 +80,42 @@ func run(stdin io.Reader) ([]byte, error) {
 		rows.Rows = [][]any{}
 	}
 	return json.Marshal(rows.Rows)
+}
+
+// errNotYet wraps sql_sensor's "not yet": the module exits 100 and the scheduler pokes again.
+var errNotYet = errors.New("not yet")
+
+// poke is sql_sensor's verdict, as Airflow's SqlSensor: met when the first row's first cell is
+// truthy; no row, NULL, 0, false, "" or "0" is not yet.
+func poke(conn, stmt string, args []any) error {
+	rows, err := sdk.Query(conn, stmt, args...)
+	if err != nil {
+		return fmt.Errorf("sql on %s: %w", conn, err)
+	}
+	if len(rows.Rows) == 0 || len(rows.Rows[0]) == 0 {
+		return fmt.Errorf("%w: the query returned no row", errNotYet)
+	}
+	if cell := rows.Rows[0][0]; !truthy(cell) {
+		return fmt.Errorf("%w: the first cell is %v", errNotYet, cell)
+	}
+	sdk.Logf("the first cell is %v: met", rows.Rows[0][0])
+	return nil
+}
+
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	case float64:
+		return v != 0
+	case int64:
+		return v != 0
+	case string:
+		return v != "" && v != "0"
+	}
+	return true
 }
 
 // returnsRows tells a query from a statement by its first word (after comments), as a
