@@ -33,6 +33,11 @@ tasks:
     operator: sql
     conn_id: wh
     sql: select * from nowhere
+  - id: wait_day
+    operator: sql_sensor
+    conn_id: wh
+    sql: select count(*) from orders where day = ?
+    parameters: ["{{ ds }}"]
 `
 
 const badSQLDAG = `dag_id: bad_sql
@@ -64,7 +69,7 @@ tasks:
 // `tasks test` runs operator: sql on a real SQLite file through a connection: a statement's
 // XCom is the rows it affected, a query's the rows as JSON with the parameters bound; a
 // failing statement fails the try with the database's message; bad fields are import errors
-// at their lines.
+// at their lines; sql_sensor is met on a day with rows and exits 100 (not yet) on one without.
 func TestTasksTestSQLOperator(t *testing.T) {
 	cache := operatorstest.Build(t)
 	dags := t.TempDir()
@@ -110,6 +115,12 @@ func TestTasksTestSQLOperator(t *testing.T) {
 	}
 	if rv := returnValue(t, h.ok("tasks", "test", "warehouse", "read", "2024-03-01", "-o", "json")); rv != `[["2024-03-01",3]]` {
 		t.Errorf("read return_value = %q, want the row load inserted for the day", rv)
+	}
+	for day, want := range map[string]string{"2024-03-01": "the first cell is 1: met", "2024-03-02": "not yet: the first cell is 0"} {
+		_, out, stderr := h.run("", "tasks", "test", "warehouse", "wait_day", day)
+		if !strings.Contains(out+stderr, want) || strings.Contains(out, "exit code 100") != (day == "2024-03-02") {
+			t.Errorf("tasks test wait_day %s: want %q\nstdout: %s\nstderr: %s", day, want, out, stderr)
+		}
 	}
 	code, out, stderr := h.run("", "tasks", "test", "warehouse", "broken")
 	if code != 1 || !strings.Contains(out+stderr, "sql on wh: ") || !strings.Contains(out+stderr, "no such table: nowhere") {
