@@ -45,8 +45,14 @@ func (a *App) Runner(ctx context.Context) (*runtime.Runner, error) {
 		return a.runner, nil
 	}
 	host, _ := os.Hostname()
+	// The tries' scratch space (/xcom) lives in the home, not the machine's /tmp: it is swept
+	// at the next start after a crash, and a task's XComs are not left where other users look.
+	scratch := filepath.Join(a.Config.CacheFolder(), "tmp")
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
+		return nil, fmt.Errorf("start the task runtime: %w", err)
+	}
 	r, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(a.Config.CacheFolder(), "modules"), Hostname: host,
-		MaxTaskMemory: a.Config.Core.MaxTaskMemory, MountQuota: a.Config.Core.MountQuota})
+		MaxTaskMemory: a.Config.Core.MaxTaskMemory, MountQuota: a.Config.Core.MountQuota, TempDir: scratch})
 	if err != nil {
 		return nil, fmt.Errorf("start the task runtime: %w", err)
 	}

@@ -135,8 +135,12 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}
 	w.runner = cfg.Runner
 	if w.runner == nil {
+		scratch := filepath.Join(cfg.CacheDir, "tmp") // the tries' /xcom, swept at the next start after a crash
+		if err := os.MkdirAll(scratch, 0o700); err != nil {
+			return nil, fmt.Errorf("start the task runtime: %w", err)
+		}
 		w.runner, err = wfruntime.New(context.Background(), wfruntime.Config{CacheDir: filepath.Join(cfg.CacheDir, "compiled"), Hostname: cfg.Node.Name,
-			MaxTaskMemory: cfg.MaxTaskMemory, MountQuota: cfg.MountQuota})
+			MaxTaskMemory: cfg.MaxTaskMemory, MountQuota: cfg.MountQuota, TempDir: scratch})
 		if err != nil {
 			return nil, fmt.Errorf("start the task runtime: %w", err)
 		}
