@@ -10,22 +10,6 @@ import (
 // Masked stands for a secret in every listing, log line and API answer, as Airflow shows it.
 const Masked = "***"
 
-// sensitiveNames are Airflow's DEFAULT_SENSITIVE_FIELDS: a key whose name contains one of them
-// (any case) holds a secret.
-var sensitiveNames = []string{"access_token", "api_key", "apikey", "authorization", "passphrase", "passwd",
-	"password", "private_key", "secret", "token", "keyfile_dict", "service_account"}
-
-// sensitiveName reports whether a field or key name marks its value as secret.
-func sensitiveName(name string) bool {
-	name = strings.ToLower(name)
-	for _, s := range sensitiveNames {
-		if strings.Contains(name, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // MaskExtra returns a connection's extra (a JSON object) with the value of every sensitive key
 // replaced by ***, at any depth, as Airflow's secrets masker does. Text that is not a JSON
 // object is masked whole: it cannot be told what in it is secret.
@@ -48,7 +32,7 @@ func maskValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if sensitiveName(k) {
+			if tasks.SensitiveName(k) {
 				v[k] = Masked
 			} else {
 				v[k] = maskValue(x)
@@ -85,7 +69,7 @@ func restore(edited, stored map[string]any) {
 	for k, v := range edited {
 		switch v := v.(type) {
 		case string:
-			if v == Masked && sensitiveName(k) {
+			if v == Masked && tasks.SensitiveName(k) {
 				if old, ok := stored[k]; ok {
 					edited[k] = old
 				}
