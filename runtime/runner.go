@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,6 +119,10 @@ type Runner struct {
 	dirs   *xcomDirs
 	memory *memoryBudget
 	closed atomic.Bool
+	// closing makes every Close wait for the first one to finish (its folders removed), which
+	// closeErr answers to all of them.
+	closing  sync.Once
+	closeErr error
 }
 
 // New makes a Runner. Close it to release the runtime and the compiled code.
@@ -160,13 +165,15 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 func (r *Runner) Hostname() string { return r.cfg.Hostname }
 
 // Close stops the runtime: compiled modules are dropped (not the disk cache), and running
-// tries are stopped. Cancel their contexts first to have them end as canceled.
+// tries are stopped. Cancel their contexts first to have them end as canceled. A Close while
+// another one runs waits for it, and every call answers the first one's error.
 func (r *Runner) Close(ctx context.Context) error {
-	if r.closed.Swap(true) {
-		return nil
-	}
-	r.dirs.close()
-	return errors.Join(r.rt.Close(ctx), r.cache.Close(ctx))
+	r.closing.Do(func() {
+		r.closed.Store(true)
+		r.dirs.close()
+		r.closeErr = errors.Join(r.rt.Close(ctx), r.cache.Close(ctx))
+	})
+	return r.closeErr
 }
 
 // Run runs one try and returns its outcome. Anything the module does — exit codes, traps,
