@@ -13,53 +13,22 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/wasmflow/wasmflow/tasks/operators/guest"
 	"github.com/wasmflow/wasmflow/tasks/sdk"
 )
-
-// input is the operator input on stdin (docs/operators.md, "The module's input").
-type input struct {
-	Operator string            `json:"operator"`
-	Fields   map[string]string `json:"fields"`
-}
 
 // bodyHead is how much of a failing response's body the error quotes.
 const bodyHead = 512
 
-func main() {
-	out, err := run(os.Stdin)
-	if errors.Is(err, errNotYet) {
-		fmt.Fprintln(os.Stderr, err)
-		sdk.NotYet()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if out == nil {
-		return // a sensor whose condition holds: nothing to push
-	}
-	if err := sdk.XComPush(sdk.ReturnValue, out); err != nil {
-		fmt.Fprintln(os.Stderr, "push the return_value XCom:", err)
-		os.Exit(1)
-	}
-}
+func main() { guest.Main("http", run) }
 
-func run(stdin io.Reader) ([]byte, error) {
-	var in input
-	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
-		return nil, fmt.Errorf("operator input on stdin is not JSON (this module is run by `operator: http`, not by hand): %w", err)
-	}
-	if in.Fields == nil {
-		in.Fields = map[string]string{}
-	}
+func run(in guest.Input) ([]byte, error) {
 	if in.Fields["method"] == "" && in.Operator == "http_sensor" {
 		in.Fields["method"] = http.MethodGet // Airflow's HttpSensor default
 	}
@@ -113,16 +82,13 @@ func run(stdin io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// errNotYet wraps http_sensor's "not yet": the module exits 100 and the scheduler pokes again.
-var errNotYet = errors.New("not yet")
-
 // poke is http_sensor's verdict, as Airflow's HttpSensor: a 404 (without a check) or a false
 // check is not yet; another 4xx or 5xx fails; otherwise the condition holds.
 func poke(what, check string, e env, body []byte) error {
 	if check == "" {
 		switch {
 		case e.Status == 404:
-			return fmt.Errorf("%w: %s", errNotYet, what)
+			return fmt.Errorf("%w: %s", guest.ErrNotYet, what)
 		case e.Status >= 400:
 			return fmt.Errorf("%s: %s", what, head(body))
 		}
@@ -134,7 +100,7 @@ func poke(what, check string, e env, body []byte) error {
 		return fmt.Errorf("response_check %q: %w", check, err)
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s and response_check %q is false", errNotYet, what, check)
+		return fmt.Errorf("%w: %s and response_check %q is false", guest.ErrNotYet, what, check)
 	}
 	sdk.Logf("%s and response_check %q holds", what, check)
 	return nil

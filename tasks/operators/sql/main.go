@@ -9,46 +9,17 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/wasmflow/wasmflow/tasks/operators/guest"
 	"github.com/wasmflow/wasmflow/tasks/sdk"
 )
 
-// input is the operator input on stdin (docs/operators.md, "The module's input").
-type input struct {
-	Operator string            `json:"operator"`
-	Fields   map[string]string `json:"fields"`
-}
+func main() { guest.Main("sql", run) }
 
-func main() {
-	out, err := run(os.Stdin)
-	if errors.Is(err, errNotYet) {
-		fmt.Fprintln(os.Stderr, err)
-		sdk.NotYet()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if out == nil {
-		return // a sensor whose condition holds: nothing to push
-	}
-	if err := sdk.XComPush(sdk.ReturnValue, out); err != nil {
-		fmt.Fprintln(os.Stderr, "push the return_value XCom:", err)
-		os.Exit(1)
-	}
-}
-
-func run(stdin io.Reader) ([]byte, error) {
-	var in input
-	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
-		return nil, fmt.Errorf("operator input on stdin is not JSON (this module is run by `operator: sql`, not by hand): %w", err)
-	}
+func run(in guest.Input) ([]byte, error) {
 	conn, stmt := in.Fields["conn_id"], in.Fields["sql"]
 	var params []string
 	if p := in.Fields["parameters"]; p != "" {
@@ -82,9 +53,6 @@ func run(stdin io.Reader) ([]byte, error) {
 	return json.Marshal(rows.Rows)
 }
 
-// errNotYet wraps sql_sensor's "not yet": the module exits 100 and the scheduler pokes again.
-var errNotYet = errors.New("not yet")
-
 // poke is sql_sensor's verdict, as Airflow's SqlSensor: met when the first row's first cell is
 // truthy; no row, NULL, 0, false, "" or "0" is not yet.
 func poke(conn, stmt string, args []any) error {
@@ -93,10 +61,10 @@ func poke(conn, stmt string, args []any) error {
 		return fmt.Errorf("sql on %s: %w", conn, err)
 	}
 	if len(rows.Rows) == 0 || len(rows.Rows[0]) == 0 {
-		return fmt.Errorf("%w: the query returned no row", errNotYet)
+		return fmt.Errorf("%w: the query returned no row", guest.ErrNotYet)
 	}
 	if cell := rows.Rows[0][0]; !truthy(cell) {
-		return fmt.Errorf("%w: the first cell is %v", errNotYet, cell)
+		return fmt.Errorf("%w: the first cell is %v", guest.ErrNotYet, cell)
 	}
 	sdk.Logf("the first cell is %v: met", rows.Rows[0][0])
 	return nil
