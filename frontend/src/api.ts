@@ -615,3 +615,36 @@ export const modules = (relative_to?: string) =>
 /** Stores a module's bytes under the DAGs folder (content-addressed). */
 export const uploadModule = (name: string, bytes: Blob) =>
   request<ModuleInfo>('/modules', { method: 'POST', query: { name }, raw: bytes, contentType: 'application/wasm' })
+
+// ---- built-in operators (authoring)
+
+/** A field of a built-in operator (tasks/operators/operators.go, docs/operators.md). */
+export interface OperatorField {
+  name: string
+  /** string, enum (one of values), conn_id (names a connection, which it grants), url, condition, expression, list */
+  type: 'string' | 'enum' | 'conn_id' | 'url' | 'condition' | 'expression' | 'list' | string
+  required: boolean
+  templated: boolean
+  values?: string[]
+  default?: string
+  doc: string
+}
+
+/** What `operator: NAME` may name, with its fields. */
+export interface Operator {
+  name: string
+  /** the Airflow operator it stands for */
+  airflow: string
+  doc: string
+  fields: OperatorField[]
+  /** a sensor: the task takes the sensor keys (poke_interval, timeout, mode, ...) */
+  sensor?: boolean
+  /** fields of which a task sets exactly one (http_conn_id or url) */
+  one_of?: string[]
+  example: string
+  /** whether this server's binary has the operator's module */
+  built: boolean
+}
+
+export const operators = () =>
+  request<{ operators: Operator[] | null }>('/operators').then((r) => r.operators ?? [])

@@ -36,10 +36,19 @@ export const TRIGGER_RULES = [
   'always',
 ] as const
 
+/** A task key's value as the form edits it: text, a list of texts, or null for another shape. */
+export type FieldValue = string | string[] | null
+
 export interface FormTask {
   index: number
   id: string
   module: string | null
+  /** the built-in operator it names (`operator: http`), null for none */
+  operator: string | null
+  /** every key of the task as the form can edit it (an operator's fields among them) */
+  values: Record<string, FieldValue>
+  /** 1-based first and last line of each key (with its value), for the problems at them */
+  keyLines: Record<string, [number, number]>
   upstream: string[]
   triggerRule: string | null
   /** the retries value as written, '' when absent */
@@ -93,17 +102,30 @@ export function readDag(src: string): DagModel {
       const n = item as Node
       const lines: [number, number] = n.range && ends ? [line(n.range[0]), line(Math.max(n.range[0], ends[index][1] - 1))] : [0, 0]
       if (!isMap(n)) {
-        tasks.push({ index, id: '', module: null, upstream: [], triggerRule: null, retries: '', sensor: null, branch: false, editable: false, lines, sensorLines: null })
+        tasks.push({ index, id: '', module: null, operator: null, values: {}, keyLines: {}, upstream: [], triggerRule: null, retries: '', sensor: null, branch: false, editable: false, lines, sensorLines: null })
         return
       }
       const m = n as YAMLMap<unknown, Node>
       const sensorNode = m.get('sensor', true)
       const sensorVal: unknown = isScalar(sensorNode) ? sensorNode.value : null
       const retries = m.get('retries', true)
+      const values: Record<string, FieldValue> = {}
+      const keyLines: Record<string, [number, number]> = {}
+      for (const p of m.items) {
+        const k = str(p.key)
+        if (k === null) continue
+        values[k] = fieldValue(p.value)
+        const from = (p.key as Node | null)?.range?.[0]
+        const to = p.value?.range?.[1] ?? (p.key as Node | null)?.range?.[1]
+        if (from !== undefined && to !== undefined) keyLines[k] = [line(from), line(Math.max(from, to - 1))]
+      }
       tasks.push({
         index,
         id: str(m.get('id', true)) ?? '',
         module: str(m.get('module', true)),
+        operator: str(m.get('operator', true)),
+        values,
+        keyLines,
         upstream: idList(m.get('upstream', true)),
         triggerRule: str(m.get('trigger_rule', true)),
         retries: isScalar(retries) && retries.value !== null ? String(retries.source ?? retries.value) : '',
@@ -127,6 +149,15 @@ export function readDag(src: string): DagModel {
 function str(n: unknown): string | null {
   if (!isScalar(n) || n.value === null || n.value === undefined) return null
   return typeof n.value === 'object' ? null : String(n.value)
+}
+
+function fieldValue(n: unknown): FieldValue {
+  if (n === null || n === undefined) return ''
+  if (isScalar(n)) return n.value === null || n.value === undefined ? '' : typeof n.value === 'object' ? null : String(n.value)
+  if (isSeq(n) && n.items.every((x) => isScalar(x) && (x.value === null || typeof x.value !== 'object'))) {
+    return n.items.map((x) => str(x) ?? '')
+  }
+  return null
 }
 
 function idList(n: unknown): string[] {
@@ -169,6 +200,82 @@ export const setTaskField =
   (doc) => {
     if (value === null || value === '') doc.deleteIn(taskPath(i, key))
     else doc.setIn(taskPath(i, key), value)
+  }
+
+/**
+ * Sets a task's text field, or removes it for ''. A value with a line break is written as a
+ * literal block (`code: |`), so code and SQL read in the file as typed; an existing value keeps
+ * its node (and so its comments and style, unless it needs a block now).
+ */
+export const setTaskText =
+  (i: number, key: string, value: string): Edit =>
+  (doc) => {
+    if (value === '') {
+      doc.deleteIn(taskPath(i, key))
+      return
+    }
+    const cur = doc.getIn(taskPath(i, key), true)
+    if (isScalar(cur)) {
+      cur.value = value
+      if (value.includes('\n')) cur.type = 'BLOCK_LITERAL'
+      return
+    }
+    const n = doc.createNode(value)
+    if (value.includes('\n')) n.type = 'BLOCK_LITERAL'
+    doc.setIn(taskPath(i, key), n)
+  }
+
+/**
+ * Sets a task's list of texts (sql's parameters, allow_hosts), element by element so the
+ * elements kept keep their quoting; an empty list removes the key, a new list is a flow list.
+ */
+export const setTaskList =
+  (i: number, key: string, items: string[]): Edit =>
+  (doc) => {
+    const cur = doc.getIn(taskPath(i, key), true)
+    if (items.length === 0) {
+      doc.deleteIn(taskPath(i, key))
+      return
+    }
+    if (isSeq(cur)) {
+      cur.items = items.map((v, k) => {
+        const it = cur.items[k]
+        if (isScalar(it)) {
+          if (str(it) !== v) it.value = v
+          return it
+        }
+        return doc.createNode(v)
+      })
+      return
+    }
+    doc.setIn(taskPath(i, key), doc.createNode(items, { flow: true }))
+  }
+
+/**
+ * Makes task i run a built-in operator or a module (exactly one of operator, module; null for
+ * neither yet). The new key takes the old one's place in the mapping (after `id` when there was
+ * none); `drop` are the keys of the previous operator the new one does not have; `defaults` are
+ * set where the task has no such key (a required field with a single choice, e.g. language).
+ * `sensor: true` goes with the module: an operator task may not have it.
+ */
+export const setTaskRunner =
+  (i: number, runner: { operator: string } | { module: string | null }, drop: string[] = [], defaults: Record<string, string> = {}): Edit =>
+  (doc) => {
+    const m = doc.getIn(taskPath(i), true)
+    if (!isMap(m)) return
+    const [key, value, other] = 'operator' in runner ? ['operator', runner.operator, 'module'] : ['module', runner.module, 'operator']
+    for (const k of drop) m.delete(k)
+    if ('operator' in runner && isScalar(m.get('sensor', true)) && (m.get('sensor', true) as { value: unknown }).value === true) m.delete('sensor')
+    const items = m.items as { key: unknown; value: unknown }[]
+    const at = items.findIndex((p) => str(p.key) === other)
+    if (at >= 0) items.splice(at, 1)
+    if (value === null) m.delete(key)
+    else if (m.has(key)) m.set(key, value)
+    else {
+      const idAt = items.findIndex((p) => str(p.key) === 'id')
+      items.splice(at >= 0 ? at : idAt + 1, 0, doc.createPair(key, value))
+    }
+    for (const [k, v] of Object.entries(defaults)) if (!m.has(k)) m.set(k, v)
   }
 
 /** Sets a task's upstream ids; an existing list keeps its style and comments, none removes the key. */
@@ -269,7 +376,8 @@ function printOptions(src: string): ToStringOptions {
     lineWidth: 0,
     indent: detectIndent(src),
     indentSeq: detectIndentSeq(src),
-    flowCollectionPadding: /[[{] +[^\s\]}#]/.test(src.replace(/#.*$/gm, '')),
+    // templates ({{ ds }}) are not flow mappings: their spaces say nothing of the file's style
+    flowCollectionPadding: /[[{] +[^\s\]}#]/.test(src.replace(/#.*$/gm, '').replace(/\{\{.*?\}\}/g, '')),
   }
 }
 

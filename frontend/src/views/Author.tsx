@@ -96,6 +96,10 @@ export function AuthorPage({ route }: { route: Route }) {
   const [selected, setSelected] = useState(0)
   const [modules, setModules] = useState<api.ModuleInfo[] | undefined>(undefined)
   const [modulesError, setModulesError] = useState('')
+  const [operators, setOperators] = useState<api.Operator[] | undefined>(undefined)
+  const [operatorsError, setOperatorsError] = useState('')
+  const [connections, setConnections] = useState<api.Connection[] | undefined>(undefined)
+  const [connectionsError, setConnectionsError] = useState('')
   const view = useRef<EditorView | null>(null)
 
   const isNew = sha === ''
@@ -199,6 +203,25 @@ export function AuthorPage({ route }: { route: Route }) {
   useEffect(() => {
     if (opened) reloadModules()
   }, [opened?.key, pathErr ? '' : folderOf(filePath)])
+
+  // ---- what operator tasks may name: the operators, and the connections for their conn_id fields
+  useEffect(() => {
+    api.operators().then(
+      (o) => setOperators(o),
+      (e) => setOperatorsError(`operators: ${api.errorText(e)}`),
+    )
+  }, [])
+  // Reloaded with each file opened: a connection added meanwhile (in another tab) shows up.
+  useEffect(() => {
+    if (!opened) return
+    api.connections().then(
+      (r) => {
+        setConnections(r.connections ?? [])
+        setConnectionsError('')
+      },
+      (e) => setConnectionsError(`connections: ${api.errorText(e)}`),
+    )
+  }, [opened?.key])
 
   // ---- saving
   const save = async (base = sha) => {
@@ -514,6 +537,10 @@ export function AuthorPage({ route }: { route: Route }) {
                 modules={modules}
                 modulesError={modulesError}
                 reloadModules={reloadModules}
+                operators={operators}
+                operatorsError={operatorsError}
+                connections={connections}
+                connectionsError={connectionsError}
               />
             )}
           </div>

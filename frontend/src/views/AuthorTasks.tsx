@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import * as dy from '../components/dagYaml'
 import { desktop } from '../desktop'
+import { OperatorForm, operatorKeys } from './AuthorOperator'
 
 export interface TaskFormProps {
   model: dy.DagModel
@@ -18,6 +19,12 @@ export interface TaskFormProps {
   modulesError: string
   /** reloads the module list; resolves to it */
   reloadModules: () => Promise<api.ModuleInfo[]>
+  /** the built-in operators (GET /operators) */
+  operators: api.Operator[] | undefined
+  operatorsError: string
+  /** the connections an operator's conn_id fields may name (GET /connections) */
+  connections: api.Connection[] | undefined
+  connectionsError: string
 }
 
 export function TaskForm(props: TaskFormProps) {
@@ -99,13 +106,29 @@ function TaskFields(props: TaskFormProps & { task: dy.FormTask; locked: boolean;
     : []
   const field = (key: string, value: string | number | null) => edit(dy.setTaskField(i, key, value))
   const rule = task.triggerRule ?? 'all_success'
+  // A module task, or a built-in operator's: chosen here before an operator is picked, then read from the text.
+  const [wantOperator, setWantOperator] = useState(false)
+  const isOperator = task.operator !== null || wantOperator
+  const op = props.operators?.find((o) => o.name === task.operator)
+  // Problems at an operator field's lines are shown at the field; the others here.
+  const atField = (p: api.FileProblem) =>
+    isOperator && Object.entries(task.keyLines).some(([k, l]) => k !== 'id' && k !== 'operator' && p.line >= l[0] && p.line <= l[1] && (operatorKeys(op).includes(k) || k === 'allow_hosts'))
+  const topProblems = props.taskProblems.filter((p) => !atField(p))
+  const setKind = (kind: string) => {
+    if (kind === 'operator') {
+      setWantOperator(true)
+      return
+    }
+    setWantOperator(false)
+    if (task.operator !== null) edit(dy.setTaskRunner(i, { module: props.modules?.[0]?.ref ?? null }, operatorKeys(op)))
+  }
 
   return (
     <form class="author-task stack" data-testid="author-task-form" data-task-id={task.id} onSubmit={(e) => e.preventDefault()}>
       {!task.editable && <p class="muted small">This item is not a mapping; edit it in the YAML.</p>}
-      {props.taskProblems.length > 0 && (
+      {topProblems.length > 0 && (
         <ul class="field-problems">
-          {props.taskProblems.map((p) => (
+          {topProblems.map((p) => (
             <li data-testid="author-task-problem">
               line {p.line}: {p.message}
             </li>
@@ -130,8 +153,28 @@ function TaskFields(props: TaskFormProps & { task: dy.FormTask; locked: boolean;
         />
       </label>
 
+      {!task.branch && typeof task.sensor !== 'string' && (
+        <label>
+          Runs
+          <select value={isOperator ? 'operator' : 'module'} disabled={locked} data-testid="author-task-kind" onChange={(e) => setKind(e.currentTarget.value)}>
+            <option value="module">a module (.wasm)</option>
+            <option value="operator">a built-in operator</option>
+          </select>
+        </label>
+      )}
       {task.branch ? (
         <p class="muted small">A branch task: its expression (or module) is edited in the YAML.</p>
+      ) : isOperator ? (
+        <OperatorForm
+          task={task}
+          locked={locked}
+          edit={edit}
+          problems={props.problems}
+          operators={props.operators}
+          operatorsError={props.operatorsError}
+          connections={props.connections}
+          connectionsError={props.connectionsError}
+        />
       ) : task.sensor === true || typeof task.sensor !== 'string' ? (
         <ModulePicker {...props} task={task} locked={locked} onPick={(ref) => field('module', ref || null)} />
       ) : null}
@@ -187,7 +230,7 @@ function TaskFields(props: TaskFormProps & { task: dy.FormTask; locked: boolean;
         </label>
       </div>
 
-      {task.sensor === true ? (
+      {isOperator ? null : task.sensor === true ? (
         <p class="muted small">
           A module sensor (<code>sensor: true</code>): the module exits 0 when the condition is met, 100 when not yet.
         </p>
