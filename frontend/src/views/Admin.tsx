@@ -5,90 +5,42 @@ import * as api from '../api'
 import { coalesce, on } from '../events'
 import { dateTime, relative } from '../format'
 import { href } from '../router'
-import { ActionButton, ErrorBox, Modal, useCan, useLoad } from '../ui'
+import { AdminList, FormDialog } from '../components/AdminList'
+import { ErrorBox, useLoad } from '../ui'
 
 // ---- variables
 
 export function Variables() {
   const vars = useLoad(() => api.variables().then((r) => r.variables ?? []), [], 'variables')
-  const canEdit = useCan('Op')
-  const [edit, setEdit] = useState<api.Variable | 'new' | null>(null)
-  const [filter, setFilter] = useState('')
-  const list = (vars.data ?? []).filter((v) => !filter || v.key.toLowerCase().includes(filter.toLowerCase()))
   return (
-    <div class="page">
-      <header class="page-head">
-        <h1>Variables</h1>
-        <div class="filters">
-          <input type="search" placeholder="Search keys" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} data-testid="variable-search" />
-          {canEdit && (
-            <button class="primary" onClick={() => setEdit('new')} data-testid="variable-add">
-              + Variable
-            </button>
-          )}
-        </div>
-      </header>
-      <ErrorBox error={vars.error} />
-      <table class="list" data-testid="variables-table">
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th>Value</th>
-            <th>Description</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((v) => (
-            <tr key={v.key} data-testid="variable-row" data-key={v.key}>
-              <td>
-                <code>{v.key}</code>
-              </td>
-              <td class="value-cell">
-                <code>{v.value}</code>
-              </td>
-              <td class="muted">{v.description}</td>
-              <td class="nowrap">
-                {canEdit && (
-                  <>
-                    <button onClick={() => setEdit(v)} data-testid="variable-edit">
-                      Edit
-                    </button>{' '}
-                    <ActionButton
-                      label="Delete"
-                      class="danger"
-                      testid="variable-delete"
-                      confirm={`Delete variable ${v.key}?`}
-                      run={async () => {
-                        await api.deleteVariable(v.key)
-                        await vars.reload()
-                      }}
-                    />
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-          {vars.data && list.length === 0 && (
-            <tr>
-              <td colSpan={4} class="empty">
-                No variables. Tasks read them with <code>{'{{ var("name") }}'}</code>.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-      {edit && (
-        <VariableForm
-          v={edit === 'new' ? null : edit}
-          onClose={() => setEdit(null)}
-          onSaved={() => {
-            setEdit(null)
-            vars.reload()
-          }}
-        />
+    <AdminList
+      title="Variables"
+      noun="variable"
+      plural="variables"
+      list={vars}
+      addLabel="+ Variable"
+      search={{ placeholder: 'Search keys', match: (v, f) => v.key.toLowerCase().includes(f) }}
+      columns={['Key', 'Value', 'Description']}
+      rowId={(v) => ['data-key', v.key]}
+      cells={(v) => (
+        <>
+          <td>
+            <code>{v.key}</code>
+          </td>
+          <td class="value-cell">
+            <code>{v.value}</code>
+          </td>
+          <td class="muted">{v.description}</td>
+        </>
       )}
-    </div>
+      remove={{ confirm: (v) => `Delete variable ${v.key}?`, run: (v) => api.deleteVariable(v.key) }}
+      empty={
+        <>
+          No variables. Tasks read them with <code>{'{{ var("name") }}'}</code>.
+        </>
+      }
+      form={(v, close, saved) => <VariableForm v={v} onClose={close} onSaved={saved} />}
+    />
   )
 }
 
@@ -96,49 +48,27 @@ function VariableForm({ v, onClose, onSaved }: { v: api.Variable | null; onClose
   const [key, setKey] = useState(v?.key ?? '')
   const [value, setValue] = useState(v?.value ?? '')
   const [description, setDescription] = useState(v?.description ?? '')
-  const [error, setError] = useState('')
-  const submit = async (e: Event) => {
-    e.preventDefault()
-    setError('')
-    try {
-      const body = { key: key.trim(), value, description }
-      if (v) await api.patchVariable(v.key, body)
-      else await api.createVariable(body)
-      onSaved()
-    } catch (err) {
-      setError(api.errorText(err))
-    }
+  const submit = async () => {
+    const body = { key: key.trim(), value, description }
+    if (v) await api.patchVariable(v.key, body)
+    else await api.createVariable(body)
+    onSaved()
   }
   return (
-    <Modal title={v ? `Edit ${v.key}` : 'New variable'} onClose={onClose} testid="variable-dialog">
-      <form class="stack" onSubmit={submit} data-testid="variable-form">
-        <label>
-          Key
-          <input value={key} required disabled={!!v} onInput={(e) => setKey(e.currentTarget.value)} data-testid="variable-key" />
-        </label>
-        <label>
-          Value
-          <textarea class="mono" rows={5} value={value} onInput={(e) => setValue(e.currentTarget.value)} data-testid="variable-value" />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="variable-description" />
-        </label>
-        {error && (
-          <div class="error" role="alert" data-testid="variable-error">
-            {error}
-          </div>
-        )}
-        <footer>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" data-testid="variable-save">
-            Save
-          </button>
-        </footer>
-      </form>
-    </Modal>
+    <FormDialog title={v ? `Edit ${v.key}` : 'New variable'} noun="variable" onClose={onClose} submit={submit}>
+      <label>
+        Key
+        <input value={key} required disabled={!!v} onInput={(e) => setKey(e.currentTarget.value)} data-testid="variable-key" />
+      </label>
+      <label>
+        Value
+        <textarea class="mono" rows={5} value={value} onInput={(e) => setValue(e.currentTarget.value)} data-testid="variable-value" />
+      </label>
+      <label>
+        Description
+        <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="variable-description" />
+      </label>
+    </FormDialog>
   )
 }
 
@@ -146,8 +76,6 @@ function VariableForm({ v, onClose, onSaved }: { v: api.Variable | null; onClose
 
 export function Pools() {
   const pools = useLoad(() => api.pools().then((r) => r.pools ?? []), [], 'pools')
-  const canEdit = useCan('Op')
-  const [edit, setEdit] = useState<api.Pool | 'new' | null>(null)
   // Slots move with task instances; reload on their events, coalesced.
   useEffect(() => {
     const reload = coalesce(pools.reload, 1500)
@@ -155,79 +83,32 @@ export function Pools() {
     return () => offs.forEach((f) => f())
   }, [])
   return (
-    <div class="page">
-      <header class="page-head">
-        <h1>Pools</h1>
-        {canEdit && (
-          <button class="primary" onClick={() => setEdit('new')} data-testid="pool-add">
-            + Pool
-          </button>
-        )}
-      </header>
-      <ErrorBox error={pools.error} />
-      <table class="list" data-testid="pools-table">
-        <thead>
-          <tr>
-            <th>Pool</th>
-            <th>Slots</th>
-            <th>Running</th>
-            <th>Queued</th>
-            <th>Open</th>
-            <th>Use</th>
-            <th>Description</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(pools.data ?? []).map((p) => (
-            <tr key={p.name} data-testid="pool-row" data-pool={p.name}>
-              <td>
-                <code>{p.name}</code>
-              </td>
-              <td>{p.slots < 0 ? '∞' : p.slots}</td>
-              <td>{p.running_slots}</td>
-              <td>{p.queued_slots}</td>
-              <td>{p.open_slots < 0 ? '∞' : p.open_slots}</td>
-              <td>
-                <Meter used={p.occupied_slots} total={p.slots} />
-              </td>
-              <td class="muted">{p.description}</td>
-              <td class="nowrap">
-                {canEdit && (
-                  <>
-                    <button onClick={() => setEdit(p)} data-testid="pool-edit">
-                      Edit
-                    </button>{' '}
-                    {p.name !== 'default_pool' && (
-                      <ActionButton
-                        label="Delete"
-                        class="danger"
-                        testid="pool-delete"
-                        confirm={`Delete pool ${p.name}?`}
-                        run={async () => {
-                          await api.deletePool(p.name)
-                          await pools.reload()
-                        }}
-                      />
-                    )}
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {edit && (
-        <PoolForm
-          p={edit === 'new' ? null : edit}
-          onClose={() => setEdit(null)}
-          onSaved={() => {
-            setEdit(null)
-            pools.reload()
-          }}
-        />
+    <AdminList
+      title="Pools"
+      noun="pool"
+      plural="pools"
+      list={pools}
+      addLabel="+ Pool"
+      columns={['Pool', 'Slots', 'Running', 'Queued', 'Open', 'Use', 'Description']}
+      rowId={(p) => ['data-pool', p.name]}
+      cells={(p) => (
+        <>
+          <td>
+            <code>{p.name}</code>
+          </td>
+          <td>{p.slots < 0 ? '∞' : p.slots}</td>
+          <td>{p.running_slots}</td>
+          <td>{p.queued_slots}</td>
+          <td>{p.open_slots < 0 ? '∞' : p.open_slots}</td>
+          <td>
+            <Meter used={p.occupied_slots} total={p.slots} />
+          </td>
+          <td class="muted">{p.description}</td>
+        </>
       )}
-    </div>
+      remove={{ confirm: (p) => `Delete pool ${p.name}?`, run: (p) => api.deletePool(p.name), when: (p) => p.name !== 'default_pool' }}
+      form={(p, close, saved) => <PoolForm p={p} onClose={close} onSaved={saved} />}
+    />
   )
 }
 
@@ -246,54 +127,29 @@ function PoolForm({ p, onClose, onSaved }: { p: api.Pool | null; onClose: () => 
   const [name, setName] = useState(p?.name ?? '')
   const [slots, setSlots] = useState(String(p?.slots ?? 1))
   const [description, setDescription] = useState(p?.description ?? '')
-  const [error, setError] = useState('')
-  const submit = async (e: Event) => {
-    e.preventDefault()
+  const submit = async () => {
     const n = Number(slots)
-    if (!Number.isInteger(n) || n < 0) {
-      setError('slots must be a whole number, 0 or more')
-      return
-    }
-    setError('')
-    try {
-      const body = { name: name.trim(), slots: n, description }
-      if (p) await api.patchPool(p.name, body)
-      else await api.createPool(body)
-      onSaved()
-    } catch (err) {
-      setError(api.errorText(err))
-    }
+    if (!Number.isInteger(n) || n < 0) throw new Error('slots must be a whole number, 0 or more')
+    const body = { name: name.trim(), slots: n, description }
+    if (p) await api.patchPool(p.name, body)
+    else await api.createPool(body)
+    onSaved()
   }
   return (
-    <Modal title={p ? `Edit ${p.name}` : 'New pool'} onClose={onClose} testid="pool-dialog">
-      <form class="stack" onSubmit={submit} data-testid="pool-form">
-        <label>
-          Name
-          <input value={name} required disabled={!!p} onInput={(e) => setName(e.currentTarget.value)} data-testid="pool-name" />
-        </label>
-        <label>
-          Slots
-          <input type="number" min="0" step="1" value={slots} onInput={(e) => setSlots(e.currentTarget.value)} data-testid="pool-slots" />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="pool-description" />
-        </label>
-        {error && (
-          <div class="error" role="alert" data-testid="pool-error">
-            {error}
-          </div>
-        )}
-        <footer>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" data-testid="pool-save">
-            Save
-          </button>
-        </footer>
-      </form>
-    </Modal>
+    <FormDialog title={p ? `Edit ${p.name}` : 'New pool'} noun="pool" onClose={onClose} submit={submit}>
+      <label>
+        Name
+        <input value={name} required disabled={!!p} onInput={(e) => setName(e.currentTarget.value)} data-testid="pool-name" />
+      </label>
+      <label>
+        Slots
+        <input type="number" min="0" step="1" value={slots} onInput={(e) => setSlots(e.currentTarget.value)} data-testid="pool-slots" />
+      </label>
+      <label>
+        Description
+        <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} data-testid="pool-description" />
+      </label>
+    </FormDialog>
   )
 }
 
@@ -303,116 +159,63 @@ const ROLES: api.Role[] = ['Viewer', 'User', 'Op', 'Admin']
 
 export function Users() {
   const users = useLoad(() => api.users().then((r) => r.users ?? []), [], 'users')
-  const [adding, setAdding] = useState(false)
   return (
-    <div class="page">
-      <header class="page-head">
-        <h1>Users</h1>
-        <button class="primary" onClick={() => setAdding(true)} data-testid="user-add">
-          + User
-        </button>
-      </header>
-      <ErrorBox error={users.error} />
-      <table class="list" data-testid="users-table">
-        <thead>
-          <tr>
-            <th>User</th>
-            <th>Role</th>
-            <th>Name</th>
-            <th>Email</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(users.data ?? []).map((u) => (
-            <tr key={u.username} data-testid="user-row" data-username={u.username}>
-              <td>
-                <code>{u.username}</code>
-              </td>
-              <td data-testid="user-role-cell">{u.role ?? (u.roles ?? []).map((r) => r.name).join(', ')}</td>
-              <td>{[u.first_name, u.last_name].filter(Boolean).join(' ')}</td>
-              <td class="muted">{u.email}</td>
-              <td>
-                <ActionButton
-                  label="Delete"
-                  class="danger"
-                  testid="user-delete"
-                  confirm={`Delete user ${u.username}?`}
-                  run={async () => {
-                    await api.deleteUser(u.username)
-                    await users.reload()
-                  }}
-                />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {adding && (
-        <UserForm
-          onClose={() => setAdding(false)}
-          onSaved={() => {
-            setAdding(false)
-            users.reload()
-          }}
-        />
+    <AdminList
+      title="Users"
+      noun="user"
+      plural="users"
+      list={users}
+      addLabel="+ User"
+      editRole="Admin"
+      editable={false}
+      columns={['User', 'Role', 'Name', 'Email']}
+      rowId={(u) => ['data-username', u.username]}
+      cells={(u) => (
+        <>
+          <td>
+            <code>{u.username}</code>
+          </td>
+          <td data-testid="user-role-cell">{u.role ?? (u.roles ?? []).map((r) => r.name).join(', ')}</td>
+          <td>{[u.first_name, u.last_name].filter(Boolean).join(' ')}</td>
+          <td class="muted">{u.email}</td>
+        </>
       )}
-    </div>
+      remove={{ confirm: (u) => `Delete user ${u.username}?`, run: (u) => api.deleteUser(u.username) }}
+      form={(_, close, saved) => <UserForm onClose={close} onSaved={saved} />}
+    />
   )
 }
 
 function UserForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => void }) {
   const [u, setU] = useState<api.NewUser>({ username: '', password: '', role: 'Viewer', email: '', first_name: '', last_name: '' })
-  const [error, setError] = useState('')
   const field = (k: keyof api.NewUser, label: string, type = 'text') => (
     <label>
       {label}
       <input type={type} value={String(u[k] ?? '')} required={k === 'username' || k === 'password'} onInput={(e) => setU({ ...u, [k]: e.currentTarget.value })} data-testid={`user-${k}`} autocomplete="off" />
     </label>
   )
-  const submit = async (e: Event) => {
-    e.preventDefault()
-    setError('')
-    try {
-      await api.createUser(u)
-      onSaved()
-    } catch (err) {
-      setError(api.errorText(err))
-    }
+  const submit = async () => {
+    await api.createUser(u)
+    onSaved()
   }
   return (
-    <Modal title="New user" onClose={onClose} testid="user-dialog">
-      <form class="stack" onSubmit={submit} data-testid="user-form">
-        {field('username', 'User name')}
-        {field('password', 'Password', 'password')}
-        <label>
-          Role
-          <select value={u.role} onChange={(e) => setU({ ...u, role: e.currentTarget.value as api.Role })} data-testid="user-role">
-            {ROLES.map((r) => (
-              <option value={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <div class="row2">
-          {field('first_name', 'First name')}
-          {field('last_name', 'Last name')}
-        </div>
-        {field('email', 'Email', 'email')}
-        {error && (
-          <div class="error" role="alert" data-testid="user-error">
-            {error}
-          </div>
-        )}
-        <footer>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" data-testid="user-save">
-            Create
-          </button>
-        </footer>
-      </form>
-    </Modal>
+    <FormDialog title="New user" noun="user" onClose={onClose} submit={submit} saveLabel="Create">
+      {field('username', 'User name')}
+      {field('password', 'Password', 'password')}
+      <label>
+        Role
+        <select value={u.role} onChange={(e) => setU({ ...u, role: e.currentTarget.value as api.Role })} data-testid="user-role">
+          {ROLES.map((r) => (
+            <option value={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <div class="row2">
+        {field('first_name', 'First name')}
+        {field('last_name', 'Last name')}
+      </div>
+      {field('email', 'Email', 'email')}
+    </FormDialog>
   )
 }
 
