@@ -41,8 +41,8 @@ test-desktop: ## the desktop window under Xvfb: renders, one instance per home, 
 	$(MAKE) desktop
 	.ci/desktop-smoke.sh $(BIN) e2e/artifacts
 
-frontend: ## rebuild the web views into frontend/dist (committed, embedded by go build)
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm run build
+frontend: ## check and unit-test the web views (npm test), rebuild them into frontend/dist (committed, embedded by go build)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build
 
 frontend-check: frontend ## check the committed frontend/dist is the build of frontend/src
 	@test -z "$$(git status --porcelain -- frontend/dist)" || { echo "frontend/dist differs from a fresh build of frontend/src: run make frontend and commit frontend/dist"; git status --short -- frontend/dist; exit 1; }
