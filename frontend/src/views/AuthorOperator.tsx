@@ -58,14 +58,20 @@ export function chooseOperator(i: number, prev: api.Operator | undefined, next: 
   return dy.setTaskRunner(i, { operator: next.name }, drop, defaults)
 }
 
+/** The fields the form shows for the task's operator: its own, allow_hosts beside a url, a sensor's keys. */
+export function shownFields(task: dy.FormTask, op: api.Operator | undefined): api.OperatorField[] {
+  if (!op) return []
+  // allow_hosts once the task has a url (or already grants hosts): a connection needs no host grant
+  const hosts = op.fields.some((f) => f.type === 'url') && ((task.values.url ?? '') !== '' || 'allow_hosts' in task.values)
+  return [...op.fields, ...(hosts ? [ALLOW_HOSTS] : []), ...(op.sensor ? SENSOR_KEYS : [])]
+}
+
 export function OperatorForm(props: OperatorFormProps) {
   const { task, locked, edit } = props
   const ops = props.operators ?? []
   const name = task.operator ?? ''
   const op = ops.find((o) => o.name === name)
-  // allow_hosts once the task has a url (or already grants hosts): a connection needs no host grant
-  const hosts = op?.fields.some((f) => f.type === 'url') && ((task.values.url ?? '') !== '' || 'allow_hosts' in task.values)
-  const fields = op ? [...op.fields, ...(hosts ? [ALLOW_HOSTS] : []), ...(op.sensor ? SENSOR_KEYS : [])] : []
+  const fields = shownFields(task, op)
 
   return (
     <div class="operator-form stack">

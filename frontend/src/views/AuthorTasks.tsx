@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import * as dy from '../components/dagYaml'
 import { desktop } from '../desktop'
-import { OperatorForm, operatorKeys } from './AuthorOperator'
+import { OperatorForm, operatorKeys, shownFields } from './AuthorOperator'
 
 export interface TaskFormProps {
   model: dy.DagModel
@@ -110,9 +110,10 @@ function TaskFields(props: TaskFormProps & { task: dy.FormTask; locked: boolean;
   const [wantOperator, setWantOperator] = useState(false)
   const isOperator = task.operator !== null || wantOperator
   const op = props.operators?.find((o) => o.name === task.operator)
-  // Problems at an operator field's lines are shown at the field; the others here.
+  // Problems at the lines of a field the operator form shows are shown there; the others here.
+  const fieldNames = isOperator ? shownFields(task, op).map((f) => f.name) : []
   const atField = (p: api.FileProblem) =>
-    isOperator && Object.entries(task.keyLines).some(([k, l]) => k !== 'id' && k !== 'operator' && p.line >= l[0] && p.line <= l[1] && (operatorKeys(op).includes(k) || k === 'allow_hosts'))
+    fieldNames.some((k) => task.keyLines[k] && p.line >= task.keyLines[k][0] && p.line <= task.keyLines[k][1])
   const topProblems = props.taskProblems.filter((p) => !atField(p))
   const setKind = (kind: string) => {
     if (kind === 'operator') {
