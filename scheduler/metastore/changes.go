@@ -18,6 +18,11 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 	}
 	now := time.Now().UTC()
 	return s.write(ctx, func(tx *gorm.DB) error {
+		if c.Owner != 0 {
+			if err := checkOwner(tx, c.Owner, c); err != nil {
+				return err
+			}
+		}
 		for _, r := range c.Runs {
 			res := tx.Model(&dagRunModel{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"state": string(r.State), "start_date": utcPtr(r.StartDate), "end_date": utcPtr(r.EndDate),

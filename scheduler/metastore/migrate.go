@@ -28,11 +28,12 @@ var migrations = []migration{
 	{version: 4, name: "sessions revoked by a logout", up: migrateV4},
 	{version: 5, name: "connections", up: migrateV5},
 	{version: 6, name: "granted-I/O calls of tries", up: migrateV6},
+	{version: 7, name: "scheduler jobs and run ownership", up: migrateV7},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 6
+const LatestSchemaVersion = 7
 
 // createVersionTable is frozen SQL: schema_version predates every migration.
 const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
