@@ -21,10 +21,17 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// LockedError says another scheduler holds the home.
-type LockedError struct{ Path, PID string }
+// LockedError says another scheduler holds the home, or, on a shared database, that Shared
+// servers drive it.
+type LockedError struct {
+	Path, PID string
+	Shared    int
+}
 
 func (e *LockedError) Error() string {
+	if e.Shared > 0 {
+		return fmt.Sprintf("%d wasmflow server(s) drive this database; they run this, or do it through their API (cli.server)", e.Shared)
+	}
 	who := "another wasmflow scheduler"
 	if e.PID != "" {
 		who += " (pid " + e.PID + ")"
@@ -34,7 +41,7 @@ func (e *LockedError) Error() string {
 
 // SchedulerRunning reports whether a standalone or server process drives this home now.
 func (a *App) SchedulerRunning() bool {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockHome(false)
 	if err != nil {
 		return true
 	}
@@ -49,19 +56,19 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	return scheduler.New(scheduler.Config{
+	return scheduler.New(a.withJobs(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
 		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
-	}), nil
+	})), nil
 }
 
 // Serve runs the scheduler on this home until ctx is done: the DAG folder sync and the
 // scheduling loop with the local executor. ready, if not nil, is called once both run, with
 // the number of DAGs from the DAGs folder and of examples.
 func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockHome(true)
 	if err != nil {
 		return err
 	}
@@ -482,7 +489,7 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	}
 	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
 	// so a standalone started meanwhile does not take the tries for lost ones.
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockHome(false)
 	if err != nil {
 		return out, false, nil // the running scheduler runs them
 	}
@@ -663,15 +670,18 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 // command is applied, up to a while.
 func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() error) error {
 	if s := a.sched.Load(); s != nil { // the scheduler is in this process: hand it over at once
+		var err error
 		switch c.Kind {
 		case "clear":
-			_, err := s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
-			return err
+			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			return s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
+			err = s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
 		}
-	}
-	if release, err := lockScheduler(a.Config.Home); err == nil {
+		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
+			return err
+		}
+		// Another server drives the run (a shared database): it applies the command.
+	} else if release, err := a.lockHome(false); err == nil {
 		defer release()
 		return direct()
 	}
@@ -710,7 +720,11 @@ func (a *App) MarkRun(ctx context.Context, who Actor, dagID, runID string, state
 	if s == nil {
 		return errors.New("marking a run needs the scheduler: do it through `wasmflow server` or `standalone`")
 	}
-	return s.MarkRun(ctx, dagID, runID, state, string(who))
+	err := s.MarkRun(ctx, dagID, runID, state, string(who))
+	if errors.Is(err, scheduler.ErrOwnedElsewhere) {
+		return fmt.Errorf("%w: mark it through the API of that server, or mark its task instances here", err)
+	}
+	return err
 }
 
 // LogReader opens the log of one try; try 0 means the latest.

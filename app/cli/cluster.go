@@ -151,7 +151,7 @@ for --queues with --slots, unless --no-local.`,
 		if err != nil {
 			return err
 		}
-		if ap.SchedulerRunning() {
+		if !ap.Config.SharedDatabase() && ap.SchedulerRunning() { // a shared database takes several
 			return &app.LockedError{Path: ap.Config.Home}
 		}
 		url, err := e.startWeb(cmd.Context(), ap)

@@ -28,7 +28,7 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if ap.SchedulerRunning() {
+			if !ap.Config.SharedDatabase() && ap.SchedulerRunning() { // a shared database takes several
 				return &app.LockedError{Path: ap.Config.Home}
 			}
 			url, err := e.startWeb(cmd.Context(), ap)

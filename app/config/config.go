@@ -45,6 +45,11 @@ type Config struct {
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
+		// HeartbeatInterval and OrphanTimeout are for several servers on one PostgreSQL
+		// database: how often each tells the others it lives, and after how long without a
+		// heartbeat the others take its runs over.
+		HeartbeatInterval time.Duration
+		OrphanTimeout     time.Duration
 	}
 	Database struct {
 		URL string
@@ -248,6 +253,11 @@ var keys = []key{
 		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
+	{"scheduler", "heartbeat_interval", "how often each `wasmflow server` on a shared (PostgreSQL) database records that it lives, in its scheduler_job row",
+		fixed("2s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.HeartbeatInterval })},
+	{"scheduler", "orphan_timeout", "how long a server on a shared (PostgreSQL) database may go without a heartbeat before the other servers take its runs over " +
+		"(its tries that ran in its own process run again without using a retry); keep it above heartbeat_interval and the clock skew between the machines",
+		fixed("15s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.OrphanTimeout })},
 	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
 	{"api", "listen", "address of the HTTP API and UI",
@@ -337,7 +347,19 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.checkMountFolders(); err != nil {
 		return c, err
 	}
+	if c.Scheduler.OrphanTimeout < 2*c.Scheduler.HeartbeatInterval {
+		return c, fmt.Errorf("scheduler.orphan_timeout (%s) must be at least twice scheduler.heartbeat_interval (%s): "+
+			"a server would be taken for dead between two heartbeats", c.Scheduler.OrphanTimeout, c.Scheduler.HeartbeatInterval)
+	}
 	return c, nil
+}
+
+// SharedDatabase reports whether database.url is a server database (PostgreSQL) that several
+// `wasmflow server` processes, on several machines, may drive at once; a SQLite file belongs
+// to the one home whose lock it takes.
+func (c Config) SharedDatabase() bool {
+	scheme, _, ok := strings.Cut(c.Database.URL, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }
 
 func (c *Config) loadFile(path string) error {
@@ -448,6 +470,7 @@ func (c Config) Settings() []Setting {
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
 		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"scheduler.heartbeat_interval": formatDuration(c.Scheduler.HeartbeatInterval), "scheduler.orphan_timeout": formatDuration(c.Scheduler.OrphanTimeout),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
 		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
 		"core.default_task_execution_timeout": formatDuration(c.Core.DefaultTaskExecutionTimeout),

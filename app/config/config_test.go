@@ -295,3 +295,23 @@ func TestMemorySettings(t *testing.T) {
 		t.Errorf("a bad size: %v", err)
 	}
 }
+
+// TestSchedulerHA: the heartbeat and orphan timeout of servers sharing a database, whose
+// timeout may not fall between two heartbeats.
+func TestSchedulerHA(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Scheduler.HeartbeatInterval != 2*time.Second || c.Scheduler.OrphanTimeout != 15*time.Second || c.SharedDatabase() {
+		t.Errorf("defaults: heartbeat %s, orphan timeout %s, shared %v", c.Scheduler.HeartbeatInterval, c.Scheduler.OrphanTimeout, c.SharedDatabase())
+	}
+	_, err = load(t, t.TempDir(), "[scheduler]\nheartbeat_interval = \"10s\"\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "scheduler.orphan_timeout (15s) must be at least twice scheduler.heartbeat_interval (10s)") {
+		t.Errorf("orphan timeout below two heartbeats: %v", err)
+	}
+	c, err = load(t, t.TempDir(), "[database]\nurl = \"postgres://wf:pw@db:5432/wf\"\n", map[string]string{"WASMFLOW__SCHEDULER__ORPHAN_TIMEOUT": "30s"})
+	if err != nil || !c.SharedDatabase() || c.Scheduler.OrphanTimeout != 30*time.Second {
+		t.Errorf("postgres: shared %v, orphan timeout %s, %v", c.SharedDatabase(), c.Scheduler.OrphanTimeout, err)
+	}
+}
