@@ -119,7 +119,7 @@ func TestConnectionSecretsNotInFile(t *testing.T) {
 // TestConnectionWrongKey: a key other than the one the secrets were sealed with, and no key at
 // all, give errors that name the key, never garbage.
 func TestConnectionWrongKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
