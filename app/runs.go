@@ -22,19 +22,46 @@ import (
 )
 
 // LockedError says another scheduler holds the home.
-type LockedError struct{ Path, PID string }
+type LockedError struct {
+	Path, PID string
+	Database  string // a shared metastore's (PostgreSQL), without its password; "" for a home's
+}
 
 func (e *LockedError) Error() string {
 	who := "another wasmflow scheduler"
 	if e.PID != "" {
 		who += " (pid " + e.PID + ")"
 	}
+	if e.Database != "" {
+		return who + " is running on the metastore " + e.Database + " (on this machine or another); stop it first"
+	}
 	return who + " is running on this home; stop it first, or give this one another WASMFLOW_HOME"
+}
+
+// lockScheduling takes the right to schedule the metastore's runs from this process, the one
+// place that decides how: a SQLite metastore is this home's, and the home's file lock
+// (lock_unix.go) keeps a second scheduler out; a PostgreSQL one is shared by every home and
+// machine configured with it, and the database's own scheduler lock does
+// (metastore.Store.LockScheduler). The error is a *LockedError when another scheduler holds it.
+func (a *App) lockScheduling() (release func(), err error) {
+	if !a.Store.Shared() {
+		return lockScheduler(a.Config.Home)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	release, ok, err := a.Store.LockScheduler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &LockedError{Database: a.Store.Where()}
+	}
+	return release, nil
 }
 
 // SchedulerRunning reports whether a standalone or server process drives this home now.
 func (a *App) SchedulerRunning() bool {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling()
 	if err != nil {
 		return true
 	}
@@ -61,7 +88,7 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 // scheduling loop with the local executor. ready, if not nil, is called once both run, with
 // the number of DAGs from the DAGs folder and of examples.
 func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling()
 	if err != nil {
 		return err
 	}
@@ -482,7 +509,7 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	}
 	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
 	// so a standalone started meanwhile does not take the tries for lost ones.
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling()
 	if err != nil {
 		return out, false, nil // the running scheduler runs them
 	}
@@ -671,7 +698,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 			return s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
 		}
 	}
-	if release, err := lockScheduler(a.Config.Home); err == nil {
+	if release, err := a.lockScheduling(); err == nil {
 		defer release()
 		return direct()
 	}

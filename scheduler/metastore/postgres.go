@@ -171,3 +171,37 @@ func (s *Store) sqlFor(sqlite, postgres string) string {
 	}
 	return sqlite
 }
+
+// schedulerLockKey is the session-level advisory lock LockScheduler holds (writeLockKey + 1).
+const schedulerLockKey = writeLockKey + 1
+
+// LockScheduler takes the PostgreSQL metastore's scheduler lock, the database-wide twin of a
+// SQLite home's scheduler.lock: one scheduler drives the database's runs at a time, whichever
+// machine it is on. It is an advisory lock held by a connection of its own until release, or
+// until the server drops that connection (the process died, kill -9 included). ok is false when
+// another process holds it. On SQLite it answers ok without locking anything: the home's file
+// lock is the lock there.
+func (s *Store) LockScheduler(ctx context.Context) (release func(), ok bool, err error) {
+	if s.dialect != PostgreSQL {
+		return func() {}, true, nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, false, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("take the scheduler lock of %s: %w", s.where, err)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", schedulerLockKey).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		if err != nil {
+			err = fmt.Errorf("take the scheduler lock of %s: %w", s.where, err)
+		}
+		return nil, false, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", schedulerLockKey)
+		conn.Close()
+	}, true, nil
+}

@@ -76,3 +76,31 @@ func dumpSchemaPostgres(t *testing.T, db *gorm.DB) string {
 	}
 	return b.String()
 }
+
+// TestSchedulerLock: on PostgreSQL one Store at a time holds the scheduler lock, whichever
+// process (here: two Stores on one database); a release lets the next take it. On SQLite the
+// home's file lock is the lock (app), and LockScheduler lets every caller through.
+func TestSchedulerLock(t *testing.T) {
+	url := testURL(t)
+	a, b := openStore(t, url), openStore(t, url)
+	releaseA, ok, err := a.LockScheduler(t.Context())
+	if err != nil || !ok {
+		t.Fatalf("first LockScheduler = %v, %v; want it taken", ok, err)
+	}
+	_, ok, err = b.LockScheduler(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := a.Dialect() == SQLite; ok != want {
+		t.Fatalf("second LockScheduler while the first holds it = %v, want %v on %s", ok, want, a.Dialect())
+	}
+	if a.Shared() != (a.Dialect() == PostgreSQL) {
+		t.Errorf("Shared = %v on %s", a.Shared(), a.Dialect())
+	}
+	releaseA()
+	releaseB, ok, err := b.LockScheduler(t.Context())
+	if err != nil || !ok {
+		t.Fatalf("LockScheduler after the release = %v, %v; want it taken", ok, err)
+	}
+	releaseB()
+}

@@ -202,9 +202,10 @@ func DialectOf(url string) (Dialect, error) {
 // Dialect is the engine the Store is on.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// Shared reports whether several wasmflow servers may drive this metastore at once. A SQLite
-// file is one home's, guarded by its scheduler lock (app: lock_unix.go); a PostgreSQL
-// database is shared by every server configured with it, which coordinate through it.
+// Shared reports whether the metastore is a database server's, which processes of other homes
+// and machines may use at once (PostgreSQL), rather than one home's file (SQLite), whose
+// scheduler the home's file lock guards (app: lock_unix.go). The app decides from it which
+// lock keeps schedulers apart (App.lockScheduling).
 func (s *Store) Shared() bool { return s.dialect == PostgreSQL }
 
 // sqlitePath turns Open's url into a file path.
@@ -313,6 +314,10 @@ func (s *Store) Check(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("check metastore %s: %w", s.where, err)
 		}
+	}
+	if !s.rdb.WithContext(ctx).Migrator().HasTable("schema_version") {
+		// A PostgreSQL database made with createdb, or a SQLite file of something else.
+		return fmt.Errorf("check metastore %s: it holds no wasmflow schema: create it with `wasmflow db migrate`", s.where)
 	}
 	v, err := s.SchemaVersion(ctx)
 	switch {
