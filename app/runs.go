@@ -59,14 +59,20 @@ func (a *App) lockScheduling() (release func(), err error) {
 	return release, nil
 }
 
-// SchedulerRunning reports whether a standalone or server process drives this home now.
-func (a *App) SchedulerRunning() bool {
+// SchedulerRunning reports whether a standalone or server process drives this home's
+// metastore now.
+func (a *App) SchedulerRunning() bool { return a.SchedulerLocked() != nil }
+
+// SchedulerLocked is the error a scheduler starting here would meet: a *LockedError naming the
+// home (SQLite) or the database (PostgreSQL) while another scheduler drives the metastore,
+// nil when none does.
+func (a *App) SchedulerLocked() error {
 	release, err := a.lockScheduling()
 	if err != nil {
-		return true
+		return err
 	}
 	release()
-	return false
+	return nil
 }
 
 // newScheduler builds a scheduler on this home's metastore with the local executor.

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +64,46 @@ func TestDBPostgres(t *testing.T) {
 	noPassword("db check with a wrong password", out+errs)
 	if strings.Contains(out+errs, "wrong") {
 		t.Errorf("db check shows the wrong password:\n%s", out+errs)
+	}
+}
+
+// TestStandalonePostgres: two homes (two machines, say) on one PostgreSQL metastore. The
+// database's scheduler lock, not a home's file, keeps a second scheduler out, and names the
+// database; the other home's CLI triggers a run that the running scheduler takes to success.
+func TestStandalonePostgres(t *testing.T) {
+	bin := buildBinary(t)
+	pg, err := pgtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if _, err := pg.Psql("postgres", "CREATE DATABASE shared"); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("postgres://%s:%s@%s:%d/shared?sslmode=disable", pg.User, pg.Password, pg.Host, pg.Port)
+	a := newHome(t, "WASMFLOW__DATABASE__URL", url, "WASMFLOW__CORE__LOAD_EXAMPLES", "false")
+	dags := withModules(t, a, "echo")
+	if err := os.WriteFile(filepath.Join(dags, "pg_echo.yaml"), []byte("dag_id: pg_echo\nis_paused_upon_creation: false\n"+
+		"tasks:\n  - {id: say, module: modules/echo.wasm, args: [\"shared\"]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.ok("db", "migrate")
+	startStandalone(t, bin, a)
+
+	b := newHome(t, "WASMFLOW__DATABASE__URL", url, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__CORE__DAGS_FOLDER", dags)
+	where := fmt.Sprintf("postgres://%s@%s:%d/shared", pg.User, pg.Host, pg.Port)
+	code, _, errs := b.run("", "standalone")
+	if code != 1 || !strings.Contains(errs, "another wasmflow scheduler is running on the metastore "+where) {
+		t.Errorf("a second standalone on the database, from another home: exit %d, %s", code, errs)
+	}
+	if strings.Contains(errs, pg.Password) {
+		t.Errorf("the refusal shows the password: %s", errs)
+	}
+	code, out, errs := b.run("", "dags", "trigger", "pg_echo", "--run-id", "r1", "--wait")
+	if code != 0 {
+		t.Fatalf("trigger --wait from the other home: exit %d\n%s\n%s", code, out, errs)
+	}
+	if st := b.taskStates(t, "pg_echo", "r1"); st["say"].State == nil || *st["say"].State != "success" {
+		t.Errorf("states seen from the other home: %+v", st)
 	}
 }
