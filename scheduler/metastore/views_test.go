@@ -56,6 +56,8 @@ func TestViews(t *testing.T) {
 	}
 	if rs := recent["g"]; len(recent) != 1 || len(rs) != 2 || rs[0].RunID != "r3" || rs[1].RunID != "r2" || !rs[0].LogicalDate.Equal(day(3)) {
 		t.Errorf("RecentRuns = %+v, want r3 and r2 of g", recent)
+	} else if loc := rs[0].LogicalDate.Location(); loc != time.UTC {
+		t.Errorf("a logical date reads back in %v, want UTC", loc)
 	}
 
 	usage, err := s.PoolUsage(ctx)
