@@ -231,7 +231,7 @@ func RunWorker(ctx context.Context, cfg config.Config, o WorkerOptions, log *slo
 // (workers, and this process unless o.NoLocal) instead of the local executor alone. ready, if
 // set, is called once everything runs, with the command that joins a worker.
 func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dags int, ex *cluster.RemoteExecutor, joinCommand string)) error {
-	release, err := a.lockHome(true)
+	release, err := a.lockScheduling(true)
 	if err != nil {
 		return err
 	}

@@ -21,32 +21,81 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// LockedError says another scheduler holds the home, or, on a shared database, that Shared
-// servers drive it.
+// LockedError says another scheduler holds the home or the shared metastore, or that Shared
+// servers drive the shared metastore (the CLI then leaves the work to them).
 type LockedError struct {
 	Path, PID string
+	Database  string // a shared metastore's (PostgreSQL), without its password; "" for a home's
 	Shared    int
 }
 
 func (e *LockedError) Error() string {
 	if e.Shared > 0 {
-		return fmt.Sprintf("%d wasmflow server(s) drive this database; they run this, or do it through their API (cli.server)", e.Shared)
+		return fmt.Sprintf("%d wasmflow server(s) drive the metastore %s; they run this: do it through the API of one (cli.server), or stop them first", e.Shared, e.Database)
 	}
 	who := "another wasmflow scheduler"
 	if e.PID != "" {
 		who += " (pid " + e.PID + ")"
 	}
+	if e.Database != "" {
+		return who + " is running on the metastore " + e.Database + " (on this machine or another); stop it first"
+	}
 	return who + " is running on this home; stop it first, or give this one another WASMFLOW_HOME"
 }
 
-// SchedulerRunning reports whether a standalone or server process drives this home now.
+// lockScheduling takes the right to schedule the metastore's runs from this process, the one
+// place that decides how: a SQLite metastore is this home's, and the home's file lock
+// (lock_unix.go) keeps a second scheduler out. A PostgreSQL one is shared by every home and
+// machine configured with it: a server (server true) takes no lock there, as several drive
+// it at once, each through its scheduler job (scheduler.Config.Jobs); anything else that
+// would schedule or write runs (the CLI driving a backfill, a clear without a server) is
+// refused while a server's job lives, and otherwise takes the database's scheduler lock
+// (metastore.Store.LockScheduler). The error is a *LockedError when it is refused.
+func (a *App) lockScheduling(server bool) (release func(), err error) {
+	if !a.Store.Shared() {
+		return lockScheduler(a.Config.Home)
+	}
+	if server {
+		return func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := a.liveSchedulers(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		return nil, &LockedError{Database: a.Store.Where(), Shared: n}
+	}
+	release, ok, err := a.Store.LockScheduler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &LockedError{Database: a.Store.Where()}
+	}
+	return release, nil
+}
+
+// SchedulerRunning reports whether a standalone or server process drives this home's
+// metastore now (on PostgreSQL: a server's scheduler job is alive).
 func (a *App) SchedulerRunning() bool {
-	release, err := a.lockHome(false)
+	release, err := a.lockScheduling(false)
 	if err != nil {
 		return true
 	}
 	release()
 	return false
+}
+
+// SchedulerLocked is the error a server or standalone starting here would meet: a *LockedError
+// naming the home (SQLite) while another scheduler drives it, nil when none does, and always
+// nil on PostgreSQL, which several servers drive at once.
+func (a *App) SchedulerLocked() error {
+	release, err := a.lockScheduling(true)
+	if err != nil {
+		return err
+	}
+	release()
+	return nil
 }
 
 // newScheduler builds a scheduler on this home's metastore with the local executor.
@@ -68,7 +117,7 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 // scheduling loop with the local executor. ready, if not nil, is called once both run, with
 // the number of DAGs from the DAGs folder and of examples.
 func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
-	release, err := a.lockHome(true)
+	release, err := a.lockScheduling(true)
 	if err != nil {
 		return err
 	}
@@ -489,7 +538,7 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	}
 	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
 	// so a standalone started meanwhile does not take the tries for lost ones.
-	release, err := a.lockHome(false)
+	release, err := a.lockScheduling(false)
 	if err != nil {
 		return out, false, nil // the running scheduler runs them
 	}
@@ -681,7 +730,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 			return err
 		}
 		// Another server drives the run (a shared database): it applies the command.
-	} else if release, err := a.lockHome(false); err == nil {
+	} else if release, err := a.lockScheduling(false); err == nil {
 		defer release()
 		return direct()
 	}

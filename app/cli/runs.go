@@ -28,8 +28,8 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !ap.Config.SharedDatabase() && ap.SchedulerRunning() { // a shared database takes several
-				return &app.LockedError{Path: ap.Config.Home}
+			if err := ap.SchedulerLocked(); err != nil {
+				return err
 			}
 			url, err := e.startWeb(cmd.Context(), ap)
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -16,7 +15,7 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 	if c.Empty() {
 		return nil
 	}
-	now := time.Now().UTC()
+	now := now()
 	return s.write(ctx, func(tx *gorm.DB) error {
 		if c.Owner != 0 {
 			if err := checkOwner(tx, c.Owner, c); err != nil {

@@ -386,7 +386,7 @@ func dagRunToModel(r scheduler.DagRun) (dagRunModel, error) {
 	if err != nil {
 		return dagRunModel{}, fmt.Errorf("encode conf: %w", err)
 	}
-	now := time.Now().UTC()
+	now := now()
 	return dagRunModel{
 		DagID: r.DagID, RunID: r.RunID, RunType: r.RunType, State: string(r.State),
 		LogicalDate: utc(r.LogicalDate), DataIntervalStart: utc(r.DataIntervalStart),
