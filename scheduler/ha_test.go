@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
@@ -170,12 +171,12 @@ func (s *crashableStore) EndJob(ctx context.Context, id int64, now time.Time) er
 	return s.Store.EndJob(ctx, id, now)
 }
 
-// haCluster is several active schedulers on one SQLite file, each with its own connections
-// and executor, sharing one clock; the home's lock, which keeps a second server off a SQLite
-// home outside tests, is not involved.
+// haCluster is several active schedulers on one database (a SQLite file, or PostgreSQL with
+// WASMFLOW_TEST_PG=1), each with its own connections and executor, sharing one clock; the
+// home's lock, which keeps a second server off a SQLite home outside tests, is not involved.
 type haCluster struct {
 	t      testing.TB
-	path   string
+	url    string // the database: a SQLite file, or PostgreSQL with WASMFLOW_TEST_PG=1
 	clock  *testClock
 	runs   *executions
 	sync   *scheduler.DagSyncer
@@ -222,7 +223,7 @@ func haDag(t testing.TB, dir string, runs int) {
 func newHACluster(t testing.TB, n, runs int) *haCluster {
 	dir := t.TempDir()
 	haDag(t, dir, runs)
-	c := &haCluster{t: t, path: filepath.Join(dir, "wasmflow.db"), clock: &testClock{now: haStart},
+	c := &haCluster{t: t, url: dbtest.URL(t), clock: &testClock{now: haStart},
 		runs: &executions{n: map[tryKey]int{}, pauseAt: runs * 20 / 3, pausedAt: make(chan struct{})}, ended: make(chan scheduler.DagRun, 4*runs)}
 	first := c.open()
 	c.sync = &scheduler.DagSyncer{Store: first, Folders: []string{dir}}
@@ -238,7 +239,7 @@ func newHACluster(t testing.TB, n, runs int) *haCluster {
 }
 
 func (c *haCluster) open() *metastore.Store {
-	s, err := metastore.Open(context.Background(), c.path)
+	s, err := metastore.Open(context.Background(), c.url)
 	if err != nil {
 		c.t.Fatal(err)
 	}

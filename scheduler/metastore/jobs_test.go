@@ -14,7 +14,8 @@ import (
 // from since the deadline (or ended); of many claims at once on other connections (other
 // processes, for SQLite), exactly one wins.
 func TestClaimRun(t *testing.T) {
-	s := newStore(t)
+	url := testURL(t)
+	s := openStore(t, url)
 	ctx := t.Context()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a, err := s.StartJob(ctx, "host-a", t0)
@@ -67,11 +68,7 @@ func TestClaimRun(t *testing.T) {
 	var mu sync.Mutex
 	won := 0
 	for i := 0; i < 4; i++ {
-		other, err := Open(ctx, s.Path())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
+		other := openStore(t, url)
 		job, _ := other.StartJob(ctx, "racer", t0)
 		wins.Add(1)
 		go func() {
