@@ -64,11 +64,22 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 				break // the next run is created when one of these ends
 			}
 			_, err := s.createRun(ctx, d, "scheduled", next, time.Time{}, nil, "")
-			if err != nil && !errors.Is(err, ErrExists) {
+			if errors.Is(err, ErrExists) {
+				// Another scheduler (or the CLI) created it since this one last looked, and
+				// maybe more after it: go on from the latest scheduled run in the metastore.
+				last, err := s.latestScheduled(ctx, d)
+				if err != nil {
+					return err
+				}
+				if last == nil || last.Start.Before(next.Start) {
+					last = &next
+				}
+				s.lastSched[id], active = last, -1
+				continue
+			}
+			if err != nil {
 				return err
 			}
-			// A run that exists already was created by another scheduler (or the CLI) since
-			// this one last looked: its interval is done here too.
 			active++
 			n := next
 			s.lastSched[id] = &n
