@@ -16,7 +16,11 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 		return nil
 	}
 	now := now()
-	return s.write(ctx, func(tx *gorm.DB) error {
+	write := s.write
+	if c.Owner != 0 {
+		write = s.writeOwned
+	}
+	return write(ctx, func(tx *gorm.DB) error {
 		if c.Owner != 0 {
 			if err := checkOwner(tx, c.Owner, c); err != nil {
 				return err

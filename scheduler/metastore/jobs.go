@@ -158,3 +158,15 @@ func touchedRuns(c scheduler.Changes) []scheduler.TIKey {
 	}
 	return out
 }
+
+// writeOwned is write for the changes of a scheduler job to the runs it owns (Save with
+// Changes.Owner): on PostgreSQL it takes no metastore-wide write lock, as checkOwner locks the
+// rows of those runs, which every write to them takes first (their owner's Saves, a claim), so
+// the Saves of several schedulers, each to its own runs, commit side by side. On SQLite it is
+// write: the file has one writer at a time anyway.
+func (s *Store) writeOwned(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.dialect != PostgreSQL {
+		return s.write(ctx, fn)
+	}
+	return s.db.WithContext(ctx).Transaction(fn)
+}
