@@ -166,7 +166,7 @@ func (s *Scheduler) giveUpUnclaimed(now time.Time) {
 			r.dirty = true
 			continue
 		}
-		s.orphaned(r, t, ti, now, fmt.Sprintf("no worker reported this try within %s of the scheduler's restart", a.AdoptWithin()), ranHere(s.cfg.Executor, ti))
+		s.orphaned(r, t, ti, now, fmt.Sprintf("no worker reported this try within %s of the scheduler's restart or takeover", a.AdoptWithin()), ranHere(s.cfg.Executor, ti))
 	}
 }
 

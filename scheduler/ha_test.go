@@ -542,3 +542,45 @@ func BenchmarkSchedulers(b *testing.B) {
 		}
 	}
 }
+
+// TestClearOfAnotherSchedulersRun: a scheduler asked to clear a run another live scheduler
+// drives refuses with ErrOwnedElsewhere (the API then files the clear as a command), and the
+// command is applied by the run's owner alone: the task runs again, once.
+func TestClearOfAnotherSchedulersRun(t *testing.T) {
+	const runs = 4
+	c := newHAClusterOn(t, dbtest.URL(t), runs)
+	c.start(0)
+	c.start(1)
+	c.waitEnded(map[string]bool{}, runs)
+	ctx := context.Background()
+	reader := c.open()
+	all, err := reader.ListDagRuns(ctx, "ha", "", 0)
+	if err != nil || len(all) != runs {
+		t.Fatalf("runs %v, %v", all, err)
+	}
+	run := all[0]
+	other := 0
+	if c.jobOf(reader, 0) == run.OwnerJobID {
+		other = 1
+	}
+	_, err = c.scheds[other].Clear(ctx, scheduler.ClearRequest{DagID: "ha", RunID: run.RunID, TaskIDs: []string{"l3t0"}, Owner: "test"})
+	if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
+		t.Fatalf("clear through the other scheduler: %v, want ErrOwnedElsewhere", err)
+	}
+	cmd, err := reader.AddCommand(ctx, scheduler.Command{Kind: "clear", DagID: "ha", RunID: run.RunID, TaskIDs: []string{"l3t0"}, Owner: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended := <-c.ended; ended.RunID != run.RunID || ended.State != tasks.RunSuccess {
+		t.Fatalf("after the clear, %s ended %s", ended.RunID, ended.State)
+	}
+	if got, err := reader.GetCommand(ctx, cmd.ID); err != nil || got.DoneAt == nil || got.Result != "cleared [l3t0]" {
+		t.Errorf("command = %+v, %v", got, err)
+	}
+	key := scheduler.TIKey{DagID: "ha", RunID: run.RunID, TaskID: "l3t0"}
+	c.runs.mu.Lock()
+	defer c.runs.mu.Unlock()
+	if c.runs.n[tryKey{key, 1}] != 1 || c.runs.n[tryKey{key, 2}] != 1 {
+		t.Errorf("l3t0 ran %d times at try 1 and %d at try 2, want once each", c.runs.n[tryKey{key, 1}], c.runs.n[tryKey{key, 2}])
+	}
+}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -165,6 +166,9 @@ func (s *Scheduler) own(ctx context.Context, dagID, runID string) error {
 		return err
 	}
 	if !ok {
+		if _, err := s.cfg.Store.GetDagRun(ctx, dagID, runID); errors.Is(err, ErrNotFound) {
+			return nil // no such run: the change says so
+		}
 		return fmt.Errorf("run %s of DAG %s: %w", runID, dagID, ErrOwnedElsewhere)
 	}
 	return nil
