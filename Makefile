@@ -8,7 +8,7 @@ BIN := build/bin/wasmflow
 # deadline as a failure on a busy machine (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 50000x
 
-.PHONY: help run build operators desktop test-desktop frontend frontend-check test test-cluster vet unit fuzz bench deps modules example-modules clean
+.PHONY: help run build operators desktop test-desktop frontend frontend-check test test-cluster vet unit unit-pg fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ frontend-check: frontend ## check the committed frontend/dist is the build of fr
 deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium, PostgreSQL)
 	.ci/install-deps.sh wasm browser postgres
 
-test: deps frontend-check vet unit fuzz test-cluster test-desktop ## everything CI runs: vet, every test, short fuzzing, the cluster across namespaces, the desktop window
+test: deps frontend-check vet unit unit-pg fuzz test-cluster test-desktop ## everything CI runs: vet, every test (the metastore and scheduler suites on SQLite and PostgreSQL), short fuzzing, the cluster across namespaces, the desktop window
 	@echo "make test: all passed"
 
 test-cluster: build ## server and workers in network namespaces (ip netns + veth), one worker cut off (root)
@@ -66,13 +66,20 @@ vet:
 unit: operators
 	$(GO) test -count=1 ./...
 
+# The metastore and scheduler suites again, each test on a fresh database of a private PostgreSQL
+# server (internal/dbtest, internal/pgtest). WASMFLOW_TEST_PG=1 makes a missing server a failure,
+# never a skip: `make deps` installs Debian's postgresql.
+unit-pg: operators ## the metastore and scheduler test suites on PostgreSQL
+	WASMFLOW_TEST_PG=1 $(GO) test -count=1 ./scheduler/metastore/ ./scheduler/
+
 fuzz: ## run each fuzz target for FUZZTIME (default 50000x: executions)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/
 	$(GO) test -run='^$$' -fuzz='^FuzzExpr$$' -fuzztime=$(FUZZTIME) ./tasks/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
 
 bench: build ## performance figures, each against a baseline measured in the same run
-	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Decide100k)$$' -benchtime=3x ./scheduler/ && \
+	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|Independent1000|Chain100Postgres|Independent1000Postgres|Decide100k)$$' -benchtime=3x ./scheduler/ && \
+	  $(GO) test -run='^$$' -bench='^BenchmarkSchedulers$$' -benchtime=1x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|ScriptTry|HostHTTP)$$' -benchtime=2s ./runtime/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDispatch$$' -benchtime=1000x ./cluster/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(Grid|DagsList|Trigger)' -benchtime=5x ./app/api/ && \

@@ -57,7 +57,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			return nil, fmt.Errorf("create %s: %w (set WASMFLOW_HOME to a writable folder)", dir, err)
 		}
 	}
-	store, err := metastore.Open(ctx, cfg.Database.URL)
+	store, err := metastore.Open(ctx, cfg.Database.URL, metastore.WithPool(dbPool(cfg)))
 	if err != nil {
 		return nil, err // it names the file, never a URL's password
 	}
@@ -88,17 +88,51 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	return a, nil
 }
 
+// dbPool is the PostgreSQL connection pool database.sql_alchemy_* configure, mapped as
+// SQLAlchemy reads them: pool_size connections kept, max_overflow more at most (-1: no limit),
+// each replaced after pool_recycle (0: never). A Config not from config.Load (no pool size)
+// takes the metastore's default, which is Airflow's.
+func dbPool(cfg config.Config) metastore.Pool {
+	d := cfg.Database
+	if d.PoolSize < 1 {
+		return metastore.Pool{}
+	}
+	p := metastore.Pool{MaxIdle: d.PoolSize, MaxOpen: d.PoolSize + d.MaxOverflow, MaxLifetime: d.PoolRecycle}
+	if d.MaxOverflow < 0 {
+		p.MaxOpen = -1
+	}
+	if d.PoolRecycle <= 0 {
+		p.MaxLifetime = -1
+	}
+	return p
+}
+
+// DBStatus is what `wasmflow db check` reports of a metastore.
+type DBStatus struct {
+	Where         string // the file, or the URL without its password
+	Dialect       metastore.Dialect
+	SchemaVersion int
+	Server        string // "SQLite 3.41.2", "PostgreSQL 15.8"
+}
+
 // CheckDB checks the metastore without creating or migrating it, for `wasmflow db check`.
-func CheckDB(ctx context.Context, cfg config.Config) (int, error) {
-	store, err := metastore.Open(ctx, cfg.Database.URL, metastore.WithoutMigrations())
+func CheckDB(ctx context.Context, cfg config.Config) (DBStatus, error) {
+	store, err := metastore.Open(ctx, cfg.Database.URL, metastore.WithoutMigrations(), metastore.WithPool(dbPool(cfg)))
 	if err != nil {
-		return 0, err
+		return DBStatus{}, err
 	}
 	defer store.Close()
 	if err := store.Check(ctx); err != nil {
-		return 0, err
+		return DBStatus{}, err
 	}
-	return store.SchemaVersion(ctx)
+	st := DBStatus{Where: store.Where(), Dialect: store.Dialect()}
+	if st.SchemaVersion, err = store.SchemaVersion(ctx); err != nil {
+		return DBStatus{}, err
+	}
+	if st.Server, err = store.ServerVersion(ctx); err != nil {
+		return DBStatus{}, err
+	}
+	return st, nil
 }
 
 // Close releases the task runtime and the metastore.

@@ -231,7 +231,7 @@ func RunWorker(ctx context.Context, cfg config.Config, o WorkerOptions, log *slo
 // (workers, and this process unless o.NoLocal) instead of the local executor alone. ready, if
 // set, is called once everything runs, with the command that joins a worker.
 func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dags int, ex *cluster.RemoteExecutor, joinCommand string)) error {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling(true)
 	if err != nil {
 		return err
 	}
@@ -244,13 +244,15 @@ func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dag
 		return err
 	}
 	defer ex.Close() // after Stop (the scheduler's) it only releases what is left
-	host, _ := os.Hostname()
-	s := scheduler.New(scheduler.Config{
+	// The host its own slots' tries report: another server that takes its runs over after it
+	// died knows those tries died with it.
+	host := ex.Node().Name()
+	s := scheduler.New(a.withJobs(scheduler.Config{
 		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log,
 		LogsFolder: a.Config.LogsFolder(), OnSaved: a.Events.publishChanges,
 		RunFilter: func(r scheduler.DagRun) bool { return r.RunType != "test" },
-	})
+	}))
 	a.executor.Store(ex)
 	defer a.executor.Store(nil)
 	return a.serve(ctx, s, func() {

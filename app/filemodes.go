@@ -35,8 +35,10 @@ func warnOpenModes(cfg config.Config, dbPath string, log *slog.Logger) {
 		log.Warn("this file holds secrets and other users of this machine may read it", "path", path,
 			"mode", fmt.Sprintf("%04o", fi.Mode().Perm()), "fix", fix)
 	}
-	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
-		check(p, false)
+	if dbPath != "" { // "": a PostgreSQL metastore, no file here
+		for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
+			check(p, false)
+		}
 	}
 	check(cfg.LogsFolder(), true)
 	for _, name := range secretFiles {

@@ -21,25 +21,81 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// LockedError says another scheduler holds the home.
-type LockedError struct{ Path, PID string }
+// LockedError says another scheduler holds the home or the shared metastore, or that Shared
+// servers drive the shared metastore (the CLI then leaves the work to them).
+type LockedError struct {
+	Path, PID string
+	Database  string // a shared metastore's (PostgreSQL), without its password; "" for a home's
+	Shared    int
+}
 
 func (e *LockedError) Error() string {
+	if e.Shared > 0 {
+		return fmt.Sprintf("%d wasmflow server(s) drive the metastore %s; they run this: do it through the API of one (cli.server), or stop them first", e.Shared, e.Database)
+	}
 	who := "another wasmflow scheduler"
 	if e.PID != "" {
 		who += " (pid " + e.PID + ")"
 	}
+	if e.Database != "" {
+		return who + " is running on the metastore " + e.Database + " (on this machine or another); stop it first"
+	}
 	return who + " is running on this home; stop it first, or give this one another WASMFLOW_HOME"
 }
 
-// SchedulerRunning reports whether a standalone or server process drives this home now.
+// lockScheduling takes the right to schedule the metastore's runs from this process, the one
+// place that decides how: a SQLite metastore is this home's, and the home's file lock
+// (lock_unix.go) keeps a second scheduler out. A PostgreSQL one is shared by every home and
+// machine configured with it: a server (server true) takes no lock there, as several drive
+// it at once, each through its scheduler job (scheduler.Config.Jobs); anything else that
+// would schedule or write runs (the CLI driving a backfill, a clear without a server) is
+// refused while a server's job lives, and otherwise takes the database's scheduler lock
+// (metastore.Store.LockScheduler). The error is a *LockedError when it is refused.
+func (a *App) lockScheduling(server bool) (release func(), err error) {
+	if !a.Store.Shared() {
+		return lockScheduler(a.Config.Home)
+	}
+	if server {
+		return func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := a.liveSchedulers(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		return nil, &LockedError{Database: a.Store.Where(), Shared: n}
+	}
+	release, ok, err := a.Store.LockScheduler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &LockedError{Database: a.Store.Where()}
+	}
+	return release, nil
+}
+
+// SchedulerRunning reports whether a standalone or server process drives this home's
+// metastore now (on PostgreSQL: a server's scheduler job is alive).
 func (a *App) SchedulerRunning() bool {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling(false)
 	if err != nil {
 		return true
 	}
 	release()
 	return false
+}
+
+// SchedulerLocked is the error a server or standalone starting here would meet: a *LockedError
+// naming the home (SQLite) while another scheduler drives it, nil when none does, and always
+// nil on PostgreSQL, which several servers drive at once.
+func (a *App) SchedulerLocked() error {
+	release, err := a.lockScheduling(true)
+	if err != nil {
+		return err
+	}
+	release()
+	return nil
 }
 
 // newScheduler builds a scheduler on this home's metastore with the local executor.
@@ -49,19 +105,19 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	return scheduler.New(scheduler.Config{
+	return scheduler.New(a.withJobs(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
 		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
-	}), nil
+	})), nil
 }
 
 // Serve runs the scheduler on this home until ctx is done: the DAG folder sync and the
 // scheduling loop with the local executor. ready, if not nil, is called once both run, with
 // the number of DAGs from the DAGs folder and of examples.
 func (a *App) Serve(ctx context.Context, ready func(dags, examples int)) error {
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling(true)
 	if err != nil {
 		return err
 	}
@@ -482,7 +538,7 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 	}
 	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
 	// so a standalone started meanwhile does not take the tries for lost ones.
-	release, err := lockScheduler(a.Config.Home)
+	release, err := a.lockScheduling(false)
 	if err != nil {
 		return out, false, nil // the running scheduler runs them
 	}
@@ -663,15 +719,18 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 // command is applied, up to a while.
 func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() error) error {
 	if s := a.sched.Load(); s != nil { // the scheduler is in this process: hand it over at once
+		var err error
 		switch c.Kind {
 		case "clear":
-			_, err := s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
-			return err
+			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			return s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
+			err = s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
 		}
-	}
-	if release, err := lockScheduler(a.Config.Home); err == nil {
+		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
+			return err
+		}
+		// Another server drives the run (a shared database): it applies the command.
+	} else if release, err := a.lockScheduling(false); err == nil {
 		defer release()
 		return direct()
 	}
@@ -710,7 +769,11 @@ func (a *App) MarkRun(ctx context.Context, who Actor, dagID, runID string, state
 	if s == nil {
 		return errors.New("marking a run needs the scheduler: do it through `wasmflow server` or `standalone`")
 	}
-	return s.MarkRun(ctx, dagID, runID, state, string(who))
+	err := s.MarkRun(ctx, dagID, runID, state, string(who))
+	if errors.Is(err, scheduler.ErrOwnedElsewhere) {
+		return fmt.Errorf("%w: mark it through the API of that server, or mark its task instances here", err)
+	}
+	return err
 }
 
 // LogReader opens the log of one try; try 0 means the latest.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/cluster"
+	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
@@ -40,8 +41,13 @@ func noopDag(b *testing.B, n int, chain bool) (dir string, module []byte) {
 // runThrough runs one DagRun of the DAG in dir through a real scheduler, SQLite metastore and
 // local executor, and returns how long the run took from trigger to its end.
 func runThrough(b *testing.B, dir string, parallelism int) time.Duration {
+	return runThroughOn(b, filepath.Join(b.TempDir(), "wasmflow.db"), dir, parallelism)
+}
+
+// runThroughOn is runThrough on the metastore at url, a fresh database.
+func runThroughOn(b *testing.B, url, dir string, parallelism int) time.Duration {
 	ctx := context.Background()
-	store, err := metastore.Open(ctx, filepath.Join(b.TempDir(), "wasmflow.db"))
+	store, err := metastore.Open(ctx, url)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,5 +132,34 @@ func BenchmarkIndependent1000(b *testing.B) {
 	n := float64(b.N * 1000)
 	b.ReportMetric(n/sched.Seconds(), "tasks/s")
 	b.ReportMetric(n/bare.Seconds(), "tasks/s_bare")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkChain100Postgres is BenchmarkChain100 on a PostgreSQL metastore (a private
+// internal/pgtest server on this machine, a fresh database each run) against the same chain on
+// SQLite in the same iteration: the figure is the ratio, x_sqlite (PostgreSQL's time per task
+// over SQLite's), and both times per task.
+func BenchmarkChain100Postgres(b *testing.B) {
+	benchDialects(b, 100, true, 32)
+}
+
+// BenchmarkIndependent1000Postgres is BenchmarkIndependent1000 on PostgreSQL against SQLite in
+// the same iteration, as BenchmarkChain100Postgres.
+func BenchmarkIndependent1000Postgres(b *testing.B) {
+	benchDialects(b, 1000, false, 64)
+}
+
+func benchDialects(b *testing.B, n int, chain bool, parallelism int) {
+	dir, _ := noopDag(b, n, chain)
+	var lite, pg time.Duration
+	for i := 0; i < b.N; i++ {
+		lite += runThrough(b, dir, parallelism)
+		pg += runThroughOn(b, dbtest.PostgresURL(b), dir, parallelism)
+	}
+	tasks := float64(b.N * n)
+	b.ReportMetric(float64(pg)/float64(lite), "x_sqlite")
+	b.ReportMetric(float64(pg)/tasks/1e3, "µs/task_postgres")
+	b.ReportMetric(float64(lite)/tasks/1e3, "µs/task_sqlite")
+	b.ReportMetric(tasks/pg.Seconds(), "tasks/s_postgres")
 	b.ReportMetric(0, "ns/op")
 }

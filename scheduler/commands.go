@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -41,6 +42,9 @@ func (s *Scheduler) poll(ctx context.Context) error {
 		return err
 	}
 	parsed := s.cfg.Dags()
+	if s.cfg.Jobs != nil {
+		return s.pollOwned(ctx, parsed)
+	}
 	for _, state := range []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning} {
 		runs, err := s.cfg.Store.ListDagRuns(ctx, "", state, 0)
 		if err != nil {
@@ -59,7 +63,7 @@ func (s *Scheduler) poll(ctx context.Context) error {
 			if d == nil {
 				continue // the DAG does not parse now; the run waits until it does
 			}
-			if err := s.load(ctx, run, d, cur); err != nil {
+			if err := s.load(ctx, run, d, cur, ""); err != nil {
 				return err
 			}
 		}
@@ -70,8 +74,9 @@ func (s *Scheduler) poll(ctx context.Context) error {
 // load starts driving a run read from the metastore: runs created by the CLI, runs left by a
 // previous process, a finished run being changed. A try shown running that this process did
 // not start belongs to a process that is gone: see orphaned. With prev (the CLI reset a run
-// this scheduler drove), tries reset under it are killed.
-func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *activeRun) error {
+// this scheduler drove), tries reset under it are killed. deadHost is the host of the dead
+// scheduler the run was taken over from (with Config.Jobs): tries running there died with it.
+func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *activeRun, deadHost string) error {
 	tis, err := s.cfg.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return err
@@ -99,8 +104,9 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 			ti.State = tasks.StateNone
 			s.changes.ti(ti)
 		case inFlight(ti) && s.submitted[ti.Key()] != ti.TryNumber:
-			if !s.adopt(r, ti, now) {
-				s.orphaned(r, t, ti, now, "the process running this try stopped before it reported")
+			died := ti.State == tasks.StateRunning && (ranHere(s.cfg.Executor, ti) || (deadHost != "" && ti.Hostname == deadHost))
+			if died || !s.adopt(r, ti, now) {
+				s.orphaned(r, t, ti, now, "the process running this try stopped before it reported", died)
 			}
 		}
 	}
@@ -113,7 +119,7 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 // window, or failed as lost then.
 func (s *Scheduler) adopt(r *activeRun, ti *TaskInstance, now time.Time) bool {
 	a, ok := s.cfg.Executor.(Adopter)
-	if !ok || (ti.State == tasks.StateRunning && ranHere(s.cfg.Executor, ti)) {
+	if !ok {
 		return false // no worker runs it: it died with the previous process
 	}
 	if s.claim(a, ti) {
@@ -160,17 +166,17 @@ func (s *Scheduler) giveUpUnclaimed(now time.Time) {
 			r.dirty = true
 			continue
 		}
-		s.orphaned(r, t, ti, now, fmt.Sprintf("no worker reported this try within %s of the scheduler's restart", a.AdoptWithin()))
+		s.orphaned(r, t, ti, now, fmt.Sprintf("no worker reported this try within %s of the scheduler's restart or takeover", a.AdoptWithin()), ranHere(s.cfg.Executor, ti))
 	}
 }
 
 // orphaned ends a try a previous process left in flight and nobody follows any more. One
 // still queued never started: it is scheduled again without using a retry (as Airflow resets
-// orphaned queued tasks). One that ran in that process (see InProcess) died with it, killed or
-// on a power loss: our crash, not the task's, so it runs again without using a retry too. One
-// a worker ran that did not come back is lost: failed, and retried per its retries, as any
-// worker failure is.
-func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time, why string) {
+// orphaned queued tasks). One that ran in that process (died: see InProcess, and a dead
+// scheduler's host with Config.Jobs) died with it, killed or on a power loss: our crash, not
+// the task's, so it runs again without using a retry too. One a worker ran that did not come
+// back is lost: failed, and retried per its retries, as any worker failure is.
+func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time, why string, died bool) {
 	s.changes.ti(ti)
 	r.dirty = true
 	if ti.State == tasks.StateQueued {
@@ -179,7 +185,7 @@ func (s *Scheduler) orphaned(r *activeRun, t *tasks.Task, ti *TaskInstance, now 
 		ti.State, ti.StartDate, ti.QueuedAt, ti.Reason = tasks.StateNone, nil, nil, ""
 		return
 	}
-	if ranHere(s.cfg.Executor, ti) {
+	if died {
 		s.note(ti, "interrupted: %s; it runs again (no retry used)", why)
 		s.rerunWithoutRetry(r, ti, now, why)
 		return
@@ -205,6 +211,11 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 	for _, c := range cmds {
 		if s.cfg.RunFilter != nil && !s.cfg.RunFilter(DagRun{DagID: c.DagID, RunID: c.RunID, RunType: "manual"}) {
 			continue
+		}
+		if err := s.own(ctx, c.DagID, c.RunID); errors.Is(err, ErrOwnedElsewhere) {
+			continue // the scheduler driving the run applies it
+		} else if err != nil {
+			return err
 		}
 		var result string
 		switch c.Kind {
@@ -384,6 +395,9 @@ func (s *Scheduler) activate(ctx context.Context, dagID, runID string) (*activeR
 	if r := s.runs[runKey{dagID, runID}]; r != nil {
 		return r, nil
 	}
+	if err := s.own(ctx, dagID, runID); err != nil {
+		return nil, err
+	}
 	run, err := s.cfg.Store.GetDagRun(ctx, dagID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("run %s of DAG %s: %w", runID, dagID, err)
@@ -392,7 +406,7 @@ func (s *Scheduler) activate(ctx context.Context, dagID, runID string) (*activeR
 	if d == nil {
 		return nil, fmt.Errorf("DAG %s does not parse now, so its runs cannot change: see `wasmflow dags list-import-errors`", dagID)
 	}
-	if err := s.load(ctx, run, d, nil); err != nil {
+	if err := s.load(ctx, run, d, nil, ""); err != nil {
 		return nil, err
 	}
 	return s.runs[runKey{dagID, runID}], nil

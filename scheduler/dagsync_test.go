@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 )
@@ -37,8 +38,11 @@ func writeDag(t *testing.T, dir, file, dagID string, tasks ...string) {
 	}
 }
 
+// openStore opens a metastore on a fresh database: SQLite, or PostgreSQL with
+// WASMFLOW_TEST_PG=1 (internal/dbtest), so every scheduler test that uses it runs on both.
 func openStore(t *testing.T) *metastore.Store {
-	s, err := metastore.Open(context.Background(), filepath.Join(t.TempDir(), "wasmflow.db"))
+	t.Helper()
+	s, err := metastore.Open(context.Background(), dbtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,4 +92,11 @@ func TestRunWatchesFolder(t *testing.T) {
 
 func openMetastore(path string) (*metastore.Store, error) {
 	return metastore.Open(context.Background(), path)
+}
+
+// TestMain stops the PostgreSQL server internal/dbtest may have started for the suite.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	dbtest.Stop()
+	os.Exit(code)
 }

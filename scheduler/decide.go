@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -42,6 +43,7 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 			s.lastSched[id], s.known[id] = last, true
 		}
 		tt := timetable.For(d)
+		active := -1 // the DAG's active runs in the metastore, once roomForRun read them
 		for {
 			next, ok := tt.Next(s.lastSched[id], now, d.Catchup)
 			if !ok {
@@ -58,12 +60,27 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 				}
 				break
 			}
-			if s.activeRuns(id) >= d.MaxActiveRuns {
+			if !s.roomForRun(ctx, d, &active) {
 				break // the next run is created when one of these ends
 			}
-			if _, err := s.createRun(ctx, d, "scheduled", next, time.Time{}, nil, ""); err != nil {
+			_, err := s.createRun(ctx, d, "scheduled", next, time.Time{}, nil, "")
+			if errors.Is(err, ErrExists) {
+				// Another scheduler (or the CLI) created it since this one last looked, and
+				// maybe more after it: go on from the latest scheduled run in the metastore.
+				last, err := s.latestScheduled(ctx, d)
+				if err != nil {
+					return err
+				}
+				if last == nil || last.Start.Before(next.Start) {
+					last = &next
+				}
+				s.lastSched[id], active = last, -1
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			active++
 			n := next
 			s.lastSched[id] = &n
 		}
@@ -153,6 +170,7 @@ func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate
 // createRun inserts a run (queued) with a task instance per task and starts driving it.
 func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate time.Time, conf map[string]any, runID string) (DagRun, error) {
 	run, tis := NewRun(d, runType, iv, logicalDate, conf, runID, s.cfg.Now())
+	run.OwnerJobID = s.job
 	run, err := s.cfg.Store.CreateDagRun(ctx, run, tis)
 	if err != nil {
 		return DagRun{}, fmt.Errorf("create run %s of %s: %w", run.RunID, d.DagID, err)

@@ -23,11 +23,7 @@ import (
 // add it back.
 func TestResolveGrants(t *testing.T) {
 	ctx := t.Context()
-	store, err := metastore.Open(ctx, filepath.Join(t.TempDir(), "wasmflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t)
 	text, _ := metastore.GenerateSecretKey()
 	key, err := metastore.NewSecretKey(text, "test")
 	if err != nil {

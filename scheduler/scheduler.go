@@ -47,6 +47,14 @@ type Config struct {
 	// OnlyTheseRuns makes a scheduler that drives given runs and nothing else: no scheduled
 	// runs, and pause ignored (`dags test`, a backfill run in the CLI's process).
 	OnlyTheseRuns bool
+	// Jobs, if set, makes this scheduler one of several active ones on the metastore (Airflow
+	// 2's HA scheduler): it records a job that it heartbeats every HeartbeatInterval, and
+	// drives only the runs it owns: those it creates, and those it takes over from no owner or
+	// from a job not heard from for OrphanTimeout. Nil: it drives every run (one scheduler per
+	// metastore, which the home's lock ensures).
+	Jobs              JobStore
+	HeartbeatInterval time.Duration // default 2s
+	OrphanTimeout     time.Duration // default 15s
 }
 
 // Scheduler drives DagRuns: it creates them on their schedules, decides which task instances
@@ -88,8 +96,13 @@ type Scheduler struct {
 	// them, however often the schedules are looked at.
 	planAt  time.Time
 	planned map[string]time.Time // per DAG: the next run recorded on its row
-	stopped chan struct{}        // closed when Run returns
-	ready   chan struct{}        // closed once recovery is done
+	// job is this scheduler's scheduler_job with Config.Jobs (0: none), live how many jobs
+	// were alive at the last poll (this one included), jobHosts the host of every job seen.
+	job      int64
+	live     int
+	jobHosts map[int64]string
+	stopped  chan struct{} // closed when Run returns
+	ready    chan struct{} // closed once recovery is done
 }
 
 type runKey struct{ dagID, runID string }
@@ -115,12 +128,18 @@ func New(cfg Config) *Scheduler {
 	if cfg.Hostname == "" {
 		cfg.Hostname, _ = os.Hostname()
 	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 2 * time.Second
+	}
+	if cfg.OrphanTimeout <= 0 {
+		cfg.OrphanTimeout = 15 * time.Second
+	}
 	return &Scheduler{
 		cfg: cfg, results: make(chan TryResult, 1024), cmds: make(chan func()), wake: make(chan struct{}, 1),
 		runs: map[runKey]*activeRun{}, paused: map[string]bool{}, pools: map[string]int{},
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
 		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
-		stopped: make(chan struct{}),
+		stopped: make(chan struct{}), live: 1, jobHosts: map[int64]string{},
 	}
 }
 
@@ -181,6 +200,13 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 	if a, ok := s.cfg.Executor.(Adopter); ok {
 		s.adoptUntil = s.cfg.Now().Add(a.AdoptWithin())
 	}
+	if s.cfg.Jobs != nil {
+		stopBeat, err := s.startJob(ctx)
+		if err != nil {
+			return errors.Join(err, s.cfg.Executor.Stop(context.Background()))
+		}
+		defer stopBeat()
+	}
 	if err := s.recover(ctx); err != nil {
 		if ctx.Err() != nil { // stopped while starting: nothing was lost
 			return s.cfg.Executor.Stop(context.Background())
@@ -206,7 +232,10 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 		timer.Reset(s.untilNextTimer())
 		select {
 		case <-ctx.Done():
-			return s.shutdown(grace)
+			if err := s.shutdown(grace); err != nil {
+				return err
+			}
+			return s.endJob()
 		case res := <-s.results:
 			s.handleResult(ctx, res)
 			s.drainResults(ctx, true)
@@ -356,9 +385,18 @@ func (s *Scheduler) flush(ctx context.Context) error {
 		s.announce()
 		return nil
 	}
+	c.Owner = s.job
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if err = s.cfg.Store.Save(context.WithoutCancel(ctx), c); err == nil {
+		err = s.cfg.Store.Save(context.WithoutCancel(ctx), c)
+		var lost *NotOwnerError
+		if errors.As(err, &lost) {
+			// Another scheduler took these runs over: they are its now. The rest is written.
+			c = s.dropRuns(c, lost)
+			attempt--
+			continue
+		}
+		if err == nil {
 			if s.cfg.OnSaved != nil {
 				s.cfg.OnSaved(c)
 			}

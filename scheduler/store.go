@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -81,6 +82,9 @@ type DagRun struct {
 	// bytes.
 	ConfJSON        []byte
 	ExternalTrigger bool
+	// OwnerJobID is the scheduler job that drives the run (see JobStore); 0: none yet. A run
+	// is created owned by the scheduler that creates it.
+	OwnerJobID int64
 }
 
 // TaskInstance is one task in one DagRun.
@@ -261,6 +265,10 @@ type Changes struct {
 	XComs         []XCom         // XComs to write (replacing the same key)
 	Audit         []AuditEvent
 	Calls         []TryCalls // the granted-I/O calls of tries that ended (or poked)
+	// Owner, if not 0, is the scheduler job writing: Save then writes nothing unless that job
+	// still owns every run the changes touch, else it fails with a *NotOwnerError (a
+	// scheduler taken for dead while it lived must not overwrite what another now drives).
+	Owner int64
 }
 
 // Empty reports whether there is nothing to write.
@@ -312,3 +320,59 @@ type CommandStore interface {
 	GetCommand(ctx context.Context, id int64) (Command, error)
 	FinishCommand(ctx context.Context, id int64, result string) error
 }
+
+// SchedulerJob is one scheduler process as the metastore records it (Airflow's job table):
+// while it runs it heartbeats, and the runs it owns are its alone.
+type SchedulerJob struct {
+	ID              int64
+	Hostname        string // the host its in-process tries report (Config.Hostname)
+	State           string // running, or ended once it stopped cleanly
+	StartDate       time.Time
+	LatestHeartbeat time.Time
+	EndDate         *time.Time
+}
+
+// Alive reports whether the job still counts as running at now, given the orphan timeout.
+func (j SchedulerJob) Alive(now time.Time, orphanTimeout time.Duration) bool {
+	return j.State == JobRunning && !j.LatestHeartbeat.Before(now.Add(-orphanTimeout))
+}
+
+// Scheduler job states.
+const (
+	JobRunning = "running"
+	JobEnded   = "ended"
+)
+
+// JobStore is what several active schedulers on one metastore need of it: each registers a
+// job and heartbeats it, and a run is driven only by its owner job. A run whose owner stopped
+// heartbeating for the orphan timeout (or ended) is taken over by a conditional write, so two
+// schedulers never both take it.
+type JobStore interface {
+	// StartJob records a new running job heartbeating at now and returns its id.
+	StartJob(ctx context.Context, hostname string, now time.Time) (int64, error)
+	// Heartbeat records that the job lives at now.
+	Heartbeat(ctx context.Context, id int64, now time.Time) error
+	// ListJobs returns every job, newest first.
+	ListJobs(ctx context.Context) ([]SchedulerJob, error)
+	// ClaimRun makes job the owner of a run when it has none, is the job's already, or its
+	// owner's heartbeat is older than deadBefore (or the owner ended); it reports whether the
+	// job owns it now.
+	ClaimRun(ctx context.Context, job int64, dagID, runID string, deadBefore time.Time) (bool, error)
+	// EndJob marks a job ended and releases its runs, for the other schedulers to take at once.
+	EndJob(ctx context.Context, id int64, now time.Time) error
+}
+
+// NotOwnerError is Save's refusal of changes to runs the writing job no longer owns.
+type NotOwnerError struct {
+	Job  int64
+	Runs []TIKey // the runs, TaskID empty
+}
+
+func (e *NotOwnerError) Error() string {
+	return fmt.Sprintf("scheduler job %d no longer owns %d run(s) (first %s/%s): another scheduler took them over after this one missed its heartbeats",
+		e.Job, len(e.Runs), e.Runs[0].DagID, e.Runs[0].RunID)
+}
+
+// ErrOwnedElsewhere says a run is driven by another live scheduler: a change to it is filed as
+// a Command, which that scheduler applies.
+var ErrOwnedElsewhere = errors.New("the run is driven by another scheduler")

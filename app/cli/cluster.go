@@ -151,8 +151,8 @@ for --queues with --slots, unless --no-local.`,
 		if err != nil {
 			return err
 		}
-		if ap.SchedulerRunning() {
-			return &app.LockedError{Path: ap.Config.Home}
+		if err := ap.SchedulerLocked(); err != nil {
+			return err
 		}
 		url, err := e.startWeb(cmd.Context(), ap)
 		if err != nil {

@@ -12,22 +12,30 @@ import (
 
 func (e *env) dbCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "db", Short: "Create, check or reset the metastore"}
+	initOrMigrate := e.run(func(cmd *cobra.Command, _ []string) error {
+		a, err := e.open(cmd.Context(), false)
+		if err != nil {
+			return err
+		}
+		v, err := a.Store.SchemaVersion(cmd.Context())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Stdout, "Metastore ready at %s (schema version %d)\n", a.Store.Where(), v)
+		return nil
+	})
 	initCmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create the metastore, or migrate it to this version's schema (never drops data)",
 		Args:  args(0),
-		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
-			a, err := e.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			v, err := a.Store.SchemaVersion(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.io.Stdout, "Metastore ready at %s (schema version %d)\n", a.Config.Database.URL, v)
-			return nil
-		}),
+		RunE:  initOrMigrate,
+	}
+	// Airflow 2.7 renamed db init to db migrate; both do the same here.
+	migrate := &cobra.Command{
+		Use:   "migrate",
+		Short: "Migrate the metastore to this version's schema, creating it if needed (never drops data)",
+		Args:  args(0),
+		RunE:  initOrMigrate,
 	}
 	check := &cobra.Command{
 		Use:   "check",
@@ -38,11 +46,11 @@ func (e *env) dbCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v, err := app.CheckDB(cmd.Context(), cfg)
+			st, err := app.CheckDB(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.io.Stdout, "Metastore OK: %s (schema version %d)\n", cfg.Database.URL, v)
+			fmt.Fprintf(e.io.Stdout, "Metastore OK: %s (dialect %s, schema version %d, %s)\n", st.Where, st.Dialect, st.SchemaVersion, st.Server)
 			return nil
 		},
 	}
@@ -57,15 +65,15 @@ func (e *env) dbCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if !*yes && !e.confirm(fmt.Sprintf("This deletes everything in %s. Continue?", a.Config.Database.URL)) {
+		if !*yes && !e.confirm(fmt.Sprintf("This deletes everything in %s. Continue?", a.Store.Where())) {
 			return errors.New("reset cancelled (pass -y to skip the question)")
 		}
 		if err := a.Store.Reset(cmd.Context()); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.io.Stdout, "Metastore reset: %s\n", a.Config.Database.URL)
+		fmt.Fprintf(e.io.Stdout, "Metastore reset: %s\n", a.Store.Where())
 		return nil
 	})
-	cmd.AddCommand(initCmd, check, reset)
+	cmd.AddCommand(initCmd, migrate, check, reset)
 	return cmd
 }

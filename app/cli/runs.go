@@ -28,8 +28,8 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if ap.SchedulerRunning() {
-				return &app.LockedError{Path: ap.Config.Home}
+			if err := ap.SchedulerLocked(); err != nil {
+				return err
 			}
 			url, err := e.startWeb(cmd.Context(), ap)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,9 +46,20 @@ type Config struct {
 	}
 	Scheduler struct {
 		DagDirListInterval time.Duration // rescan of the DAGs folder, backstop to file watching
+		// HeartbeatInterval and OrphanTimeout are for several servers on one PostgreSQL
+		// database: how often each tells the others it lives, and after how long without a
+		// heartbeat the others take its runs over.
+		HeartbeatInterval time.Duration
+		OrphanTimeout     time.Duration
 	}
 	Database struct {
 		URL string
+		// The PostgreSQL connection pool, by Airflow's names: PoolSize connections kept open,
+		// up to MaxOverflow more under load (-1: no limit), each replaced after PoolRecycle
+		// (0: never). SQLite ignores them.
+		PoolSize    int
+		MaxOverflow int
+		PoolRecycle time.Duration
 	}
 	API struct {
 		Listen string
@@ -248,8 +260,39 @@ var keys = []key{
 		fixed(""), str(func(c *Config) *string { return &c.Core.FernetKey })},
 	{"scheduler", "dag_dir_list_interval", "full rescan of the DAGs folder; changes are also picked up at once by file watching",
 		fixed("30s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.DagDirListInterval })},
-	{"database", "url", "the metastore: a SQLite file path or sqlite:///path",
+	{"scheduler", "heartbeat_interval", "how often each `wasmflow server` on a shared (PostgreSQL) database records that it lives, in its scheduler_job row",
+		fixed("2s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.HeartbeatInterval })},
+	{"scheduler", "orphan_timeout", "how long a server on a shared (PostgreSQL) database may go without a heartbeat before the other servers take its runs over " +
+		"(its tries that ran in its own process run again without using a retry); keep it above heartbeat_interval and the clock skew between the machines",
+		fixed("15s"), duration(func(c *Config) *time.Duration { return &c.Scheduler.OrphanTimeout })},
+	{"database", "url", "the metastore: a SQLite file path or sqlite:///path, or postgres://user:password@host:5432/db " +
+		"(postgresql:// too; the database must exist), which several servers may share",
 		func(c *Config) string { return filepath.Join(c.Home, "wasmflow.db") }, str(func(c *Config) *string { return &c.Database.URL })},
+	{"database", "sql_alchemy_pool_size", "PostgreSQL: connections to the metastore each process keeps open (Airflow's name; SQLite ignores it)",
+		fixed("5"), positive(func(c *Config) *int { return &c.Database.PoolSize })},
+	{"database", "sql_alchemy_max_overflow", "PostgreSQL: connections opened beyond sql_alchemy_pool_size under load, closed again when idle; -1: no limit",
+		fixed("10"), func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < -1 {
+				return fmt.Errorf("%q is not a whole number of at least -1 (no limit)", v)
+			}
+			c.Database.MaxOverflow = n
+			return nil
+		}},
+	{"database", "sql_alchemy_pool_recycle", "PostgreSQL: seconds after which a connection is closed and replaced " +
+		"(a duration like 30m works too), so none outlives a proxy's or a firewall's idle timeout; 0 or -1: never",
+		fixed("1800"), func(c *Config, v string) error {
+			if n, err := strconv.Atoi(v); err == nil {
+				c.Database.PoolRecycle = time.Duration(max(n, 0)) * time.Second
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a number of seconds (1800) or a duration like 30m", v)
+			}
+			c.Database.PoolRecycle = max(d, 0)
+			return nil
+		}},
 	{"api", "listen", "address of the HTTP API and UI",
 		fixed("127.0.0.1:8080"), str(func(c *Config) *string { return &c.API.Listen })},
 	{"api", "trust_forwarded_for", "take a client's address from the X-Forwarded-For header (its last address) for the login throttle, " +
@@ -336,6 +379,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := c.checkMountFolders(); err != nil {
 		return c, err
+	}
+	if c.Scheduler.OrphanTimeout < 2*c.Scheduler.HeartbeatInterval {
+		return c, fmt.Errorf("scheduler.orphan_timeout (%s) must be at least twice scheduler.heartbeat_interval (%s): "+
+			"a server would be taken for dead between two heartbeats", c.Scheduler.OrphanTimeout, c.Scheduler.HeartbeatInterval)
 	}
 	return c, nil
 }
@@ -448,11 +495,15 @@ func (c Config) Settings() []Setting {
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
 		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
+		"scheduler.heartbeat_interval": formatDuration(c.Scheduler.HeartbeatInterval), "scheduler.orphan_timeout": formatDuration(c.Scheduler.OrphanTimeout),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),
 		"core.max_task_memory":       sizeString(c.Core.MaxTaskMemory), "core.mount_quota": sizeString(c.Core.MountQuota),
 		"core.default_task_execution_timeout": formatDuration(c.Core.DefaultTaskExecutionTimeout),
 		"core.fernet_key":                     mask(c.Core.FernetKey),
-		"database.url":                        redactURL(c.Database.URL), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor), "cluster.bind": c.Cluster.Bind,
+		"database.url":                        RedactURL(c.Database.URL),
+		"database.sql_alchemy_pool_size":      strconv.Itoa(c.Database.PoolSize),
+		"database.sql_alchemy_max_overflow":   strconv.Itoa(c.Database.MaxOverflow),
+		"database.sql_alchemy_pool_recycle":   strconv.Itoa(int(c.Database.PoolRecycle / time.Second)), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor), "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}
@@ -463,19 +514,23 @@ func (c Config) Settings() []Setting {
 	return out
 }
 
-// redactURL hides the password of a database URL (scheme://user:password@host/...).
-func redactURL(u string) string {
+// RedactURL hides the password of a database URL: scheme://user:password@host/..., and a
+// password=... parameter (libpq's and pgx's way to pass it in the query).
+func RedactURL(u string) string {
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok {
 		return u
 	}
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
-			return scheme + "://" + user + ":********" + rest[at:]
+			rest = user + ":********" + rest[at:]
 		}
 	}
-	return u
+	return scheme + "://" + passwordParam.ReplaceAllString(rest, "${1}********")
 }
+
+// passwordParam is a password=... query parameter of a database URL.
+var passwordParam = regexp.MustCompile(`([?&]password=)[^&]*`)
 
 func mask(s string) string {
 	if s == "" {

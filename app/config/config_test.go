@@ -48,6 +48,32 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestDatabasePool: the PostgreSQL pool keys take Airflow's names, defaults and units (seconds
+// for the recycle; a duration works too); nonsense is refused with what would do.
+func TestDatabasePool(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil || c.Database.PoolSize != 5 || c.Database.MaxOverflow != 10 || c.Database.PoolRecycle != 1800*time.Second {
+		t.Errorf("defaults: %+v, %v; want Airflow's 5, 10, 1800 s", c.Database, err)
+	}
+	c, err = load(t, t.TempDir(), "[database]\nsql_alchemy_pool_size = 2\nsql_alchemy_max_overflow = -1\nsql_alchemy_pool_recycle = 600\n", nil)
+	if err != nil || c.Database.PoolSize != 2 || c.Database.MaxOverflow != -1 || c.Database.PoolRecycle != 10*time.Minute {
+		t.Errorf("from the file: %+v, %v", c.Database, err)
+	}
+	c, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__DATABASE__SQL_ALCHEMY_POOL_RECYCLE": "30m"})
+	if err != nil || c.Database.PoolRecycle != 30*time.Minute {
+		t.Errorf("recycle 30m: %v, %v", c.Database.PoolRecycle, err)
+	}
+	for env, want := range map[string]string{
+		"WASMFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE":    "at least 1",
+		"WASMFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "at least -1 (no limit)",
+		"WASMFLOW__DATABASE__SQL_ALCHEMY_POOL_RECYCLE": "number of seconds (1800) or a duration like 30m",
+	} {
+		if _, err := load(t, t.TempDir(), "", map[string]string{env: "-5x"}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s=-5x: %v, want an error saying %q", env, err, want)
+		}
+	}
+}
+
 func TestPrecedence(t *testing.T) {
 	home := t.TempDir()
 	c, err := load(t, home, "[core]\ndags_folder = \"my_dags\"\nparallelism = 8\nload_examples = false\n[api]\nlisten = \"0.0.0.0:9000\"\n",
@@ -106,10 +132,12 @@ func TestFileShapesAndPaths(t *testing.T) {
 	if err != nil || c.Core.DagsFolder != filepath.Join(home, "mydags") {
 		t.Errorf("~ expansion: %q, %v", c.Core.DagsFolder, err)
 	}
-	c, _ = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__DATABASE__URL": "postgres://bob:s3cret@db/wf"})
-	for _, s := range c.Settings() {
-		if s.Key == "url" && (strings.Contains(s.Value, "s3cret") || !strings.Contains(s.Value, "bob:********@db")) {
-			t.Errorf("database.url shown as %q", s.Value)
+	for _, u := range []string{"postgres://bob:s3cret@db/wf", "postgresql://bob@db/wf?sslmode=require&password=s3cret&x=1"} {
+		c, _ = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__DATABASE__URL": u})
+		for _, s := range c.Settings() {
+			if s.Key == "url" && (strings.Contains(s.Value, "s3cret") || !strings.Contains(s.Value, "bob") || !strings.Contains(s.Value, "********")) {
+				t.Errorf("database.url %s shown as %q", u, s.Value)
+			}
 		}
 	}
 	if !c.Core.DagsArePausedAtCreation {
@@ -293,5 +321,25 @@ func TestMemorySettings(t *testing.T) {
 	_, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_TASK_MEMORY": "lots"})
 	if err == nil || !strings.Contains(err.Error(), "WASMFLOW__CORE__MAX_TASK_MEMORY") || !strings.Contains(err.Error(), "or auto") {
 		t.Errorf("a bad size: %v", err)
+	}
+}
+
+// TestSchedulerHA: the heartbeat and orphan timeout of servers sharing a database, whose
+// timeout may not fall between two heartbeats.
+func TestSchedulerHA(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Scheduler.HeartbeatInterval != 2*time.Second || c.Scheduler.OrphanTimeout != 15*time.Second {
+		t.Errorf("defaults: heartbeat %s, orphan timeout %s", c.Scheduler.HeartbeatInterval, c.Scheduler.OrphanTimeout)
+	}
+	_, err = load(t, t.TempDir(), "[scheduler]\nheartbeat_interval = \"10s\"\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "scheduler.orphan_timeout (15s) must be at least twice scheduler.heartbeat_interval (10s)") {
+		t.Errorf("orphan timeout below two heartbeats: %v", err)
+	}
+	c, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__SCHEDULER__ORPHAN_TIMEOUT": "30s"})
+	if err != nil || c.Scheduler.OrphanTimeout != 30*time.Second {
+		t.Errorf("orphan timeout %s, %v", c.Scheduler.OrphanTimeout, err)
 	}
 }

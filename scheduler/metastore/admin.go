@@ -144,7 +144,7 @@ func (s *Store) CreateUser(ctx context.Context, u scheduler.User) (scheduler.Use
 			u.Username, u.Role, scheduler.RoleViewer, scheduler.RoleUser, scheduler.RoleOp, scheduler.RoleAdmin)
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = time.Now()
+		u.CreatedAt = now()
 	}
 	m := userModel{
 		Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
@@ -213,7 +213,7 @@ func (s *Store) AddAuditEvent(ctx context.Context, e scheduler.AuditEvent) error
 		return errors.New("add audit event: empty event")
 	}
 	if e.When.IsZero() {
-		e.When = time.Now()
+		e.When = now()
 	}
 	m := logModel{
 		Dttm: e.When.UTC(), Event: e.Event, Owner: e.Owner, DagID: e.DagID, RunID: e.RunID,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -16,8 +15,17 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 	if c.Empty() {
 		return nil
 	}
-	now := time.Now().UTC()
-	return s.write(ctx, func(tx *gorm.DB) error {
+	now := now()
+	write := s.write
+	if c.Owner != 0 {
+		write = s.writeOwned
+	}
+	return write(ctx, func(tx *gorm.DB) error {
+		if c.Owner != 0 {
+			if err := checkOwner(tx, c.Owner, c); err != nil {
+				return err
+			}
+		}
 		for _, r := range c.Runs {
 			res := tx.Model(&dagRunModel{}).Where("id = ?", r.ID).Updates(map[string]any{
 				"state": string(r.State), "start_date": utcPtr(r.StartDate), "end_date": utcPtr(r.EndDate),

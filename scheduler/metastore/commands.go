@@ -39,7 +39,7 @@ func (s *Store) AddCommand(ctx context.Context, c scheduler.Command) (scheduler.
 	if err != nil {
 		return c, err
 	}
-	m := commandModel{Kind: c.Kind, DagID: c.DagID, RunID: c.RunID, Payload: string(p), Owner: c.Owner, CreatedAt: time.Now().UTC()}
+	m := commandModel{Kind: c.Kind, DagID: c.DagID, RunID: c.RunID, Payload: string(p), Owner: c.Owner, CreatedAt: now()}
 	if err := s.db.WithContext(ctx).Create(&m).Error; err != nil {
 		return c, fmt.Errorf("file %s command: %w", c.Kind, err)
 	}
@@ -72,7 +72,7 @@ func (s *Store) GetCommand(ctx context.Context, id int64) (scheduler.Command, er
 // FinishCommand records that a command was applied, with its outcome.
 func (s *Store) FinishCommand(ctx context.Context, id int64, result string) error {
 	return s.db.WithContext(ctx).Model(&commandModel{}).Where("id = ?", id).
-		Updates(map[string]any{"done_at": time.Now().UTC(), "result": result}).Error
+		Updates(map[string]any{"done_at": now(), "result": result}).Error
 }
 
 func commandFromModel(m commandModel) scheduler.Command {

@@ -116,10 +116,36 @@ func TestConnectionSecretsNotInFile(t *testing.T) {
 	grep("closed")
 }
 
+// TestConnectionSecretsNotInColumns: on the selected dialect (PostgreSQL has no file to grep),
+// the password and extra columns hold ciphertext: neither secret, in clear, is in any column.
+func TestConnectionSecretsNotInColumns(t *testing.T) {
+	s := newStore(t)
+	s.UseSecretKey(testKey(t, "test"))
+	c := tasks.Connection{ConnID: "api", ConnType: "http", Login: "bot-login", Password: testPassword, Extra: testExtra}
+	if err := s.SetConnection(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	var row struct{ Login, Password, Extra string }
+	if err := s.rdb.Raw("SELECT login, password, extra FROM connection WHERE conn_id = 'api'").Scan(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if row.Login != "bot-login" {
+		t.Fatalf("login column = %q: the query reads the wrong row", row.Login)
+	}
+	for _, secret := range []string{testPassword, testToken} {
+		if strings.Contains(row.Password+row.Extra, secret) {
+			t.Errorf("the connection's columns hold %q in clear: %+v", secret, row)
+		}
+	}
+	if got, err := s.GetConnection(t.Context(), "api"); err != nil || got.Password != testPassword || got.Extra != testExtra {
+		t.Errorf("GetConnection = %+v, %v; want the secrets opened again", got, err)
+	}
+}
+
 // TestConnectionWrongKey: a key other than the one the secrets were sealed with, and no key at
 // all, give errors that name the key, never garbage.
 func TestConnectionWrongKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)

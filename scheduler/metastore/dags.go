@@ -32,7 +32,7 @@ func (s *Store) SyncDag(ctx context.Context, d scheduler.Dag, source []byte, pau
 	if d.DagID == "" {
 		return errors.New("sync dag: empty dag_id")
 	}
-	now := time.Now().UTC()
+	now := now()
 	sum := sha256.Sum256(source)
 	hash := hex.EncodeToString(sum[:])
 	if d.SourceHash == "" {
@@ -91,7 +91,7 @@ func (s *Store) DeactivateDags(ctx context.Context, folder string, keep []string
 				prefix += string(filepath.Separator)
 			}
 			// substr, not LIKE: a path may hold '%' or '_'.
-			q = q.Where("fileloc = ? OR substr(fileloc, 1, length(?)) = ?", folder, prefix, prefix)
+			q = q.Where("fileloc = ? OR substr(fileloc, 1, length(CAST(? AS TEXT))) = ?", folder, prefix, prefix)
 		}
 		var ids []string
 		if err := q.Order("dag_id").Pluck("dag_id", &ids).Error; err != nil {
@@ -146,10 +146,12 @@ var DagOrderColumns = map[string]string{
 func (s *Store) dagsWhere(ctx context.Context, f scheduler.DagFilter) *gorm.DB {
 	q := s.rdb.WithContext(ctx).Model(&dagModel{})
 	if f.DagIDPattern != "" {
-		q = q.Where(`dag_id LIKE ? ESCAPE '\'`, "%"+escapeLike(f.DagIDPattern)+"%")
+		// SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's needs ILIKE.
+		q = q.Where(`dag_id `+s.sqlFor("LIKE", "ILIKE")+` ? ESCAPE '\'`, "%"+escapeLike(f.DagIDPattern)+"%")
 	}
 	if len(f.Tags) > 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM json_each(dag.tags) WHERE json_each.value IN ?)", f.Tags)
+		q = q.Where("EXISTS (SELECT 1 FROM "+s.sqlFor("json_each(dag.tags) AS t", "json_array_elements_text(CAST(dag.tags AS json)) AS t(value)")+
+			" WHERE t.value IN ?)", f.Tags)
 	}
 	if f.Paused != nil {
 		q = q.Where("is_paused = ?", *f.Paused)
@@ -260,7 +262,7 @@ func (s *Store) DagSource(ctx context.Context, dagID string) ([]byte, error) {
 
 // SetImportError records the import error of a file, replacing any earlier one.
 func (s *Store) SetImportError(ctx context.Context, filename, message string) error {
-	m := importErrorModel{Filename: filename, Timestamp: time.Now().UTC(), Message: message}
+	m := importErrorModel{Filename: filename, Timestamp: now(), Message: message}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "filename"}},
 		DoUpdates: clause.AssignmentColumns([]string{"timestamp", "message"}),

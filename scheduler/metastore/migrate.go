@@ -3,7 +3,6 @@ package metastore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -28,22 +27,42 @@ var migrations = []migration{
 	{version: 4, name: "sessions revoked by a logout", up: migrateV4},
 	{version: 5, name: "connections", up: migrateV5},
 	{version: 6, name: "granted-I/O calls of tries", up: migrateV6},
+	{version: 7, name: "scheduler jobs and run ownership", up: migrateV7},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 6
+const LatestSchemaVersion = 7
 
-// createVersionTable is frozen SQL: schema_version predates every migration.
-const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
+// createVersionTable is frozen SQL: schema_version predates every migration. PostgreSQL has
+// no DATETIME: its twin stores an instant (timestamptz), as GORM's migrator does for the
+// tables of the migrations.
+const (
+	createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
 	version    INTEGER PRIMARY KEY,
 	name       TEXT NOT NULL,
 	applied_at DATETIME NOT NULL
 )`
+	createVersionTablePostgres = `CREATE TABLE IF NOT EXISTS schema_version (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at TIMESTAMPTZ NOT NULL
+)`
+)
 
-// currentVersion returns the highest applied version, 0 for an empty database.
+// currentVersion returns the highest applied version, 0 for an empty database. On PostgreSQL
+// it first takes the write lock: CREATE TABLE IF NOT EXISTS is not safe against itself there
+// (two at once: one fails on a duplicate key), and the version read must stay true until the
+// transaction commits, as it does under SQLite's immediate transactions.
 func currentVersion(tx *gorm.DB) (int, error) {
-	if err := tx.Exec(createVersionTable).Error; err != nil {
+	if err := lockWrites(tx); err != nil {
+		return 0, err
+	}
+	create := createVersionTable
+	if tx.Dialector.Name() == "postgres" {
+		create = createVersionTablePostgres
+	}
+	if err := tx.Exec(create).Error; err != nil {
 		return 0, fmt.Errorf("create schema_version: %w", err)
 	}
 	return appliedVersion(tx)
@@ -107,7 +126,7 @@ func migrateTo(ctx context.Context, db *gorm.DB, version int) error {
 				return err
 			}
 			return tx.Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-				m.version, m.name, time.Now().UTC()).Error
+				m.version, m.name, now()).Error
 		})
 		if err != nil {
 			return fmt.Errorf("migrate to schema version %d (%s): %w", m.version, m.name, err)

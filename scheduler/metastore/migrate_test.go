@@ -2,7 +2,6 @@ package metastore
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,16 +12,28 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// openRawDB opens a writer handle without migrating, on path (or a fresh file if "").
-func openRawDB(t *testing.T, path ...string) *gorm.DB {
+// openRawDB opens a writer handle without migrating, on url (or a fresh database if none).
+func openRawDB(t *testing.T, url ...string) *gorm.DB {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "wasmflow.db")
-	if len(path) > 0 {
-		p = path[0]
+	u := testURL(t)
+	if len(url) > 0 {
+		u = url[0]
 	}
-	db, err := openDB(p, "", options{})
-	if err != nil {
-		t.Fatal(err)
+	var db *gorm.DB
+	if d, _ := DialectOf(u); d == PostgreSQL {
+		s, err := openPostgres(t.Context(), u, options{noMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = s.db
+	} else {
+		p, err := sqlitePath(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db, err = openDB(p, "", options{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() { _ = closeDB(db) })
 	return db
@@ -31,6 +42,9 @@ func openRawDB(t *testing.T, path ...string) *gorm.DB {
 // dumpSchema returns the SQL of every table and index, in a stable order.
 func dumpSchema(t *testing.T, db *gorm.DB) string {
 	t.Helper()
+	if db.Dialector.Name() == "postgres" {
+		return dumpSchemaPostgres(t, db)
+	}
 	var rows []struct{ Type, Name, SQL string }
 	err := db.Raw("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite%' ORDER BY tbl_name, type DESC, name").
 		Scan(&rows).Error
@@ -62,7 +76,7 @@ func TestMigrationList(t *testing.T) {
 // and opens it with this build: the rows must survive and the v2 tables and columns work.
 func TestMigrateFromV1(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
+	path := testURL(t)
 	db := openRawDB(t, path)
 	if err := migrateTo(ctx, db, 1); err != nil {
 		t.Fatal(err)
@@ -194,7 +208,7 @@ func TestMigrateFromV1(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "future.db")
+	path := testURL(t)
 	db := openRawDB(t, path)
 	if err := migrateTo(ctx, db, LatestSchemaVersion); err != nil {
 		t.Fatal(err)
@@ -248,20 +262,24 @@ func TestMigrateToBounds(t *testing.T) {
 // TestOpenCurrentTakesNoWriteLock: opening a metastore whose schema is current only reads it,
 // so a command (`dags test`, `dags list`) opens it at once while another process is writing,
 // instead of queueing for the write lock (busy_timeout, 5 s) and failing when it is held longer.
+// On PostgreSQL the lock is the advisory one every write transaction takes.
 func TestOpenCurrentTakesNoWriteLock(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	writer := openRawDB(t, path) // another process, in the middle of a write
-	tx := writer.Begin()         // _txlock=immediate: holds the write lock from here
+	tx := writer.Begin()         // SQLite's _txlock=immediate: holds the write lock from here
 	if tx.Error != nil {
 		t.Fatal(tx.Error)
 	}
 	defer tx.Rollback()
+	if err := lockWrites(tx); err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Exec("INSERT INTO variable (key, val) VALUES ('busy', 'writer')").Error; err != nil {
 		t.Fatal(err)
 	}

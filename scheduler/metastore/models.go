@@ -74,6 +74,7 @@ type dagRunModel struct {
 	ExternalTrigger   bool       `gorm:"column:external_trigger"`
 	CreatedAt         time.Time  `gorm:"column:created_at"`
 	UpdatedAt         time.Time  `gorm:"column:updated_at"`
+	OwnerJobID        *int64     `gorm:"column:owner_job_id"` // the scheduler_job driving it (v7)
 }
 
 func (dagRunModel) TableName() string { return "dag_run" }
@@ -240,7 +241,7 @@ func (moduleBlobModel) TableName() string { return "module_blob" }
 var currentModels = []any{
 	&dagModel{}, &dagCodeModel{}, &importErrorModel{}, &dagRunModel{}, &taskInstanceModel{},
 	&taskTryModel{}, &taskRescheduleModel{}, &xcomModel{}, &variableModel{}, &poolModel{},
-	&userModel{}, &logModel{}, &moduleBlobModel{}, &connectionModel{},
+	&userModel{}, &logModel{}, &moduleBlobModel{}, &connectionModel{}, &schedulerJobModel{},
 }
 
 // utc normalises a time for storage; see the note at the top of this file.

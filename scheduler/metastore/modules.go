@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -20,7 +19,7 @@ func (s *Store) PutModule(ctx context.Context, data []byte) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
-	m := moduleBlobModel{SHA256: digest, Size: int64(len(data)), Data: data, CreatedAt: time.Now().UTC()}
+	m := moduleBlobModel{SHA256: digest, Size: int64(len(data)), Data: data, CreatedAt: now()}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error
 	if err != nil {
 		return "", fmt.Errorf("put module %s: %w", digest, err)

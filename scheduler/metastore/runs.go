@@ -83,7 +83,7 @@ func (s *Store) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []sc
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return scheduler.DagRun{}, fmt.Errorf("create dag run %s: %w", run.RunID, notFound("dag %q", run.DagID))
 	case errors.Is(err, gorm.ErrDuplicatedKey) && inserting == "run":
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: the run already exists", run.RunID, run.DagID)
+		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: the run %w", run.RunID, run.DagID, scheduler.ErrExists)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: two task instances have the same task_id", run.RunID, run.DagID)
 	case err != nil:
@@ -156,7 +156,7 @@ type RunQuery struct {
 
 // dagRunColumnsWithoutConf is every dag_run column but conf.
 const dagRunColumnsWithoutConf = "id, dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, " +
-	"queued_at, start_date, end_date, external_trigger, created_at, updated_at"
+	"queued_at, start_date, end_date, external_trigger, created_at, updated_at, owner_job_id"
 
 // RunOrderColumns are the orders PageDagRuns takes, by Airflow's names of a DAG run's fields
 // (execution_date is logical_date's older name, dag_run_id the run_id).
@@ -386,13 +386,13 @@ func dagRunToModel(r scheduler.DagRun) (dagRunModel, error) {
 	if err != nil {
 		return dagRunModel{}, fmt.Errorf("encode conf: %w", err)
 	}
-	now := time.Now().UTC()
+	now := now()
 	return dagRunModel{
 		DagID: r.DagID, RunID: r.RunID, RunType: r.RunType, State: string(r.State),
 		LogicalDate: utc(r.LogicalDate), DataIntervalStart: utc(r.DataIntervalStart),
 		DataIntervalEnd: utc(r.DataIntervalEnd), QueuedAt: utcPtr(r.QueuedAt),
 		StartDate: utcPtr(r.StartDate), EndDate: utcPtr(r.EndDate), Conf: string(b),
-		ExternalTrigger: r.ExternalTrigger, CreatedAt: now, UpdatedAt: now,
+		ExternalTrigger: r.ExternalTrigger, CreatedAt: now, UpdatedAt: now, OwnerJobID: ownerPtr(r.OwnerJobID),
 	}, nil
 }
 
@@ -407,7 +407,7 @@ func dagRunFromModel(m dagRunModel) (scheduler.DagRun, error) {
 		ID: m.ID, DagID: m.DagID, RunID: m.RunID, RunType: m.RunType, State: tasks.DagRunState(m.State),
 		LogicalDate: m.LogicalDate, DataIntervalStart: m.DataIntervalStart, DataIntervalEnd: m.DataIntervalEnd,
 		QueuedAt: m.QueuedAt, StartDate: m.StartDate, EndDate: m.EndDate, Conf: conf,
-		ExternalTrigger: m.ExternalTrigger,
+		ExternalTrigger: m.ExternalTrigger, OwnerJobID: ownerOf(m.OwnerJobID),
 	}, nil
 }
 
@@ -441,4 +441,19 @@ func taskTryFromModel(m taskTryModel) scheduler.TaskTry {
 		Duration: m.Duration, Hostname: m.Hostname, ExitCode: m.ExitCode, Reason: m.Reason,
 		ModuleSHA256: m.ModuleSHA256,
 	}
+}
+
+// ownerPtr is the owner_job_id of a run owned by job (0: none, NULL).
+func ownerPtr(job int64) *int64 {
+	if job == 0 {
+		return nil
+	}
+	return &job
+}
+
+func ownerOf(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -22,8 +22,8 @@ func (revokedSessionModel) TableName() string { return "revoked_session" }
 // answers true for it until expires, when the session is refused anyway. Revocations past
 // their expiry are dropped at the same time, so the table holds only live sessions' ids.
 func (s *Store) RevokeSession(ctx context.Context, id, username string, expires time.Time) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("expires_at < ?", time.Now().UTC()).Delete(&revokedSessionModel{}).Error; err != nil {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("expires_at < ?", now()).Delete(&revokedSessionModel{}).Error; err != nil {
 			return err
 		}
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).

@@ -45,17 +45,20 @@ const (
 )
 
 // Store is the metastore: scheduler.DagStore and scheduler.AdminStore, plus the runs, tries
-// and module blobs, on one SQLite file. It is safe for concurrent use, and several processes
-// may open the same file.
+// and module blobs, on one SQLite file or one PostgreSQL database. It is safe for concurrent
+// use, and several processes may open the same database.
 //
-// Writes go through a single connection, so writers in this process queue in Go instead of
-// spinning on SQLite's lock; reads use a pool of read-only connections that WAL lets run
-// beside the writer. Other processes' writers are waited for with busy_timeout.
+// On SQLite, writes go through a single connection, so writers in this process queue in Go
+// instead of spinning on SQLite's lock; reads use a pool of read-only connections that WAL lets
+// run beside the writer. Other processes' writers are waited for with busy_timeout. On
+// PostgreSQL one pool serves both (postgres.go).
 type Store struct {
-	db   *gorm.DB // the writer: one connection, every write, immediate transactions
-	rdb  *gorm.DB // readers: query_only connections
-	path string
-	key  *SecretKey // seals connection secrets; nil: connections cannot be used
+	db      *gorm.DB // the writer: one connection, every write, immediate transactions
+	rdb     *gorm.DB // readers: query_only connections (PostgreSQL: db itself)
+	dialect Dialect
+	path    string     // the SQLite file; "" on PostgreSQL
+	where   string     // the database for messages: the file, or a URL without its password
+	key     *SecretKey // seals connection secrets; nil: connections cannot be used
 	// stopWAL ends checkpointWAL, which closes walDone when it returns.
 	stopWAL, walDone chan struct{}
 }
@@ -66,6 +69,7 @@ type Option func(*options)
 type options struct {
 	sqlLog    io.Writer
 	noMigrate bool
+	pool      Pool
 }
 
 // WithoutMigrations opens an existing metastore as it is: nothing is created or migrated, so
@@ -76,14 +80,22 @@ func WithoutMigrations() Option { return func(o *options) { o.noMigrate = true }
 // metastore logs nothing.
 func WithSQLLog(w io.Writer) Option { return func(o *options) { o.sqlLog = w } }
 
-// Open opens (creating it and its directory if needed) the SQLite metastore at url and applies
-// pending migrations; a database from a newer wasmflow is refused untouched. url is a file
-// path, "sqlite:///abs/path" or "sqlite://rel/path" ("sqlite3://" works too); other databases
-// are not supported in this build.
+// Open opens the metastore at url and applies pending migrations; a database from a newer
+// wasmflow is refused untouched. url is a SQLite file path, "sqlite:///abs/path" or
+// "sqlite://rel/path" ("sqlite3://" works too), whose file and directory are created if
+// needed, or "postgres://user:password@host:5432/db" ("postgresql://" too), whose database
+// must exist.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	d, err := DialectOf(url)
+	if err != nil {
+		return nil, err
+	}
+	if d == PostgreSQL {
+		return openPostgres(ctx, url, o)
 	}
 	path, err := sqlitePath(url)
 	if err != nil {
@@ -98,7 +110,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	} else if err := createOwnerOnly(path); err != nil {
 		return nil, fmt.Errorf("open metastore: %w", err)
 	}
-	s := &Store{path: path}
+	s := &Store{dialect: SQLite, path: path, where: path}
 	if s.db, err = openDB(path, "", o); err != nil {
 		return nil, err
 	}
@@ -164,15 +176,42 @@ func createOwnerOnly(path string) error {
 // schemeRE matches the scheme of a URL; a Windows drive ("C:\...") has no "//" and is a path.
 var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*)://`)
 
+// Dialect is the database engine a metastore is on.
+type Dialect string
+
+const (
+	SQLite     Dialect = "sqlite"
+	PostgreSQL Dialect = "postgres"
+)
+
+// DialectOf says which engine a database URL (database.url) names, without connecting: a path
+// or sqlite:// is SQLite, postgres:// or postgresql:// is PostgreSQL, anything else an error.
+func DialectOf(url string) (Dialect, error) {
+	m := schemeRE.FindStringSubmatch(url)
+	switch {
+	case m == nil, strings.EqualFold(m[1], "sqlite"), strings.EqualFold(m[1], "sqlite3"):
+		return SQLite, nil
+	case strings.EqualFold(m[1], "postgres"), strings.EqualFold(m[1], "postgresql"):
+		return PostgreSQL, nil
+	}
+	// Name only the scheme: the rest of a database URL may hold a password.
+	return "", fmt.Errorf("open metastore: %q databases are not supported: use a SQLite file path "+
+		"(or sqlite:///abs/path.db) or postgres://user:password@host:5432/db", m[1])
+}
+
+// Dialect is the engine the Store is on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Shared reports whether the metastore is a database server's, which processes of other homes
+// and machines may use at once (PostgreSQL), rather than one home's file (SQLite), whose
+// scheduler the home's file lock guards (app: lock_unix.go). The app decides from it which
+// lock keeps schedulers apart (App.lockScheduling).
+func (s *Store) Shared() bool { return s.dialect == PostgreSQL }
+
 // sqlitePath turns Open's url into a file path.
 func sqlitePath(url string) (string, error) {
 	path := url
 	if m := schemeRE.FindStringSubmatch(url); m != nil {
-		// Name only the scheme: the rest of a database URL may hold a password.
-		if !strings.EqualFold(m[1], "sqlite") && !strings.EqualFold(m[1], "sqlite3") {
-			return "", fmt.Errorf("open metastore: %q databases are not supported: "+
-				"only SQLite is supported in this build (use a file path or sqlite:///abs/path.db)", m[1])
-		}
 		path = url[len(m[0]):] // sqlite:///abs -> /abs, sqlite://rel -> rel
 		if runtime.GOOS == "windows" && len(path) > 2 && path[0] == '/' && path[2] == ':' {
 			path = path[1:] // sqlite:///C:/x.db -> C:/x.db
@@ -193,21 +232,9 @@ func sqlitePath(url string) (string, error) {
 
 // openDB opens one GORM handle on path with dsnParams plus extra; extra "" is the writer.
 func openDB(path, extra string, o options) (*gorm.DB, error) {
-	lg := logger.Discard
-	if o.sqlLog != nil {
-		lg = logger.New(log.New(o.sqlLog, "", log.LstdFlags|log.Lmicroseconds), logger.Config{
-			SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Info,
-		})
-	}
-	db, err := gorm.Open(sqlite.Open(path+"?"+dsnParams+extra), &gorm.Config{
-		Logger:                 lg,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		TranslateError:         true, // unique and foreign key violations as gorm errors
-		SkipDefaultTransaction: true, // single statements need none; the rest use s.write
-		// The writer runs the same few statements thousands of times a second under load;
-		// preparing each once saves about a tenth of the scheduler's CPU.
-		PrepareStmt: extra == "",
-	})
+	// The writer runs the same few statements thousands of times a second under load;
+	// preparing each once saves about a tenth of the scheduler's CPU.
+	db, err := gorm.Open(sqlite.Open(path+"?"+dsnParams+extra), gormConfig(o, extra == ""))
 	if err != nil {
 		return nil, fmt.Errorf("open metastore %s: %w", path, err)
 	}
@@ -224,6 +251,23 @@ func openDB(path, extra string, o options) (*gorm.DB, error) {
 	return db, nil
 }
 
+// gormConfig is the GORM configuration of every handle, on either dialect.
+func gormConfig(o options, prepare bool) *gorm.Config {
+	lg := logger.Discard
+	if o.sqlLog != nil {
+		lg = logger.New(log.New(o.sqlLog, "", log.LstdFlags|log.Lmicroseconds), logger.Config{
+			SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Info,
+		})
+	}
+	return &gorm.Config{
+		Logger:                 lg,
+		NowFunc:                now,
+		TranslateError:         true, // unique and foreign key violations as gorm errors
+		SkipDefaultTransaction: true, // single statements need none; the rest use s.write
+		PrepareStmt:            prepare,
+	}
+}
+
 func closeDB(db *gorm.DB) error {
 	if db == nil {
 		return nil
@@ -235,8 +279,12 @@ func closeDB(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// Path is the SQLite file the Store uses.
+// Path is the SQLite file the Store uses; "" on PostgreSQL.
 func (s *Store) Path() string { return s.path }
+
+// Where names the database for messages: the SQLite file, or the PostgreSQL URL without its
+// password.
+func (s *Store) Where() string { return s.where }
 
 // Close closes every connection. A Store must not be used after Close.
 func (s *Store) Close() error {
@@ -245,8 +293,12 @@ func (s *Store) Close() error {
 		<-s.walDone
 		s.stopWAL = nil
 	}
-	if err := errors.Join(closeDB(s.rdb), closeDB(s.db)); err != nil {
-		return fmt.Errorf("close metastore %s: %w", s.path, err)
+	rdb := s.rdb
+	if rdb == s.db {
+		rdb = nil // PostgreSQL: one pool
+	}
+	if err := errors.Join(closeDB(rdb), closeDB(s.db)); err != nil {
+		return fmt.Errorf("close metastore %s: %w", s.where, err)
 	}
 	return nil
 }
@@ -260,18 +312,22 @@ func (s *Store) Check(ctx context.Context) error {
 			err = sqlDB.PingContext(ctx)
 		}
 		if err != nil {
-			return fmt.Errorf("check metastore %s: %w", s.path, err)
+			return fmt.Errorf("check metastore %s: %w", s.where, err)
 		}
+	}
+	if !s.rdb.WithContext(ctx).Migrator().HasTable("schema_version") {
+		// A PostgreSQL database made with createdb, or a SQLite file of something else.
+		return fmt.Errorf("check metastore %s: it holds no wasmflow schema: create it with `wasmflow db migrate`", s.where)
 	}
 	v, err := s.SchemaVersion(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("check metastore %s: %w", s.path, err)
+		return fmt.Errorf("check metastore %s: %w", s.where, err)
 	case v > LatestSchemaVersion:
-		return fmt.Errorf("check metastore %s: %w", s.path, errNewerSchema(v))
+		return fmt.Errorf("check metastore %s: %w", s.where, errNewerSchema(v))
 	case v < LatestSchemaVersion:
 		return fmt.Errorf("check metastore %s: schema version %d is older than %d, which this "+
-			"wasmflow needs: open it again with this wasmflow to migrate it", s.path, v, LatestSchemaVersion)
+			"wasmflow needs: run `wasmflow db migrate` (or open it again with this wasmflow) to migrate it", s.where, v, LatestSchemaVersion)
 	}
 	return nil
 }
@@ -289,6 +345,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // Reset drops every table, history included, and migrates the empty database to the latest
 // schema (`wasmflow db reset`).
 func (s *Store) Reset(ctx context.Context) error {
+	if s.dialect == PostgreSQL {
+		return s.resetPostgres(ctx)
+	}
 	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		// foreign_keys cannot change inside a transaction, and with it on each DROP would
 		// first delete (and cascade) every row.
@@ -312,17 +371,24 @@ func (s *Store) Reset(ctx context.Context) error {
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("reset metastore %s: %w", s.path, err)
+		return fmt.Errorf("reset metastore %s: %w", s.where, err)
 	}
 	if err := migrateTo(ctx, s.db, LatestSchemaVersion); err != nil {
-		return fmt.Errorf("reset metastore %s: %w", s.path, err)
+		return fmt.Errorf("reset metastore %s: %w", s.where, err)
 	}
 	return nil
 }
 
 // write runs fn in an immediate transaction on the writer connection. fn must use only tx.
+// On PostgreSQL the transaction first takes the metastore's write lock (lockWrites), which
+// gives read-then-write transactions the same one-writer-at-a-time view as SQLite's.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := s.db.WithContext(ctx).Transaction(fn)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockWrites(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 	if err == nil {
 		s.boundWAL()
 	}
@@ -356,12 +422,20 @@ func (s *Store) boundWALAfterWrites() error {
 // each write, so a burst of writes cannot outgrow the log between two looks of checkpointWAL (a
 // timer a busy machine runs late); the stat costs microseconds against the commit's fsync.
 func (s *Store) boundWAL() {
+	if s.dialect != SQLite {
+		return
+	}
 	if fi, err := os.Stat(s.path + "-wal"); err != nil || fi.Size() <= walLimit {
 		return
 	}
 	var busy, frames, copied int
 	_ = s.db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied)
 }
+
+// now is the time the store stamps rows with: in UTC, to the microsecond, which is all
+// PostgreSQL's timestamptz keeps, so what a write returns equals what a read gives back on
+// either dialect.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // notFound wraps scheduler.ErrNotFound with what was looked for.
 func notFound(what string, args ...any) error {

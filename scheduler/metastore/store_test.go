@@ -14,15 +14,33 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/scheduler"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/schema_v*.sql from the migrations")
+var update = flag.Bool("update", false, "rewrite the selected dialect's testdata/schema_v*.sql from the migrations")
 
-// newStore opens a Store on a fresh file in t.TempDir and closes it when the test ends.
+// testURL is a fresh, empty database of the dialect the suite runs on (main_test.go).
+func testURL(t *testing.T) string {
+	t.Helper()
+	return dbtest.URL(t)
+}
+
+// newStore opens a Store on a fresh database and closes it when the test ends.
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "wasmflow.db"))
+	return openStore(t, testURL(t))
+}
+
+// newSQLiteStore opens a Store on a fresh SQLite file, for tests of what only SQLite has.
+func newSQLiteStore(t *testing.T) *Store {
+	t.Helper()
+	return openStore(t, filepath.Join(t.TempDir(), "wasmflow.db"))
+}
+
+func openStore(t *testing.T, url string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +66,10 @@ func TestOpenURLs(t *testing.T) {
 		{name: "missing parent dirs", url: filepath.Join(dir, "x", "y", "z.db"), path: "x/y/z.db"},
 		{name: "sqlite absolute", url: "sqlite://" + filepath.Join(dir, "abs.db"), path: "abs.db"},
 		{name: "sqlite relative", url: "sqlite://sub/rel.db", path: "sub/rel.db"},
-		{name: "postgres", url: "postgres://bob:s3cret@db.example/wf", wantErr: "only SQLite is supported in this build"},
-		{name: "mysql", url: "mysql://root@localhost/wf", wantErr: "only SQLite is supported in this build"},
+		// Port 1 refuses at once: the error names the database, never the password.
+		{name: "postgres unreachable", url: "postgres://bob:s3cret@127.0.0.1:1/wf", wantErr: "open metastore postgres://bob@127.0.0.1:1/wf"},
+		{name: "postgresql bad port", url: "postgresql://bob:s3cret@127.0.0.1:x/wf", wantErr: "database.url"},
+		{name: "mysql", url: "mysql://root:s3cret@localhost/wf", wantErr: `"mysql" databases are not supported`},
 		{name: "empty", url: "", wantErr: "empty database path"},
 		{name: "memory", url: ":memory:", wantErr: "give a file path"},
 		{name: "query string", url: "sqlite:///tmp/x.db?mode=ro", wantErr: "may not contain '?'"},
@@ -85,7 +105,7 @@ func TestOpenURLs(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
-	s := newStore(t)
+	s := newSQLiteStore(t)
 	for _, tt := range []struct {
 		db     *gorm.DB
 		pragma string
@@ -158,11 +178,17 @@ func TestReset(t *testing.T) {
 	if err := s.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var fk string
-	if err := s.db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil || fk != "1" {
-		t.Fatalf("after Reset: foreign_keys = %q, %v; want 1", fk, err)
+	if s.Dialect() == SQLite { // Reset turns foreign keys off for its drops
+		var fk string
+		if err := s.db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil || fk != "1" {
+			t.Fatalf("after Reset: foreign_keys = %q, %v; want 1", fk, err)
+		}
 	}
 	seedRun(t, s, "reset_dag", "r1", 3) // the schema works again
+	// Foreign keys hold again: a run of a DAG that does not exist is refused.
+	if _, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "nope", RunID: "r"}, nil); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("after Reset: a run of a missing DAG = %v, want ErrNotFound", err)
+	}
 }
 
 // TestConcurrentWriters drives 8 goroutines through two Stores on one file (a server and a
@@ -171,7 +197,7 @@ func TestReset(t *testing.T) {
 // final counts.
 func TestConcurrentWriters(t *testing.T) {
 	const goroutines, writes = 8, 200
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	ctx := t.Context()
 	var stores [2]*Store
 	for i := range stores {
@@ -244,7 +270,7 @@ func TestConcurrentWriters(t *testing.T) {
 }
 
 func TestConcurrentOpens(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	const n = 4
 	stores := make([]*Store, n)
 	errs := make([]error, n)
@@ -305,6 +331,9 @@ func TestSchemaGolden(t *testing.T) {
 			}
 			got := dumpSchema(t, db)
 			golden := filepath.Join("testdata", fmt.Sprintf("schema_v%d.sql", v))
+			if db.Dialector.Name() == "postgres" {
+				golden = filepath.Join("testdata", "postgres", fmt.Sprintf("schema_v%d.sql", v))
+			}
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -333,7 +362,7 @@ func TestForeignKeys(t *testing.T) {
 			Table, From, To string
 			OnDelete        string `gorm:"column:on_delete"`
 		}
-		if err := s.rdb.Raw("SELECT * FROM pragma_foreign_key_list(?)", table).Scan(&rows).Error; err != nil {
+		if err := s.rdb.Raw(s.sqlFor("SELECT * FROM pragma_foreign_key_list(?)", foreignKeysPostgres), table).Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rows {
@@ -396,7 +425,7 @@ func TestForeignKeys(t *testing.T) {
 func TestSQLLog(t *testing.T) {
 	var buf strings.Builder
 	var mu sync.Mutex
-	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	path := testURL(t)
 	s, err := Open(t.Context(), path, WithSQLLog(writerFunc(func(p []byte) (int, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -406,7 +435,7 @@ func TestSQLLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if s.Path() != path {
+	if s.Dialect() == SQLite && s.Path() != path {
 		t.Errorf("Path = %q, want %q", s.Path(), path)
 	}
 	if err := s.SetVariable(t.Context(), scheduler.Variable{Key: "k", Value: "v"}); err != nil {
@@ -414,7 +443,7 @@ func TestSQLLog(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if !strings.Contains(buf.String(), "INSERT INTO `variable`") {
+	if !strings.Contains(buf.String(), s.sqlFor("INSERT INTO `variable`", `INSERT INTO "variable"`)) {
 		t.Errorf("SQL log lacks the insert:\n%s", buf.String())
 	}
 }

@@ -32,8 +32,11 @@ type GridCell struct {
 // allows [A-Za-z0-9_.-]); should an old row hold one anyway, the columns do not line up and
 // the run is read again row by row.
 func (s *Store) GridCells(ctx context.Context, dagID string, from, to time.Time) ([]GridCell, error) {
-	rows, err := s.rdb.WithContext(ctx).Raw(`SELECT r.id, count(*), group_concat(ti.task_id, char(31)), group_concat(ti.state, char(31)),
-		group_concat(ti.try_number, char(31)), group_concat(ti.duration, char(31))
+	join := func(col string) string { // one column of a run's cells, joined by \x1f
+		return s.sqlFor("group_concat("+col+", char(31))", "string_agg(CAST("+col+" AS TEXT), chr(31) ORDER BY ti.id)")
+	}
+	rows, err := s.rdb.WithContext(ctx).Raw(`SELECT r.id, count(*), `+join("ti.task_id")+`, `+join("ti.state")+`,
+		`+join("ti.try_number")+`, `+join("ti.duration")+`
 		FROM dag_run r JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id
 		WHERE r.dag_id = ? AND r.logical_date >= ? AND r.logical_date <= ? GROUP BY r.id`, dagID, from.UTC(), to.UTC()).Rows()
 	if err != nil {
@@ -131,7 +134,8 @@ func (s *Store) RecentRuns(ctx context.Context, dagIDs []string, perDag int) (ma
 		return nil, err
 	}
 	var ms []dagRunModel
-	err = s.rdb.WithContext(ctx).Raw(`SELECT `+prefixed("r.", dagRunColumnsWithoutConf)+` FROM json_each(?) AS d
+	err = s.rdb.WithContext(ctx).Raw(`SELECT `+prefixed("r.", dagRunColumnsWithoutConf)+` FROM `+
+		s.sqlFor(`json_each(?) AS d`, `json_array_elements_text(CAST(? AS json)) AS d(value)`)+`
 		JOIN dag_run r ON r.id IN (SELECT x.id FROM dag_run x WHERE x.dag_id = d.value ORDER BY x.logical_date DESC, x.id DESC LIMIT ?)
 		ORDER BY r.dag_id, r.logical_date DESC, r.id DESC`, string(ids), perDag).Scan(&ms).Error
 	if err != nil {
@@ -161,7 +165,7 @@ type PoolUsage struct{ Running, Queued int }
 
 // PoolUsage sums the pool slots of running and queued task instances, by pool.
 func (s *Store) PoolUsage(ctx context.Context) (map[string]PoolUsage, error) {
-	rows, err := s.rdb.WithContext(ctx).Raw(`SELECT pool, state, SUM(pool_slots) FROM task_instance
+	rows, err := s.rdb.WithContext(ctx).Raw(`SELECT pool, state, CAST(SUM(pool_slots) AS BIGINT) FROM task_instance
 		WHERE state IN ('running', 'queued') GROUP BY pool, state`).Rows()
 	if err != nil {
 		return nil, err

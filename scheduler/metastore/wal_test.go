@@ -17,7 +17,7 @@ import (
 // restart the log while a reader is on it, so it grew to many times the database. The store
 // checkpoints it past walLimit and truncates what is left.
 func TestWALBounded(t *testing.T) {
-	s := newStore(t)
+	s := newSQLiteStore(t)
 	ctx := context.Background()
 	value := strings.Repeat("v", 2<<10)
 	stop := make(chan struct{})
