@@ -15,6 +15,7 @@ import (
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 // TaskTest is one in-process run of one task, as `airflow tasks test`: nothing is recorded
@@ -52,7 +53,8 @@ func (a *App) Runner(ctx context.Context) (*runtime.Runner, error) {
 		return nil, fmt.Errorf("start the task runtime: %w", err)
 	}
 	r, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(a.Config.CacheFolder(), "modules"), Hostname: host,
-		MaxTaskMemory: a.Config.Core.MaxTaskMemory, MountQuota: a.Config.Core.MountQuota, TempDir: scratch})
+		MaxTaskMemory: a.Config.Core.MaxTaskMemory, MountQuota: a.Config.Core.MountQuota, TempDir: scratch,
+		Pooled: operators.PooledDigests()}) // warm instances of `operator: script`'s module
 	if err != nil {
 		return nil, fmt.Errorf("start the task runtime: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	wfruntime "github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 )
 
 // WorkerConfig configures a Worker: what `wasmflow worker` runs.
@@ -140,7 +141,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 			return nil, fmt.Errorf("start the task runtime: %w", err)
 		}
 		w.runner, err = wfruntime.New(context.Background(), wfruntime.Config{CacheDir: filepath.Join(cfg.CacheDir, "compiled"), Hostname: cfg.Node.Name,
-			MaxTaskMemory: cfg.MaxTaskMemory, MountQuota: cfg.MountQuota, TempDir: scratch})
+			MaxTaskMemory: cfg.MaxTaskMemory, MountQuota: cfg.MountQuota, TempDir: scratch,
+			Pooled: operators.PooledDigests()}) // warm instances of `operator: script`'s module
 		if err != nil {
 			return nil, fmt.Errorf("start the task runtime: %w", err)
 		}

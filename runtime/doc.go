@@ -83,4 +83,10 @@
 //     addresses behind a name at dial time — within Config.Calls' limits, and record every
 //     call, made or refused, in Result.Calls. HTTP and database connections are pooled for
 //     one try and closed after it. Config.Network injects the resolver and dialer for tests.
+//   - Warm pool (pool.go): for the modules of Config.Pooled (the script operator's), the Runner
+//     keeps Config.PoolSize instances instantiated and started up to their first read of
+//     stdin, from the module's first try on; a try takes one and binds its stdin, logs, host
+//     calls, memory limit, deadline and /xcom to it, and the instance is closed after that one
+//     try. Their memory counts in Config.MaxTaskMemory, and they give it back to a try that
+//     would wait for it. Such a module sees argv ["pooled"] and no environment.
 package runtime

@@ -77,9 +77,16 @@ func withTryState(ctx context.Context, st *tryState) context.Context {
 }
 
 func tryStateFrom(ctx context.Context) *tryState {
-	st, _ := ctx.Value(tryStateKey{}).(*tryState)
+	var st *tryState
+	switch v := ctx.Value(tryStateKey{}).(type) {
+	case *tryState:
+		st = v
+	case *lateTry: // a pooled instance (pool.go): nil until a try takes it
+		st = v.st.Load()
+	}
 	if st == nil {
-		// Only a module instantiated outside Runner.Run could get here.
+		// Only a module instantiated outside Runner.Run, or a pooled one calling the host
+		// before its try, could get here.
 		panic(fmt.Errorf("%s: called outside a try", HostModuleName))
 	}
 	return st

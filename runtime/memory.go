@@ -84,6 +84,9 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory.
 func (m *limitedMemory) Free() { m.buf = nil }
 
+// size is the memory's size in bytes now. Read it only while the guest does not run.
+func (m *limitedMemory) size() uint64 { return uint64(len(m.buf)) }
+
 // peakPages is the largest size the memory reached, in pages.
 func (m *limitedMemory) peakPages() uint32 { return uint32(m.peak.Load() / pageSize) }
 
@@ -178,6 +181,46 @@ func (b *memoryBudget) admit() {
 		close(w.ready)
 	}
 }
+
+// tryHold takes n bytes only if they fit now and no try waits, and never queues: the warm pool
+// (pool.go) holds its instances' memory this way, so that a try never queues behind one.
+func (b *memoryBudget) tryHold(n int64) (*memoryHold, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) > 0 || b.used+n > b.limit {
+		return nil, false
+	}
+	b.used += n
+	return &memoryHold{b: b, n: n}, true
+}
+
+// queued reports whether a try waits for memory.
+func (b *memoryBudget) queued() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue) > 0
+}
+
+// memoryHold is bytes of a memoryBudget held by tryHold.
+type memoryHold struct {
+	b *memoryBudget
+	n int64 // guarded by b.mu
+}
+
+// shrink gives back what the hold has over n bytes (a warm instance holds its limit while it
+// starts, then only the memory it has, which cannot grow while it waits for a try).
+func (h *memoryHold) shrink(n int64) {
+	h.b.mu.Lock()
+	defer h.b.mu.Unlock()
+	if n < h.n {
+		h.b.used -= h.n - n
+		h.n = n
+		h.b.admit()
+	}
+}
+
+// release gives the bytes back; a second release is a no-op.
+func (h *memoryHold) release() { h.shrink(0) }
 
 // inUse is the bytes admitted now.
 func (b *memoryBudget) inUse() int64 {

@@ -97,6 +97,7 @@ func compileBounded(ctx context.Context, rt wazero.Runtime, wasm []byte) (wazero
 	if tablesErr != nil {
 		bounded = wasm
 	}
+	bounded = mergeData(bounded) // instantiating is one copy, not one per segment
 	mod, err := rt.CompileModule(ctx, bounded)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,16 @@ type Config struct {
 	Calls CallLimits
 	// Network is how granted I/O resolves names and dials; the zero value is the system's.
 	Network Network
+	// Pooled are the sha256 digests (see Digest) of the modules whose instances the Runner
+	// keeps warm, PoolSize of each from their first try on: instantiated and run up to their
+	// first read of stdin, each then serving one try (pool.go). Only for modules that read
+	// neither argv nor the environment nor any mount, which a pooled instance cannot be given:
+	// the built-in script operator's, for which instantiating and starting goja is most of a
+	// try. Their tries with mounts or args run fresh instances.
+	Pooled []string
+	// PoolSize is how many warm instances of each Pooled module wait for a try. Default
+	// DefaultPoolSize; negative: none.
+	PoolSize int
 }
 
 // Defaults of Config.
@@ -67,6 +77,7 @@ const (
 	DefaultMemoryLimit  = 256 << 20
 	DefaultMaxModules   = 64
 	DefaultMountQuota   = 1 << 30
+	DefaultPoolSize     = 2
 )
 
 func (c Config) withDefaults() Config {
@@ -97,6 +108,9 @@ func (c Config) withDefaults() Config {
 	if c.MountQuota <= 0 {
 		c.MountQuota = DefaultMountQuota
 	}
+	if c.PoolSize == 0 {
+		c.PoolSize = DefaultPoolSize
+	}
 	c.Calls = c.Calls.withDefaults()
 	c.Network = c.Network.withDefaults()
 	return c
@@ -118,6 +132,7 @@ type Runner struct {
 	base   wazero.ModuleConfig // what every try's module config starts from
 	dirs   *xcomDirs
 	memory *memoryBudget
+	pools  *warmPools
 	closed atomic.Bool
 	// closing makes every Close wait for the first one to finish (its folders removed), which
 	// closeErr answers to all of them.
@@ -157,8 +172,10 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		WithSysWalltime().
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
-	return &Runner{cfg: cfg, cache: cache, rt: rt, mods: newModules(rt, cfg.MaxModules), base: base,
-		dirs: &xcomDirs{base: cfg.TempDir, max: 64}, memory: &memoryBudget{limit: cfg.MaxTaskMemory}}, nil
+	r := &Runner{cfg: cfg, cache: cache, rt: rt, mods: newModules(rt, cfg.MaxModules), base: base,
+		dirs: &xcomDirs{base: cfg.TempDir, max: 64}, memory: &memoryBudget{limit: cfg.MaxTaskMemory}}
+	r.pools = newWarmPools(r, cfg.Pooled, cfg.PoolSize)
+	return r, nil
 }
 
 // Hostname is the machine the runner's tries run on, as every Result reports it.
@@ -170,6 +187,7 @@ func (r *Runner) Hostname() string { return r.cfg.Hostname }
 func (r *Runner) Close(ctx context.Context) error {
 	r.closing.Do(func() {
 		r.closed.Store(true)
+		r.pools.close()
 		r.dirs.close()
 		r.closeErr = errors.Join(r.rt.Close(ctx), r.cache.Close(ctx))
 	})
@@ -221,7 +239,7 @@ func (r *Runner) Run(ctx context.Context, t Try) (Result, error) {
 		return res, log.close()
 	}
 
-	if err := r.try(ctx, t, c.mod, limit, log, &res); err != nil {
+	if err := r.try(ctx, t, c, limit, log, &res); err != nil {
 		return res, errors.Join(fmt.Errorf("run %s: %w", t.TaskID, err), log.close())
 	}
 	return res, log.close()
@@ -240,6 +258,7 @@ func (r *Runner) admit(ctx context.Context, t Try, limit uint32, log *tryLog, re
 		return nil, nil
 	}
 	release, err = r.memory.acquire(ctx, need, func(used int64, ahead int) {
+		r.pools.shed() // warm instances give their memory back to a try that waits
 		why := fmt.Sprintf("waiting for memory: its memory_limit %s does not fit next to the %s of the tries running here (core.max_task_memory %s)",
 			byteSize(need), byteSize(used), byteSize(max))
 		if ahead > 0 {
@@ -260,58 +279,74 @@ func (r *Runner) admit(ctx context.Context, t Try, limit uint32, log *tryLog, re
 	return release, nil
 }
 
-// try runs a compiled module in its sandbox and fills res. The error is the host's: no /xcom,
-// the runner closed under it, or ctx canceled.
-func (r *Runner) try(ctx context.Context, t Try, mod wazero.CompiledModule, limit uint32, log *tryLog, res *Result) error {
-	xcomDir, err := r.dirs.get()
-	if err != nil {
-		return fmt.Errorf("make /xcom: %w", err)
-	}
+// try runs a compiled module in its sandbox, a warm instance of it if the pool has one, and
+// fills res. The error is the host's: no /xcom, the runner closed under it, or ctx canceled.
+func (r *Runner) try(ctx context.Context, t Try, c *compiled, limit uint32, log *tryLog, res *Result) error {
+	warm, refill := r.pools.take(t, c, limit)
+	defer refill()
 	stdout := &streamWriter{log: log, last: &lastLine{limit: r.cfg.MaxXComBytes}}
 	stderr := &streamWriter{log: log}
-	mem := newLimitedMemory(limit)
-	st := &tryState{taskID: t.TaskID, xcomDir: xcomDir, maxXCom: r.cfg.MaxXComBytes, log: log,
+	st := &tryState{taskID: t.TaskID, maxXCom: r.cfg.MaxXComBytes, log: log,
 		xcomIn: t.XComIn, hostLogs: &streamWriter{log: log}, calls: newCallState(t.Grants, r.cfg.Calls, r.cfg.Network, log)}
 	defer st.calls.close()
-	st.xcomQuota = &writeQuota{what: xcomGuestPath, limit: r.cfg.XComQuota, refused: &st.quotaRefused, log: log,
-		setting: fmt.Sprintf("room for %d XComs of %s", r.cfg.MaxXComs, byteSize(int64(r.cfg.MaxXComBytes)))}
-	mountQuota, setting := r.cfg.MountQuota, "core.mount_quota"
-	if t.MountQuota > 0 {
-		mountQuota, setting = t.MountQuota, "the task's mount_quota"
-	}
-	mounts := &writeQuota{what: "the writable mounts", limit: mountQuota, refused: &st.quotaRefused, log: log, setting: setting}
 
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if t.Timeout > 0 {
 		runCtx, cancel = context.WithTimeoutCause(ctx, t.Timeout, errTimeout)
 	}
 	defer cancel()
-	callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
 
-	fsCfg, closeFS, err := fsConfig(t.Mounts, xcomDir, st.xcomQuota, mounts)
-	if err != nil {
-		r.dirs.put(xcomDir, false)
-		return err
-	}
+	var mem *limitedMemory
+	var err error
 	start := time.Now()
-	err = r.execute(callCtx, mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
-	closeFS()
+	if warm != nil { // its /xcom, quota and memory are the try's from now on
+		st.xcomDir, st.xcomQuota, mem = warm.xcomDir, warm.xcom, warm.mem
+		err = warm.run(runCtx, st, limit, t.Stdin, stdout, stderr)
+		warm.closeAfterRun()
+	} else {
+		if st.xcomDir, err = r.dirs.get(); err != nil {
+			return fmt.Errorf("make /xcom: %w", err)
+		}
+		st.xcomQuota = r.xcomQuota()
+		st.xcomQuota.refused, st.xcomQuota.log = &st.quotaRefused, log
+		mountQuota, setting := r.cfg.MountQuota, "core.mount_quota"
+		if t.MountQuota > 0 {
+			mountQuota, setting = t.MountQuota, "the task's mount_quota"
+		}
+		mounts := &writeQuota{what: "the writable mounts", limit: mountQuota, refused: &st.quotaRefused, log: log, setting: setting}
+		fsCfg, closeFS, fsErr := fsConfig(t.Mounts, st.xcomDir, st.xcomQuota, mounts)
+		if fsErr != nil {
+			r.dirs.put(st.xcomDir, false)
+			return fsErr
+		}
+		mem = newLimitedMemory(limit)
+		callCtx := withTryState(experimental.WithMemoryAllocator(runCtx, mem), st)
+		start = time.Now()
+		err = r.execute(callCtx, c.mod, r.moduleConfig(runCtx, t, fsCfg, stdout, stderr))
+		closeFS()
+	}
 	res.Duration = time.Since(start)
 	stdout.flush()
 	stderr.flush()
 	res.PeakMemoryPages = mem.peakPages()
 	res.Calls = st.calls.record()
 	if r.closed.Load() {
-		os.RemoveAll(xcomDir)
+		os.RemoveAll(st.xcomDir)
 		return ErrClosed
 	}
 
 	r.classify(res, err, ctx, runCtx, t.Timeout, mem, log)
-	r.dirs.put(xcomDir, r.collect(res, xcomDir, stdout.last, log))
+	r.dirs.put(st.xcomDir, r.collect(res, st.xcomDir, stdout.last, log))
 	if res.Reason == ReasonCanceled {
 		return context.Cause(ctx)
 	}
 	return nil
+}
+
+// xcomQuota is a try's quota on /xcom; the try sets its refused and log.
+func (r *Runner) xcomQuota() *writeQuota {
+	return &writeQuota{what: xcomGuestPath, limit: r.cfg.XComQuota,
+		setting: fmt.Sprintf("room for %d XComs of %s", r.cfg.MaxXComs, byteSize(int64(r.cfg.MaxXComBytes)))}
 }
 
 // execute instantiates the module and calls its _start.

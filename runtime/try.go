@@ -51,7 +51,8 @@ type Try struct {
 	// task's mount_quota); 0 means Config.MountQuota.
 	MountQuota int64
 	// Timeout is the task's execution_timeout, counted from the instantiation of the module
-	// (compiling is not counted); 0 means none.
+	// (compiling is not counted), or from when the try takes a warm instance (Config.Pooled);
+	// 0 means none.
 	Timeout time.Duration
 
 	// Log receives the module's stdout and stderr, line by line as they are written, and the
@@ -125,7 +126,8 @@ type Result struct {
 	// "xcom: <key> is N bytes, over the limit of M bytes" (and other "xcom: ..." problems),
 	// "memory_cap: memory_limit X is over core.max_task_memory Y: ...".
 	Reason string
-	// Duration is the wall time from instantiation to exit (compiling is not included).
+	// Duration is the wall time from instantiation (or taking a warm instance) to exit
+	// (compiling is not included).
 	Duration time.Duration
 	// PeakMemoryPages is the largest size the module's memory reached, in 64 KiB pages.
 	PeakMemoryPages uint32

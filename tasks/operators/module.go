@@ -132,3 +132,21 @@ func Built(name string) bool {
 	_, err := fs.Stat(embedded, "modules/"+o.Module)
 	return err == nil
 }
+
+// PooledDigests are the sha256 digests (hex, as runtime.Digest computes them) of this
+// binary's operator modules that the task runtime may keep warm instances of
+// (runtime.Config.Pooled): the script operator's, which reads neither argv, nor the
+// environment, nor a mount — what a pooled instance cannot be given — and whose instantiation
+// and engine start are most of a try. None when the binary was built without its modules.
+func PooledDigests() []string {
+	p, err := ModulePath("script")
+	if err != nil {
+		return nil
+	}
+	wasm, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(wasm)
+	return []string{hex.EncodeToString(sum[:])}
+}

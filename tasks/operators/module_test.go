@@ -56,3 +56,23 @@ func TestModulePathWritesEmbedded(t *testing.T) {
 		t.Errorf("again: %s, %v", again, err)
 	}
 }
+
+// PooledDigests names the script module by the sha256 of its bytes, as the runtime's
+// Digest does, and nothing in a binary built without the modules.
+func TestPooledDigests(t *testing.T) {
+	saved := embedded
+	defer func() { embedded = saved; UseModuleDir("") }()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	UseModuleDir("")
+	embedded = fstest.MapFS{"modules/README.md": {Data: []byte("placeholder")}}
+	if d := PooledDigests(); d != nil {
+		t.Errorf("PooledDigests without the modules = %q", d)
+	}
+	embedded = fstest.MapFS{"modules/script.wasm": {Data: []byte("\x00asm\x01\x00\x00\x00 pretend")}}
+	// sha256 of the bytes above: `printf '\0asm\1\0\0\0 pretend' | sha256sum`
+	want := "bcc186a281209baedeefa67f61d3b4e5d23b4431a91b5160234986fd13c9d637"
+	if d := PooledDigests(); len(d) != 1 || d[0] != want {
+		t.Errorf("PooledDigests = %q, want [%s]", d, want)
+	}
+}

@@ -54,6 +54,10 @@ func main() {
 }
 
 func run(stdin io.Reader) ([]byte, error) {
+	// The engine is made before the input is read: the runner keeps instances of this module
+	// waiting on stdin with goja started (runtime/pool.go), so a try does not pay for it.
+	vm := goja.New()
+	vm.SetFieldNameMapper(goja.TagFieldNameMapper("json", true))
 	var in input
 	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
 		return nil, fmt.Errorf("operator input on stdin is not JSON (this module is run by `operator: script`, not by hand): %w", err)
@@ -62,8 +66,6 @@ func run(stdin io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("language %q is not supported: only javascript", lang)
 	}
 	code, _ := in.Fields["code"].(string)
-	vm := goja.New()
-	vm.SetFieldNameMapper(goja.TagFieldNameMapper("json", true))
 	if err := globals(vm, in.Context); err != nil {
 		return nil, err
 	}
