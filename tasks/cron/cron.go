@@ -89,9 +89,10 @@ var maxDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 // like *); in day-of-month L (the last day), a-L and a-L/step (up to the last day: 29-L, 1-L/8)
 // and nW or Wn alone in the field (the weekday nearest the nth, Saturday to Friday, Sunday to
 // Monday, never into another month; nothing in a month without an nth); in day-of-week w#n
-// (the nth weekday w of the month, n 1-5: SAT#1, 1#4, and WED#5 fires only in months with a
-// fifth Wednesday) and Lw (the last weekday w: L5 is the last Friday), also in lists (L2,L4,
-// L6,6#1).
+// (the nth weekday w of the month, n 1-5: SAT#1, 1#4, MON-FRI#1, and WED#5 fires only in
+// months with a fifth Wednesday) and Lw (the last weekday w: L5 is the last Friday), also in
+// lists (L2,L4, L6,6#1). As in croniter, ? stands alone, # and L weekdays do not mix with plain
+// ones, and they need * (or ?) in day-of-month: croniter would ignore the day-of-month.
 //
 // The error names the expression, the field and the problem; every bad field is reported. An
 // expression that can never fire (only a 30th of February) is an error.
@@ -159,6 +160,12 @@ func parseFields(parts []string) (*Expr, error) {
 		dowAll:  dow == allDows,
 	}
 	copy(e.dowNth[:], nth[:7])
+	if e.dowNth != [7]uint8{} && !e.domAll {
+		// croniter matches such a day-of-month AND the nth weekday in one of its two passes,
+		// the nth weekday alone in the other: the day-of-month never counts, and where the AND
+		// finds nothing in 50 years Airflow fails. Refused rather than read another way.
+		return nil, fmt.Errorf("day-of-month %q next to day-of-week %q: croniter, Airflow's cron library, ignores a day-of-month beside a # or L weekday (or fails): write * in day-of-month for the weekday alone", parts[2], parts[4])
+	}
 	if err := e.checkFires(parts); err != nil {
 		return nil, err
 	}
@@ -210,6 +217,13 @@ func parseField(text string, f field) (fieldSet, error) {
 	}
 	if fs.near != 0 && len(elems) > 1 {
 		return fieldSet{}, errors.New("W (the nearest weekday) takes a single day, not a list: write 15W alone")
+	}
+	if f.day && text != "?" && strings.Contains(text, "?") {
+		return fieldSet{}, errors.New("? (any) stands alone in its field, as in croniter")
+	}
+	if fs.nth != [8]uint8{} && fs.mask != 0 {
+		// croniter refuses the mix, or (when the plain weekdays are the # ones) ignores them.
+		return fieldSet{}, errors.New("plain weekdays and # or L weekdays do not mix (croniter, Airflow's cron library, refuses it): list only # and L forms, e.g. 1#1,5#3,L5")
 	}
 	return fs, nil
 }
@@ -274,18 +288,28 @@ func parseDayElem(elem string, f field, fs *fieldSet) (bool, error) {
 		return false, nil
 	}
 	if w, n, ok := strings.Cut(up, "#"); ok {
-		d, err := parseValue(w, f)
+		if strings.Contains(w, "/") {
+			return true, fmt.Errorf("%q: # takes a weekday or a range of them (MON-FRI#1), not a step", elem)
+		}
+		days, err := parseRange(w, f) // croniter also takes a range: MON-FRI#1
 		if err != nil {
 			return true, err
 		}
 		k, ok := parseNumber(n)
 		if !ok || k < 1 || k > 5 {
-			return true, fmt.Errorf("%q: a month has 1 to 5 of each weekday, so # takes 1-5 (%s#1 is the first, L%s the last)", elem, w, w)
+			return true, fmt.Errorf("%q: a month has 1 to 5 of each weekday, so # takes 1-5 (SAT#1 is the first Saturday, L6 the last)", elem)
 		}
-		fs.nth[d] |= 1 << (k - 1)
+		for d := range fs.nth {
+			if days&(1<<d) != 0 {
+				fs.nth[d] |= 1 << (k - 1)
+			}
+		}
 		return true, nil
 	}
 	if rest, ok := strings.CutPrefix(up, "L"); ok && rest != "" && !strings.ContainsAny(rest, "-/") {
+		if _, named := f.names[rest]; named {
+			return true, fmt.Errorf("invalid value %q: croniter writes the last weekday with its number, L%d", elem, f.names[rest])
+		}
 		d, err := parseValue(rest, f)
 		if err != nil {
 			return true, err
