@@ -516,8 +516,9 @@ func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to ti
 		have[r.LogicalDate.UTC()] = true
 	}
 	var created []scheduler.DagRun
-	for _, iv := range timetable.For(d).Intervals(from, to) {
-		if have[iv.Start.UTC()] {
+	tt := timetable.For(d)
+	for _, iv := range tt.Intervals(from, to) {
+		if have[tt.LogicalDate(iv).UTC()] { // the tick, with timetable: trigger
 			continue
 		}
 		run, tis := scheduler.NewRun(d, "backfill", iv, time.Time{}, nil, "", time.Now())

@@ -295,8 +295,9 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 		for _, r := range existing {
 			have[r.LogicalDate.UTC()] = true
 		}
-		for _, iv := range timetable.For(d).Intervals(from, to) {
-			if have[iv.Start.UTC()] {
+		tt := timetable.For(d)
+		for _, iv := range tt.Intervals(from, to) {
+			if have[tt.LogicalDate(iv).UTC()] {
 				continue
 			}
 			run, err := s.createRun(ctx, d, "backfill", iv, time.Time{}, nil, "")

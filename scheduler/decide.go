@@ -54,7 +54,7 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 				due = next.Start
 			}
 			if due.After(now) {
-				s.recordNext(ctx, id, next, due)
+				s.recordNext(ctx, id, next, tt.LogicalDate(next), due)
 				if soonest.IsZero() || due.Before(soonest) {
 					soonest = due
 				}
@@ -100,19 +100,19 @@ func (s *Scheduler) isPaused(ctx context.Context, dagID string) bool {
 	return paused
 }
 
-// recordNext stores the next run's interval on the DAG row, for the UI and `dags list`, once
-// per change.
-func (s *Scheduler) recordNext(ctx context.Context, dagID string, next timetable.DataInterval, due time.Time) {
-	if p, ok := s.planned[dagID]; ok && p.Equal(next.Start) {
+// recordNext stores the next run's logical date and interval on the DAG row, for the UI and
+// `dags list`, once per change.
+func (s *Scheduler) recordNext(ctx context.Context, dagID string, next timetable.DataInterval, logical, due time.Time) {
+	if p, ok := s.planned[dagID]; ok && p.Equal(logical) {
 		return
 	}
-	s.planned[dagID] = next.Start
+	s.planned[dagID] = logical
 	d, err := s.cfg.Store.GetDag(ctx, dagID)
-	if err != nil || (d.NextDagrun != nil && d.NextDagrun.Equal(next.Start) && d.NextDagrunCreateAfter != nil && d.NextDagrunCreateAfter.Equal(due)) {
+	if err != nil || (d.NextDagrun != nil && d.NextDagrun.Equal(logical) && d.NextDagrunCreateAfter != nil && d.NextDagrunCreateAfter.Equal(due)) {
 		return
 	}
 	start, end, after := next.Start, next.End, due
-	d.NextDagrun, d.NextDataIntervalStart, d.NextDataIntervalEnd, d.NextDagrunCreateAfter = &start, &start, &end, &after
+	d.NextDagrun, d.NextDataIntervalStart, d.NextDataIntervalEnd, d.NextDagrunCreateAfter = &logical, &start, &end, &after
 	if err := s.cfg.Store.SetNextDagrun(ctx, d); err != nil {
 		s.cfg.Log.Warn("record next run", "dag_id", dagID, "err", err)
 	}
@@ -143,11 +143,12 @@ func (s *Scheduler) activeRuns(dagID string) int {
 }
 
 // NewRun builds a queued run of d over iv and its task instances, ready to insert. A
-// scheduled or backfill run's logical date is its interval's start; a manual one's is the date
-// it was triggered for (Airflow), given as logicalDate.
+// scheduled or backfill run's logical date is its interval's start (with timetable: trigger,
+// its end: the tick); a manual one's is the date it was triggered for (Airflow), given as
+// logicalDate.
 func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate time.Time, conf map[string]any, runID string, now time.Time) (DagRun, []TaskInstance) {
 	if logicalDate.IsZero() {
-		logicalDate = iv.Start
+		logicalDate = timetable.For(d).LogicalDate(iv)
 	}
 	if runID == "" {
 		runID = RunID(runType, logicalDate)

@@ -31,7 +31,9 @@ type DAG struct {
 	Source               []byte // the file's bytes, as read
 	SourceHash           string // sha256 of Source, hex
 	Schedule             Schedule
-	StartDate            *time.Time // in Timezone
+	Timetable            TimetableKind // how a cron schedule makes runs; "" = data intervals
+	TriggerInterval      time.Duration // timetable: trigger's interval (the run covers [tick - interval, tick])
+	StartDate            *time.Time    // in Timezone
 	EndDate              *time.Time
 	Timezone             *time.Location
 	Catchup              bool
@@ -60,6 +62,19 @@ func (d *DAG) MountRoots() MountRoots {
 	}
 	return d.mountRoots
 }
+
+// TimetableKind is a DAG's `timetable`: how its cron schedule turns into runs.
+type TimetableKind string
+
+const (
+	// TimetableDataInterval (the default, also written data_interval) is Airflow's
+	// CronDataIntervalTimetable: a run covers the interval between two ticks and starts once it
+	// has passed; its logical date is the interval's start.
+	TimetableDataInterval TimetableKind = ""
+	// TimetableTrigger is Airflow's CronTriggerTimetable: a run at each tick, its logical date
+	// the tick, its data interval [tick - interval, tick].
+	TimetableTrigger TimetableKind = "trigger"
+)
 
 // TaskKind is what a task does when it runs.
 type TaskKind string

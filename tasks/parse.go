@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // timezones resolve on machines without /usr/share/zoneinfo
@@ -33,7 +34,7 @@ var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // dagKeys and taskKeys are every key a DAG file may use; anything else is a typo to report.
 var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date", "end_date",
-	"timezone", "catchup", "max_active_runs", "max_active_tasks", "dagrun_timeout",
+	"timezone", "catchup", "timetable", "interval", "max_active_runs", "max_active_tasks", "dagrun_timeout",
 	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
 
 var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
@@ -284,6 +285,7 @@ func (p *dagParser) parse(body ast.Node) {
 	if f, ok := byKey["catchup"]; ok {
 		d.Catchup, _ = p.w.boolean(f)
 	}
+	p.timetable(d, byKey)
 	if f, ok := byKey["is_paused_upon_creation"]; ok && !isNull(p.w.resolve(f.value)) {
 		if b, ok := p.w.boolean(f); ok {
 			d.IsPausedUponCreation = &b
@@ -404,6 +406,39 @@ func (p *dagParser) date(byKey map[string]field, key string) *time.Time {
 	}
 	p.ps.add(valuePos(f.value), "%s %q is not a date: write 2024-01-01, 2024-01-01T06:00:00 or 2024-01-01T06:00:00+09:00", key, s)
 	return nil
+}
+
+// timetable reads `timetable` (data_interval, the default, or trigger: Airflow's
+// CronTriggerTimetable) and the trigger timetable's `interval`.
+func (p *dagParser) timetable(d *DAG, byKey map[string]field) {
+	if f, ok := byKey["timetable"]; ok && !isNull(p.w.resolve(f.value)) {
+		if s, ok := p.w.str(f); ok {
+			switch s {
+			case "data_interval":
+			case "trigger":
+				d.Timetable = TimetableTrigger
+				if d.Schedule.Kind != ScheduleCron && d.Schedule.Kind != "" {
+					p.ps.add(valuePos(f.value), "timetable: trigger fires at each tick of a cron schedule or preset (e.g. schedule: \"@daily\"), not with schedule %s", scheduleName(d.Schedule))
+				}
+			default:
+				p.ps.add(valuePos(f.value), "timetable %q is not data_interval (a run per interval, once it has passed: the default) or trigger (a run at each cron tick, Airflow's CronTriggerTimetable)", s)
+			}
+		}
+	}
+	if f, ok := byKey["interval"]; ok && !isNull(p.w.resolve(f.value)) {
+		d.TriggerInterval = p.duration(f)
+		if d.Timetable != TimetableTrigger {
+			p.ps.add(f.pos, "interval is the data interval of a timetable: trigger run ([tick - interval, tick]): add timetable: trigger, or remove interval (the default timetable's interval runs from one tick to the next)")
+		}
+	}
+}
+
+// scheduleName is a schedule as the author wrote it, null for none.
+func scheduleName(s Schedule) string {
+	if s.Kind == ScheduleNone {
+		return "null"
+	}
+	return strconv.Quote(s.Raw)
 }
 
 func (p *dagParser) atLeast(f field, min int) int {

@@ -71,6 +71,8 @@ func TestProblemColumns(t *testing.T) {
 		{"template expr column", "dag_id: x\ntasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n    args: [\"{{ dss }}\"]\n", "x.yaml:5:16:"},
 		{"quoted sensor error column", "dag_id: x\ntasks:\n  - id: s\n    sensor: 'ds ++ 1'\n", "x.yaml:4:17:"},
 		{"unknown key column", "dag_id: x\ntasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n    retriez: 1\n", "x.yaml:5:5:"},
+		{"timetable value column", "dag_id: x\nschedule: '@daily'\ntimetable: every\nstart_date: 2024-01-01\ntasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n", "x.yaml:3:12:"},
+		{"interval key column", "dag_id: x\nschedule: '@daily'\ninterval: 1h\nstart_date: 2024-01-01\ntasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n", "x.yaml:3:1:"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,6 +217,34 @@ func TestSchedules(t *testing.T) {
 			}
 			if c.ok && s.Kind != c.kind {
 				t.Errorf("kind = %s, want %s", s.Kind, c.kind)
+			}
+		})
+	}
+}
+
+// TestTimetable reads the DAG-level timetable and interval keys.
+func TestTimetable(t *testing.T) {
+	cases := []struct {
+		name, keys string
+		kind       TimetableKind
+		interval   time.Duration
+	}{
+		{"default", "", TimetableDataInterval, 0},
+		{"data_interval", "timetable: data_interval\n", TimetableDataInterval, 0},
+		{"null", "timetable: null\n", TimetableDataInterval, 0},
+		{"trigger", "timetable: trigger\n", TimetableTrigger, 0},
+		{"trigger with interval", "timetable: trigger\ninterval: 4h\n", TimetableTrigger, 4 * time.Hour},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			yaml := "dag_id: x\nschedule: '0 0 L * *'\nstart_date: 2024-01-01\n" + c.keys +
+				"tasks:\n  - id: a\n    module: testdata/modules/noop.wasm\n"
+			d, err := Parse(filepath.Join(".", "x.yaml"), []byte(yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Timetable != c.kind || d.TriggerInterval != c.interval {
+				t.Errorf("timetable %q interval %v, want %q %v", d.Timetable, d.TriggerInterval, c.kind, c.interval)
 			}
 		})
 	}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +63,38 @@ func TestDagsTestAndBackfillInProcess(t *testing.T) {
 	// The three backfill runs and the dags test run, whose logical date is the one given.
 	if out := h.ok("dags", "list-runs", "-d", "test_pipe", "--state", "success", "-o", "plain"); strings.Count(out, "\n") != 4 || !strings.Contains(out, "\ttest\t2024-03-01T00:00:00Z") {
 		t.Errorf("list-runs --state success:\n%s", out)
+	}
+}
+
+// A backfill of a timetable: trigger DAG makes a run per cron tick in the range, dated at the
+// tick with the data interval [tick - interval, tick], and a second one finds those runs.
+func TestBackfillTriggerTimetable(t *testing.T) {
+	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false")
+	dags := withModules(t, h, "echo")
+	os.WriteFile(filepath.Join(dags, "tick.yaml"), []byte(`dag_id: tick
+schedule: "0 0 L * *"
+timetable: trigger
+interval: 6h
+start_date: 2024-01-01
+tasks:
+  - {id: t, module: modules/echo.wasm}
+`), 0o644)
+	runs := decode[[]map[string]any](t, h.ok("dags", "backfill", "tick", "-s", "2024-01-01", "-e", "2024-03-31", "-o", "json"))
+	var got []string
+	for _, r := range runs {
+		got = append(got, fmt.Sprintf("%v [%v, %v] %v", r["logical_date"], r["data_interval_start"], r["data_interval_end"], r["state"]))
+	}
+	sort.Strings(got)
+	want := []string{
+		"2024-01-31T00:00:00Z [2024-01-30T18:00:00Z, 2024-01-31T00:00:00Z] success",
+		"2024-02-29T00:00:00Z [2024-02-28T18:00:00Z, 2024-02-29T00:00:00Z] success",
+		"2024-03-31T00:00:00Z [2024-03-30T18:00:00Z, 2024-03-31T00:00:00Z] success",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("backfill runs\n got: %v\nwant: %v", got, want)
+	}
+	if out := h.ok("dags", "backfill", "tick", "-s", "2024-01-01", "-e", "2024-03-31"); !strings.Contains(out, "No data found") {
+		t.Errorf("a second backfill over the same ticks made runs:\n%s", out)
 	}
 }
 

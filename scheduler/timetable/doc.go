@@ -1,7 +1,7 @@
 // Package timetable decides the data intervals of a DAG's runs, like Airflow's timetables
 // (airflow/timetables): CronDataIntervalTimetable for cron schedules and presets,
-// DeltaDataIntervalTimetable for "@every D", OnceTimetable for "@once" and NullTimetable for no
-// schedule. It owns when scheduled runs happen (catchup or skipping to the latest interval), the
+// CronTriggerTimetable for those with `timetable: trigger`, DeltaDataIntervalTimetable for
+// "@every D", OnceTimetable for "@once" and NullTimetable for no schedule. It owns when scheduled runs happen (catchup or skipping to the latest interval), the
 // intervals a backfill covers, and the interval of a manual run.
 //
 // It is pure: every answer is a function of the DAG's schedule, start_date, end_date and
@@ -31,6 +31,11 @@
 //     not its interval's start; of an "@every D" DAG, [t-D, t]; otherwise [t, t].
 //   - end_date bounds the interval starts: an interval starting at end_date still runs and
 //     ends after it.
+//
+// With `timetable: trigger` a run fires at each cron tick: its logical date is the tick, its
+// data interval [tick - interval, tick] (zero-length without `interval`), and it may be created
+// once the tick has passed. With catchup off the latest tick at or before now runs (or the last
+// run's next tick, or start_date's first, if later), so unpausing skips the missed ticks.
 //
 // Deliberate differences, for backfill (Intervals): the intervals never start before start_date
 // nor after end_date, and "@every D" lists the start_date + kD grid, so a backfill makes the

@@ -23,6 +23,9 @@ type Timetable interface {
 	Intervals(from, to time.Time) []DataInterval
 	// ManualInterval is the data interval of a manual run at logical date t (Airflow's infer_manual_data_interval).
 	ManualInterval(t time.Time) DataInterval
+	// LogicalDate is the logical date of the scheduled or backfill run over iv: its start for
+	// the data-interval timetables, its end (the cron tick) for the trigger timetable.
+	LogicalDate(iv DataInterval) time.Time
 }
 
 // For returns the timetable of d, from d.Schedule, d.StartDate, d.EndDate and d.Timezone (UTC
@@ -34,6 +37,9 @@ func For(d *tasks.DAG) Timetable {
 	}
 	switch d.Schedule.Kind {
 	case tasks.ScheduleCron:
+		if d.Schedule.Cron != nil && d.Timetable == tasks.TimetableTrigger {
+			return &triggerTimetable{bounds: b, expr: d.Schedule.Cron, interval: d.TriggerInterval}
+		}
 		if d.Schedule.Cron != nil {
 			return &cronTimetable{bounds: b, expr: d.Schedule.Cron}
 		}
@@ -68,6 +74,9 @@ func (b bounds) clamp(from, to time.Time) (time.Time, time.Time) {
 	}
 	return from, to
 }
+
+// LogicalDate is the interval's start, as Airflow's data-interval timetables have it.
+func (bounds) LogicalDate(iv DataInterval) time.Time { return iv.Start }
 
 // exact is a zero-length interval at t, Airflow's DataInterval.exact.
 func (b bounds) exact(t time.Time) DataInterval { t = b.in(t); return DataInterval{t, t} }
@@ -275,3 +284,77 @@ func (*nullTimetable) Next(*DataInterval, time.Time, bool) (DataInterval, bool) 
 func (*nullTimetable) Intervals(time.Time, time.Time) []DataInterval { return nil }
 
 func (n *nullTimetable) ManualInterval(t time.Time) DataInterval { return n.exact(t) }
+
+// triggerTimetable is Airflow's CronTriggerTimetable (the default for cron schedules in Airflow
+// 3): a run at each cron tick, its logical date the tick itself, its data interval
+// [tick - interval, tick] (zero-length without an interval). Unlike the data-interval
+// timetable a run does not wait for an interval to pass: the tick of 00:00 runs at 00:00 with
+// logical date 00:00, where the data-interval run created at 00:00 has the previous day's date.
+type triggerTimetable struct {
+	bounds
+	expr     *cron.Expr
+	interval time.Duration
+}
+
+var _ Timetable = (*triggerTimetable)(nil)
+
+func (c *triggerTimetable) next(t time.Time) time.Time { return c.expr.Next(c.in(t)) }
+
+// alignNext is t if it is a tick, else the next one.
+func (c *triggerTimetable) alignNext(t time.Time) time.Time {
+	if p := c.expr.Prev(c.in(t)); p.Equal(t) {
+		return c.in(t)
+	}
+	return c.next(t)
+}
+
+func (c *triggerTimetable) at(tick time.Time) DataInterval {
+	return DataInterval{c.in(tick.Add(-c.interval)), c.in(tick)}
+}
+
+// Next is CronTriggerTimetable.next_dagrun_info: with catchup the tick after the last run's
+// (or start_date aligned to a tick), without it the latest tick at or before now unless the
+// last run's next tick or start_date is later, so ticks missed while paused are skipped.
+func (c *triggerTimetable) Next(last *DataInterval, now time.Time, catchup bool) (DataInterval, bool) {
+	var tick time.Time
+	switch {
+	case catchup && last != nil:
+		tick = c.next(last.End)
+	case catchup && c.start == nil:
+		return DataInterval{}, false // nowhere to catch up from
+	case catchup:
+		tick = c.alignNext(*c.start)
+	default:
+		tick = c.expr.Prev(c.in(now))
+		if last != nil {
+			if n := c.next(last.End); n.After(tick) {
+				tick = n
+			}
+		}
+		if c.start != nil {
+			if a := c.alignNext(*c.start); a.After(tick) {
+				tick = a
+			}
+		}
+	}
+	if tick.IsZero() || c.pastEnd(tick) {
+		return DataInterval{}, false
+	}
+	return c.at(tick), true
+}
+
+// Intervals lists a run for every tick in [from, to] within start_date and end_date.
+func (c *triggerTimetable) Intervals(from, to time.Time) []DataInterval {
+	from, to = c.clamp(from, to)
+	var out []DataInterval
+	for tick := c.alignNext(from); !tick.IsZero() && !tick.After(to); tick = c.next(tick) {
+		out = append(out, c.at(tick))
+	}
+	return out
+}
+
+// ManualInterval is [t - interval, t], Airflow's infer_manual_data_interval for this timetable.
+func (c *triggerTimetable) ManualInterval(t time.Time) DataInterval { return c.at(t) }
+
+// LogicalDate is the tick: the interval's end.
+func (*triggerTimetable) LogicalDate(iv DataInterval) time.Time { return iv.End }

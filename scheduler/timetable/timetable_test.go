@@ -283,17 +283,17 @@ func TestNewYorkDST(t *testing.T) {
 		wantStarts(t, ivs, ny, "2024-03-09 02:30", "2024-03-10 03:00", "2024-03-11 02:30")
 		checkContiguous(t, ivs)
 	})
-	t.Run("01:30 on the fall-back day runs once", func(t *testing.T) {
+	t.Run("01:30 on the fall-back day runs once, at the second 01:30", func(t *testing.T) {
 		ivs := For(dag(t, "30 1 * * *", "2024-01-01", "", ny)).Intervals(at(t, "2024-11-02", ny), at(t, "2024-11-04 12:00", ny))
 		if len(ivs) != 3 {
 			t.Fatalf("want 3 runs, one a day:%s", show(ivs))
 		}
 		checkContiguous(t, ivs)
-		if _, off := ivs[1].Start.Zone(); off != -4*3600 {
-			t.Errorf("the fall-back day's run is at %v, want the first 01:30 (EDT)", ivs[1].Start)
+		if _, off := ivs[1].Start.Zone(); off != -5*3600 {
+			t.Errorf("the fall-back day's run is at %v, want the second 01:30 (EST), as Airflow", ivs[1].Start)
 		}
-		if got := ivs[1].End.Sub(ivs[1].Start); got != 25*time.Hour {
-			t.Errorf("the fall-back day's interval lasts %v, want 25h", got)
+		if got := ivs[0].End.Sub(ivs[0].Start); got != 25*time.Hour {
+			t.Errorf("the interval ending on the fall-back day lasts %v, want 25h", got)
 		}
 	})
 	t.Run("hourly runs every real hour", func(t *testing.T) {
@@ -339,6 +339,25 @@ func TestNewYorkDST(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestZurichFallBack: Europe/Zurich falls back from 03:00 CEST to 02:00 CET on 2024-10-27. A
+// fixed hour runs once, at the second 02:30; an hour of * runs both passes (every real hour).
+func TestZurichFallBack(t *testing.T) {
+	zh := zone(t, "Europe/Zurich")
+	fixed := For(dag(t, "30 2 * * *", "2024-01-01", "", zh)).Intervals(at(t, "2024-10-26", zh), at(t, "2024-10-28 12:00", zh))
+	if len(fixed) != 3 {
+		t.Fatalf("want 3 runs, one a day:%s", show(fixed))
+	}
+	checkContiguous(t, fixed)
+	if _, off := fixed[1].Start.Zone(); off != 3600 {
+		t.Errorf("the fall-back day's run is at %v, want the second 02:30 (CET)", fixed[1].Start)
+	}
+	every := For(dag(t, "15 * * * *", "2024-01-01", "", zh)).Intervals(at(t, "2024-10-27", zh), at(t, "2024-10-27 23:59", zh))
+	if len(every) != 25 {
+		t.Errorf("%d runs at :15 on the fall-back day, want 25 (02:15 twice):%s", len(every), show(every))
+	}
+	checkContiguous(t, every)
 }
 
 func TestEveryDelta(t *testing.T) {

@@ -183,7 +183,8 @@ func TestString(t *testing.T) {
 
 func sameSchedule(a, b *Expr) bool {
 	return a.minute == b.minute && a.hour == b.hour && a.dom == b.dom && a.month == b.month &&
-		a.dow == b.dow && a.domAll == b.domAll && a.dowAll == b.dowAll
+		a.dow == b.dow && a.domAll == b.domAll && a.dowAll == b.dowAll &&
+		a.domLast == b.domLast && a.domNear == b.domNear && a.dowNth == b.dowNth
 }
 
 func TestPresets(t *testing.T) {
@@ -285,15 +286,42 @@ func TestParseErrors(t *testing.T) {
 		{"a * * * *", `cron "a * * * *": minute field "a": invalid value "a": want a number 0-59`},
 		{"+5 * * * *", `cron "+5 * * * *": minute field "+5": invalid value "+5": want a number 0-59`},
 		{"MON * * * *", `cron "MON * * * *": minute field "MON": invalid value "MON": want a number 0-59`},
-		{"0 0 L * *", `cron "0 0 L * *": day-of-month field "L": invalid value "L": want a number 1-31`},
-		{"0 0 ? * *", `cron "0 0 ? * *": day-of-month field "?": invalid value "?": want a number 1-31`},
+		// croniter's extensions where they do not belong name the field that takes them.
+		{"? * * * *", `cron "? * * * *": minute field "?": invalid value "?": want a number 0-59; ? (any) is only for day-of-month and day-of-week; write *`},
+		{"0 ? * * *", `cron "0 ? * * *": hour field "?": invalid value "?": want a number 0-23; ? (any) is only for day-of-month and day-of-week; write *`},
+		{"0 0 * ? *", `cron "0 0 * ? *": month field "?": invalid value "?": want a number 1-12 or a name JAN-DEC; ? (any) is only for day-of-month and day-of-week; write *`},
+		{"L * * * *", `cron "L * * * *": minute field "L": invalid value "L": want a number 0-59; L is only for day-of-month (L, 29-L: up to the last day) and day-of-week (L5: the last Friday)`},
+		{"0 0 * L *", `cron "0 0 * L *": month field "L": invalid value "L": want a number 1-12 or a name JAN-DEC; L is only for day-of-month (L, 29-L: up to the last day) and day-of-week (L5: the last Friday)`},
+		{"0 0 L5 * *", `cron "0 0 L5 * *": day-of-month field "L5": invalid value "L5": want a number 1-31; L5 (the last Friday) and the like belong in day-of-week`},
+		{"0 0 1#2 * *", `cron "0 0 1#2 * *": day-of-month field "1#2": invalid value "1#2": want a number 1-31; # is only for day-of-week: SAT#1 is the first Saturday of the month`},
+		{"0 0 * * 15W", `cron "0 0 * * 15W": day-of-week field "15W": invalid value "15W": want a number 0-7 or a name SUN-SAT; W is only for day-of-month: 15W is the weekday nearest the 15th`},
+		{"0 15W * * *", `cron "0 15W * * *": hour field "15W": invalid value "15W": want a number 0-23; W is only for day-of-month: 15W is the weekday nearest the 15th`},
+		{"0 0 * * L", `cron "0 0 * * L": day-of-week field "L": L in day-of-week needs a weekday: L5 is the last Friday (L alone, the last day, belongs in day-of-month)`},
+		{"0 0 * * 5L", `cron "0 0 * * 5L": day-of-week field "5L": invalid value "5L": croniter writes the last weekday as L5`},
+		{"0 0 * * 1#6", `cron "0 0 * * 1#6": day-of-week field "1#6": "1#6": a month has 1 to 5 of each weekday, so # takes 1-5 (SAT#1 is the first Saturday, L6 the last)`},
+		{"0 0 * * 1#0", `cron "0 0 * * 1#0": day-of-week field "1#0": "1#0": a month has 1 to 5 of each weekday, so # takes 1-5 (SAT#1 is the first Saturday, L6 the last)`},
+		{"0 0 * * 1-5/2#1", `cron "0 0 * * 1-5/2#1": day-of-week field "1-5/2#1": "1-5/2#1": # takes a weekday or a range of them (MON-FRI#1), not a step`},
+		{"0 0 * * LFRI", `cron "0 0 * * LFRI": day-of-week field "LFRI": invalid value "LFRI": croniter writes the last weekday with its number, L5`},
+		{"0 0 * * 1,5#1", `cron "0 0 * * 1,5#1": day-of-week field "1,5#1": plain weekdays and # or L weekdays do not mix (croniter, Airflow's cron library, refuses it): list only # and L forms, e.g. 1#1,5#3,L5`},
+		{"0 0 * * 6,6#1", `cron "0 0 * * 6,6#1": day-of-week field "6,6#1": plain weekdays and # or L weekdays do not mix (croniter, Airflow's cron library, refuses it): list only # and L forms, e.g. 1#1,5#3,L5`},
+		{"0 0 ?,1 * *", `cron "0 0 ?,1 * *": day-of-month field "?,1": ? (any) stands alone in its field, as in croniter`},
+		{"0 0 L * 1#1", `cron "0 0 L * 1#1": day-of-month "L" next to day-of-week "1#1": croniter, Airflow's cron library, ignores a day-of-month beside a # or L weekday (or fails): write * in day-of-month for the weekday alone`},
+		{"0 0 15 * L5", `cron "0 0 15 * L5": day-of-month "15" next to day-of-week "L5": croniter, Airflow's cron library, ignores a day-of-month beside a # or L weekday (or fails): write * in day-of-month for the weekday alone`},
+		{"0 0 * * FOO#1", `cron "0 0 * * FOO#1": day-of-week field "FOO#1": invalid value "FOO": want a number 0-7 or a name SUN-SAT`},
+		{"0 0 * * L8", `cron "0 0 * * L8": day-of-week field "L8": value 8 out of range 0-7`},
+		{"0 0 LW * *", `cron "0 0 LW * *": day-of-month field "LW": LW (the last weekday of the month) is not in croniter: use L for the last day or L5 for the last Friday`},
+		{"0 0 1W,15 * *", `cron "0 0 1W,15 * *": day-of-month field "1W,15": W (the nearest weekday) takes a single day, not a list: write 15W alone`},
+		{"0 0 32W * *", `cron "0 0 32W * *": day-of-month field "32W": value 32 out of range 1-31`},
+		{"0 0 0-L * *", `cron "0 0 0-L * *": day-of-month field "0-L": value 0 out of range 1-31`},
+		{"0 0 L-5 * *", `cron "0 0 L-5 * *": day-of-month field "L-5": invalid value "L": want a number 1-31`},
+		{"0 0 1-L/0 * *", `cron "0 0 1-L/0 * *": day-of-month field "1-L/0": step "0" must be a positive integer`},
+		{"0 0 30W 2 *", `cron "0 0 30W 2 *": never fires: day-of-month "30W" does not occur in month "2"`},
 		{"0 0 * FOO *", `cron "0 0 * FOO *": month field "FOO": invalid value "FOO": want a number 1-12 or a name JAN-DEC`},
 		{"0 0 * JAN-FOO *", `cron "0 0 * JAN-FOO *": month field "JAN-FOO": invalid value "FOO": want a number 1-12 or a name JAN-DEC`},
 		{"0 0 * JANUARY *", `cron "0 0 * JANUARY *": month field "JANUARY": invalid value "JANUARY": want a number 1-12 or a name JAN-DEC`},
 		{"0 0 * * MONDAY", `cron "0 0 * * MONDAY": day-of-week field "MONDAY": invalid value "MONDAY": want a number 0-7 or a name SUN-SAT`},
 		{"0 0 * * MON-FOO", `cron "0 0 * * MON-FOO": day-of-week field "MON-FOO": invalid value "FOO": want a number 0-7 or a name SUN-SAT`},
 		{"0 0 * * JAN", `cron "0 0 * * JAN": day-of-week field "JAN": invalid value "JAN": want a number 0-7 or a name SUN-SAT`},
-		{"0 0 * * 1#2", `cron "0 0 * * 1#2": day-of-week field "1#2": invalid value "1#2": want a number 0-7 or a name SUN-SAT`},
 		{"0 0 * * MON/x", `cron "0 0 * * MON/x": day-of-week field "MON/x": step "x" must be a positive integer`},
 		{"0 0 * * ſun", `cron "0 0 * * ſun": day-of-week field "ſun": invalid value "ſun": want a number 0-7 or a name SUN-SAT`},
 
@@ -458,20 +486,29 @@ var dstNextCases = []timeCase{
 	{"NY spring: midnight unaffected", "0 0 * * *", "America/New_York", "2024-03-09T12:00:00-05:00", "2024-03-10T00:00:00-05:00"},
 	{"NY spring: far future (rule-based zone)", "30 2 * * *", "America/New_York", "2050-03-12T12:00:00-05:00", "2050-03-13T03:00:00-04:00"},
 
-	// A wall time that occurs twice runs once, at its first occurrence.
-	{"NY fall: 01:30 first occurrence", "30 1 * * *", "America/New_York", "2024-11-02T12:00:00-04:00", "2024-11-03T01:30:00-04:00"},
-	{"NY fall: not again in the repeat", "30 1 * * *", "America/New_York", "2024-11-03T01:30:00-04:00", "2024-11-04T01:30:00-05:00"},
-	{"NY fall: from inside the repeat", "30 1 * * *", "America/New_York", "2024-11-03T01:10:00-05:00", "2024-11-04T01:30:00-05:00"},
-	{"NY fall: first pass, before the time", "30 1 * * *", "America/New_York", "2024-11-03T01:10:00-04:00", "2024-11-03T01:30:00-04:00"},
-	{"NY fall: two hours", "0 1,2 * * *", "America/New_York", "2024-11-03T01:00:00-04:00", "2024-11-03T02:00:00-05:00"},
+	// A wall time that occurs twice runs once, at its second occurrence (Airflow's CronMixin
+	// makes the naive time aware with fold=1).
+	{"NY fall: 01:30 at its second occurrence", "30 1 * * *", "America/New_York", "2024-11-02T12:00:00-04:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: not in the first pass", "30 1 * * *", "America/New_York", "2024-11-03T01:30:00-04:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: once", "30 1 * * *", "America/New_York", "2024-11-03T01:30:00-05:00", "2024-11-04T01:30:00-05:00"},
+	{"NY fall: from inside the repeat", "30 1 * * *", "America/New_York", "2024-11-03T01:10:00-05:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: first pass, after the time", "30 1 * * *", "America/New_York", "2024-11-03T01:45:00-04:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: two hours", "0 1,2 * * *", "America/New_York", "2024-11-03T01:00:00-04:00", "2024-11-03T01:00:00-05:00"},
+	{"NY fall: two hours, then 02:00", "0 1,2 * * *", "America/New_York", "2024-11-03T01:00:00-05:00", "2024-11-03T02:00:00-05:00"},
 	{"NY fall: every two hours", "0 */2 * * *", "America/New_York", "2024-11-03T00:00:00-04:00", "2024-11-03T02:00:00-05:00"},
-	{"NY fall: far future", "30 1 * * *", "America/New_York", "2050-11-06T01:30:00-04:00", "2050-11-07T01:30:00-05:00"},
+	{"NY: across the end of 2040 (Go's zone spans past the tzdata table)", "0 0 29 2 *", "America/New_York", "2040-03-01T00:00:00-05:00", "2044-02-29T00:00:00-05:00"},
+	{"NY fall: far future", "30 1 * * *", "America/New_York", "2050-11-06T01:30:00-04:00", "2050-11-06T01:30:00-05:00"},
 
 	{"Berlin spring: 02:30 runs at 03:00", "30 2 * * *", "Europe/Berlin", "2024-03-30T12:00:00+01:00", "2024-03-31T03:00:00+02:00"},
 	{"Berlin spring: once", "30 2 * * *", "Europe/Berlin", "2024-03-31T03:00:00+02:00", "2024-04-01T02:30:00+02:00"},
-	{"Berlin fall: 02:30 first occurrence", "30 2 * * *", "Europe/Berlin", "2024-10-26T12:00:00+02:00", "2024-10-27T02:30:00+02:00"},
-	{"Berlin fall: not again in the repeat", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:30:00+02:00", "2024-10-28T02:30:00+01:00"},
-	{"Berlin fall: from inside the repeat", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:10:00+01:00", "2024-10-28T02:30:00+01:00"},
+	{"Berlin fall: 02:30 at its second occurrence", "30 2 * * *", "Europe/Berlin", "2024-10-26T12:00:00+02:00", "2024-10-27T02:30:00+01:00"},
+	{"Berlin fall: once", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:30:00+01:00", "2024-10-28T02:30:00+01:00"},
+	{"Berlin fall: from inside the repeat", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:10:00+01:00", "2024-10-27T02:30:00+01:00"},
+	// Europe/Zurich: 2024-10-27 03:00 CEST → 02:00 CET.
+	{"Zurich fall: 02:30 at its second occurrence", "30 2 * * *", "Europe/Zurich", "2024-10-26T12:00:00+02:00", "2024-10-27T02:30:00+01:00"},
+	{"Zurich fall: from the first pass", "30 2 * * *", "Europe/Zurich", "2024-10-27T02:45:00+02:00", "2024-10-27T02:30:00+01:00"},
+	{"Zurich fall: 03:00 once", "0 3 * * *", "Europe/Zurich", "2024-10-27T02:30:00+01:00", "2024-10-27T03:00:00+01:00"},
+	{"Zurich fall: * hours, both 02:15", "15 * * * *", "Europe/Zurich", "2024-10-27T02:15:00+02:00", "2024-10-27T02:15:00+01:00"},
 
 	{"Sao Paulo: skipped midnight runs at 01:00", "@daily", "America/Sao_Paulo", "2018-11-03T12:00:00-03:00", "2018-11-04T01:00:00-02:00"},
 	{"Sao Paulo: then midnight again", "@daily", "America/Sao_Paulo", "2018-11-04T01:00:00-02:00", "2018-11-05T00:00:00-02:00"},
@@ -492,11 +529,14 @@ var dstPrevCases = []timeCase{
 	{"NY spring: the moved run", "30 2 * * *", "America/New_York", "2024-03-10T03:00:00-04:00", "2024-03-10T03:00:00-04:00"},
 	{"NY spring: later that day", "30 2 * * *", "America/New_York", "2024-03-10T12:00:00-04:00", "2024-03-10T03:00:00-04:00"},
 	{"NY spring: just before the gap", "30 2 * * *", "America/New_York", "2024-03-10T01:59:59-05:00", "2024-03-09T02:30:00-05:00"},
-	{"NY fall: in the repeat, the first occurrence", "30 1 * * *", "America/New_York", "2024-11-03T01:45:00-05:00", "2024-11-03T01:30:00-04:00"},
-	{"NY fall: at the second 01:30", "30 1 * * *", "America/New_York", "2024-11-03T01:30:00-05:00", "2024-11-03T01:30:00-04:00"},
-	{"NY fall: the day after", "30 1 * * *", "America/New_York", "2024-11-04T01:29:00-05:00", "2024-11-03T01:30:00-04:00"},
+	{"NY fall: in the repeat, the second occurrence", "30 1 * * *", "America/New_York", "2024-11-03T01:45:00-05:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: at the second 01:30", "30 1 * * *", "America/New_York", "2024-11-03T01:30:00-05:00", "2024-11-03T01:30:00-05:00"},
+	{"NY fall: in the first pass, the day before", "30 1 * * *", "America/New_York", "2024-11-03T01:45:00-04:00", "2024-11-02T01:30:00-04:00"},
+	{"NY fall: the day after", "30 1 * * *", "America/New_York", "2024-11-04T01:29:00-05:00", "2024-11-03T01:30:00-05:00"},
 	{"Berlin spring: the moved run", "30 2 * * *", "Europe/Berlin", "2024-03-31T12:00:00+02:00", "2024-03-31T03:00:00+02:00"},
-	{"Berlin fall: in the repeat", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:45:00+01:00", "2024-10-27T02:30:00+02:00"},
+	{"Berlin fall: in the repeat", "30 2 * * *", "Europe/Berlin", "2024-10-27T02:45:00+01:00", "2024-10-27T02:30:00+01:00"},
+	{"Zurich fall: in the first pass", "30 2 * * *", "Europe/Zurich", "2024-10-27T02:45:00+02:00", "2024-10-26T02:30:00+02:00"},
+	{"Zurich fall: after the repeat", "30 2 * * *", "Europe/Zurich", "2024-10-27T12:00:00+01:00", "2024-10-27T02:30:00+01:00"},
 	{"Sao Paulo: skipped midnight", "@daily", "America/Sao_Paulo", "2018-11-04T12:00:00-02:00", "2018-11-04T01:00:00-02:00"},
 	{"NY hourly fall: second 01:00", "0 * * * *", "America/New_York", "2024-11-03T01:30:00-05:00", "2024-11-03T01:00:00-05:00"},
 	{"NY hourly fall: first 01:00", "0 * * * *", "America/New_York", "2024-11-03T01:59:00-04:00", "2024-11-03T01:00:00-04:00"},
@@ -579,10 +619,26 @@ func TestSequenceAcrossDST(t *testing.T) {
 			"2024-03-09T02:30:00-05:00", "2024-03-10T03:00:00-04:00", "2024-03-11T02:30:00-04:00",
 		}},
 		{"NY daily 01:30 fall", "30 1 * * *", "America/New_York", "2024-11-01T12:00:00-04:00", []string{
-			"2024-11-02T01:30:00-04:00", "2024-11-03T01:30:00-04:00", "2024-11-04T01:30:00-05:00",
+			"2024-11-02T01:30:00-04:00", "2024-11-03T01:30:00-05:00", "2024-11-04T01:30:00-05:00",
 		}},
 		{"NY every 20 minutes in hour 1, fall", "*/20 1 * * *", "America/New_York", "2024-11-03T00:00:00-04:00", []string{
-			"2024-11-03T01:00:00-04:00", "2024-11-03T01:20:00-04:00", "2024-11-03T01:40:00-04:00", "2024-11-04T01:00:00-05:00",
+			"2024-11-03T01:00:00-05:00", "2024-11-03T01:20:00-05:00", "2024-11-03T01:40:00-05:00", "2024-11-04T01:00:00-05:00",
+		}},
+		{"NY every 20 minutes, * hours, fall: both passes", "*/20 * * * *", "America/New_York", "2024-11-03T00:50:00-04:00", []string{
+			"2024-11-03T01:00:00-04:00", "2024-11-03T01:20:00-04:00", "2024-11-03T01:40:00-04:00",
+			"2024-11-03T01:00:00-05:00", "2024-11-03T01:20:00-05:00", "2024-11-03T01:40:00-05:00", "2024-11-03T02:00:00-05:00",
+		}},
+		{"Zurich daily 02:30 fall", "30 2 * * *", "Europe/Zurich", "2024-10-25T12:00:00+02:00", []string{
+			"2024-10-26T02:30:00+02:00", "2024-10-27T02:30:00+01:00", "2024-10-28T02:30:00+01:00",
+		}},
+		{"Zurich 02:00 and 02:30 fall", "0,30 2 * * *", "Europe/Zurich", "2024-10-27T00:00:00+02:00", []string{
+			"2024-10-27T02:00:00+01:00", "2024-10-27T02:30:00+01:00", "2024-10-28T02:00:00+01:00",
+		}},
+		{"Zurich hourly at :15, * hours, fall: both passes", "15 * * * *", "Europe/Zurich", "2024-10-27T01:00:00+02:00", []string{
+			"2024-10-27T01:15:00+02:00", "2024-10-27T02:15:00+02:00", "2024-10-27T02:15:00+01:00", "2024-10-27T03:15:00+01:00",
+		}},
+		{"Zurich every 30 minutes, * hours, spring", "*/30 * * * *", "Europe/Zurich", "2024-03-31T01:15:00+01:00", []string{
+			"2024-03-31T01:30:00+01:00", "2024-03-31T03:00:00+02:00", "2024-03-31T03:30:00+02:00",
 		}},
 	}
 	for _, tt := range tests {

@@ -14,9 +14,11 @@ import (
 //
 //   - Fixed: every wall time of the span. Both passes of a repeated hour fire; a skipped hour
 //     simply has no wall times.
-//   - Otherwise only wall times never reached before the span starts: sup, the highest wall
-//     clock of all earlier spans, excludes the second pass of a repeated hour. Wall times
-//     skipped by a forward jump ([sup, wall at span start)) fire once, at the span's start.
+//   - Otherwise only wall times never reached again after the span ends: inf, the lowest wall
+//     clock of all later spans, excludes the first pass of a repeated hour, so a wall time that
+//     occurs twice fires at its second occurrence (Airflow's make_aware, fold=1). Wall times
+//     skipped by a forward jump ([sup, wall at span start), sup the highest wall clock of all
+//     earlier spans) fire once, at the span's start.
 
 const (
 	secsPerMinute = 60
@@ -51,7 +53,7 @@ func (e *Expr) Next(t time.Time) time.Time {
 	from := ts + sp.off + 1 // wall times after t's own
 	for i := 0; i < maxSpans; i++ {
 		wallStart, wallEnd := sp.start+sp.off, sp.end+sp.off
-		lo := wallStart
+		until := min(wallEnd, limit+sp.off)
 		if !e.Fixed() {
 			// t lies in the first span, so its start cannot be strictly after t.
 			if i > 0 && sup < wallStart {
@@ -59,11 +61,11 @@ func (e *Expr) Next(t time.Time) time.Time {
 					return time.Unix(sp.start, 0).In(loc)
 				}
 			}
-			lo = max(lo, sup)
+			until = min(until, infAfter(sp, loc))
 			sup = max(sup, wallEnd)
 		}
-		from = max(from, lo)
-		if w, ok := e.nextMatch(from, min(wallEnd, limit+sp.off)); ok {
+		from = max(from, wallStart)
+		if w, ok := e.nextMatch(from, until); ok {
 			return time.Unix(w-sp.off, 0).In(loc)
 		}
 		if sp.end == unbounded || sp.end > limit {
@@ -74,7 +76,7 @@ func (e *Expr) Next(t time.Time) time.Time {
 			break // never happens with the time package's zones; do not loop on a broken one
 		}
 		sp = next
-		from = -unbounded // the new span's own bound (lo) applies
+		from = -unbounded // the new span's own bound (wallStart) applies
 	}
 	return time.Time{}
 }
@@ -93,13 +95,12 @@ func (e *Expr) Prev(t time.Time) time.Time {
 	from := ts + sp.off
 	for i := 0; i < maxSpans; i++ {
 		wallStart := sp.start + sp.off
-		lo := wallStart
 		sup := int64(-unbounded)
 		if !e.Fixed() {
 			sup = supBefore(sp, loc)
-			lo = max(lo, sup)
+			from = min(from, infAfter(sp, loc)-1) // those fire again in a later span
 		}
-		if w, ok := e.prevMatch(from, max(lo, limit+sp.off)); ok {
+		if w, ok := e.prevMatch(from, max(wallStart, limit+sp.off)); ok {
 			return time.Unix(w-sp.off, 0).In(loc)
 		}
 		if !e.Fixed() && sp.start != -unbounded && sup < wallStart {
@@ -122,7 +123,8 @@ func (e *Expr) Prev(t time.Time) time.Time {
 
 // valid rejects an Expr that did not come from Parse (nil or zero), which matches nothing.
 func (e *Expr) valid() bool {
-	return e != nil && e.minute != 0 && e.hour != 0 && e.dom != 0 && e.month != 0 && e.dow != 0
+	return e != nil && e.minute != 0 && e.hour != 0 && e.month != 0 &&
+		(e.dom != 0 || e.domLast || e.domNear != 0) && (e.dow != 0 || e.dowNth != [7]uint8{})
 }
 
 // maxSpans bounds the walk over zone spans; real zones change offset a few times a year.
@@ -135,6 +137,22 @@ type span struct {
 }
 
 func spanAt(u int64, loc *time.Location) span {
+	sp := zoneSpan(u, loc)
+	// Past the end of a zone's table, where its offsets follow a rule, Go (1.26) ends a leap
+	// year's last span a day early, at 31 December 00:00 UTC, and reports that same span for
+	// the instants of 31 December: the walks below would stop there. The next span really
+	// starts a day later (1 January), with the same offset.
+	if sp.end != unbounded && sp.end < unbounded-secsPerDay {
+		if n := zoneSpan(sp.end, loc); n.start != sp.end && n.end == sp.end {
+			if m := zoneSpan(sp.end+secsPerDay, loc); m.start > sp.end && m.start <= sp.end+secsPerDay {
+				sp.end = m.start
+			}
+		}
+	}
+	return sp
+}
+
+func zoneSpan(u int64, loc *time.Location) span {
 	t := time.Unix(u, 0).In(loc)
 	_, off := t.Zone()
 	sp := span{start: -unbounded, end: unbounded, off: int64(off)}
@@ -164,6 +182,24 @@ func supBefore(sp span, loc *time.Location) int64 {
 		cur = prev
 	}
 	return sup
+}
+
+// infAfter returns the greatest lower bound of the wall clock after sp ends: normally the wall
+// time at which sp ended, lower after a backward jump, where the wall times from there to sp's
+// end are reached a second time. As in supBefore, spans starting more than two days later
+// cannot matter.
+func infAfter(sp span, loc *time.Location) int64 {
+	inf := int64(unbounded)
+	cur := sp
+	for i := 0; i < 16 && cur.end != unbounded && cur.end < sp.end+2*secsPerDay; i++ {
+		next := spanAt(cur.end, loc)
+		if next.start != cur.end || next.end <= cur.end {
+			break
+		}
+		inf = min(inf, next.start+next.off)
+		cur = next
+	}
+	return inf
 }
 
 // nextMatch returns the earliest matching wall time w with from <= w < until. It moves by
@@ -270,12 +306,55 @@ const maxSteps = 100_000
 // dayMatches applies croniter's day rule: OR when both day fields are restricted, AND otherwise
 // (an unrestricted field matches every day, so AND reduces to the other field).
 func (e *Expr) dayMatches(y int64, mo, d int) bool {
-	domOK := e.dom&(1<<d) != 0
-	dowOK := e.dow&(1<<weekday(y, mo, d)) != 0
+	wd := weekday(y, mo, d)
+	domOK := e.dom&(1<<d) != 0 || e.domLast && d == daysIn(y, mo) || e.domNear != 0 && e.nearMatches(y, mo, d, wd)
+	dowOK := e.dow&(1<<wd) != 0 || e.dowNth[wd] != 0 && e.nthMatches(y, mo, d, wd)
 	if e.domAll || e.dowAll {
 		return domOK && dowOK
 	}
 	return domOK || dowOK
+}
+
+// nthMatches reports whether day d, a weekday wd, is the nth or last of that weekday in its
+// month as dowNth asks (w#n, Lw). A month without a fifth one simply has no match.
+func (e *Expr) nthMatches(y int64, mo, d, wd int) bool {
+	bits := e.dowNth[wd]
+	if bits&(1<<((d-1)/7)) != 0 {
+		return true
+	}
+	return bits&(1<<lastNth) != 0 && d+7 > daysIn(y, mo)
+}
+
+// nearMatches reports whether day d is the weekday nearest one of the nW days: the day itself
+// on Monday to Friday, the Friday before a Saturday, the Monday after a Sunday, never leaving
+// the month (a Saturday 1st moves to Monday the 3rd, a Sunday last day to the Friday before).
+// A day the month does not have (31W in April) fires nowhere that month.
+func (e *Expr) nearMatches(y int64, mo, d, wd int) bool {
+	if wd == 0 || wd == 6 {
+		return false
+	}
+	n := daysIn(y, mo)
+	for t := max(1, d-2); t <= min(n, d+2); t++ {
+		if e.domNear&(1<<t) != 0 && nearestWeekday(t, weekday(y, mo, t), n) == d {
+			return true
+		}
+	}
+	return false
+}
+
+// nearestWeekday is croniter's W for day t (weekday wt) of a month of n days.
+func nearestWeekday(t, wt, n int) int {
+	switch {
+	case wt == 6 && t == 1:
+		return 3
+	case wt == 6:
+		return t - 1
+	case wt == 0 && t == n:
+		return t - 2
+	case wt == 0:
+		return t + 1
+	}
+	return t
 }
 
 // nextBit returns the lowest set bit of mask in [from, max].
