@@ -114,6 +114,9 @@ type env struct {
 	verbose bool // log at logging.level (standalone, server); other commands log warnings only
 	// localCluster makes cluster.bind default to loopback (standalone serves this machine).
 	localCluster bool
+	// serving marks the commands that serve until stopped (standalone, server): they open the
+	// home as servers do; every other command opens it for one command (app.ForOneCommand).
+	serving bool
 	// server and token send a command to a running server's API instead of the local home.
 	server, token string
 }
@@ -133,7 +136,11 @@ func (e *env) open(ctx context.Context, sync bool) (*app.App, error) {
 		if e.verbose {
 			_ = level.UnmarshalText([]byte(cfg.Logging.Level))
 		}
-		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: level})))
+		var opts []app.OpenOption
+		if !e.serving {
+			opts = append(opts, app.ForOneCommand())
+		}
+		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: level})), opts...)
 		if err != nil {
 			return nil, err
 		}

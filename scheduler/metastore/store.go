@@ -53,7 +53,7 @@ const (
 // beside the writer. Other processes' writers are waited for with busy_timeout.
 type Store struct {
 	db   *gorm.DB // the writer: one connection, every write, immediate transactions
-	rdb  *gorm.DB // readers: query_only connections
+	rdb  *gorm.DB // readers: query_only connections, or db itself (SingleConnection)
 	path string
 	key  *SecretKey // seals connection secrets; nil: connections cannot be used
 	// stopWAL ends checkpointWAL, which closes walDone when it returns.
@@ -66,11 +66,19 @@ type Option func(*options)
 type options struct {
 	sqlLog    io.Writer
 	noMigrate bool
+	oneConn   bool
 }
 
 // WithoutMigrations opens an existing metastore as it is: nothing is created or migrated, so
 // Check can report a database that is missing or older than this wasmflow.
 func WithoutMigrations() Option { return func(o *options) { o.noMigrate = true } }
+
+// SingleConnection makes the Store read through its writer's one connection instead of a pool
+// of read-only ones, for a process that runs one command and exits (the CLI). Each SQLite
+// connection reads and parses the whole schema when it opens (about a millisecond, more in a
+// fresh process), which such a process pays two or three times over for reads it makes one
+// at a time anyway. A server keeps the pool: there, reads run beside the writer.
+func SingleConnection() Option { return func(o *options) { o.oneConn = true } }
 
 // WithSQLLog writes every SQL statement and its duration to w (for debugging). By default the
 // metastore logs nothing.
@@ -108,7 +116,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = closeDB(s.db)
 		return nil, fmt.Errorf("open metastore %s: %w", path, err)
 	}
-	if s.rdb, err = openDB(path, "&_pragma=query_only(1)", o); err != nil {
+	if o.oneConn {
+		s.rdb = s.db
+	} else if s.rdb, err = openDB(path, "&_pragma=query_only(1)", o); err != nil {
 		_ = closeDB(s.db)
 		return nil, err
 	}
@@ -245,7 +255,11 @@ func (s *Store) Close() error {
 		<-s.walDone
 		s.stopWAL = nil
 	}
-	if err := errors.Join(closeDB(s.rdb), closeDB(s.db)); err != nil {
+	readers := s.rdb
+	if readers == s.db { // SingleConnection
+		readers = nil
+	}
+	if err := errors.Join(closeDB(readers), closeDB(s.db)); err != nil {
 		return fmt.Errorf("close metastore %s: %w", s.path, err)
 	}
 	return nil
