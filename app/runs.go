@@ -359,9 +359,28 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.dagToTest(ctx, dagID)
+	// The task runtime starts (wazero and its host modules, about 2 ms) beside the reading of
+	// the DAG and the writing of its run, on another core: the run needs both.
+	runnerErr := make(chan error, 1)
+	go func() {
+		_, err := a.Runner(ctx)
+		runnerErr <- err
+	}()
+	run, err := a.createTestRun(ctx, dagID, logicalDate, conf)
+	if rerr := <-runnerErr; err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return RunInfo{}, err
+	}
+	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// createTestRun records the run TestDag runs.
+func (a *App) createTestRun(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any) (scheduler.DagRun, error) {
+	d, err := a.dagToTest(ctx, dagID)
+	if err != nil {
+		return scheduler.DagRun{}, err
 	}
 	if logicalDate.IsZero() {
 		logicalDate = time.Now().UTC()
@@ -371,10 +390,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	for i := range tis {
 		tis[i].RunID = run.RunID
 	}
-	if run, err = a.Store.CreateDagRun(ctx, run, tis); err != nil {
-		return RunInfo{}, err
-	}
-	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+	return a.Store.CreateDagRun(ctx, run, tis)
 }
 
 // dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done
