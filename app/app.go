@@ -44,9 +44,13 @@ type App struct {
 
 // Open prepares the home (folders, metastore with migrations, example DAGs) without parsing
 // DAGs yet; call SyncDags for that.
-func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...OpenOption) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	for _, dir := range []string{cfg.Home, cfg.Core.DagsFolder, cfg.LogsFolder(), cfg.CacheFolder()} {
 		mode := os.FileMode(0o755)
@@ -57,7 +61,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			return nil, fmt.Errorf("create %s: %w (set WASMFLOW_HOME to a writable folder)", dir, err)
 		}
 	}
-	store, err := metastore.Open(ctx, cfg.Database.URL, metastore.WithPool(dbPool(cfg)))
+	store, err := metastore.Open(ctx, cfg.Database.URL, append([]metastore.Option{metastore.WithPool(dbPool(cfg))}, o.store...)...)
 	if err != nil {
 		return nil, err // it names the file, never a URL's password
 	}
@@ -86,6 +90,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Dags = &scheduler.DagSyncer{Store: store, Folders: folders, Log: log, PausedAtCreation: cfg.Core.DagsArePausedAtCreation,
 		Parse: tasks.ParseOptions{MountRoots: roots}, Connections: store.ConnectionIDs}
 	return a, nil
+}
+
+// OpenOption changes how Open opens the home.
+type OpenOption func(*openOptions)
+
+type openOptions struct{ store []metastore.Option }
+
+// ForOneCommand opens the home for a process that runs one command and exits, as the CLI's
+// do (not its servers): the metastore keeps one connection for reads and writes
+// (metastore.SingleConnection), since opening more costs such a process more than it saves.
+func ForOneCommand() OpenOption {
+	return func(o *openOptions) { o.store = append(o.store, metastore.SingleConnection()) }
 }
 
 // dbPool is the PostgreSQL connection pool database.sql_alchemy_* configure, mapped as

@@ -349,65 +349,91 @@ func (a *App) runAt(ctx context.Context, dagID string, at time.Time) (scheduler.
 }
 
 // WaitRun waits until a run ends, calling progress (if set) with every task instance whose
-// state changed. The run is read again as soon as a scheduler in this process writes a change
-// of its DAG (Events: `dags test`, a backfill run here, the server's own API); a run that
+// state changed. A scheduler in this process (Events: `dags test`, a backfill run here, the
+// server's own API) is followed by the changes it publishes as it writes them; a run that
 // another process schedules (a standalone on this home) is read every waitPoll.
 func (a *App) WaitRun(ctx context.Context, dagID, runID string, progress func(TaskInstanceInfo)) (RunInfo, error) {
 	// Subscribed before the first read: a change written after that read sends an event.
 	changed, unsubscribe := a.Events.Subscribe(dagID)
 	defer unsubscribe()
 	seen := map[string]string{}
+	report := func(ti TaskInstanceInfo) {
+		if k := fmt.Sprint(ti.State != nil, deref(ti.State), ti.TryNumber); progress != nil && seen[ti.TaskID] != k {
+			seen[ti.TaskID] = k
+			progress(ti)
+		}
+	}
 	tick := time.NewTicker(cmp.Or(a.waitPoll, defaultWaitPoll))
 	defer tick.Stop()
-	for {
-		run, err := a.Store.GetDagRun(ctx, dagID, runID)
-		if err != nil {
-			return RunInfo{}, err
-		}
-		if progress != nil {
-			tis, err := a.Store.ListTaskInstances(ctx, dagID, runID)
+	var last RunInfo
+	for read := true; ; {
+		if read {
+			run, err := a.Store.GetDagRun(ctx, dagID, runID)
 			if err != nil {
 				return RunInfo{}, err
 			}
-			for _, ti := range tis {
-				if seen[ti.TaskID] != string(ti.State)+fmt.Sprint(ti.TryNumber) {
-					seen[ti.TaskID] = string(ti.State) + fmt.Sprint(ti.TryNumber)
-					progress(tiInfo(ti))
+			if progress != nil {
+				tis, err := a.Store.ListTaskInstances(ctx, dagID, runID)
+				if err != nil {
+					return RunInfo{}, err
+				}
+				for _, ti := range tis {
+					report(tiInfo(ti))
 				}
 			}
-		}
-		if run.State.Finished() {
-			return runInfo(run), nil
+			if last = runInfo(run); run.State.Finished() {
+				return last, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return runInfo(run), ctx.Err()
+			return last, ctx.Err()
 		case <-tick.C:
-		case _, ok := <-changed:
+			read = true
+		case ev, ok := <-changed:
 			if !ok { // dropped for falling behind: the ticker goes on alone
-				changed = nil
+				changed, read = nil, true
+				continue
 			}
-			drain(changed) // a step writes many changes at once: one read sees them all
+			// The events of the scheduler in this process carry what it wrote: followed as they
+			// come, not read back (two queries per step, most of a dags test's reads).
+			read = false
+			for ok {
+				if info, ended := followEvent(ev, runID, report); ended {
+					return info, nil
+				}
+				select {
+				case ev, ok = <-changed:
+				default:
+					ok = false
+				}
+			}
 		}
 	}
+}
+
+// followEvent reports a task instance event of run runID, and says whether ev is its end.
+func followEvent(ev Event, runID string, report func(TaskInstanceInfo)) (RunInfo, bool) {
+	switch d := ev.Data.(type) {
+	case TaskInstanceInfo:
+		if d.DagRunID == runID {
+			report(d)
+		}
+	case RunInfo:
+		return d, d.DagRunID == runID && tasks.DagRunState(d.State).Finished()
+	}
+	return RunInfo{}, false
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // defaultWaitPoll is how often WaitRun reads a run no scheduler in this process tells it about.
 const defaultWaitPoll = 100 * time.Millisecond
-
-// drain takes what is waiting in ch without blocking.
-func drain(ch <-chan Event) {
-	for {
-		select {
-		case _, ok := <-ch:
-			if !ok {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
 
 // TestDag runs one whole DagRun of a DAG in this process, as `airflow dags test`, and returns
 // when it ends. It needs no scheduler, and does not disturb one running on the home.
@@ -415,9 +441,28 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	if err := a.CheckConf(conf); err != nil { // the run is stored and listed as any other
 		return RunInfo{}, err
 	}
-	d, err := a.dagToTest(ctx, dagID)
+	// The task runtime starts (wazero and its host modules, about 2 ms) beside the reading of
+	// the DAG and the writing of its run, on another core: the run needs both.
+	runnerErr := make(chan error, 1)
+	go func() {
+		_, err := a.Runner(ctx)
+		runnerErr <- err
+	}()
+	run, err := a.createTestRun(ctx, dagID, logicalDate, conf)
+	if rerr := <-runnerErr; err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return RunInfo{}, err
+	}
+	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+}
+
+// createTestRun records the run TestDag runs.
+func (a *App) createTestRun(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any) (scheduler.DagRun, error) {
+	d, err := a.dagToTest(ctx, dagID)
+	if err != nil {
+		return scheduler.DagRun{}, err
 	}
 	if logicalDate.IsZero() {
 		logicalDate = time.Now().UTC()
@@ -427,10 +472,7 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 	for i := range tis {
 		tis[i].RunID = run.RunID
 	}
-	if run, err = a.Store.CreateDagRun(ctx, run, tis); err != nil {
-		return RunInfo{}, err
-	}
-	return a.drive(ctx, []scheduler.DagRun{run}, progress)
+	return a.Store.CreateDagRun(ctx, run, tis)
 }
 
 // dagToTest is the DAG a test run uses: the one already parsed here (a server, a sync done

@@ -46,25 +46,49 @@ func CheckModule(ctx context.Context, wasm []byte) error {
 
 // provided is the signature of every function the host provides to a task, by "module.name",
 // as "(i32, i32) -> (i32)". It is read from the real WASI and wasmflow host modules, so a host
-// function added to either is known here without a list to keep in step.
-var provided = sync.OnceValues(func() (map[string]string, error) {
-	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-	defer rt.Close(ctx)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		return nil, fmt.Errorf("instantiate WASI: %w", err)
-	}
-	if err := instantiateHostModule(ctx, rt); err != nil {
-		return nil, err
-	}
+// function added to either is known here without a list to keep in step: from the Runner's
+// runtime (knowProvided), or else from an interpreter runtime made for it.
+func provided() (map[string]string, error) {
+	providedOnce.Do(func() {
+		ctx := context.Background()
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+		defer rt.Close(ctx)
+		if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+			providedErr = fmt.Errorf("instantiate WASI: %w", err)
+			return
+		}
+		if err := instantiateHostModule(ctx, rt); err != nil {
+			providedErr = err
+			return
+		}
+		providedSigs = signatures(rt)
+	})
+	return providedSigs, providedErr
+}
+
+var (
+	providedOnce sync.Once
+	providedSigs map[string]string
+	providedErr  error
+)
+
+// knowProvided takes provided's signatures from rt, a runtime with WASI and the host module
+// instantiated (the Runner's), if nothing read them yet: building a runtime only for them
+// cost a short process (dags test) about a millisecond before its first try.
+func knowProvided(rt wazero.Runtime) {
+	providedOnce.Do(func() { providedSigs = signatures(rt) })
+}
+
+// signatures reads the functions of the WASI and host modules instantiated in rt.
+func signatures(rt wazero.Runtime) map[string]string {
 	sigs := map[string]string{}
 	for _, mn := range []string{wasi_snapshot_preview1.ModuleName, HostModuleName} {
 		for name, def := range rt.Module(mn).ExportedFunctionDefinitions() {
 			sigs[mn+"."+name] = signature(def)
 		}
 	}
-	return sigs, nil
-})
+	return sigs
+}
 
 func signature(def api.FunctionDefinition) string {
 	names := func(ts []api.ValueType) string {

@@ -225,14 +225,20 @@ var wasiWriters = []string{"fd_write", "fd_pwrite", "fd_filestat_set_size", "fd_
 // instantiateWASI defines wasi_snapshot_preview1 in r: wazero's, except that the functions
 // that write report a write refused by a quota as ENOSPC rather than EIO.
 func instantiateWASI(ctx context.Context, r wazero.Runtime) error {
-	b := r.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
-	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
-	plain, err := b.Compile(ctx)
+	// wazero's definitions, to wrap, are read from a module compiled by an interpreter runtime,
+	// which makes no machine code: compiling it with r's compiler, to throw it away, cost every
+	// Runner about a millisecond at start.
+	defs := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer defs.Close(ctx)
+	pb := defs.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(pb)
+	plain, err := pb.Compile(ctx)
 	if err != nil {
 		return err
 	}
-	defer plain.Close(ctx)
 	exported := plain.ExportedFunctions()
+	b := r.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
 	for _, name := range wasiWriters {
 		def := exported[name]
 		orig, ok := def.GoFunction().(api.GoModuleFunction)

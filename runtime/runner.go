@@ -166,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
+	knowProvided(rt)
 	base := wazero.NewModuleConfig().
 		WithName("").         // anonymous: any number of instances of one module at once
 		WithStartFunctions(). // Run calls _start itself: link errors and traps stay apart

@@ -3,6 +3,7 @@ package tasks
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,21 @@ func TestHostPatternMatches(t *testing.T) {
 		}
 		if got := hp.Matches(c.host, c.port); got != c.want {
 			t.Errorf("%q matches %s:%d = %v, want %v", c.pattern, c.host, c.port, got, c.want)
+		}
+	}
+}
+
+// TestConnIDPatternIsTheRegexp: the hand check accepts exactly what ^[A-Za-z0-9_.-]{1,250}$ does.
+func TestConnIDPatternIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9_.-]{1,250}$`)
+	cases := []string{"", "a", "my_api", "A.b-C_9", strings.Repeat("x", 250), strings.Repeat("x", 251),
+		"has space", "slash/no", "é", "a\n", "a:b", "{{ x }}", "-", ".", "ÿ", "a\x00"}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, "id"+string(rune(c)), string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		if got, want := ConnIDPattern.MatchString(s), re.MatchString(s); got != want {
+			t.Errorf("ConnIDPattern.MatchString(%q) = %v, the regexp says %v", s, got, want)
 		}
 	}
 }

@@ -114,6 +114,11 @@ type env struct {
 	verbose bool // log at logging.level (standalone, server); other commands log warnings only
 	// localCluster makes cluster.bind default to loopback (standalone serves this machine).
 	localCluster bool
+	// serving marks the commands that serve until stopped (standalone, server): they open the
+	// home as servers do; every other command opens it for one command (app.ForOneCommand).
+	serving bool
+	// restoreGC undoes deferFirstGC when the command ends.
+	restoreGC func()
 	// server and token send a command to a running server's API instead of the local home.
 	server, token string
 }
@@ -133,7 +138,12 @@ func (e *env) open(ctx context.Context, sync bool) (*app.App, error) {
 		if e.verbose {
 			_ = level.UnmarshalText([]byte(cfg.Logging.Level))
 		}
-		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: level})))
+		var opts []app.OpenOption
+		if !e.serving {
+			opts = append(opts, app.ForOneCommand())
+			e.restoreGC = deferFirstGC(firstGCAt)
+		}
+		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(e.io.Stderr, &slog.HandlerOptions{Level: level})), opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -154,6 +164,10 @@ func (e *env) run(fn func(cmd *cobra.Command, args []string) error) func(*cobra.
 			if e.app != nil {
 				e.app.Close()
 				e.app = nil
+			}
+			if e.restoreGC != nil {
+				e.restoreGC()
+				e.restoreGC = nil
 			}
 		}()
 		return fn(cmd, args)

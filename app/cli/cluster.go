@@ -147,6 +147,7 @@ for --queues with --slots, unless --no-local.`,
 		if err != nil {
 			return usageError{fmt.Errorf("--queues: %w", err)}
 		}
+		e.serving = true
 		ap, err := e.open(cmd.Context(), false)
 		if err != nil {
 			return err

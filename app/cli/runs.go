@@ -24,6 +24,7 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
 			e.verbose = true      // runs starting and ending are news here
 			e.localCluster = true // it serves this machine: cluster.bind defaults to loopback
+			e.serving = true
 			ap, err := e.open(cmd.Context(), false)
 			if err != nil {
 				return err

@@ -54,7 +54,7 @@ const (
 // PostgreSQL one pool serves both (postgres.go).
 type Store struct {
 	db      *gorm.DB // the writer: one connection, every write, immediate transactions
-	rdb     *gorm.DB // readers: query_only connections (PostgreSQL: db itself)
+	rdb     *gorm.DB // readers: query_only connections, or db itself (PostgreSQL, SingleConnection)
 	dialect Dialect
 	path    string     // the SQLite file; "" on PostgreSQL
 	where   string     // the database for messages: the file, or a URL without its password
@@ -70,11 +70,19 @@ type options struct {
 	sqlLog    io.Writer
 	noMigrate bool
 	pool      Pool
+	oneConn   bool
 }
 
 // WithoutMigrations opens an existing metastore as it is: nothing is created or migrated, so
 // Check can report a database that is missing or older than this wasmflow.
 func WithoutMigrations() Option { return func(o *options) { o.noMigrate = true } }
+
+// SingleConnection makes the Store read through its writer's one connection instead of a pool
+// of read-only ones, for a process that runs one command and exits (the CLI). Each SQLite
+// connection reads and parses the whole schema when it opens (about a millisecond, more in a
+// fresh process), which such a process pays two or three times over for reads it makes one
+// at a time anyway. A server keeps the pool: there, reads run beside the writer.
+func SingleConnection() Option { return func(o *options) { o.oneConn = true } }
 
 // WithSQLLog writes every SQL statement and its duration to w (for debugging). By default the
 // metastore logs nothing.
@@ -120,7 +128,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = closeDB(s.db)
 		return nil, fmt.Errorf("open metastore %s: %w", path, err)
 	}
-	if s.rdb, err = openDB(path, "&_pragma=query_only(1)", o); err != nil {
+	if o.oneConn {
+		s.rdb = s.db
+	} else if s.rdb, err = openDB(path, "&_pragma=query_only(1)", o); err != nil {
 		_ = closeDB(s.db)
 		return nil, err
 	}
@@ -293,11 +303,11 @@ func (s *Store) Close() error {
 		<-s.walDone
 		s.stopWAL = nil
 	}
-	rdb := s.rdb
-	if rdb == s.db {
-		rdb = nil // PostgreSQL: one pool
+	readers := s.rdb
+	if readers == s.db { // PostgreSQL (one pool) or SingleConnection
+		readers = nil
 	}
-	if err := errors.Join(closeDB(rdb), closeDB(s.db)); err != nil {
+	if err := errors.Join(closeDB(readers), closeDB(s.db)); err != nil {
 		return fmt.Errorf("close metastore %s: %w", s.where, err)
 	}
 	return nil

@@ -195,6 +195,65 @@ func TestReset(t *testing.T) {
 // CLI command, say), each doing 200 mixed writes, including a read-modify-write of a pool
 // inside a transaction. Any "database is locked" fails the test; lost updates show in the
 // final counts.
+// TestSingleConnection: a Store for one command reads and writes through one connection,
+// beside another process's Store on the same file, reads from many goroutines at once
+// included, and closes it.
+func TestSingleConnection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wasmflow.db")
+	ctx := t.Context()
+	server := newStoreAt(t, path)
+	s, err := Open(ctx, path, SingleConnection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.SetVariable(ctx, scheduler.Variable{Key: "from_server", Value: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetVariable(ctx, scheduler.Variable{Key: "from_cli", Value: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 8 {
+		wg.Go(func() {
+			for _, k := range []string{"from_server", "from_cli"} {
+				if _, err := s.GetVariable(ctx, k); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if _, err := server.GetVariable(ctx, "from_cli"); err != nil {
+		t.Errorf("the server does not see the write of the single-connection store: %v", err)
+	}
+	sqlDB, err := s.rdb.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sqlDB.Stats().OpenConnections; s.rdb != s.db || n != 1 {
+		t.Errorf("the single-connection store has %d connections for reads (shared with the writer: %v), want the writer's one", n, s.rdb == s.db)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newStoreAt opens a Store on path and closes it when the test ends.
+func newStoreAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestConcurrentWriters(t *testing.T) {
 	const goroutines, writes = 8, 200
 	path := testURL(t)

@@ -53,15 +53,25 @@ func call(name string, req, resp any) error {
 
 // callRaw calls the host function with an encoded request and decodes a successful answer.
 func callRaw(name string, req []byte, decode func([]byte) error) error {
+	resp, err := callRawBytes(name, req)
+	if err != nil {
+		return err
+	}
+	if err := decode(resp); err != nil {
+		return fmt.Errorf("sdk: %s: decode the response: %w", name, err)
+	}
+	return nil
+}
+
+// callRawBytes calls the host function with an encoded request and returns a successful
+// answer as it came.
+func callRawBytes(name string, req []byte) ([]byte, error) {
 	code, out := hostCall(name, req)
 	switch code {
 	case notWasmflow:
-		return ErrNotWasmflow
+		return nil, ErrNotWasmflow
 	case callOK:
-		if err := decode(out); err != nil {
-			return fmt.Errorf("sdk: %s: decode the response: %w", name, err)
-		}
-		return nil
+		return out, nil
 	}
 	var e struct {
 		Error string `json:"error"`
@@ -69,5 +79,5 @@ func callRaw(name string, req []byte, decode func([]byte) error) error {
 	if json.Unmarshal(out, &e) != nil || e.Error == "" {
 		e.Error = fmt.Sprintf("%s: result %d", name, code)
 	}
-	return &CallError{Func: name, Code: code, Message: e.Error}
+	return nil, &CallError{Func: name, Code: code, Message: e.Error}
 }

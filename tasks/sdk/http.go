@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ConnScheme is the URL scheme that names a connection: conn://CONN_ID/path?query calls the
@@ -70,21 +71,63 @@ func (Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		hr.Body = b
 	}
-	var out httpResponse
-	if err := callRaw("http_request", appendHTTPRequest(make([]byte, 0, 256+len(hr.Body)*4/3), &hr), func(b []byte) error {
-		return decodeHTTPResponse(b, &out)
-	}); err != nil {
+	reqBuf.Lock()
+	enc := appendHTTPRequest(reqBuf.b[:0], &hr)
+	resp, err := callRawBytes("http_request", enc)
+	if cap(enc) <= 64<<10 { // kept for the next request, unless a big body grew it
+		reqBuf.b = enc
+	}
+	reqBuf.Unlock()
+	if err != nil {
 		return nil, err
 	}
+	var out httpResponse
+	if err := decodeHTTPResponse(resp, &out); err != nil {
+		return nil, fmt.Errorf("sdk: http_request: decode the response: %w", err)
+	}
+	body := &responseBody{}
+	body.Reset(out.Body)
 	return &http.Response{
-		Status:        strconv.Itoa(out.Status) + " " + http.StatusText(out.Status),
+		Status:        statusLine(out.Status),
 		StatusCode:    out.Status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        out.Headers,
-		Body:          io.NopCloser(bytes.NewReader(out.Body)),
+		Body:          body,
 		ContentLength: int64(len(out.Body)),
 		Request:       req,
 	}, nil
+}
+
+// reqBuf is the buffer requests are encoded into, one at a time: the host copies a request
+// before it answers. In a module every allocation costs microseconds, and RoundTrip makes as
+// few as it can: this buffer, the response body and its reader, the response.
+var reqBuf struct {
+	sync.Mutex
+	b []byte
+}
+
+// responseBody is a response's Body: one allocation where io.NopCloser(bytes.NewReader(b))
+// made two. Its WriteTo lets io.Copy and io.ReadAll skip their buffers.
+type responseBody struct{ bytes.Reader }
+
+// Close implements io.Closer.
+func (*responseBody) Close() error { return nil }
+
+// statusLine is the Status of a response, "200 OK": a constant for the usual codes.
+func statusLine(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200 OK"
+	case http.StatusCreated:
+		return "201 Created"
+	case http.StatusNoContent:
+		return "204 No Content"
+	case http.StatusNotModified:
+		return "304 Not Modified"
+	case http.StatusNotFound:
+		return "404 Not Found"
+	}
+	return strconv.Itoa(code) + " " + http.StatusText(code)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -159,17 +160,19 @@ func (d *jsonScanner) headers() (http.Header, error) {
 	if d.null() {
 		return nil, nil
 	}
-	h := http.Header{}
 	if !d.consume('{') {
 		return nil, errShape
 	}
-	// The values of all headers share one backing array; each header's slice is capped at its
-	// own values, so appending to one reallocates instead of overwriting the next.
-	all := make([]string, 0, 8)
-	for first := true; ; first = false {
-		if d.consume('}') {
-			return h, nil
-		}
+	// The values are read as slices of the response first, then copied into one string that
+	// they all slice, and into one backing array: two allocations for every value of every
+	// header. Each header's slice is capped at its own values, so appending to one reallocates
+	// instead of overwriting the next. (The arrays below stay on the stack for 16 headers.)
+	var keysBuf [16]string
+	var countsBuf [16]int
+	var valuesBuf [16][]byte
+	keys, counts, values := keysBuf[:0], countsBuf[:0], valuesBuf[:0]
+	size := 0
+	for first := true; !d.consume('}'); first = false {
 		if !first && !d.consume(',') {
 			return nil, errShape
 		}
@@ -177,23 +180,36 @@ func (d *jsonScanner) headers() (http.Header, error) {
 		if err != nil || !d.consume(':') || !d.consume('[') {
 			return nil, errShape
 		}
-		k := headerName(kb)
-		start := len(all)
-		for vfirst := true; ; vfirst = false {
-			if d.consume(']') {
-				break
-			}
+		keys = append(keys, headerName(kb))
+		n := 0
+		for vfirst := true; !d.consume(']'); vfirst = false {
 			if !vfirst && !d.consume(',') {
 				return nil, errShape
 			}
-			v, err := d.str()
+			v, err := d.rawStr()
 			if err != nil {
 				return nil, err
 			}
-			all = append(all, v)
+			values = append(values, v)
+			size += len(v)
+			n++
 		}
-		h[k] = all[start:len(all):len(all)]
+		counts = append(counts, n)
 	}
+	var joined strings.Builder
+	joined.Grow(size)
+	for _, v := range values {
+		joined.Write(v)
+	}
+	all, strs := joined.String(), make([]string, len(values))
+	for i, v := range values {
+		strs[i], all = all[:len(v)], all[len(v):]
+	}
+	h := make(http.Header, len(keys))
+	for i, k := range keys {
+		h[k], strs = strs[:counts[i]:counts[i]], strs[counts[i]:]
+	}
+	return h, nil
 }
 
 // headerName is the header name in b, without allocating for the names most responses have.

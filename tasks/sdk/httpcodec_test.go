@@ -47,9 +47,9 @@ func TestHTTPCodec(t *testing.T) {
 }
 
 // TestHTTPResponseDecodeAllocs: the decoder reads keys and base64 bodies in place, names the
-// common headers without a copy and puts all values in one array, so a typical response costs
-// the map, the value array, a string per value and the body: 8 allocations where it took 17
-// (in a module each costs about a microsecond, and a task may make many calls).
+// common headers without a copy and puts all values in one string and one array, so a typical
+// response costs the map, those two and the body: 6 allocations where it took 17, then 8 with a
+// string per value (in a module each costs microseconds, and a task may make many calls).
 func TestHTTPResponseDecodeAllocs(t *testing.T) {
 	in := []byte(`{"status":200,"headers":{"Content-Length":["29"],"Content-Type":["application/json"],` +
 		`"Date":["Wed, 02 Dec 2026 17:11:36 GMT"]},"body":"eyJpdGVtcyI6WzEsMiwzXSwibmV4dCI6bnVsbH0="}`)
@@ -57,7 +57,7 @@ func TestHTTPResponseDecodeAllocs(t *testing.T) {
 	if err := decodeHTTPResponse(in, &r); err != nil || string(r.Body) != `{"items":[1,2,3],"next":null}` || r.Headers.Get("Date") == "" {
 		t.Fatalf("decode = %+v, %v", r, err)
 	}
-	const most = 8
+	const most = 6
 	if n := testing.AllocsPerRun(100, func() {
 		var r httpResponse
 		_ = decodeHTTPResponse(in, &r)
