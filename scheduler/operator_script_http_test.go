@@ -13,9 +13,11 @@ import (
 	"testing"
 
 	"github.com/wasmflow/wasmflow/cluster"
+	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
+	"github.com/wasmflow/wasmflow/tasks/operators"
 	"github.com/wasmflow/wasmflow/tasks/operators/operatorstest"
 )
 
@@ -66,6 +68,7 @@ tasks:
 // catch and which otherwise fails the try, and is recorded as refused.
 func TestScriptHTTPThroughScheduler(t *testing.T) {
 	cache := operatorstest.Build(t)
+	warmOperator(t, cache, "script")
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/orders":
@@ -116,5 +119,28 @@ func TestScriptHTTPThroughScheduler(t *testing.T) {
 	tries, _ := rg.store.ListTaskTries(ctx, "script_http", run.RunID, "denied")
 	if len(tries) != 1 || len(tries[0].Calls) != 1 || !tries[0].Calls[0].Refused {
 		t.Errorf("denied's try = %+v, want one refused call recorded", tries)
+	}
+}
+
+// warmOperator compiles an operator's module into the compilation cache before a run is
+// timed by the rig's wait: a cold compile of the 19 MB script module takes longer than that
+// on a busy machine.
+func warmOperator(t *testing.T, cache, name string) {
+	t.Helper()
+	path, err := operators.ModulePath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runtime.New(context.Background(), runtime.Config{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	if _, err := r.Run(context.Background(), runtime.Try{Module: wasm, TaskID: "warm", Stdin: "{}", Log: io.Discard}); err != nil {
+		t.Fatal(err)
 	}
 }
