@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -40,6 +41,7 @@ type App struct {
 	// go to it directly instead of through the metastore's command queue.
 	sched    atomic.Pointer[scheduler.Scheduler]
 	executor atomic.Pointer[cluster.RemoteExecutor] // the cluster's, under ServeCluster
+	demoAPI  *http.Server                           // the example DAGs' demo API, served with the runtime
 }
 
 // Open prepares the home (folders, metastore with migrations, example DAGs) without parsing
@@ -81,6 +83,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Open
 			return nil, err
 		}
 		folders = append(folders, dir)
+		if err := a.ensureExampleConnections(ctx); err != nil {
+			store.Close()
+			return nil, err
+		}
 	}
 	// Mounts may use the folders DAGs come from and those an Admin lists, nothing else.
 	// The home is private whatever core.dags_folder is (a dags_folder of ~ holds ~/.wasmflow):
@@ -153,6 +159,9 @@ func CheckDB(ctx context.Context, cfg config.Config) (DBStatus, error) {
 
 // Close releases the task runtime and the metastore.
 func (a *App) Close() error {
+	if a.demoAPI != nil {
+		a.demoAPI.Close()
+	}
 	if a.runner != nil {
 		a.runner.Close(context.Background())
 	}

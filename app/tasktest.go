@@ -59,6 +59,7 @@ func (a *App) Runner(ctx context.Context) (*runtime.Runner, error) {
 		return nil, fmt.Errorf("start the task runtime: %w", err)
 	}
 	a.runner = r
+	a.serveExamplesAPI(ctx)
 	return r, nil
 }
 

@@ -15,10 +15,38 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// TestXComFlowsThroughTemplates runs test_pipe's extract, then renders transform with
-// extract's real XCom in its template ({{ xcom("extract") }}) and runs it.
+// xcomChain passes a value along module tasks by XCom templates (the example test_pipe was
+// this chain before it became an ETL of operators).
+const xcomChain = `dag_id: xcom_chain
+tasks:
+  - id: extract
+    module: modules/sum.wasm
+    args: ["20", "22"]
+  - id: transform
+    module: modules/sum.wasm
+    args: ["{{ xcom(\"extract\") }}", "{{ xcom(\"extract\") }}"]
+    upstream: [extract]
+  - id: load
+    module: modules/echo.wasm
+    args: ["loaded", "{{ xcom(\"transform\") }}", "rows for", "{{ ds }}"]
+    upstream: [transform]
+`
+
+// TestXComFlowsThroughTemplates runs extract, then renders transform with extract's real
+// XCom in its template ({{ xcom("extract") }}) and runs it.
 func TestXComFlowsThroughTemplates(t *testing.T) {
-	d, err := tasks.ParseFile(filepath.Join("..", "examples", "dags", "test_pipe.yaml"))
+	dir := t.TempDir()
+	modules, err := filepath.Abs(filepath.Join("..", "examples", "dags", "modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(modules, filepath.Join(dir, "modules")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "xcom_chain.yaml"), []byte(xcomChain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := tasks.ParseFile(filepath.Join(dir, "xcom_chain.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func TestDagsListExamples(t *testing.T) {
 	for _, d := range dags {
 		got[d["dag_id"].(string)] = true
 	}
-	for _, want := range []string{"test_pipe", "example_xcom", "example_branch", "example_sensor", "example_trigger_rules", "example_retries"} {
+	for _, want := range []string{"test_pipe", "example_http", "example_xcom", "example_branch", "example_sensor", "example_trigger_rules", "example_retries"} {
 		if !got[want] {
 			t.Errorf("example DAG %s not listed; got %v", want, got)
 		}
@@ -152,11 +152,12 @@ func TestShowAndTasksList(t *testing.T) {
 		}
 	}
 	text := h.ok("dags", "show", "test_pipe")
-	if !strings.Contains(text, "transform [module]  <- extract") {
+	if !strings.Contains(text, "transform [operator: script]  <- extract") || !strings.Contains(text, "wait_rows [operator: sql_sensor]  <- load") {
 		t.Errorf("text graph:\n%s", text)
 	}
 	tree := h.ok("tasks", "list", "test_pipe", "--tree")
-	if want := "Layer 0\n  extract\nLayer 1\n  transform  <- extract\nLayer 2\n  load  <- transform\n"; tree != want {
+	if want := "Layer 0\n  extract\n  create_table\nLayer 1\n  transform  <- extract\n  clear_day  <- create_table\nLayer 2\n  load  <- transform, clear_day\n" +
+		"Layer 3\n  wait_rows  <- load\nLayer 4\n  totals  <- wait_rows\nLayer 5\n  report  <- totals\n"; tree != want {
 		t.Errorf("--tree =\n%s\nwant\n%s", tree, want)
 	}
 	tasks := decode[[]map[string]any](t, h.ok("tasks", "list", "example_trigger_rules", "-o", "json"))

@@ -179,6 +179,8 @@ func describeTask(t *tasks.Task) string {
 		return "branch module"
 	case t.IsSensor() && t.Sensor.Condition != nil:
 		return "sensor: " + t.Sensor.Condition.Source
+	case t.Operator != nil:
+		return "operator: " + t.Operator.Name // http_sensor is a sensor by its name
 	case t.IsSensor():
 		return "sensor module"
 	}

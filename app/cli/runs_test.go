@@ -28,6 +28,7 @@ func withModules(t *testing.T, h *home, names ...string) string {
 
 func TestDagsTestAndBackfillInProcess(t *testing.T) {
 	h := newHome(t)
+	withOperators(t, h) // test_pipe is an ETL of built-in operators
 	out := h.ok("dags", "test", "test_pipe", "2024-03-01")
 	for _, w := range []string{"ended success", "extract", "transform", "load"} {
 		if !strings.Contains(out, w) {
@@ -49,6 +50,9 @@ func TestDagsTestAndBackfillInProcess(t *testing.T) {
 		if r["state"] != "success" || r["run_type"] != "backfill" {
 			t.Errorf("backfill run %v", r)
 		}
+	}
+	for _, day := range []string{"2024-01-01", "2024-01-02", "2024-01-03"} {
+		checkLoaded(t, h, day)
 	}
 	if got := strings.TrimSpace(h.ok("dags", "state", "test_pipe", "2024-01-02")); got != "success" {
 		t.Errorf("dags state by date = %q", got)

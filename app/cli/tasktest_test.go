@@ -23,10 +23,10 @@ func TestTasksTest(t *testing.T) {
 		wants []string // in stdout
 		err   string   // in stderr
 	}{
-		{"success with return_value from stdout", []string{"test_pipe", "extract", "2024-03-01"}, 0,
-			[]string{"42\n", "return_value = 42", "state: success  exit_code: 0"}, ""},
-		{"upstream XCom through a template", []string{"test_pipe", "load", "2024-03-01", "--xcom", "transform=84"}, 0,
-			[]string{"loaded 84 rows for 2024-03-01", "state: success"}, ""},
+		{"success with return_value from stdout", []string{"example_xcom", "push_by_stdout", "2024-03-01"}, 0,
+			[]string{"6\n", "return_value = 6", "state: success  exit_code: 0"}, ""},
+		{"upstream XCom through a template", []string{"example_script", "report", "2024-03-01", "--xcom", `transform={"total": 84}`}, 0,
+			[]string{`big orders: {"total": 84}`, "state: success"}, ""},
 		{"XCom files and a key", []string{"example_xcom", "pull", "--xcom", "push=7", "--xcom", "push.status=fresh", "--xcom", "push_by_stdout=6"}, 0,
 			[]string{"rows=7 status=fresh sum=6", `{"rows":7}`}, ""},
 		{"conf overrides params", []string{"example_xcom", "push", "-c", `{"rows": 99}`}, 0,
@@ -80,7 +80,7 @@ func TestTasksTest(t *testing.T) {
 	}
 
 	var res map[string]any
-	if err := json.Unmarshal([]byte(lastJSON(h.ok("tasks", "test", "test_pipe", "extract", "-o", "json"))), &res); err != nil || res["state"] != "success" || len(res["module_sha256"].(string)) != 64 {
+	if err := json.Unmarshal([]byte(lastJSON(h.ok("tasks", "test", "example_xcom", "push_by_stdout", "-o", "json"))), &res); err != nil || res["state"] != "success" || len(res["module_sha256"].(string)) != 64 {
 		t.Errorf("json result = %v, %v", res, err)
 	}
 

@@ -5,6 +5,7 @@ package operatorstest
 import (
 	"bytes"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,7 @@ var built struct {
 }
 
 // Build builds every operator module (once per test binary; go's build cache makes the next
-// binaries' builds a link) into a folder kept across test runs, makes operators.ModulePath
+// binaries' builds a link) into a folder kept across test runs (one per checkout), makes operators.ModulePath
 // answer from it, and returns a wazero compilation cache folder beside it: a test whose runtime
 // uses it compiles the 19 MB script module once per machine instead of once per test (~8 s).
 func Build(tb testing.TB) (cacheDir string) {
@@ -32,7 +33,11 @@ func Build(tb testing.TB) (cacheDir string) {
 		tb.Fatalf("build the operator modules: %v", built.err)
 	}
 	operators.UseModuleDir(built.dir)
-	return filepath.Join(filepath.Dir(built.dir), "cache")
+	cacheDir = filepath.Join(filepath.Dir(built.dir), "cache")
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil { // tests link a home's cache to it
+		tb.Fatal(err)
+	}
+	return cacheDir
 }
 
 func build() (string, error) {
@@ -40,7 +45,9 @@ func build() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	base := filepath.Join(os.TempDir(), fmt.Sprintf("wasmflow-operatorstest-%d", os.Getuid()))
+	// One folder per checkout: tests of two worktrees building at once would otherwise run
+	// each other's modules (a script module without the other's change).
+	base := filepath.Join(os.TempDir(), fmt.Sprintf("wasmflow-operatorstest-%d-%08x", os.Getuid(), crc32.ChecksumIEEE([]byte(root))))
 	dir := filepath.Join(base, "modules")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err

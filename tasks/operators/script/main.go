@@ -4,7 +4,7 @@
 //
 // It reads the operator input of docs/operators.md on stdin: {"operator", "fields", "context"}.
 // The script sees the template names of SPEC.md §3 that are data (ds, params, conf, ...), and
-// xcom(task_id[, key]) and log(...) through the host module. A thrown error exits 1 with the
+// xcom(task_id[, key]), log(...) and http(...) (granted HTTP, http.go) through the host module. A thrown error exits 1 with the
 // JavaScript message and its line in the code.
 //
 // Built with GOOS=wasip1 GOARCH=wasm by `make operators` (part of `make build`); built for the
@@ -78,7 +78,7 @@ func run(stdin io.Reader) ([]byte, error) {
 	return encode(vm, v)
 }
 
-// globals defines the template names, xcom() and log() for the script.
+// globals defines the template names, xcom(), log() and http() for the script.
 func globals(vm *goja.Runtime, ctx map[string]any) error {
 	for k, v := range ctx {
 		if err := vm.Set(k, v); err != nil {
@@ -112,7 +112,10 @@ func globals(vm *goja.Runtime, ctx map[string]any) error {
 	console := vm.NewObject()
 	_ = console.Set("log", logf)
 	_ = console.Set("error", logf)
-	return vm.Set("console", console)
+	if err := vm.Set("console", console); err != nil {
+		return err
+	}
+	return defineHTTP(vm)
 }
 
 // encode is the return_value: a string as it is, anything else as JSON; undefined and null
