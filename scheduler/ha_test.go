@@ -26,14 +26,17 @@ type executions struct {
 	n      map[tryKey]int
 	paused bool
 	parked []func()
+	// parkedRuns are the runs with a parked try or result: none of them can end while
+	// paused.
+	parkedRuns map[string]bool
 	// pauseAt, if not 0, pauses the executions once that many tries ran, and closes
 	// pausedAt.
 	pauseAt  int
 	pausedAt chan struct{}
 }
 
-// park holds run until resume while paused, else runs it now.
-func (e *executions) park(run func()) {
+// park holds run, a step of a try of runID, until resume while paused, else runs it now.
+func (e *executions) park(runID string, run func()) {
 	e.mu.Lock()
 	if e.pauseAt > 0 && len(e.n) >= e.pauseAt {
 		e.pauseAt, e.paused = 0, true
@@ -41,6 +44,7 @@ func (e *executions) park(run func()) {
 	}
 	if e.paused {
 		e.parked = append(e.parked, run)
+		e.parkedRuns[runID] = true
 		e.mu.Unlock()
 		return
 	}
@@ -51,7 +55,7 @@ func (e *executions) park(run func()) {
 func (e *executions) resume() {
 	e.mu.Lock()
 	parked := e.parked
-	e.paused, e.parked = false, nil
+	e.paused, e.parked, e.parkedRuns = false, nil, map[string]bool{}
 	e.mu.Unlock()
 	for _, run := range parked {
 		go run()
@@ -89,7 +93,7 @@ func (e *countingExecutor) Start(_ context.Context, results chan<- scheduler.Try
 
 func (e *countingExecutor) Submit(w scheduler.Workload, _ func(string, string) ([]byte, bool)) {
 	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
-	e.runs.park(func() {
+	e.runs.park(w.RunID, func() {
 		select {
 		case <-e.dead:
 			return // it died with its scheduler before it started
@@ -98,7 +102,7 @@ func (e *countingExecutor) Submit(w scheduler.Workload, _ func(string, string) (
 		e.runs.add(key, w.TryNumber)
 		now := time.Now()
 		res := scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateSuccess, Hostname: e.host, StartDate: now, EndDate: now}
-		go e.runs.park(func() { // a pause holds the results too, so that runs stop ending
+		go e.runs.park(w.RunID, func() { // a pause holds the results too, so that runs stop ending
 			select {
 			case e.results <- res:
 			case <-e.dead:
@@ -238,7 +242,7 @@ func newHAClusterOn(t testing.TB, url string, runs int) *haCluster {
 	dir := t.TempDir()
 	haDag(t, dir, runs)
 	c := &haCluster{t: t, url: url, clock: &testClock{now: haStart},
-		runs: &executions{n: map[tryKey]int{}, pausedAt: make(chan struct{})}, ended: make(chan scheduler.DagRun, 4*runs)}
+		runs: &executions{n: map[tryKey]int{}, parkedRuns: map[string]bool{}, pausedAt: make(chan struct{})}, ended: make(chan scheduler.DagRun, 4*runs)}
 	first := c.open()
 	c.sync = &scheduler.DagSyncer{Store: first, Folders: []string{dir}}
 	if rep, err := c.sync.SyncOnce(context.Background()); err != nil || rep.Errors > 0 {
@@ -460,18 +464,40 @@ func testSchedulersKilled(t *testing.T, n, runs int) {
 }
 
 // busiest waits until a third of the tries ran, which holds the rest so that the runs stay
-// active, and returns the scheduler that drives the most runs then, its job and its runs.
+// active, and returns the scheduler that drives the most runs with a held try then, its job
+// and its runs. Runs without a held try may still end (their last results were on their way
+// before the pause), so a scheduler that drives only those is never chosen.
 func (c *haCluster) busiest(reader *metastore.Store) (victim int, job int64, held []string) {
 	<-c.runs.pausedAt
-	for i := range c.scheds {
-		if j := c.jobOf(reader, i); len(ownedBy(c.t, reader, j)) > len(held) {
-			victim, job, held = i, j, ownedBy(c.t, reader, j)
+	for limit := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		most := 0
+		for i := range c.scheds {
+			j := c.jobOf(reader, i)
+			owned := ownedBy(c.t, reader, j)
+			if n := c.runs.parkedAmong(owned); n > most {
+				most, victim, job, held = n, i, j, owned
+			}
+		}
+		if most > 0 {
+			return victim, job, held
+		}
+		if time.Now().After(limit) {
+			c.t.Fatal("no scheduler drives a run with a held try a third of the way")
 		}
 	}
-	if len(held) == 0 {
-		c.t.Fatal("no scheduler drives a run a third of the way")
+}
+
+// parkedAmong counts the runs of runIDs that have a parked try or result.
+func (e *executions) parkedAmong(runIDs []string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, id := range runIDs {
+		if e.parkedRuns[id] {
+			n++
+		}
 	}
-	return victim, job, held
+	return n
 }
 
 // TestSchedulerTakenForDead silences one scheduler's heartbeats while it goes on scheduling,
