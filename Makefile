@@ -8,7 +8,7 @@ BIN := build/bin/wasmflow
 # deadline as a failure on a busy machine (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 50000x
 
-.PHONY: help run build operators desktop test-desktop frontend frontend-check test test-cluster vet unit unit-pg fuzz bench deps modules example-modules clean
+.PHONY: help run build operators desktop test-desktop frontend frontend-check test test-cluster vet unit e2e unit-pg fuzz bench deps modules example-modules clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ frontend-check: frontend ## check the committed frontend/dist is the build of fr
 deps: ## install the Debian packages the tests need (C toolchain for wasm modules, headless Chromium, PostgreSQL)
 	.ci/install-deps.sh wasm browser postgres
 
-test: deps frontend-check vet unit unit-pg fuzz test-cluster test-desktop ## everything CI runs: vet, every test (the metastore and scheduler suites on SQLite and PostgreSQL), short fuzzing, the cluster across namespaces, the desktop window
+test: deps frontend-check vet unit e2e unit-pg fuzz test-cluster test-desktop ## everything CI runs: vet, every test (the metastore and scheduler suites on SQLite and PostgreSQL), short fuzzing, the cluster across namespaces, the desktop window
 	@echo "make test: all passed"
 
 test-cluster: build ## server and workers in network namespaces (ip netns + veth), one worker cut off (root)
@@ -59,12 +59,21 @@ test-cluster: build ## server and workers in network namespaces (ip netns + veth
 
 GOFILES = $$(find . -name '*.go' -not -path './frontend/node_modules/*' -not -path './build/*')
 
-vet:
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+vet: ## gofmt, go vet, staticcheck and the import rules of docs/ARCHITECTURE.md
 	@test -z "$$(gofmt -l $(GOFILES))" || { echo "gofmt needed:"; gofmt -l $(GOFILES); exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) test -count=1 ./internal/layers/
 
 unit: operators
 	$(GO) test -count=1 ./...
+
+e2e: operators ## the browser tests: the web views of a real `wasmflow standalone` in headless Chromium (screenshots in e2e/artifacts)
+	.ci/install-deps.sh browser
+	$(GO) test -count=1 -tags e2e ./e2e/
 
 # The metastore and scheduler suites again, each test on a fresh database of a private PostgreSQL
 # server (internal/dbtest, internal/pgtest). WASMFLOW_TEST_PG=1 makes a missing server a failure,

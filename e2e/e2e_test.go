@@ -1,8 +1,5 @@
-// Package e2e drives the web UI of a real `wasmflow standalone` process in headless Chromium
-// (Debian's /usr/bin/chromium, installed by `.ci/install-deps.sh browser`, which `make deps`
-// runs). The test fails, never skips, when the browser is missing.
-//
-// Screenshots of every view go to $WASMFLOW_E2E_ARTIFACTS, or e2e/artifacts (gitignored).
+//go:build e2e
+
 package e2e
 
 import (

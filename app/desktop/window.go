@@ -82,6 +82,7 @@ func Run(ctx context.Context, o Options) int {
 	w.svc.OnRunFailed = w.runFailed
 	w.svc.OnStopped = func(err error) {
 		fmt.Fprintf(o.Stderr, "wasmflow: the scheduler stopped: %v\n", err)
+		//lint:ignore ST1005 the text of a dialog, read as sentences, never wrapped
 		w.errorDialog("wasmflow's scheduler stopped", fmt.Errorf("%w\n\nNothing is scheduled until the app is opened again.", err))
 	}
 	if !o.BindingsOnly {
@@ -383,6 +384,7 @@ func (w *window) menuImport() {
 func (w *window) copyJoin() {
 	info := w.svc.Info()
 	if info.JoinCommand == "" {
+		//lint:ignore ST1005 the text of a dialog, read as sentences, never wrapped
 		w.errorDialog("No cluster", fmt.Errorf("Workers cannot join this app: it runs every task itself, because its cluster ports are taken.\n\n%s", info.NoCluster))
 		return
 	}

@@ -216,6 +216,7 @@ func parseField(text string, f field) (fieldSet, error) {
 		}
 	}
 	if fs.near != 0 && len(elems) > 1 {
+		//lint:ignore ST1005 W is the cron syntax the message is about
 		return fieldSet{}, errors.New("W (the nearest weekday) takes a single day, not a list: write 15W alone")
 	}
 	if f.day && text != "?" && strings.Contains(text, "?") {
@@ -318,6 +319,7 @@ func parseDayElem(elem string, f field, fs *fieldSet) (bool, error) {
 		return true, nil
 	}
 	if up == "L" {
+		//lint:ignore ST1005 L is the cron syntax the message is about
 		return true, errors.New("L in day-of-week needs a weekday: L5 is the last Friday (L alone, the last day, belongs in day-of-month)")
 	}
 	if w, ok := strings.CutSuffix(up, "L"); ok && w != "" {

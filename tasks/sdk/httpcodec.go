@@ -280,11 +280,6 @@ func (d *jsonScanner) int() (int, error) {
 	return n, err
 }
 
-func (d *jsonScanner) str() (string, error) {
-	b, err := d.rawStr()
-	return string(b), err
-}
-
 // rawStr reads a JSON string. One without escapes (the host's keys, header values and
 // base64 bodies) is returned as a slice of the input, found with IndexByte rather than byte
 // by byte: in a module each step of a Go loop costs far more than natively.
