@@ -161,7 +161,7 @@ for --queues with --slots, unless --no-local.`,
 		}
 		err = ap.ServeCluster(cmd.Context(), app.ClusterOptions{NoLocal: *noLocal, Queues: q, Slots: *slots, Advertise: *advertise},
 			func(dags int, ex *cluster.RemoteExecutor, join string) {
-				fmt.Fprintf(e.io.Stdout, "wasmflow server: the scheduler is running on %s with %d DAGs (from %s).\n", ap.Config.Home, dags, ap.Config.Core.DagsFolder)
+				fmt.Fprintf(e.io.Stdout, "wasmflow server: the scheduler is running on %s with %s (from %s).\n", ap.Config.Home, count(dags, "DAG"), ap.Config.Core.DagsFolder)
 				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
 				fmt.Fprintf(e.io.Stdout, "Cluster %s (data channel %s). Join workers with:\n\n    %s\n\n", ex.Node().Address(), ex.Node().DataAddress(), join)
 				if note := app.JoinNote(ex); note != "" {

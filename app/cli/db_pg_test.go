@@ -104,7 +104,7 @@ func TestStandalonePostgres(t *testing.T) {
 	// A clear from a third home is filed for the scheduler that drove the run, which runs the
 	// task again; a backfill is left to the live schedulers.
 	c := newHome(t, "WASMFLOW__DATABASE__URL", url, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__CORE__DAGS_FOLDER", dags)
-	if out := c.ok("tasks", "clear", "pg_echo", "-t", "^say$", "-y"); !strings.Contains(out, "Cleared 1 task instances") {
+	if out := c.ok("tasks", "clear", "pg_echo", "-t", "^say$", "-y"); !strings.Contains(out, "Cleared 1 task instance\n") {
 		t.Errorf("clear from a third home: %s", out)
 	}
 	deadline := time.Now().Add(30 * time.Second)

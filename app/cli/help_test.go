@@ -31,3 +31,11 @@ func TestFlagPlaceholders(t *testing.T) {
 		t.Fatalf("walked %d flags: the command tree was not built", seen)
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 runs", 1: "1 run", 2: "2 runs"} {
+		if got := count(n, "run"); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

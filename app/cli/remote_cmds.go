@@ -215,7 +215,7 @@ func (e *env) remoteClear(ctx context.Context, c *client, o app.ClearOptions, ye
 		sort.Strings(byRun[r])
 		fmt.Fprintf(e.io.Stdout, "%s: %s\n", r, strings.Join(byRun[r], ", "))
 	}
-	if !yes && !e.confirm(fmt.Sprintf("Clear these %d task instances?", len(plan.TIs))) {
+	if !yes && !e.confirm(fmt.Sprintf("Clear these %s?", count(len(plan.TIs), "task instance"))) {
 		return errors.New("clear cancelled (pass -y to skip the question)")
 	}
 	body["dry_run"] = false
@@ -223,7 +223,7 @@ func (e *env) remoteClear(ctx context.Context, c *client, o app.ClearOptions, ye
 	if err := c.call(ctx, "POST", apiPath("dags", o.DagID, "clearTaskInstances"), body, &done); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.io.Stdout, "Cleared %d task instances\n", len(done.TIs))
+	fmt.Fprintf(e.io.Stdout, "Cleared %s\n", count(len(done.TIs), "task instance"))
 	return nil
 }
 

@@ -66,7 +66,7 @@ tasks:
 	if out := ci.ok(with("tasks", "logs", "remote", "r1", "boom", "-f")...); !strings.Contains(out, "exiting with code 3") {
 		t.Errorf("tasks logs -f of an ended try: %q", out)
 	}
-	if out := ci.ok(with("tasks", "clear", "remote", "-t", "^boom$", "-y")...); !strings.Contains(out, "r1: boom") || !strings.Contains(out, "Cleared 1 task instances") {
+	if out := ci.ok(with("tasks", "clear", "remote", "-t", "^boom$", "-y")...); !strings.Contains(out, "r1: boom") || !strings.Contains(out, "Cleared 1 task instance\n") {
 		t.Errorf("tasks clear through the server: %q", out)
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -37,8 +37,8 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 				return err
 			}
 			err = ap.Serve(cmd.Context(), func(dags, examples int) {
-				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %d DAGs from %s and %d examples.\n",
-					name, ap.Config.Home, dags, ap.Config.Core.DagsFolder, examples)
+				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %s from %s and %s.\n",
+					name, ap.Config.Home, count(dags, "DAG"), ap.Config.Core.DagsFolder, count(examples, "example"))
 				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})
@@ -250,7 +250,7 @@ they have ended. max_active_runs paces them either way.`,
 		if len(runs) == 0 {
 			fmt.Fprintln(e.io.Stderr, "every interval in that range already has a run; clear them to run again")
 		} else if !ranHere {
-			fmt.Fprintf(e.io.Stderr, "%d backfill runs created; the running scheduler runs them\n", len(runs))
+			fmt.Fprintf(e.io.Stderr, "%s created; the running scheduler runs them\n", count(len(runs), "backfill run"))
 		}
 		if err := render(e.io.Stdout, *out, runListing(runs)); err != nil {
 			return err
@@ -388,14 +388,14 @@ func (e *env) tasksClear() *cobra.Command {
 		for _, r := range runs {
 			fmt.Fprintf(e.io.Stdout, "%s: %s\n", r, strings.Join(plan[r], ", "))
 		}
-		if !*yes && !e.confirm(fmt.Sprintf("Clear these %d task instances?", n)) {
+		if !*yes && !e.confirm(fmt.Sprintf("Clear these %s?", count(n, "task instance"))) {
 			return errors.New("clear cancelled (pass -y to skip the question)")
 		}
 		cleared, err := ap.Clear(cmd.Context(), app.LocalActor(), o, plan)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.io.Stdout, "Cleared %d task instances\n", cleared)
+		fmt.Fprintf(e.io.Stdout, "Cleared %s\n", count(cleared, "task instance"))
 		return nil
 	})
 	return cmd
