@@ -79,7 +79,9 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.connectionsCmd(), e.poolsCmd(), e.usersCmd(),
 		e.configCmd(), e.versionCmd(), e.operatorsCmd(),
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
-		e.serverCmd(), e.workerCmd(), e.clusterCmd())
+		e.serveVerb("scheduler", "Run the scheduler, the DAG folder sync and a local worker, without the UI (see webserver)", false),
+		e.webserverCmd(), e.serverCmd(), e.workerCmd(), e.clusterCmd())
+	root.AddCommand(airflowOnlyCmds()...)
 	for _, c := range root.Commands() {
 		strictGroup(c)
 	}

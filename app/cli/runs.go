@@ -17,6 +17,12 @@ import (
 )
 
 func (e *env) serveCmd(name, short string) *cobra.Command {
+	return e.serveVerb(name, short, true)
+}
+
+// serveVerb is `standalone` (web true) and `scheduler` (web false: Airflow's split
+// deployment, the UI and API served by `wasmflow webserver`).
+func (e *env) serveVerb(name, short string, web bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   name,
 		Short: short,
@@ -32,17 +38,56 @@ func (e *env) serveCmd(name, short string) *cobra.Command {
 			if err := ap.SchedulerLocked(); err != nil {
 				return err
 			}
-			url, err := e.startWeb(cmd.Context(), ap)
-			if err != nil {
-				return err
+			url := ""
+			if web {
+				if url, err = e.startWeb(cmd.Context(), ap); err != nil {
+					return err
+				}
 			}
 			err = ap.Serve(cmd.Context(), func(dags, examples int) {
 				fmt.Fprintf(e.io.Stdout, "wasmflow %s: the scheduler is running on %s with %s from %s and %s.\n",
 					name, ap.Config.Home, count(dags, "DAG"), ap.Config.Core.DagsFolder, count(examples, "example"))
-				fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
+				if web {
+					fmt.Fprintf(e.io.Stdout, "UI and API: %s\n", url)
+				} else {
+					fmt.Fprintln(e.io.Stdout, "No UI here: `wasmflow webserver` serves the UI and API of this home.")
+				}
 				fmt.Fprintln(e.io.Stdout, "New DAGs start paused: `wasmflow dags unpause DAG` to schedule one, `wasmflow dags trigger DAG` to run it now. Ctrl-C stops.")
 			})
 			if err != nil && cmd.Context().Err() == nil {
+				return err
+			}
+			fmt.Fprintln(e.io.Stdout, "stopped")
+			return nil
+		}),
+	}
+}
+
+// webserverCmd is Airflow's `airflow webserver`: the UI and API on this home's metastore,
+// without a scheduler; `wasmflow scheduler` (or a server) runs the tasks.
+func (e *env) webserverCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "webserver",
+		Short: "Serve the UI and API of this home without scheduling (run `wasmflow scheduler` beside it)",
+		Long: `Serve the UI and API of this home's metastore, as Airflow's webserver: no scheduler runs
+here, so runs triggered or cleared here start once a scheduler (wasmflow scheduler, server or
+standalone) drives the metastore; the views follow what it writes. Listens on api.listen.`,
+		Args: args(0),
+		RunE: e.run(func(cmd *cobra.Command, _ []string) error {
+			e.serving = true
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			url, err := e.startWeb(cmd.Context(), ap)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.io.Stdout, "wasmflow webserver: UI and API of %s on %s\n", ap.Config.Home, url)
+			if !ap.SchedulerRunning() {
+				fmt.Fprintln(e.io.Stdout, "note: no scheduler drives this home yet; start `wasmflow scheduler` for runs to start.")
+			}
+			if err := ap.ServeWeb(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.io.Stdout, "stopped")

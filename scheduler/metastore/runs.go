@@ -105,6 +105,43 @@ func (s *Store) GetDagRun(ctx context.Context, dagID, runID string) (scheduler.D
 	return dagRunFromModel(m)
 }
 
+// DagRunsAfter returns the runs created after the run with id afterID, oldest first, at most
+// limit of them, and the highest run id there is (afterID when there is none newer). Run
+// ids only grow, so a reader that passes the last id it got back sees each new run once,
+// whatever its state by then, through the primary key.
+func (s *Store) DagRunsAfter(ctx context.Context, afterID int64, limit int) ([]scheduler.DagRun, int64, error) {
+	var ms []dagRunModel
+	q := s.rdb.WithContext(ctx).Where("id > ?", afterID).Order("id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&ms).Error; err != nil {
+		return nil, afterID, fmt.Errorf("list dag runs after id %d: %w", afterID, err)
+	}
+	out := make([]scheduler.DagRun, 0, len(ms))
+	for _, m := range ms {
+		r, err := dagRunFromModel(m)
+		if err != nil {
+			return nil, afterID, err
+		}
+		out = append(out, r)
+		afterID = r.ID
+	}
+	return out, afterID, nil
+}
+
+// LastDagRunID is the highest run id there is (0 without runs).
+func (s *Store) LastDagRunID(ctx context.Context) (int64, error) {
+	var id *int64
+	if err := s.rdb.WithContext(ctx).Model(&dagRunModel{}).Select("MAX(id)").Scan(&id).Error; err != nil {
+		return 0, fmt.Errorf("last dag run id: %w", err)
+	}
+	if id == nil {
+		return 0, nil
+	}
+	return *id, nil
+}
+
 // ListDagRuns returns the runs of a DAG ("" = every DAG) in a state ("" = any), newest
 // logical date first, at most limit of them (limit <= 0 = all).
 func (s *Store) ListDagRuns(ctx context.Context, dagID string, state tasks.DagRunState, limit int) ([]scheduler.DagRun, error) {

@@ -191,6 +191,43 @@ func TestListDagRuns(t *testing.T) {
 	}
 }
 
+// DagRunsAfter hands each new run once to a reader that passes back the last id it got, in
+// the order of creation; LastDagRunID is where such a reader starts.
+func TestDagRunsAfter(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	if err := s.SyncDag(ctx, dag("a", "/d/a.yaml"), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if last, err := s.LastDagRunID(ctx); err != nil || last != 0 {
+		t.Fatalf("LastDagRunID without runs = %d, %v", last, err)
+	}
+	create := func(id string, d int) {
+		t.Helper()
+		r := scheduler.DagRun{DagID: "a", RunID: id, LogicalDate: time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC), State: tasks.RunSuccess}
+		if _, err := s.CreateDagRun(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("first", 5)
+	start, err := s.LastDagRunID(ctx)
+	if err != nil || start == 0 {
+		t.Fatalf("LastDagRunID = %d, %v", start, err)
+	}
+	create("late", 9)
+	create("early", 1) // older logical date, created later: still after "late"
+	runs, last, err := s.DagRunsAfter(ctx, start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].RunID != "late" || runs[1].RunID != "early" || last != runs[1].ID {
+		t.Fatalf("DagRunsAfter(%d) = %+v, last %d", start, runs, last)
+	}
+	if runs, again, err := s.DagRunsAfter(ctx, last, 0); err != nil || len(runs) != 0 || again != last {
+		t.Fatalf("nothing new: %+v, %d, %v", runs, again, err)
+	}
+}
+
 // PageDagRuns pages, orders, filters and counts in SQL, and reads conf only when asked;
 // DagRunAt finds a run by its logical date in any time zone.
 func TestPageDagRunsAndDagRunAt(t *testing.T) {
