@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -131,6 +132,9 @@ func NormalizeRole(r string) (string, error) {
 	return "", fmt.Errorf("role %q is not one of %s", r, strings.Join(Roles, ", "))
 }
 
+// MinPasswordChars is the shortest password a user may have.
+const MinPasswordChars = 8
+
 // NewUser is what creating a user takes. An empty Password means: generate one.
 type NewUser struct {
 	Username, Password, Role, Email, FirstName, LastName string
@@ -179,6 +183,9 @@ func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, s
 	}
 	if len(password) > 72 { // bcrypt reads at most 72 bytes; longer would silently not count
 		return UserInfo{}, "", errors.New("the password is longer than 72 bytes, which bcrypt cannot check in full")
+	}
+	if n := utf8.RuneCountInString(password); n < MinPasswordChars {
+		return UserInfo{}, "", fmt.Errorf("the password has %d characters; a password has at least %d", n, MinPasswordChars)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

@@ -224,7 +224,8 @@ func TestUsers(t *testing.T) {
 	for _, c := range []struct {
 		body, says string
 	}{
-		{`{"username":"ann","password":"p","role":"Viewer"}`, "already exists"},
+		{`{"username":"ann","password":"p-long-enough","role":"Viewer"}`, "already exists"},
+		{`{"username":"bob","password":"short","role":"Viewer"}`, "the password has 5 characters; a password has at least 8"},
 		{`{"username":"bob","password":"p","role":"Superuser"}`, `role "Superuser" is not one of`},
 		{`{"username":"bob","role":"Viewer"}`, "needs a password"},
 		{`{"username":"","password":"p","role":"Viewer"}`, "needs a username"},

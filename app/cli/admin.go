@@ -158,7 +158,7 @@ func (e *env) usersCmd() *cobra.Command {
 	create := &cobra.Command{Use: "create", Short: "Create a user (roles: " + strings.Join(app.Roles, ", ") + ")", Args: args(0)}
 	var n app.NewUser
 	create.Flags().StringVarP(&n.Username, "username", "u", "", "login name (required)")
-	create.Flags().StringVarP(&n.Password, "password", "p", "", "password; leave out with --use-random-password")
+	create.Flags().StringVarP(&n.Password, "password", "p", "", "password (at least 8 characters); without it and --use-random-password, asked for")
 	create.Flags().StringVarP(&n.Role, "role", "r", "", "Viewer, User, Op or Admin (required)")
 	create.Flags().StringVarP(&n.Email, "email", "e", "", "email address")
 	create.Flags().StringVarP(&n.FirstName, "firstname", "f", "", "first name")
@@ -170,10 +170,15 @@ func (e *env) usersCmd() *cobra.Command {
 			return usageError{fmt.Errorf("--username (-u) is required")}
 		case n.Role == "":
 			return usageError{fmt.Errorf("--role (-r) is required: one of %s", strings.Join(app.Roles, ", "))}
-		case n.Password == "" && !*random:
-			return usageError{fmt.Errorf("give --password (-p) or --use-random-password")}
 		case n.Password != "" && *random:
 			return usageError{fmt.Errorf("--password and --use-random-password exclude each other")}
+		}
+		if n.Password == "" && !*random {
+			p, err := e.askPassword()
+			if err != nil {
+				return err
+			}
+			n.Password = p
 		}
 		ap, err := e.open(cmd.Context(), false)
 		if err != nil {

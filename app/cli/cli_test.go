@@ -213,7 +213,7 @@ func TestVariablesPoolsUsers(t *testing.T) {
 	if !strings.Contains(out, "role Op") {
 		t.Errorf("create: %s", out)
 	}
-	h.fails(1, "exists", "users", "create", "-u", "ada", "-p", "x", "-r", "Viewer")
+	h.fails(1, "exists", "users", "create", "-u", "ada", "-p", "x-long-enough", "-r", "Viewer")
 	h.fails(1, `role "boss" is not one of Viewer, User, Op, Admin`, "users", "create", "-u", "bob", "-p", "x", "-r", "boss")
 	h.fails(2, "--use-random-password", "users", "create", "-u", "bob", "-r", "Viewer")
 	random := h.ok("users", "create", "-u", "bob", "-r", "Viewer", "--use-random-password")

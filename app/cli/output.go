@@ -61,14 +61,15 @@ func render(w io.Writer, format string, l listing) error {
 		}
 		fmt.Fprintln(tw, strings.Join(seps, "\t"))
 		for _, r := range l.rows {
-			// A cell with a newline would break the columns; the first line is shown.
+			// A cell with a newline would break the columns; the first line is shown. A tab
+			// would start a column of its own: it becomes a space.
 			cells := make([]string, len(r))
 			for i, c := range r {
 				first, _, more := strings.Cut(c, "\n")
 				if more {
 					first += " …"
 				}
-				cells[i] = first
+				cells[i] = strings.ReplaceAll(first, "\t", " ")
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}

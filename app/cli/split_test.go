@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -123,5 +124,50 @@ func TestAirflowOnlyVerbs(t *testing.T) {
 	}
 	if code, _, errs := h.run("", "nosuchverb"); code == ExitOK || !strings.Contains(errs, "unknown command") {
 		t.Errorf("an unknown verb: exit %d, %q", code, errs)
+	}
+}
+
+// TestCleanSIGTERMLogsNoError: `wasmflow standalone` sent SIGTERM while a task runs and a
+// browser follows the events stops cleanly: exit 0, "stopped", and not one error in its log.
+func TestCleanSIGTERMLogsNoError(t *testing.T) {
+	bin := buildBinary(t)
+	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__API__LISTEN", "127.0.0.1:0")
+	dags := filepath.Join(h.dir, "dags")
+	os.MkdirAll(filepath.Join(dags, "modules"), 0o755)
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "sleep.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dags, "modules", "sleep.wasm"), b, 0o644)
+	os.WriteFile(filepath.Join(dags, "slow.yaml"), []byte("dag_id: slow\nis_paused_upon_creation: false\ntasks:\n  - {id: nap, module: modules/sleep.wasm, args: [\"3\"]}\n"), 0o644)
+	cmd, log := startVerb(t, bin, h, "standalone", `UI and API: http://\S+`)
+	url := regexp.MustCompile(`UI and API: (http://\S+)`).FindStringSubmatch(log)[1]
+	token := strings.TrimSpace(h.ok("users", "token", "-u", "admin"))
+	req, _ := http.NewRequest("GET", url+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	h.ok("dags", "trigger", "slow", "--run-id", "r1", "--server", url, "--token", token)
+	for deadline := time.Now().Add(30 * time.Second); *h.taskStates(t, "slow", "r1")["nap"].State != "running"; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("nap never ran: %s", *h.taskStates(t, "slow", "r1")["nap"].State)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	out, _ := os.ReadFile(filepath.Join(h.dir, "standalone.log"))
+	if err != nil {
+		t.Errorf("standalone exited with %v after SIGTERM:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "stopped") {
+		t.Errorf("standalone does not say it stopped:\n%s", out)
+	}
+	for _, bad := range []string{"level=ERROR", "Error:", "panic"} {
+		if strings.Contains(string(out), bad) {
+			t.Errorf("a clean SIGTERM logged %q:\n%s", bad, out)
+		}
 	}
 }

@@ -28,9 +28,6 @@ const adminPasswordFile = "standalone_admin_password.txt"
 // someone can log in: with no user yet, it creates "admin" and prints its password once.
 // It returns the URL it serves at.
 func (e *env) startWeb(ctx context.Context, ap *app.App) (string, error) {
-	if err := e.ensureAdmin(ctx, ap); err != nil {
-		return "", err
-	}
 	srv, err := api.New(ap, api.Options{Assets: frontend.Dist()})
 	if err != nil {
 		return "", err
@@ -44,6 +41,12 @@ func (e *env) startWeb(ctx context.Context, ap *app.App) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("serve the UI and API on %s: %w (set api.listen in wasmflow.toml, or WASMFLOW__API__LISTEN)", addr, err)
+	}
+	// The first admin is created once the address is ours: its password is shown once, and a
+	// start that fails on a busy port must not have spent it.
+	if err := e.ensureAdmin(ctx, ap); err != nil {
+		ln.Close()
+		return "", err
 	}
 	// Headers are small (a session cookie, a token, basic auth of at most 255 + 4096 bytes):
 	// 64 KiB, not net/http's 1 MiB, so strangers' requests stay cheap before any check.

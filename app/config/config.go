@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -413,7 +414,7 @@ func (c *Config) loadFile(path string) error {
 		for name, v := range values {
 			k, ok := lookup(section, name)
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s: unknown key [%s] %s (known keys: %s)", path, section, name, knownKeys()))
+				problems = append(problems, fmt.Sprintf("%s: %s", path, unknownKey(section, name)))
 				continue
 			}
 			if list, ok := v.([]any); ok {
@@ -470,6 +471,15 @@ func lookup(section, name string) (key, bool) {
 		}
 	}
 	return key{}, false
+}
+
+// unknownKey says that [section] name is not a key, with the closest one if a typo is likely.
+func unknownKey(section, name string) string {
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.section+"."+k.name)
+	}
+	return fmt.Sprintf("unknown key [%s] %s%s (known keys: %s)", section, name, tasks.DidYouMean(section+"."+name, names...), knownKeys())
 }
 
 func knownKeys() string {
@@ -548,7 +558,7 @@ const FileName = "wasmflow.toml"
 // variable overrides, since the change would have no effect.
 func SetInFile(home, section, name, value string, getenv func(string) string) error {
 	if _, ok := lookup(section, name); !ok {
-		return fmt.Errorf("unknown key [%s] %s (known keys: %s)", section, name, knownKeys())
+		return errors.New(unknownKey(section, name))
 	}
 	if env := EnvName(section, name); getenv != nil && getenv(env) != "" {
 		return fmt.Errorf("%s is set in the environment, which wins over %s: unset it to change [%s] %s here", env, FileName, section, name)

@@ -103,7 +103,7 @@ func TestErrors(t *testing.T) {
 		env        map[string]string
 		want       string
 	}{
-		{"unknown key in file", "[core]\ndag_folder = \"x\"\n", nil, "unknown key [core] dag_folder"},
+		{"unknown key in file", "[core]\ndag_folder = \"x\"\n", nil, `unknown key [core] dag_folder (did you mean "core.dags_folder"?)`},
 		{"bad bool in file", "[core]\nload_examples = \"maybe\"\n", nil, `[core] load_examples: "maybe" is not true or false`},
 		{"bad toml", "[core\n", nil, "wasmflow.toml"},
 		{"bad env", "", map[string]string{"WASMFLOW__CORE__PARALLELISM": "0"}, `WASMFLOW__CORE__PARALLELISM: "0" is not a whole number of at least 1`},

@@ -64,3 +64,8 @@ function timeDelta(secs: number): string {
   }
   return secs > 0 || out === '' ? out + Number(secs.toFixed(6)) + 's' : out
 }
+
+/** count says how many of a noun: "1 run", "3 runs", "0 task instances". */
+export function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun + 's'}`
+}

@@ -10,6 +10,7 @@ import * as api from '../api'
 import * as dy from '../components/dagYaml'
 import { replaceText, YamlEditor, type YamlDiagnostic } from '../components/YamlEditor'
 import { desktop } from '../desktop'
+import { count } from '../format'
 import { href, navigate, setLeaveGuard, type Route } from '../router'
 import { Empty, ErrorBox, markReady, Spinner } from '../ui'
 import { AuthorGraph } from './AuthorGraph'
@@ -515,7 +516,7 @@ export function AuthorPage({ route }: { route: Route }) {
           <div class="author-panel" role="tabpanel">
             {tab === 'graph' && graphTasks.length > MAX_LIVE_GRAPH ? (
               <Empty>
-                {graphTasks.length} tasks: too many to draw on every change. The DAG's Graph tab shows them once saved.
+                {count(graphTasks.length, 'task')}: too many to draw on every change. The DAG's Graph tab shows them once saved.
               </Empty>
             ) : tab === 'graph' ? (
               <AuthorGraph

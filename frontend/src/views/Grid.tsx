@@ -8,7 +8,7 @@ import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { coalesce, on } from '../events'
-import { between, dateTime, duration } from '../format'
+import { between, count, dateTime, duration } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
 import { stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge } from '../ui'
@@ -145,7 +145,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         </label>
         {grid && (
           <span class="muted small">
-            {grid.dag_runs.length} runs × {grid.tasks.length} tasks
+            {count(grid.dag_runs.length, 'run')} × {count(grid.tasks.length, 'task')}
           </span>
         )}
         <span class="spacer" />

@@ -1,7 +1,7 @@
 import { useEffect } from 'preact/hooks'
 import * as api from '../api'
 import { coalesce, on } from '../events'
-import { between, dateTime, duration } from '../format'
+import { between, count, dateTime, duration } from '../format'
 import { href, setQuery, type Route } from '../router'
 import { ErrorBox, Pager, StateBadge, useLoad } from '../ui'
 import { RunActions } from './RunParts'
@@ -54,7 +54,7 @@ export function RunsView({ dagId, route }: { dagId: string; route: Route }) {
             ))}
           </select>
         </label>
-        <span class="muted small">{total} runs</span>
+        <span class="muted small">{count(total, 'run')}</span>
       </div>
       <ErrorBox error={runs.error} />
       <table class="list" data-testid="runs-table">
