@@ -28,15 +28,15 @@ func TestTaskGroups(t *testing.T) {
 		wantGroupTasks map[string][]string
 	}{
 		{
-			name:   "prefix: a task's id starts with its group's",
-			groups: "  - {id: extract, tooltip: Pull the sources}\n",
-			tasks:  "  - id: fetch\n    group: extract\n" + noop + "  - id: load\n    upstream: [extract.fetch]\n" + noop,
-			wantIDs: []string{"extract.fetch", "load"},
-			wantUp:  map[string][]string{"load": {"extract.fetch"}},
+			name:     "prefix: a task's id starts with its group's",
+			groups:   "  - {id: extract, tooltip: Pull the sources}\n",
+			tasks:    "  - id: fetch\n    group: extract\n" + noop + "  - id: load\n    upstream: [extract.fetch]\n" + noop,
+			wantIDs:  []string{"extract.fetch", "load"},
+			wantUp:   map[string][]string{"load": {"extract.fetch"}},
 			wantPath: map[string][]string{"extract.fetch": {"extract"}, "load": nil},
 		},
 		{
-			name: "nested group as an upstream means all its tasks, nested ones included",
+			name:   "nested group as an upstream means all its tasks, nested ones included",
 			groups: "  - id: outer\n  - id: inner\n    parent_group: outer\n",
 			tasks: "  - id: a\n    group: outer\n" + noop +
 				"  - id: b\n    group: inner\n" + noop +
@@ -63,9 +63,9 @@ func TestTaskGroups(t *testing.T) {
 			wantPath:     map[string][]string{"inner.b": {"outer", "inner"}},
 		},
 		{
-			name:   "a group named by its full id in group: and parent_group:",
-			groups: "  - id: outer\n  - {id: inner, parent_group: outer}\n",
-			tasks:  "  - id: b\n    group: outer.inner\n" + noop,
+			name:    "a group named by its full id in group: and parent_group:",
+			groups:  "  - id: outer\n  - {id: inner, parent_group: outer}\n",
+			tasks:   "  - id: b\n    group: outer.inner\n" + noop,
 			wantIDs: []string{"outer.inner.b"},
 		},
 		{
