@@ -151,6 +151,19 @@ func TestShowAndTasksList(t *testing.T) {
 			t.Errorf("--dot misses %q:\n%s", want, dot)
 		}
 	}
+	// Task groups are clusters, nested as the groups are, their tasks labelled as written.
+	grouped := h.ok("dags", "show", "example_task_group", "--dot")
+	for _, want := range []string{
+		"  subgraph \"cluster_transform\" {\n    graph [label=\"transform\" tooltip=\"Clean, then aggregate\" style=\"rounded,dashed\"];\n" +
+			"    subgraph \"cluster_transform.clean\" {\n      graph [label=\"clean\" tooltip=\"Drop the bad rows\" style=\"rounded,dashed\"];\n" +
+			"      \"transform.clean.dedupe\" [label=\"dedupe\"];\n",
+		"\n  \"load\" [label=\"load\"];\n",
+		`"extract.fetch_orders" -> "transform.clean.dedupe";`,
+	} {
+		if !strings.Contains(grouped, want) {
+			t.Errorf("--dot of groups misses %q:\n%s", want, grouped)
+		}
+	}
 	text := h.ok("dags", "show", "test_pipe")
 	if !strings.Contains(text, "transform [operator: script]  <- extract") || !strings.Contains(text, "wait_rows [operator: sql_sensor]  <- load") {
 		t.Errorf("text graph:\n%s", text)
