@@ -137,7 +137,7 @@ func (p *dagParser) groupDefaults(f field, label string) map[string]field {
 		return nil
 	}
 	p.checkDefaultValues(out, prefix)
-	p.skipLines(f.pos.Line, lastLine(f.value))
+	p.skipRange(f.pos, lastPos(f.value))
 	return out
 }
 
@@ -332,18 +332,19 @@ func upstreamNames(d *DAG) map[string]bool {
 	return m
 }
 
-// lastLine is the last line a node's text reaches, to place the problems inside it.
-func lastLine(n ast.Node) int {
-	last := posOf(n).Line
-	ast.Walk(lineVisitor{&last}, n)
+// lastPos is where the last token of a node's text starts: a problem inside the node is
+// placed at or before it.
+func lastPos(n ast.Node) Pos {
+	last := posOf(n)
+	ast.Walk(posVisitor{&last}, n)
 	return last
 }
 
-type lineVisitor struct{ last *int }
+type posVisitor struct{ last *Pos }
 
-func (v lineVisitor) Visit(n ast.Node) ast.Visitor {
-	if l := posOf(n).Line; l > *v.last {
-		*v.last = l
+func (v posVisitor) Visit(n ast.Node) ast.Visitor {
+	if p := posOf(n); v.last.before(p) {
+		*v.last = p
 	}
 	return v
 }

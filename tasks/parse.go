@@ -378,7 +378,7 @@ func (p *dagParser) checkDefaults(f field, top []field) {
 			last = t.pos.Line - 1
 		}
 	}
-	p.skipLines(first, last)
+	p.skipRange(Pos{Line: first}, Pos{Line: last, Column: int(^uint(0) >> 1)})
 }
 
 // checkDefaultValues reports problems in default_args' values (the DAG's or a group's), as if
@@ -394,15 +394,15 @@ func (p *dagParser) checkDefaultValues(defaults map[string]field, label string) 
 	}
 }
 
-// skipLines drops, from now on until the tasks are parsed, problems placed on lines first to
-// last: default_args already reported there, not to be repeated once per task that inherits them.
-func (p *dagParser) skipLines(first, last int) {
+// skipRange drops, from now on until the tasks are parsed, problems placed from one place to
+// another (inclusive): default_args already reported there, not to be repeated once per task
+// that inherits them.
+func (p *dagParser) skipRange(from, to Pos) {
 	prev := p.ps.skip
 	p.ps.skip = func(pos Pos) bool {
-		return (pos.Line >= first && pos.Line <= last) || (prev != nil && prev(pos))
+		return (!pos.before(from) && !to.before(pos)) || (prev != nil && prev(pos))
 	}
 }
-
 // date reads start_date/end_date: a date (midnight in the DAG's timezone), a local date-time
 // ("2024-01-01T06:00:00" or "2024-01-01 06:00", in the DAG's timezone), or RFC 3339.
 func (p *dagParser) date(byKey map[string]field, key string) *time.Time {
