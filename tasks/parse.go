@@ -403,6 +403,7 @@ func (p *dagParser) skipRange(from, to Pos) {
 		return (!pos.before(from) && !to.before(pos)) || (prev != nil && prev(pos))
 	}
 }
+
 // date reads start_date/end_date: a date (midnight in the DAG's timezone), a local date-time
 // ("2024-01-01T06:00:00" or "2024-01-01 06:00", in the DAG's timezone), or RFC 3339.
 func (p *dagParser) date(byKey map[string]field, key string) *time.Time {
