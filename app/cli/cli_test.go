@@ -177,6 +177,13 @@ func TestShowAndTasksList(t *testing.T) {
 	if len(tasks) != 14 || tasks[0]["task_id"] != "all_done" {
 		t.Errorf("tasks list must be every task sorted by id; got %d, first %v", len(tasks), tasks[0]["task_id"])
 	}
+	byID := map[string]any{}
+	for _, task := range decode[[]map[string]any](t, h.ok("tasks", "list", "example_task_group", "-o", "json")) {
+		byID[task["task_id"].(string)] = task["task_group"]
+	}
+	if byID["transform.clean.dedupe"] != "transform.clean" || byID["load"] != nil {
+		t.Errorf("tasks list -o json: task_group of each task = %v", byID)
+	}
 	h.fails(1, "not found", "tasks", "list", "nope")
 	h.fails(1, "unknown output format", "tasks", "list", "test_pipe", "-o", "xml")
 }
