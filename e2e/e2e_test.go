@@ -104,7 +104,9 @@ type server struct {
 	password string
 }
 
-func startServer(t *testing.T) *server {
+// startServer starts `wasmflow standalone` over a DAGs folder with the flow and fail DAGs, and
+// the extra DAG files given (name: YAML) for a test of its own.
+func startServer(t *testing.T, extraDags ...map[string]string) *server {
 	t.Helper()
 	bin := buildBinary(t)
 	home := t.TempDir()
@@ -121,7 +123,13 @@ func startServer(t *testing.T) *server {
 			t.Fatal(err)
 		}
 	}
-	for name, src := range map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG} {
+	files := map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG}
+	for _, extra := range extraDags {
+		for name, src := range extra {
+			files[name] = src
+		}
+	}
+	for name, src := range files {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}

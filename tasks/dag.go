@@ -48,6 +48,9 @@ type DAG struct {
 	Tasks []*Task // in file order
 	byID  map[string]*Task
 
+	Groups    []*TaskGroup // in file order; a task's GroupPath names them by GroupID
+	groupByID map[string]*TaskGroup
+
 	mountRoots MountRoots // what the file was checked against; never empty once parsed
 }
 
@@ -105,11 +108,15 @@ type Sensor struct {
 
 // Task is one node of a DAG.
 type Task struct {
-	TaskID string
-	Pos    Pos // where the task starts in the file
-	Kind   TaskKind
-	Owner  string
-	DocMD  string
+	TaskID string // its full id: the group's id and a dot first when the group prefixes it
+	Label  string // the id as written in the file (TaskID without its group prefix)
+	// GroupPath is the GroupID of each group the task is in, the outermost first; nil
+	// outside any group.
+	GroupPath []string
+	Pos       Pos // where the task starts in the file
+	Kind      TaskKind
+	Owner     string
+	DocMD     string
 
 	// Module is the absolute path of the .wasm file; "" for an expression sensor or branch;
 	// OperatorModulePrefix + name for an operator task, whose module ships inside wasmflow.
@@ -142,6 +149,14 @@ type Task struct {
 	Sensor *Sensor // KindSensor, and module tasks with `sensor: true`
 	Branch *Expr   // KindBranch with an expression; nil for a module branch (`branch: true`)
 	RunIf  *Expr
+}
+
+// TaskGroup is the GroupID of the innermost group the task is in, "" outside any group.
+func (t *Task) TaskGroup() string {
+	if len(t.GroupPath) == 0 {
+		return ""
+	}
+	return t.GroupPath[len(t.GroupPath)-1]
 }
 
 // IsSensor reports whether the task waits for a condition.

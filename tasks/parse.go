@@ -34,13 +34,13 @@ var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // dagKeys and taskKeys are every key a DAG file may use; anything else is a typo to report.
 var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date", "end_date",
 	"timezone", "catchup", "timetable", "interval", "max_active_runs", "max_active_tasks", "dagrun_timeout",
-	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "tasks")
+	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "groups", "tasks")
 
 var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -211,8 +211,9 @@ type dagParser struct {
 	dir  string
 	opts ParseOptions
 
-	defaults map[string]field // default_args, by task key
-	taskPos  map[string]Pos   // first definition of each task id
+	defaults     map[string]field      // default_args, by task key
+	taskPos      map[string]Pos        // first definition of each task id
+	groupByLabel map[string]*TaskGroup // groups by the id written in the groups list
 }
 
 func (p *dagParser) parse(body ast.Node) {
@@ -319,7 +320,7 @@ func (p *dagParser) parse(body ast.Node) {
 		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
 			for _, df := range fs {
 				switch {
-				case df.key == "id" || df.key == "upstream" || df.key == "operator":
+				case df.key == "id" || df.key == "upstream" || df.key == "operator" || df.key == "group":
 					p.ps.add(df.pos, "default_args: %q cannot have a default; set it on each task", df.key)
 				case !taskKeys[df.key]:
 					p.ps.add(df.pos, "default_args: unknown task key %q%s", df.key, suggest(df.key, taskKeys))
@@ -331,6 +332,9 @@ func (p *dagParser) parse(body ast.Node) {
 	}
 	if f, ok := byKey["default_args"]; ok && len(p.defaults) > 0 {
 		p.checkDefaults(f, fields)
+	}
+	if f, ok := byKey["groups"]; ok {
+		p.groups(f)
 	}
 	if f, ok := byKey["tasks"]; ok {
 		p.tasks(f)
@@ -366,21 +370,37 @@ func truncate(s string, n int) string {
 // checkDefaults reports problems in default_args' values once, as if they were a task's; then,
 // while tasks are parsed, problems placed inside default_args are not repeated per task.
 func (p *dagParser) checkDefaults(f field, top []field) {
-	tf := taskFields{own: p.defaults, label: "default_args: "}
-	p.settings(&Task{Env: map[string]*Template{}}, tf, "default_args: ")
-	p.sensor(tf, "default_args: ")
-	if mf, ok := tf.own["module"]; ok {
-		if s, ok := p.w.str(mf); ok {
-			p.modulePath(mf, s, "default_args: ")
-		}
-	}
+	p.checkDefaultValues(p.defaults, "default_args: ")
 	first, last := f.pos.Line, int(^uint(0)>>1)
 	for _, t := range top {
 		if t.pos.Line > first && t.pos.Line <= last {
 			last = t.pos.Line - 1
 		}
 	}
-	p.ps.skip = func(pos Pos) bool { return pos.Line >= first && pos.Line <= last }
+	p.skipRange(Pos{Line: first}, Pos{Line: last, Column: int(^uint(0) >> 1)})
+}
+
+// checkDefaultValues reports problems in default_args' values (the DAG's or a group's), as if
+// they were a task's.
+func (p *dagParser) checkDefaultValues(defaults map[string]field, label string) {
+	tf := taskFields{own: defaults, label: label}
+	p.settings(&Task{Env: map[string]*Template{}}, tf, label)
+	p.sensor(tf, label)
+	if mf, ok := tf.own["module"]; ok {
+		if s, ok := p.w.str(mf); ok {
+			p.modulePath(mf, s, label)
+		}
+	}
+}
+
+// skipRange drops, from now on until the tasks are parsed, problems placed from one place to
+// another (inclusive): default_args already reported there, not to be repeated once per task
+// that inherits them.
+func (p *dagParser) skipRange(from, to Pos) {
+	prev := p.ps.skip
+	p.ps.skip = func(pos Pos) bool {
+		return (!pos.before(from) && !to.before(pos)) || (prev != nil && prev(pos))
+	}
 }
 
 // date reads start_date/end_date: a date (midnight in the DAG's timezone), a local date-time
@@ -496,23 +516,50 @@ func (p *dagParser) tasks(f field) {
 		p.dag.byID[t.TaskID] = t
 		upstreamPos[t] = ups
 	}
+	p.checkGroupsAgainstTasks()
 	p.link(upstreamPos)
 }
 
 // link checks upstream references, fills Downstream, rejects cycles and checks branches.
 func (p *dagParser) link(upstreamPos map[*Task][]Pos) {
 	d := p.dag
+	// via records, for the cycle message, which group an expanded upstream link came through.
+	via := map[[2]string]string{}
 	for _, t := range d.Tasks {
 		var kept []string
-		seen := map[string]bool{}
+		seen, written := map[string]bool{}, map[string]bool{}
 		for i, u := range t.Upstream {
+			at := upstreamPos[t][i]
+			if written[u] {
+				p.ps.add(at, "task %q lists upstream %q twice", t.TaskID, u)
+				continue
+			}
+			written[u] = true
+			if ids, isGroup := p.groupUpstream(t, u, at); isGroup && d.byID[u] == nil {
+				for _, id := range ids {
+					if !seen[id] {
+						seen[id] = true
+						kept = append(kept, id)
+						via[[2]string{id, t.TaskID}] = u
+					}
+				}
+				continue
+			}
 			switch {
 			case u == t.TaskID:
-				p.ps.add(upstreamPos[t][i], "task %q lists itself as upstream; a task cannot depend on itself", u)
+				p.ps.add(at, "task %q lists itself as upstream; a task cannot depend on itself", u)
 			case d.byID[u] == nil:
-				p.ps.add(upstreamPos[t][i], "task %q: upstream %q is not a task of this DAG%s", t.TaskID, u, suggest(u, taskIDs(d)))
+				hint := p.fullIDHint(t, u)
+				if hint == "" {
+					hint = suggest(u, upstreamNames(d))
+				}
+				what := "a task"
+				if len(d.Groups) > 0 {
+					what = "a task or group"
+				}
+				p.ps.add(at, "task %q: upstream %q is not %s of this DAG%s", t.TaskID, u, what, hint)
 			case seen[u]:
-				p.ps.add(upstreamPos[t][i], "task %q lists upstream %q twice", t.TaskID, u)
+				delete(via, [2]string{u, t.TaskID}) // written itself too: not only through a group
 			default:
 				seen[u] = true
 				kept = append(kept, u)
@@ -528,7 +575,7 @@ func (p *dagParser) link(upstreamPos map[*Task][]Pos) {
 	if _, stuck := topoOrder(d.Tasks, d.byID); len(stuck) > 0 {
 		cycle := startAtFirst(findCycle(stuck, d.byID), d)
 		at := d.byID[cycle[0]].Pos
-		p.ps.add(at, "cycle: %s; remove one of these upstream links", abbreviate(cycle))
+		p.ps.add(at, "cycle: %s%s; remove one of these upstream links", abbreviate(cycle), throughGroups(cycle, via))
 	}
 	for _, t := range d.Tasks {
 		if t.Branch == nil {
@@ -570,7 +617,7 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	if !ok {
 		return nil, nil
 	}
-	tf := taskFields{own: map[string]field{}, defaults: p.defaults}
+	tf := taskFields{own: map[string]field{}}
 	op := p.operatorOf(fields)
 	for _, f := range fields {
 		if !taskKeys[f.key] && !op.has(f.key) {
@@ -595,8 +642,13 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 		return nil, nil
 	}
 	p.checkID(idField.value, "task id", id)
-	t.TaskID = id
-	label := fmt.Sprintf("task %q: ", id)
+	g, path := p.taskGroup(tf, fmt.Sprintf("task %q: ", id))
+	t.Label, t.TaskID, t.GroupPath = id, g.childID(id), path
+	if g != nil && len(t.TaskID) > MaxIDLength && len(id) <= MaxIDLength {
+		p.ps.add(valuePos(idField.value), "task id %q is %d characters long with its group's prefix; at most %d are allowed", t.TaskID, len(t.TaskID), MaxIDLength)
+	}
+	tf.defaults = p.groupDefaultsOf(path)
+	label := fmt.Sprintf("task %q: ", t.TaskID)
 	tf.label = label
 
 	var ups []Pos

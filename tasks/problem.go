@@ -88,3 +88,7 @@ func (ps *problems) overBudget() error {
 
 // Pos is a place in a DAG file (1-based).
 type Pos struct{ Line, Column int }
+
+func (p Pos) before(q Pos) bool {
+	return p.Line < q.Line || (p.Line == q.Line && p.Column < q.Column)
+}

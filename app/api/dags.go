@@ -141,7 +141,8 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 // dagDetail is a DAG with its params, for the trigger form.
 type dagDetail struct {
 	dagJSON
-	Params map[string]any `json:"params"`
+	Params     map[string]any  `json:"params"`
+	TaskGroups []taskGroupJSON `json:"task_groups"`
 }
 
 func (s *Server) getDag(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -153,9 +154,12 @@ func (s *Server) dagDetail(ctx context.Context, dagID string) (dagDetail, error)
 	if err != nil {
 		return dagDetail{}, err
 	}
-	out := dagDetail{dagJSON: newDagJSON(d), Params: map[string]any{}}
-	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil && parsed.Params != nil {
-		out.Params = parsed.Params
+	out := dagDetail{dagJSON: newDagJSON(d), Params: map[string]any{}, TaskGroups: []taskGroupJSON{}}
+	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil {
+		if parsed.Params != nil {
+			out.Params = parsed.Params
+		}
+		out.TaskGroups = taskGroupsOf(parsed)
 	}
 	return out, nil
 }
@@ -197,6 +201,7 @@ type taskInfo struct {
 	ExecutionTimeout        *app.TimeDelta `json:"execution_timeout"`
 	RetryDelay              app.TimeDelta  `json:"retry_delay"`
 	RetryExponentialBackoff bool           `json:"retry_exponential_backoff"`
+	taskGroupFields
 }
 
 func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -232,7 +237,8 @@ func newTaskInfo(t *tasks.Task) taskInfo {
 	ti := taskInfo{TaskID: t.TaskID, Module: t.Module, UpstreamTaskIDs: append([]string{}, t.Upstream...),
 		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
 		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
-		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff}
+		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
+		taskGroupFields: groupFieldsOf(t)}
 	if t.ExecTimeout > 0 {
 		td := app.NewTimeDelta(t.ExecTimeout)
 		ti.ExecutionTimeout = &td
@@ -289,6 +295,7 @@ type gridCell struct {
 type gridTask struct {
 	TaskID          string   `json:"task_id"`
 	UpstreamTaskIDs []string `json:"upstream_task_ids"`
+	taskGroupFields
 }
 
 // grid answers the grid view in one request: num_runs runs up to `before`, the tasks in
@@ -321,17 +328,20 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	sort.Slice(picked, func(i, j int) bool { return picked[i].LogicalDate.Before(picked[j].LogicalDate) })
 	order := []gridTask{}
 	col := map[string]int{}
+	groups := []taskGroupJSON{}
 	if d, err := s.app.ParsedDag(ctx, dagID); err == nil {
 		for _, t := range d.TopologicalOrder() {
 			col[t.TaskID] = len(order)
-			order = append(order, gridTask{TaskID: t.TaskID, UpstreamTaskIDs: append([]string{}, t.Upstream...)})
+			order = append(order, gridTask{TaskID: t.TaskID, UpstreamTaskIDs: append([]string{}, t.Upstream...), taskGroupFields: groupFieldsOf(t)})
 		}
+		groups = taskGroupsOf(d)
 	}
 	out := struct {
-		DagRuns   []app.RunInfo `json:"dag_runs"`
-		Tasks     []gridTask    `json:"tasks"`
-		Instances [][]*gridCell `json:"instances"`
-	}{DagRuns: []app.RunInfo{}, Tasks: order, Instances: [][]*gridCell{}}
+		DagRuns    []app.RunInfo   `json:"dag_runs"`
+		Tasks      []gridTask      `json:"tasks"`
+		TaskGroups []taskGroupJSON `json:"task_groups"`
+		Instances  [][]*gridCell   `json:"instances"`
+	}{DagRuns: []app.RunInfo{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
 	if len(picked) == 0 {
 		return out, nil
 	}
@@ -355,7 +365,7 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		if !known { // a task no longer in the DAG: shown after the others
 			j = len(out.Tasks)
 			col[c.TaskID] = j
-			out.Tasks = append(out.Tasks, gridTask{TaskID: c.TaskID, UpstreamTaskIDs: []string{}})
+			out.Tasks = append(out.Tasks, gridTask{TaskID: c.TaskID, UpstreamTaskIDs: []string{}, taskGroupFields: taskGroupFields{Label: c.TaskID, GroupPath: []string{}}})
 			for k := range out.Instances {
 				out.Instances[k] = append(out.Instances[k], nil)
 			}

@@ -151,6 +151,19 @@ func TestShowAndTasksList(t *testing.T) {
 			t.Errorf("--dot misses %q:\n%s", want, dot)
 		}
 	}
+	// Task groups are clusters, nested as the groups are, their tasks labelled as written.
+	grouped := h.ok("dags", "show", "example_task_group", "--dot")
+	for _, want := range []string{
+		"  subgraph \"cluster_transform\" {\n    graph [label=\"transform\" tooltip=\"Clean, then aggregate\" style=\"rounded,dashed\"];\n" +
+			"    subgraph \"cluster_transform.clean\" {\n      graph [label=\"clean\" tooltip=\"Drop the bad rows\" style=\"rounded,dashed\"];\n" +
+			"      \"transform.clean.dedupe\" [label=\"dedupe\"];\n",
+		"\n  \"load\" [label=\"load\"];\n",
+		`"extract.fetch_orders" -> "transform.clean.dedupe";`,
+	} {
+		if !strings.Contains(grouped, want) {
+			t.Errorf("--dot of groups misses %q:\n%s", want, grouped)
+		}
+	}
 	text := h.ok("dags", "show", "test_pipe")
 	if !strings.Contains(text, "transform [operator: script]  <- extract") || !strings.Contains(text, "wait_rows [operator: sql_sensor]  <- load") {
 		t.Errorf("text graph:\n%s", text)
@@ -163,6 +176,13 @@ func TestShowAndTasksList(t *testing.T) {
 	tasks := decode[[]map[string]any](t, h.ok("tasks", "list", "example_trigger_rules", "-o", "json"))
 	if len(tasks) != 14 || tasks[0]["task_id"] != "all_done" {
 		t.Errorf("tasks list must be every task sorted by id; got %d, first %v", len(tasks), tasks[0]["task_id"])
+	}
+	byID := map[string]any{}
+	for _, task := range decode[[]map[string]any](t, h.ok("tasks", "list", "example_task_group", "-o", "json")) {
+		byID[task["task_id"].(string)] = task["task_group"]
+	}
+	if byID["transform.clean.dedupe"] != "transform.clean" || byID["load"] != nil {
+		t.Errorf("tasks list -o json: task_group of each task = %v", byID)
 	}
 	h.fails(1, "not found", "tasks", "list", "nope")
 	h.fails(1, "unknown output format", "tasks", "list", "test_pipe", "-o", "xml")

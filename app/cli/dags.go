@@ -191,7 +191,7 @@ func describeTask(t *tasks.Task) string {
 func writeDot(w io.Writer, d *tasks.DAG) error {
 	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 	fmt.Fprintf(w, "digraph %s {\n  graph [label=%s labelloc=t rankdir=LR];\n  node [shape=rectangle style=\"filled,rounded\" fillcolor=\"#f0f0f0\"];\n", q(d.DagID), q(d.DagID))
-	for _, t := range d.Tasks {
+	node := func(t *tasks.Task, indent string) {
 		shape := ""
 		switch {
 		case t.IsBranch():
@@ -199,7 +199,37 @@ func writeDot(w io.Writer, d *tasks.DAG) error {
 		case t.IsSensor():
 			shape = " shape=ellipse"
 		}
-		fmt.Fprintf(w, "  %s [label=%s%s];\n", q(t.TaskID), q(t.TaskID), shape)
+		label := t.TaskID
+		if t.TaskGroup() != "" && t.Label != "" {
+			label = t.Label // inside its group's box, as Airflow labels it
+		}
+		fmt.Fprintf(w, "%s%s [label=%s%s];\n", indent, q(t.TaskID), q(label), shape)
+	}
+	// A task group is a cluster around its tasks and child groups (Airflow's dot renderer).
+	var group func(g *tasks.TaskGroup, indent string)
+	group = func(g *tasks.TaskGroup, indent string) {
+		fmt.Fprintf(w, "%ssubgraph %s {\n%s  graph [label=%s tooltip=%s style=\"rounded,dashed\"];\n", indent, q("cluster_"+g.GroupID), indent, q(g.Label), q(g.Tooltip))
+		for _, c := range d.Groups {
+			if c.Parent == g.GroupID {
+				group(c, indent+"  ")
+			}
+		}
+		for _, t := range d.Tasks {
+			if t.TaskGroup() == g.GroupID {
+				node(t, indent+"  ")
+			}
+		}
+		fmt.Fprintf(w, "%s}\n", indent)
+	}
+	for _, g := range d.Groups {
+		if g.Parent == "" {
+			group(g, "  ")
+		}
+	}
+	for _, t := range d.Tasks {
+		if t.TaskGroup() == "" {
+			node(t, "  ")
+		}
 	}
 	for _, t := range d.TopologicalOrder() {
 		for _, u := range t.Upstream {

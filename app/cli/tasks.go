@@ -36,12 +36,16 @@ func (e *env) tasksCmd() *cobra.Command {
 			Retries     int      `json:"retries"`
 			Pool        string   `json:"pool"`
 			Queue       string   `json:"queue"`
+			TaskGroup   *string  `json:"task_group"` // the innermost group's id, null outside any (as in the API)
 		}
 		var rows []taskRow
 		for i, layer := range d.Layers() {
 			for _, t := range layer {
 				rows = append(rows, taskRow{TaskID: t.TaskID, Layer: i, Kind: string(t.Kind), Upstream: nonNil(t.Upstream),
 					Downstream: nonNil(t.Downstream), TriggerRule: string(t.TriggerRule), Retries: t.Retries, Pool: t.Pool, Queue: t.Queue})
+				if g := t.TaskGroup(); g != "" {
+					rows[len(rows)-1].TaskGroup = &g
+				}
 			}
 		}
 		if *tree && (*out == "table" || *out == "") {

@@ -52,6 +52,8 @@ export interface Dag {
   next_dagrun_data_interval_end: string | null
   next_dagrun_create_after: string | null
   params: Record<string, unknown> | null
+  /** the DAG's task groups, in file order (the DAG's details only) */
+  task_groups?: TaskGroup[]
   /** the DAG file relative to the DAGs folder; null outside it (an example: read-only) */
   file_path?: string | null
 }
@@ -81,6 +83,23 @@ export interface Task {
   execution_timeout: TimeDelta | null
   retry_delay: TimeDelta
   retry_exponential_backoff: boolean
+  /** the id as written in the file: task_id without its group's prefix */
+  label?: string
+  /** the innermost task group's id; null outside any */
+  task_group?: string | null
+  /** every group's id from the outermost in; [] outside any */
+  group_path?: string[]
+}
+
+/** A task group (Airflow's TaskGroup) as the DAG's details and the grid answer it. */
+export interface TaskGroup {
+  group_id: string
+  label: string
+  tooltip: string
+  prefix_group_id: boolean
+  parent_group_id: string | null
+  /** every task inside, nested groups' included */
+  task_ids: string[]
 }
 
 /** Python's timedelta as Airflow's API writes it. */
@@ -166,7 +185,8 @@ export interface GridCell {
 
 export interface Grid {
   dag_runs: DagRun[]
-  tasks: { task_id: string; upstream_task_ids: string[] }[]
+  tasks: { task_id: string; upstream_task_ids: string[]; label?: string; group_path?: string[] }[]
+  task_groups?: TaskGroup[]
   instances: (GridCell | null)[][]
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import * as dy from '../node_modules/.tests/dagYaml.js'
+import * as dy from '../node_modules/.tests/components/dagYaml.js'
 
 const base = `dag_id: ops   # the DAG
 schedule: null

@@ -14,6 +14,8 @@ import { RunsView } from './Runs'
 const YamlEditor = lazy(() => import('../components/YamlEditor').then((m) => m.YamlEditor))
 const GraphView = lazy(() => import('./Graph').then((m) => m.GraphView))
 
+const NO_GROUPS: api.TaskGroup[] = []
+
 const TABS = [
   ['grid', 'Grid'],
   ['graph', 'Graph'],
@@ -134,7 +136,7 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
 
       <section class="tab-body">
         {tab === 'grid' && <GridView dagId={dagId} route={route} />}
-        {tab === 'graph' && <GraphView dagId={dagId} tasks={tasks} route={route} />}
+        {tab === 'graph' && <GraphView dagId={dagId} tasks={tasks} groups={dag.data?.task_groups ?? NO_GROUPS} route={route} />}
         {tab === 'gantt' && <GanttView dagId={dagId} tasks={tasks} route={route} />}
         {tab === 'code' && <CodeView dagId={dagId} fileloc={d?.fileloc} />}
         {tab === 'runs' && <RunsView dagId={dagId} route={route} />}

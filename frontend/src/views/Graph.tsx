@@ -7,6 +7,7 @@ import dagre from '@dagrejs/dagre'
 import type * as api from '../api'
 import { duration } from '../format'
 import { href, setQuery, type Route } from '../router'
+import { groupState, visibleGraph, type VisibleGraph, type VisibleNode } from '../groups'
 import { stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
@@ -17,6 +18,9 @@ interface Box {
   y: number
   w: number
   h: number
+  /** a task, an expanded group's box (drawn behind its children), or a collapsed group */
+  kind: VisibleNode['kind']
+  label: string
 }
 interface Edge {
   from: string
@@ -31,20 +35,42 @@ export interface Layout {
 }
 
 const NODE_H = 38
+const GROUP_HEAD = 20 // px above an expanded group's children, for its label
 
 /** dagre layout of the tasks; pure, memoised by the caller on the task list. */
 export function layout(tasks: { task_id: string; upstream_task_ids: string[] }[]): Layout {
-  const g = new dagre.graphlib.Graph()
-  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 48, marginx: 16, marginy: 16 })
+  return layoutGraph(visibleGraph(tasks, [], new Set()))
+}
+
+/** dagre layout of what is visible with some groups collapsed: an expanded group is a
+ * compound node around its children, a collapsed one a node like a task's. */
+export function layoutGraph(vg: VisibleGraph): Layout {
+  const grouped = vg.nodes.some((n) => n.kind === 'group')
+  const g = new dagre.graphlib.Graph({ compound: grouped })
+  g.setGraph({ rankdir: 'LR', nodesep: grouped ? 28 : 14, ranksep: 48, marginx: 16, marginy: 16 + (grouped ? GROUP_HEAD : 0) })
   g.setDefaultEdgeLabel(() => ({}))
-  const ids = new Set(tasks.map((t) => t.task_id))
-  for (const t of tasks) g.setNode(t.task_id, { width: Math.max(90, 7.4 * t.task_id.length + 34), height: NODE_H })
-  for (const t of tasks) for (const u of t.upstream_task_ids ?? []) if (ids.has(u)) g.setEdge(u, t.task_id)
+  const ids = new Set(vg.nodes.map((n) => n.id))
+  const kind = new Map(vg.nodes.map((n) => [n.id, n]))
+  for (const n of vg.nodes) {
+    if (n.kind === 'group') g.setNode(n.id, {})
+    else g.setNode(n.id, { width: Math.max(90, 7.4 * n.label.length + 34) + (n.kind === 'collapsed' ? 24 : 0), height: NODE_H })
+  }
+  if (grouped) for (const n of vg.nodes) if (n.parent && ids.has(n.parent)) g.setParent(n.id, n.parent)
+  for (const e of vg.edges) if (ids.has(e.from) && ids.has(e.to)) g.setEdge(e.from, e.to)
   dagre.layout(g)
   const nodes = g.nodes().map((id) => {
     const n = g.node(id)
-    return { id, x: n.x - n.width / 2, y: n.y - n.height / 2, w: n.width, h: n.height }
+    const v = kind.get(id)!
+    // dagre fits a group's box to its children; its label goes in a band above them.
+    const head = v.kind === 'group' ? GROUP_HEAD : 0
+    return { id, x: n.x - n.width / 2, y: n.y - n.height / 2 - head, w: n.width, h: n.height + head, kind: v.kind, label: v.label }
   })
+  // Outer groups first, so that each box is drawn behind what is inside it.
+  const depth = (id: string): number => {
+    const p = kind.get(id)?.parent
+    return p && ids.has(p) ? 1 + depth(p) : 0
+  }
+  nodes.sort((a, b) => Number(b.kind === 'group') - Number(a.kind === 'group') || depth(a.id) - depth(b.id))
   const edges = g.edges().map((e) => ({ from: e.v, to: e.w, d: pathOf(g.edge(e).points ?? []) }))
   const gg = g.graph()
   return { nodes, edges, width: gg.width ?? 0, height: gg.height ?? 0 }
@@ -68,11 +94,20 @@ function pathOf(p: { x: number; y: number }[]): string {
   return d
 }
 
-export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loaded<api.Task[]>; route: Route }) {
+export function GraphView({ dagId, tasks, groups, route }: { dagId: string; tasks: Loaded<api.Task[]>; groups: api.TaskGroup[]; route: Route }) {
   const sel = useSelectedRun(dagId, route)
   const tis = useRunInstances(dagId, sel.runId)
   const selected = route.query.get('task')
-  const lay = useMemo(() => (tasks.data ? layout(tasks.data) : null), [tasks.data])
+  // Groups start expanded; a click on a group's box collapses it into one node, a click on
+  // that node expands it again.
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set())
+  const toggle = (id: string) =>
+    setCollapsed((c) => {
+      const n = new Set(c)
+      if (!n.delete(id)) n.add(id)
+      return n
+    })
+  const lay = useMemo(() => (tasks.data ? layoutGraph(visibleGraph(tasks.data, groups, collapsed)) : null), [tasks.data, groups, collapsed])
 
   const byTask = useMemo(() => {
     const m = new Map<string, api.TaskInstance>()
@@ -95,7 +130,7 @@ export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loade
       <ErrorBox error={tasks.error || tis.error || sel.runs.error} />
       {!lay && !tasks.error && <Spinner />}
       <div class="graph-wrap">
-        {lay && <GraphSvg lay={lay} byTask={byTask} selected={selected} tasks={tasks.data ?? []} />}
+        {lay && <GraphSvg lay={lay} byTask={byTask} selected={selected} tasks={tasks.data ?? []} groups={groups} onToggle={toggle} />}
         {task && <TaskPanel dagId={dagId} runId={sel.runId} task={task} ti={byTask.get(task.task_id)} />}
       </div>
     </div>
@@ -215,10 +250,20 @@ export function PanZoomControls({ pz, fitTestid }: { pz: ReturnType<typeof usePa
   )
 }
 
-function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, api.TaskInstance>; selected: string | null; tasks: api.Task[] }) {
+function GraphSvg(props: {
+  lay: Layout
+  byTask: Map<string, api.TaskInstance>
+  selected: string | null
+  tasks: api.Task[]
+  groups: api.TaskGroup[]
+  onToggle: (group: string) => void
+}) {
+  const { lay, byTask, selected, tasks, groups, onToggle } = props
   const pz = usePanZoom(lay)
   const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
+  const groupById = useMemo(() => new Map(groups.map((g) => [g.group_id, g])), [groups])
   const nodeOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-node"]') as SVGGElement | null
+  const groupOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-group"]') as SVGGElement | null
 
   return (
     <div
@@ -229,6 +274,8 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
       onMouseUp={(e) => {
         if (pz.endDrag()) return
         const n = nodeOf(e)
+        const g = n ? null : groupOf(e)
+        if (g) return onToggle(g.dataset.groupId!)
         setQuery('task', n ? (n.dataset.taskId === selected ? null : n.dataset.taskId!) : null)
       }}
     >
@@ -240,10 +287,17 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
           </marker>
         </defs>
         <g transform={pz.transform}>
+          {lay.nodes
+            .filter((n) => n.kind === 'group')
+            .map((n) => (
+              <GroupBox key={n.id} n={n} group={groupById.get(n.id)} byTask={byTask} />
+            ))}
           {lay.edges.map((e) => (
             <path key={`${e.from}>${e.to}`} d={e.d} class={`edge${selected && (e.from === selected || e.to === selected) ? ' hot' : ''}`} marker-end="url(#arrow)" data-testid="graph-edge" data-from={e.from} data-to={e.to} />
           ))}
           {lay.nodes.map((n) => {
+            if (n.kind === 'group') return null
+            if (n.kind === 'collapsed') return <GroupBox key={n.id} n={n} group={groupById.get(n.id)} byTask={byTask} />
             const ti = byTask.get(n.id)
             const s = stateName(ti?.state)
             const t = kinds.get(n.id)
@@ -260,13 +314,50 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
                 <title>{`${n.id}\n${s}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
                 <rect width={n.w} height={n.h} rx="6" class="node-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
                 <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
-                <NodeText id={n.id} kind={kind} x={14} h={n.h} />
+                <NodeText id={n.label} kind={kind} x={14} h={n.h} />
               </g>
             )
           })}
         </g>
       </svg>
     </div>
+  )
+}
+
+/** A task group: expanded, a box behind its children with its label on top; collapsed, one
+ * node with its label, its number of tasks and their summed-up state. A click toggles it. */
+function GroupBox({ n, group, byTask }: { n: Box; group?: api.TaskGroup; byTask: Map<string, api.TaskInstance> }) {
+  const ids = group?.task_ids ?? []
+  const s = stateName(groupState(ids.map((id) => byTask.get(id)?.state)))
+  const collapsed = n.kind === 'collapsed'
+  const tip = [group?.group_id ?? n.id, group?.tooltip, `${ids.length} task${ids.length === 1 ? '' : 's'}`, s, collapsed ? 'click to expand' : 'click to collapse']
+  return (
+    <g
+      class={`group${collapsed ? ' collapsed' : ''} s-${s}`}
+      transform={`translate(${n.x},${n.y})`}
+      data-testid="graph-group"
+      data-group-id={n.id}
+      data-collapsed={String(collapsed)}
+      data-state={s}
+    >
+      <title>{tip.filter(Boolean).join('\n')}</title>
+      <rect width={n.w} height={n.h} rx={collapsed ? 6 : 8} class="group-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
+      {collapsed ? (
+        <>
+          <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
+          <text x={14} y={16} class="node-label">
+            {n.label}
+          </text>
+          <text x={14} y={30} class="node-kind">
+            {`▸ ${ids.length} task${ids.length === 1 ? '' : 's'}`}
+          </text>
+        </>
+      ) : (
+        <text x={8} y={14} class="group-label" data-testid="graph-group-toggle">
+          {`▾ ${n.label}`}
+        </text>
+      )}
+    </g>
   )
 }
 
@@ -290,6 +381,12 @@ function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | 
       <dl class="facts-list">
         <dt>Kind</dt>
         <dd>{task.is_branch ? 'branch' : task.is_sensor ? 'sensor' : 'module'}</dd>
+        {task.task_group && (
+          <>
+            <dt>Group</dt>
+            <dd data-testid="graph-node-group">{task.task_group}</dd>
+          </>
+        )}
         {task.module && (
           <>
             <dt>Module</dt>

@@ -10,6 +10,7 @@ import * as api from '../api'
 import { coalesce, on } from '../events'
 import { between, count, dateTime, duration } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
+import { gridRows, groupState, type GridRow } from '../groups'
 import { stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge } from '../ui'
 import { RunActions } from './RunParts'
@@ -41,6 +42,14 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   const gen = useRef(0)
   const inFlight = useRef(false) // events during a load may be missing from its answer:
   const dirty = useRef(false) // then load once more after it
+  // Task groups are rows that fold: a folded group's row stands for all that is inside it.
+  const [folded, setFolded] = useState<Set<string>>(new Set())
+  const toggleGroup = (id: string) =>
+    setFolded((f) => {
+      const n = new Set(f)
+      if (!n.delete(id)) n.add(id)
+      return n
+    })
 
   const load = async () => {
     const g = ++gen.current
@@ -67,14 +76,21 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     load()
   }, [dagId, numRuns])
 
-  // Index of runs and tasks, for applying events in O(1).
+  const rows = useMemo(() => (grid ? gridRows(grid.tasks, grid.task_groups ?? [], folded) : []), [grid, folded])
+
+  // Index of runs and tasks, for applying events in O(1); rowsOf are the rows a task's cell
+  // changes: its own and its groups' that are shown.
   const index = useMemo(() => {
     const runs = new Map<string, number>()
     const tasks = new Map<string, number>()
+    const rowsOf = new Map<number, number[]>()
     grid?.dag_runs.forEach((r, i) => runs.set(r.dag_run_id, i))
     grid?.tasks.forEach((t, i) => tasks.set(t.task_id, i))
-    return { runs, tasks }
-  }, [grid])
+    rows.forEach((row, i) => {
+      for (const t of row.kind === 'task' ? [row.task] : row.tasks) rowsOf.set(t, [...(rowsOf.get(t) ?? []), i])
+    })
+    return { runs, tasks, rowsOf }
+  }, [grid, rows])
 
   // Live: task instance events change one cell in place. A run we do not have reloads the grid,
   // coalesced, when it is new (its dag_run event came first); events of runs older than the
@@ -106,8 +122,10 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         if (c === undefined) return newRuns.has(ti.dag_run_id) ? reload() : undefined
         if (r === undefined) return reload() // a task the grid has not seen: the DAG changed
         g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
-        const k = tileKey(Math.floor(c / TILE), Math.floor(r / TILE))
-        tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
+        for (const row of indexRef.current.rowsOf.get(r) ?? []) {
+          const k = tileKey(Math.floor(c / TILE), Math.floor(row / TILE))
+          tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
+        }
         bump()
       }),
       on('dag_run', (run) => {
@@ -160,13 +178,16 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
       <ErrorBox error={error} />
       {!grid && !error && <Spinner />}
       {grid && grid.dag_runs.length === 0 && <div class="empty">No runs yet: trigger one, or unpause a scheduled DAG.</div>}
-      {grid && grid.dag_runs.length > 0 && <GridCanvas dagId={dagId} grid={grid} version={version} tileVersions={tileVersions.current} selRun={selRun} />}
+      {grid && grid.dag_runs.length > 0 && (
+        <GridCanvas dagId={dagId} grid={grid} rows={rows} folded={folded} onToggle={toggleGroup} version={version} tileVersions={tileVersions.current} selRun={selRun} />
+      )}
     </div>
   )
 }
 
 interface TileProps {
   grid: api.Grid
+  rows: GridRow[]
   tc: number
   tr: number
   /** Changes when a cell of this tile changed in place. */
@@ -177,19 +198,36 @@ interface TileProps {
 class Tile extends Component<TileProps> {
   shouldComponentUpdate(n: TileProps) {
     const p = this.props
-    return n.v !== p.v || n.grid !== p.grid || n.tc !== p.tc || n.tr !== p.tr
+    return n.v !== p.v || n.grid !== p.grid || n.rows !== p.rows || n.tc !== p.tc || n.tr !== p.tr
   }
-  render({ grid, tc, tr }: TileProps) {
+  render({ grid, rows, tc, tr }: TileProps) {
     const c0 = tc * TILE
     const r0 = tr * TILE
     const c1 = Math.min(grid.dag_runs.length, c0 + TILE)
-    const r1 = Math.min(grid.tasks.length, r0 + TILE)
+    const r1 = Math.min(rows.length, r0 + TILE)
     const cells = []
     for (let c = c0; c < c1; c++) {
       const col = grid.instances[c]
       const runId = grid.dag_runs[c].dag_run_id
       for (let r = r0; r < r1; r++) {
-        const inst = col?.[r]
+        const row = rows[r]
+        if (row.kind === 'group') {
+          const s = stateName(groupState(row.tasks.map((t) => col?.[t]?.state)))
+          cells.push(
+            <div
+              class={`cell group-cell s-${s}`}
+              style={`left:${(c - c0) * COL + 3}px;top:${(r - r0) * ROW + 4}px;background:${stateColor(s)}`}
+              data-testid="grid-group-cell"
+              data-state={s}
+              data-row={r}
+              data-col={c}
+              data-group-id={row.group.group_id}
+              data-run-id={runId}
+            />,
+          )
+          continue
+        }
+        const inst = col?.[row.task]
         const s = stateName(inst?.state)
         cells.push(
           <div
@@ -198,8 +236,9 @@ class Tile extends Component<TileProps> {
             data-testid="grid-cell"
             data-state={s}
             data-row={r}
+            data-task={row.task}
             data-col={c}
-            data-task-id={grid.tasks[r].task_id}
+            data-task-id={grid.tasks[row.task].task_id}
             data-run-id={runId}
             data-duration={inst?.duration ?? ''}
             data-try={inst?.try_number ?? ''}
@@ -215,13 +254,22 @@ class Tile extends Component<TileProps> {
   }
 }
 
-function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; tileVersions: Map<number, number>; selRun: string | null }) {
-  const { dagId, grid, version, selRun } = props
+function GridCanvas(props: {
+  dagId: string
+  grid: api.Grid
+  rows: GridRow[]
+  folded: Set<string>
+  onToggle: (group: string) => void
+  version: number
+  tileVersions: Map<number, number>
+  selRun: string | null
+}) {
+  const { dagId, grid, rows: gridRows, folded, onToggle, version, selRun } = props
   const body = useRef<HTMLDivElement>(null)
   const head = useRef<HTMLDivElement>(null)
   const names = useRef<HTMLDivElement>(null)
   const tip = useRef<HTMLDivElement>(null)
-  const nRows = grid.tasks.length
+  const nRows = gridRows.length
   const nCols = grid.dag_runs.length
   const tilesX = Math.ceil(nCols / TILE)
   const tilesY = Math.ceil(nRows / TILE)
@@ -271,17 +319,23 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
   }, [])
 
   const cellAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-cell"]') ?? null
+  const groupCellAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-group-cell"]') ?? null
   const runAt = (e: Event): HTMLElement | null => (e.target as HTMLElement).closest?.('[data-testid="grid-run"]') ?? null
 
   const showTip = (e: MouseEvent) => {
     const t = tip.current
     if (!t) return
     const cell = cellAt(e)
+    const groupCell = groupCellAt(e)
     const runEl = runAt(e)
     let text = ''
-    if (cell) {
+    if (groupCell) {
+      const row = gridRows[Number(groupCell.dataset.row)]
+      const run = grid.dag_runs[Number(groupCell.dataset.col)]
+      if (row?.kind === 'group') text = [`group ${row.group.group_id}`, `run ${run.dag_run_id}`, `state ${groupCell.dataset.state}`, `${row.tasks.length} tasks`].join('\n')
+    } else if (cell) {
       const c = Number(cell.dataset.col)
-      const r = Number(cell.dataset.row)
+      const r = Number(cell.dataset.task)
       const inst = grid.instances[c]?.[r]
       const run = grid.dag_runs[c]
       text = [
@@ -316,7 +370,7 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
     const cell = cellAt(e)
     if (!cell) return
     const run = grid.dag_runs[Number(cell.dataset.col)]
-    const task = grid.tasks[Number(cell.dataset.row)]
+    const task = grid.tasks[Number(cell.dataset.task)]
     navigate(href(['dags', dagId, 'runs', run.dag_run_id, 'tasks', task.task_id]))
   }
   const selectRun = (e: MouseEvent) => {
@@ -331,7 +385,7 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
   for (let tc = win.c0; tc < win.c1; tc++)
     for (let tr = win.r0; tr < win.r1; tr++) {
       const k = tileKey(tc, tr)
-      tiles.push(<Tile key={k} grid={grid} tc={tc} tr={tr} v={props.tileVersions.get(k) ?? 0} />)
+      tiles.push(<Tile key={k} grid={grid} rows={gridRows} tc={tc} tr={tr} v={props.tileVersions.get(k) ?? 0} />)
     }
   const bars = []
   for (let c = win.c0 * TILE; c < Math.min(nCols, win.c1 * TILE); c++) {
@@ -351,17 +405,39 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
   }
   const rows = []
   for (let r = win.r0 * TILE; r < Math.min(nRows, win.r1 * TILE); r++) {
-    const t = grid.tasks[r]
+    const row = gridRows[r]
+    const indent = `padding-left:${8 + row.depth * 14}px`
+    if (row.kind === 'group') {
+      const g = row.group
+      const isFolded = folded.has(g.group_id)
+      rows.push(
+        <button
+          key={`g:${g.group_id}`}
+          class="task-name group-name"
+          style={`top:${r * ROW}px;${indent}`}
+          title={[g.group_id, g.tooltip, `${row.tasks.length} tasks`, isFolded ? 'click to unfold' : 'click to fold'].filter(Boolean).join('\n')}
+          onClick={() => onToggle(g.group_id)}
+          aria-expanded={!isFolded}
+          data-testid="grid-group"
+          data-group-id={g.group_id}
+          data-folded={String(isFolded)}
+        >
+          {isFolded ? '▸' : '▾'} {g.label}
+        </button>,
+      )
+      continue
+    }
+    const t = grid.tasks[row.task]
     rows.push(
       <div
-        key={r}
+        key={t.task_id}
         class="task-name"
-        style={`top:${r * ROW}px`}
+        style={`top:${r * ROW}px;${row.depth ? indent : ''}`}
         title={t.upstream_task_ids?.length ? `${t.task_id}\nupstream: ${t.upstream_task_ids.join(', ')}` : t.task_id}
         data-testid="grid-task"
         data-task-id={t.task_id}
       >
-        {t.task_id}
+        {row.depth ? (t.label ?? t.task_id) : t.task_id}
       </div>,
     )
   }
@@ -372,7 +448,8 @@ function GridCanvas(props: { dagId: string; grid: api.Grid; version: number; til
       style={`--names:${NAMES}px;--head:${HEAD}px;--content:${HEAD + nRows * ROW + 28}px`}
       data-testid="grid"
       data-runs={nCols}
-      data-tasks={nRows}
+      data-tasks={grid.tasks.length}
+      data-rows={nRows}
       onMouseLeave={hideTip}
     >
       <div class="grid-corner muted small">
