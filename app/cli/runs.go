@@ -259,57 +259,6 @@ func (e *env) dagsTest() *cobra.Command {
 	return cmd
 }
 
-func (e *env) dagsBackfill() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "backfill DAG -s START -e END",
-		Short: "Run every data interval whose logical date is in [START, END], even with catchup off",
-		Long: `Create a backfill run for every data interval of DAG whose logical date is in [START, END]
-and that has no run yet (dates as 2024-01-01 or RFC 3339). With a scheduler running on this
-home (wasmflow standalone), it runs them; otherwise they run here and the command returns when
-they have ended. max_active_runs paces them either way.`,
-		Args: args(1, "DAG"),
-	}
-	start := cmd.Flags().StringP("start-date", "s", "", "first logical date (required)")
-	end := cmd.Flags().StringP("end-date", "e", "", "last logical date (required)")
-	out := outputFlag(cmd)
-	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		if *start == "" || *end == "" {
-			return usageError{errors.New("give both -s START and -e END")}
-		}
-		from, err := parseDate(*start)
-		if err != nil {
-			return err
-		}
-		to, err := parseDate(*end)
-		if err != nil {
-			return err
-		}
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		runs, ranHere, err := ap.Backfill(cmd.Context(), app.LocalActor(), a[0], from, to, e.progress(e.io.Stderr))
-		if err != nil {
-			return err
-		}
-		if len(runs) == 0 {
-			fmt.Fprintln(e.io.Stderr, "every interval in that range already has a run; clear them to run again")
-		} else if !ranHere {
-			fmt.Fprintf(e.io.Stderr, "%s created; the running scheduler runs them\n", count(len(runs), "backfill run"))
-		}
-		if err := render(e.io.Stdout, *out, runListing(runs)); err != nil {
-			return err
-		}
-		for _, r := range runs {
-			if ranHere && r.State != string(tasks.RunSuccess) {
-				return fmt.Errorf("backfill run %s ended %s", r.DagRunID, r.State)
-			}
-		}
-		return nil
-	})
-	return cmd
-}
-
 func (e *env) dagsListRuns() *cobra.Command {
 	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0)}
 	dag := cmd.Flags().StringP("dag-id", "d", "", "the DAG (required)")
