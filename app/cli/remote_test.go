@@ -47,7 +47,7 @@ tasks:
 	if out := ci.ok(with("dags", "list", "-o", "plain")...); !strings.Contains(out, "remote") {
 		t.Errorf("dags list through the server: %q", out)
 	}
-	code, out, errs := ci.run("", with("dags", "trigger", "remote", "--run-id", "r1", "--wait")...)
+	code, out, errs := ci.run("", with("dags", "trigger", "remote", "-r", "r1", "--wait")...)
 	if code != ExitError || !strings.Contains(out, "hello                    success") || !strings.Contains(out, "ended failed") ||
 		!strings.Contains(errs, "run r1 of remote failed") {
 		t.Fatalf("trigger --wait of a failing run: exit %d\nstdout: %s\nstderr: %s", code, out, errs)

@@ -121,7 +121,7 @@ func (e *env) dagsTrigger() *cobra.Command {
 	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG")}
 	date := cmd.Flags().StringP("exec-date", "e", "", "logical date (default: now)")
 	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
-	runID := cmd.Flags().String("run-id", "", "run id (default: manual__<logical date>)")
+	runID := cmd.Flags().StringP("run-id", "r", "", "run id (default: manual__<logical date>)")
 	wait := cmd.Flags().Bool("wait", false, "wait until the run ends; exit 0 if it succeeded, 1 if it failed")
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
@@ -260,9 +260,13 @@ func (e *env) dagsTest() *cobra.Command {
 }
 
 func (e *env) dagsListRuns() *cobra.Command {
-	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0)}
+	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0),
+		Example: "  wasmflow dags list-runs -d etl --state failed\n  wasmflow dags list-runs -d etl -s 2024-01-01 -e 2024-01-31 -o json"}
 	dag := cmd.Flags().StringP("dag-id", "d", "", "the DAG (required)")
 	state := cmd.Flags().String("state", "", "only runs in this state: queued, running, success or failed")
+	start := cmd.Flags().StringP("start-date", "s", "", "only runs whose logical date is on or after this")
+	end := cmd.Flags().StringP("end-date", "e", "", "only runs whose logical date is on or before this")
+	noBackfill := cmd.Flags().Bool("no-backfill", false, "leave out backfill runs")
 	limit := cmd.Flags().Int("limit", 100, "at most this many runs (0 = all)")
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
@@ -277,9 +281,28 @@ func (e *env) dagsListRuns() *cobra.Command {
 		if *state != "" {
 			q.States = []tasks.DagRunState{tasks.DagRunState(*state)}
 		}
+		if *start != "" {
+			if q.From, err = parseDate(*start); err != nil {
+				return err
+			}
+		}
+		if *end != "" {
+			if q.To, err = parseDate(*end); err != nil {
+				return err
+			}
+		}
 		runs, _, err := ap.ListRuns(cmd.Context(), *dag, q)
 		if err != nil {
 			return err
+		}
+		if *noBackfill {
+			kept := runs[:0]
+			for _, r := range runs {
+				if r.RunType != "backfill" {
+					kept = append(kept, r)
+				}
+			}
+			runs = kept
 		}
 		return render(e.io.Stdout, *out, runListing(runs))
 	})
