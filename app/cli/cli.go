@@ -237,7 +237,7 @@ func (e *env) configCmd() *cobra.Command {
 		}
 		return render(e.io.Stdout, *out, l)
 	}
-	cmd.AddCommand(list)
+	cmd.AddCommand(list, e.configGetValue())
 	return cmd
 }
 
