@@ -51,7 +51,7 @@ func (e *env) dbCmd() *cobra.Command {
 schema version. Running it again changes nothing. The same as db init.`,
 		Example: "  wasmflow db migrate\n  WASMFLOW__DATABASE__URL=postgres://wasmflow@db/wasmflow wasmflow db migrate",
 		Args:    args(0),
-		RunE:  initOrMigrate,
+		RunE:    initOrMigrate,
 	}
 	check := &cobra.Command{
 		Use:   "check",
