@@ -219,7 +219,7 @@ func (e *env) usersCmd() *cobra.Command {
 		fmt.Fprintf(e.io.Stdout, "User %s deleted\n", *who)
 		return nil
 	})
-	cmd.AddCommand(create, list, del)
+	cmd.AddCommand(create, list, del, e.usersAddRole(), e.usersRemoveRole(), e.usersExport(), e.usersImport())
 	return cmd
 }
 
