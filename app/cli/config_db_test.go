@@ -31,3 +31,28 @@ func TestDbMigrateSaysWhatItDid(t *testing.T) {
 		t.Errorf("db check after migrate:\n%s", out)
 	}
 }
+
+func TestInfo(t *testing.T) {
+	h := newHome(t)
+	code, _, errs := h.run("", "info", "-o", "json")
+	if code != 0 {
+		t.Fatalf("info before the metastore exists: exit %d %s", code, errs)
+	}
+	if out := h.ok("db", "migrate"); !strings.Contains(out, "Created the schema") {
+		t.Errorf("info created the metastore: db migrate says\n%s", out)
+	}
+	info := decode[map[string]map[string]string](t, h.ok("info", "-o", "json"))
+	wf, paths := info["wasmflow info"], info["Paths info"]
+	if wf["metastore_dialect"] != "sqlite" || wf["metastore_schema_version"] == "" || wf["metastore_schema_version"] == "0" || !strings.Contains(wf["executor"], "LocalExecutor") {
+		t.Errorf("wasmflow info = %v", wf)
+	}
+	if paths["wasmflow_home"] != h.dir || !strings.HasPrefix(paths["dags_folder"], h.dir) || info["System info"]["go_version"] == "" || info["Tools info"]["wazero"] == "" {
+		t.Errorf("info = %v", info)
+	}
+	table := h.ok("info")
+	for _, want := range []string{"wasmflow info\n", "\nSystem info\n", "\nTools info\n", "\nPaths info\n", "metastore_schema_version"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("info table misses %q:\n%s", want, table)
+		}
+	}
+}
