@@ -118,7 +118,8 @@ func (e *env) progress(w io.Writer) func(app.TaskInstanceInfo) {
 }
 
 func (e *env) dagsTrigger() *cobra.Command {
-	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG")}
+	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG"),
+		Example: "  wasmflow dags trigger etl\n  wasmflow dags trigger etl -r nightly_fix -e 2024-01-01 -c '{\"table\": \"orders\"}' --wait"}
 	date := cmd.Flags().StringP("exec-date", "e", "", "logical date (default: now)")
 	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
 	runID := cmd.Flags().StringP("run-id", "r", "", "run id (default: manual__<logical date>)")
