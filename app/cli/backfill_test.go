@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // backfillHome is a home with bf: a -> b -> c daily, b failing its first try.
@@ -95,5 +96,39 @@ func TestBackfillResetDagrunsAndTaskRegex(t *testing.T) {
 	h.ok("dags", "backfill", "bf", "-s", "2024-01-02", "-e", "2024-01-02", "-t", "^a$")
 	if got := tries(t, h, "2024-01-02"); got != "a:success:1 b:skipped:0 c:skipped:0" {
 		t.Errorf("a new run with -t ^a$: %s", got)
+	}
+}
+
+// With a scheduler running on the home, a backfill hands its runs to it: new ones it picks
+// up, and --rerun-failed-tasks clears through it (it alone writes the runs it drives).
+func TestBackfillRerunFailedWithStandalone(t *testing.T) {
+	bin := buildBinary(t)
+	h := backfillHome(t)
+	h.ok("db", "init")
+	startStandalone(t, bin, h)
+	// Polled: no command waits for a run it did not create.
+	waitRun := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			code, out, _ := h.run("", "dags", "state", "bf", "2024-01-01")
+			if code == 0 && strings.TrimSpace(out) == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the backfill run never ended %s: %s", want, tries(t, h, "2024-01-01"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	_, _, errs := h.run("", "dags", "backfill", "bf", "-s", "2024-01-01", "-e", "2024-01-01")
+	if !strings.Contains(errs, "1 backfill run created or cleared; the running scheduler runs them") {
+		t.Errorf("backfill with a scheduler running: %s", errs)
+	}
+	waitRun("failed")
+	h.ok("dags", "backfill", "bf", "-s", "2024-01-01", "-e", "2024-01-01", "--rerun-failed-tasks")
+	waitRun("success")
+	if got := tries(t, h, "2024-01-01"); got != "a:success:1 b:success:2 c:success:1" {
+		t.Errorf("after --rerun-failed-tasks through the scheduler: %s", got)
 	}
 }
