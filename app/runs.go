@@ -534,69 +534,6 @@ func (a *App) drive(ctx context.Context, runs []scheduler.DagRun, progress func(
 	return last, err
 }
 
-// Backfill creates a run for every interval of [from, to] that has none. With a scheduler
-// running on this home, it starts them; otherwise they run here, and Backfill returns when
-// they have ended.
-func (a *App) Backfill(ctx context.Context, who Actor, dagID string, from, to time.Time, progress func(TaskInstanceInfo)) ([]RunInfo, bool, error) {
-	d, err := a.ParsedDag(ctx, dagID)
-	if err != nil {
-		return nil, false, err
-	}
-	if d.Schedule.Kind == tasks.ScheduleNone {
-		return nil, false, fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
-	}
-	if to.Before(from) {
-		return nil, false, fmt.Errorf("the end date %s is before the start date %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
-	}
-	// Only the runs in [from, to], without conf: the DAG's other runs cannot overlap.
-	existing, _, err := a.Store.PageDagRuns(ctx, metastore.RunQuery{DagID: dagID, From: from, To: to})
-	if err != nil {
-		return nil, false, err
-	}
-	have := map[time.Time]bool{}
-	for _, r := range existing {
-		have[r.LogicalDate.UTC()] = true
-	}
-	var created []scheduler.DagRun
-	tt := timetable.For(d)
-	for _, iv := range tt.Intervals(from, to) {
-		if have[tt.LogicalDate(iv).UTC()] { // the tick, with timetable: trigger
-			continue
-		}
-		run, tis := scheduler.NewRun(d, "backfill", iv, time.Time{}, nil, "", time.Now())
-		run, err := a.Store.CreateDagRun(ctx, run, tis)
-		if err != nil {
-			return nil, false, err
-		}
-		created = append(created, run)
-	}
-	a.audit(ctx, who, "dag.backfill", scheduler.AuditEvent{DagID: dagID,
-		Extra: fmt.Sprintf("%s..%s: %d runs", from.Format(time.RFC3339), to.Format(time.RFC3339), len(created))})
-	out := make([]RunInfo, len(created))
-	for i, r := range created {
-		out[i] = runInfo(r)
-	}
-	if len(created) == 0 {
-		return out, false, nil
-	}
-	// No scheduler runs here: run them in this process, holding the home as a scheduler would,
-	// so a standalone started meanwhile does not take the tries for lost ones.
-	release, err := a.lockScheduling(false)
-	if err != nil {
-		return out, false, nil // the running scheduler runs them
-	}
-	defer release()
-	if _, err := a.drive(ctx, created, progress); err != nil {
-		return out, true, err
-	}
-	for i, r := range created {
-		if got, err := a.Store.GetDagRun(ctx, r.DagID, r.RunID); err == nil {
-			out[i] = runInfo(got)
-		}
-	}
-	return out, true, nil
-}
-
 // RunsQuery selects a page of a DAG's runs; its DagID is ListRuns' to set.
 type RunsQuery = metastore.RunQuery
 

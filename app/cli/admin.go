@@ -18,7 +18,16 @@ func (e *env) variablesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "variables", Short: "Manage Variables, the key/value pairs tasks read with var(name)"}
 	set := &cobra.Command{Use: "set KEY VALUE", Short: "Create or replace a variable", Args: args(2, "KEY", "VALUE")}
 	desc := set.Flags().String("description", "", "what the variable is for")
+	asJSON := set.Flags().BoolP("json", "j", false, "the value is JSON: check it and store it formatted")
+	set.Example = "  wasmflow variables set table orders\n  wasmflow variables set -j limits '{\"rows\": 100}'"
 	set.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		if *asJSON {
+			v, err := setJSON(a[1])
+			if err != nil {
+				return err
+			}
+			a[1] = v
+		}
 		ap, err := e.open(cmd.Context(), false)
 		if err != nil {
 			return err
@@ -84,7 +93,7 @@ func (e *env) variablesCmd() *cobra.Command {
 			fmt.Fprintf(e.io.Stdout, "Variable %s deleted\n", a[0])
 			return nil
 		})}
-	cmd.AddCommand(set, get, list, del)
+	cmd.AddCommand(set, get, list, del, e.variablesImport(), e.variablesExport())
 	return cmd
 }
 
@@ -122,19 +131,7 @@ func (e *env) poolsCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		type row struct {
-			Name        string `json:"name"`
-			Slots       int    `json:"slots"`
-			Description string `json:"description"`
-		}
-		data := make([]row, 0, len(pools))
-		l := listing{header: []string{"pool", "slots", "description"}}
-		for _, p := range pools {
-			data = append(data, row{p.Name, p.Slots, p.Description})
-			l.rows = append(l.rows, []string{p.Name, strconv.Itoa(p.Slots), p.Description})
-		}
-		l.data = data
-		return render(e.io.Stdout, *out, l)
+		return render(e.io.Stdout, *out, poolListing(pools))
 	})
 	del := &cobra.Command{Use: "delete NAME", Short: "Delete a pool (default_pool cannot be deleted)", Args: args(1, "NAME"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
@@ -148,7 +145,7 @@ func (e *env) poolsCmd() *cobra.Command {
 			fmt.Fprintf(e.io.Stdout, "Pool %s deleted\n", a[0])
 			return nil
 		})}
-	cmd.AddCommand(set, list, del)
+	cmd.AddCommand(set, list, del, e.poolsGet(), e.poolsImport(), e.poolsExport())
 	return cmd
 }
 
@@ -227,7 +224,7 @@ func (e *env) usersCmd() *cobra.Command {
 		fmt.Fprintf(e.io.Stdout, "User %s deleted\n", *who)
 		return nil
 	})
-	cmd.AddCommand(create, list, del)
+	cmd.AddCommand(create, list, del, e.usersAddRole(), e.usersRemoveRole(), e.usersExport(), e.usersImport())
 	return cmd
 }
 

@@ -22,8 +22,6 @@ var airflowOnly = map[string]string{
 	"cheat-sheet":       "`wasmflow --help` lists every command; `wasmflow COMMAND --help` says more",
 	"jobs":              "`wasmflow db check` and the scheduler's log say whether a scheduler runs",
 	"internal-api":      "`wasmflow server` is what workers and remote CLIs talk to",
-	"info":              "`wasmflow version` says the build, `wasmflow config list` the settings, `wasmflow db check` the metastore",
-	"roles":             "roles are built in: Admin, Op, User, Viewer (`wasmflow users create --role ROLE`)",
 }
 
 // airflowOnlyCmds makes each of airflowOnly a hidden command that fails saying what to do.

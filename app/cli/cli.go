@@ -74,10 +74,10 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.SetErr(io.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	e := &env{io: io}
-	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); dags list/trigger, tasks states-for-dag-run/clear/logs, connections")
+	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); dags list/trigger, tasks state/states-for-dag-run/clear/logs, connections")
 	root.PersistentFlags().StringVar(&e.token, "token", "", "API `token` for --server, from wasmflow users token -u USER (or WASMFLOW__CLI__TOKEN)")
 	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.connectionsCmd(), e.poolsCmd(), e.usersCmd(),
-		e.configCmd(), e.versionCmd(), e.operatorsCmd(),
+		e.configCmd(), e.versionCmd(), e.operatorsCmd(), e.rolesCmd(), e.infoCmd(),
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
 		e.serveVerb("scheduler", "Run the scheduler, the DAG folder sync and a local worker, without the UI (see webserver)", false),
 		e.webserverCmd(), e.serverCmd(), e.workerCmd(), e.clusterCmd())
@@ -237,7 +237,7 @@ func (e *env) configCmd() *cobra.Command {
 		}
 		return render(e.io.Stdout, *out, l)
 	}
-	cmd.AddCommand(list)
+	cmd.AddCommand(list, e.configGetValue())
 	return cmd
 }
 

@@ -16,7 +16,8 @@ import (
 func (e *env) dagsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause, trigger, test and backfill DAGs"}
 	cmd.AddCommand(allowRemote(e.dagsList()), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false),
-		allowRemote(e.dagsTrigger()), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState())
+		allowRemote(e.dagsTrigger()), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState(),
+		e.dagsDelete(), e.dagsDetails(), e.dagsNextExecution(), e.dagsReport())
 	return cmd
 }
 

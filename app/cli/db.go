@@ -13,7 +13,12 @@ import (
 func (e *env) dbCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "db", Short: "Create, check or reset the metastore"}
 	initOrMigrate := e.run(func(cmd *cobra.Command, _ []string) error {
-		a, err := e.open(cmd.Context(), false)
+		cfg, err := config.Load(e.io.Getenv)
+		if err != nil {
+			return err
+		}
+		before := app.SchemaVersionNow(cmd.Context(), cfg)
+		a, err := e.open(cmd.Context(), false) // migrates
 		if err != nil {
 			return err
 		}
@@ -22,6 +27,14 @@ func (e *env) dbCmd() *cobra.Command {
 			return err
 		}
 		fmt.Fprintf(e.io.Stdout, "Metastore ready at %s (schema version %d)\n", a.Store.Where(), v)
+		switch {
+		case before == v:
+			fmt.Fprintln(e.io.Stdout, "Already at this version's schema: nothing to migrate")
+		case before == 0:
+			fmt.Fprintf(e.io.Stdout, "Created the schema (migrations 1 to %d)\n", v)
+		default:
+			fmt.Fprintf(e.io.Stdout, "Migrated from schema version %d to %d\n", before, v)
+		}
 		return nil
 	})
 	initCmd := &cobra.Command{
@@ -34,8 +47,11 @@ func (e *env) dbCmd() *cobra.Command {
 	migrate := &cobra.Command{
 		Use:   "migrate",
 		Short: "Migrate the metastore to this version's schema, creating it if needed (never drops data)",
-		Args:  args(0),
-		RunE:  initOrMigrate,
+		Long: `Apply the migrations the metastore lacks, creating it when it does not exist, and say the
+schema version. Running it again changes nothing. The same as db init.`,
+		Example: "  wasmflow db migrate\n  WASMFLOW__DATABASE__URL=postgres://wasmflow@db/wasmflow wasmflow db migrate",
+		Args:    args(0),
+		RunE:    initOrMigrate,
 	}
 	check := &cobra.Command{
 		Use:   "check",

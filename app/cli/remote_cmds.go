@@ -33,7 +33,7 @@ func allowRemote(cmd *cobra.Command) *cobra.Command {
 // checkRemote refuses --server on a command that only works on the local home.
 func (e *env) checkRemote(cmd *cobra.Command) error {
 	if e.server != "" && cmd.Annotations[remoteOK] == "" {
-		return usageError{fmt.Errorf("%s works on the local home only, not through --server (remote: dags list, dags trigger, tasks states-for-dag-run, tasks clear, tasks logs, connections)", cmd.CommandPath())}
+		return usageError{fmt.Errorf("%s works on the local home only, not through --server (remote: dags list, dags trigger, tasks state, tasks states-for-dag-run, tasks clear, tasks logs, connections)", cmd.CommandPath())}
 	}
 	return nil
 }

@@ -47,11 +47,15 @@ tasks:
 	if out := ci.ok(with("dags", "list", "-o", "plain")...); !strings.Contains(out, "remote") {
 		t.Errorf("dags list through the server: %q", out)
 	}
-	code, out, errs := ci.run("", with("dags", "trigger", "remote", "--run-id", "r1", "--wait")...)
+	code, out, errs := ci.run("", with("dags", "trigger", "remote", "-r", "r1", "--wait")...)
 	if code != ExitError || !strings.Contains(out, "hello                    success") || !strings.Contains(out, "ended failed") ||
 		!strings.Contains(errs, "run r1 of remote failed") {
 		t.Fatalf("trigger --wait of a failing run: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
+	if st := ci.ok(with("tasks", "state", "remote", "boom", "r1")...); st != "failed\n" {
+		t.Errorf("tasks state through the server = %q", st)
+	}
+	ci.fails(1, "404", with("tasks", "state", "remote", "nope", "r1")...)
 	states := decode[[]tiRow](t, ci.ok(with("tasks", "states-for-dag-run", "remote", "r1", "-o", "json")...))
 	got := map[string]string{}
 	for _, s := range states {

@@ -118,10 +118,11 @@ func (e *env) progress(w io.Writer) func(app.TaskInstanceInfo) {
 }
 
 func (e *env) dagsTrigger() *cobra.Command {
-	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG")}
+	cmd := &cobra.Command{Use: "trigger DAG", Short: "Create a manual run of a DAG (started by the running scheduler)", Args: args(1, "DAG"),
+		Example: "  wasmflow dags trigger etl\n  wasmflow dags trigger etl -r nightly_fix -e 2024-01-01 -c '{\"table\": \"orders\"}' --wait"}
 	date := cmd.Flags().StringP("exec-date", "e", "", "logical date (default: now)")
 	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
-	runID := cmd.Flags().String("run-id", "", "run id (default: manual__<logical date>)")
+	runID := cmd.Flags().StringP("run-id", "r", "", "run id (default: manual__<logical date>)")
 	wait := cmd.Flags().Bool("wait", false, "wait until the run ends; exit 0 if it succeeded, 1 if it failed")
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
@@ -259,61 +260,14 @@ func (e *env) dagsTest() *cobra.Command {
 	return cmd
 }
 
-func (e *env) dagsBackfill() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "backfill DAG -s START -e END",
-		Short: "Run every data interval whose logical date is in [START, END], even with catchup off",
-		Long: `Create a backfill run for every data interval of DAG whose logical date is in [START, END]
-and that has no run yet (dates as 2024-01-01 or RFC 3339). With a scheduler running on this
-home (wasmflow standalone), it runs them; otherwise they run here and the command returns when
-they have ended. max_active_runs paces them either way.`,
-		Args: args(1, "DAG"),
-	}
-	start := cmd.Flags().StringP("start-date", "s", "", "first logical date (required)")
-	end := cmd.Flags().StringP("end-date", "e", "", "last logical date (required)")
-	out := outputFlag(cmd)
-	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		if *start == "" || *end == "" {
-			return usageError{errors.New("give both -s START and -e END")}
-		}
-		from, err := parseDate(*start)
-		if err != nil {
-			return err
-		}
-		to, err := parseDate(*end)
-		if err != nil {
-			return err
-		}
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		runs, ranHere, err := ap.Backfill(cmd.Context(), app.LocalActor(), a[0], from, to, e.progress(e.io.Stderr))
-		if err != nil {
-			return err
-		}
-		if len(runs) == 0 {
-			fmt.Fprintln(e.io.Stderr, "every interval in that range already has a run; clear them to run again")
-		} else if !ranHere {
-			fmt.Fprintf(e.io.Stderr, "%s created; the running scheduler runs them\n", count(len(runs), "backfill run"))
-		}
-		if err := render(e.io.Stdout, *out, runListing(runs)); err != nil {
-			return err
-		}
-		for _, r := range runs {
-			if ranHere && r.State != string(tasks.RunSuccess) {
-				return fmt.Errorf("backfill run %s ended %s", r.DagRunID, r.State)
-			}
-		}
-		return nil
-	})
-	return cmd
-}
-
 func (e *env) dagsListRuns() *cobra.Command {
-	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0)}
+	cmd := &cobra.Command{Use: "list-runs -d DAG", Short: "List a DAG's runs, newest first", Args: args(0),
+		Example: "  wasmflow dags list-runs -d etl --state failed\n  wasmflow dags list-runs -d etl -s 2024-01-01 -e 2024-01-31 -o json"}
 	dag := cmd.Flags().StringP("dag-id", "d", "", "the DAG (required)")
 	state := cmd.Flags().String("state", "", "only runs in this state: queued, running, success or failed")
+	start := cmd.Flags().StringP("start-date", "s", "", "only runs whose logical date is on or after this")
+	end := cmd.Flags().StringP("end-date", "e", "", "only runs whose logical date is on or before this")
+	noBackfill := cmd.Flags().Bool("no-backfill", false, "leave out backfill runs")
 	limit := cmd.Flags().Int("limit", 100, "at most this many runs (0 = all)")
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
@@ -328,9 +282,28 @@ func (e *env) dagsListRuns() *cobra.Command {
 		if *state != "" {
 			q.States = []tasks.DagRunState{tasks.DagRunState(*state)}
 		}
+		if *start != "" {
+			if q.From, err = parseDate(*start); err != nil {
+				return err
+			}
+		}
+		if *end != "" {
+			if q.To, err = parseDate(*end); err != nil {
+				return err
+			}
+		}
 		runs, _, err := ap.ListRuns(cmd.Context(), *dag, q)
 		if err != nil {
 			return err
+		}
+		if *noBackfill {
+			kept := runs[:0]
+			for _, r := range runs {
+				if r.RunType != "backfill" {
+					kept = append(kept, r)
+				}
+			}
+			runs = kept
 		}
 		return render(e.io.Stdout, *out, runListing(runs))
 	})
