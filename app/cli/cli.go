@@ -159,6 +159,17 @@ func (e *env) open(ctx context.Context, sync bool) (*app.App, error) {
 	return e.app, nil
 }
 
+// openRun opens the home (syncing the DAG folder if sync) and finds a run of dagID by its
+// run id or logical date: what every command about one run starts with.
+func (e *env) openRun(ctx context.Context, sync bool, dagID, ref string) (*app.App, scheduler.DagRun, error) {
+	ap, err := e.open(ctx, sync)
+	if err != nil {
+		return nil, scheduler.DagRun{}, err
+	}
+	run, err := ap.FindRun(ctx, dagID, ref)
+	return ap, run, err
+}
+
 // run wraps a command body so the App is closed when it returns.
 func (e *env) run(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {

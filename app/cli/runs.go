@@ -313,11 +313,7 @@ func (e *env) dagsListRuns() *cobra.Command {
 func (e *env) dagsState() *cobra.Command {
 	return &cobra.Command{Use: "state DAG RUN_ID|DATE", Short: "Print the state of one run", Args: args(2, "DAG", "RUN_ID|DATE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			run, err := ap.FindRun(cmd.Context(), a[0], a[1])
+			_, run, err := e.openRun(cmd.Context(), false, a[0], a[1])
 			if err != nil {
 				return err
 			}
@@ -335,11 +331,7 @@ func (e *env) tasksStates() *cobra.Command {
 		} else if c != nil {
 			return e.remoteStates(cmd.Context(), c, a[0], a[1], *out)
 		}
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		run, err := ap.FindRun(cmd.Context(), a[0], a[1])
+		ap, run, err := e.openRun(cmd.Context(), true, a[0], a[1])
 		if err != nil {
 			return err
 		}
@@ -430,11 +422,7 @@ func (e *env) tasksLogs() *cobra.Command {
 		} else if c != nil {
 			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *try, *follow)
 		}
-		ap, err := e.open(ctx, false)
-		if err != nil {
-			return err
-		}
-		run, err := ap.FindRun(ctx, a[0], a[1])
+		ap, run, err := e.openRun(ctx, false, a[0], a[1])
 		if err != nil {
 			return err
 		}

@@ -44,6 +44,25 @@ func startVerb(t *testing.T, bin string, h *home, verb, ready string) (*exec.Cmd
 	return nil, ""
 }
 
+// writeDag puts an example module (modules/NAME.wasm) and a DAG file using it in h's DAG folder.
+func writeDag(t *testing.T, h *home, module, file, yaml string) {
+	t.Helper()
+	dags := filepath.Join(h.dir, "dags")
+	if err := os.MkdirAll(filepath.Join(dags, "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", module+".wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dags, "modules", module+".wasm"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dags, file+".yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSplitWebserverAndScheduler is Airflow's split deployment on one home: `wasmflow
 // webserver` serves the UI and API without scheduling, `wasmflow scheduler` runs the tasks
 // without a UI. A run triggered through the webserver before any scheduler runs waits, then
@@ -52,14 +71,7 @@ func startVerb(t *testing.T, bin string, h *home, verb, ready string) (*exec.Cmd
 func TestSplitWebserverAndScheduler(t *testing.T) {
 	bin := buildBinary(t)
 	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__API__LISTEN", "127.0.0.1:0")
-	dags := filepath.Join(h.dir, "dags")
-	os.MkdirAll(filepath.Join(dags, "modules"), 0o755)
-	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "echo.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dags, "modules", "echo.wasm"), b, 0o644)
-	os.WriteFile(filepath.Join(dags, "split.yaml"), []byte("dag_id: split\nis_paused_upon_creation: false\ntasks:\n  - {id: hello, module: modules/echo.wasm, args: [hi]}\n"), 0o644)
+	writeDag(t, h, "echo", "split", "dag_id: split\nis_paused_upon_creation: false\ntasks:\n  - {id: hello, module: modules/echo.wasm, args: [hi]}\n")
 	h.ok("db", "init")
 
 	_, log := startVerb(t, bin, h, "webserver", `UI and API of .* on http://\S+`)
@@ -132,14 +144,7 @@ func TestAirflowOnlyVerbs(t *testing.T) {
 func TestCleanSIGTERMLogsNoError(t *testing.T) {
 	bin := buildBinary(t)
 	h := newHome(t, "WASMFLOW__CORE__LOAD_EXAMPLES", "false", "WASMFLOW__API__LISTEN", "127.0.0.1:0")
-	dags := filepath.Join(h.dir, "dags")
-	os.MkdirAll(filepath.Join(dags, "modules"), 0o755)
-	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dags", "modules", "sleep.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dags, "modules", "sleep.wasm"), b, 0o644)
-	os.WriteFile(filepath.Join(dags, "slow.yaml"), []byte("dag_id: slow\nis_paused_upon_creation: false\ntasks:\n  - {id: nap, module: modules/sleep.wasm, args: [\"3\"]}\n"), 0o644)
+	writeDag(t, h, "sleep", "slow", "dag_id: slow\nis_paused_upon_creation: false\ntasks:\n  - {id: nap, module: modules/sleep.wasm, args: [\"3\"]}\n")
 	cmd, log := startVerb(t, bin, h, "standalone", `UI and API: http://\S+`)
 	url := regexp.MustCompile(`UI and API: (http://\S+)`).FindStringSubmatch(log)[1]
 	token := strings.TrimSpace(h.ok("users", "token", "-u", "admin"))

@@ -26,11 +26,7 @@ func (e *env) tasksState() *cobra.Command {
 					return err
 				}
 			} else {
-				ap, err := e.open(cmd.Context(), false)
-				if err != nil {
-					return err
-				}
-				run, err := ap.FindRun(cmd.Context(), a[0], a[2])
+				ap, run, err := e.openRun(cmd.Context(), false, a[0], a[2])
 				if err != nil {
 					return err
 				}
@@ -62,11 +58,7 @@ and variables as they are now, and print each property as Airflow's tasks render
 		Example: "  wasmflow tasks render etl load 2024-01-01",
 		Args:    args(3, "DAG", "TASK", "RUN_ID|DATE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			run, err := ap.FindRun(cmd.Context(), a[0], a[2])
+			ap, run, err := e.openRun(cmd.Context(), true, a[0], a[2])
 			if err != nil {
 				return err
 			}
@@ -107,11 +99,7 @@ those it fails, as Airflow's tasks failed-deps.`,
 	}
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		run, err := ap.FindRun(cmd.Context(), a[0], a[2])
+		ap, run, err := e.openRun(cmd.Context(), true, a[0], a[2])
 		if err != nil {
 			return err
 		}

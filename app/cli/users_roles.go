@@ -17,11 +17,17 @@ func userRoleFlags(cmd *cobra.Command) (username, role *string) {
 	return username, role
 }
 
-func checkUserRole(username, role string) error {
+// openUserRole checks add-role's and remove-role's -u and -r and opens the home.
+func (e *env) openUserRole(cmd *cobra.Command, username, role string) (*app.App, string, error) {
 	if username == "" || role == "" {
-		return usageError{errors.New("give the user with -u USERNAME and the role with -r ROLE")}
+		return nil, "", usageError{errors.New("give the user with -u USERNAME and the role with -r ROLE")}
 	}
-	return nil
+	r, err := app.NormalizeRole(role)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	ap, err := e.open(cmd.Context(), false)
+	return ap, r, err
 }
 
 func (e *env) usersAddRole() *cobra.Command {
@@ -35,14 +41,7 @@ role may do what the ones below it may), so the new role replaces the old one.`,
 	}
 	username, role := userRoleFlags(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		if err := checkUserRole(*username, *role); err != nil {
-			return err
-		}
-		r, err := app.NormalizeRole(*role)
-		if err != nil {
-			return usageError{err}
-		}
-		ap, err := e.open(cmd.Context(), false)
+		ap, r, err := e.openUserRole(cmd, *username, *role)
 		if err != nil {
 			return err
 		}
@@ -71,14 +70,7 @@ or users delete).`,
 	}
 	username, role := userRoleFlags(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		if err := checkUserRole(*username, *role); err != nil {
-			return err
-		}
-		r, err := app.NormalizeRole(*role)
-		if err != nil {
-			return usageError{err}
-		}
-		ap, err := e.open(cmd.Context(), false)
+		ap, r, err := e.openUserRole(cmd, *username, *role)
 		if err != nil {
 			return err
 		}
