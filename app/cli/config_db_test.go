@@ -14,6 +14,7 @@ func TestConfigGetValue(t *testing.T) {
 		t.Errorf("get-value core dags_folder = %q, want under the home %s", v, h.dir)
 	}
 	h.fails(1, "the option [core/nope] is not found in config; [core] has dags_folder", "config", "get-value", "core", "nope")
+	h.fails(1, `the option [core/dags_foldr] is not found in config (did you mean "dags_folder"?)`, "config", "get-value", "core", "dags_foldr")
 	h.fails(1, `there is no section "nope"`, "config", "get-value", "nope", "x")
 	h.fails(2, "missing KEY", "config", "get-value", "core")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wasmflow/wasmflow/tasks"
+
 	"github.com/spf13/cobra"
 
 	"github.com/wasmflow/wasmflow/app/config"
@@ -35,7 +37,7 @@ as Airflow's config get-value. Secrets (keys, tokens, the database password) pri
 			if len(keys) == 0 {
 				return fmt.Errorf("the option [%s/%s] is not found in config: there is no section %q (`wasmflow config list` shows them all)", a[0], a[1], a[0])
 			}
-			return fmt.Errorf("the option [%s/%s] is not found in config; [%s] has %s", a[0], a[1], a[0], strings.Join(keys, ", "))
+			return fmt.Errorf("the option [%s/%s] is not found in config%s; [%s] has %s", a[0], a[1], tasks.DidYouMean(a[1], keys...), a[0], strings.Join(keys, ", "))
 		},
 	}
 }
