@@ -107,7 +107,7 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(a.withJobs(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, MaxMapLength: a.Config.Core.MaxMapLength, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	})), nil
@@ -767,7 +767,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		case "clear":
 			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			err = s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
+			err = s.MarkTask(ctx, scheduler.NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner)
 		}
 		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
 			return err

@@ -53,7 +53,7 @@ func BenchmarkDecide100k(b *testing.B) {
 		r := newActiveRun(DagRun{DagID: "big", RunID: "r", State: tasks.RunRunning}, d, states())
 		undecided := make([]*tasks.Task, 0, layers*width/2)
 		for _, t := range r.order {
-			if r.tis[t.TaskID].State == tasks.StateNone {
+			if r.tis[t.TaskID][0].State == tasks.StateNone {
 				undecided = append(undecided, t)
 			}
 		}

@@ -32,7 +32,7 @@ func (x *Expand) List(env Env) ([]any, error) {
 	}
 	v, err := x.Expr.Eval(env)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("expand: %w", err)
 	}
 	return expandList(x.Expr.Source, v)
 }

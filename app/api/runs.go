@@ -312,7 +312,7 @@ func (s *Server) taskInstance(r *http.Request) (scheduler.DagRun, scheduler.Task
 		return run, scheduler.TaskInstance{}, err
 	}
 	taskID := r.PathValue("task_id")
-	ti, err := s.app.TaskInstance(r.Context(), scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: taskID})
+	ti, err := s.app.TaskInstance(r.Context(), scheduler.NewTIKey(run.DagID, run.RunID, taskID))
 	if err != nil {
 		return run, ti, fmt.Errorf("run %s of %s has no task %q: %w", run.RunID, run.DagID, taskID, scheduler.ErrNotFound)
 	}

@@ -36,7 +36,7 @@ func seedRun(t testing.TB, store *metastore.Store, logsFolder, dagID, runID stri
 	}
 	if logsFolder != "" {
 		for _, id := range taskIDs {
-			path := scheduler.LogPath(logsFolder, scheduler.TIKey{DagID: dagID, RunID: runID, TaskID: id}, 1)
+			path := scheduler.LogPath(logsFolder, scheduler.NewTIKey(dagID, runID, id), 1)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}

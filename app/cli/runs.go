@@ -465,7 +465,7 @@ func (e *env) tasksLogs() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		key := scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: a[2]}
+		key := scheduler.NewTIKey(run.DagID, run.RunID, a[2])
 		want := *try
 		var r io.ReadCloser
 		for { // with -f, wait for a try that has not started yet
