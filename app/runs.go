@@ -192,7 +192,8 @@ type TaskInstanceInfo struct {
 	DagID          string     `json:"dag_id"`
 	DagRunID       string     `json:"dag_run_id"`
 	TaskID         string     `json:"task_id"`
-	State          *string    `json:"state"` // null for none, as Airflow
+	MapIndex       int        `json:"map_index"` // -1 unless the task is mapped, as Airflow
+	State          *string    `json:"state"`     // null for none, as Airflow
 	TryNumber      int        `json:"try_number"`
 	MaxTries       int        `json:"max_tries"`
 	StartDate      *time.Time `json:"start_date"`
@@ -209,7 +210,7 @@ type TaskInstanceInfo struct {
 
 func tiInfo(ti scheduler.TaskInstance) TaskInstanceInfo {
 	// Airflow's max_tries counts the retries: the first try is not in it.
-	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries - 1,
+	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries - 1,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Hostname: ti.Hostname, Pool: ti.Pool, PoolSlots: ti.PoolSlots,
 		Queue: ti.Queue, PriorityWeight: ti.PriorityWeight, ExitCode: ti.ExitCode, Reason: ti.Reason}
 	if ti.State != tasks.StateNone && ti.State != "" {
@@ -819,14 +820,15 @@ func (a *App) MarkRun(ctx context.Context, who Actor, dagID, runID string, state
 	return err
 }
 
-// LogReader opens the log of one try; try 0 means the latest.
-func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, taskID string, try int) (io.ReadCloser, scheduler.TaskInstance, error) {
+// LogReader opens the log of one try of a task instance; try 0 means the latest.
+func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, key scheduler.TIKey, try int) (io.ReadCloser, scheduler.TaskInstance, error) {
+	taskID := key.TaskID
 	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return nil, scheduler.TaskInstance{}, err
 	}
 	for _, ti := range tis {
-		if ti.TaskID != taskID {
+		if ti.TaskID != taskID || ti.MapIndex != key.MapIndex {
 			continue
 		}
 		if try == 0 {
@@ -844,18 +846,44 @@ func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, taskID string
 	return nil, scheduler.TaskInstance{}, fmt.Errorf("run %s has no task %q: %w", run.RunID, taskID, scheduler.ErrNotFound)
 }
 
-// TaskInstance re-reads one task instance.
+// TaskInstance re-reads one task instance. A mapped task that expanded has no instance at
+// map_index -1: asked for it, the error says to name a map index.
 func (a *App) TaskInstance(ctx context.Context, key scheduler.TIKey) (scheduler.TaskInstance, error) {
 	tis, err := a.Store.ListTaskInstances(ctx, key.DagID, key.RunID)
 	if err != nil {
 		return scheduler.TaskInstance{}, err
 	}
+	mapped := 0
 	for _, ti := range tis {
-		if ti.TaskID == key.TaskID {
+		if ti.TaskID == key.TaskID && ti.MapIndex == key.MapIndex {
 			return ti, nil
 		}
+		if ti.TaskID == key.TaskID && ti.MapIndex >= 0 {
+			mapped++
+		}
+	}
+	if key.MapIndex < 0 && mapped > 0 {
+		return scheduler.TaskInstance{}, fmt.Errorf("task %s is mapped into %d instances: name one by its map index (map_index 0..%d), or list them with listMapped: %w",
+			key.TaskID, mapped, mapped-1, scheduler.ErrNotFound)
 	}
 	return scheduler.TaskInstance{}, scheduler.ErrNotFound
+}
+
+// MappedTaskInstances lists a mapped task's instances in a run, by map index (none before it
+// expands, or for a task that is not mapped).
+func (a *App) MappedTaskInstances(ctx context.Context, run scheduler.DagRun, taskID string) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return nil, err
+	}
+	out := []TaskInstanceInfo{}
+	for _, ti := range tis {
+		if ti.TaskID == taskID && ti.MapIndex >= 0 {
+			out = append(out, tiInfo(ti))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].MapIndex < out[j].MapIndex })
+	return out, nil
 }
 
 // MarkTask sets a task instance to success, failed or skipped by hand; a running try is

@@ -36,7 +36,9 @@ func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun,
 		}
 		ClearTaskInstance(&ti, t)
 		c.TaskInstances = append(c.TaskInstances, ti)
-		cleared = append(cleared, ti.TaskID)
+		if !contains(cleared, ti.TaskID) { // a mapped task's instances are one task
+			cleared = append(cleared, ti.TaskID)
+		}
 	}
 	if len(cleared) == 0 {
 		return nil, nil
