@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -677,6 +678,8 @@ type ClearOptions struct {
 	Upstream   bool      // also every upstream of a matched task
 	Downstream bool      // also every downstream of a matched task
 	OnlyFailed bool
+	// MapIndexes, by task id, clears only those instances of a mapped task.
+	MapIndexes map[string][]int
 }
 
 // ClearPlan is what a clear will touch: task ids by run id.
@@ -722,8 +725,9 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 			return nil, err
 		}
 		for _, ti := range tis {
-			if ids[ti.TaskID] && (!o.OnlyFailed || ti.State.Failed()) && ti.State != tasks.StateNone {
-				plan[r.RunID] = append(plan[r.RunID], ti.TaskID)
+			if ids[ti.TaskID] && (!o.OnlyFailed || ti.State.Failed()) && ti.State != tasks.StateNone &&
+				scheduler.SelectsMapIndex(o.MapIndexes, &ti) && !slices.Contains(plan[r.RunID], ti.TaskID) {
+				plan[r.RunID] = append(plan[r.RunID], ti.TaskID) // a mapped task once, for all its instances
 			}
 		}
 		sort.Strings(plan[r.RunID])
@@ -741,13 +745,13 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 	}
 	n := 0
 	for runID, ids := range plan {
-		err := a.changeRun(ctx, scheduler.Command{Kind: "clear", DagID: o.DagID, RunID: runID, TaskIDs: ids, OnlyFailed: o.OnlyFailed, Owner: string(who)},
+		err := a.changeRun(ctx, scheduler.Command{Kind: "clear", DagID: o.DagID, RunID: runID, TaskIDs: ids, MapIndexes: o.MapIndexes, OnlyFailed: o.OnlyFailed, Owner: string(who)},
 			func() error {
 				run, err := a.Store.GetDagRun(ctx, o.DagID, runID)
 				if err != nil {
 					return err
 				}
-				_, err = scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.OnlyFailed, string(who))
+				_, err = scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.MapIndexes, o.OnlyFailed, string(who))
 				return err
 			})
 		if err != nil {
@@ -766,7 +770,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		var err error
 		switch c.Kind {
 		case "clear":
-			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
 			err = s.MarkTask(ctx, scheduler.NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner)
 		}

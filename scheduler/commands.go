@@ -221,7 +221,7 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 		var result string
 		switch c.Kind {
 		case "clear":
-			cleared, err := s.clear(ctx, ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			cleared, err := s.clear(ctx, ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 			result = fmt.Sprintf("cleared %v", cleared)
 			if err != nil {
 				result = "error: " + err.Error()
@@ -318,24 +318,20 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 type ClearRequest struct {
 	DagID, RunID string
 	TaskIDs      []string // the tasks to clear (already expanded with upstream/downstream)
-	// MapIndexes, if set, clears only these instances of mapped tasks (Airflow's
-	// map_indexes); the other tasks' instances are cleared whole.
-	MapIndexes []int
+	// MapIndexes, by task id, clears only these instances of a mapped task (Airflow's
+	// [task_id, map_index] in task_ids); a task not in it is cleared whole.
+	MapIndexes map[string][]int
 	OnlyFailed bool
 	Owner      string
 }
 
 // selects reports whether the request clears ti, as far as its map index goes.
-func (req ClearRequest) selects(ti *TaskInstance) bool {
-	if len(req.MapIndexes) == 0 || ti.MapIndex < 0 {
-		return true
-	}
-	for _, i := range req.MapIndexes {
-		if i == ti.MapIndex {
-			return true
-		}
-	}
-	return false
+func (req ClearRequest) selects(ti *TaskInstance) bool { return SelectsMapIndex(req.MapIndexes, ti) }
+
+// SelectsMapIndex reports whether a clear limited to mapIndexes (by task id) takes ti.
+func SelectsMapIndex(mapIndexes map[string][]int, ti *TaskInstance) bool {
+	want, limited := mapIndexes[ti.TaskID]
+	return !limited || contains(want, ti.MapIndex)
 }
 
 // Clear sets task instances back to none so they run again, with room for their retries; a

@@ -104,7 +104,7 @@ func TestMappedOverThree(t *testing.T) {
 
 	// Clearing one mapped instance runs it alone again; the others keep their try.
 	cleared, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "mapped", RunID: run.RunID,
-		TaskIDs: []string{"per_item"}, MapIndexes: []int{1}})
+		TaskIDs: []string{"per_item"}, MapIndexes: map[string][]int{"per_item": {1}}})
 	if err != nil || fmt.Sprint(cleared) != "[per_item]" {
 		t.Fatalf("clear per_item[1] = %v, %v", cleared, err)
 	}

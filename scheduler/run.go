@@ -229,7 +229,7 @@ func (r *activeRun) branchFollow(t *tasks.Task, chosen []string, now time.Time) 
 	return skipped, nil
 }
 
-func contains(list []string, s string) bool {
+func contains[T comparable](list []T, s T) bool {
 	for _, v := range list {
 		if v == s {
 			return true

@@ -75,4 +75,30 @@ func TestMappedTaskInstancesAPI(t *testing.T) {
 	if !strings.Contains(string(log.body), "read b.csv") {
 		t.Errorf("log of per_file[1] = %s, want its own output", log.body)
 	}
+
+	// Airflow's [task_id, map_index] in clearTaskInstances clears that instance alone.
+	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/fan/clearTaskInstances",
+		`{"dag_run_id": "r1", "task_ids": [["per_file", "one"]], "dry_run": false}`, e.as("user"), "[task_id, map_index]")
+	cleared := jsonOf[struct {
+		TaskInstances []mapped `json:"task_instances"`
+	}](t, e.want(http.StatusOK, "POST", "/api/v1/dags/fan/clearTaskInstances",
+		`{"dag_run_id": "r1", "task_ids": [["per_file", 2]], "only_failed": false, "dry_run": false}`, e.as("user")))
+	if len(cleared.TaskInstances) != 1 || cleared.TaskInstances[0].MapIndex != 2 {
+		t.Errorf("clearTaskInstances answered %+v, want per_file[2] alone", cleared)
+	}
+	if run := e.waitRun("fan", "r1"); run.State != "success" {
+		t.Fatalf("run r1 after the clear: %+v", run)
+	}
+	tries := map[int]int{}
+	for _, ti := range get[struct {
+		TaskInstances []struct {
+			MapIndex  int `json:"map_index"`
+			TryNumber int `json:"try_number"`
+		} `json:"task_instances"`
+	}](e, base+"/listMapped").TaskInstances {
+		tries[ti.MapIndex] = ti.TryNumber
+	}
+	if tries[0] != 1 || tries[1] != 1 || tries[2] != 2 {
+		t.Errorf("tries by map_index after clearing per_file[2] = %v, want only [2] run again", tries)
+	}
 }

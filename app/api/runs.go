@@ -170,6 +170,7 @@ type clearedTI struct {
 	DagID    string  `json:"dag_id"`
 	DagRunID string  `json:"dag_run_id"`
 	TaskID   string  `json:"task_id"`
+	MapIndex int     `json:"map_index"`
 	State    *string `json:"state"`
 }
 
@@ -179,10 +180,30 @@ type clearedTI struct {
 // dry_run and only_failed default to true, as in Airflow's API: a script that omits them gets
 // the list of the failed task instances a clear would touch, and nothing changes. Clearing
 // takes "dry_run": false, said out loud.
+// taskRef is an item of clearTaskInstances' task_ids: a task id, or (Airflow 2.6+) a
+// [task_id, map_index] pair naming one instance of a mapped task.
+type taskRef struct {
+	taskID   string
+	mapIndex *int
+}
+
+func (t *taskRef) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &t.taskID); err == nil {
+		return nil
+	}
+	var pair []json.RawMessage
+	var i int
+	if json.Unmarshal(b, &pair) != nil || len(pair) != 2 || json.Unmarshal(pair[0], &t.taskID) != nil || json.Unmarshal(pair[1], &i) != nil || i < 0 {
+		return fmt.Errorf("each of task_ids is a task id, or [task_id, map_index] for one instance of a mapped task, not %s", b)
+	}
+	t.mapIndex = &i
+	return nil
+}
+
 func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	body := struct {
 		DagRunID          string     `json:"dag_run_id"`
-		TaskIDs           []string   `json:"task_ids"`
+		TaskIDs           []taskRef  `json:"task_ids"`
 		TaskRegex         string     `json:"task_regex"` // as the CLI's -t, instead of task_ids
 		OnlyFailed        bool       `json:"only_failed"`
 		IncludeUpstream   bool       `json:"include_upstream"`
@@ -198,8 +219,14 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	o := app.ClearOptions{DagID: dagID, Upstream: body.IncludeUpstream, Downstream: body.IncludeDownstream, OnlyFailed: body.OnlyFailed}
 	if len(body.TaskIDs) > 0 {
 		quoted := make([]string, len(body.TaskIDs))
-		for i, id := range body.TaskIDs {
-			quoted[i] = regexp.QuoteMeta(id)
+		for i, ref := range body.TaskIDs {
+			quoted[i] = regexp.QuoteMeta(ref.taskID)
+			if ref.mapIndex != nil {
+				if o.MapIndexes == nil {
+					o.MapIndexes = map[string][]int{}
+				}
+				o.MapIndexes[ref.taskID] = append(o.MapIndexes[ref.taskID], *ref.mapIndex)
+			}
 		}
 		o.TaskRegex = "^(" + strings.Join(quoted, "|") + ")$"
 	}
@@ -239,7 +266,13 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	out := []clearedTI{}
 	for runID, ids := range plan {
 		for _, id := range ids {
-			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id})
+			if want, some := o.MapIndexes[id]; some {
+				for _, i := range want {
+					out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
+				}
+				continue
+			}
+			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
 		}
 	}
 	if !body.DryRun && len(out) > 0 {
