@@ -83,20 +83,26 @@ var aggregatePriority = []tasks.TaskInstanceState{
 // AggregateState is the state of a task from its instances: the one instance's, or for a
 // mapped task the most pressing of its instances' ("" for none).
 func AggregateState(list []*TaskInstance) tasks.TaskInstanceState {
-	switch len(list) {
-	case 0:
-		return ""
-	case 1:
+	if len(list) == 1 {
 		return list[0].State
 	}
 	seen := map[tasks.TaskInstanceState]bool{}
 	for _, ti := range list {
 		seen[ti.State] = true
 	}
+	return MostPressing(seen)
+}
+
+// MostPressing is the state a mapped task shows for instances in the states of seen ("" for
+// none).
+func MostPressing(seen map[tasks.TaskInstanceState]bool) tasks.TaskInstanceState {
 	for _, st := range aggregatePriority {
 		if seen[st] {
 			return st
 		}
 	}
-	return list[0].State
+	for st := range seen {
+		return st
+	}
+	return ""
 }

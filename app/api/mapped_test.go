@@ -51,6 +51,22 @@ func TestMappedTaskInstancesAPI(t *testing.T) {
 	}](e, base+"/listMapped?limit=1&offset=2"); len(page.TaskInstances) != 1 || page.TaskInstances[0].MapIndex != 2 {
 		t.Errorf("listMapped?limit=1&offset=2 = %+v, want map_index 2 alone", page)
 	}
+	grid := get[struct {
+		Tasks []struct {
+			TaskID   string `json:"task_id"`
+			IsMapped bool   `json:"is_mapped"`
+		} `json:"tasks"`
+		Instances [][]*struct {
+			State        *string        `json:"state"`
+			MappedStates map[string]int `json:"mapped_states"`
+		} `json:"instances"`
+	}](e, "/api/v1/dags/fan/grid")
+	if len(grid.Tasks) != 2 || !grid.Tasks[1].IsMapped || grid.Tasks[0].IsMapped || len(grid.Instances) != 1 {
+		t.Fatalf("grid = %+v, want files then per_file, mapped", grid)
+	}
+	if c := grid.Instances[0][1]; c == nil || c.State == nil || *c.State != "success" || c.MappedStates["success"] != 3 || len(c.MappedStates) != 1 {
+		t.Errorf("grid cell of per_file = %+v, want one cell: success, 3 instances", c)
+	}
 	one := get[mapped](e, base+"/1")
 	if one.MapIndex != 1 || one.TaskID != "per_file" {
 		t.Errorf("GET %s/1 = %+v", base, one)
