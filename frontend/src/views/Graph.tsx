@@ -7,7 +7,7 @@ import dagre from '@dagrejs/dagre'
 import type * as api from '../api'
 import { duration } from '../format'
 import { href, setQuery, type Route } from '../router'
-import { stateColor, stateName } from '../states'
+import { mappedSummary, mostPressing, stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
@@ -74,9 +74,20 @@ export function GraphView({ dagId, tasks, route }: { dagId: string; tasks: Loade
   const selected = route.query.get('task')
   const lay = useMemo(() => (tasks.data ? layout(tasks.data) : null), [tasks.data])
 
+  // One node per task: a mapped task's instances fold into one, in the most pressing of their
+  // states, with their count by state.
   const byTask = useMemo(() => {
-    const m = new Map<string, api.TaskInstance>()
-    for (const ti of tis.data ?? []) m.set(ti.task_id, ti)
+    const m = new Map<string, NodeTI>()
+    for (const ti of tis.data ?? []) {
+      const prev = m.get(ti.task_id)
+      if ((ti.map_index ?? -1) < 0 || !prev) {
+        m.set(ti.task_id, (ti.map_index ?? -1) < 0 ? ti : { ...ti, mapped: { [stateName(ti.state)]: 1 } })
+        continue
+      }
+      const mapped = { ...prev.mapped, [stateName(ti.state)]: (prev.mapped?.[stateName(ti.state)] ?? 0) + 1 }
+      const st = mostPressing(Object.keys(mapped) as api.TaskState[])
+      m.set(ti.task_id, { ...prev, state: st === 'none' ? null : st, mapped, duration: Math.max(prev.duration ?? 0, ti.duration ?? 0) })
+    }
     return m
   }, [tis.data])
 
@@ -215,7 +226,10 @@ export function PanZoomControls({ pz, fitTestid }: { pz: ReturnType<typeof usePa
   )
 }
 
-function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, api.TaskInstance>; selected: string | null; tasks: api.Task[] }) {
+/** A node's task instance; a mapped task's carries its instances counted by state. */
+type NodeTI = api.TaskInstance & { mapped?: Record<string, number> }
+
+function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<string, NodeTI>; selected: string | null; tasks: api.Task[] }) {
   const pz = usePanZoom(lay)
   const kinds = useMemo(() => new Map(tasks.map((t) => [t.task_id, t])), [tasks])
   const nodeOf = (e: Event) => (e.target as Element).closest?.('[data-testid="graph-node"]') as SVGGElement | null
@@ -256,11 +270,17 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
                 data-testid="graph-node"
                 data-task-id={n.id}
                 data-state={s}
+                data-mapped={ti?.mapped ? Object.values(ti.mapped).reduce((a, b) => a + b, 0) : undefined}
               >
-                <title>{`${n.id}\n${s}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
+                <title>{`${n.id}\n${s}${ti?.mapped ? `\n${mappedSummary(ti.mapped)}` : ''}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
                 <rect width={n.w} height={n.h} rx="6" class="node-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
                 <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
                 <NodeText id={n.id} kind={kind} x={14} h={n.h} />
+                {ti?.mapped && (
+                  <text x={n.w - 6} y={n.h - 6} text-anchor="end" class="node-count" data-testid="graph-node-count">
+                    [{Object.values(ti.mapped).reduce((a, b) => a + b, 0)}]
+                  </text>
+                )}
               </g>
             )
           })}
@@ -270,7 +290,7 @@ function GraphSvg({ lay, byTask, selected, tasks }: { lay: Layout; byTask: Map<s
   )
 }
 
-function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | null; task: api.Task; ti?: api.TaskInstance }) {
+function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | null; task: api.Task; ti?: NodeTI }) {
   return (
     <aside class="side-panel" data-testid="graph-node-details" data-task-id={task.task_id}>
       <header>
@@ -286,7 +306,12 @@ function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | 
           {ti.duration != null && <span class="muted small"> · {duration(ti.duration)}</span>}
         </p>
       )}
-      {ti?.reason && <p class="small">{ti.reason}</p>}
+      {ti?.mapped && (
+        <p class="small" data-testid="graph-node-mapped">
+          {mappedSummary(ti.mapped)}
+        </p>
+      )}
+      {ti?.reason && !ti.mapped && <p class="small">{ti.reason}</p>}
       <dl class="facts-list">
         <dt>Kind</dt>
         <dd>{task.is_branch ? 'branch' : task.is_sensor ? 'sensor' : 'module'}</dd>
