@@ -121,7 +121,7 @@ func startServer(t *testing.T) *server {
 			t.Fatal(err)
 		}
 	}
-	for name, src := range map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG} {
+	for name, src := range map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG, "e2e_mapped.yaml": mappedDAG} {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}

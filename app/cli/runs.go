@@ -456,7 +456,7 @@ func (e *env) tasksLogs() *cobra.Command {
 		if c, err := e.remote(); err != nil {
 			return err
 		} else if c != nil {
-			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *try, *follow)
+			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *mapIndex, *try, *follow)
 		}
 		ap, err := e.open(ctx, false)
 		if err != nil {

@@ -481,7 +481,7 @@ const mi = (mapIndex: number) => (mapIndex >= 0 ? { map_index: mapIndex } : {})
 export const taskInstance = (id: string, run: string, task: string, mapIndex = -1) =>
   request<TaskInstanceDetail>(tiPath(id, run, task) + (mapIndex >= 0 ? `/${mapIndex}` : ''))
 export const listMapped = (id: string, run: string, task: string) =>
-  request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/listMapped`, { query: { limit: 1024 } })
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/listMapped`, { query: { limit: 1000 } })
 export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed') =>
   request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
 export const tries = (id: string, run: string, task: string, mapIndex = -1) =>
