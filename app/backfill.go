@@ -188,7 +188,7 @@ func (a *App) backfillStep(ctx context.Context, who Actor, d *tasks.DAG, o Backf
 		if err != nil {
 			return run, err
 		}
-		if _, err := scheduler.ClearInStore(ctx, a.Store, d, run, st.TaskIDs, false, string(who)); err != nil {
+		if _, err := scheduler.ClearInStore(ctx, a.Store, d, run, st.TaskIDs, nil, false, string(who)); err != nil {
 			return run, err
 		}
 		return a.Store.GetDagRun(ctx, o.DagID, st.RunID)

@@ -248,7 +248,7 @@ func (a *App) ServeCluster(ctx context.Context, o ClusterOptions, ready func(dag
 	// died knows those tries died with it.
 	host := ex.Node().Name()
 	s := scheduler.New(a.withJobs(scheduler.Config{
-		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		Store: a.Store, Executor: ex, Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, MaxMapLength: a.Config.Core.MaxMapLength, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log,
 		LogsFolder: a.Config.LogsFolder(), OnSaved: a.Events.publishChanges,
 		RunFilter: func(r scheduler.DagRun) bool { return r.RunType != "test" },

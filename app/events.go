@@ -76,8 +76,12 @@ func (h *Events) publishChanges(c scheduler.Changes) {
 			h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
 		}
 	}
+	tis := c.TaskInstances
+	if len(c.Expanded) > 0 { // a mapped task's new instances are task instances that changed too
+		tis = append(append([]scheduler.TaskInstance{}, tis...), c.Expanded...)
+	}
 	for _, ended := range []bool{true, false} {
-		for _, ti := range c.TaskInstances {
+		for _, ti := range tis {
 			if ti.State.Finished() == ended {
 				h.Publish(Event{Kind: "task_instance", DagID: ti.DagID, Data: tiInfo(ti)})
 			}

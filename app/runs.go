@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -107,7 +108,7 @@ func (a *App) newScheduler(ctx context.Context, filter func(scheduler.DagRun) bo
 	host, _ := os.Hostname()
 	return scheduler.New(a.withJobs(scheduler.Config{
 		Store: a.Store, Executor: &cluster.LocalExecutor{Runner: r, LogsFolder: a.Config.LogsFolder()},
-		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, Hostname: host,
+		Dags: a.Dags.Dags, Parallelism: a.Config.Core.Parallelism, MaxMapLength: a.Config.Core.MaxMapLength, Hostname: host,
 		DefaultExecutionTimeout: a.Config.Core.DefaultTaskExecutionTimeout, Log: a.Log, LogsFolder: a.Config.LogsFolder(),
 		OnRunFinished: onEnd, RunFilter: filter, OnlyTheseRuns: only, OnSaved: a.Events.publishChanges,
 	})), nil
@@ -192,7 +193,8 @@ type TaskInstanceInfo struct {
 	DagID          string     `json:"dag_id"`
 	DagRunID       string     `json:"dag_run_id"`
 	TaskID         string     `json:"task_id"`
-	State          *string    `json:"state"` // null for none, as Airflow
+	MapIndex       int        `json:"map_index"` // -1 unless the task is mapped, as Airflow
+	State          *string    `json:"state"`     // null for none, as Airflow
 	TryNumber      int        `json:"try_number"`
 	MaxTries       int        `json:"max_tries"`
 	StartDate      *time.Time `json:"start_date"`
@@ -209,7 +211,7 @@ type TaskInstanceInfo struct {
 
 func tiInfo(ti scheduler.TaskInstance) TaskInstanceInfo {
 	// Airflow's max_tries counts the retries: the first try is not in it.
-	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries - 1,
+	out := TaskInstanceInfo{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, MaxTries: ti.MaxTries - 1,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Hostname: ti.Hostname, Pool: ti.Pool, PoolSlots: ti.PoolSlots,
 		Queue: ti.Queue, PriorityWeight: ti.PriorityWeight, ExitCode: ti.ExitCode, Reason: ti.Reason}
 	if ti.State != tasks.StateNone && ti.State != "" {
@@ -613,6 +615,8 @@ type ClearOptions struct {
 	Upstream   bool      // also every upstream of a matched task
 	Downstream bool      // also every downstream of a matched task
 	OnlyFailed bool
+	// MapIndexes, by task id, clears only those instances of a mapped task.
+	MapIndexes map[string][]int
 }
 
 // ClearPlan is what a clear will touch: task ids by run id.
@@ -658,8 +662,9 @@ func (a *App) PlanClear(ctx context.Context, o ClearOptions) (ClearPlan, error) 
 			return nil, err
 		}
 		for _, ti := range tis {
-			if ids[ti.TaskID] && (!o.OnlyFailed || ti.State.Failed()) && ti.State != tasks.StateNone {
-				plan[r.RunID] = append(plan[r.RunID], ti.TaskID)
+			if ids[ti.TaskID] && (!o.OnlyFailed || ti.State.Failed()) && ti.State != tasks.StateNone &&
+				scheduler.SelectsMapIndex(o.MapIndexes, &ti) && !slices.Contains(plan[r.RunID], ti.TaskID) {
+				plan[r.RunID] = append(plan[r.RunID], ti.TaskID) // a mapped task once, for all its instances
 			}
 		}
 		sort.Strings(plan[r.RunID])
@@ -677,13 +682,13 @@ func (a *App) Clear(ctx context.Context, who Actor, o ClearOptions, plan ClearPl
 	}
 	n := 0
 	for runID, ids := range plan {
-		err := a.changeRun(ctx, scheduler.Command{Kind: "clear", DagID: o.DagID, RunID: runID, TaskIDs: ids, OnlyFailed: o.OnlyFailed, Owner: string(who)},
+		err := a.changeRun(ctx, scheduler.Command{Kind: "clear", DagID: o.DagID, RunID: runID, TaskIDs: ids, MapIndexes: o.MapIndexes, OnlyFailed: o.OnlyFailed, Owner: string(who)},
 			func() error {
 				run, err := a.Store.GetDagRun(ctx, o.DagID, runID)
 				if err != nil {
 					return err
 				}
-				_, err = scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.OnlyFailed, string(who))
+				_, err = scheduler.ClearInStore(ctx, a.Store, d, run, ids, o.MapIndexes, o.OnlyFailed, string(who))
 				return err
 			})
 		if err != nil {
@@ -702,9 +707,9 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		var err error
 		switch c.Kind {
 		case "clear":
-			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			err = s.MarkTask(ctx, scheduler.TIKey{DagID: c.DagID, RunID: c.RunID, TaskID: c.TaskIDs[0]}, c.State, c.Owner)
+			err = s.MarkTask(ctx, scheduler.NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner)
 		}
 		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
 			return err
@@ -756,14 +761,15 @@ func (a *App) MarkRun(ctx context.Context, who Actor, dagID, runID string, state
 	return err
 }
 
-// LogReader opens the log of one try; try 0 means the latest.
-func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, taskID string, try int) (io.ReadCloser, scheduler.TaskInstance, error) {
+// LogReader opens the log of one try of a task instance; try 0 means the latest.
+func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, key scheduler.TIKey, try int) (io.ReadCloser, scheduler.TaskInstance, error) {
+	taskID := key.TaskID
 	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return nil, scheduler.TaskInstance{}, err
 	}
 	for _, ti := range tis {
-		if ti.TaskID != taskID {
+		if ti.TaskID != taskID || ti.MapIndex != key.MapIndex {
 			continue
 		}
 		if try == 0 {
@@ -781,18 +787,44 @@ func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, taskID string
 	return nil, scheduler.TaskInstance{}, fmt.Errorf("run %s has no task %q: %w", run.RunID, taskID, scheduler.ErrNotFound)
 }
 
-// TaskInstance re-reads one task instance.
+// TaskInstance re-reads one task instance. A mapped task that expanded has no instance at
+// map_index -1: asked for it, the error says to name a map index.
 func (a *App) TaskInstance(ctx context.Context, key scheduler.TIKey) (scheduler.TaskInstance, error) {
 	tis, err := a.Store.ListTaskInstances(ctx, key.DagID, key.RunID)
 	if err != nil {
 		return scheduler.TaskInstance{}, err
 	}
+	mapped := 0
 	for _, ti := range tis {
-		if ti.TaskID == key.TaskID {
+		if ti.TaskID == key.TaskID && ti.MapIndex == key.MapIndex {
 			return ti, nil
 		}
+		if ti.TaskID == key.TaskID && ti.MapIndex >= 0 {
+			mapped++
+		}
+	}
+	if key.MapIndex < 0 && mapped > 0 {
+		return scheduler.TaskInstance{}, fmt.Errorf("task %s is mapped into %d instances: name one by its map index (map_index 0..%d), or list them with listMapped: %w",
+			key.TaskID, mapped, mapped-1, scheduler.ErrNotFound)
 	}
 	return scheduler.TaskInstance{}, scheduler.ErrNotFound
+}
+
+// MappedTaskInstances lists a mapped task's instances in a run, by map index (none before it
+// expands, or for a task that is not mapped).
+func (a *App) MappedTaskInstances(ctx context.Context, run scheduler.DagRun, taskID string) ([]TaskInstanceInfo, error) {
+	tis, err := a.Store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return nil, err
+	}
+	out := []TaskInstanceInfo{}
+	for _, ti := range tis {
+		if ti.TaskID == taskID && ti.MapIndex >= 0 {
+			out = append(out, tiInfo(ti))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].MapIndex < out[j].MapIndex })
+	return out, nil
 }
 
 // MarkTask sets a task instance to success, failed or skipped by hand; a running try is

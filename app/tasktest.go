@@ -78,7 +78,7 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 		ld = time.Now().UTC().Truncate(time.Second)
 	}
 	tc := scheduler.TryContext{
-		RunID: "test__" + ld.Format(time.RFC3339), TryNumber: 1, LogicalDate: ld,
+		RunID: "test__" + ld.Format(time.RFC3339), TryNumber: 1, MapIndex: -1, LogicalDate: ld,
 		DataIntervalStart: ld, DataIntervalEnd: ld, Conf: tt.Conf,
 		XCom: func(taskID string, key ...string) any {
 			k := taskID

@@ -73,7 +73,7 @@ func (a *App) Render(ctx context.Context, run scheduler.DagRun, taskID string) (
 		}
 	}
 	tc := scheduler.TryContext{
-		RunID: run.RunID, TryNumber: try, LogicalDate: run.LogicalDate, DataIntervalStart: run.DataIntervalStart,
+		RunID: run.RunID, TryNumber: try, MapIndex: -1, LogicalDate: run.LogicalDate, DataIntervalStart: run.DataIntervalStart,
 		DataIntervalEnd: run.DataIntervalEnd, Conf: run.Conf, Now: time.Now,
 		XCom: func(taskID string, key ...string) any {
 			k := "return_value"

@@ -60,7 +60,7 @@ func (e *LocalExecutor) Start(ctx context.Context, results chan<- scheduler.TryR
 
 // Submit implements scheduler.Executor: the try starts at once on its own goroutine.
 func (e *LocalExecutor) Submit(w scheduler.Workload, xcom func(taskID, key string) ([]byte, bool)) {
-	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	key := w.Key()
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()
@@ -89,7 +89,7 @@ func (e *LocalExecutor) Submit(w scheduler.Workload, xcom func(taskID, key strin
 }
 
 func (e *LocalExecutor) run(ctx context.Context, w scheduler.Workload, xcom func(taskID, key string) ([]byte, bool)) scheduler.TryResult {
-	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	key := w.Key()
 	out := scheduler.TryResult{Key: key, TryNumber: w.TryNumber, StartDate: time.Now().UTC()}
 	fail := func(reason string) scheduler.TryResult {
 		out.State, out.Reason, out.EndDate = tasks.StateFailed, reason, time.Now().UTC()

@@ -228,7 +228,7 @@ func workload(dag, run, task string, try int, module string, args ...string) sch
 }
 
 func keyOf(w scheduler.Workload) scheduler.TIKey {
-	return scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	return w.Key()
 }
 
 // waitMembers waits until the server sees n alive workers.

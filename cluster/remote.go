@@ -218,7 +218,7 @@ func (e *RemoteExecutor) Start(ctx context.Context, results chan<- scheduler.Try
 // Submit implements scheduler.Executor: the try waits in the executor until a node can take
 // it; it never blocks.
 func (e *RemoteExecutor) Submit(w scheduler.Workload, xcom func(taskID, key string) ([]byte, bool)) {
-	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	key := w.Key()
 	now := time.Now().UTC()
 	e.mu.Lock()
 	if e.stopping || !e.started {

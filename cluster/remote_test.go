@@ -241,7 +241,7 @@ func TestWrongSecret(t *testing.T) {
 
 	// The data channel: a result signed with another secret, or not signed, is refused.
 	bad := newChannel("intruder", "not the secret", testLog(t))
-	msg := resultMessage{ID: "x", Worker: "intruder", Result: scheduler.TryResult{Key: scheduler.TIKey{DagID: "secret", RunID: "r", TaskID: "a"}, TryNumber: 1, State: tasks.StateSuccess}}
+	msg := resultMessage{ID: "x", Worker: "intruder", Result: scheduler.TryResult{Key: scheduler.NewTIKey("secret", "r", "a"), TryNumber: 1, State: tasks.StateSuccess}}
 	if err := bad.call(context.Background(), s.Node().DataAddress(), pathResults, msg, nil); !isStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("result signed with the wrong secret: %v", err)
 	}

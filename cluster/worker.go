@@ -315,7 +315,7 @@ func (w *Worker) submit(body []byte) (int, any) {
 		return http.StatusOK, submitResponse{Status: submitNeedModule, SHA256: req.ModuleSHA256}
 	}
 	wl := req.Workload
-	t := &workerTry{id: req.ID, key: scheduler.TIKey{DagID: wl.DagID, RunID: wl.RunID, TaskID: wl.TaskID}, try: wl.TryNumber, queue: wl.Queue}
+	t := &workerTry{id: req.ID, key: wl.Key(), try: wl.TryNumber, queue: wl.Queue}
 	wl.Connections = req.Connections
 	ctx, cancel := context.WithCancelCause(w.ctx)
 	t.cancel = cancel

@@ -123,7 +123,7 @@ func startServer(t *testing.T, extraDags ...map[string]string) *server {
 			t.Fatal(err)
 		}
 	}
-	files := map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG}
+	files := map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG, "e2e_mapped.yaml": mappedDAG}
 	for _, extra := range extraDags {
 		for name, src := range extra {
 			files[name] = src

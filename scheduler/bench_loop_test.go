@@ -163,3 +163,36 @@ func benchDialects(b *testing.B, n int, chain bool, parallelism int) {
 	b.ReportMetric(tasks/pg.Seconds(), "tasks/s_postgres")
 	b.ReportMetric(0, "ns/op")
 }
+
+// mappedDag writes a DAG of one task mapped over n elements, running the module of noopDag's
+// DAG in dir.
+func mappedDag(b *testing.B, dir string, n int) string {
+	mapped := filepath.Join(b.TempDir(), "mapped")
+	os.MkdirAll(mapped, 0o755)
+	module, err := os.ReadFile(filepath.Join(dir, "noop.wasm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(mapped, "noop.wasm"), module, 0o644)
+	src := fmt.Sprintf("dag_id: bench\nmax_active_tasks: %d\ntasks:\n  - id: m\n    module: noop.wasm\n    expand: '1..%d'\n    args: [\"{{ item }}\"]\n", n, n)
+	os.WriteFile(filepath.Join(mapped, "bench.yaml"), []byte(src), 0o644)
+	return mapped
+}
+
+// BenchmarkMapped1000 is BenchmarkIndependent1000 with the 1,000 tasks as one task mapped over
+// 1,000 elements, against the independent DAG in the same iteration: the figure is the ratio
+// of their throughputs, x_independent (target: at least 0.8).
+func BenchmarkMapped1000(b *testing.B) {
+	dir, _ := noopDag(b, 1000, false)
+	mapped := mappedDag(b, dir, 1000)
+	var m, ind time.Duration
+	for i := 0; i < b.N; i++ {
+		m += runThrough(b, mapped, 64)
+		ind += runThrough(b, dir, 64)
+	}
+	n := float64(b.N * 1000)
+	b.ReportMetric((n/m.Seconds())/(n/ind.Seconds()), "x_independent")
+	b.ReportMetric(n/m.Seconds(), "tasks/s")
+	b.ReportMetric(n/ind.Seconds(), "tasks/s_independent")
+	b.ReportMetric(0, "ns/op")
+}

@@ -84,29 +84,30 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 	r := newActiveRun(run, d, tis)
 	now := s.cfg.Now()
 	if prev != nil {
-		for id, old := range prev.tis {
-			if ti := r.tis[id]; ti != nil && inFlight(old) && !inFlight(ti) && !prev.poking[id] {
+		prev.all(func(old *TaskInstance) {
+			if ti := r.ti(old.Key()); ti != nil && inFlight(old) && !inFlight(ti) && !prev.poking[old.TaskID] {
 				s.cfg.Executor.Kill(old.Key(), old.TryNumber)
 			}
-		}
+		})
 		r.pokes = prev.pokes
 	}
 	for _, ti := range r.orphans(now) {
 		s.changes.ti(ti)
 	}
 	for _, t := range r.order {
-		ti := r.tis[t.TaskID]
-		if ti == nil || r.poking[t.TaskID] {
+		if r.poking[t.TaskID] {
 			continue
 		}
-		switch {
-		case ti.State == tasks.StateRestarting && s.submitted[ti.Key()] != ti.TryNumber:
-			ti.State = tasks.StateNone
-			s.changes.ti(ti)
-		case inFlight(ti) && s.submitted[ti.Key()] != ti.TryNumber:
-			died := ti.State == tasks.StateRunning && (ranHere(s.cfg.Executor, ti) || (deadHost != "" && ti.Hostname == deadHost))
-			if died || !s.adopt(r, ti, now) {
-				s.orphaned(r, t, ti, now, "the process running this try stopped before it reported", died)
+		for _, ti := range r.tis[t.TaskID] {
+			switch {
+			case ti.State == tasks.StateRestarting && s.submitted[ti.Key()] != ti.TryNumber:
+				ti.State = tasks.StateNone
+				s.changes.ti(ti)
+			case inFlight(ti) && s.submitted[ti.Key()] != ti.TryNumber:
+				died := ti.State == tasks.StateRunning && (ranHere(s.cfg.Executor, ti) || (deadHost != "" && ti.Hostname == deadHost))
+				if died || !s.adopt(r, ti, now) {
+					s.orphaned(r, t, ti, now, "the process running this try stopped before it reported", died)
+				}
 			}
 		}
 	}
@@ -153,7 +154,7 @@ func (s *Scheduler) giveUpUnclaimed(now time.Time) {
 		if r == nil {
 			continue
 		}
-		ti, t := r.tis[key.TaskID], r.dag.Task(key.TaskID)
+		ti, t := r.ti(key), r.dag.Task(key.TaskID)
 		if ti == nil || ti.TryNumber != try || !inFlight(ti) || s.submitted[key] == try {
 			continue // its result came meanwhile, or it was cleared or marked
 		}
@@ -220,7 +221,7 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 		var result string
 		switch c.Kind {
 		case "clear":
-			cleared, err := s.clear(ctx, ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
+			cleared, err := s.clear(ctx, ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 			result = fmt.Sprintf("cleared %v", cleared)
 			if err != nil {
 				result = "error: " + err.Error()
@@ -229,7 +230,7 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 			result = "marked " + string(c.State)
 			if len(c.TaskIDs) != 1 {
 				result = "error: a mark names one task"
-			} else if err := s.mark(ctx, TIKey{c.DagID, c.RunID, c.TaskIDs[0]}, c.State, c.Owner); err != nil {
+			} else if err := s.mark(ctx, NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner); err != nil {
 				result = "error: " + err.Error()
 			}
 		default:
@@ -317,8 +318,20 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 type ClearRequest struct {
 	DagID, RunID string
 	TaskIDs      []string // the tasks to clear (already expanded with upstream/downstream)
-	OnlyFailed   bool
-	Owner        string
+	// MapIndexes, by task id, clears only these instances of a mapped task (Airflow's
+	// [task_id, map_index] in task_ids); a task not in it is cleared whole.
+	MapIndexes map[string][]int
+	OnlyFailed bool
+	Owner      string
+}
+
+// selects reports whether the request clears ti, as far as its map index goes.
+func (req ClearRequest) selects(ti *TaskInstance) bool { return SelectsMapIndex(req.MapIndexes, ti) }
+
+// SelectsMapIndex reports whether a clear limited to mapIndexes (by task id) takes ti.
+func SelectsMapIndex(mapIndexes map[string][]int, ti *TaskInstance) bool {
+	want, limited := mapIndexes[ti.TaskID]
+	return !limited || contains(want, ti.MapIndex)
 }
 
 // Clear sets task instances back to none so they run again, with room for their retries; a
@@ -342,12 +355,21 @@ func (s *Scheduler) clear(ctx context.Context, req ClearRequest) ([]string, erro
 	now := s.cfg.Now()
 	var cleared []string
 	for _, id := range req.TaskIDs {
-		ti, t := r.tis[id], r.dag.Task(id)
-		if ti == nil || t == nil || (req.OnlyFailed && !ti.State.Failed()) {
+		t := r.dag.Task(id)
+		if t == nil {
 			continue
 		}
-		clearTI(r, t, ti, s, now)
-		cleared = append(cleared, id)
+		did := false
+		for _, ti := range r.tis[id] {
+			if (req.OnlyFailed && !ti.State.Failed()) || !req.selects(ti) {
+				continue
+			}
+			clearTI(r, t, ti, s, now)
+			did = true
+		}
+		if did {
+			cleared = append(cleared, id)
+		}
 	}
 	if len(cleared) > 0 && r.run.State.Finished() {
 		requeue(&r.run)
@@ -429,9 +451,9 @@ func (s *Scheduler) mark(ctx context.Context, key TIKey, state tasks.TaskInstanc
 	if err != nil {
 		return err
 	}
-	ti := r.tis[key.TaskID]
+	ti := r.ti(key)
 	if ti == nil {
-		return fmt.Errorf("task %q of run %s %w", key.TaskID, key.RunID, ErrNotFound)
+		return fmt.Errorf("task instance %s %w", key, ErrNotFound)
 	}
 	now := s.cfg.Now()
 	reason := "marked " + string(state) + " by " + owner
@@ -465,9 +487,9 @@ func (s *Scheduler) MarkRun(ctx context.Context, dagID, runID string, state task
 			return err
 		}
 		now := s.cfg.Now()
-		for _, ti := range r.tis {
+		r.all(func(ti *TaskInstance) {
 			if ti.State.Finished() {
-				continue
+				return
 			}
 			running := inFlight(ti) && !r.poking[ti.TaskID]
 			if running {
@@ -482,7 +504,7 @@ func (s *Scheduler) MarkRun(ctx context.Context, dagID, runID string, state task
 			}
 			endTI(ti, to, "run marked "+string(state)+" by "+owner, now)
 			s.changes.ti(ti)
-		}
+		})
 		r.run.State = tasks.RunRunning // endRun needs it active
 		s.endRun(r, state, now)
 		s.changes.audit(AuditEvent{When: now.UTC(), Event: "dag_run.mark_" + string(state), Owner: owner, DagID: dagID, RunID: runID})

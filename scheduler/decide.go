@@ -156,7 +156,7 @@ func NewRun(d *tasks.DAG, runType string, iv timetable.DataInterval, logicalDate
 	weights := d.PriorityWeights()
 	tis := make([]TaskInstance, 0, len(d.Tasks))
 	for _, t := range d.Tasks {
-		tis = append(tis, TaskInstance{DagID: d.DagID, RunID: runID, TaskID: t.TaskID, State: tasks.StateNone,
+		tis = append(tis, TaskInstance{DagID: d.DagID, RunID: runID, TaskID: t.TaskID, MapIndex: -1, State: tasks.StateNone,
 			MaxTries: t.Retries + 1, Pool: t.Pool, PoolSlots: t.PoolSlots, Queue: t.Queue, PriorityWeight: weights[t.TaskID]})
 	}
 	if conf == nil {
@@ -231,10 +231,27 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 		return
 	}
 	for _, t := range r.order {
-		ti := r.tis[t.TaskID]
-		if ti == nil {
-			continue
+		list := r.tis[t.TaskID]
+		if len(list) == 1 && list[0].MapIndex < 0 && t.IsMapped() && list[0].State == tasks.StateNone {
+			if !s.decide(r, t, list[0], now) || !s.expand(r, t, list[0], now) {
+				continue
+			}
+			list = r.tis[t.TaskID]
 		}
+		for _, ti := range list {
+			s.evaluateTI(r, t, ti, now)
+		}
+	}
+	if done, state := r.finished(); done {
+		s.endRun(r, state, now)
+		return
+	}
+	s.detectDeadlock(r, now)
+}
+
+// evaluateTI decides what happens next to one task instance of a running run.
+func (s *Scheduler) evaluateTI(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
+	{
 		switch ti.State {
 		case tasks.StateNone:
 			if s.decide(r, t, ti, now) {
@@ -252,11 +269,11 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 			}
 		case tasks.StateUpForReschedule, tasks.StateRunning, tasks.StateQueued:
 			if !r.poking[t.TaskID] || ti.NextRetryAt == nil {
-				continue // running on the executor: its result will say what next
+				return // running on the executor: its result will say what next
 			}
 			if now.Before(*ti.NextRetryAt) {
 				s.wakeRun(r, *ti.NextRetryAt)
-				continue
+				return
 			}
 			if t.Module == "" {
 				s.pokeExpr(r, t, ti, now)
@@ -266,11 +283,6 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 			}
 		}
 	}
-	if done, state := r.finished(); done {
-		s.endRun(r, state, now)
-		return
-	}
-	s.detectDeadlock(r, now)
 }
 
 // detectDeadlock fails a run in which nothing can happen any more: nothing runs, waits for a
@@ -278,13 +290,15 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 // removed). Airflow marks such a run failed.
 func (s *Scheduler) detectDeadlock(r *activeRun, now time.Time) {
 	var stuck []*TaskInstance
-	for _, ti := range r.tis {
-		switch ti.State {
-		case tasks.StateNone:
-			stuck = append(stuck, ti)
-		case tasks.StateScheduled, tasks.StateQueued, tasks.StateRunning, tasks.StateRestarting,
-			tasks.StateUpForRetry, tasks.StateUpForReschedule, tasks.StateDeferred:
-			return // something can still happen
+	for _, list := range r.tis {
+		for _, ti := range list {
+			switch ti.State {
+			case tasks.StateNone:
+				stuck = append(stuck, ti)
+			case tasks.StateScheduled, tasks.StateQueued, tasks.StateRunning, tasks.StateRestarting,
+				tasks.StateUpForRetry, tasks.StateUpForReschedule, tasks.StateDeferred:
+				return // something can still happen
+			}
 		}
 	}
 	if len(stuck) == 0 {
@@ -322,9 +336,11 @@ func (s *Scheduler) decide(r *activeRun, t *tasks.Task, ti *TaskInstance, now ti
 func (s *Scheduler) decideOnly(r *activeRun) {
 	now := s.cfg.Now()
 	for _, t := range r.order {
-		if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateNone && s.decide(r, t, ti, now) {
-			ti.State = tasks.StateScheduled
-			s.changes.ti(ti)
+		for _, ti := range r.tis[t.TaskID] {
+			if ti.State == tasks.StateNone && s.decide(r, t, ti, now) {
+				ti.State = tasks.StateScheduled
+				s.changes.ti(ti)
+			}
 		}
 	}
 }
@@ -479,7 +495,7 @@ func (s *Scheduler) recordTryAs(r *activeRun, ti *TaskInstance, state tasks.Task
 	if ti.TryNumber == 0 {
 		return // never started: nothing ran
 	}
-	s.changes.try(TaskTry{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, TryNumber: ti.TryNumber, State: state,
+	s.changes.try(TaskTry{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: state,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Duration: ti.Duration, Hostname: ti.Hostname,
 		ExitCode: ti.ExitCode, Reason: ti.Reason, ModuleSHA256: ti.ModuleSHA256})
 }
@@ -500,9 +516,9 @@ func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time)
 // finished is skipped, and the run fails, as Airflow does.
 func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 	reason := fmt.Sprintf("dagrun_timeout of %s passed", r.dag.DagrunTimeout)
-	for _, ti := range r.tis {
+	r.all(func(ti *TaskInstance) {
 		if ti.State.Finished() {
-			continue
+			return
 		}
 		if inFlight(ti) && !r.poking[ti.TaskID] {
 			s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
@@ -512,7 +528,7 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 		}
 		endTI(ti, tasks.StateSkipped, reason, now)
 		s.changes.ti(ti)
-	}
+	})
 	s.endRun(r, tasks.RunFailed, now)
 }
 
@@ -522,16 +538,21 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 // rendered folder leads outside the allowed ones): file_exists would answer false for ever, so
 // the caller fails the task instead.
 func (s *Scheduler) env(r *activeRun, t *tasks.Task, ti *TaskInstance) (tasks.Env, *varUse, error) {
-	c := s.tryContext(r, ti)
+	c, err := s.tryContext(r, t, ti)
 	vars := c.record()
+	if err != nil {
+		return tasks.Env{}, vars, err
+	}
 	env, _, err := c.Env(r.dag, t)
 	return env, vars, err
 }
 
-func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
+// tryContext is what a try of ti renders against. The error is a mapped task instance whose
+// element cannot be found (its expand list, evaluated again after a restart, is shorter now).
+func (s *Scheduler) tryContext(r *activeRun, t *tasks.Task, ti *TaskInstance) (TryContext, error) {
 	ctx := context.Background()
-	return TryContext{
-		RunID: r.run.RunID, TryNumber: ti.TryNumber, LogicalDate: r.run.LogicalDate,
+	c := TryContext{
+		RunID: r.run.RunID, TryNumber: ti.TryNumber, MapIndex: ti.MapIndex, LogicalDate: r.run.LogicalDate,
 		DataIntervalStart: r.run.DataIntervalStart, DataIntervalEnd: r.run.DataIntervalEnd, Conf: r.run.Conf,
 		Now: s.cfg.Now,
 		XCom: func(taskID string, key ...string) any {
@@ -539,10 +560,7 @@ func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
 			if len(key) > 0 {
 				k = key[0]
 			}
-			if v, ok := r.xcom(ctx, s.cfg.Store, taskID, k); ok {
-				return string(v)
-			}
-			return nil
+			return r.xcomValue(ctx, s.cfg.Store, taskID, k)
 		},
 		Var: func(name string, def ...any) any {
 			if v, err := s.cfg.Store.GetVariable(ctx, name); err == nil {
@@ -554,15 +572,20 @@ func (s *Scheduler) tryContext(r *activeRun, ti *TaskInstance) TryContext {
 			return nil
 		},
 		TaskState: func(taskID string) string {
-			if x := r.tis[taskID]; x != nil {
-				return string(x.State)
-			}
-			return ""
+			return string(AggregateState(r.tis[taskID]))
 		},
 		DagRunState: func(dagID string, logicalDate any) string {
 			return s.runStateAt(ctx, dagID, logicalDate)
 		},
 	}
+	if t != nil && t.IsMapped() && ti.MapIndex >= 0 {
+		item, err := s.mapItem(r, t, ti, c)
+		if err != nil {
+			return c, err
+		}
+		c.Item = item
+	}
+	return c, nil
 }
 
 // runStateAt answers dag_run_state(dag_id, logical_date) for external task sensors.
@@ -600,23 +623,34 @@ type slotsUsed struct {
 	total int
 	dag   map[string]int
 	pool  map[string]int
+	task  map[dagTask]int // instances of tasks with max_active_tis_per_dag
 }
 
 func (s *Scheduler) usage() slotsUsed {
-	u := slotsUsed{dag: map[string]int{}, pool: map[string]int{}}
+	u := slotsUsed{dag: map[string]int{}, pool: map[string]int{}, task: map[dagTask]int{}}
 	for _, r := range s.runs {
 		for _, t := range r.order {
-			ti := r.tis[t.TaskID]
-			if t.Module == "" || ti == nil || (ti.State != tasks.StateRunning && ti.State != tasks.StateQueued) {
+			if t.Module == "" {
 				continue
 			}
-			u.total++
-			u.dag[r.run.DagID]++
-			u.pool[ti.Pool] += ti.PoolSlots
+			for _, ti := range r.tis[t.TaskID] {
+				if ti.State != tasks.StateRunning && ti.State != tasks.StateQueued {
+					continue
+				}
+				u.total++
+				u.dag[r.run.DagID]++
+				u.pool[ti.Pool] += ti.PoolSlots
+				if t.MaxActiveTIsPerDag > 0 {
+					u.task[dagTask{r.run.DagID, t.TaskID}]++
+				}
+			}
 		}
 	}
 	return u
 }
+
+// dagTask names a task across the runs of its DAG, for max_active_tis_per_dag.
+type dagTask struct{ dagID, taskID string }
 
 type candidate struct {
 	r  *activeRun
@@ -633,8 +667,13 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 			continue
 		}
 		for _, t := range r.order {
-			if ti := r.tis[t.TaskID]; ti != nil && ti.State == tasks.StateScheduled && t.Module != "" {
-				cands = append(cands, candidate{r, t, ti})
+			if t.Module == "" {
+				continue
+			}
+			for _, ti := range r.tis[t.TaskID] {
+				if ti.State == tasks.StateScheduled {
+					cands = append(cands, candidate{r, t, ti})
+				}
 			}
 		}
 	}
@@ -659,6 +698,11 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 			c.r.reasons[id] = fmt.Sprintf("waiting: max_active_tasks (%d) of this DAG are running", c.r.dag.MaxActiveTasks)
 			continue
 		}
+		dt := dagTask{c.r.run.DagID, id}
+		if c.t.MaxActiveTIsPerDag > 0 && u.task[dt] >= c.t.MaxActiveTIsPerDag {
+			c.r.reasons[id] = fmt.Sprintf("waiting: max_active_tis_per_dag (%d) instances of this task are running", c.t.MaxActiveTIsPerDag)
+			continue
+		}
 		slots, ok := s.pools[c.ti.Pool]
 		if !ok {
 			s.waiting(c, fmt.Sprintf("waiting: pool %q does not exist; create it with `wasmflow pools set %s SLOTS`", c.ti.Pool, c.ti.Pool))
@@ -678,6 +722,9 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 			u.total++
 			u.dag[c.r.run.DagID]++
 			u.pool[c.ti.Pool] += c.ti.PoolSlots
+			if c.t.MaxActiveTIsPerDag > 0 {
+				u.task[dt]++
+			}
 		}
 	}
 }
@@ -701,7 +748,7 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	if !repoke {
 		ti.TryNumber++
 		s.changes.clearXComs(ti.Key())
-		r.xcoms[t.TaskID] = map[string][]byte{} // cleared for the new try, not read back from the metastore
+		r.xcoms[xcomOwner{ti.TaskID, ti.MapIndex}] = map[string][]byte{} // cleared for the new try, not read back from the metastore
 		start := now.UTC()
 		ti.StartDate, ti.EndDate, ti.Duration, ti.ExitCode, ti.Reason = &start, nil, 0, nil, ""
 		if t.IsSensor() && ti.FirstPokeAt == nil {
@@ -711,7 +758,11 @@ func (s *Scheduler) startTry(ctx context.Context, r *activeRun, t *tasks.Task, t
 	ti.NextRetryAt = nil
 	queued := now.UTC()
 	ti.QueuedAt, ti.Hostname = &queued, s.cfg.Hostname
-	w, err := RenderWorkload(r.dag, t, s.tryContext(r, ti))
+	c, err := s.tryContext(r, t, ti)
+	var w Workload
+	if err == nil {
+		w, err = RenderWorkload(r.dag, t, c)
+	}
 	if err == nil {
 		err = s.resolveGrants(ctx, &w)
 	}
@@ -741,7 +792,7 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	r := s.runs[runKey{res.Key.DagID, res.Key.RunID}]
 	var ti *TaskInstance
 	if r != nil {
-		ti = r.tis[res.Key.TaskID]
+		ti = r.ti(res.Key)
 	}
 	if res.Progress() {
 		s.handleProgress(ti, res)
@@ -782,8 +833,8 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 		ti.StartDate = &start
 	}
 	for k, v := range res.XComs {
-		r.setXCom(ti.TaskID, k, v)
-		s.changes.xcom(XCom{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, Key: k, Value: v, Timestamp: now.UTC()})
+		r.setXCom(ti, k, v)
+		s.changes.xcom(XCom{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, Key: k, Value: v, Timestamp: now.UTC()})
 	}
 	if t == nil { // the task left the DAG while it ran
 		endTI(ti, tasks.StateRemoved, "the task is no longer in the DAG", now)

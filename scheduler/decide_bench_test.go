@@ -41,7 +41,7 @@ func BenchmarkDecide100k(b *testing.B) {
 				if l%2 == 0 {
 					st = tasks.StateSuccess
 				}
-				tis = append(tis, TaskInstance{DagID: "big", RunID: "r", TaskID: fmt.Sprintf("t%d_%d", l, i), State: st, MaxTries: 1})
+				tis = append(tis, TaskInstance{DagID: "big", RunID: "r", TaskID: fmt.Sprintf("t%d_%d", l, i), MapIndex: -1, State: st, MaxTries: 1})
 			}
 		}
 		return tis
@@ -53,7 +53,7 @@ func BenchmarkDecide100k(b *testing.B) {
 		r := newActiveRun(DagRun{DagID: "big", RunID: "r", State: tasks.RunRunning}, d, states())
 		undecided := make([]*tasks.Task, 0, layers*width/2)
 		for _, t := range r.order {
-			if r.tis[t.TaskID].State == tasks.StateNone {
+			if r.tis[t.TaskID][0].State == tasks.StateNone {
 				undecided = append(undecided, t)
 			}
 		}

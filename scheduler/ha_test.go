@@ -92,7 +92,7 @@ func (e *countingExecutor) Start(_ context.Context, results chan<- scheduler.Try
 }
 
 func (e *countingExecutor) Submit(w scheduler.Workload, _ func(string, string) ([]byte, bool)) {
-	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	key := w.Key()
 	e.runs.park(w.RunID, func() {
 		select {
 		case <-e.dead:
@@ -603,7 +603,7 @@ func TestClearOfAnotherSchedulersRun(t *testing.T) {
 	if got, err := reader.GetCommand(ctx, cmd.ID); err != nil || got.DoneAt == nil || got.Result != "cleared [l3t0]" {
 		t.Errorf("command = %+v, %v", got, err)
 	}
-	key := scheduler.TIKey{DagID: "ha", RunID: run.RunID, TaskID: "l3t0"}
+	key := scheduler.NewTIKey("ha", run.RunID, "l3t0")
 	c.runs.mu.Lock()
 	defer c.runs.mu.Unlock()
 	if c.runs.n[tryKey{key, 1}] != 1 || c.runs.n[tryKey{key, 2}] != 1 {

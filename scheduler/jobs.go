@@ -179,14 +179,14 @@ func (s *Scheduler) own(ctx context.Context, dagID, runID string) error {
 func (s *Scheduler) letGo(r *activeRun, why string) {
 	k := runKey{r.run.DagID, r.run.RunID}
 	delete(s.runs, k)
-	for _, ti := range r.tis {
+	r.all(func(ti *TaskInstance) {
 		key := ti.Key()
 		if try, ok := s.submitted[key]; ok && try == ti.TryNumber {
 			s.cfg.Executor.Kill(key, try)
 			delete(s.submitted, key)
 		}
 		delete(s.unclaimed, key)
-	}
+	})
 	s.cfg.Log.Warn("no longer driving a run: "+why, "dag_id", r.run.DagID, "run_id", r.run.RunID, "job_id", s.job)
 }
 
@@ -203,6 +203,7 @@ func (s *Scheduler) dropRuns(c Changes, lost *NotOwnerError) Changes {
 	keep := func(dagID, runID string) bool { return !gone[runKey{dagID, runID}] }
 	c.Runs = filter(c.Runs, func(r DagRun) bool { return keep(r.DagID, r.RunID) })
 	c.TaskInstances = filter(c.TaskInstances, func(ti TaskInstance) bool { return keep(ti.DagID, ti.RunID) })
+	c.Expanded = filter(c.Expanded, func(ti TaskInstance) bool { return keep(ti.DagID, ti.RunID) })
 	c.Tries = filter(c.Tries, func(t TaskTry) bool { return keep(t.DagID, t.RunID) })
 	c.ClearXComs = filter(c.ClearXComs, func(k TIKey) bool { return keep(k.DagID, k.RunID) })
 	c.XComs = filter(c.XComs, func(x XCom) bool { return keep(x.DagID, x.RunID) })

@@ -223,7 +223,7 @@ func TestPipelineWithXComsAndConf(t *testing.T) {
 	if len(tries) != 1 || tries[0].State != tasks.StateSuccess {
 		t.Errorf("history of load = %+v", tries)
 	}
-	log, err := os.ReadFile(cluster.LogPath(filepath.Join(rg.dir, ".logs"), scheduler.TIKey{DagID: "pipe", RunID: run.RunID, TaskID: "load"}, 1))
+	log, err := os.ReadFile(cluster.LogPath(filepath.Join(rg.dir, ".logs"), scheduler.NewTIKey("pipe", run.RunID, "load"), 1))
 	if err != nil || !strings.Contains(string(log), "loaded 144") {
 		t.Errorf("log of load: %q, %v", log, err)
 	}

@@ -15,7 +15,8 @@ import (
 // back to queued, for the next scheduler to drive.
 
 // ClearInStore clears task instances of one run in the metastore; see ClearTaskInstance.
-func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun, taskIDs []string, onlyFailed bool, owner string) ([]string, error) {
+// mapIndexes, by task id, limits a mapped task's clear to those instances.
+func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun, taskIDs []string, mapIndexes map[string][]int, onlyFailed bool, owner string) ([]string, error) {
 	tis, err := store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return nil, err
@@ -27,7 +28,7 @@ func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun,
 	var c Changes
 	var cleared []string
 	for _, ti := range tis {
-		if !want[ti.TaskID] || (onlyFailed && !ti.State.Failed()) {
+		if !want[ti.TaskID] || (onlyFailed && !ti.State.Failed()) || !SelectsMapIndex(mapIndexes, &ti) {
 			continue
 		}
 		var t *tasks.Task
@@ -36,7 +37,9 @@ func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun,
 		}
 		ClearTaskInstance(&ti, t)
 		c.TaskInstances = append(c.TaskInstances, ti)
-		cleared = append(cleared, ti.TaskID)
+		if !contains(cleared, ti.TaskID) { // a mapped task's instances are one task
+			cleared = append(cleared, ti.TaskID)
+		}
 	}
 	if len(cleared) == 0 {
 		return nil, nil

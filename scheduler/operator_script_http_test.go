@@ -111,7 +111,7 @@ func TestScriptHTTPThroughScheduler(t *testing.T) {
 			t.Errorf("%s's return_value = %s, %v; want %s", task, x.Value, err, want)
 		}
 	}
-	log, _ := os.ReadFile(cluster.LogPath(filepath.Join(rg.dir, ".logs"), scheduler.TIKey{DagID: "script_http", RunID: run.RunID, TaskID: "denied"}, 1))
+	log, _ := os.ReadFile(cluster.LogPath(filepath.Join(rg.dir, ".logs"), scheduler.NewTIKey("script_http", run.RunID, "denied"), 1))
 	if want := "script failed at line 1, column 15 of code (script_http.yaml:35): Error: http GET http://127.0.0.1:" + port +
 		"/echo: host 127.0.0.1 is not granted: add \"127.0.0.1:" + port + "\" to allow_hosts"; !strings.Contains(string(log), want) {
 		t.Errorf("denied's log lacks %q:\n%s", want, log)

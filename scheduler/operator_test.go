@@ -61,11 +61,11 @@ func TestScriptOperatorThroughScheduler(t *testing.T) {
 		t.Errorf("shape's return_value = %s, %v", x.Value, err)
 	}
 	logs := filepath.Join(rg.dir, ".logs")
-	log, _ := os.ReadFile(cluster.LogPath(logs, scheduler.TIKey{DagID: "scripts", RunID: run.RunID, TaskID: "shape"}, 1))
+	log, _ := os.ReadFile(cluster.LogPath(logs, scheduler.NewTIKey("scripts", run.RunID, "shape"), 1))
 	if !strings.Contains(string(log), "shaping 3 orders of 2024-03-01") {
 		t.Errorf("log() did not reach shape's log:\n%s", log)
 	}
-	log, _ = os.ReadFile(cluster.LogPath(logs, scheduler.TIKey{DagID: "scripts", RunID: run.RunID, TaskID: "check"}, 1))
+	log, _ = os.ReadFile(cluster.LogPath(logs, scheduler.NewTIKey("scripts", run.RunID, "check"), 1))
 	if !strings.Contains(string(log), "script failed at line 3, column 9 of code (scripts.yaml:24): Error: only 2 big orders") {
 		t.Errorf("check's log does not carry the thrown error and its line:\n%s", log)
 	}

@@ -48,7 +48,7 @@ func (e *holdingExecutor) Submit(w scheduler.Workload, xcom func(taskID, key str
 	defer e.mu.Unlock()
 	if !e.release {
 		e.held = append(e.held, w)
-		key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+		key := w.Key()
 		go e.send(scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateQueued, Reason: "no live worker serves queue \"gpu\""})
 		return
 	}
@@ -57,7 +57,7 @@ func (e *holdingExecutor) Submit(w scheduler.Workload, xcom func(taskID, key str
 
 // start reports the try started, then runs it. e.mu is held.
 func (e *holdingExecutor) start(w scheduler.Workload) {
-	key := scheduler.TIKey{DagID: w.DagID, RunID: w.RunID, TaskID: w.TaskID}
+	key := w.Key()
 	res := scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateRunning, Hostname: "worker-1", StartDate: time.Now()}
 	go func() {
 		e.send(res)
@@ -157,7 +157,7 @@ tasks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := func(id string) scheduler.TIKey { return scheduler.TIKey{DagID: "adopt", RunID: run.RunID, TaskID: id} }
+	key := func(id string) scheduler.TIKey { return scheduler.NewTIKey("adopt", run.RunID, id) }
 	e := &holdingExecutor{within: 700 * time.Millisecond, release: true, claimed: map[scheduler.TIKey]int{key("claimed"): 1}}
 	clock := &testClock{now: now}
 	rg.now = clock.Now // the window ends when the test says, however slow the machine

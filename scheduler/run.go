@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -11,10 +12,12 @@ import (
 // activeRun is a DagRun the scheduler is driving, with its task instances in memory. The
 // metastore holds the same state; this copy exists so a decision costs no query.
 type activeRun struct {
-	run     DagRun
-	dag     *tasks.DAG
-	tis     map[string]*TaskInstance // by task id
-	order   []*tasks.Task            // topological
+	run DagRun
+	dag *tasks.DAG
+	// tis are the task instances by task id: one, or a mapped task's instances in map_index
+	// order once it expanded.
+	tis     map[string][]*TaskInstance
+	order   []*tasks.Task // topological
 	weights map[string]int
 	// poking holds sensors waiting in poke mode: their slot stays taken and their next poke
 	// reuses the try number.
@@ -22,76 +25,143 @@ type activeRun struct {
 	// reasons says why a task instance is not running yet, for the UI.
 	reasons map[string]string
 	pokes   map[string]int // sensor pokes so far, for exponential backoff
-	// xcoms caches the run's XComs by task and key, so a downstream template sees an upstream's
-	// XCom in the same step, before it is written.
-	xcoms  map[string]map[string][]byte
-	wakeAt time.Time // the earliest timer pending for this run
-	dirty  bool
+	// xcoms caches the run's XComs by task instance and key, so a downstream template sees an
+	// upstream's XCom in the same step, before it is written; xcomsRead holds the tasks whose
+	// XComs were read from the metastore.
+	xcoms     map[xcomOwner]map[string][]byte
+	xcomsRead map[string]bool
+	// expanded caches the lists mapped tasks expanded into, for their instances' item.
+	expanded map[string][]any
+	wakeAt   time.Time // the earliest timer pending for this run
+	dirty    bool
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {
-	r := &activeRun{run: run, dag: dag, tis: map[string]*TaskInstance{}, order: dag.TopologicalOrder(),
+	r := &activeRun{run: run, dag: dag, tis: map[string][]*TaskInstance{}, order: dag.TopologicalOrder(),
 		weights: dag.PriorityWeights(), poking: map[string]bool{}, reasons: map[string]string{}, pokes: map[string]int{},
-		xcoms: map[string]map[string][]byte{}, dirty: true}
+		xcoms: map[xcomOwner]map[string][]byte{}, xcomsRead: map[string]bool{}, expanded: map[string][]any{}, dirty: true}
 	for i := range tis {
 		ti := tis[i]
-		r.tis[ti.TaskID] = &ti
+		r.tis[ti.TaskID] = append(r.tis[ti.TaskID], &ti)
 		// A sensor between pokes (a restart, a run reloaded) pokes again when due.
 		if t := dag.Task(ti.TaskID); t != nil && t.IsSensor() && ti.NextRetryAt != nil &&
 			(ti.State == tasks.StateRunning || ti.State == tasks.StateUpForReschedule) {
 			r.poking[ti.TaskID] = true
 		}
 	}
+	for _, list := range r.tis {
+		sort.Slice(list, func(i, j int) bool { return list[i].MapIndex < list[j].MapIndex })
+	}
 	return r
+}
+
+// xcomOwner is the task instance an XCom belongs to, within a run.
+type xcomOwner struct {
+	taskID   string
+	mapIndex int
+}
+
+// ti returns the task instance of the run with key's task id and map index, or nil.
+func (r *activeRun) ti(key TIKey) *TaskInstance {
+	for _, ti := range r.tis[key.TaskID] {
+		if ti.MapIndex == key.MapIndex {
+			return ti
+		}
+	}
+	return nil
+}
+
+// all calls f with every task instance of the run.
+func (r *activeRun) all(f func(ti *TaskInstance)) {
+	for _, list := range r.tis {
+		for _, ti := range list {
+			f(ti)
+		}
+	}
 }
 
 // orphans ends the task instances whose task is no longer in the DAG as removed, as Airflow
 // does, and returns them to be recorded.
 func (r *activeRun) orphans(now time.Time) []*TaskInstance {
 	var out []*TaskInstance
-	for id, ti := range r.tis {
-		if r.dag.Task(id) == nil && !ti.State.Finished() {
+	r.all(func(ti *TaskInstance) {
+		if r.dag.Task(ti.TaskID) == nil && !ti.State.Finished() {
 			endTI(ti, tasks.StateRemoved, "the task is no longer in the DAG", now)
 			out = append(out, ti)
 		}
-	}
+	})
 	return out
 }
 
-// xcom returns an XCom of the run, from the cache or else the metastore.
-func (r *activeRun) xcom(ctx context.Context, store RunStore, taskID, key string) ([]byte, bool) {
-	if m, ok := r.xcoms[taskID]; ok {
-		v, ok := m[key]
-		return v, ok
+// xcom returns an XCom of one task instance of the run, from the cache or else the metastore.
+func (r *activeRun) xcom(ctx context.Context, store RunStore, owner xcomOwner, key string) ([]byte, bool) {
+	if !r.xcomsRead[owner.taskID] {
+		xs, err := store.ListXComs(ctx, r.run.DagID, r.run.RunID, owner.taskID)
+		if err != nil {
+			return nil, false
+		}
+		r.xcomsRead[owner.taskID] = true
+		read := map[xcomOwner]bool{}
+		for _, x := range xs {
+			o := xcomOwner{x.TaskID, x.MapIndex}
+			if _, cached := r.xcoms[o]; cached && !read[o] {
+				continue // what this process holds (a new try's, cleared) is newer
+			}
+			if !read[o] {
+				r.xcoms[o], read[o] = map[string][]byte{}, true
+			}
+			r.xcoms[o][x.Key] = x.Value
+		}
 	}
-	xs, err := store.ListXComs(ctx, r.run.DagID, r.run.RunID, taskID)
-	if err != nil {
-		return nil, false
-	}
-	m := map[string][]byte{}
-	for _, x := range xs {
-		m[x.Key] = x.Value
-	}
-	r.xcoms[taskID] = m
-	v, ok := m[key]
+	v, ok := r.xcoms[owner][key]
 	return v, ok
 }
 
-func (r *activeRun) setXCom(taskID, key string, v []byte) {
-	if r.xcoms[taskID] == nil {
-		r.xcoms[taskID] = map[string][]byte{}
+// xcomValue is what xcom(task, key) answers in a template: the value as text, or for a mapped
+// task the list of its instances' values in map_index order (nil where one pushed none).
+func (r *activeRun) xcomValue(ctx context.Context, store RunStore, taskID, key string) any {
+	if t := r.dag.Task(taskID); t != nil && t.IsMapped() {
+		var out []any
+		for _, ti := range r.tis[taskID] {
+			if ti.MapIndex < 0 {
+				continue // not expanded (yet): no values
+			}
+			var v any
+			if b, ok := r.xcom(ctx, store, xcomOwner{taskID, ti.MapIndex}, key); ok {
+				v = string(b)
+			}
+			out = append(out, v)
+		}
+		if out == nil {
+			return nil
+		}
+		return out
 	}
-	r.xcoms[taskID][key] = v
+	if b, ok := r.xcom(ctx, store, xcomOwner{taskID, -1}, key); ok {
+		return string(b)
+	}
+	return nil
 }
 
-// upstreamCounts counts the states of t's direct upstream task instances.
+func (r *activeRun) setXCom(ti *TaskInstance, key string, v []byte) {
+	o := xcomOwner{ti.TaskID, ti.MapIndex}
+	if r.xcoms[o] == nil {
+		r.xcoms[o] = map[string][]byte{}
+	}
+	r.xcoms[o][key] = v
+}
+
+// upstreamCounts counts the states of t's direct upstream task instances: every instance of
+// a mapped upstream counts, as in Airflow.
 func (r *activeRun) upstreamCounts(t *tasks.Task) tasks.UpstreamCounts {
 	states := make([]tasks.TaskInstanceState, 0, len(t.Upstream))
 	for _, u := range t.Upstream {
-		if ti := r.tis[u]; ti != nil {
-			states = append(states, ti.State)
-		} else {
+		list := r.tis[u]
+		if len(list) == 0 {
 			states = append(states, tasks.StateRemoved)
+		}
+		for _, ti := range list {
+			states = append(states, ti.State)
 		}
 	}
 	return tasks.CountUpstream(states)
@@ -100,14 +170,18 @@ func (r *activeRun) upstreamCounts(t *tasks.Task) tasks.UpstreamCounts {
 // finished reports whether every task instance is done, and the run's state from its leaves:
 // failed when any leaf failed or upstream_failed, success when every leaf succeeded or skipped.
 func (r *activeRun) finished() (bool, tasks.DagRunState) {
-	for _, ti := range r.tis {
-		if !ti.State.Finished() {
-			return false, ""
+	for _, list := range r.tis {
+		for _, ti := range list {
+			if !ti.State.Finished() {
+				return false, ""
+			}
 		}
 	}
 	for _, leaf := range r.dag.Leaves() {
-		if ti := r.tis[leaf.TaskID]; ti != nil && ti.State.Failed() {
-			return true, tasks.RunFailed
+		for _, ti := range r.tis[leaf.TaskID] {
+			if ti.State.Failed() {
+				return true, tasks.RunFailed
+			}
 		}
 	}
 	return true, tasks.RunSuccess
@@ -145,15 +219,17 @@ func (r *activeRun) branchFollow(t *tasks.Task, chosen []string, now time.Time) 
 	}
 	var skipped []*TaskInstance
 	for _, d := range t.Downstream {
-		if ti := r.tis[d]; ti != nil && !want[d] && !ti.State.Finished() {
-			endTI(ti, tasks.StateSkipped, "not chosen by branch "+t.TaskID, now)
-			skipped = append(skipped, ti)
+		for _, ti := range r.tis[d] {
+			if !want[d] && !ti.State.Finished() {
+				endTI(ti, tasks.StateSkipped, "not chosen by branch "+t.TaskID, now)
+				skipped = append(skipped, ti)
+			}
 		}
 	}
 	return skipped, nil
 }
 
-func contains(list []string, s string) bool {
+func contains[T comparable](list []T, s T) bool {
 	for _, v := range list {
 		if v == s {
 			return true

@@ -166,7 +166,7 @@ tasks:
 		t.Errorf("no reason given for slow1 waiting: %v", why)
 	}
 	// Marking a running task failed stops it.
-	key := scheduler.TIKey{DagID: "p", RunID: run.RunID, TaskID: "stuck"}
+	key := scheduler.NewTIKey("p", run.RunID, "stuck")
 	if err := rg.sched.MarkTask(context.Background(), key, tasks.StateFailed, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,9 @@ type Config struct {
 	Dags func() map[string]*tasks.DAG
 	// Parallelism caps module tries running at once on this scheduler (core.parallelism).
 	Parallelism int
+	// MaxMapLength is the most task instances a mapped task may expand into
+	// (core.max_map_length); 0: Airflow's 1024.
+	MaxMapLength int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Poll is how often the metastore is read for runs created or reset by another process
@@ -121,6 +124,9 @@ func New(cfg Config) *Scheduler {
 	}
 	if cfg.Parallelism <= 0 {
 		cfg.Parallelism = 32
+	}
+	if cfg.MaxMapLength <= 0 {
+		cfg.MaxMapLength = tasks.DefaultMaxMapLength
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -421,7 +427,7 @@ func (s *Scheduler) announce() {
 func (s *Scheduler) submitAll(ctx context.Context) {
 	for _, sub := range s.submits {
 		w := sub.w
-		s.submitted[TIKey{w.DagID, w.RunID, w.TaskID}] = w.TryNumber
+		s.submitted[w.Key()] = w.TryNumber
 		s.cfg.Executor.Submit(w, func(taskID, key string) ([]byte, bool) {
 			x, err := s.cfg.Store.GetXCom(context.WithoutCancel(ctx), w.DagID, w.RunID, taskID, key)
 			return x.Value, err == nil
@@ -432,14 +438,19 @@ func (s *Scheduler) submitAll(ctx context.Context) {
 
 // changeSet collects a step's writes; a task instance or run changed twice is written once.
 type changeSet struct {
-	runs  map[*DagRun]bool
-	tis   map[*TaskInstance]bool
+	runs map[*DagRun]bool
+	tis  map[*TaskInstance]bool
+	// added are task instances to insert (a mapped task's expansion), with their state as the
+	// step leaves it.
+	added map[*TaskInstance]bool
 	extra Changes
 }
 
 func newChangeSet() changeSet {
-	return changeSet{runs: map[*DagRun]bool{}, tis: map[*TaskInstance]bool{}}
+	return changeSet{runs: map[*DagRun]bool{}, tis: map[*TaskInstance]bool{}, added: map[*TaskInstance]bool{}}
 }
+
+func (c *changeSet) expanded(ti *TaskInstance) { c.added[ti] = true }
 
 func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
 func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
@@ -453,7 +464,7 @@ func (c *changeSet) clearXComs(k TIKey) {
 	c.extra.ClearXComs = append(c.extra.ClearXComs, k)
 	kept := c.extra.XComs[:0]
 	for _, x := range c.extra.XComs {
-		if x.DagID != k.DagID || x.RunID != k.RunID || x.TaskID != k.TaskID {
+		if x.DagID != k.DagID || x.RunID != k.RunID || x.TaskID != k.TaskID || x.MapIndex != k.MapIndex {
 			kept = append(kept, x)
 		}
 	}
@@ -467,8 +478,13 @@ func (c *changeSet) take() Changes {
 	for r := range c.runs {
 		out.Runs = append(out.Runs, *r)
 	}
+	for ti := range c.added {
+		out.Expanded = append(out.Expanded, *ti)
+	}
 	for ti := range c.tis {
-		out.TaskInstances = append(out.TaskInstances, *ti)
+		if !c.added[ti] {
+			out.TaskInstances = append(out.TaskInstances, *ti)
+		}
 	}
 	*c = newChangeSet()
 	return out

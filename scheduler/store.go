@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -93,6 +94,7 @@ type TaskInstance struct {
 	DagID          string
 	RunID          string
 	TaskID         string
+	MapIndex       int // a mapped task's instance: 0..n-1; -1 for every other (Airflow's)
 	State          tasks.TaskInstanceState
 	TryNumber      int // tries started so far (Airflow 2.10 semantics: 1 while the first try runs)
 	MaxTries       int // retries + 1 at creation, grown by clear
@@ -118,6 +120,7 @@ type TaskTry struct {
 	DagID        string
 	RunID        string
 	TaskID       string
+	MapIndex     int
 	TryNumber    int
 	State        tasks.TaskInstanceState
 	StartDate    *time.Time
@@ -137,6 +140,7 @@ type XCom struct {
 	DagID     string
 	RunID     string
 	TaskID    string
+	MapIndex  int // the mapped task instance that pushed it; -1 for an unmapped one
 	Key       string
 	Value     []byte
 	Timestamp time.Time
@@ -243,28 +247,42 @@ type AdminStore interface {
 	ListAuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
 }
 
-// TIKey names one task instance.
+// TIKey names one task instance: MapIndex is -1 unless the task is mapped (NewTIKey).
 type TIKey struct {
-	DagID  string
-	RunID  string
-	TaskID string
+	DagID    string
+	RunID    string
+	TaskID   string
+	MapIndex int
 }
 
-func (k TIKey) String() string { return k.DagID + "/" + k.RunID + "/" + k.TaskID }
+// NewTIKey names the task instance of an unmapped task.
+func NewTIKey(dagID, runID, taskID string) TIKey { return TIKey{dagID, runID, taskID, -1} }
+
+// String is dag/run/task, and [map_index] for a mapped task instance.
+func (k TIKey) String() string {
+	s := k.DagID + "/" + k.RunID + "/" + k.TaskID
+	if k.MapIndex >= 0 {
+		s += "[" + strconv.Itoa(k.MapIndex) + "]"
+	}
+	return s
+}
 
 // Key returns the task instance's key.
-func (ti TaskInstance) Key() TIKey { return TIKey{ti.DagID, ti.RunID, ti.TaskID} }
+func (ti TaskInstance) Key() TIKey { return TIKey{ti.DagID, ti.RunID, ti.TaskID, ti.MapIndex} }
 
 // Changes is everything one scheduling step decided, written in one transaction so a crash
 // leaves either all of it or none.
 type Changes struct {
 	Runs          []DagRun       // state and dates of existing runs, by ID
-	TaskInstances []TaskInstance // every field of existing task instances, by ID
-	Tries         []TaskTry      // finished tries to record
-	ClearXComs    []TIKey        // XComs to drop before a task instance's next try
-	XComs         []XCom         // XComs to write (replacing the same key)
-	Audit         []AuditEvent
-	Calls         []TryCalls // the granted-I/O calls of tries that ended (or poked)
+	TaskInstances []TaskInstance // every field of existing task instances, by ID (by key when 0)
+	// Expanded are the task instances a mapped task expanded into (map_index 1..n-1; its
+	// first instance becomes map_index 0 in TaskInstances), inserted before the updates.
+	Expanded   []TaskInstance
+	Tries      []TaskTry // finished tries to record
+	ClearXComs []TIKey   // XComs to drop before a task instance's next try
+	XComs      []XCom    // XComs to write (replacing the same key)
+	Audit      []AuditEvent
+	Calls      []TryCalls // the granted-I/O calls of tries that ended (or poked)
 	// Owner, if not 0, is the scheduler job writing: Save then writes nothing unless that job
 	// still owns every run the changes touch, else it fails with a *NotOwnerError (a
 	// scheduler taken for dead while it lived must not overwrite what another now drives).
@@ -273,7 +291,7 @@ type Changes struct {
 
 // Empty reports whether there is nothing to write.
 func (c *Changes) Empty() bool {
-	return len(c.Runs)+len(c.TaskInstances)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls) == 0
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Expanded)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls) == 0
 }
 
 // RunStore is what the scheduling loop needs of the metastore.
@@ -306,6 +324,7 @@ type Command struct {
 	DagID      string
 	RunID      string
 	TaskIDs    []string                // clear: the tasks; mark: the one task
+	MapIndexes map[string][]int        // clear: only these instances of these mapped tasks
 	OnlyFailed bool                    // clear
 	State      tasks.TaskInstanceState // mark
 	Owner      string

@@ -19,6 +19,7 @@ type Workload struct {
 	DagID       string
 	RunID       string
 	TaskID      string
+	MapIndex    int // a mapped task instance's; -1 for the others
 	TryNumber   int
 	LogicalDate time.Time
 
@@ -60,10 +61,17 @@ type Mount struct {
 	Within string `json:",omitempty"`
 }
 
+// Key names the task instance the workload is a try of.
+func (w Workload) Key() TIKey { return TIKey{w.DagID, w.RunID, w.TaskID, w.MapIndex} }
+
 // TryContext is what a try is rendered against: its run and try, and the lookups templates use.
 type TryContext struct {
-	RunID             string
-	TryNumber         int
+	RunID     string
+	TryNumber int
+	// MapIndex and Item are a mapped task instance's position and element of its expand list
+	// (-1 and nil for any other task instance).
+	MapIndex          int
+	Item              any
 	LogicalDate       time.Time
 	DataIntervalStart time.Time
 	DataIntervalEnd   time.Time
@@ -83,6 +91,7 @@ type TryContext struct {
 func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error) {
 	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
 	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
+	env.MapIndex, env.Item = c.MapIndex, c.Item
 	env = env.Defaults()
 	mounts, err := renderMounts(d, t, env, c.vars)
 	if err != nil {
@@ -107,7 +116,7 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 		return failed, err
 	}
 	w := Workload{
-		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
+		DagID: d.DagID, RunID: c.RunID, TaskID: t.TaskID, MapIndex: c.MapIndex, TryNumber: c.TryNumber, LogicalDate: c.LogicalDate,
 		ModulePath: t.Module, Mounts: mounts, MountRoots: d.MountRoots(), MemoryLimit: t.MemoryLimit, MountQuota: t.MountQuota,
 		Timeout: t.ExecTimeout, Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, Env: map[string]string{}, Secrets: secrets,
 		Grants: t.Grants,
@@ -137,6 +146,9 @@ func RenderWorkload(d *tasks.DAG, t *tasks.Task, c TryContext) (Workload, error)
 	conf, err := json.Marshal(env.Conf)
 	if err != nil {
 		return failed, fmt.Errorf("encode conf as WASMFLOW_CONF: %w", err)
+	}
+	if c.MapIndex >= 0 {
+		w.Env["WASMFLOW_MAP_INDEX"] = strconv.Itoa(c.MapIndex)
 	}
 	for k, v := range map[string]string{
 		"WASMFLOW_DAG_ID": d.DagID, "WASMFLOW_TASK_ID": t.TaskID, "WASMFLOW_RUN_ID": c.RunID,
@@ -371,9 +383,14 @@ func statInMount(mounts []Mount, guest string) error {
 	return err
 }
 
-// LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log.
+// LogPath is where the log of one try is written: logs/<dag>/<run>/<task>/<try>.log, and for
+// a mapped task instance logs/<dag>/<run>/<task>/map_index=<i>/<try>.log (Airflow's layout).
 func LogPath(logsFolder string, key TIKey, try int) string {
-	return filepath.Join(logsFolder, PathElem(key.DagID), PathElem(key.RunID), PathElem(key.TaskID), fmt.Sprintf("%d.log", try))
+	dir := filepath.Join(logsFolder, PathElem(key.DagID), PathElem(key.RunID), PathElem(key.TaskID))
+	if key.MapIndex >= 0 {
+		dir = filepath.Join(dir, fmt.Sprintf("map_index=%d", key.MapIndex))
+	}
+	return filepath.Join(dir, fmt.Sprintf("%d.log", try))
 }
 
 // A try's log holds whatever its module printed, secrets too: the logs folder, its folders and

@@ -142,6 +142,11 @@ type Task struct {
 	PriorityWeight int
 	WeightRule     string // downstream | upstream | absolute
 	Queue          string
+	// MaxActiveTIsPerDag caps this task's instances running at once across the DAG's runs
+	// (Airflow's max_active_tis_per_dag, most useful on a mapped task); 0: no cap.
+	MaxActiveTIsPerDag int
+	// Expand makes the task mapped: one task instance per element, map_index 0..n-1.
+	Expand *Expand
 
 	Upstream   []string
 	Downstream []string // filled by the parser from every task's Upstream

@@ -30,6 +30,10 @@ type Env struct {
 	DataIntervalEnd   time.Time      `expr:"data_interval_end"`
 	Params            map[string]any `expr:"params"`
 	Conf              map[string]any `expr:"conf"`
+	// Item is a mapped task instance's element of its expand list, MapIndex its position
+	// (-1, and Item nil, for a task that is not mapped).
+	Item     any `expr:"item"`
+	MapIndex int `expr:"map_index"`
 
 	Now         func() time.Time                           `expr:"now"`
 	XCom        func(taskID string, key ...string) any     `expr:"xcom"`
@@ -60,7 +64,7 @@ func NewEnv(dag *DAG, taskID, runID string, tryNumber int, logicalDate, interval
 		DS: logicalDate.Format("2006-01-02"), DSNodash: logicalDate.Format("20060102"),
 		TS: logicalDate.Format(time.RFC3339), LogicalDate: logicalDate,
 		DataIntervalStart: intervalStart, DataIntervalEnd: intervalEnd,
-		Params: params, Conf: conf,
+		Params: params, Conf: conf, MapIndex: -1,
 	}
 	if dag != nil {
 		e.DagID = dag.DagID

@@ -40,7 +40,8 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
-	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group")
+	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group",
+	"expand", "max_active_tis_per_dag")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -320,7 +321,7 @@ func (p *dagParser) parse(body ast.Node) {
 		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
 			for _, df := range fs {
 				switch {
-				case df.key == "id" || df.key == "upstream" || df.key == "operator" || df.key == "group":
+				case df.key == "id" || df.key == "upstream" || df.key == "operator" || df.key == "group" || df.key == "expand":
 					p.ps.add(df.pos, "default_args: %q cannot have a default; set it on each task", df.key)
 				case !taskKeys[df.key]:
 					p.ps.add(df.pos, "default_args: unknown task key %q%s", df.key, suggest(df.key, taskKeys))
@@ -660,6 +661,9 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	if op.spec != nil { // after settings: its fields may add to the grants
 		p.operator(t, tf, op, label)
 	}
+	if f, ok := tf.own["expand"]; ok {
+		p.expand(t, f, label)
+	}
 	if f, ok := tf.get("owner"); ok {
 		t.Owner, _ = p.w.str(f)
 	}
@@ -770,6 +774,9 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 	}
 	if f, ok := tf.get("pool_slots"); ok {
 		t.PoolSlots = p.atLeast(f, 1)
+	}
+	if f, ok := tf.get("max_active_tis_per_dag"); ok && !isNull(p.w.resolve(f.value)) {
+		t.MaxActiveTIsPerDag = p.atLeast(f, 1)
 	}
 	if f, ok := tf.get("priority_weight"); ok {
 		t.PriorityWeight, _ = p.w.integer(f)

@@ -346,7 +346,8 @@ func TestAirflowShapes(t *testing.T) {
 	if c := jsonOf[chunk](t, e.want(http.StatusOK, "GET", log+"?full_content=true&map_index=-1", "", accept("application/json"))); c.Content != "log of load\n" {
 		t.Errorf("full_content: %+v, want the whole log", c)
 	}
-	e.problem(http.StatusBadRequest, "GET", log+"?map_index=0", "", e.as("viewer"), "map_index must be -1")
+	e.problem(http.StatusNotFound, "GET", log+"?map_index=0", "", e.as("viewer"), "no task instance load[0]") // load is not mapped
+	e.problem(http.StatusBadRequest, "GET", log+"?map_index=x", "", e.as("viewer"), "map_index must be -1")
 	e.problem(http.StatusBadRequest, "GET", log+"?token=x", "", e.as("viewer"), "token must be a byte count")
 	e.problem(http.StatusBadRequest, "GET", log+"?full_content=true&token=3", "", e.as("viewer"), "full_content=true reads the log from its start")
 	e.problem(http.StatusBadRequest, "GET", log+"?full_content=perhaps", "", e.as("viewer"), "full_content must be true or false")

@@ -18,7 +18,7 @@ func TestTriesListTheirCalls(t *testing.T) {
 		t.Fatalf("run r1: %+v", run)
 	}
 	// The record of a try, as the scheduler writes it when the try's result comes back.
-	key := scheduler.TIKey{DagID: "pipe", RunID: "r1", TaskID: "extract"}
+	key := scheduler.NewTIKey("pipe", "r1", "extract")
 	calls := []scheduler.Call{
 		{Kind: "http", Target: "api", Op: "GET /v1/items", Status: 200, BytesIn: 5, Duration: 1500 * time.Microsecond},
 		{Kind: "http", Target: "example.com", Op: "GET /", Refused: true, Error: `host example.com is not granted: add "example.com:80" to allow_hosts`},

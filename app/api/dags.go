@@ -290,11 +290,15 @@ type gridCell struct {
 	State     *string `json:"state"`
 	TryNumber int     `json:"try_number"`
 	Duration  float64 `json:"duration"`
+	// MappedStates counts a mapped task's instances by state (its State the most pressing of
+	// them, TryNumber and Duration the highest); absent for other tasks.
+	MappedStates map[string]int `json:"mapped_states,omitempty"`
 }
 
 type gridTask struct {
 	TaskID          string   `json:"task_id"`
 	UpstreamTaskIDs []string `json:"upstream_task_ids"`
+	IsMapped        bool     `json:"is_mapped,omitempty"`
 	taskGroupFields
 }
 
@@ -332,7 +336,7 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	if d, err := s.app.ParsedDag(ctx, dagID); err == nil {
 		for _, t := range d.TopologicalOrder() {
 			col[t.TaskID] = len(order)
-			order = append(order, gridTask{TaskID: t.TaskID, UpstreamTaskIDs: append([]string{}, t.Upstream...), taskGroupFields: groupFieldsOf(t)})
+			order = append(order, gridTask{TaskID: t.TaskID, UpstreamTaskIDs: append([]string{}, t.Upstream...), IsMapped: t.IsMapped(), taskGroupFields: groupFieldsOf(t)})
 		}
 		groups = taskGroupsOf(d)
 	}
@@ -376,7 +380,33 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 			st = &v
 			states[c.State] = st
 		}
+		if out.Tasks[j].IsMapped {
+			addMapped(&out.Instances[i][j], c, states)
+			continue
+		}
 		out.Instances[i][j] = &gridCell{State: st, TryNumber: c.TryNumber, Duration: c.Duration}
 	}
 	return out, nil
+}
+
+// addMapped counts one instance of a mapped task into its cell of the grid.
+func addMapped(cell **gridCell, c metastore.GridCell, states map[tasks.TaskInstanceState]*string) {
+	if *cell == nil {
+		*cell = &gridCell{MappedStates: map[string]int{}}
+	}
+	g := *cell
+	g.MappedStates[string(c.State)]++
+	g.TryNumber, g.Duration = max(g.TryNumber, c.TryNumber), max(g.Duration, c.Duration)
+	seen := map[tasks.TaskInstanceState]bool{}
+	for st := range g.MappedStates {
+		seen[tasks.TaskInstanceState(st)] = true
+	}
+	g.State = nil
+	if st := scheduler.MostPressing(seen); st != tasks.StateNone {
+		if states[st] == nil {
+			v := string(st)
+			states[st] = &v
+		}
+		g.State = states[st]
+	}
 }

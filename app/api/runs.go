@@ -170,6 +170,7 @@ type clearedTI struct {
 	DagID    string  `json:"dag_id"`
 	DagRunID string  `json:"dag_run_id"`
 	TaskID   string  `json:"task_id"`
+	MapIndex int     `json:"map_index"`
 	State    *string `json:"state"`
 }
 
@@ -179,10 +180,30 @@ type clearedTI struct {
 // dry_run and only_failed default to true, as in Airflow's API: a script that omits them gets
 // the list of the failed task instances a clear would touch, and nothing changes. Clearing
 // takes "dry_run": false, said out loud.
+// taskRef is an item of clearTaskInstances' task_ids: a task id, or (Airflow 2.6+) a
+// [task_id, map_index] pair naming one instance of a mapped task.
+type taskRef struct {
+	taskID   string
+	mapIndex *int
+}
+
+func (t *taskRef) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &t.taskID); err == nil {
+		return nil
+	}
+	var pair []json.RawMessage
+	var i int
+	if json.Unmarshal(b, &pair) != nil || len(pair) != 2 || json.Unmarshal(pair[0], &t.taskID) != nil || json.Unmarshal(pair[1], &i) != nil || i < 0 {
+		return fmt.Errorf("each of task_ids is a task id, or [task_id, map_index] for one instance of a mapped task, not %s", b)
+	}
+	t.mapIndex = &i
+	return nil
+}
+
 func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
 	body := struct {
 		DagRunID          string     `json:"dag_run_id"`
-		TaskIDs           []string   `json:"task_ids"`
+		TaskIDs           []taskRef  `json:"task_ids"`
 		TaskRegex         string     `json:"task_regex"` // as the CLI's -t, instead of task_ids
 		OnlyFailed        bool       `json:"only_failed"`
 		IncludeUpstream   bool       `json:"include_upstream"`
@@ -198,8 +219,14 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	o := app.ClearOptions{DagID: dagID, Upstream: body.IncludeUpstream, Downstream: body.IncludeDownstream, OnlyFailed: body.OnlyFailed}
 	if len(body.TaskIDs) > 0 {
 		quoted := make([]string, len(body.TaskIDs))
-		for i, id := range body.TaskIDs {
-			quoted[i] = regexp.QuoteMeta(id)
+		for i, ref := range body.TaskIDs {
+			quoted[i] = regexp.QuoteMeta(ref.taskID)
+			if ref.mapIndex != nil {
+				if o.MapIndexes == nil {
+					o.MapIndexes = map[string][]int{}
+				}
+				o.MapIndexes[ref.taskID] = append(o.MapIndexes[ref.taskID], *ref.mapIndex)
+			}
 		}
 		o.TaskRegex = "^(" + strings.Join(quoted, "|") + ")$"
 	}
@@ -239,7 +266,13 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	out := []clearedTI{}
 	for runID, ids := range plan {
 		for _, id := range ids {
-			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id})
+			if want, some := o.MapIndexes[id]; some {
+				for _, i := range want {
+					out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
+				}
+				continue
+			}
+			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
 		}
 	}
 	if !body.DryRun && len(out) > 0 {
@@ -312,11 +345,60 @@ func (s *Server) taskInstance(r *http.Request) (scheduler.DagRun, scheduler.Task
 		return run, scheduler.TaskInstance{}, err
 	}
 	taskID := r.PathValue("task_id")
-	ti, err := s.app.TaskInstance(r.Context(), scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: taskID})
-	if err != nil {
+	key := scheduler.NewTIKey(run.DagID, run.RunID, taskID)
+	if key.MapIndex, err = mapIndexOf(r); err != nil {
+		return run, scheduler.TaskInstance{}, err
+	}
+	ti, err := s.app.TaskInstance(r.Context(), key)
+	switch {
+	case err != nil && err != scheduler.ErrNotFound:
+		return run, ti, err
+	case err != nil && key.MapIndex >= 0:
+		return run, ti, fmt.Errorf("run %s of %s has no task instance %s[%d]: %w", run.RunID, run.DagID, taskID, key.MapIndex, scheduler.ErrNotFound)
+	case err != nil:
 		return run, ti, fmt.Errorf("run %s of %s has no task %q: %w", run.RunID, run.DagID, taskID, scheduler.ErrNotFound)
 	}
 	return run, ti, nil
+}
+
+// mapIndexOf is the task instance's map index a request names: the {map_index} path element
+// of Airflow's mapped task instance paths, or its map_index query parameter (logs, tries,
+// XComs); -1 (not mapped) when neither is given.
+func mapIndexOf(r *http.Request) (int, error) {
+	v := r.PathValue("map_index")
+	if v == "" {
+		v = r.URL.Query().Get("map_index")
+	}
+	if v == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < -1 {
+		return 0, badRequest("map_index must be -1 (a task that is not mapped) or a mapped instance's index from 0, not %q", v)
+	}
+	return n, nil
+}
+
+// listMapped is Airflow's get_mapped_task_instances: a mapped task's instances in a run.
+func (s *Server) listMapped(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	run, err := s.run(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	taskID := r.PathValue("task_id")
+	if d := s.app.Dags.Dag(run.DagID); d != nil && d.Task(taskID) == nil {
+		return nil, fmt.Errorf("DAG %s has no task %q: %w", run.DagID, taskID, scheduler.ErrNotFound)
+	}
+	tis, err := s.app.MappedTaskInstances(r.Context(), run, taskID)
+	if err != nil {
+		return nil, err
+	}
+	from, to := p.slice(len(tis))
+	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
 }
 
 // tiDetail is a task instance with what its page shows besides.
@@ -390,7 +472,10 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	}
 	out := make([]tryInfo, 0, len(tries))
 	for _, t := range tries {
-		info := app.TaskInstanceInfoOf(scheduler.TaskInstance{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, State: t.State,
+		if t.MapIndex != ti.MapIndex {
+			continue // another instance of a mapped task
+		}
+		info := app.TaskInstanceInfoOf(scheduler.TaskInstance{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, MapIndex: t.MapIndex, State: t.State,
 			TryNumber: t.TryNumber, MaxTries: ti.MaxTries, StartDate: t.StartDate, EndDate: t.EndDate, Duration: t.Duration,
 			Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, Pool: ti.Pool, PoolSlots: ti.PoolSlots, Queue: ti.Queue,
 			PriorityWeight: ti.PriorityWeight})
@@ -418,7 +503,7 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 	if err != nil {
 		return nil, ti, 0, err
 	}
-	rc, ti, err := s.app.LogReader(r.Context(), run, ti.TaskID, try)
+	rc, ti, err := s.app.LogReader(r.Context(), run, ti.Key(), try)
 	if err != nil {
 		return nil, ti, 0, notFound("%v", err)
 	}
@@ -436,12 +521,8 @@ func (s *Server) logFile(r *http.Request) (io.ReadSeekCloser, scheduler.TaskInst
 
 // logOffset is where a log read starts: wasmflow's offset, or Airflow's token (the
 // continuation_token of the previous answer, which is that offset), 0 with full_content=true.
-// map_index is Airflow's: wasmflow has no mapped tasks, so only -1 (unmapped) is one.
 func logOffset(r *http.Request) (int64, error) {
 	q := r.URL.Query()
-	if v := q.Get("map_index"); v != "" && v != "-1" {
-		return 0, badRequest("map_index must be -1 (wasmflow has no mapped tasks), not %q", v)
-	}
 	full, err := boolParam(r, "full_content")
 	if err != nil {
 		return 0, err
@@ -511,6 +592,7 @@ type xcomEntry struct {
 	DagID     string    `json:"dag_id"`
 	DagRunID  string    `json:"dag_run_id"`
 	TaskID    string    `json:"task_id"`
+	MapIndex  int       `json:"map_index"`
 	Key       string    `json:"key"`
 	Value     string    `json:"value"`
 	Timestamp time.Time `json:"timestamp"`
@@ -525,9 +607,15 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	if err != nil {
 		return nil, err
 	}
-	xs, err := s.app.Store.ListXComs(r.Context(), run.DagID, run.RunID, ti.TaskID)
+	all, err := s.app.Store.ListXComs(r.Context(), run.DagID, run.RunID, ti.TaskID)
 	if err != nil {
 		return nil, err
+	}
+	xs := all[:0:0]
+	for _, x := range all {
+		if x.MapIndex == ti.MapIndex {
+			xs = append(xs, x)
+		}
 	}
 	from, to := p.slice(len(xs))
 	out := make([]xcomEntry, 0, to-from)
@@ -536,7 +624,7 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 		if !utf8.ValidString(v) {
 			v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
 		}
-		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, Key: x.Key, Value: v, Timestamp: x.Timestamp})
+		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, MapIndex: x.MapIndex, Key: x.Key, Value: v, Timestamp: x.Timestamp})
 	}
 	return map[string]any{"xcom_entries": out, "total_entries": len(xs)}, nil
 }

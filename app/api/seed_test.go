@@ -27,7 +27,7 @@ func seedRun(t testing.TB, store *metastore.Store, logsFolder, dagID, runID stri
 	tis := make([]scheduler.TaskInstance, len(taskIDs))
 	for i, id := range taskIDs {
 		code := 0
-		tis[i] = scheduler.TaskInstance{DagID: dagID, RunID: runID, TaskID: id, State: state, TryNumber: 1, MaxTries: 1,
+		tis[i] = scheduler.TaskInstance{DagID: dagID, RunID: runID, TaskID: id, MapIndex: -1, State: state, TryNumber: 1, MaxTries: 1,
 			StartDate: &start, EndDate: &end, Duration: dur, Hostname: "seed", ExitCode: &code, Pool: scheduler.DefaultPool, PoolSlots: 1, Queue: "default"}
 	}
 	run, err := store.CreateDagRun(context.Background(), run, tis)
@@ -36,7 +36,7 @@ func seedRun(t testing.TB, store *metastore.Store, logsFolder, dagID, runID stri
 	}
 	if logsFolder != "" {
 		for _, id := range taskIDs {
-			path := scheduler.LogPath(logsFolder, scheduler.TIKey{DagID: dagID, RunID: runID, TaskID: id}, 1)
+			path := scheduler.LogPath(logsFolder, scheduler.NewTIKey(dagID, runID, id), 1)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}

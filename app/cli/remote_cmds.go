@@ -227,12 +227,16 @@ func (e *env) remoteClear(ctx context.Context, c *client, o app.ClearOptions, ye
 	return nil
 }
 
-func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID string, try int, follow bool) error {
+func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID string, mapIndex, try int, follow bool) error {
 	ti := apiPath("dags", dagID, "dagRuns", runRef, "taskInstances", taskID)
+	detail, q := ti, ""
+	if mapIndex >= 0 { // a mapped task's instance: its own path, and its logs by map_index
+		detail, q = ti+"/"+strconv.Itoa(mapIndex), "?map_index="+strconv.Itoa(mapIndex)
+	}
 	if try == 0 {
 		for {
 			var cur app.TaskInstanceInfo
-			if err := c.call(ctx, "GET", ti, nil, &cur); err != nil {
+			if err := c.call(ctx, "GET", detail, nil, &cur); err != nil {
 				return err
 			}
 			if cur.TryNumber > 0 {
@@ -252,7 +256,7 @@ func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID s
 		}
 	}
 	if !follow {
-		resp, err := c.send(ctx, "GET", ti+"/logs/"+strconv.Itoa(try), nil, time.Minute)
+		resp, err := c.send(ctx, "GET", ti+"/logs/"+strconv.Itoa(try)+q, nil, time.Minute)
 		if err != nil {
 			return err
 		}
@@ -260,7 +264,7 @@ func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID s
 		_, err = io.Copy(e.io.Stdout, resp.Body)
 		return err
 	}
-	events, err := c.stream(ctx, ti+"/logs/"+strconv.Itoa(try)+"/stream")
+	events, err := c.stream(ctx, ti+"/logs/"+strconv.Itoa(try)+"/stream"+q)
 	if err != nil {
 		return err
 	}

@@ -190,7 +190,7 @@ func runListing(runs []app.RunInfo) listing {
 }
 
 func tiListing(tis []app.TaskInstanceInfo) listing {
-	l := listing{data: tis, header: []string{"task_id", "state", "try_number", "start_date", "end_date", "duration", "reason"}}
+	l := listing{data: tis, header: []string{"task_id", "map_index", "state", "try_number", "start_date", "end_date", "duration", "reason"}}
 	for _, ti := range tis {
 		state, dur := "none", ""
 		if ti.State != nil {
@@ -199,7 +199,7 @@ func tiListing(tis []app.TaskInstanceInfo) listing {
 		if ti.Duration != nil {
 			dur = (time.Duration(*ti.Duration * float64(time.Second))).Round(time.Millisecond).String()
 		}
-		l.rows = append(l.rows, []string{ti.TaskID, state, fmt.Sprint(ti.TryNumber), fmtTime(ti.StartDate), fmtTime(ti.EndDate), dur, ti.Reason})
+		l.rows = append(l.rows, []string{ti.TaskID, fmt.Sprint(ti.MapIndex), state, fmt.Sprint(ti.TryNumber), fmtTime(ti.StartDate), fmtTime(ti.EndDate), dur, ti.Reason})
 	}
 	return l
 }
@@ -415,22 +415,24 @@ func (e *env) tasksLogs() *cobra.Command {
 	cmd := &cobra.Command{Use: "logs DAG RUN_ID|DATE TASK", Short: "Print the log of a task's try; -f follows it while it runs", Args: args(3, "DAG", "RUN_ID|DATE", "TASK")}
 	try := cmd.Flags().Int("try", 0, "which try (default: the latest)")
 	follow := cmd.Flags().BoolP("follow", "f", false, "keep printing new lines until the try ends")
+	mapIndex := cmd.Flags().Int("map-index", -1, "which instance of a mapped task (its map_index)")
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
 		ctx := cmd.Context()
 		if c, err := e.remote(); err != nil {
 			return err
 		} else if c != nil {
-			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *try, *follow)
+			return e.remoteLogs(ctx, c, a[0], a[1], a[2], *mapIndex, *try, *follow)
 		}
 		ap, run, err := e.openRun(ctx, false, a[0], a[1])
 		if err != nil {
 			return err
 		}
-		key := scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: a[2]}
+		key := scheduler.NewTIKey(run.DagID, run.RunID, a[2])
+		key.MapIndex = *mapIndex
 		want := *try
 		var r io.ReadCloser
 		for { // with -f, wait for a try that has not started yet
-			rc, inst, err := ap.LogReader(ctx, run, a[2], want)
+			rc, inst, err := ap.LogReader(ctx, run, key, want)
 			if err == nil {
 				r = rc
 				if want == 0 {

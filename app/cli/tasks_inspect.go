@@ -30,7 +30,7 @@ func (e *env) tasksState() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				inst, err := ap.TaskInstance(cmd.Context(), scheduler.TIKey{DagID: run.DagID, RunID: run.RunID, TaskID: a[1]})
+				inst, err := ap.TaskInstance(cmd.Context(), scheduler.NewTIKey(run.DagID, run.RunID, a[1]))
 				if notFound(err) {
 					return fmt.Errorf("run %s of %s has no task %q (`wasmflow tasks list %s` lists them): %w", run.RunID, a[0], a[1], a[0], err)
 				}

@@ -29,6 +29,9 @@ type Config struct {
 		Parallelism             int
 		DagsArePausedAtCreation bool
 		MaxConfSize             int64 // bytes of a run's conf, as JSON
+		// MaxMapLength is the most task instances a mapped task may expand into; a longer
+		// list fails the mapped task's expansion.
+		MaxMapLength int
 		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
 		// task's mounts may use; absolute once loaded.
 		AllowedMountFolders []string
@@ -246,6 +249,8 @@ var keys = []key{
 		fixed(""), pathList(func(c *Config) *[]string { return &c.Core.AllowedMountFolders })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
+	{"core", "max_map_length", "the most task instances a mapped task (expand:) may expand into; a longer list fails the mapped task",
+		fixed("1024"), positive(func(c *Config) *int { return &c.Core.MaxMapLength })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
 		fixed("1MiB"), size(func(c *Config) *int64 { return &c.Core.MaxConfSize }, 1, false)},
 	{"core", "max_task_memory", "the most memory the tries running at once in one process (standalone, server or worker) may hold, " +
@@ -503,7 +508,7 @@ type Setting struct {
 func (c Config) Settings() []Setting {
 	values := map[string]string{
 		"core.dags_folder": c.Core.DagsFolder, "core.load_examples": strconv.FormatBool(c.Core.LoadExamples),
-		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
+		"core.parallelism": strconv.Itoa(c.Core.Parallelism), "core.max_map_length": strconv.Itoa(c.Core.MaxMapLength), "core.dags_are_paused_at_creation": strconv.FormatBool(c.Core.DagsArePausedAtCreation),
 		"core.max_conf_size": FormatSize(c.Core.MaxConfSize), "scheduler.dag_dir_list_interval": c.Scheduler.DagDirListInterval.String(),
 		"scheduler.heartbeat_interval": formatDuration(c.Scheduler.HeartbeatInterval), "scheduler.orphan_timeout": formatDuration(c.Scheduler.OrphanTimeout),
 		"core.allowed_mount_folders": strings.Join(c.Core.AllowedMountFolders, string(os.PathListSeparator)),

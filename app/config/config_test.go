@@ -343,3 +343,17 @@ func TestSchedulerHA(t *testing.T) {
 		t.Errorf("orphan timeout %s, %v", c.Scheduler.OrphanTimeout, err)
 	}
 }
+
+func TestMaxMapLength(t *testing.T) {
+	c, err := load(t, t.TempDir(), "", nil)
+	if err != nil || c.Core.MaxMapLength != 1024 {
+		t.Fatalf("default max_map_length = %d, %v; want Airflow's 1024", c.Core.MaxMapLength, err)
+	}
+	c, err = load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_MAP_LENGTH": "5000"})
+	if err != nil || c.Core.MaxMapLength != 5000 {
+		t.Errorf("max_map_length from the environment = %d, %v; want 5000", c.Core.MaxMapLength, err)
+	}
+	if _, err := load(t, t.TempDir(), "", map[string]string{"WASMFLOW__CORE__MAX_MAP_LENGTH": "0"}); err == nil {
+		t.Errorf("max_map_length 0 loads; want an error (a mapped task could never run)")
+	}
+}

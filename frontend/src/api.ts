@@ -128,6 +128,8 @@ export interface TaskInstance {
   dag_id: string
   dag_run_id: string
   task_id: string
+  /** -1 unless the task is mapped: then its instance's index in the expand list. */
+  map_index: number
   state: TaskState | null
   try_number: number
   max_tries: number
@@ -181,11 +183,13 @@ export interface GridCell {
   state: TaskState | null
   try_number: number
   duration: number | null
+  /** A mapped task's instances counted by state; its state is the most pressing of them. */
+  mapped_states?: Record<string, number>
 }
 
 export interface Grid {
   dag_runs: DagRun[]
-  tasks: { task_id: string; upstream_task_ids: string[]; label?: string; group_path?: string[] }[]
+  tasks: { task_id: string; upstream_task_ids: string[]; label?: string; group_path?: string[]; is_mapped?: boolean }[]
   task_groups?: TaskGroup[]
   instances: (GridCell | null)[][]
 }
@@ -491,21 +495,26 @@ const tiPath = (id: string, run: string, task?: string) =>
 
 export const taskInstances = (id: string, run: string) =>
   request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run))
-export const taskInstance = (id: string, run: string, task: string) =>
-  request<TaskInstanceDetail>(tiPath(id, run, task))
+/** A mapped instance's map_index as a query parameter (none for -1, a task not mapped). */
+const mi = (mapIndex: number) => (mapIndex >= 0 ? { map_index: mapIndex } : {})
+
+export const taskInstance = (id: string, run: string, task: string, mapIndex = -1) =>
+  request<TaskInstanceDetail>(tiPath(id, run, task) + (mapIndex >= 0 ? `/${mapIndex}` : ''))
+export const listMapped = (id: string, run: string, task: string) =>
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/listMapped`, { query: { limit: 1000 } })
 export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed') =>
   request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
-export const tries = (id: string, run: string, task: string) =>
-  request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`)
-export const xcoms = (id: string, run: string, task: string) =>
-  request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`)
-export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number) =>
-  url(`${tiPath(id, run, task)}/logs/${tryNumber}/stream`, { offset })
-export const logUrl = (id: string, run: string, task: string, tryNumber: number) =>
-  url(`${tiPath(id, run, task)}/logs/${tryNumber}`)
+export const tries = (id: string, run: string, task: string, mapIndex = -1) =>
+  request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`, { query: mi(mapIndex) })
+export const xcoms = (id: string, run: string, task: string, mapIndex = -1) =>
+  request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`, { query: mi(mapIndex) })
+export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number, mapIndex = -1) =>
+  url(`${tiPath(id, run, task)}/logs/${tryNumber}/stream`, { offset, ...mi(mapIndex) })
+export const logUrl = (id: string, run: string, task: string, tryNumber: number, mapIndex = -1) =>
+  url(`${tiPath(id, run, task)}/logs/${tryNumber}`, mi(mapIndex))
 /** A log from a byte offset; the answer's X-Log-Offset is where to continue. */
-export async function fetchLog(id: string, run: string, task: string, tryNumber: number, offset: number): Promise<{ text: string; offset: number }> {
-  const res = await fetch(url(`${tiPath(id, run, task)}/logs/${tryNumber}`, { offset }), {
+export async function fetchLog(id: string, run: string, task: string, tryNumber: number, offset: number, mapIndex = -1): Promise<{ text: string; offset: number }> {
+  const res = await fetch(url(`${tiPath(id, run, task)}/logs/${tryNumber}`, { offset, ...mi(mapIndex) }), {
     credentials: 'same-origin',
     headers: { Accept: 'text/plain' },
   })

@@ -15,14 +15,14 @@ import (
 func writeCalls(tx *gorm.DB, all []scheduler.TryCalls) error {
 	for _, tc := range all {
 		var seq int
-		err := tx.Raw("SELECT COALESCE(MAX(seq), 0) FROM task_call WHERE dag_id = ? AND run_id = ? AND task_id = ? AND try_number = ?",
-			tc.Key.DagID, tc.Key.RunID, tc.Key.TaskID, tc.TryNumber).Scan(&seq).Error
+		err := tx.Raw("SELECT COALESCE(MAX(seq), 0) FROM task_call WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ? AND try_number = ?",
+			tc.Key.DagID, tc.Key.RunID, tc.Key.TaskID, tc.Key.MapIndex, tc.TryNumber).Scan(&seq).Error
 		if err != nil {
 			return fmt.Errorf("record the calls of try %d of %s: %w", tc.TryNumber, tc.Key, err)
 		}
 		rows := make([]taskCallModel, len(tc.Calls))
 		for i, c := range tc.Calls {
-			rows[i] = taskCallModel{DagID: tc.Key.DagID, RunID: tc.Key.RunID, TaskID: tc.Key.TaskID, TryNumber: tc.TryNumber,
+			rows[i] = taskCallModel{DagID: tc.Key.DagID, RunID: tc.Key.RunID, TaskID: tc.Key.TaskID, MapIndex: tc.Key.MapIndex, TryNumber: tc.TryNumber,
 				Seq: seq + i + 1, Kind: c.Kind, Target: c.Target, Op: c.Op, Status: c.Status, Rows: c.Rows, BytesOut: c.BytesOut,
 				BytesIn: c.BytesIn, DurationMs: float64(c.Duration) / float64(time.Millisecond), Refused: c.Refused, Error: c.Error}
 		}

@@ -15,13 +15,13 @@ func TestTryCalls(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
 	seedRun(t, s, "etl", "r1", 1)
-	key := scheduler.TIKey{DagID: "etl", RunID: "r1", TaskID: "t0"}
+	key := scheduler.NewTIKey("etl", "r1", "t0")
 	get := scheduler.Call{Kind: "http", Target: "api", Op: "GET /v1/items", Status: 200, BytesIn: 5, Duration: 1500 * time.Microsecond}
 	refused := scheduler.Call{Kind: "http", Target: "example.com", Op: "GET /", Refused: true, Error: `host example.com is not granted: add "example.com:80" to allow_hosts`}
 	query := scheduler.Call{Kind: "sql", Target: "wh", Op: "SELECT id FROM t", Rows: 3, Duration: time.Millisecond}
 	err := s.Save(ctx, scheduler.Changes{
-		Tries: []scheduler.TaskTry{{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed},
-			{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 2, State: tasks.StateSuccess}},
+		Tries: []scheduler.TaskTry{{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed},
+			{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 2, State: tasks.StateSuccess}},
 		Calls: []scheduler.TryCalls{{Key: key, TryNumber: 1, Calls: []scheduler.Call{get, refused}}, {Key: key, TryNumber: 2, Calls: []scheduler.Call{get}}},
 	})
 	if err != nil {

@@ -28,14 +28,15 @@ type commandModel struct {
 func (commandModel) TableName() string { return "scheduler_command" }
 
 type commandPayload struct {
-	TaskIDs    []string `json:"task_ids,omitempty"`
-	OnlyFailed bool     `json:"only_failed,omitempty"`
-	State      string   `json:"state,omitempty"`
+	TaskIDs    []string         `json:"task_ids,omitempty"`
+	MapIndexes map[string][]int `json:"map_indexes,omitempty"`
+	OnlyFailed bool             `json:"only_failed,omitempty"`
+	State      string           `json:"state,omitempty"`
 }
 
 // AddCommand files a command for the running scheduler and returns it with its ID.
 func (s *Store) AddCommand(ctx context.Context, c scheduler.Command) (scheduler.Command, error) {
-	p, err := json.Marshal(commandPayload{TaskIDs: c.TaskIDs, OnlyFailed: c.OnlyFailed, State: string(c.State)})
+	p, err := json.Marshal(commandPayload{TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, State: string(c.State)})
 	if err != nil {
 		return c, err
 	}
@@ -78,6 +79,6 @@ func (s *Store) FinishCommand(ctx context.Context, id int64, result string) erro
 func commandFromModel(m commandModel) scheduler.Command {
 	var p commandPayload
 	_ = json.Unmarshal([]byte(m.Payload), &p)
-	return scheduler.Command{ID: m.ID, Kind: m.Kind, DagID: m.DagID, RunID: m.RunID, TaskIDs: p.TaskIDs,
+	return scheduler.Command{ID: m.ID, Kind: m.Kind, DagID: m.DagID, RunID: m.RunID, TaskIDs: p.TaskIDs, MapIndexes: p.MapIndexes,
 		OnlyFailed: p.OnlyFailed, State: wftasks.TaskInstanceState(p.State), Owner: m.Owner, DoneAt: m.DoneAt, Result: m.Result}
 }

@@ -12,7 +12,7 @@ func TestDeleteDagRuns(t *testing.T) {
 	seedRun(t, s, "etl", "r1", 2)
 	seedRun(t, s, "etl", "r2", 2)
 	seedRun(t, s, "other", "r1", 1)
-	if err := s.Save(ctx, scheduler.Changes{XComs: []scheduler.XCom{{DagID: "etl", RunID: "r1", TaskID: "t0", Key: "return_value", Value: []byte(`1`)}}}); err != nil {
+	if err := s.Save(ctx, scheduler.Changes{XComs: []scheduler.XCom{{DagID: "etl", RunID: "r1", TaskID: "t0", MapIndex: -1, Key: "return_value", Value: []byte(`1`)}}}); err != nil {
 		t.Fatal(err)
 	}
 	if xs, _ := s.ListXComs(ctx, "etl", "r1", "t0"); len(xs) != 1 {

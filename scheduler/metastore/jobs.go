@@ -144,6 +144,9 @@ func touchedRuns(c scheduler.Changes) []scheduler.TIKey {
 	for _, ti := range c.TaskInstances {
 		add(ti.DagID, ti.RunID)
 	}
+	for _, ti := range c.Expanded {
+		add(ti.DagID, ti.RunID)
+	}
 	for _, t := range c.Tries {
 		add(t.DagID, t.RunID)
 	}

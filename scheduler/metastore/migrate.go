@@ -17,6 +17,9 @@ type migration struct {
 	version int
 	name    string
 	up      func(tx *gorm.DB) error
+	// rebuildsTables asks for SQLite's foreign keys off while it runs: it drops tables that
+	// others reference, which with them on would delete (and cascade) every row first.
+	rebuildsTables bool
 }
 
 // migrations is the schema history, oldest first; versions are 1, 2, 3, ... without gaps.
@@ -28,11 +31,12 @@ var migrations = []migration{
 	{version: 5, name: "connections", up: migrateV5},
 	{version: 6, name: "granted-I/O calls of tries", up: migrateV6},
 	{version: 7, name: "scheduler jobs and run ownership", up: migrateV7},
+	{version: 8, name: "map_index of mapped task instances", up: migrateV8, rebuildsTables: true},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 7
+const LatestSchemaVersion = 8
 
 // createVersionTable is frozen SQL: schema_version predates every migration. PostgreSQL has
 // no DATETIME: its twin stores an instant (timestamptz), as GORM's migrator does for the
@@ -111,7 +115,7 @@ func migrateTo(ctx context.Context, db *gorm.DB, version int) error {
 		if m.version > version || m.version <= have {
 			continue
 		}
-		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := inMigrationTx(ctx, db, m, func(tx *gorm.DB) error {
 			v, err := currentVersion(tx)
 			if err != nil {
 				return err
@@ -133,4 +137,19 @@ func migrateTo(ctx context.Context, db *gorm.DB, version int) error {
 		}
 	}
 	return nil
+}
+
+// inMigrationTx runs fn in a transaction, for a migration that rebuilds tables on SQLite on a
+// connection of its own with foreign keys off (they cannot change inside a transaction).
+func inMigrationTx(ctx context.Context, db *gorm.DB, m migration, fn func(tx *gorm.DB) error) error {
+	if !m.rebuildsTables || db.Dialector.Name() == "postgres" {
+		return db.WithContext(ctx).Transaction(fn)
+	}
+	return db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+			return err
+		}
+		defer conn.Exec("PRAGMA foreign_keys = ON")
+		return conn.Transaction(fn)
+	})
 }

@@ -167,14 +167,14 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Errorf("next dagrun after SetNextDagrun = %v, %v", d.NextDagrun, err)
 	}
 	exit := 1
-	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "old_dag", RunID: "scheduled__1", TaskID: "extract",
+	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{MapIndex: -1, DagID: "old_dag", RunID: "scheduled__1", TaskID: "extract",
 		TryNumber: 1, State: tasks.StateFailed, ExitCode: &exit, Reason: "exit_code 1"}); err != nil {
 		t.Fatal(err)
 	}
 	if tries, err := s.ListTaskTries(ctx, "old_dag", "scheduled__1", "extract"); err != nil || len(tries) != 1 || *tries[0].ExitCode != 1 {
 		t.Errorf("tries = %+v, %v", tries, err)
 	}
-	if err := s.db.Create(&taskRescheduleModel{DagID: "old_dag", RunID: "scheduled__1", TaskID: "extract",
+	if err := s.db.Create(&taskRescheduleModel{MapIndex: -1, DagID: "old_dag", RunID: "scheduled__1", TaskID: "extract",
 		TryNumber: 1, StartDate: now, EndDate: now, RescheduleDate: next}).Error; err != nil {
 		t.Errorf("task_reschedule: %v", err)
 	}

@@ -84,6 +84,7 @@ type taskInstanceModel struct {
 	DagID          string     `gorm:"column:dag_id"`
 	RunID          string     `gorm:"column:run_id"`
 	TaskID         string     `gorm:"column:task_id"`
+	MapIndex       int        `gorm:"column:map_index"` // -1 unless mapped (v8)
 	State          string     `gorm:"column:state"`
 	TryNumber      int        `gorm:"column:try_number"`
 	MaxTries       int        `gorm:"column:max_tries"`
@@ -111,6 +112,7 @@ type taskTryModel struct {
 	DagID        string     `gorm:"column:dag_id"`
 	RunID        string     `gorm:"column:run_id"`
 	TaskID       string     `gorm:"column:task_id"`
+	MapIndex     int        `gorm:"column:map_index"`
 	TryNumber    int        `gorm:"column:try_number"`
 	State        string     `gorm:"column:state"`
 	StartDate    *time.Time `gorm:"column:start_date"`
@@ -129,6 +131,7 @@ type taskCallModel struct {
 	DagID      string  `gorm:"column:dag_id"`
 	RunID      string  `gorm:"column:run_id"`
 	TaskID     string  `gorm:"column:task_id"`
+	MapIndex   int     `gorm:"column:map_index"`
 	TryNumber  int     `gorm:"column:try_number"`
 	Seq        int     `gorm:"column:seq"`
 	Kind       string  `gorm:"column:kind"`
@@ -150,6 +153,7 @@ type taskRescheduleModel struct {
 	DagID          string    `gorm:"column:dag_id"`
 	RunID          string    `gorm:"column:run_id"`
 	TaskID         string    `gorm:"column:task_id"`
+	MapIndex       int       `gorm:"column:map_index"`
 	TryNumber      int       `gorm:"column:try_number"`
 	StartDate      time.Time `gorm:"column:start_date"`
 	EndDate        time.Time `gorm:"column:end_date"`
@@ -162,6 +166,7 @@ type xcomModel struct {
 	DagID     string    `gorm:"column:dag_id;primaryKey"`
 	RunID     string    `gorm:"column:run_id;primaryKey"`
 	TaskID    string    `gorm:"column:task_id;primaryKey"`
+	MapIndex  int       `gorm:"column:map_index;primaryKey"`
 	Key       string    `gorm:"column:key;primaryKey"`
 	Value     []byte    `gorm:"column:value"`
 	Timestamp time.Time `gorm:"column:timestamp"`

@@ -50,6 +50,9 @@ func (s *Store) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []sc
 		if ti.TaskID == "" {
 			return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: task instance %d has no task_id", run.RunID, run.DagID, i)
 		}
+		// A run starts with one task instance per task, a mapped one's too: its instances
+		// per element are made when it expands.
+		ti.MapIndex = -1
 		if ti.State == "" {
 			ti.State = tasks.StateNone
 		}
@@ -375,7 +378,7 @@ func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string,
 // twice is an error.
 func (s *Store) AddTaskTry(ctx context.Context, t scheduler.TaskTry) (scheduler.TaskTry, error) {
 	m := taskTryModel{
-		DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, TryNumber: t.TryNumber, State: string(t.State),
+		DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, MapIndex: t.MapIndex, TryNumber: t.TryNumber, State: string(t.State),
 		StartDate: utcPtr(t.StartDate), EndDate: utcPtr(t.EndDate), Duration: t.Duration,
 		Hostname: t.Hostname, ExitCode: t.ExitCode, Reason: t.Reason, ModuleSHA256: t.ModuleSHA256,
 	}
@@ -451,7 +454,7 @@ func dagRunFromModel(m dagRunModel) (scheduler.DagRun, error) {
 // taskInstanceToModel builds the row of a new task instance; the ID is the database's to choose.
 func taskInstanceToModel(ti scheduler.TaskInstance) taskInstanceModel {
 	return taskInstanceModel{
-		DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, State: string(ti.State),
+		DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, State: string(ti.State),
 		TryNumber: ti.TryNumber, MaxTries: ti.MaxTries, StartDate: utcPtr(ti.StartDate),
 		EndDate: utcPtr(ti.EndDate), Duration: ti.Duration, Hostname: ti.Hostname, ExitCode: ti.ExitCode,
 		Reason: ti.Reason, Pool: ti.Pool, PoolSlots: ti.PoolSlots, Queue: ti.Queue,
@@ -462,7 +465,7 @@ func taskInstanceToModel(ti scheduler.TaskInstance) taskInstanceModel {
 
 func taskInstanceFromModel(m taskInstanceModel) scheduler.TaskInstance {
 	return scheduler.TaskInstance{
-		ID: m.ID, DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, State: tasks.TaskInstanceState(m.State),
+		ID: m.ID, DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, MapIndex: m.MapIndex, State: tasks.TaskInstanceState(m.State),
 		TryNumber: m.TryNumber, MaxTries: m.MaxTries, StartDate: m.StartDate, EndDate: m.EndDate,
 		Duration: m.Duration, Hostname: m.Hostname, ExitCode: m.ExitCode, Reason: m.Reason, Pool: m.Pool,
 		PoolSlots: m.PoolSlots, Queue: m.Queue, PriorityWeight: m.PriorityWeight,
@@ -473,7 +476,7 @@ func taskInstanceFromModel(m taskInstanceModel) scheduler.TaskInstance {
 
 func taskTryFromModel(m taskTryModel) scheduler.TaskTry {
 	return scheduler.TaskTry{
-		ID: m.ID, DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, TryNumber: m.TryNumber,
+		ID: m.ID, DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, MapIndex: m.MapIndex, TryNumber: m.TryNumber,
 		State: tasks.TaskInstanceState(m.State), StartDate: m.StartDate, EndDate: m.EndDate,
 		Duration: m.Duration, Hostname: m.Hostname, ExitCode: m.ExitCode, Reason: m.Reason,
 		ModuleSHA256: m.ModuleSHA256,

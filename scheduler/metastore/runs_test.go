@@ -77,9 +77,9 @@ func TestCreateDagRun(t *testing.T) {
 		t.Fatalf("ListTaskInstances = %d rows, want 2", len(gotTIs))
 	}
 	wantTIs := []scheduler.TaskInstance{
-		{DagID: "etl", RunID: run.RunID, TaskID: "extract", State: tasks.StateNone, MaxTries: 3,
+		{DagID: "etl", RunID: run.RunID, TaskID: "extract", MapIndex: -1, State: tasks.StateNone, MaxTries: 3,
 			Pool: scheduler.DefaultPool, PoolSlots: 1, Queue: "default", PriorityWeight: 3, ModuleSHA256: "abc"},
-		{DagID: "etl", RunID: run.RunID, TaskID: "load", State: tasks.StateScheduled, MaxTries: 1, Pool: "db",
+		{DagID: "etl", RunID: run.RunID, TaskID: "load", MapIndex: -1, State: tasks.StateScheduled, MaxTries: 1, Pool: "db",
 			PoolSlots: 2, Queue: "fast", ExitCode: &exit, Hostname: "node-1", Reason: "exit_code 3", Duration: 1.5},
 	}
 	for i := range gotTIs {
@@ -321,7 +321,7 @@ func TestDeleteDagRun(t *testing.T) {
 	ctx := t.Context()
 	seedRun(t, s, "etl", "r1", 3)
 	seedRun(t, s, "etl", "r2", 2)
-	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed}); err != nil {
+	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteDagRun(ctx, "etl", "r1"); err != nil {
@@ -352,7 +352,7 @@ func TestTaskTries(t *testing.T) {
 	end := start.Add(90 * time.Second)
 	exit := 137
 	for try := 2; try >= 1; try-- {
-		in := scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: try, State: tasks.StateFailed,
+		in := scheduler.TaskTry{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: try, State: tasks.StateFailed,
 			StartDate: &start, EndDate: &end, Duration: 90, Hostname: "w1", ExitCode: &exit, Reason: "oom",
 			ModuleSHA256: "abc"}
 		got, err := s.AddTaskTry(ctx, in)
@@ -370,11 +370,11 @@ func TestTaskTries(t *testing.T) {
 	if tr := tries[0]; !tr.EndDate.Equal(end) || *tr.ExitCode != 137 || tr.Reason != "oom" || tr.State != tasks.StateFailed {
 		t.Errorf("try = %+v", tr)
 	}
-	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed})
+	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "t0", TryNumber: 1, State: tasks.StateFailed})
 	if err == nil || !strings.Contains(err.Error(), "already recorded") {
 		t.Errorf("duplicate try = %v, want 'already recorded'", err)
 	}
-	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "etl", RunID: "r1", TaskID: "nope", TryNumber: 1, State: tasks.StateFailed})
+	_, err = s.AddTaskTry(ctx, scheduler.TaskTry{MapIndex: -1, DagID: "etl", RunID: "r1", TaskID: "nope", TryNumber: 1, State: tasks.StateFailed})
 	if !errors.Is(err, scheduler.ErrNotFound) {
 		t.Errorf("try of a missing task instance = %v, want ErrNotFound", err)
 	}

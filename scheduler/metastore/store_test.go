@@ -429,19 +429,22 @@ func TestForeignKeys(t *testing.T) {
 		}
 	}
 	want := map[fk]bool{
-		{"dag_code.dag_id", "dag.dag_id", "CASCADE"}:                          true,
-		{"dag_run.dag_id", "dag.dag_id", "CASCADE"}:                           true,
-		{"task_instance.dag_id", "dag_run.dag_id", "CASCADE"}:                 true,
-		{"task_instance.run_id", "dag_run.run_id", "CASCADE"}:                 true,
-		{"xcom.dag_id", "task_instance.dag_id", "CASCADE"}:                    true,
-		{"xcom.run_id", "task_instance.run_id", "CASCADE"}:                    true,
-		{"xcom.task_id", "task_instance.task_id", "CASCADE"}:                  true,
-		{"task_instance_history.dag_id", "task_instance.dag_id", "CASCADE"}:   true,
-		{"task_instance_history.run_id", "task_instance.run_id", "CASCADE"}:   true,
-		{"task_instance_history.task_id", "task_instance.task_id", "CASCADE"}: true,
-		{"task_reschedule.dag_id", "task_instance.dag_id", "CASCADE"}:         true,
-		{"task_reschedule.run_id", "task_instance.run_id", "CASCADE"}:         true,
-		{"task_reschedule.task_id", "task_instance.task_id", "CASCADE"}:       true,
+		{"dag_code.dag_id", "dag.dag_id", "CASCADE"}:                              true,
+		{"dag_run.dag_id", "dag.dag_id", "CASCADE"}:                               true,
+		{"task_instance.dag_id", "dag_run.dag_id", "CASCADE"}:                     true,
+		{"task_instance.run_id", "dag_run.run_id", "CASCADE"}:                     true,
+		{"xcom.dag_id", "task_instance.dag_id", "CASCADE"}:                        true,
+		{"xcom.run_id", "task_instance.run_id", "CASCADE"}:                        true,
+		{"xcom.task_id", "task_instance.task_id", "CASCADE"}:                      true,
+		{"task_instance_history.dag_id", "task_instance.dag_id", "CASCADE"}:       true,
+		{"task_instance_history.run_id", "task_instance.run_id", "CASCADE"}:       true,
+		{"task_instance_history.task_id", "task_instance.task_id", "CASCADE"}:     true,
+		{"task_reschedule.dag_id", "task_instance.dag_id", "CASCADE"}:             true,
+		{"task_reschedule.run_id", "task_instance.run_id", "CASCADE"}:             true,
+		{"task_reschedule.task_id", "task_instance.task_id", "CASCADE"}:           true,
+		{"xcom.map_index", "task_instance.map_index", "CASCADE"}:                  true,
+		{"task_instance_history.map_index", "task_instance.map_index", "CASCADE"}: true,
+		{"task_reschedule.map_index", "task_instance.map_index", "CASCADE"}:       true,
 	}
 	if len(got) != len(want) {
 		t.Errorf("foreign keys = %v, want %d of them", got, len(want))
@@ -453,13 +456,13 @@ func TestForeignKeys(t *testing.T) {
 	}
 
 	seedRun(t, s, "fk_dag", "r1", 2)
-	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{DagID: "fk_dag", RunID: "r1", TaskID: "t0", TryNumber: 1, State: "failed"}); err != nil {
+	if _, err := s.AddTaskTry(ctx, scheduler.TaskTry{MapIndex: -1, DagID: "fk_dag", RunID: "r1", TaskID: "t0", TryNumber: 1, State: "failed"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Create(&xcomModel{DagID: "fk_dag", RunID: "r1", TaskID: "t0", Key: "return_value", Value: []byte("1")}).Error; err != nil {
+	if err := s.db.Create(&xcomModel{MapIndex: -1, DagID: "fk_dag", RunID: "r1", TaskID: "t0", Key: "return_value", Value: []byte("1")}).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Create(&taskRescheduleModel{DagID: "fk_dag", RunID: "r1", TaskID: "t1", TryNumber: 1}).Error; err != nil {
+	if err := s.db.Create(&taskRescheduleModel{MapIndex: -1, DagID: "fk_dag", RunID: "r1", TaskID: "t1", TryNumber: 1}).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := s.db.Exec("DELETE FROM dag WHERE dag_id = ?", "fk_dag").Error; err != nil {

@@ -8,7 +8,7 @@ import { ApiError, byteLength, errorText, fetchLog, logStreamUrl, logUrl } from 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export function LogPane(props: { dagId: string; runId: string; taskId: string; tryNumber: number; onEnd?: (state: string) => void }) {
+export function LogPane(props: { dagId: string; runId: string; taskId: string; mapIndex?: number; tryNumber: number; onEnd?: (state: string) => void }) {
   const pre = useRef<HTMLPreElement>(null)
   const [follow, setFollow] = useState(true)
   const followRef = useRef(true)
@@ -51,7 +51,7 @@ export function LogPane(props: { dagId: string; runId: string; taskId: string; t
 
     const open = () => {
       if (closed) return
-      es = new EventSource(logStreamUrl(props.dagId, props.runId, props.taskId, props.tryNumber, offset), { withCredentials: true })
+      es = new EventSource(logStreamUrl(props.dagId, props.runId, props.taskId, props.tryNumber, offset, props.mapIndex), { withCredentials: true })
       es.addEventListener('open', () => setStatus('live'))
       es.addEventListener('log', (ev) => {
         failures = 0
@@ -83,7 +83,7 @@ export function LogPane(props: { dagId: string; runId: string; taskId: string; t
         // The stream broke or was refused. Read what is there the plain way (which also tells a
         // 401 or 404 apart), then follow again from there.
         failures++
-        fetchLog(props.dagId, props.runId, props.taskId, props.tryNumber, offset)
+        fetchLog(props.dagId, props.runId, props.taskId, props.tryNumber, offset, props.mapIndex)
           .then((r) => {
             take(offset, r.text)
             offset = Math.max(offset, r.offset)
@@ -136,7 +136,7 @@ export function LogPane(props: { dagId: string; runId: string; taskId: string; t
           />
           follow
         </label>
-        <a href={logUrl(props.dagId, props.runId, props.taskId, props.tryNumber)} target="_blank" rel="noopener">
+        <a href={logUrl(props.dagId, props.runId, props.taskId, props.tryNumber, props.mapIndex)} target="_blank" rel="noopener">
           raw
         </a>
       </div>

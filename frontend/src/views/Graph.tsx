@@ -8,7 +8,7 @@ import type * as api from '../api'
 import { duration } from '../format'
 import { href, setQuery, type Route } from '../router'
 import { groupState, visibleGraph, type VisibleGraph, type VisibleNode } from '../groups'
-import { stateColor, stateName } from '../states'
+import { mappedSummary, mostPressing, stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
@@ -109,9 +109,20 @@ export function GraphView({ dagId, tasks, groups, route }: { dagId: string; task
     })
   const lay = useMemo(() => (tasks.data ? layoutGraph(visibleGraph(tasks.data, groups, collapsed)) : null), [tasks.data, groups, collapsed])
 
+  // One node per task: a mapped task's instances fold into one, in the most pressing of their
+  // states, with their count by state.
   const byTask = useMemo(() => {
-    const m = new Map<string, api.TaskInstance>()
-    for (const ti of tis.data ?? []) m.set(ti.task_id, ti)
+    const m = new Map<string, NodeTI>()
+    for (const ti of tis.data ?? []) {
+      const prev = m.get(ti.task_id)
+      if ((ti.map_index ?? -1) < 0 || !prev) {
+        m.set(ti.task_id, (ti.map_index ?? -1) < 0 ? ti : { ...ti, mapped: { [stateName(ti.state)]: 1 } })
+        continue
+      }
+      const mapped = { ...prev.mapped, [stateName(ti.state)]: (prev.mapped?.[stateName(ti.state)] ?? 0) + 1 }
+      const st = mostPressing(Object.keys(mapped) as api.TaskState[])
+      m.set(ti.task_id, { ...prev, state: st === 'none' ? null : st, mapped, duration: Math.max(prev.duration ?? 0, ti.duration ?? 0) })
+    }
     return m
   }, [tis.data])
 
@@ -250,9 +261,12 @@ export function PanZoomControls({ pz, fitTestid }: { pz: ReturnType<typeof usePa
   )
 }
 
+/** A node's task instance; a mapped task's carries its instances counted by state. */
+type NodeTI = api.TaskInstance & { mapped?: Record<string, number> }
+
 function GraphSvg(props: {
   lay: Layout
-  byTask: Map<string, api.TaskInstance>
+  byTask: Map<string, NodeTI>
   selected: string | null
   tasks: api.Task[]
   groups: api.TaskGroup[]
@@ -310,11 +324,17 @@ function GraphSvg(props: {
                 data-testid="graph-node"
                 data-task-id={n.id}
                 data-state={s}
+                data-mapped={ti?.mapped ? Object.values(ti.mapped).reduce((a, b) => a + b, 0) : undefined}
               >
-                <title>{`${n.id}\n${s}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
+                <title>{`${n.id}\n${s}${ti?.mapped ? `\n${mappedSummary(ti.mapped)}` : ''}${ti?.duration != null ? `\n${duration(ti.duration)}` : ''}`}</title>
                 <rect width={n.w} height={n.h} rx="6" class="node-box" style={s !== 'none' ? `stroke:${stateColor(s)}` : undefined} />
                 <rect width="6" height={n.h} rx="3" style={`fill:${stateColor(s)}`} class="node-state" />
                 <NodeText id={n.label} kind={kind} x={14} h={n.h} />
+                {ti?.mapped && (
+                  <text x={n.w - 6} y={n.h - 6} text-anchor="end" class="node-count" data-testid="graph-node-count">
+                    [{Object.values(ti.mapped).reduce((a, b) => a + b, 0)}]
+                  </text>
+                )}
               </g>
             )
           })}
@@ -326,7 +346,7 @@ function GraphSvg(props: {
 
 /** A task group: expanded, a box behind its children with its label on top; collapsed, one
  * node with its label, its number of tasks and their summed-up state. A click toggles it. */
-function GroupBox({ n, group, byTask }: { n: Box; group?: api.TaskGroup; byTask: Map<string, api.TaskInstance> }) {
+function GroupBox({ n, group, byTask }: { n: Box; group?: api.TaskGroup; byTask: Map<string, NodeTI> }) {
   const ids = group?.task_ids ?? []
   const s = stateName(groupState(ids.map((id) => byTask.get(id)?.state)))
   const collapsed = n.kind === 'collapsed'
@@ -361,7 +381,7 @@ function GroupBox({ n, group, byTask }: { n: Box; group?: api.TaskGroup; byTask:
   )
 }
 
-function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | null; task: api.Task; ti?: api.TaskInstance }) {
+function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | null; task: api.Task; ti?: NodeTI }) {
   return (
     <aside class="side-panel" data-testid="graph-node-details" data-task-id={task.task_id}>
       <header>
@@ -377,7 +397,12 @@ function TaskPanel({ dagId, runId, task, ti }: { dagId: string; runId: string | 
           {ti.duration != null && <span class="muted small"> · {duration(ti.duration)}</span>}
         </p>
       )}
-      {ti?.reason && <p class="small">{ti.reason}</p>}
+      {ti?.mapped && (
+        <p class="small" data-testid="graph-node-mapped">
+          {mappedSummary(ti.mapped)}
+        </p>
+      )}
+      {ti?.reason && !ti.mapped && <p class="small">{ti.reason}</p>}
       <dl class="facts-list">
         <dt>Kind</dt>
         <dd>{task.is_branch ? 'branch' : task.is_sensor ? 'sensor' : 'module'}</dd>

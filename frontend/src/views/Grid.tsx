@@ -11,7 +11,7 @@ import { coalesce, on } from '../events'
 import { between, count, dateTime, duration } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
 import { gridRows, groupState, type GridRow } from '../groups'
-import { stateColor, stateName } from '../states'
+import { mappedSummary, stateColor, stateName } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge } from '../ui'
 import { RunActions } from './RunParts'
 
@@ -121,6 +121,8 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         const r = indexRef.current.tasks.get(ti.task_id)
         if (c === undefined) return newRuns.has(ti.dag_run_id) ? reload() : undefined
         if (r === undefined) return reload() // a task the grid has not seen: the DAG changed
+        // A mapped task's cell counts all its instances: read again, coalesced.
+        if (g.tasks[r].is_mapped || (ti.map_index ?? -1) >= 0) return reload()
         g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
         for (const row of indexRef.current.rowsOf.get(r) ?? []) {
           const k = tileKey(Math.floor(c / TILE), Math.floor(row / TILE))
@@ -229,9 +231,11 @@ class Tile extends Component<TileProps> {
         }
         const inst = col?.[row.task]
         const s = stateName(inst?.state)
+        const mapped = inst?.mapped_states
         cells.push(
           <div
-            class={`cell s-${s}`}
+            class={`cell s-${s}${grid.tasks[row.task].is_mapped ? ' mapped' : ''}`}
+            data-mapped={mapped ? Object.values(mapped).reduce((a, b) => a + b, 0) : undefined}
             style={`left:${(c - c0) * COL + 3}px;top:${(r - r0) * ROW + 4}px;background:${stateColor(s)}`}
             data-testid="grid-cell"
             data-state={s}
@@ -342,6 +346,7 @@ function GridCanvas(props: {
         `${grid.tasks[r].task_id}`,
         `run ${run.dag_run_id}`,
         `state ${stateName(inst?.state)}`,
+        inst?.mapped_states ? mappedSummary(inst.mapped_states) : '',
         inst && inst.try_number > 0 ? `try ${inst.try_number}` : '',
         inst?.duration != null && inst.try_number > 0 ? `duration ${duration(inst.duration)}` : '',
       ]
@@ -436,8 +441,10 @@ function GridCanvas(props: {
         title={t.upstream_task_ids?.length ? `${t.task_id}\nupstream: ${t.upstream_task_ids.join(', ')}` : t.task_id}
         data-testid="grid-task"
         data-task-id={t.task_id}
+        data-mapped={t.is_mapped ? 'true' : undefined}
       >
         {row.depth ? (t.label ?? t.task_id) : t.task_id}
+        {t.is_mapped && <span class="muted small"> [ ]</span>}
       </div>,
     )
   }

@@ -5,30 +5,33 @@ import { LogPane } from '../components/LogPane'
 import { coalesce, on } from '../events'
 import { dateTime, duration } from '../format'
 import { href, setQuery, type Route } from '../router'
-import { isFinished, stateName } from '../states'
+import { isFinished, mappedSummary, mostPressing, stateName } from '../states'
 import { ActionButton, ErrorBox, Spinner, StateBadge, useCan, useLoad } from '../ui'
 
 export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: string; runId: string; taskId: string; route: Route }) {
-  const ti = useLoad(() => api.taskInstance(dagId, runId, taskId), [dagId, runId, taskId], 'task-instance')
-  const tries = useLoad(() => api.tries(dagId, runId, taskId).then((r) => r.task_instances ?? []), [dagId, runId, taskId])
-  const xcoms = useLoad(() => api.xcoms(dagId, runId, taskId).then((r) => r.xcom_entries ?? []), [dagId, runId, taskId])
+  // A mapped task's instance is named by ?map_index=; without one, its page lists them.
+  const mapIndex = Number(route.query.get('map_index') ?? -1)
+  const ti = useLoad(() => api.taskInstance(dagId, runId, taskId, mapIndex), [dagId, runId, taskId, mapIndex], 'task-instance')
+  const tries = useLoad(() => api.tries(dagId, runId, taskId, mapIndex).then((r) => r.task_instances ?? []), [dagId, runId, taskId, mapIndex])
+  const xcoms = useLoad(() => api.xcoms(dagId, runId, taskId, mapIndex).then((r) => r.xcom_entries ?? []), [dagId, runId, taskId, mapIndex])
+  const mapped = useLoad(() => api.listMapped(dagId, runId, taskId).then((r) => r.task_instances ?? []), [dagId, runId, taskId])
   const canUse = useCan('User')
   const [clear, setClear] = useState(false)
 
   // Live: the event carries the instance's new state; the detail (why, rendered), the tries and
   // the XComs are read again, coalesced, when it changes.
   useEffect(() => {
-    const reloadAll = coalesce(() => Promise.all([ti.reload(), tries.reload(), xcoms.reload()]), 400)
+    const reloadAll = coalesce(() => Promise.all([ti.reload(), tries.reload(), xcoms.reload(), mapped.reload()]), 400)
     const offs = [
       on('task_instance', (e) => {
         if (e.dag_id !== dagId || e.dag_run_id !== runId || e.task_id !== taskId) return
-        ti.set((d) => d && { ...d, ...e })
+        if ((e.map_index ?? -1) === mapIndex) ti.set((d) => d && { ...d, ...e })
         reloadAll()
       }),
       on('resync', reloadAll),
     ]
     return () => offs.forEach((f) => f())
-  }, [dagId, runId, taskId])
+  }, [dagId, runId, taskId, mapIndex])
 
   const d = ti.data
   const tryNumbers = useMemo(() => {
@@ -47,6 +50,10 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
   const hasLog = ended || (d?.try_number === tryNumber && !['none', 'scheduled', 'queued'].includes(state))
   const reason = d?.reason && !why.includes(d.reason) ? d.reason : ''
 
+  if (mapIndex < 0 && (mapped.data?.length ?? 0) > 0) {
+    return <MappedList dagId={dagId} runId={runId} taskId={taskId} instances={mapped.data!} />
+  }
+
   return (
     <div class="page ti-page" data-testid="task-instance" data-state={state} data-task-id={taskId} data-run-id={runId}>
       <header class="page-head">
@@ -58,9 +65,18 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
           <a href={href(['dags', dagId, 'graph'], { run: runId })} class="muted">
             {runId}
           </a>{' '}
-          / <h1>{taskId}</h1> {d && <StateBadge state={d.state} testid="ti-state" />}
+          / <h1>{taskId}</h1>
+          {mapIndex >= 0 && (
+            <>
+              {' '}
+              <a href={href(['dags', dagId, 'runs', runId, 'tasks', taskId])} class="muted" data-testid="ti-map-index">
+                [{mapIndex}]
+              </a>
+            </>
+          )}{' '}
+          {d && <StateBadge state={d.state} testid="ti-state" />}
         </div>
-        {d && canUse && (
+        {d && canUse && mapIndex < 0 && (
           <div class="actions">
             <button onClick={() => setClear(true)} data-testid="clear-button">
               Clear
@@ -196,7 +212,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
         <section>
           <h3>Log of try {tryNumber}</h3>
           {hasLog ? (
-            <LogPane key={tryNumber} dagId={dagId} runId={runId} taskId={taskId} tryNumber={tryNumber} />
+            <LogPane key={`${mapIndex}/${tryNumber}`} dagId={dagId} runId={runId} taskId={taskId} mapIndex={mapIndex} tryNumber={tryNumber} />
           ) : (
             <div class="empty" data-testid="log-not-started">
               The log appears here when the try starts.
@@ -375,4 +391,57 @@ function size(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** A mapped task's page: its instances, each a link to its own page. */
+function MappedList({ dagId, runId, taskId, instances }: { dagId: string; runId: string; taskId: string; instances: api.TaskInstance[] }) {
+  const counts: Record<string, number> = {}
+  for (const ti of instances) counts[stateName(ti.state)] = (counts[stateName(ti.state)] ?? 0) + 1
+  return (
+    <div class="page ti-page" data-testid="mapped-instances" data-task-id={taskId} data-run-id={runId} data-count={instances.length}>
+      <header class="page-head">
+        <div class="title">
+          <a href="#/dags" class="muted">
+            DAGs
+          </a>{' '}
+          / <a href={href(['dags', dagId, 'grid'], { run: runId })}>{dagId}</a> /{' '}
+          <a href={href(['dags', dagId, 'graph'], { run: runId })} class="muted">
+            {runId}
+          </a>{' '}
+          / <h1>{taskId}</h1> <StateBadge state={mostPressing(instances.map((t) => stateName(t.state)))} testid="ti-state" />
+        </div>
+      </header>
+      <p class="muted" data-testid="mapped-summary">
+        {mappedSummary(counts)}
+      </p>
+      <table class="list compact" data-testid="mapped-list">
+        <thead>
+          <tr>
+            <th>Map index</th>
+            <th>State</th>
+            <th>Try</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {instances.map((ti) => (
+            <tr data-testid="mapped-row" data-map-index={ti.map_index} data-state={stateName(ti.state)}>
+              <td>
+                <a href={href(['dags', dagId, 'runs', runId, 'tasks', taskId], { map_index: String(ti.map_index) })}>{ti.map_index}</a>
+              </td>
+              <td>
+                <StateBadge state={ti.state} />
+              </td>
+              <td>{ti.try_number}</td>
+              <td>{dateTime(ti.start_date)}</td>
+              <td>{duration(ti.duration)}</td>
+              <td class="muted small">{ti.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
 }

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// The example mapped DAG through the CLI: `tasks states-for-dag-run` lists each mapped
+// instance with its map_index, and `tasks logs --map-index` prints one instance's log.
+func TestMappedTasksCLI(t *testing.T) {
+	h := newHome(t)
+	if out := h.ok("dags", "test", "example_mapping", "2024-03-01"); !strings.Contains(out, "ended success") {
+		t.Fatalf("dags test example_mapping:\n%s", out)
+	}
+	runs := decode[[]map[string]any](t, h.ok("dags", "list-runs", "-d", "example_mapping", "-o", "json"))
+	runID := runs[0]["dag_run_id"].(string)
+	rows := decode[[]map[string]any](t, h.ok("tasks", "states-for-dag-run", "example_mapping", runID, "-o", "json"))
+	byIndex := map[string][]float64{}
+	for _, r := range rows {
+		id := r["task_id"].(string)
+		byIndex[id] = append(byIndex[id], r["map_index"].(float64))
+	}
+	for id, want := range map[string]string{"list_files": "[-1]", "per_file": "[0 1 2]", "per_region": "[0 1 2]", "summary": "[-1]"} {
+		if got := fmt.Sprint(byIndex[id]); got != want {
+			t.Errorf("%s: map indexes %v, want %s", id, byIndex[id], want)
+		}
+	}
+	table := h.ok("tasks", "states-for-dag-run", "example_mapping", runID)
+	if !strings.Contains(table, "map_index") {
+		t.Errorf("the table has no map_index column:\n%s", table)
+	}
+	if log := h.ok("tasks", "logs", "example_mapping", runID, "per_file", "--map-index", "1"); !strings.Contains(log, "processed customers.csv (2 of 3)") {
+		t.Errorf("log of per_file[1]:\n%s", log)
+	}
+	summary := h.ok("tasks", "logs", "example_mapping", runID, "summary")
+	if !strings.Contains(summary, `["processed orders.csv (1 of 3)","processed customers.csv (2 of 3)","processed refunds.csv (3 of 3)"] ["region eu","region us","region apac"]`) {
+		t.Errorf("summary's log misses the mapped values in map_index order:\n%s", summary)
+	}
+}
