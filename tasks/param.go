@@ -56,12 +56,13 @@ type ParamsError struct {
 }
 
 func (e *ParamsError) Error() string {
-	lines := make([]string, len(e.Issues))
-	for i, is := range e.Issues {
-		lines[i] = is.String()
+	var b strings.Builder
+	fmt.Fprintf(&b, "the conf breaks the params of DAG %s (%d %s):", e.DagID, len(e.Issues), plural(len(e.Issues), "problem", "problems"))
+	for _, is := range e.Issues {
+		b.WriteString("\n  " + is.String())
 	}
-	return fmt.Sprintf("the conf breaks the params of DAG %s (%d %s): %s; fix the conf (`wasmflow dags details %s` shows each param's schema)",
-		e.DagID, len(e.Issues), plural(len(e.Issues), "problem", "problems"), strings.Join(lines, "; "), e.DagID)
+	b.WriteString("\nfix the conf: the DAG file's params give each one's schema (the API's /dags/" + e.DagID + "/details shows them)")
+	return b.String()
 }
 
 func plural(n int, one, many string) string {

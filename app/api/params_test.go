@@ -1,0 +1,44 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+const typedDag = `dag_id: typed
+params:
+  n: {type: integer, minimum: 1, maximum: 10, default: 3, description: how many}
+  mode: {enum: [fast, slow], default: fast}
+  who: {type: string, minLength: 1}
+  word: hello
+tasks:
+  - {id: say, module: modules/echo.wasm, args: ["{{ params.who }} {{ params.n }}"]}
+`
+
+// TestTriggerChecksParams: a conf that breaks the params' schemas is refused with a 400
+// problem naming every reason, in detail and per param in errors; a param without default the
+// conf leaves out is refused; a good conf makes a run.
+func TestTriggerChecksParams(t *testing.T) {
+	e := newEnv(t, map[string]string{"typed.yaml": typedDag})
+	r := e.call("POST", "/api/v1/dags/typed/dagRuns", `{"conf": {"n": 0, "mode": "medium", "who": "me"}}`, e.as("user"))
+	checkProblem(t, "bad conf", r, http.StatusBadRequest, "DAG typed", "/n: minimum: got 0, want 1", "/mode: value must be one of 'fast', 'slow'")
+	var p struct {
+		Errors []struct{ Param, Path, Message string }
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Errors) != 2 || p.Errors[0].Param != "mode" || p.Errors[1].Path != "/n" || p.Errors[1].Message != "minimum: got 0, want 1" {
+		t.Errorf("errors = %+v, want mode's and n's", p.Errors)
+	}
+	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/typed/dagRuns", `{}`, e.as("user"), "/who: no value given and the param has no default")
+	if l := jsonOf[runList](t, e.want(http.StatusOK, "GET", "/api/v1/dags/typed/dagRuns", "", e.as("viewer"))); l.Total != 0 {
+		t.Fatalf("refused triggers made %d runs", l.Total)
+	}
+	run := jsonOf[dagRun](t, e.want(http.StatusOK, "POST", "/api/v1/dags/typed/dagRuns", `{"conf": {"n": 7, "who": "me"}}`, e.as("user")))
+	if !reflect.DeepEqual(run.Conf, map[string]any{"n": 7.0, "who": "me"}) {
+		t.Errorf("the run's conf = %v", run.Conf)
+	}
+}
