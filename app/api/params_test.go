@@ -42,3 +42,29 @@ func TestTriggerChecksParams(t *testing.T) {
 		t.Errorf("the run's conf = %v", run.Conf)
 	}
 }
+
+// TestDagDetailsParams: /details shows every param as Airflow's API does, a Param with its
+// value, description and schema; a plain value has an empty schema, a required param a null value.
+func TestDagDetailsParams(t *testing.T) {
+	e := newEnv(t, map[string]string{"typed.yaml": typedDag})
+	var d struct {
+		DagID  string         `json:"dag_id"`
+		Params map[string]any `json:"params"`
+	}
+	if err := json.Unmarshal(e.want(http.StatusOK, "GET", "/api/v1/dags/typed/details", "", e.as("viewer")).body, &d); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"n": map[string]any{"__class": "airflow.models.param.Param", "value": 3.0, "description": "how many",
+			"schema": map[string]any{"type": "integer", "minimum": 1.0, "maximum": 10.0}},
+		"mode": map[string]any{"__class": "airflow.models.param.Param", "value": "fast", "description": nil,
+			"schema": map[string]any{"enum": []any{"fast", "slow"}}},
+		"who": map[string]any{"__class": "airflow.models.param.Param", "value": nil, "description": nil,
+			"schema": map[string]any{"type": "string", "minLength": 1.0}},
+		"word": map[string]any{"__class": "airflow.models.param.Param", "value": "hello", "description": nil, "schema": map[string]any{}},
+	}
+	if d.DagID != "typed" || !reflect.DeepEqual(d.Params, want) {
+		t.Errorf("details = %s %v\nwant params %v", d.DagID, d.Params, want)
+	}
+	e.problem(http.StatusNotFound, "GET", "/api/v1/dags/nope/details", "", e.as("viewer"), `DAG "nope" not found`)
+}
