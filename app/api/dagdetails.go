@@ -1,7 +1,12 @@
 package api
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -19,11 +24,11 @@ type paramJSON struct {
 // dagDetails is Airflow's DAGDetail: the DAG with what its file says beyond the listing.
 type dagDetails struct {
 	dagJSON
-	Params               map[string]paramJSON `json:"params"`
-	StartDate            *time.Time           `json:"start_date"`
-	EndDate              *time.Time           `json:"end_date"`
-	DocMD                *string              `json:"doc_md"`
-	IsPausedUponCreation *bool                `json:"is_paused_upon_creation"`
+	Params               orderedParams `json:"params"`
+	StartDate            *time.Time    `json:"start_date"`
+	EndDate              *time.Time    `json:"end_date"`
+	DocMD                *string       `json:"doc_md"`
+	IsPausedUponCreation *bool         `json:"is_paused_upon_creation"`
 }
 
 func (s *Server) getDagDetails(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -33,19 +38,55 @@ func (s *Server) getDagDetails(_ http.ResponseWriter, r *http.Request, _ princip
 	if err != nil {
 		return nil, err
 	}
-	out := dagDetails{dagJSON: newDagJSON(d), Params: map[string]paramJSON{}}
+	out := dagDetails{dagJSON: newDagJSON(d)}
 	parsed, err := s.app.ParsedDag(ctx, dagID)
 	if err != nil {
 		return nil, err
 	}
 	for name, p := range parsed.ParamSpecs {
-		out.Params[name] = paramOf(p)
+		out.Params = append(out.Params, namedParam{name, p.Pos, paramOf(p)})
 	}
+	slices.SortFunc(out.Params, func(a, b namedParam) int {
+		return cmp.Or(cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Column, b.pos.Column), strings.Compare(a.name, b.name))
+	})
 	out.StartDate, out.EndDate, out.IsPausedUponCreation = parsed.StartDate, parsed.EndDate, parsed.IsPausedUponCreation
 	if parsed.DocMD != "" {
 		out.DocMD = &parsed.DocMD
 	}
 	return out, nil
+}
+
+// orderedParams writes the params as a JSON object in the file's order, which the trigger
+// form keeps (a Go map would be written sorted by name).
+type orderedParams []namedParam
+
+type namedParam struct {
+	name  string
+	pos   tasks.Pos
+	param paramJSON
+}
+
+func (ps orderedParams) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(p.name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(p.param)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 func paramOf(p tasks.Param) paramJSON {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -65,6 +67,10 @@ func TestDagDetailsParams(t *testing.T) {
 	}
 	if d.DagID != "typed" || !reflect.DeepEqual(d.Params, want) {
 		t.Errorf("details = %s %v\nwant params %v", d.DagID, d.Params, want)
+	}
+	body := string(e.want(http.StatusOK, "GET", "/api/v1/dags/typed/details", "", e.as("viewer")).body)
+	if at := []int{strings.Index(body, `"n":`), strings.Index(body, `"mode":`), strings.Index(body, `"who":`), strings.Index(body, `"word":`)}; !slices.IsSorted(at) || at[0] < 0 {
+		t.Errorf("params are not in the file's order (n, mode, who, word): %s", body)
 	}
 	e.problem(http.StatusNotFound, "GET", "/api/v1/dags/nope/details", "", e.as("viewer"), `DAG "nope" not found`)
 }
