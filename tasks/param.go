@@ -83,7 +83,7 @@ func (d *DAG) ResolveParams(conf map[string]any) (map[string]any, error) {
 	}
 	maps.Copy(out, conf)
 	var issues []ParamIssue
-	for _, name := range sortedKeys(d.ParamSpecs) {
+	for _, name := range d.ParamNames() {
 		p := d.ParamSpecs[name]
 		v, ok := out[name]
 		if !ok {
@@ -97,6 +97,16 @@ func (d *DAG) ResolveParams(conf map[string]any) (map[string]any, error) {
 		return nil, &ParamsError{DagID: d.DagID, Issues: issues}
 	}
 	return out, nil
+}
+
+// ParamNames are the DAG's params in the file's order.
+func (d *DAG) ParamNames() []string {
+	names := sortedKeys(d.ParamSpecs)
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := d.ParamSpecs[names[i]].Pos, d.ParamSpecs[names[j]].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+	})
+	return names
 }
 
 func sortedKeys[V any](m map[string]V) []string {

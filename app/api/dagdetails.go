@@ -2,11 +2,8 @@ package api
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -43,12 +40,9 @@ func (s *Server) getDagDetails(_ http.ResponseWriter, r *http.Request, _ princip
 	if err != nil {
 		return nil, err
 	}
-	for name, p := range parsed.ParamSpecs {
-		out.Params = append(out.Params, namedParam{name, p.Pos, paramOf(p)})
+	for _, name := range parsed.ParamNames() {
+		out.Params = append(out.Params, namedParam{name, paramOf(parsed.ParamSpecs[name])})
 	}
-	slices.SortFunc(out.Params, func(a, b namedParam) int {
-		return cmp.Or(cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Column, b.pos.Column), strings.Compare(a.name, b.name))
-	})
 	out.StartDate, out.EndDate, out.IsPausedUponCreation = parsed.StartDate, parsed.EndDate, parsed.IsPausedUponCreation
 	if parsed.DocMD != "" {
 		out.DocMD = &parsed.DocMD
@@ -62,7 +56,6 @@ type orderedParams []namedParam
 
 type namedParam struct {
 	name  string
-	pos   tasks.Pos
 	param paramJSON
 }
 

@@ -32,8 +32,8 @@ func TestTriggerChecksParams(t *testing.T) {
 	if err := json.Unmarshal(r.body, &p); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Errors) != 2 || p.Errors[0].Param != "mode" || p.Errors[1].Path != "/n" || p.Errors[1].Message != "minimum: got 0, want 1" {
-		t.Errorf("errors = %+v, want mode's and n's", p.Errors)
+	if len(p.Errors) != 2 || p.Errors[1].Param != "mode" || p.Errors[0].Path != "/n" || p.Errors[0].Message != "minimum: got 0, want 1" {
+		t.Errorf("errors = %+v, want n's and mode's (the file's order)", p.Errors)
 	}
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/typed/dagRuns", `{}`, e.as("user"), "/who: no value given and the param has no default")
 	if l := jsonOf[runList](t, e.want(http.StatusOK, "GET", "/api/v1/dags/typed/dagRuns", "", e.as("viewer"))); l.Total != 0 {
