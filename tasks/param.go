@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"sort"
 	"strings"
 
@@ -119,9 +120,17 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // check validates one value of the param named name; nothing when it has no schema.
-func (p Param) check(name string, v any) []ParamIssue {
+func (p Param) check(name string, v any) (issues []ParamIssue) {
 	if p.compiled == nil {
 		return nil
+	}
+	defer func() { // a validator's bug must not take the scheduler down with a DAG file
+		if r := recover(); r != nil {
+			issues = []ParamIssue{{Param: name, Path: "/" + escapePointer(name), Message: fmt.Sprintf("the schema could not be checked (%v): simplify it", r)}}
+		}
+	}()
+	if at, bad := nonFinite(v, ""); bad {
+		return []ParamIssue{{Param: name, Path: "/" + escapePointer(name) + at, Message: "NaN and infinity are no JSON numbers: give a finite number"}}
 	}
 	err := p.compiled.Validate(v)
 	if err == nil {
@@ -131,7 +140,6 @@ func (p Param) check(name string, v any) []ParamIssue {
 	if !errors.As(err, &ve) {
 		return []ParamIssue{{Param: name, Path: "/" + escapePointer(name), Message: err.Error()}}
 	}
-	var issues []ParamIssue
 	for _, leaf := range leaves(ve) {
 		path := "/" + escapePointer(name)
 		for _, tok := range leaf.InstanceLocation {
@@ -154,6 +162,28 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 		out = append(out, leaves(c)...)
 	}
 	return out
+}
+
+// nonFinite finds a NaN or an infinity in v (YAML has .nan and .inf, JSON has neither, and the
+// validator cannot compare them): its JSON pointer under at.
+func nonFinite(v any, at string) (string, bool) {
+	switch v := v.(type) {
+	case float64:
+		return at, math.IsNaN(v) || math.IsInf(v, 0)
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			if p, bad := nonFinite(v[k], at+"/"+escapePointer(k)); bad {
+				return p, true
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if p, bad := nonFinite(item, fmt.Sprintf("%s/%d", at, i)); bad {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 func escapePointer(s string) string {
@@ -196,7 +226,15 @@ func refPointer(v any, url, at string) string {
 
 // compileParamSchema compiles a param's schema (Draft 2020-12, formats asserted). The error
 // lists what is wrong with the schema, each with its place in it (a JSON pointer).
-func compileParamSchema(name string, schema map[string]any) (*jsonschema.Schema, []ParamIssue) {
+func compileParamSchema(name string, schema map[string]any) (sch *jsonschema.Schema, issues []ParamIssue) {
+	defer func() {
+		if r := recover(); r != nil {
+			sch, issues = nil, []ParamIssue{{Param: name, Message: fmt.Sprintf("the schema could not be compiled (%v): simplify it", r)}}
+		}
+	}()
+	if at, bad := nonFinite(schema, ""); bad {
+		return nil, []ParamIssue{{Param: name, Path: at, Message: "NaN and infinity are no JSON numbers: give a finite number"}}
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
 	c.AssertFormat()
@@ -208,10 +246,10 @@ func compileParamSchema(name string, schema map[string]any) (*jsonschema.Schema,
 	if err == nil {
 		return sch, nil
 	}
+	sch = nil
 	var sve *jsonschema.SchemaValidationError
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &sve) && errors.As(sve.Err, &ve) {
-		var issues []ParamIssue
 		for _, leaf := range leaves(ve) {
 			path := ""
 			for _, tok := range leaf.InstanceLocation {
