@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,6 +40,26 @@ func IsParamSchema(v any) bool {
 	_, typed := m["type"]
 	_, enum := m["enum"]
 	return typed || enum
+}
+
+// typed is v as templates see it: a whole number a JSON conf gave as float64 becomes an int
+// where the schema wants an integer, so `params.n % 3` works (expr has no float modulo), as with Airflow's ints.
+func (p Param) typed(v any) any {
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 || !p.wantsInteger() {
+		return v
+	}
+	return int(f)
+}
+
+func (p Param) wantsInteger() bool {
+	switch t := p.Schema["type"].(type) {
+	case string:
+		return t == "integer"
+	case []any:
+		return slices.Contains(t, any("integer")) && !slices.Contains(t, any("number"))
+	}
+	return false
 }
 
 // ParamIssue is one way a param's value breaks its schema.
@@ -96,6 +117,11 @@ func (d *DAG) ResolveParams(conf map[string]any) (map[string]any, error) {
 	}
 	if len(issues) > 0 {
 		return nil, &ParamsError{DagID: d.DagID, Issues: issues}
+	}
+	for name, p := range d.ParamSpecs {
+		if v, ok := out[name]; ok {
+			out[name] = p.typed(v)
+		}
 	}
 	return out, nil
 }

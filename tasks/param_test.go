@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const paramsDAG = `dag_id: typed
@@ -60,7 +61,7 @@ func TestResolveParams(t *testing.T) {
 		issues []string // path: substring of message
 	}{
 		{"defaults and the required one", map[string]any{"who": "me"}, nil},
-		{"conf wins, extra keys pass", map[string]any{"who": "me", "n": float64(10), "extra": 1, "mode": "slow"}, nil},
+		{"conf wins, extra keys pass", map[string]any{"who": "me", "n": 10, "extra": 1, "mode": "slow"}, nil},
 		{"required missing", map[string]any{}, []string{"/who: no value given"}},
 		{"every reason", map[string]any{"who": "me", "n": float64(0), "mode": "medium", "tag": "ABCDEFG", "flag": "yes", "mail": "nope"}, []string{
 			"/flag: got string, want boolean", "/mail: 'nope' is not valid email", "/mode: value must be one of",
@@ -121,5 +122,25 @@ func TestIsParamSchema(t *testing.T) {
 	}
 	if IsParamSchema("type") || IsParamSchema([]any{"type"}) {
 		t.Error("a string or a list is a schema")
+	}
+}
+
+// TestTemplatesSeeTypedParams: a whole number from a JSON conf (a float64) is an int where
+// the schema wants an integer, so `params.n % 3` works (expr has no float modulo); elsewhere values stay as given.
+func TestTemplatesSeeTypedParams(t *testing.T) {
+	src := strings.Replace(paramsDAG, "  - id: a\n    module: ../modules/noop.wasm\n",
+		"  - id: a\n    module: ../modules/noop.wasm\n    args: [\"{{ params.n % 3 }} {{ params.n }} {{ params.flag }} {{ params.cfg.retries }}\"]\n", 1)
+	d, err := Parse("testdata/valid/typed.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	env := NewEnv(d, "a", "manual__1", 1, ld, ld, ld, map[string]any{"n": float64(4), "flag": true, "who": "me"})
+	if got, err := d.Task("a").Args[0].Render(env); err != nil || got != "1 4 true 1" {
+		t.Errorf("rendered %q, %v; want \"1 4 true 1\"", got, err)
+	}
+	resolved, err := d.ResolveParams(map[string]any{"n": float64(4), "who": "me"})
+	if err != nil || resolved["n"] != 4 {
+		t.Errorf("ResolveParams n = %#v, %v; want int 4", resolved["n"], err)
 	}
 }
