@@ -251,6 +251,9 @@ func (a *App) Trigger(ctx context.Context, who Actor, dagID string, o TriggerOpt
 	if err != nil {
 		return RunInfo{}, err
 	}
+	if _, err := d.ResolveParams(o.Conf); err != nil {
+		return RunInfo{}, err
+	}
 	ld := o.LogicalDate
 	if ld.IsZero() {
 		ld = time.Now().UTC()
@@ -464,6 +467,9 @@ func (a *App) TestDag(ctx context.Context, dagID string, logicalDate time.Time, 
 func (a *App) createTestRun(ctx context.Context, dagID string, logicalDate time.Time, conf map[string]any) (scheduler.DagRun, error) {
 	d, err := a.dagToTest(ctx, dagID)
 	if err != nil {
+		return scheduler.DagRun{}, err
+	}
+	if _, err := d.ResolveParams(conf); err != nil {
 		return scheduler.DagRun{}, err
 	}
 	if logicalDate.IsZero() {

@@ -69,6 +69,9 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{}, err
 	}
+	if _, err := d.ResolveParams(tt.Conf); err != nil {
+		return TaskTestResult{}, err
+	}
 	t := d.Task(tt.TaskID)
 	if t == nil {
 		return TaskTestResult{}, fmt.Errorf("DAG %s has no task %q: `wasmflow tasks list %s` lists them", tt.DagID, tt.TaskID, tt.DagID)

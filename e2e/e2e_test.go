@@ -123,7 +123,7 @@ func startServer(t *testing.T, extraDags ...map[string]string) *server {
 			t.Fatal(err)
 		}
 	}
-	files := map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG, "e2e_mapped.yaml": mappedDAG}
+	files := map[string]string{"e2e_flow.yaml": flowDAG, "e2e_fail.yaml": failDAG, "e2e_mapped.yaml": mappedDAG, "e2e_params.yaml": paramsDAG}
 	for _, extra := range extraDags {
 		for name, src := range extra {
 			files[name] = src
@@ -544,11 +544,13 @@ func TestBrowserFlow(t *testing.T) {
 	b.view("dag-grid")
 	eval[bool](b, `(window.__e2eNoReload = true)`)
 
-	// Trigger it with a conf from the form.
+	// Trigger it with a conf written as raw JSON: back in the form, the param's field shows it.
 	b.click(`[data-testid="dag-page"] [data-testid="trigger-button"]`)
 	b.do("trigger dialog", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trigger-dialog"]`)))
+	b.click(`[data-testid="trigger-raw-toggle"]`)
 	b.setInput(`[data-testid="trigger-conf"]`, `{"greeting": "hello-from-the-browser"}`)
-	b.waitFor("the param field follows the conf", `document.querySelector('[data-testid="trigger-param"][data-param="greeting"]').value === "hello-from-the-browser"`)
+	b.click(`[data-testid="trigger-raw-toggle"]`)
+	b.waitFor("the param field follows the conf", `document.querySelector('[data-testid="trigger-param"][data-param="greeting"]')?.value === "hello-from-the-browser"`)
 	b.screenshot("trigger")
 	b.click(`[data-testid="trigger-submit"]`)
 	b.do("the dialog closes", chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="trigger-dialog"]`)))

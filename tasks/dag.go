@@ -43,7 +43,8 @@ type DAG struct {
 	IsPausedUponCreation *bool         // nil: core.dags_are_paused_at_creation decides
 	Tags                 []string
 	Owner                string
-	Params               map[string]any
+	Params               map[string]any   // each param's default (one without a default is absent)
+	ParamSpecs           map[string]Param // every param, with its schema if it has one
 
 	Tasks []*Task // in file order
 	byID  map[string]*Task

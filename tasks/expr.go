@@ -55,6 +55,9 @@ func NewEnv(dag *DAG, taskID, runID string, tryNumber int, logicalDate, interval
 	}
 	for k, v := range conf {
 		params[k] = v
+		if dag != nil {
+			params[k] = dag.ParamSpecs[k].typed(v)
+		}
 	}
 	if conf == nil {
 		conf = map[string]any{}

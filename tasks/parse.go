@@ -307,14 +307,7 @@ func (p *dagParser) parse(body ast.Node) {
 		p.checkTags(d.Tags, pos)
 	}
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
-		if fs, ok := p.w.mapping(f.value, "params"); ok {
-			// Read from the AST, whose aliases are within budget: each alias becomes a copy of
-			// its anchor's value, so what the API writes as JSON is as large as this, no larger.
-			d.Params = make(map[string]any, len(fs))
-			for _, pf := range fs {
-				d.Params[pf.key] = p.w.value(pf.value, "params."+pf.key)
-			}
-		}
+		p.params(d, f)
 	}
 	p.defaults = map[string]field{}
 	if f, ok := byKey["default_args"]; ok && !isNull(p.w.resolve(f.value)) {

@@ -31,6 +31,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/ui/dags", Viewer, tagDAG, "List DAGs with their latest runs", s.uiDags)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}", Viewer, tagDAG, "Get a DAG", s.getDag)
 	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}", User, tagDAG, "Pause or unpause a DAG", s.patchDag)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/details", Viewer, tagDAG, "Get a DAG's details, its params with their schemas", s.getDagDetails)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/tasks", Viewer, tagDAG, "List a DAG's tasks", s.listTasks)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/source", Viewer, tagDAG, "Get a DAG's file", s.source)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/grid", Viewer, tagDAG, "Runs × tasks of a DAG, for the grid view", s.grid)

@@ -33,6 +33,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags":                                                             api.Viewer,
 	"GET /api/v1/ui/dags":                                                          api.Viewer,
 	"GET /api/v1/dags/{dag_id}":                                                    api.Viewer,
+	"GET /api/v1/dags/{dag_id}/details":                                            api.Viewer,
 	"PATCH /api/v1/dags/{dag_id}":                                                  api.User,
 	"GET /api/v1/dags/{dag_id}/tasks":                                              api.Viewer,
 	"GET /api/v1/dags/{dag_id}/source":                                             api.Viewer,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // Options configure a Server.
@@ -204,7 +205,10 @@ func notFound(format string, args ...any) error {
 // says why), 500 for the rest (logged, not shown: it may name internals).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
+	var pe *tasks.ParamsError
 	switch {
+	case errors.As(err, &pe):
+		writeProblemOf(w, problem{Status: http.StatusBadRequest, Detail: err.Error(), Errors: pe.Issues})
 	case errors.As(err, &he):
 		writeProblem(w, he.status, he.msg)
 	case errors.Is(err, scheduler.ErrNotFound):
@@ -232,12 +236,20 @@ type problem struct {
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 	Type   string `json:"type"`
+	// Errors lists each param a trigger's conf breaks (an RFC 7807 extension member), so the
+	// trigger form can show each reason at its field; detail says the same as text.
+	Errors []tasks.ParamIssue `json:"errors,omitempty"`
 }
 
 func writeProblem(w http.ResponseWriter, status int, detail string) {
+	writeProblemOf(w, problem{Status: status, Detail: detail})
+}
+
+func writeProblemOf(w http.ResponseWriter, p problem) {
+	p.Title, p.Type = http.StatusText(p.Status), "about:blank"
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(problem{Status: status, Title: http.StatusText(status), Detail: detail, Type: "about:blank"})
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 // decode reads a JSON body into v, refusing unknown fields so a typo is not silently ignored.

@@ -2,6 +2,9 @@
 // Airflow's REST names. Every view goes through `request`, so CSRF, 401 and error shapes are
 // handled once.
 
+import type { ParamSpec } from './components/paramForm'
+export type { ParamSpec }
+
 export type Role = 'Viewer' | 'User' | 'Op' | 'Admin'
 
 export type TaskState =
@@ -56,6 +59,10 @@ export interface Dag {
   task_groups?: TaskGroup[]
   /** the DAG file relative to the DAGs folder; null outside it (an example: read-only) */
   file_path?: string | null
+}
+
+export interface DagDetails extends Omit<Dag, 'params'> {
+  params: Record<string, ParamSpec>
 }
 
 export interface RecentRun {
@@ -469,6 +476,8 @@ export interface DagListQuery {
 export const uiDags = (q: DagListQuery) =>
   request<{ dags: UiDag[]; total_entries: number; import_errors: number }>('/ui/dags', { query: q as Query })
 export const dag = (id: string) => request<Dag>(`/dags/${seg(id)}`)
+/** Airflow's DAGDetail: every param as a Param, with its schema. */
+export const dagDetails = (id: string) => request<DagDetails>(`/dags/${seg(id)}/details`)
 export const patchDag = (id: string, is_paused: boolean) =>
   request<Dag>(`/dags/${seg(id)}`, { method: 'PATCH', body: { is_paused } })
 export const tasks = (id: string) => request<{ tasks: Task[]; total_entries: number }>(`/dags/${seg(id)}/tasks`)

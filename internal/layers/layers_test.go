@@ -53,6 +53,8 @@ var foreign = map[string][]string{
 	"github.com/hashicorp/memberlist": {"cluster"},
 	"github.com/wailsapp/wails":       {"app/desktop", ""},
 	"gorm.io/gorm":                    {"scheduler/metastore", "app"},
+	// params are checked where they are parsed: a second validator elsewhere could disagree
+	"github.com/santhosh-tekuri/jsonschema": {"tasks"},
 }
 
 type pkg struct {

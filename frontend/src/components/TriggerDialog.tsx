@@ -1,9 +1,12 @@
-// The trigger form: one field per DAG param, and the whole conf as JSON, kept in step.
-// The JSON is checked before anything is sent; the server's 400 detail is shown as it is.
+// The trigger form: one input per DAG param, built from its JSON Schema (GET /dags/{id}/details),
+// or the whole conf as raw JSON. The server checks the conf against the schemas; its refusal is
+// shown at each field it names. The inputs carry min, max and pattern for their look and
+// spinners, but the form does not block on them: the server's reasons are the ones to show.
 
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { dag, errorText, triggerRun, type DagRun } from '../api'
+import { ApiError, dagDetails, errorText, triggerRun, type DagRun } from '../api'
 import { Modal, Spinner } from '../ui'
+import { fieldKind, initialConf, issuesByParam, jsonValue, numberValue, type ParamSpec } from './paramForm'
 
 type Conf = Record<string, unknown>
 
@@ -19,18 +22,12 @@ export function parseConf(text: string): { conf?: Conf; error?: string } {
   return { conf: v as Conf }
 }
 
-/** The trigger dialog; without `params` it reads them from GET /dags/{id} first. */
-export function TriggerDialog(props: {
-  dagId: string
-  params?: Record<string, unknown> | null
-  onClose: () => void
-  onTriggered: (run: DagRun) => void
-}) {
-  const [params, setParams] = useState(props.params)
+/** The trigger dialog: it reads the DAG's params with their schemas first. */
+export function TriggerDialog(props: { dagId: string; onClose: () => void; onTriggered: (run: DagRun) => void }) {
+  const [params, setParams] = useState<Record<string, ParamSpec>>()
   const [error, setError] = useState('')
   useEffect(() => {
-    if (params !== undefined) return
-    dag(props.dagId)
+    dagDetails(props.dagId)
       .then((d) => setParams(d.params ?? {}))
       .catch((e) => setError(errorText(e)))
   }, [])
@@ -47,32 +44,46 @@ export function TriggerDialog(props: {
       </Modal>
     )
   }
-  return <TriggerForm {...props} params={params ?? {}} />
+  return <TriggerForm {...props} params={params} />
 }
 
-function TriggerForm(props: {
-  dagId: string
-  params: Record<string, unknown>
-  onClose: () => void
-  onTriggered: (run: DagRun) => void
-}) {
+function TriggerForm(props: { dagId: string; params: Record<string, ParamSpec>; onClose: () => void; onTriggered: (run: DagRun) => void }) {
   const params = props.params
-  const [text, setText] = useState(() => JSON.stringify(params, null, 2))
+  const [conf, setConf] = useState<Conf>(() => initialConf(params))
+  const [raw, setRaw] = useState(false)
+  const [text, setText] = useState('')
+  // Fields whose text is not yet a value (a JSON field mid-edit): the form waits for them.
+  const [unparsed, setUnparsed] = useState<Record<string, string>>({})
   const [runId, setRunId] = useState('')
   const [date, setDate] = useState('')
   const [error, setError] = useState('')
+  const [issues, setIssues] = useState<Record<string, string[]>>({})
   const [busy, setBusy] = useState(false)
-  const parsed = useMemo(() => parseConf(text), [text])
-  const conf = parsed.conf
+  const parsed = useMemo(() => (raw ? parseConf(text) : { conf }), [raw, text, conf])
 
   const setParam = (k: string, v: unknown) => {
-    const next = { ...(conf ?? {}), [k]: v }
-    setText(JSON.stringify(next, null, 2))
+    const next = { ...conf }
+    if (v === undefined) delete next[k]
+    else next[k] = v
+    setConf(next)
+  }
+
+  function toggleRaw() {
+    if (!raw) {
+      setText(JSON.stringify(conf, null, 2))
+      setRaw(true)
+      return
+    }
+    if (!parsed.conf) return // the JSON's error is shown; it stays raw until it parses
+    setConf(parsed.conf)
+    setUnparsed({})
+    setRaw(false)
   }
 
   async function submit(e: Event) {
     e.preventDefault()
-    if (!conf) return
+    const body = parsed.conf
+    if (!body || (!raw && Object.keys(unparsed).length > 0)) return
     let logical_date: string | undefined
     if (date) {
       const d = new Date(date)
@@ -84,40 +95,67 @@ function TriggerForm(props: {
     }
     setBusy(true)
     setError('')
+    setIssues({})
     try {
-      const run = await triggerRun(props.dagId, { conf, dag_run_id: runId.trim() || undefined, logical_date })
+      const run = await triggerRun(props.dagId, { conf: body, dag_run_id: runId.trim() || undefined, logical_date })
       props.onTriggered(run)
     } catch (err) {
       setError(errorText(err))
+      if (err instanceof ApiError) setIssues(issuesByParam(err.body))
     } finally {
       setBusy(false)
     }
   }
 
   const keys = Object.keys(params)
+  const blocked = !parsed.conf || (!raw && Object.keys(unparsed).length > 0)
   return (
     <Modal title={`Trigger ${props.dagId}`} onClose={props.onClose} testid="trigger-dialog">
-      <form class="stack" onSubmit={submit} data-testid="trigger-form">
+      <form class="stack" onSubmit={submit} noValidate data-testid="trigger-form">
         {keys.length > 0 && (
+          <label class="check">
+            <input type="checkbox" checked={raw} onChange={toggleRaw} data-testid="trigger-raw-toggle" />
+            Raw JSON <small>(edit the whole conf as JSON)</small>
+          </label>
+        )}
+        {!raw && keys.length > 0 && (
           <fieldset>
             <legend>Params</legend>
             {keys.map((k) => (
-              <ParamField key={k} name={k} def={params[k]} value={conf ? conf[k] : params[k]} disabled={!conf} onChange={(v) => setParam(k, v)} />
+              <ParamField
+                key={k}
+                name={k}
+                spec={params[k]}
+                value={conf[k]}
+                issues={issues[k]}
+                onChange={(v) => setParam(k, v)}
+                onUnparsed={(t) => {
+                  const next = { ...unparsed }
+                  if (t === undefined) delete next[k]
+                  else next[k] = t
+                  setUnparsed(next)
+                }}
+              />
             ))}
           </fieldset>
         )}
-        <label>
-          Configuration JSON <small>(the run's conf; it overrides the params)</small>
-          <textarea
-            class="mono"
-            rows={Math.min(16, Math.max(4, text.split('\n').length + 1))}
-            value={text}
-            spellcheck={false}
-            onInput={(e) => setText(e.currentTarget.value)}
-            data-testid="trigger-conf"
-            aria-invalid={!!parsed.error}
-          />
-        </label>
+        {(raw || keys.length === 0) && (
+          <label>
+            Configuration JSON <small>(the run's conf; it overrides the params)</small>
+            <textarea
+              class="mono"
+              rows={Math.min(16, Math.max(4, text.split('\n').length + 1))}
+              value={text}
+              spellcheck={false}
+              onInput={(e) => {
+                setText(e.currentTarget.value)
+                if (keys.length === 0) setRaw(true)
+              }}
+              data-testid="trigger-conf"
+              aria-invalid={!!parsed.error}
+            />
+          </label>
+        )}
         {parsed.error && (
           <div class="inline-error" data-testid="trigger-conf-error">
             {parsed.error}
@@ -142,7 +180,7 @@ function TriggerForm(props: {
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={busy || !conf} data-testid="trigger-submit">
+          <button type="submit" class="primary" disabled={busy || blocked} data-testid="trigger-submit">
             {busy ? 'Triggering…' : 'Trigger'}
           </button>
         </footer>
@@ -151,49 +189,117 @@ function TriggerForm(props: {
   )
 }
 
-function ParamField(props: { name: string; def: unknown; value: unknown; disabled: boolean; onChange: (v: unknown) => void }) {
-  const { name, def, value } = props
+/** One param's input, its label (the schema's title, else the name) and its description. */
+function ParamField(props: {
+  name: string
+  spec: ParamSpec
+  value: unknown
+  issues?: string[]
+  onChange: (v: unknown) => void
+  onUnparsed: (text: string | undefined) => void
+}) {
+  const { name, spec, value } = props
+  const schema = spec.schema ?? {}
+  const kind = fieldKind(spec)
   const id = `param-${name}`
-  if (typeof def === 'boolean') {
-    return (
-      <label class="check">
-        <input type="checkbox" id={id} checked={!!value} disabled={props.disabled} onChange={(e) => props.onChange(e.currentTarget.checked)} data-testid="trigger-param" data-param={name} />
-        {name}
-      </label>
-    )
-  }
-  if (typeof def === 'number') {
-    return (
-      <label>
-        {name}
+  const title = typeof schema.title === 'string' ? schema.title : name
+  const required = spec.value === null || spec.value === undefined
+  const common = { id, 'data-testid': 'trigger-param', 'data-param': name, 'aria-invalid': !!props.issues?.length }
+  const [jsonText, setJsonText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)))
+  const [jsonError, setJsonError] = useState('')
+  const num = (k: string) => (typeof schema[k] === 'number' ? String(schema[k]) : undefined)
+
+  let input
+  switch (kind) {
+    case 'boolean':
+      input = <input type="checkbox" {...common} checked={!!value} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+      break
+    case 'enum': {
+      const options = schema.enum as unknown[]
+      const at = options.findIndex((o) => JSON.stringify(o) === JSON.stringify(value))
+      input = (
+        <select {...common} value={at < 0 ? '' : String(at)} onChange={(e) => props.onChange(e.currentTarget.value === '' ? undefined : options[Number(e.currentTarget.value)])}>
+          {at < 0 && <option value="">(choose one)</option>}
+          {options.map((o, i) => (
+            <option key={i} value={String(i)}>
+              {typeof o === 'string' ? o : JSON.stringify(o)}
+            </option>
+          ))}
+        </select>
+      )
+      break
+    }
+    case 'integer':
+    case 'number':
+      input = (
         <input
           type="number"
-          step="any"
-          id={id}
-          value={typeof value === 'number' ? String(value) : String(value ?? '')}
-          disabled={props.disabled}
+          {...common}
+          step={kind === 'integer' ? '1' : 'any'}
+          min={num('minimum')}
+          max={num('maximum')}
+          value={value === undefined || value === null ? '' : String(value)}
+          onInput={(e) => props.onChange(numberValue(e.currentTarget.value))}
+        />
+      )
+      break
+    case 'string':
+      input = (
+        <input
+          {...common}
+          value={typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)}
+          pattern={typeof schema.pattern === 'string' ? schema.pattern : undefined}
+          minLength={typeof schema.minLength === 'number' ? schema.minLength : undefined}
+          maxLength={typeof schema.maxLength === 'number' ? schema.maxLength : undefined}
+          placeholder={typeof schema.format === 'string' ? schema.format : typeof schema.pattern === 'string' ? schema.pattern : undefined}
+          onInput={(e) => props.onChange(e.currentTarget.value)}
+        />
+      )
+      break
+    default:
+      input = (
+        <textarea
+          class="mono"
+          {...common}
+          rows={Math.min(10, Math.max(2, jsonText.split('\n').length))}
+          spellcheck={false}
+          value={jsonText}
           onInput={(e) => {
             const t = e.currentTarget.value
-            props.onChange(t === '' || isNaN(Number(t)) ? t : Number(t))
+            setJsonText(t)
+            const r = jsonValue(t)
+            setJsonError(r.error ?? '')
+            if (r.error) props.onUnparsed(t)
+            else {
+              props.onUnparsed(undefined)
+              props.onChange(r.value)
+            }
           }}
-          data-testid="trigger-param"
-          data-param={name}
         />
-      </label>
-    )
+      )
   }
-  if (typeof def === 'string' || def === undefined) {
-    return (
-      <label>
-        {name}
-        <input id={id} value={String(value ?? '')} disabled={props.disabled} onInput={(e) => props.onChange(e.currentTarget.value)} data-testid="trigger-param" data-param={name} />
-      </label>
-    )
-  }
+  const errors = [...(jsonError ? [jsonError] : []), ...(props.issues ?? [])]
   return (
-    <label>
-      {name} <small>(edit it in the JSON below)</small>
-      <input id={id} class="mono" value={JSON.stringify(value)} disabled data-testid="trigger-param" data-param={name} />
-    </label>
+    <div class="param-field" data-testid="param-field" data-param={name}>
+      <label class={kind === 'boolean' ? 'check' : undefined} for={id}>
+        {kind === 'boolean' && input}
+        <span>
+          {title}
+          {required && <small> (required)</small>}
+          {title !== name && <small class="mono"> {name}</small>}
+        </span>
+        {kind !== 'boolean' && input}
+      </label>
+      {spec.description && (
+        <small class="param-description" data-testid="param-description">
+          {spec.description}
+        </small>
+      )}
+      {errors.map((m, i) => (
+        <div key={i} class="inline-error" data-testid="param-error" data-param={name}>
+          {m}
+        </div>
+      ))}
+    </div>
   )
 }

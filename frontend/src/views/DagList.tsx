@@ -244,7 +244,6 @@ export function DagList() {
       {trigger && (
         <TriggerDialog
           dagId={trigger.dag_id}
-          params={trigger.params ?? undefined}
           onClose={() => setTrigger(null)}
           onTriggered={() => {
             const id = trigger.dag_id

@@ -145,7 +145,6 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
       {trigger && d && (
         <TriggerDialog
           dagId={dagId}
-          params={d.params}
           onClose={() => setTrigger(false)}
           onTriggered={(run) => {
             setTrigger(false)
