@@ -1,12 +1,14 @@
 package scheduler
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler/timetable"
@@ -481,6 +483,11 @@ func (c *changeSet) take() Changes {
 	for ti := range c.added {
 		out.Expanded = append(out.Expanded, *ti)
 	}
+	// Inserted in map_index order, so the metastore's rows (and every list read from them in
+	// id order) come out in that order too.
+	slices.SortFunc(out.Expanded, func(a, b TaskInstance) int {
+		return cmp.Or(cmp.Compare(a.DagID, b.DagID), cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.TaskID, b.TaskID), cmp.Compare(a.MapIndex, b.MapIndex))
+	})
 	for ti := range c.tis {
 		if !c.added[ti] {
 			out.TaskInstances = append(out.TaskInstances, *ti)
