@@ -715,7 +715,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		case "clear":
 			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			err = s.MarkTask(ctx, scheduler.NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner)
+			err = s.MarkTask(ctx, c.MarkKey(), c.State, c.Owner)
 		}
 		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
 			return err
@@ -834,8 +834,9 @@ func (a *App) MappedTaskInstances(ctx context.Context, run scheduler.DagRun, tas
 }
 
 // MarkTask sets a task instance to success, failed or skipped by hand; a running try is
-// stopped, and the task's downstream goes on from the new state.
-func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID string, state tasks.TaskInstanceState) error {
+// stopped, and the task's downstream goes on from the new state. mapIndex names one instance
+// of a mapped task; -1 marks an unmapped task, or every instance of a mapped one.
+func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID string, mapIndex int, state tasks.TaskInstanceState) error {
 	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
 		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
 	}
@@ -843,8 +844,13 @@ func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID str
 	if err != nil {
 		return err
 	}
-	return a.changeRun(ctx, scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, State: state, Owner: string(who)},
-		func() error { return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who)) })
+	key := scheduler.NewTIKey(dagID, run.RunID, taskID)
+	key.MapIndex = mapIndex
+	c := scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, State: state, Owner: string(who)}
+	if mapIndex >= 0 {
+		c.MapIndexes = map[string][]int{taskID: {mapIndex}}
+	}
+	return a.changeRun(ctx, c, func() error { return scheduler.MarkInStore(ctx, a.Store, run, key, state, string(who)) })
 }
 
 // RunInfoOf is a run in Airflow's REST shape.

@@ -59,6 +59,16 @@ func TestMappedTaskViews(t *testing.T) {
 	b.waitFor("instance 1's page shows its own log", `document.querySelector('[data-testid="ti-map-index"]') && (document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("read b.csv")`)
 	b.screenshot("instance")
 
+	// Mark this one instance failed, then clear it alone: the others keep their success.
+	b.click(`[data-testid="mark-failed-button"]`)
+	b.waitFor("instance 1 is failed", `document.querySelector('[data-testid="ti-state"]')?.dataset.state === "failed"`)
+	b.click(`[data-testid="clear-button"]`)
+	b.waitFor("the clear dialog lists instance 1 alone", `document.querySelectorAll('[data-testid="clear-preview-item"]').length >= 1 && [...document.querySelectorAll('[data-testid="clear-preview-item"][data-task-id="per_file"]')].map((e) => e.dataset.mapIndex).join() === "1"`)
+	b.click(`[data-testid="clear-confirm"]`)
+	b.waitFor("instance 1 ran again and succeeded", `document.querySelector('[data-testid="ti-state"]')?.dataset.state === "success"`)
+	b.click(`[data-testid="ti-map-index"]`)
+	b.waitFor("the 3 instances are success again", `document.querySelectorAll('[data-testid="mapped-row"][data-state="success"]').length === 3`)
+
 	b.do("open the graph", chromedp.Navigate(s.url+"/#/dags/e2e_mapped/graph?run="+url.QueryEscape(runID)))
 	b.view("dag-graph")
 	b.waitFor("per_file is one node with its count", `document.querySelectorAll('[data-testid="graph-node"][data-task-id="per_file"]').length === 1 && document.querySelector('[data-testid="graph-node"][data-task-id="per_file"]')?.dataset.mapped === "3" && document.querySelector('[data-testid="graph-node"][data-task-id="per_file"] [data-testid="graph-node-count"]')?.textContent === "[3]"`)

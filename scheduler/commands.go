@@ -230,7 +230,7 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 			result = "marked " + string(c.State)
 			if len(c.TaskIDs) != 1 {
 				result = "error: a mark names one task"
-			} else if err := s.mark(ctx, NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner); err != nil {
+			} else if err := s.mark(ctx, c.MarkKey(), c.State, c.Owner); err != nil {
 				result = "error: " + err.Error()
 			}
 		default:
@@ -435,44 +435,88 @@ func (s *Scheduler) activate(ctx context.Context, dagID, runID string) (*activeR
 	return s.runs[runKey{dagID, runID}], nil
 }
 
-// MarkTask sets one task instance to success or failed by hand (a running try is killed).
+// MarkTask sets a task instance to success, failed or skipped by hand (a running try is
+// killed). A key with MapIndex -1 naming a mapped task marks every one of its instances, as
+// marking the task in Airflow's UI does.
 func (s *Scheduler) MarkTask(ctx context.Context, key TIKey, state tasks.TaskInstanceState, owner string) error {
-	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
-		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	if err := checkMarkState(state); err != nil {
+		return err
 	}
 	return s.do(ctx, func() error { return s.mark(ctx, key, state, owner) })
 }
 
-func (s *Scheduler) mark(ctx context.Context, key TIKey, state tasks.TaskInstanceState, owner string) error {
+func checkMarkState(state tasks.TaskInstanceState) error {
 	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
 		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	return nil
+}
+
+func (s *Scheduler) mark(ctx context.Context, key TIKey, state tasks.TaskInstanceState, owner string) error {
+	if err := checkMarkState(state); err != nil {
+		return err
 	}
 	r, err := s.activate(ctx, key.DagID, key.RunID)
 	if err != nil {
 		return err
 	}
-	ti := r.ti(key)
-	if ti == nil {
+	targets := markTargets(r.tis[key.TaskID], key)
+	if len(targets) == 0 {
 		return fmt.Errorf("task instance %s %w", key, ErrNotFound)
 	}
 	now := s.cfg.Now()
 	reason := "marked " + string(state) + " by " + owner
-	if inFlight(ti) && !r.poking[key.TaskID] {
-		s.cfg.Executor.Kill(key, ti.TryNumber)
-		end := now
-		ti.EndDate, ti.Reason = &end, reason
-		s.recordTryAs(r, ti, state)
+	for _, ti := range targets {
+		if inFlight(ti) && !r.poking[key.TaskID] {
+			s.cfg.Executor.Kill(ti.Key(), ti.TryNumber)
+			end := now
+			ti.EndDate, ti.Reason = &end, reason
+			s.recordTryAs(r, ti, state)
+		}
+		endTI(ti, state, reason, now)
+		s.changes.ti(ti)
 	}
 	delete(r.poking, key.TaskID)
-	endTI(ti, state, reason, now)
-	s.changes.ti(ti)
 	if r.run.State.Finished() {
 		requeue(&r.run)
 		s.changes.run(&r.run)
 	}
 	r.dirty = true
-	s.changes.audit(AuditEvent{When: now.UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: key.DagID, RunID: key.RunID, TaskID: key.TaskID})
+	s.changes.audit(markAudit(key, state, owner, now))
 	return nil
+}
+
+// markTargets are the instances a mark of key sets: the one it names, or, for MapIndex -1 and
+// a task that expanded, all of its instances.
+func markTargets(instances []*TaskInstance, key TIKey) []*TaskInstance {
+	var out []*TaskInstance
+	for _, ti := range instances {
+		if ti.MapIndex == key.MapIndex || (key.MapIndex < 0 && ti.MapIndex >= 0) {
+			out = append(out, ti)
+		}
+	}
+	return out
+}
+
+func markAudit(key TIKey, state tasks.TaskInstanceState, owner string, now time.Time) AuditEvent {
+	e := AuditEvent{When: now.UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: key.DagID, RunID: key.RunID, TaskID: key.TaskID}
+	if key.MapIndex >= 0 {
+		e.Extra = fmt.Sprintf("map_index=%d", key.MapIndex)
+	}
+	return e
+}
+
+// MarkKey is the task instance a "mark" command names: its one task, and the map index given
+// in MapIndexes for a mapped instance (-1, the whole task, when none is).
+func (c Command) MarkKey() TIKey {
+	k := NewTIKey(c.DagID, c.RunID, "")
+	if len(c.TaskIDs) == 1 {
+		k.TaskID = c.TaskIDs[0]
+		if idx := c.MapIndexes[k.TaskID]; len(idx) == 1 {
+			k.MapIndex = idx[0]
+		}
+	}
+	return k
 }
 
 // MarkRun ends a run by hand. Success: every unfinished task instance becomes success.

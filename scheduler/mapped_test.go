@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -192,5 +193,41 @@ tasks:
 			t.Errorf("map_index %d started at %s, before map_index %d ended at %s: more than one ran at once",
 				tis[i].MapIndex, tis[i].StartDate, tis[i-1].MapIndex, tis[i-1].EndDate)
 		}
+	}
+}
+
+// Marking one mapped instance sets that instance only; marking the mapped task (map_index -1)
+// sets every instance, in the running scheduler and in the metastore alone.
+func TestMarkMappedInstances(t *testing.T) {
+	rg := newRig(t, map[string]string{"mapped": mappedDAG})
+	run, _ := triggerN(rg, 3)
+	ctx := context.Background()
+	one := scheduler.NewTIKey("mapped", run.RunID, "per_item")
+	one.MapIndex = 1
+	if err := rg.sched.MarkTask(ctx, one, tasks.StateFailed, "test"); err != nil {
+		t.Fatal(err)
+	}
+	run, _ = rg.wait(run)
+	got := summary(mappedTIs(rg, run))
+	if !strings.Contains(got, "per_item[0]=success per_item[1]=failed per_item[2]=success") {
+		t.Fatalf("after marking per_item[1] failed: %s", got)
+	}
+	if err := rg.sched.MarkTask(ctx, scheduler.NewTIKey("mapped", run.RunID, "per_item"), tasks.StateSkipped, "test"); err != nil {
+		t.Fatal(err)
+	}
+	run, _ = rg.wait(run)
+	if got := summary(mappedTIs(rg, run)); !strings.Contains(got, "per_item[0]=skipped per_item[1]=skipped per_item[2]=skipped") {
+		t.Fatalf("after marking the mapped task skipped: %s", got)
+	}
+	one.MapIndex = 2
+	if err := scheduler.MarkInStore(ctx, rg.store, run, one, tasks.StateSuccess, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(mappedTIs(rg, run)); !strings.Contains(got, "per_item[0]=skipped per_item[1]=skipped per_item[2]=success") {
+		t.Fatalf("after marking per_item[2] success in the store: %s", got)
+	}
+	one.MapIndex = 7
+	if err := rg.sched.MarkTask(ctx, one, tasks.StateSuccess, "test"); !errors.Is(err, scheduler.ErrNotFound) {
+		t.Errorf("marking per_item[7], which does not exist: %v, want not found", err)
 	}
 }

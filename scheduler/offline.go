@@ -51,23 +51,32 @@ func ClearInStore(ctx context.Context, store RunStore, d *tasks.DAG, run DagRun,
 	return cleared, store.Save(ctx, c)
 }
 
-// MarkInStore sets one task instance's state by hand in the metastore.
-func MarkInStore(ctx context.Context, store RunStore, run DagRun, taskID string, state tasks.TaskInstanceState, owner string) error {
-	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
-		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+// MarkInStore sets a task instance's state by hand in the metastore, with no scheduler running:
+// the instances markTargets picks, as the scheduler's mark does.
+func MarkInStore(ctx context.Context, store RunStore, run DagRun, key TIKey, state tasks.TaskInstanceState, owner string) error {
+	if err := checkMarkState(state); err != nil {
+		return err
 	}
 	tis, err := store.ListTaskInstances(ctx, run.DagID, run.RunID)
 	if err != nil {
 		return err
 	}
-	for _, ti := range tis {
-		if ti.TaskID != taskID {
-			continue
+	var instances []*TaskInstance
+	for i := range tis {
+		if tis[i].TaskID == key.TaskID {
+			instances = append(instances, &tis[i])
 		}
-		endTI(&ti, state, "marked "+string(state)+" by "+owner, time.Now())
-		requeue(&run)
-		return store.Save(ctx, Changes{TaskInstances: []TaskInstance{ti}, Runs: []DagRun{run},
-			Audit: []AuditEvent{{When: time.Now().UTC(), Event: "task.mark_" + string(state), Owner: owner, DagID: run.DagID, RunID: run.RunID, TaskID: taskID}}})
 	}
-	return fmt.Errorf("task %q of run %s %w", taskID, run.RunID, ErrNotFound)
+	targets := markTargets(instances, key)
+	if len(targets) == 0 {
+		return fmt.Errorf("task instance %s %w", key, ErrNotFound)
+	}
+	now := time.Now()
+	c := Changes{Runs: []DagRun{run}, Audit: []AuditEvent{markAudit(key, state, owner, now)}}
+	for _, ti := range targets {
+		endTI(ti, state, "marked "+string(state)+" by "+owner, now)
+		c.TaskInstances = append(c.TaskInstances, *ti)
+	}
+	requeue(&c.Runs[0])
+	return store.Save(ctx, c)
 }

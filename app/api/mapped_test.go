@@ -117,4 +117,20 @@ func TestMappedTaskInstancesAPI(t *testing.T) {
 	if tries[0] != 1 || tries[1] != 1 || tries[2] != 2 {
 		t.Errorf("tries by map_index after clearing per_file[2] = %v, want only [2] run again", tries)
 	}
+
+	// Airflow's PATCH of one mapped instance marks that one; the others keep their state.
+	marked := jsonOf[mapped](t, e.want(http.StatusOK, "PATCH", base+"/0", `{"new_state": "failed"}`, e.as("user")))
+	if marked.MapIndex != 0 || marked.State == nil || *marked.State != "failed" {
+		t.Errorf("PATCH %s/0 answered %+v, want per_file[0] failed", base, marked)
+	}
+	e.want(http.StatusForbidden, "PATCH", base+"/1", `{"new_state": "failed"}`, e.as("viewer"))
+	states := map[int]string{}
+	for _, ti := range get[struct {
+		TaskInstances []mapped `json:"task_instances"`
+	}](e, base+"/listMapped").TaskInstances {
+		states[ti.MapIndex] = *ti.State
+	}
+	if states[0] != "failed" || states[1] != "success" || states[2] != "success" {
+		t.Errorf("states by map_index after marking per_file[0] failed = %v", states)
+	}
 }

@@ -61,6 +61,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, ti+"/xcomEntries", Viewer, tagTI, "List a task instance's XComs", s.xcoms)
 	s.add(http.MethodGet, ti+"/listMapped", Viewer, tagTI, "List a mapped task's instances", s.listMapped)
 	s.add(http.MethodGet, ti+"/{map_index}", Viewer, tagTI, "Get a mapped task instance, rendered, and why it waits", s.getTI)
+	s.add(http.MethodPatch, ti+"/{map_index}", User, tagTI, "Mark a mapped task instance success or failed", s.patchTI)
 
 	s.add(http.MethodGet, "/api/v1/pools", Viewer, tagAdmin, "List pools", s.listPools)
 	s.add(http.MethodPost, "/api/v1/pools", Op, tagAdmin, "Create a pool", s.postPool)

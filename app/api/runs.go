@@ -446,7 +446,7 @@ func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (a
 		return nil, err
 	}
 	if !body.DryRun {
-		if err := s.app.MarkTask(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, tasks.TaskInstanceState(body.NewState)); err != nil {
+		if err := s.app.MarkTask(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, ti.MapIndex, tasks.TaskInstanceState(body.NewState)); err != nil {
 			return nil, err
 		}
 		if _, ti, err = s.taskInstance(r); err != nil {

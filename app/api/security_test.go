@@ -53,6 +53,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries":              api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped":               api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}":              api.Viewer,
+	"PATCH /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}":            api.User,
 	"GET /api/v1/pools":                          api.Viewer,
 	"POST /api/v1/pools":                         api.Op,
 	"GET /api/v1/pools/{name}":                   api.Viewer,

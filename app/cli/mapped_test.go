@@ -37,4 +37,19 @@ func TestMappedTasksCLI(t *testing.T) {
 	if !strings.Contains(summary, `["processed orders.csv (1 of 3)","processed customers.csv (2 of 3)","processed refunds.csv (3 of 3)"] ["region eu","region us","region apac"]`) {
 		t.Errorf("summary's log misses the mapped values in map_index order:\n%s", summary)
 	}
+
+	// tasks mark --map-index sets one instance; without it a mapped task is marked as a whole.
+	if out := h.ok("tasks", "mark", "example_mapping", runID, "per_file", "failed", "--map-index", "2"); !strings.Contains(out, "per_file[2]") {
+		t.Errorf("tasks mark --map-index 2 said:\n%s", out)
+	}
+	h.ok("tasks", "mark", "example_mapping", runID, "per_region", "skipped")
+	states := map[string]string{}
+	for _, r := range decode[[]map[string]any](t, h.ok("tasks", "states-for-dag-run", "example_mapping", runID, "-o", "json")) {
+		states[fmt.Sprintf("%s[%v]", r["task_id"], r["map_index"])] = fmt.Sprint(r["state"])
+	}
+	for k, want := range map[string]string{"per_file[0]": "success", "per_file[2]": "failed", "per_region[0]": "skipped", "per_region[2]": "skipped"} {
+		if states[k] != want {
+			t.Errorf("%s is %s after the marks, want %s (all: %v)", k, states[k], want, states)
+		}
+	}
 }

@@ -479,20 +479,30 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 func (e *env) tasksMark() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "mark DAG RUN_ID|DATE TASK success|failed|skipped",
 		Short: "Set a task instance's state by hand (a running try is stopped); its downstream goes on from there",
-		Args:  args(4, "DAG", "RUN_ID|DATE", "TASK", "STATE"),
-		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			if err := ap.MarkTask(cmd.Context(), app.LocalActor(), a[0], a[1], a[2], tasks.TaskInstanceState(a[3])); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.io.Stdout, "Marked %s of %s %s\n", a[2], a[1], a[3])
-			return nil
-		}),
+		Long: `Set a task instance's state by hand (a running try is stopped); its downstream goes on from there.
+A mapped task is marked as a whole (every instance) unless --map-index names one instance.`,
+		Example: `  wasmflow tasks mark etl 2024-03-01 load success
+  wasmflow tasks mark example_mapping manual__2024-03-01T00:00:00+00:00 per_file failed --map-index 1`,
+		Args: args(4, "DAG", "RUN_ID|DATE", "TASK", "STATE"),
 	}
+	mapIndex := cmd.Flags().Int("map-index", -1, "mark only this instance of a mapped task (its map_index)")
+	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
+		ap, err := e.open(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		if err := ap.MarkTask(cmd.Context(), app.LocalActor(), a[0], a[1], a[2], *mapIndex, tasks.TaskInstanceState(a[3])); err != nil {
+			return err
+		}
+		name := a[2]
+		if *mapIndex >= 0 {
+			name = fmt.Sprintf("%s[%d]", a[2], *mapIndex)
+		}
+		fmt.Fprintf(e.io.Stdout, "Marked %s of %s %s\n", name, a[1], a[3])
+		return nil
+	})
+	return cmd
 }

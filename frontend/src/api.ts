@@ -219,7 +219,8 @@ export interface XCom {
 
 export interface ClearRequest {
   dag_run_id: string
-  task_ids?: string[]
+  /** Task ids, or Airflow's [task_id, map_index] for one instance of a mapped task. */
+  task_ids?: (string | [string, number])[]
   only_failed?: boolean
   include_upstream?: boolean
   include_downstream?: boolean
@@ -230,6 +231,7 @@ export interface ClearedInstance {
   dag_id: string
   dag_run_id: string
   task_id: string
+  map_index?: number
   state: TaskState | null
 }
 
@@ -511,8 +513,8 @@ export const taskInstance = (id: string, run: string, task: string, mapIndex = -
   request<TaskInstanceDetail>(tiPath(id, run, task) + (mapIndex >= 0 ? `/${mapIndex}` : ''))
 export const listMapped = (id: string, run: string, task: string) =>
   request<{ task_instances: TaskInstance[]; total_entries: number }>(`${tiPath(id, run, task)}/listMapped`, { query: { limit: 1000 } })
-export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed') =>
-  request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
+export const markTaskInstance = (id: string, run: string, task: string, new_state: 'success' | 'failed', mapIndex = -1) =>
+  request<TaskInstance>(tiPath(id, run, task) + (mapIndex >= 0 ? `/${mapIndex}` : ''), { method: 'PATCH', body: { new_state } })
 export const tries = (id: string, run: string, task: string, mapIndex = -1) =>
   request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`, { query: mi(mapIndex) })
 export const xcoms = (id: string, run: string, task: string, mapIndex = -1) =>

@@ -11,10 +11,13 @@ export function ClearDialog(props: {
   runId: string
   /** The tasks to clear; none = every task of the run. */
   taskIds?: string[]
+  /** With one task: clear only this instance of it (a mapped task's map_index). */
+  mapIndex?: number
   onClose: () => void
   onCleared: (cleared: ClearedInstance[]) => void
 }) {
   const one = props.taskIds !== undefined && props.taskIds.length > 0
+  const instance = one && props.taskIds!.length === 1 && (props.mapIndex ?? -1) >= 0
   const [upstream, setUpstream] = useState(false)
   const [downstream, setDownstream] = useState(one)
   const [onlyFailed, setOnlyFailed] = useState(false)
@@ -24,7 +27,7 @@ export function ClearDialog(props: {
 
   const body = (dry_run: boolean) => ({
     dag_run_id: props.runId,
-    task_ids: one ? props.taskIds : undefined,
+    task_ids: one ? (instance ? [[props.taskIds![0], props.mapIndex!] as [string, number]] : props.taskIds) : undefined,
     include_upstream: one ? upstream : undefined,
     include_downstream: one ? downstream : undefined,
     only_failed: onlyFailed,
@@ -56,7 +59,7 @@ export function ClearDialog(props: {
     }
   }
 
-  const what = one ? props.taskIds!.join(', ') : 'every task'
+  const what = instance ? `${props.taskIds![0]} [${props.mapIndex}]` : one ? props.taskIds!.join(', ') : 'every task'
   return (
     <Modal title={`Clear ${what}`} onClose={props.onClose} testid="clear-dialog">
       <p class="muted small">
@@ -90,9 +93,12 @@ export function ClearDialog(props: {
             </div>
             <ul class="cleared">
               {preview.map((t) => (
-                <li data-testid="clear-preview-item" data-task-id={t.task_id}>
+                <li data-testid="clear-preview-item" data-task-id={t.task_id} data-map-index={t.map_index ?? -1}>
                   <StateBadge state={t.state} />{' '}
-                  <a href={href(['dags', t.dag_id, 'runs', t.dag_run_id, 'tasks', t.task_id])}>{t.task_id}</a>
+                  <a href={href(['dags', t.dag_id, 'runs', t.dag_run_id, 'tasks', t.task_id], (t.map_index ?? -1) >= 0 ? { map_index: String(t.map_index) } : {})}>
+                    {t.task_id}
+                    {(t.map_index ?? -1) >= 0 ? ` [${t.map_index}]` : ''}
+                  </a>
                 </li>
               ))}
             </ul>

@@ -76,7 +76,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
           )}{' '}
           {d && <StateBadge state={d.state} testid="ti-state" />}
         </div>
-        {d && canUse && mapIndex < 0 && (
+        {d && canUse && (
           <div class="actions">
             <button onClick={() => setClear(true)} data-testid="clear-button">
               Clear
@@ -86,7 +86,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
               testid="mark-success-button"
               disabled={state === 'success'}
               run={async () => {
-                await api.markTaskInstance(dagId, runId, taskId, 'success')
+                await api.markTaskInstance(dagId, runId, taskId, 'success', mapIndex)
                 await ti.reload()
               }}
             />
@@ -96,7 +96,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
               class="danger"
               disabled={state === 'failed'}
               run={async () => {
-                await api.markTaskInstance(dagId, runId, taskId, 'failed')
+                await api.markTaskInstance(dagId, runId, taskId, 'failed', mapIndex)
                 await ti.reload()
               }}
             />
@@ -256,6 +256,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
           dagId={dagId}
           runId={runId}
           taskIds={[taskId]}
+          mapIndex={mapIndex}
           onClose={() => setClear(false)}
           onCleared={() => {
             setClear(false)
