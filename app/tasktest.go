@@ -25,6 +25,9 @@ type TaskTest struct {
 	LogicalDate   time.Time         // zero: now
 	Conf          map[string]any    // overrides the DAG's params
 	XComs         map[string]string // upstream XComs the task's templates and xcom_pull see, by "task" or "task.key"
+	// NoRecorded keeps the XComs a recorded run of the logical date has out of the test: only
+	// XComs are seen.
+	NoRecorded bool
 }
 
 // TaskTestResult is how the test ended.
@@ -37,6 +40,8 @@ type TaskTestResult struct {
 	Follow   []string                `json:"follow,omitempty"` // a branch's chosen tasks
 	Module   string                  `json:"module_sha256,omitempty"`
 	Calls    []scheduler.Call        `json:"calls,omitempty"` // granted I/O, made or refused
+	// XComsFrom is the recorded run whose upstream XComs the test read (under the given ones).
+	XComsFrom string `json:"xcoms_from_run,omitempty"`
 }
 
 // Runner returns the process's task runtime, created on first use with its compilation cache
@@ -80,16 +85,22 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if ld.IsZero() {
 		ld = time.Now().UTC().Truncate(time.Second)
 	}
+	recorded := a.recordedRun(ctx, tt, ld, log)
 	tc := scheduler.TryContext{
 		RunID: "test__" + ld.Format(time.RFC3339), TryNumber: 1, MapIndex: -1, LogicalDate: ld,
 		DataIntervalStart: ld, DataIntervalEnd: ld, Conf: tt.Conf,
 		XCom: func(taskID string, key ...string) any {
-			k := taskID
+			k, xkey := taskID, "return_value"
 			if len(key) > 0 && key[0] != "return_value" {
-				k += "." + key[0]
+				k, xkey = k+"."+key[0], key[0]
 			}
 			if v, ok := tt.XComs[k]; ok {
 				return v
+			}
+			if recorded != "" {
+				if x, err := a.Store.GetXCom(ctx, tt.DagID, recorded, taskID, xkey); err == nil {
+					return string(x.Value)
+				}
 			}
 			return nil
 		},
@@ -160,7 +171,7 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 	if err != nil {
 		return TaskTestResult{}, err
 	}
-	out := TaskTestResult{Reason: res.Reason, Duration: res.Duration, Module: res.ModuleSHA256, XComs: map[string]string{}, Calls: cluster.Calls(res.Calls)}
+	out := TaskTestResult{Reason: res.Reason, Duration: res.Duration, Module: res.ModuleSHA256, XComs: map[string]string{}, Calls: cluster.Calls(res.Calls), XComsFrom: recorded}
 	if res.ExitCode >= 0 {
 		code := res.ExitCode
 		out.ExitCode = &code
@@ -186,6 +197,22 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 		out.State = tasks.StateFailed
 	}
 	return out, nil
+}
+
+// recordedRun is the run of the DAG recorded at the test's logical date, as Airflow's `tasks
+// test` uses: the upstream XComs it holds are what the test reads where --xcom gives none. ""
+// when there is none (or the test asked for none); the log says which run it is.
+func (a *App) recordedRun(ctx context.Context, tt TaskTest, ld time.Time, log io.Writer) string {
+	if tt.NoRecorded {
+		return ""
+	}
+	run, err := a.runAt(ctx, tt.DagID, ld)
+	if err != nil {
+		return ""
+	}
+	fmt.Fprintf(log, "[wasmflow] upstream XComs from the recorded run %s (logical date %s); --xcom overrides them\n",
+		run.RunID, ld.UTC().Format(time.RFC3339))
+	return run.RunID
 }
 
 // branchResult checks what a branch chose against its direct downstream tasks.

@@ -49,15 +49,20 @@ func (e *env) tasksTest() *cobra.Command {
 its log, its XComs and its final state. Nothing is written to the metastore. DATE is the
 logical date (default: now). Exit status 0 only when the task succeeds.
 
-Upstream XComs the task reads can be given with --xcom: --xcom extract=42 sets
-xcom("extract"), --xcom extract.rows=7 sets xcom("extract", "rows").`,
+Upstream XComs the task reads come, as in Airflow, from the run recorded at that logical date
+when there is one (the log names it; --no-recorded-xcoms leaves them out), and from --xcom,
+which overrides them: --xcom extract=42 sets xcom("extract"), --xcom extract.rows=7 sets
+xcom("extract", "rows").`,
+		Example: `  wasmflow tasks test example_xcom transform 2024-03-01
+  wasmflow tasks test example_xcom transform 2024-03-01 --xcom extract='{"rows": 3}'`,
 		Args: args(2, "DAG", "TASK", "DATE"),
 	}
 	conf := cmd.Flags().StringP("conf", "c", "", "JSON object overriding the DAG's params")
 	xcoms := cmd.Flags().StringArray("xcom", nil, "an upstream XCom, TASK=VALUE or TASK.KEY=VALUE (repeatable)")
+	noRecorded := cmd.Flags().Bool("no-recorded-xcoms", false, "do not read upstream XComs from the run recorded at DATE (only --xcom)")
 	out := cmd.Flags().StringP("output", "o", "table", "how to print the result: table or json (the log is always printed)")
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		tt := app.TaskTest{DagID: a[0], TaskID: a[1], XComs: map[string]string{}}
+		tt := app.TaskTest{DagID: a[0], TaskID: a[1], XComs: map[string]string{}, NoRecorded: *noRecorded}
 		var err error
 		if len(a) > 2 {
 			if tt.LogicalDate, err = parseDate(a[2]); err != nil {

@@ -147,3 +147,36 @@ tasks:
 		t.Errorf("after the delete: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }
+
+// tasks test reads the upstream XComs of the run recorded at its logical date, as Airflow's
+// does, says which run it read them from, and lets --xcom override them.
+func TestTasksTestReadsRecordedXComs(t *testing.T) {
+	h := newHome(t)
+	if out := h.ok("dags", "test", "example_xcom", "2024-03-01"); !strings.Contains(out, "ended success") {
+		t.Fatalf("dags test example_xcom:\n%s", out)
+	}
+	runs := decode[[]map[string]any](t, h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "json"))
+	// pull echoes its args, made of its upstream XComs, to its log.
+	out := h.ok("tasks", "test", "example_xcom", "pull", "2024-03-01", "-o", "json")
+	if !strings.Contains(out, "rows=7 status=fresh sum=6") {
+		t.Errorf("pull did not see the recorded run's XComs (rows=7 status=fresh sum=6):\n%s", out)
+	}
+	var res struct {
+		From string `json:"xcoms_from_run"`
+	}
+	if err := json.Unmarshal([]byte(lastJSON(out)), &res); err != nil || len(runs) != 1 || res.From != runs[0]["dag_run_id"] {
+		t.Errorf("xcoms_from_run = %q (%v), want the dags test run of 2024-03-01 (%v)", res.From, err, runs)
+	}
+	if !strings.Contains(out, "upstream XComs from the recorded run "+res.From) {
+		t.Errorf("the log does not say which run the XComs came from:\n%s", out)
+	}
+	if out := h.ok("tasks", "test", "example_xcom", "pull", "2024-03-01", "--xcom", "push=9", "-o", "json"); !strings.Contains(out, "rows=9 status=fresh sum=6") {
+		t.Errorf("with --xcom push=9, want rows=9 and the recorded status and sum:\n%s", out)
+	}
+	for _, args := range [][]string{{"2024-03-02"}, {"2024-03-01", "--no-recorded-xcoms"}} {
+		out := h.ok(append(append([]string{"tasks", "test", "example_xcom", "pull"}, args...), "-o", "json")...)
+		if strings.Contains(out, "rows=7") || strings.Contains(out, "recorded run") {
+			t.Errorf("tasks test %v read recorded XComs:\n%s", args, out)
+		}
+	}
+}
