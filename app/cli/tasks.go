@@ -72,7 +72,7 @@ func (e *env) tasksCmd() *cobra.Command {
 		}
 		return render(e.io.Stdout, *out, l)
 	})
-	cmd.AddCommand(list, e.tasksTest(), allowRemote(e.tasksStates()), allowRemote(e.tasksClear()), allowRemote(e.tasksLogs()), e.tasksMark(),
+	cmd.AddCommand(list, e.tasksTest(), e.tasksInit(), allowRemote(e.tasksStates()), allowRemote(e.tasksClear()), allowRemote(e.tasksLogs()), e.tasksMark(),
 		allowRemote(e.tasksState()), e.tasksRender(), e.tasksFailedDeps())
 	return cmd
 }

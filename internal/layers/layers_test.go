@@ -17,6 +17,7 @@ const module = "github.com/wasmflow/wasmflow"
 var allowed = map[string][]string{
 	"tasks/cron":      {},
 	"tasks/sdk":       {},
+	"tasks/scaffold":  {"tasks/sdk"},
 	"tasks/operators": {},
 	"tasks":           {"tasks/cron", "tasks/operators"},
 
@@ -36,7 +37,7 @@ var allowed = map[string][]string{
 	"app":                 {"tasks", "tasks/operators", "runtime", "scheduler", "scheduler/timetable", "scheduler/metastore", "cluster", "app/config", "examples"},
 	"app/api":             {"tasks", "tasks/operators", "scheduler", "scheduler/metastore", "app"},
 	"app/desktop":         {"tasks", "cluster", "app", "app/config", "app/api"},
-	"app/cli":             {"tasks", "tasks/operators", "scheduler", "cluster", "app", "app/config", "app/api", "frontend"},
+	"app/cli":             {"tasks", "tasks/operators", "tasks/scaffold", "scheduler", "cluster", "app", "app/config", "app/api", "frontend"},
 	"":                    {"app/cli", "app/desktop", "app", "app/api", "app/config", "frontend"},
 
 	// Test support: imported by tests only.
