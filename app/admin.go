@@ -160,6 +160,15 @@ func userInfo(u scheduler.User) UserInfo {
 // MaxUsernameBytes bounds user names: logins with longer ones are refused before any lookup.
 const MaxUsernameBytes = 255
 
+// RandomPassword is a new user's password when none is given: 20 characters, 120 random bits.
+func RandomPassword() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
 // CreateUser adds a user with a bcrypt-hashed password. It returns the password, which is the
 // generated one when none was given: shown once, stored nowhere in plain text.
 func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, string, error) {
@@ -175,11 +184,9 @@ func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, s
 	}
 	password := n.Password
 	if password == "" {
-		b := make([]byte, 15)
-		if _, err := rand.Read(b); err != nil {
+		if password, err = RandomPassword(); err != nil {
 			return UserInfo{}, "", err
 		}
-		password = base64.RawURLEncoding.EncodeToString(b)
 	}
 	if len(password) > 72 { // bcrypt reads at most 72 bytes; longer would silently not count
 		return UserInfo{}, "", errors.New("the password is longer than 72 bytes, which bcrypt cannot check in full")

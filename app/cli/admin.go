@@ -28,11 +28,11 @@ func (e *env) variablesCmd() *cobra.Command {
 			}
 			a[1] = v
 		}
-		ap, err := e.open(cmd.Context(), false)
+		vs, err := e.variables(cmd.Context())
 		if err != nil {
 			return err
 		}
-		if err := ap.SetVariable(cmd.Context(), app.LocalActor(), scheduler.Variable{Key: a[0], Value: a[1], Description: *desc}); err != nil {
+		if err := vs.set(cmd.Context(), scheduler.Variable{Key: a[0], Value: a[1], Description: *desc}); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.io.Stdout, "Variable %s set\n", a[0])
@@ -41,11 +41,11 @@ func (e *env) variablesCmd() *cobra.Command {
 	get := &cobra.Command{Use: "get KEY", Short: "Print a variable's value", Args: args(1, "KEY")}
 	def := get.Flags().StringP("default", "d", "", "print this instead of failing when the variable does not exist")
 	get.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		ap, err := e.open(cmd.Context(), false)
+		vs, err := e.variables(cmd.Context())
 		if err != nil {
 			return err
 		}
-		v, err := ap.GetVariable(cmd.Context(), a[0])
+		v, err := vs.get(cmd.Context(), a[0])
 		if notFound(err) && cmd.Flags().Changed("default") {
 			fmt.Fprintln(e.io.Stdout, *def)
 			return nil
@@ -59,11 +59,11 @@ func (e *env) variablesCmd() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List the variables", Args: args(0)}
 	out := outputFlag(list)
 	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		ap, err := e.open(cmd.Context(), false)
+		vs, err := e.variables(cmd.Context())
 		if err != nil {
 			return err
 		}
-		vars, err := ap.ListVariables(cmd.Context())
+		vars, err := vs.list(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -83,17 +83,17 @@ func (e *env) variablesCmd() *cobra.Command {
 	})
 	del := &cobra.Command{Use: "delete KEY", Short: "Delete a variable", Args: args(1, "KEY"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), false)
+			vs, err := e.variables(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if err := ap.DeleteVariable(cmd.Context(), app.LocalActor(), a[0]); err != nil {
+			if err := vs.del(cmd.Context(), a[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.io.Stdout, "Variable %s deleted\n", a[0])
 			return nil
 		})}
-	cmd.AddCommand(set, get, list, del, e.variablesImport(), e.variablesExport())
+	cmd.AddCommand(remoteAll(set, get, list, del, e.variablesImport(), e.variablesExport())...)
 	return cmd
 }
 
@@ -106,7 +106,7 @@ func (e *env) poolsCmd() *cobra.Command {
 			if err != nil || slots < 0 {
 				return usageError{fmt.Errorf("SLOTS must be a whole number of 0 or more, got %q", a[1])}
 			}
-			ap, err := e.open(cmd.Context(), false)
+			ps, err := e.pools(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ func (e *env) poolsCmd() *cobra.Command {
 			if len(a) > 2 {
 				p.Description = a[2]
 			}
-			if err := ap.SetPool(cmd.Context(), app.LocalActor(), p); err != nil {
+			if err := ps.set(cmd.Context(), p); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.io.Stdout, "Pool %s: %d slots\n", p.Name, p.Slots)
@@ -123,11 +123,11 @@ func (e *env) poolsCmd() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List the pools", Args: args(0)}
 	out := outputFlag(list)
 	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		ap, err := e.open(cmd.Context(), false)
+		ps, err := e.pools(cmd.Context())
 		if err != nil {
 			return err
 		}
-		pools, err := ap.ListPools(cmd.Context())
+		pools, err := ps.list(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -135,23 +135,23 @@ func (e *env) poolsCmd() *cobra.Command {
 	})
 	del := &cobra.Command{Use: "delete NAME", Short: "Delete a pool (default_pool cannot be deleted)", Args: args(1, "NAME"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), false)
+			ps, err := e.pools(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if err := ap.DeletePool(cmd.Context(), app.LocalActor(), a[0]); err != nil {
+			if err := ps.del(cmd.Context(), a[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.io.Stdout, "Pool %s deleted\n", a[0])
 			return nil
 		})}
-	cmd.AddCommand(set, list, del, e.poolsGet(), e.poolsImport(), e.poolsExport())
+	cmd.AddCommand(remoteAll(set, list, del, e.poolsGet(), e.poolsImport(), e.poolsExport())...)
 	return cmd
 }
 
 func (e *env) usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the users of the web UI and API"}
-	cmd.AddCommand(e.usersToken())
+	cmd.AddCommand(localOnly(e.usersToken(), "it signs the token with this home's secret: run it on the server's machine, then pass the token with --token"))
 	create := &cobra.Command{Use: "create", Short: "Create a user (roles: " + strings.Join(app.Roles, ", ") + ")", Args: args(0)}
 	var n app.NewUser
 	create.Flags().StringVarP(&n.Username, "username", "u", "", "login name (required)")
@@ -177,11 +177,7 @@ func (e *env) usersCmd() *cobra.Command {
 			}
 			n.Password = p
 		}
-		ap, err := e.open(cmd.Context(), false)
-		if err != nil {
-			return err
-		}
-		u, password, err := ap.CreateUser(cmd.Context(), app.LocalActor(), n)
+		u, password, err := e.createUser(cmd.Context(), n)
 		if err != nil {
 			return err
 		}
@@ -194,11 +190,7 @@ func (e *env) usersCmd() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List the users", Args: args(0)}
 	out := outputFlag(list)
 	list.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		ap, err := e.open(cmd.Context(), false)
-		if err != nil {
-			return err
-		}
-		users, err := ap.ListUsers(cmd.Context())
+		users, err := e.listUsers(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -214,17 +206,26 @@ func (e *env) usersCmd() *cobra.Command {
 		if *who == "" {
 			return usageError{fmt.Errorf("--username (-u) is required")}
 		}
-		ap, err := e.open(cmd.Context(), false)
-		if err != nil {
+		if c, err := e.remote(); err != nil {
 			return err
-		}
-		if err := ap.DeleteUser(cmd.Context(), app.LocalActor(), *who); err != nil {
-			return err
+		} else if c != nil {
+			if err := c.call(cmd.Context(), "DELETE", apiPath("users", *who), nil, nil); err != nil {
+				return err
+			}
+		} else {
+			ap, err := e.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			if err := ap.DeleteUser(cmd.Context(), app.LocalActor(), *who); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(e.io.Stdout, "User %s deleted\n", *who)
 		return nil
 	})
-	cmd.AddCommand(create, list, del, e.usersAddRole(), e.usersRemoveRole(), e.usersExport(), e.usersImport())
+	cmd.AddCommand(remoteAll(create, list, del)...)
+	cmd.AddCommand(e.usersAddRole(), e.usersRemoveRole(), e.usersExport(), e.usersImport())
 	return cmd
 }
 

@@ -74,13 +74,19 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.SetErr(io.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	e := &env{io: io}
-	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); dags list/trigger, tasks state/states-for-dag-run/clear/logs, connections")
+	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); a command that cannot work through it says why and lists those that do")
 	root.PersistentFlags().StringVar(&e.token, "token", "", "API `token` for --server, from wasmflow users token -u USER (or WASMFLOW__CLI__TOKEN)")
-	root.AddCommand(e.dbCmd(), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.connectionsCmd(), e.poolsCmd(), e.usersCmd(),
+	root.AddCommand(localOnly(e.dbCmd(), "it works on the metastore where it is: run it on the server's machine"), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.connectionsCmd(), e.poolsCmd(), e.usersCmd(),
 		e.configCmd(), e.versionCmd(), e.operatorsCmd(), e.rolesCmd(), e.infoCmd(),
+		e.clusterCmd())
+	const starts = "it starts a process on this machine (a worker joins with --join)"
+	for _, c := range []*cobra.Command{
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),
 		e.serveVerb("scheduler", "Run the scheduler, the DAG folder sync and a local worker, without the UI (see webserver)", false),
-		e.webserverCmd(), e.serverCmd(), e.workerCmd(), e.clusterCmd())
+		e.webserverCmd(), e.serverCmd(), e.workerCmd(),
+	} {
+		root.AddCommand(localOnly(c, starts))
+	}
 	root.AddCommand(airflowOnlyCmds()...)
 	for _, c := range root.Commands() {
 		strictGroup(c)

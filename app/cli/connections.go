@@ -50,21 +50,7 @@ func (l localConnections) test(ctx context.Context, id string) (app.ConnectionTe
 type remoteConnections struct{ c *client }
 
 func (r remoteConnections) list(ctx context.Context) ([]app.ConnectionInfo, error) {
-	var out []app.ConnectionInfo
-	for {
-		var page struct {
-			Connections []app.ConnectionInfo `json:"connections"`
-			Total       int                  `json:"total_entries"`
-		}
-		q := url.Values{"limit": {"1000"}, "offset": {strconv.Itoa(len(out))}}
-		if err := r.c.call(ctx, "GET", "/api/v1/connections?"+q.Encode(), nil, &page); err != nil {
-			return nil, err
-		}
-		out = append(out, page.Connections...)
-		if len(page.Connections) == 0 || len(out) >= page.Total {
-			return out, nil
-		}
-	}
+	return listAll[app.ConnectionInfo](ctx, r.c, "/api/v1/connections", "connections", nil)
 }
 func (r remoteConnections) get(ctx context.Context, id string) (app.ConnectionInfo, error) {
 	var out app.ConnectionInfo

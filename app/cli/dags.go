@@ -15,9 +15,13 @@ import (
 
 func (e *env) dagsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause, trigger, test and backfill DAGs"}
-	cmd.AddCommand(allowRemote(e.dagsList()), e.dagsImportErrors(), e.dagsShow(), e.dagsPause(true), e.dagsPause(false),
-		allowRemote(e.dagsTrigger()), e.dagsTest(), e.dagsBackfill(), e.dagsListRuns(), e.dagsState(),
-		e.dagsDelete(), e.dagsDetails(), e.dagsNextExecution(), e.dagsReport())
+	const parses = "it parses this home's DAG files; run it where they are"
+	cmd.AddCommand(remoteAll(e.dagsList(), e.dagsPause(true), e.dagsPause(false), e.dagsTrigger(), e.dagsListRuns(), e.dagsState())...)
+	cmd.AddCommand(e.dagsImportErrors(), localOnly(e.dagsShow(), parses), localOnly(e.dagsReport(), parses),
+		localOnly(e.dagsNextExecution(), parses), localOnly(e.dagsDetails(), parses),
+		localOnly(e.dagsTest(), "it runs the DagRun in this process, as Airflow's dags test does; trigger a run on the server with dags trigger --wait"),
+		localOnly(e.dagsBackfill(), "a backfill runs in the process that starts it (or on the home's running scheduler), as Airflow's does; run it on the server's machine"),
+		e.dagsDelete())
 	return cmd
 }
 
@@ -134,12 +138,20 @@ func (e *env) dagsPause(pause bool) *cobra.Command {
 		Short: what,
 		Args:  args(1, "DAG"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), true)
-			if err != nil {
+			if c, err := e.remote(); err != nil {
 				return err
-			}
-			if err := ap.SetPaused(cmd.Context(), app.LocalActor(), a[0], pause); err != nil {
-				return err
+			} else if c != nil {
+				if err := c.call(cmd.Context(), "PATCH", apiPath("dags", a[0]), map[string]bool{"is_paused": pause}, nil); err != nil {
+					return err
+				}
+			} else {
+				ap, err := e.open(cmd.Context(), true)
+				if err != nil {
+					return err
+				}
+				if err := ap.SetPaused(cmd.Context(), app.LocalActor(), a[0], pause); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(e.io.Stdout, "Dag: %s, paused: %v\n", a[0], pause)
 			return nil

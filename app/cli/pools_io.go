@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
 )
 
@@ -37,11 +36,11 @@ func (e *env) poolsGet() *cobra.Command {
 	cmd := &cobra.Command{Use: "get NAME", Short: "Show one pool", Example: "  wasmflow pools get default_pool -o json", Args: args(1, "NAME")}
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		ap, err := e.open(cmd.Context(), false)
+		ps, err := e.pools(cmd.Context())
 		if err != nil {
 			return err
 		}
-		p, err := ap.Store.GetPool(cmd.Context(), a[0])
+		p, err := ps.get(cmd.Context(), a[0])
 		if notFound(err) {
 			return fmt.Errorf("pool %q not found (`wasmflow pools list` lists them)", a[0])
 		}
@@ -73,12 +72,12 @@ func (e *env) poolsImport() *cobra.Command {
 				names = append(names, name)
 			}
 			sort.Strings(names)
-			ap, err := e.open(cmd.Context(), false)
+			ps, err := e.pools(cmd.Context())
 			if err != nil {
 				return err
 			}
 			for _, name := range names {
-				if err := ap.SetPool(cmd.Context(), app.LocalActor(), scheduler.Pool{Name: name, Slots: *in[name].Slots, Description: in[name].Description}); err != nil {
+				if err := ps.set(cmd.Context(), scheduler.Pool{Name: name, Slots: *in[name].Slots, Description: in[name].Description}); err != nil {
 					return err
 				}
 			}
@@ -95,11 +94,11 @@ func (e *env) poolsExport() *cobra.Command {
 		Example: "  wasmflow pools export pools.json",
 		Args:    args(1, "FILE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), false)
+			ps, err := e.pools(cmd.Context())
 			if err != nil {
 				return err
 			}
-			pools, err := ap.ListPools(cmd.Context())
+			pools, err := ps.list(cmd.Context())
 			if err != nil {
 				return err
 			}

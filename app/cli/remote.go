@@ -10,10 +10,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/app/config"
+	"github.com/wasmflow/wasmflow/scheduler"
 )
 
 // client is the CLI's way to a running server's API (`--server URL --token T`, or cli.server
@@ -116,7 +118,56 @@ func (c *client) send(ctx context.Context, method, path string, body any, timeou
 	if json.Unmarshal(b, &p) != nil || p.Detail == "" {
 		p.Detail = strings.TrimSpace(string(b))
 	}
-	return nil, fmt.Errorf("the server said %s: %s", resp.Status, p.Detail)
+	return nil, &apiError{status: resp.StatusCode, msg: fmt.Sprintf("the server said %s: %s", resp.Status, p.Detail)}
+}
+
+// apiError is a non-2xx answer of the server; its status tells a missing thing (404) apart.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// Is makes a 404 answer a scheduler.ErrNotFound, as the local home's errors are.
+func (e *apiError) Is(target error) bool {
+	return target == scheduler.ErrNotFound && e.status == http.StatusNotFound
+}
+
+// hasStatus reports whether err is the server's answer with that status.
+func hasStatus(err error, status int) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.status == status
+}
+
+// listAll reads the pages of an Airflow list endpoint: the items under field, until
+// total_entries are read, or max (0: no limit).
+func listAll[T any](ctx context.Context, c *client, path, field string, q url.Values, max ...int) ([]T, error) {
+	var out []T
+	if q == nil {
+		q = url.Values{}
+	}
+	for {
+		q.Set("limit", "1000")
+		q.Set("offset", strconv.Itoa(len(out)))
+		var page map[string]json.RawMessage
+		if err := c.call(ctx, "GET", path+"?"+q.Encode(), nil, &page); err != nil {
+			return nil, err
+		}
+		var items []T
+		var total int
+		if err := json.Unmarshal(page[field], &items); err != nil {
+			return nil, fmt.Errorf("GET %s: the answer has no %q list: %v", path, field, err)
+		}
+		json.Unmarshal(page["total_entries"], &total)
+		out = append(out, items...)
+		if len(max) > 0 && max[0] > 0 && len(out) >= max[0] {
+			return out[:max[0]], nil
+		}
+		if len(items) == 0 || len(out) >= total {
+			return out, nil
+		}
+	}
 }
 
 // sseEvent is one server-sent event.

@@ -30,30 +30,61 @@ func allowRemote(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
-// checkRemote refuses --server on a command that only works on the local home.
-func (e *env) checkRemote(cmd *cobra.Command) error {
-	if e.server != "" && cmd.Annotations[remoteOK] == "" {
-		return usageError{fmt.Errorf("%s works on the local home only, not through --server (remote: dags list, dags trigger, tasks state, tasks states-for-dag-run, tasks clear, tasks logs, connections)", cmd.CommandPath())}
+// remoteAll marks each command as working through --server.
+func remoteAll(cmds ...*cobra.Command) []*cobra.Command {
+	for _, c := range cmds {
+		allowRemote(c)
 	}
-	return nil
+	return cmds
+}
+
+// localWhy marks a command that cannot work through --server, with the reason it gives.
+const localWhy = "wasmflow/local"
+
+// localOnly marks cmd as working on the local home only, for the reason why.
+func localOnly(cmd *cobra.Command, why string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[localWhy] = why
+	return cmd
+}
+
+// checkRemote refuses --server on a command that only works on the local home, saying why
+// and which commands do work through it.
+func (e *env) checkRemote(cmd *cobra.Command) error {
+	if e.server == "" || cmd.Annotations[remoteOK] != "" {
+		return nil
+	}
+	why := "it works on the local home"
+	for c := cmd; c != nil; c = c.Parent() { // a group's reason covers its commands
+		if w := c.Annotations[localWhy]; w != "" {
+			why = w
+			break
+		}
+	}
+	return usageError{fmt.Errorf("%s does not work through --server: %s.\nThrough --server: %s", cmd.CommandPath(), why, strings.Join(remoteCommands(cmd.Root()), ", "))}
+}
+
+// remoteCommands lists the commands under root that work through --server, by path.
+func remoteCommands(root *cobra.Command) []string {
+	var out []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Annotations[remoteOK] != "" {
+			out = append(out, strings.TrimPrefix(c.CommandPath(), root.Name()+" "))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	sort.Strings(out)
+	return out
 }
 
 func (e *env) remoteDagsList(ctx context.Context, c *client, all bool, tags []string) ([]app.DagInfo, error) {
-	var out []app.DagInfo
-	for {
-		q := url.Values{"limit": {"1000"}, "offset": {strconv.Itoa(len(out))}, "only_active": {strconv.FormatBool(!all)}, "tags": tags}
-		var page struct {
-			Dags  []app.DagInfo `json:"dags"`
-			Total int           `json:"total_entries"`
-		}
-		if err := c.call(ctx, "GET", "/api/v1/dags?"+q.Encode(), nil, &page); err != nil {
-			return nil, err
-		}
-		out = append(out, page.Dags...)
-		if len(page.Dags) == 0 || len(out) >= page.Total {
-			return out, nil
-		}
-	}
+	return listAll[app.DagInfo](ctx, c, "/api/v1/dags", "dags", url.Values{"only_active": {strconv.FormatBool(!all)}, "tags": tags})
 }
 
 func (e *env) remoteTrigger(ctx context.Context, c *client, dagID string, o app.TriggerOptions, wait bool, outFmt string) error {
@@ -77,6 +108,12 @@ func (e *env) remoteTrigger(ctx context.Context, c *client, dagID string, o app.
 	var run app.RunInfo
 	if err := c.call(ctx, "POST", apiPath("dags", dagID, "dagRuns"), body, &run); err != nil {
 		return err
+	}
+	var dag struct {
+		IsPaused bool `json:"is_paused"`
+	}
+	if err := c.call(ctx, "GET", apiPath("dags", dagID), nil, &dag); err == nil && dag.IsPaused {
+		fmt.Fprintf(e.io.Stderr, "note: %s is paused, so the run waits in queued until `wasmflow dags unpause %s`\n", dagID, dagID)
 	}
 	if !wait {
 		return render(e.io.Stdout, outFmt, runListing([]app.RunInfo{run}))
@@ -282,4 +319,29 @@ func (e *env) remoteLogs(ctx context.Context, c *client, dagID, runRef, taskID s
 		}
 	}
 	return ctx.Err()
+}
+
+// remoteRuns lists a DAG's runs through the API, newest first, as q selects them.
+func remoteRuns(ctx context.Context, c *client, dagID string, q app.RunsQuery) ([]app.RunInfo, error) {
+	v := url.Values{"order_by": {"-logical_date"}}
+	for _, st := range q.States {
+		v.Add("state", string(st))
+	}
+	if !q.From.IsZero() {
+		v.Set("execution_date_gte", q.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !q.To.IsZero() {
+		v.Set("execution_date_lte", q.To.UTC().Format(time.RFC3339Nano))
+	}
+	return listAll[app.RunInfo](ctx, c, apiPath("dags", dagID, "dagRuns"), "dag_runs", v, q.Limit)
+}
+
+// remoteMark sets a task instance's state through Airflow's PATCH of it (a mapped instance's
+// by its map index).
+func remoteMark(ctx context.Context, c *client, dagID, runRef, taskID string, mapIndex int, state string) error {
+	p := apiPath("dags", dagID, "dagRuns", runRef, "taskInstances", taskID)
+	if mapIndex >= 0 {
+		p += "/" + strconv.Itoa(mapIndex)
+	}
+	return c.call(ctx, "PATCH", p, map[string]any{"new_state": state, "dry_run": false}, nil)
 }

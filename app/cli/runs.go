@@ -274,14 +274,11 @@ func (e *env) dagsListRuns() *cobra.Command {
 		if *dag == "" {
 			return usageError{errors.New("give the DAG with -d DAG")}
 		}
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
 		q := app.RunsQuery{Limit: *limit} // without conf, which the listing does not show
 		if *state != "" {
 			q.States = []tasks.DagRunState{tasks.DagRunState(*state)}
 		}
+		var err error
 		if *start != "" {
 			if q.From, err = parseDate(*start); err != nil {
 				return err
@@ -292,9 +289,21 @@ func (e *env) dagsListRuns() *cobra.Command {
 				return err
 			}
 		}
-		runs, _, err := ap.ListRuns(cmd.Context(), *dag, q)
-		if err != nil {
+		var runs []app.RunInfo
+		if c, err := e.remote(); err != nil {
 			return err
+		} else if c != nil {
+			if runs, err = remoteRuns(cmd.Context(), c, *dag, q); err != nil {
+				return err
+			}
+		} else {
+			ap, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if runs, _, err = ap.ListRuns(cmd.Context(), *dag, q); err != nil {
+				return err
+			}
 		}
 		if *noBackfill {
 			kept := runs[:0]
@@ -313,6 +322,16 @@ func (e *env) dagsListRuns() *cobra.Command {
 func (e *env) dagsState() *cobra.Command {
 	return &cobra.Command{Use: "state DAG RUN_ID|DATE", Short: "Print the state of one run", Args: args(2, "DAG", "RUN_ID|DATE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
+			if c, err := e.remote(); err != nil {
+				return err
+			} else if c != nil {
+				var run app.RunInfo
+				if err := c.call(cmd.Context(), "GET", apiPath("dags", a[0], "dagRuns", a[1]), nil, &run); err != nil {
+					return err
+				}
+				fmt.Fprintln(e.io.Stdout, run.State)
+				return nil
+			}
 			_, run, err := e.openRun(cmd.Context(), false, a[0], a[1])
 			if err != nil {
 				return err
@@ -490,12 +509,20 @@ A mapped task is marked as a whole (every instance) unless --map-index names one
 	}
 	mapIndex := cmd.Flags().Int("map-index", -1, "mark only this instance of a mapped task (its map_index)")
 	cmd.RunE = e.run(func(cmd *cobra.Command, a []string) error {
-		ap, err := e.open(cmd.Context(), true)
-		if err != nil {
+		if c, err := e.remote(); err != nil {
 			return err
-		}
-		if err := ap.MarkTask(cmd.Context(), app.LocalActor(), a[0], a[1], a[2], *mapIndex, tasks.TaskInstanceState(a[3])); err != nil {
-			return err
+		} else if c != nil {
+			if err := remoteMark(cmd.Context(), c, a[0], a[1], a[2], *mapIndex, a[3]); err != nil {
+				return err
+			}
+		} else {
+			ap, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if err := ap.MarkTask(cmd.Context(), app.LocalActor(), a[0], a[1], a[2], *mapIndex, tasks.TaskInstanceState(a[3])); err != nil {
+				return err
+			}
 		}
 		name := a[2]
 		if *mapIndex >= 0 {

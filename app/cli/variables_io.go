@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wasmflow/wasmflow/app"
 	"github.com/wasmflow/wasmflow/scheduler"
 )
 
@@ -38,7 +37,7 @@ sets the description too.`,
 		if err := e.readJSONFile(a[0], "the variables file", &in); err != nil {
 			return err
 		}
-		ap, err := e.open(cmd.Context(), false)
+		vs, err := e.variables(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -53,7 +52,7 @@ sets the description too.`,
 			if err != nil {
 				return err
 			}
-			if _, err := ap.GetVariable(cmd.Context(), k); err == nil {
+			if _, err := vs.get(cmd.Context(), k); err == nil {
 				if *onExisting == "fail" {
 					return fmt.Errorf("variable %s exists already; nothing imported (--action-on-existing-key overwrite or skip)", k)
 				}
@@ -67,7 +66,7 @@ sets the description too.`,
 		}
 		n := 0
 		for _, v := range vars {
-			if err := ap.SetVariable(cmd.Context(), app.LocalActor(), v); err != nil {
+			if err := vs.set(cmd.Context(), v); err != nil {
 				fmt.Fprintf(e.io.Stderr, "Variable import failed: %v\n", err)
 				continue
 			}
@@ -114,11 +113,11 @@ func (e *env) variablesExport() *cobra.Command {
 		Example: "  wasmflow variables export vars.json",
 		Args:    args(1, "FILE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, err := e.open(cmd.Context(), false)
+			vs, err := e.variables(cmd.Context())
 			if err != nil {
 				return err
 			}
-			vars, err := ap.Store.ListVariables(cmd.Context()) // the values themselves, not the masked listing
+			vars, err := vs.unmasked(cmd.Context()) // the values themselves, not the masked listing
 			if err != nil {
 				return err
 			}
