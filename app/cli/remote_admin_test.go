@@ -98,6 +98,9 @@ tasks:
 	if st := ci.ok(with("dags", "state", "remote", "r2")...); st != "success\n" {
 		t.Errorf("dags state through the server = %q", st)
 	}
+	if out := ci.ok(with("tasks", "render", "remote", "hello", "r2")...); !strings.Contains(out, "# property: args") || !strings.Contains(out, "\nhi\n") {
+		t.Errorf("tasks render through the server:\n%s", out)
+	}
 	ci.ok(with("tasks", "mark", "remote", "r2", "hello", "failed")...)
 	if st := h.taskStates(t, "remote", "r2")["hello"]; *st.State != "failed" {
 		t.Errorf("hello after a mark through the server: %s", *st.State)

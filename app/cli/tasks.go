@@ -72,11 +72,11 @@ func (e *env) tasksCmd() *cobra.Command {
 		}
 		return render(e.io.Stdout, *out, l)
 	})
-	cmd.AddCommand(remoteAll(e.tasksStates(), e.tasksClear(), e.tasksLogs(), e.tasksMark(), e.tasksState())...)
+	cmd.AddCommand(remoteAll(e.tasksStates(), e.tasksClear(), e.tasksLogs(), e.tasksMark(), e.tasksState(), e.tasksRender())...)
 	cmd.AddCommand(localOnly(list, "it parses this home's DAG files; run it where they are"),
 		localOnly(e.tasksTest(), "it runs the task in this process, sandboxed, as Airflow's tasks test does"),
 		localOnly(e.tasksInit(), "it writes a new module's files here"),
-		e.tasksRender(), e.tasksFailedDeps())
+		e.tasksFailedDeps())
 	return cmd
 }
 

@@ -58,16 +58,30 @@ and variables as they are now, and print each property as Airflow's tasks render
 		Example: "  wasmflow tasks render etl load 2024-01-01",
 		Args:    args(3, "DAG", "TASK", "RUN_ID|DATE"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
-			ap, run, err := e.openRun(cmd.Context(), true, a[0], a[2])
-			if err != nil {
+			var r app.Rendered
+			runID := a[2]
+			if c, err := e.remote(); err != nil {
 				return err
-			}
-			r, err := ap.Render(cmd.Context(), run, a[1])
-			if err != nil {
-				return err
+			} else if c != nil { // the task instance's detail carries its render (secrets masked)
+				var ti struct {
+					Rendered app.Rendered `json:"rendered"`
+				}
+				if err := c.call(cmd.Context(), "GET", apiPath("dags", a[0], "dagRuns", a[2], "taskInstances", a[1]), nil, &ti); err != nil {
+					return err
+				}
+				r = ti.Rendered
+			} else {
+				ap, run, err := e.openRun(cmd.Context(), true, a[0], a[2])
+				if err != nil {
+					return err
+				}
+				if r, err = ap.Render(cmd.Context(), run, a[1]); err != nil {
+					return err
+				}
+				runID = run.RunID
 			}
 			if r.Error != "" {
-				return fmt.Errorf("task %s does not render in run %s yet: %s", a[1], run.RunID, r.Error)
+				return fmt.Errorf("task %s does not render in run %s yet: %s", a[1], runID, r.Error)
 			}
 			env := make([]string, 0, len(r.Env))
 			for k, v := range r.Env {
