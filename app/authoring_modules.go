@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -108,10 +109,12 @@ func moduleInfo(abs, rel, from string) (ModuleInfo, error) {
 	return ModuleInfo{Path: rel, Name: path.Base(rel), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n, Ref: filepath.ToSlash(ref)}, nil
 }
 
-// ImportModule stores a task module in the DAGs folder at modules/<sha256>/<name>, where any
-// DAG file can refer to it, after checking that it can run as a task (runtime.CheckModule).
-// created is false when the same bytes were stored under that name already. The Ref of the
-// answer is relative to the DAGs folder.
+// ImportModule stores a task module in the DAGs folder under modules/, where any DAG file can
+// refer to it, after checking that it can run as a task (runtime.CheckModule). Its path is
+// short and readable, modules/<name>, unless a different module holds that name: then it is
+// modules/<name>-<first 8 hex digits of its sha256>.wasm, so an import never changes what a
+// DAG already runs. created is false when the same bytes were stored under that name already.
+// The Ref of the answer is relative to the DAGs folder.
 func (a *App) ImportModule(ctx context.Context, who Actor, name string, wasm []byte) (m ModuleInfo, created bool, err error) {
 	if len(wasm) > MaxModuleBytes {
 		return m, false, marked(ErrTooLarge, "module %s is %d MiB; modules of up to %d MiB can be imported", name, len(wasm)>>20, MaxModuleBytes>>20)
@@ -124,26 +127,36 @@ func (a *App) ImportModule(ctx context.Context, who Actor, name string, wasm []b
 		return m, false, err
 	}
 	sum := digest(wasm)
-	rel := path.Join(ModulesFolder, sum, base)
-	abs, err := a.resolve(rel, false)
-	if err != nil {
-		return m, false, err
-	}
-	m = ModuleInfo{Path: rel, Name: base, SHA256: sum, Size: int64(len(wasm)), Ref: rel}
 	fileWrites.Lock()
 	defer fileWrites.Unlock()
-	if cur, err := os.ReadFile(abs); err == nil && digest(cur) == sum {
-		return m, false, nil
+	stem := strings.TrimSuffix(base, ".wasm")
+	for _, rel := range []string{
+		path.Join(ModulesFolder, base),
+		path.Join(ModulesFolder, stem+"-"+sum[:8]+".wasm"),
+		path.Join(ModulesFolder, sum, base), // only if both are taken by other bytes
+	} {
+		abs, err := a.resolve(rel, false)
+		if err != nil {
+			return m, false, err
+		}
+		m = ModuleInfo{Path: rel, Name: path.Base(rel), SHA256: sum, Size: int64(len(wasm)), Ref: rel}
+		cur, err := os.ReadFile(abs)
+		if err == nil && digest(cur) == sum {
+			return m, false, nil
+		}
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			continue // another module's name (or unreadable): never replace it
+		}
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			return m, false, fmt.Errorf("create the folder of module %s: %w", rel, err)
+		}
+		if err := writeAtomic(abs, wasm, 0o644, true); err != nil {
+			return m, false, fmt.Errorf("write module %s: %w", rel, err)
+		}
+		a.audit(ctx, who, "module.upload", scheduler.AuditEvent{Extra: rel})
+		return m, true, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return m, false, fmt.Errorf("create the folder of module %s: %w", rel, err)
-	}
-	// Replace, not create: a file there with other bytes is a damaged copy.
-	if err := writeAtomic(abs, wasm, 0o644, false); err != nil {
-		return m, false, fmt.Errorf("write module %s: %w", rel, err)
-	}
-	a.audit(ctx, who, "module.upload", scheduler.AuditEvent{Extra: rel})
-	return m, true, nil
+	return m, false, fmt.Errorf("module %s: modules/%s and the names after it are taken by other modules; rename the file and import it again", base, base)
 }
 
 // moduleName makes a module's file name safe: its base name, with characters other than

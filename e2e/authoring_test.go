@@ -3,9 +3,8 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,7 +35,7 @@ tasks:
     upstream: [extract]
   - id: load
     module: modules/echo.wasm
-    args: ["load"]
+    args: ["loaded=yes"]
     upstream: [transform]
 `
 
@@ -100,8 +99,9 @@ func TestAuthorDAG(t *testing.T) {
 	b.click(`[data-testid="author-upstream"][data-upstream-id="load"]`)
 	b.waitFor("the YAML loses the upstream link", `!`+editorJS+`.state.doc.toString().includes("upstream: [load]")`)
 
-	// Import a module for load through the form: stored content-addressed, picked for the task.
-	echo := filepath.Join("..", "examples", "dags", "modules", "echo.wasm")
+	// Import a module for load through the form: stored under its own short name (the DAGs folder
+	// has none by that name yet), picked for the task.
+	echo := filepath.Join("..", "examples", "dags", "modules", "xcom_write.wasm")
 	echoAbs, err := filepath.Abs(echo)
 	if err != nil {
 		t.Fatal(err)
@@ -110,14 +110,13 @@ func TestAuthorDAG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(echoBytes)
-	imported := "modules/" + hex.EncodeToString(sum[:]) + "/echo.wasm"
+	imported := "modules/xcom_write.wasm"
 	b.click(`[data-testid="author-task-item"][data-task-id="load"]`)
 	b.waitFor("load's form", `document.querySelector('[data-testid="author-task-form"]')?.dataset.taskId === "load"`)
-	b.do("import echo.wasm", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="author-module-file"]`), []string{echoAbs}))
+	b.do("import xcom_write.wasm", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="author-module-file"]`), []string{echoAbs}))
 	b.waitFor("the import is reported", `!!document.querySelector('[data-testid="author-import-note"]')`)
 	b.waitFor("load uses the imported module", fmt.Sprintf(`%s.state.doc.toString().includes("module: %s") && document.querySelector('[data-testid="author-task-module"]').value === %q`, editorJS, imported, imported))
-	if _, err := os.Stat(filepath.Join(s.home, "dags", filepath.FromSlash(imported))); err != nil {
+	if b, err := os.ReadFile(filepath.Join(s.home, "dags", filepath.FromSlash(imported))); err != nil || !bytes.Equal(b, echoBytes) {
 		t.Errorf("the imported module is not in the DAGs folder: %v", err)
 	}
 

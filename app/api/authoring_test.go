@@ -410,11 +410,11 @@ func TestModules(t *testing.T) {
 	sum := sha(wasm)
 	r := e.upload("?name=noop.wasm", "application/wasm", wasm, e.as("op"))
 	first := jsonOf[moduleInfo](t, r)
-	want := moduleInfo{Path: "modules/" + sum + "/noop.wasm", Name: "noop.wasm", SHA256: sum, Size: int64(len(wasm)), Ref: "modules/" + sum + "/noop.wasm"}
+	want := moduleInfo{Path: "modules/noop.wasm", Name: "noop.wasm", SHA256: sum, Size: int64(len(wasm)), Ref: "modules/noop.wasm"}
 	if r.status != http.StatusCreated || first != want {
 		t.Fatalf("upload: %d %+v, want 201 %+v", r.status, first, want)
 	}
-	if b, _ := os.ReadFile(filepath.Join(e.home, "dags", "modules", sum, "noop.wasm")); !bytes.Equal(b, wasm) {
+	if b, _ := os.ReadFile(filepath.Join(e.home, "dags", "modules", "noop.wasm")); !bytes.Equal(b, wasm) {
 		t.Error("the stored module differs from the upload")
 	}
 	r = e.upload("?name=noop.wasm", "application/octet-stream", wasm, e.as("op"))
@@ -423,8 +423,18 @@ func TestModules(t *testing.T) {
 	}
 	// The name is reduced to a safe base name.
 	r = e.upload("?name=..%2F..%2Fbuild%2Fmy%20task.wasm", "", wasm, e.as("op"))
-	if m := jsonOf[moduleInfo](t, r); r.status != http.StatusCreated || m.Path != "modules/"+sum+"/my_task.wasm" {
+	if m := jsonOf[moduleInfo](t, r); r.status != http.StatusCreated || m.Path != "modules/my_task.wasm" {
 		t.Errorf("a name with folders and a space: %d %+v", r.status, m)
+	}
+	// Another module under a name that is taken gets the name and the start of its sha256: what
+	// a DAG already runs never changes.
+	other := tinyModule("_start")
+	r = e.upload("?name=noop.wasm", "application/wasm", other, e.as("op"))
+	if m := jsonOf[moduleInfo](t, r); r.status != http.StatusCreated || m.Path != "modules/noop-"+sha(other)[:8]+".wasm" || m.Name != "noop-"+sha(other)[:8]+".wasm" {
+		t.Errorf("another noop.wasm: %d %+v, want modules/noop-<sha8>.wasm", r.status, m)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.home, "dags", "modules", "noop.wasm")); !bytes.Equal(b, wasm) {
+		t.Error("importing another noop.wasm replaced the first")
 	}
 
 	for _, c := range []struct {
@@ -475,21 +485,21 @@ func TestModules(t *testing.T) {
 	for _, m := range l.Modules {
 		paths = append(paths, m.Path)
 	}
-	wantPaths := []string{"modules/" + sum + "/my_task.wasm", "modules/" + sum + "/noop.wasm", "modules/echo.wasm", "modules/flaky.wasm", "modules/sleep.wasm", "modules/xcom_write.wasm"}
+	wantPaths := []string{"modules/echo.wasm", "modules/flaky.wasm", "modules/my_task.wasm", "modules/noop-" + sha(other)[:8] + ".wasm", "modules/noop.wasm", "modules/sleep.wasm", "modules/xcom_write.wasm"}
 	if !reflect.DeepEqual(paths, wantPaths) {
 		t.Fatalf("modules %v, want %v", paths, wantPaths)
 	}
-	if m := l.Modules[1]; m.Ref != "../../modules/"+sum+"/noop.wasm" || m.SHA256 != sum || m.Size != int64(len(wasm)) || m.Name != "noop.wasm" {
+	if m := l.Modules[4]; m.Ref != "../../modules/noop.wasm" || m.SHA256 != sum || m.Size != int64(len(wasm)) || m.Name != "noop.wasm" {
 		t.Errorf("noop.wasm relative to etl/daily/x.yaml: %+v", m)
 	}
-	if m := l.Modules[2]; m.Ref != "../../modules/echo.wasm" || m.SHA256 != sha(echo) || m.Size != int64(len(echo)) {
+	if m := l.Modules[0]; m.Ref != "../../modules/echo.wasm" || m.SHA256 != sha(echo) || m.Size != int64(len(echo)) {
 		t.Errorf("echo.wasm relative to etl/daily/x.yaml: %+v", m)
 	}
 	if top := jsonOf[modules](t, e.want(http.StatusOK, "GET", "/api/v1/modules", "", e.as("op"))); top.Modules[1].Ref != top.Modules[1].Path {
 		t.Errorf("without relative_to the ref is the path: %+v", top.Modules[1])
 	}
 	// A ref is what a DAG file there writes: it validates.
-	dag := "dag_id: uses_noop\ntasks:\n  - {id: t, module: " + l.Modules[1].Ref + "}\n"
+	dag := "dag_id: uses_noop\ntasks:\n  - {id: t, module: " + l.Modules[4].Ref + "}\n"
 	if c := jsonOf[dagFileCheck](t, e.want(http.StatusOK, "POST", "/api/v1/dagFiles/validate", body(map[string]string{"path": "etl/daily/x.yaml", "content": dag}), e.as("op"))); !c.Valid {
 		t.Errorf("a DAG using the ref: %+v", c.Problems)
 	}
@@ -498,7 +508,7 @@ func TestModules(t *testing.T) {
 	events := get[struct {
 		EventLogs []struct{ Event, Owner, Extra string } `json:"event_logs"`
 	}](e, "/api/v1/eventLogs")
-	if ev := events.EventLogs[0]; ev.Event != "module.upload" || ev.Owner != "op" || ev.Extra != "modules/"+sum+"/my_task.wasm" {
+	if ev := events.EventLogs[0]; ev.Event != "module.upload" || ev.Owner != "op" || ev.Extra != "modules/noop-"+sha(other)[:8]+".wasm" {
 		t.Errorf("the audit log's newest event: %+v", ev)
 	}
 }

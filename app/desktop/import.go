@@ -13,7 +13,7 @@ import (
 )
 
 // ImportFiles imports the .wasm files picked in the native dialog into the DAGs folder,
-// content-addressed like an upload through the API (the same App.ImportModule). It stops at
+// as an upload through the API is (the same App.ImportModule). It stops at
 // the first file that cannot be imported, naming it; those before it stay imported.
 func (s *Services) ImportFiles(ctx context.Context, paths []string) ([]app.ModuleInfo, error) {
 	a := s.App()
@@ -41,7 +41,7 @@ func importedMessage(mods []app.ModuleInfo) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("Stored in the DAGs folder by their sha256. A DAG file in the DAGs folder's top level names them as:\n")
+	b.WriteString("Stored in the DAGs folder's modules folder. A DAG file in the DAGs folder's top level names them as:\n")
 	for _, m := range mods {
 		fmt.Fprintf(&b, "\n  %s → module: %s", m.Name, m.Path)
 	}

@@ -592,7 +592,7 @@ export function atLeast(role: Role | undefined, need: Role): boolean {
 
 /** A wasm module under the DAGs folder (docs/api.md, "Authoring"). */
 export interface ModuleInfo {
-  /** relative to the DAGs folder, e.g. modules/<sha256>/x.wasm */
+  /** relative to the DAGs folder, e.g. modules/x.wasm */
   path: string
   name: string
   sha256: string
@@ -652,7 +652,7 @@ export const saveDagFile = (path: string, content: string, base_sha256: string) 
 /** The wasm modules under the DAGs folder; `ref` is relative to the folder of `relative_to`. */
 export const modules = (relative_to?: string) =>
   request<{ modules: ModuleInfo[] | null }>('/modules', { query: { relative_to } }).then((r) => r.modules ?? [])
-/** Stores a module's bytes under the DAGs folder (content-addressed). */
+/** Stores a module's bytes under the DAGs folder as modules/<name>.wasm (another module's name taken: <name>-<sha256 prefix>.wasm). */
 export const uploadModule = (name: string, bytes: Blob) =>
   request<ModuleInfo>('/modules', { method: 'POST', query: { name }, raw: bytes, contentType: 'application/wasm' })
 
