@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/wasmflow/wasmflow/examples"
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
 )
@@ -196,3 +197,17 @@ func checkModule(ctx context.Context, name string, wasm []byte) error {
 
 // digest is a file's sha256 as the API shows it: a module's is the runtime's digest of it.
 func digest(b []byte) string { return runtime.Digest(b) }
+
+// ExampleModules are the example DAGs' modules, which ImportExampleModule copies into the DAGs
+// folder: a home with no module of its own can start a DAG from one.
+func (a *App) ExampleModules() []string { return examples.ModuleNames() }
+
+// ImportExampleModule copies the example module name into the DAGs folder, as ImportModule
+// stores an upload.
+func (a *App) ImportExampleModule(ctx context.Context, who Actor, name string) (ModuleInfo, bool, error) {
+	wasm, err := examples.Module(name)
+	if err != nil {
+		return ModuleInfo{}, false, marked(scheduler.ErrNotFound, "%v", err)
+	}
+	return a.ImportModule(ctx, who, name, wasm)
+}

@@ -64,7 +64,20 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request, _ principal
 	if err != nil {
 		return authoringError(w, err)
 	}
-	return map[string]any{"modules": out}, nil
+	return map[string]any{"modules": out, "examples": s.app.ExampleModules()}, nil
+}
+
+// importExampleModule copies one of the example DAGs' modules into the DAGs folder, as an
+// upload of its bytes would.
+func (s *Server) importExampleModule(w http.ResponseWriter, r *http.Request, p principal) (any, error) {
+	out, isNew, err := s.app.ImportExampleModule(r.Context(), p.actor(), r.PathValue("name"))
+	if err != nil {
+		return authoringError(w, err)
+	}
+	if isNew {
+		return created{out}, nil
+	}
+	return out, nil
 }
 
 // uploadModule takes a module's raw bytes, not JSON: its route's body cap is app.MaxModuleBytes.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ import (
 // docs/api.md's Authoring section, added to this test package's copy of the route table.
 func init() {
 	for _, k := range []string{"POST /api/v1/dagFiles/validate", "GET /api/v1/dagFiles/{path...}",
-		"PUT /api/v1/dagFiles/{path...}", "GET /api/v1/modules", "POST /api/v1/modules"} {
+		"PUT /api/v1/dagFiles/{path...}", "GET /api/v1/modules", "POST /api/v1/modules", "POST /api/v1/modules/examples/{name}"} {
 		documented[k] = api.Op
 	}
 }
@@ -511,4 +512,26 @@ func TestModules(t *testing.T) {
 	if ev := events.EventLogs[0]; ev.Event != "module.upload" || ev.Owner != "op" || ev.Extra != "modules/noop-"+sha(other)[:8]+".wasm" {
 		t.Errorf("the audit log's newest event: %+v", ev)
 	}
+}
+
+// The example DAGs' modules are offered and copied into the DAGs folder on demand, so a home
+// with no module of its own can start a DAG from one.
+func TestExampleModules(t *testing.T) {
+	e := newEnv(t, nil)
+	l := jsonOf[struct {
+		Examples []string `json:"examples"`
+	}](t, e.want(http.StatusOK, "GET", "/api/v1/modules", "", e.as("op")))
+	if !slices.Contains(l.Examples, "echo.wasm") || !slices.Contains(l.Examples, "sleep.wasm") {
+		t.Fatalf("examples offered: %v", l.Examples)
+	}
+	e.want(http.StatusForbidden, "POST", "/api/v1/modules/examples/sum.wasm", "", e.as("user"))
+	r := e.want(http.StatusCreated, "POST", "/api/v1/modules/examples/sum.wasm", "", e.as("op"))
+	if m := jsonOf[moduleInfo](t, r); m.Path != "modules/sum.wasm" || m.Ref != "modules/sum.wasm" {
+		t.Errorf("the copied example: %+v", m)
+	}
+	if _, err := os.Stat(filepath.Join(e.home, "dags", "modules", "sum.wasm")); err != nil {
+		t.Errorf("sum.wasm is not in the DAGs folder: %v", err)
+	}
+	e.want(http.StatusOK, "POST", "/api/v1/modules/examples/sum.wasm", "", e.as("op")) // there already
+	e.problem(http.StatusNotFound, "POST", "/api/v1/modules/examples/nope.wasm", "", e.as("op"), "echo.wasm")
 }

@@ -42,6 +42,7 @@ func (s *Server) register() {
 	s.add(http.MethodPut, "/api/v1/dagFiles/{path...}", Op, tagAuthor, "Create or change a DAG file", s.putDagFile)
 	s.add(http.MethodGet, "/api/v1/modules", Op, tagAuthor, "Task modules in the DAGs folder, for a DAG file to refer to", s.listModules)
 	s.add(http.MethodPost, "/api/v1/modules", Op, tagAuthor, "Import a task module (.wasm) into the DAGs folder", s.uploadModule)
+	s.add(http.MethodPost, "/api/v1/modules/examples/{name}", Op, tagAuthor, "Copy an example DAG's module into the DAGs folder", s.importExampleModule)
 	s.allowBody(app.MaxModuleBytes)
 	s.add(http.MethodGet, "/api/v1/operators", Op, tagAuthor, "The built-in operators (operator: NAME) and their fields", s.listOperators)
 

@@ -652,6 +652,9 @@ export const saveDagFile = (path: string, content: string, base_sha256: string) 
 /** The wasm modules under the DAGs folder; `ref` is relative to the folder of `relative_to`. */
 export const modules = (relative_to?: string) =>
   request<{ modules: ModuleInfo[] | null }>('/modules', { query: { relative_to } }).then((r) => r.modules ?? [])
+/** The example DAGs' modules (echo.wasm, …), which importExampleModule copies into the DAGs folder. */
+export const exampleModules = () => request<{ examples: string[] | null }>('/modules').then((r) => r.examples ?? [])
+export const importExampleModule = (name: string) => request<ModuleInfo>(`/modules/examples/${seg(name)}`, { method: 'POST' })
 /** Stores a module's bytes under the DAGs folder as modules/<name>.wasm (another module's name taken: <name>-<sha256 prefix>.wasm). */
 export const uploadModule = (name: string, bytes: Blob) =>
   request<ModuleInfo>('/modules', { method: 'POST', query: { name }, raw: bytes, contentType: 'application/wasm' })

@@ -50,14 +50,26 @@ async function open(file: string | null, copy: string | null): Promise<Opened> {
   return { key: ++opens, text: template(mods[0]?.ref), path: 'my_dag.yaml', sha: '' }
 }
 
+/** A new DAG that validates as it is: its first task runs the DAGs folder's first module, or,
+ * in a folder with none yet, a built-in script (pick an example module or import one under
+ * Tasks to change it). */
 function template(module?: string): string {
-  return `dag_id: my_dag
+  const head = `dag_id: my_dag
 description: What this DAG does
 schedule: null            # manual runs only; or @daily, a cron line, "@every 30m"
 tasks:
   - id: first_task
-    module: ${module ?? 'modules/my_module.wasm   # pick one under Tasks, or import a .wasm'}
 `
+  if (module) return head + `    module: ${module}\n`
+  return (
+    head +
+    `    operator: script       # built in; or a module: pick an example or import a .wasm under Tasks
+    language: javascript
+    code: |
+      log("first_task runs for " + ds);
+      return "hello";
+`
+  )
 }
 
 /** Why a path cannot be a DAG file under the DAGs folder, or ''. */

@@ -282,6 +282,9 @@ function TaskFields(props: TaskFormProps & { task: dy.FormTask; locked: boolean;
 
 const short = (sha: string) => sha.slice(0, 8)
 
+/** The value of an example module's option in the picker: the example's name follows. */
+const EXAMPLE = 'example:'
+
 /** The module of a task: the .wasm files under the DAGs folder, and importing more. */
 function ModulePicker(props: TaskFormProps & { task: dy.FormTask; locked: boolean; onPick: (ref: string) => void }) {
   const mods = props.modules ?? []
@@ -292,9 +295,13 @@ function ModulePicker(props: TaskFormProps & { task: dy.FormTask; locked: boolea
   const [busy, setBusy] = useState(false)
   const [note, setNote] = useState('')
   const [error, setError] = useState('')
+  const [examples, setExamples] = useState<string[]>([])
   useEffect(() => {
     desktop.available().then(setNative)
+    api.exampleModules().then(setExamples, () => setExamples([]))
   }, [])
+  // Examples not in the DAGs folder yet: picking one copies it there.
+  const offered = examples.filter((n) => !mods.some((m) => m.path === `modules/${n}`))
 
   // After an import: the list again (refs relative to this file), and the task uses the module.
   const imported = async (list: api.ModuleInfo[]) => {
@@ -322,7 +329,16 @@ function ModulePicker(props: TaskFormProps & { task: dy.FormTask; locked: boolea
     <div class="module-picker">
       <label>
         Module
-        <select value={cur} disabled={props.locked} data-testid="author-task-module" onChange={(e) => props.onPick(e.currentTarget.value)}>
+        <select
+          value={cur}
+          disabled={props.locked}
+          data-testid="author-task-module"
+          onChange={(e) => {
+            const v = e.currentTarget.value
+            if (v.startsWith(EXAMPLE)) run(async () => [await api.importExampleModule(v.slice(EXAMPLE.length))])
+            else props.onPick(v)
+          }}
+        >
           <option value="">— none —</option>
           {cur && !known && <option value={cur}>{cur} (not under the DAGs folder)</option>}
           {mods.map((m) => (
@@ -331,6 +347,13 @@ function ModulePicker(props: TaskFormProps & { task: dy.FormTask; locked: boolea
               {m.ref !== m.name ? ` — ${m.ref}` : ''}
             </option>
           ))}
+          {offered.length > 0 && (
+            <optgroup label="Examples (copied into the DAGs folder when picked)" data-testid="author-example-modules">
+              {offered.map((n) => (
+                <option value={EXAMPLE + n}>{n}</option>
+              ))}
+            </optgroup>
+          )}
         </select>
       </label>
       <div class="actions">
