@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -19,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -111,7 +113,10 @@ func Run(ctx context.Context, o Options) int {
 			Assets:  o.Assets,
 			Handler: w.svc, // the same API `wasmflow server` serves: the views need no other transport
 		},
-		Menu:          w.menu(),
+		Menu: w.menu(),
+		// An app that cannot start (a second instance on the home, a broken metastore) shows
+		// only the dialog that says why, not an empty window behind it.
+		StartHidden:   w.startErr != nil,
 		OnStartup:     func(c context.Context) { w.startup(ctx, c) },
 		OnBeforeClose: w.beforeClose,
 		OnShutdown:    w.shutdown,
@@ -333,7 +338,7 @@ func (w *window) menu() *menu.Menu {
 	file.AddText("Import .wasm Modules…", keys.CmdOrCtrl("i"), do(w.menuImport))
 	file.AddSeparator()
 	file.AddText("Open DAGs Folder", keys.CmdOrCtrl("o"), do(func() {
-		if err := openFolder(w.svc.Info().DagsFolder); err != nil {
+		if err := openFolder(w.svc.Info().DagsFolder, fileManagerGrace); err != nil {
 			w.errorDialog("Cannot open the DAGs folder", err)
 		}
 	}))
@@ -403,23 +408,51 @@ func (w *window) errorDialog(title string, err error) {
 	wruntime.MessageDialog(w.ui(), wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog, Title: title, Message: err.Error()})
 }
 
-// openFolder shows dir in the platform's file manager.
-func openFolder(dir string) error {
+// fileManager is the command that shows a folder in the platform's file manager.
+var fileManager = func(dir string) *exec.Cmd {
+	switch goruntime.GOOS {
+	case "darwin":
+		return exec.Command("open", dir)
+	case "windows":
+		return exec.Command("explorer", filepath.Clean(dir))
+	default:
+		return exec.Command("xdg-open", dir)
+	}
+}
+
+// fileManagerGrace is how long openFolder waits for the opener to fail: xdg-open with no file
+// manager to hand the folder to exits non-zero at once; one that opened it exits 0 or keeps
+// running.
+const fileManagerGrace = 3 * time.Second
+
+// openFolder shows dir in the platform's file manager, or says that none could, and where the
+// folder is, so that it can be opened by hand.
+func openFolder(dir string, grace time.Duration) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var cmd *exec.Cmd
-	switch goruntime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", dir)
-	case "windows":
-		cmd = exec.Command("explorer", filepath.Clean(dir))
-	default:
-		cmd = exec.Command("xdg-open", dir)
+	cmd := fileManager(dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	//lint:ignore ST1005 the text of a dialog, read as sentences, never wrapped
+	noManager := func(why string) error {
+		return fmt.Errorf("No file manager could open it (%s).\n\nThe DAGs folder is:\n%s", why, dir)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
+		return noManager(err.Error())
 	}
-	go cmd.Wait()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			why := strings.TrimSpace(out.String())
+			if why == "" {
+				why = err.Error()
+			}
+			return noManager(fmt.Sprintf("%s: %s", filepath.Base(cmd.Path), why))
+		}
+	case <-time.After(grace): // still running: it has the folder open
+	}
 	return nil
 }
