@@ -16,8 +16,9 @@ import (
 func (e *env) dagsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "dags", Short: "List, inspect, pause, trigger, test and backfill DAGs"}
 	const parses = "it parses this home's DAG files; run it where they are"
-	cmd.AddCommand(remoteAll(e.dagsList(), e.dagsPause(true), e.dagsPause(false), e.dagsTrigger(), e.dagsListRuns(), e.dagsState())...)
-	cmd.AddCommand(e.dagsImportErrors(), localOnly(e.dagsShow(), parses), localOnly(e.dagsReport(), parses),
+	cmd.AddCommand(remoteAll(e.dagsList(), e.dagsPause(true), e.dagsPause(false), e.dagsTrigger(), e.dagsListRuns(), e.dagsState(),
+		e.dagsImportErrors())...)
+	cmd.AddCommand(localOnly(e.dagsShow(), parses), localOnly(e.dagsReport(), parses),
 		localOnly(e.dagsNextExecution(), parses), localOnly(e.dagsDetails(), parses),
 		localOnly(e.dagsTest(), "it runs the DagRun in this process, as Airflow's dags test does; trigger a run on the server with dags trigger --wait"),
 		localOnly(e.dagsBackfill(), "a backfill runs in the process that starts it (or on the home's running scheduler), as Airflow's does; run it on the server's machine"),
@@ -83,13 +84,21 @@ func (e *env) dagsImportErrors() *cobra.Command {
 	}
 	out := outputFlag(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		a, err := e.open(cmd.Context(), true)
-		if err != nil {
+		var errs []app.ImportErrorInfo
+		if c, err := e.remote(); err != nil {
 			return err
-		}
-		errs, err := a.ImportErrors(cmd.Context())
-		if err != nil {
-			return err
+		} else if c != nil {
+			if errs, err = listAll[app.ImportErrorInfo](cmd.Context(), c, "/api/v1/importErrors", "import_errors", nil); err != nil {
+				return err
+			}
+		} else {
+			a, err := e.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if errs, err = a.ImportErrors(cmd.Context()); err != nil {
+				return err
+			}
 		}
 		l := listing{data: errs, header: []string{"filepath", "error"}}
 		for _, ie := range errs {

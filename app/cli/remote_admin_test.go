@@ -106,6 +106,11 @@ tasks:
 		t.Errorf("hello after a mark through the server: %s", *st.State)
 	}
 
+	writeDag(t, h, "echo", "broken.yaml", "dag_id: broken\ntasks:\n  - {id: t, modul: x}\n")
+	h.ok("dags", "list") // parses the folder again, as the server's sync does
+	if out := ci.ok(with("dags", "list-import-errors", "-o", "plain")...); !strings.Contains(out, "broken.yaml") || !strings.Contains(out, "modul") {
+		t.Errorf("list-import-errors through the server:\n%s", out)
+	}
 	_, _, errs = ci.run("", with("tasks", "test", "remote", "hello")...)
 	if !strings.Contains(errs, "runs the task in this process") || !strings.Contains(errs, "variables set") {
 		t.Errorf("tasks test through --server must say why not and what works: %s", errs)
