@@ -53,3 +53,20 @@ func TestMappedTasksCLI(t *testing.T) {
 		}
 	}
 }
+
+// A run without a mapped task lists no map_index column: the state stays the second column,
+// where scripts (awk '{print $2}') read it.
+func TestStatesTableUnmapped(t *testing.T) {
+	h := newHome(t)
+	h.ok("dags", "test", "example_xcom", "2024-03-01")
+	runs := decode[[]map[string]any](t, h.ok("dags", "list-runs", "-d", "example_xcom", "-o", "json"))
+	out := h.ok("tasks", "states-for-dag-run", "example_xcom", runs[0]["dag_run_id"].(string), "-o", "plain")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) < 2 || f[1] != "success" {
+			t.Errorf("plain row %q: want the state second", line)
+		}
+	}
+	if table := h.ok("tasks", "states-for-dag-run", "example_xcom", runs[0]["dag_run_id"].(string)); strings.Contains(table, "map_index") {
+		t.Errorf("an unmapped run's table has a map_index column:\n%s", table)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -189,8 +190,15 @@ func runListing(runs []app.RunInfo) listing {
 	return l
 }
 
+// tiListing is a run's task instances as a table. The map_index column comes last, and only
+// for a run with a mapped task: the columns scripts read ($1 task, $2 state) stay where they
+// were. JSON always has map_index.
 func tiListing(tis []app.TaskInstanceInfo) listing {
-	l := listing{data: tis, header: []string{"task_id", "map_index", "state", "try_number", "start_date", "end_date", "duration", "reason"}}
+	mapped := slices.ContainsFunc(tis, func(ti app.TaskInstanceInfo) bool { return ti.MapIndex >= 0 })
+	l := listing{data: tis, header: []string{"task_id", "state", "try_number", "start_date", "end_date", "duration", "reason"}}
+	if mapped {
+		l.header = append(l.header, "map_index")
+	}
 	for _, ti := range tis {
 		state, dur := "none", ""
 		if ti.State != nil {
@@ -199,7 +207,11 @@ func tiListing(tis []app.TaskInstanceInfo) listing {
 		if ti.Duration != nil {
 			dur = (time.Duration(*ti.Duration * float64(time.Second))).Round(time.Millisecond).String()
 		}
-		l.rows = append(l.rows, []string{ti.TaskID, fmt.Sprint(ti.MapIndex), state, fmt.Sprint(ti.TryNumber), fmtTime(ti.StartDate), fmtTime(ti.EndDate), dur, ti.Reason})
+		row := []string{ti.TaskID, state, fmt.Sprint(ti.TryNumber), fmtTime(ti.StartDate), fmtTime(ti.EndDate), dur, ti.Reason}
+		if mapped {
+			row = append(row, fmt.Sprint(ti.MapIndex))
+		}
+		l.rows = append(l.rows, row)
 	}
 	return l
 }
