@@ -1,7 +1,7 @@
 #!/bin/bash
 # The desktop app's smoke test (make test-desktop): start the real window under Xvfb, prove it
 # rendered the app (the views report ready to the embedded API, with live events flowing, and a
-# screenshot that is not blank), refuse a second instance on the same home, quit while a task
+# screenshot that is not blank), open New DAG from its File menu's key, refuse a second instance on the same home, quit while a task
 # runs, check the shutdown left nothing running, and that the interrupted task runs at the next
 # start without using a retry.
 #
@@ -84,6 +84,15 @@ colours=$(identify -format %k "$art/desktop-window.png") || fail "identify the s
 [ "$colours" -gt 16 ] || fail "the screenshot has $colours colours: the window looks blank"
 echo "desktop-smoke: the window rendered the DAGs view with live events; screenshot $art/desktop-window.png ($colours colours)"
 
+# File > New DAG (its Ctrl+N, as a user presses it): the editor opens on a DAG that validates.
+wins=$(xdotool search --name wasmflow) || fail "find the window with xdotool"
+for w in $wins; do xdotool windowfocus "$w" 2>/dev/null || true; done # GTK's unmapped helper windows refuse focus
+xdotool key --clearmodifiers ctrl+n
+wait_for 30 "the New DAG view after Ctrl+N" grep -q "the window rendered #/author" "$home/window1.log"
+sleep 1
+import -window root "$art/desktop-new-dag.png" || fail "screenshot of New DAG"
+echo "desktop-smoke: Ctrl+N opened New DAG in the window; screenshot $art/desktop-new-dag.png"
+
 "$bin" dags trigger smoke --run-id smoke1 >/dev/null
 wait_for 60 "task long of run smoke1 running in the window's scheduler" is_state long running
 echo "desktop-smoke: a run started from the CLI runs in the window's scheduler"
@@ -92,11 +101,15 @@ echo "desktop-smoke: a run started from the CLI runs in the window's scheduler"
 "$bin" >"$home/window2.log" 2>&1 &
 second=$!
 wait_for 60 "the second instance to refuse the home" grep -q "running on this home" "$home/window2.log"
+# It shows its dialog, and no window of its own: the first window stays the only one visible.
+wait_for 30 "the second instance's dialog" xdotool search --onlyvisible --name "^wasmflow cannot start$"
+windows=$(xdotool search --onlyvisible --name "^wasmflow (\(|—)" | wc -l)
+[ "$windows" -eq 1 ] || fail "$windows app windows are visible, want the first one only (the second shows only its dialog)"
 import -window root "$art/desktop-second-instance.png" || fail "screenshot of the second instance"
 kill "$second" 2>/dev/null || true
 wait "$second" 2>/dev/null || true
 kill -0 "$first" || fail "the first window died when a second one started"
-echo "desktop-smoke: a second instance on the same home was refused"
+echo "desktop-smoke: a second instance on the same home was refused, with only its dialog"
 
 # Quit (SIGTERM, as a session logout sends) while the task runs: the window closes, the
 # scheduler gives the try its grace, then stops it and records it.

@@ -6,7 +6,7 @@
 #   .ci/install-deps.sh net       iproute2 + jq, for .ci/netns-cluster.sh (make test-cluster)
 #   .ci/install-deps.sh browser   headless Chromium + a font, for the browser tests (e2e/)
 #   .ci/install-deps.sh desktop   GTK 3 + WebKitGTK 4.1 headers (cgo) and pkg-config, to build the Wails window
-#   .ci/install-deps.sh display   Xvfb + ImageMagick, to start the window without a display and screenshot it
+#   .ci/install-deps.sh display   Xvfb + ImageMagick + xdotool, to start the window without a display, press its keys and screenshot it
 #   .ci/install-deps.sh postgres  PostgreSQL server binaries (initdb, pg_ctl), started by the tests themselves
 #
 # Go itself (1.26) is expected on PATH; modules come from the Go module proxy.
@@ -19,7 +19,7 @@ for group in "$@"; do
 	net) pkgs="iproute2 jq" ;;
 	browser) pkgs="chromium fonts-dejavu-core" ;;
 	desktop) pkgs="gcc pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev" ;;
-	display) pkgs="xvfb xauth imagemagick x11-utils fonts-dejavu-core" ;;
+	display) pkgs="xvfb xauth imagemagick x11-utils xdotool fonts-dejavu-core" ;;
 	postgres) pkgs="postgresql" ;;
 	*) echo "install-deps.sh: unknown group '$group' (known: wasm, net, browser, desktop, display, postgres)" >&2; exit 2 ;;
 	esac

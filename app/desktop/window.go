@@ -59,11 +59,12 @@ type window struct {
 	forceQuit atomic.Bool // quitting because of a signal or a failed start: do not ask
 	// signals holds SIGINT/SIGTERM once received. Wails quits on them itself, through
 	// beforeClose, possibly before our own handler ran: beforeClose looks here first.
-	signals   chan os.Signal
-	failed    atomic.Int32 // runs failed since the window opened, for the title
-	readyOnce sync.Once
-	unsaved   atomic.Bool // the DAG editor holds unsaved work
-	notify    atomic.Bool // the platform's notification service answered
+	signals    chan os.Signal
+	failed     atomic.Int32 // runs failed since the window opened, for the title
+	readyMu    sync.Mutex
+	readyViews map[string]bool // the views said rendered
+	unsaved    atomic.Bool     // the DAG editor holds unsaved work
+	notify     atomic.Bool     // the platform's notification service answered
 }
 
 // Run opens the window on the home WASMFLOW_HOME names, with the scheduler, the metastore and
@@ -269,11 +270,19 @@ func (w *window) runFailed(r app.RunInfo) {
 // SetUnsaved implements api.Desktop.
 func (w *window) SetUnsaved(unsaved bool) { w.unsaved.Store(unsaved) }
 
-// Ready implements api.Desktop: the views rendered. The desktop smoke test waits for this line.
+// Ready implements api.Desktop: a view rendered, said once per view. The desktop smoke test
+// waits for these lines.
 func (w *window) Ready(view string, liveEvents bool) {
-	w.readyOnce.Do(func() {
-		fmt.Fprintf(w.o.Stderr, "wasmflow: the window rendered %s (live events: %v)\n", view, liveEvents)
-	})
+	w.readyMu.Lock()
+	defer w.readyMu.Unlock()
+	if w.readyViews[view] || len(w.readyViews) >= 100 {
+		return
+	}
+	if w.readyViews == nil {
+		w.readyViews = map[string]bool{}
+	}
+	w.readyViews[view] = true
+	fmt.Fprintf(w.o.Stderr, "wasmflow: the window rendered %s (live events: %v)\n", view, liveEvents)
 }
 
 // pickModules asks for .wasm files in the native dialog; none when cancelled.

@@ -5,7 +5,7 @@ import { connect, disconnect, liveWithin } from './events'
 import { desktop } from './desktop'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, ErrorBox, lazy, SessionContext, Spinner, whenReady } from './ui'
+import { enterView, ErrorBox, lazy, onViewReady, SessionContext, Spinner, whenReady } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
@@ -25,11 +25,16 @@ function loginHash(): string {
 
 /**
  * In the desktop window, tells the host once the first view has its data and whether live
- * events arrive: the proof, for the desktop smoke test, that the window really rendered.
+ * events arrive: the proof, for the desktop smoke test, that the window really rendered; then
+ * each view opened after it (New DAG from the File menu, say).
  */
 function reportWindowReady() {
   Promise.all([whenReady(), liveWithin(15_000)])
-    .then(([, live]) => desktop.reportReady(location.hash || '#/', live))
+    .then(([, live]) => {
+      const report = () => desktop.reportReady(location.hash || '#/', live).catch((e) => console.error('wasmflow: report a view', e))
+      report()
+      onViewReady(report)
+    })
     .catch((e) => console.error('wasmflow: report the window ready', e))
 }
 

@@ -21,6 +21,12 @@ export function useCan(need: Role): boolean {
 
 let firstReady = false
 let readyWaiters: (() => void)[] = []
+let viewListeners: ((view: string) => void)[] = []
+
+/** Calls fn each time a view has its data, after the first (the desktop host hears of each). */
+export function onViewReady(fn: (view: string) => void) {
+  viewListeners.push(fn)
+}
 
 /** Resolves once the first view has its data (body[data-ready="1"]). */
 export function whenReady(): Promise<void> {
@@ -35,6 +41,7 @@ export function whenReady(): Promise<void> {
 export function markReady(view: string) {
   const b = document.body.dataset
   if (b.view !== view) return
+  if (b.viewReady !== '1') viewListeners.forEach((fn) => fn(view))
   b.viewReady = '1'
   if (!firstReady) {
     firstReady = true
