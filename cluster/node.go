@@ -1,16 +1,13 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -319,142 +316,6 @@ func (n *Node) JoinOnce(addrs []string) error {
 	return fmt.Errorf("join the cluster: %w: %w (is `wasmflow server` running there, and are its ports open?)", ErrUnreachable, errors.Join(errs...))
 }
 
-// Members lists every node this one knows: alive ones and, as last seen, dead and left ones;
-// the server first, then by name. The view is built from memberlist's join, update and leave
-// events, copied as they happen: memberlist's own Members() hands out nodes it keeps changing,
-// which cannot be read without a data race, and it has no event for suspicion, so a node that
-// stopped answering shows alive until it is declared dead (≤ ~3 s later with our timings).
-func (n *Node) Members() []Member {
-	n.mu.Lock()
-	out := make([]Member, 0, len(n.known)+len(n.gone))
-	for name, m := range n.known {
-		if name == n.cfg.Name {
-			m = n.self(m)
-		}
-		if m.Role == RoleObserver {
-			continue // a CLI looking for a moment, not a member to show
-		}
-		m.Queues = append([]string(nil), m.Queues...)
-		out = append(out, m)
-	}
-	for name, m := range n.gone {
-		if _, ok := n.known[name]; !ok {
-			out = append(out, m)
-		}
-	}
-	n.mu.Unlock()
-	sortMembers(out)
-	return out
-}
-
-// self is this node's member, with its metadata as it is now. n.mu is held.
-func (n *Node) self(m Member) Member {
-	m.Role, m.Queues, m.Slots, m.UsedSlots, m.Version, m.Draining, m.DataAddress = n.meta.Role, n.meta.Queues, n.meta.Slots, n.meta.Used, n.meta.Version, n.meta.Draining, n.dataAddr
-	if len(m.Queues) == 0 && m.Slots > 0 {
-		m.Queues = []string{DefaultQueue}
-	}
-	return m
-}
-
-func sortMembers(ms []Member) {
-	sort.Slice(ms, func(i, j int) bool {
-		if (ms[i].Role == RoleServer) != (ms[j].Role == RoleServer) {
-			return ms[i].Role == RoleServer
-		}
-		return ms[i].Name < ms[j].Name
-	})
-}
-
-// Server is the alive server of the cluster, if any.
-func (n *Node) Server() (Member, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var best Member
-	found := false
-	for _, m := range n.known {
-		if m.Role == RoleServer && (!found || m.Name < best.Name) {
-			best, found = m, true
-		}
-	}
-	return best, found
-}
-
-// member builds a Member from memberlist's view of a node.
-func (n *Node) member(name, addr string, port uint16, meta []byte) Member {
-	m := Member{Name: name, Address: net.JoinHostPort(addr, strconv.Itoa(int(port))), State: StateAlive}
-	md, err := decodeMeta(meta, addr)
-	if err != nil {
-		m.Role = "unknown"
-		return m
-	}
-	m.Role, m.Queues, m.Slots, m.UsedSlots, m.Version, m.DataAddress, m.Draining = md.Role, md.Queues, md.Slots, md.Used, md.Version, md.DataAddr, md.Draining
-	if len(m.Queues) == 0 && (m.Role == RoleWorker || m.Role == RoleServer) && m.Slots > 0 {
-		m.Queues = []string{DefaultQueue}
-	}
-	return m
-}
-
-// UpdateMeta changes this node's metadata and gossips it in the background, at most five
-// times a second: a worker's used slots change with every try, and gossip is for facts, not
-// a stream.
-func (n *Node) UpdateMeta(fn func(*Meta)) {
-	n.mu.Lock()
-	fn(&n.meta)
-	n.mu.Unlock()
-	select {
-	case n.updates <- struct{}{}:
-	default:
-	}
-}
-
-// UpdateMetaNow changes this node's metadata and gossips it at once (draining).
-func (n *Node) UpdateMetaNow(fn func(*Meta)) {
-	n.mu.Lock()
-	fn(&n.meta)
-	n.mu.Unlock()
-	n.publishMeta()
-}
-
-// LocalMeta is this node's metadata as gossiped.
-func (n *Node) LocalMeta() Meta {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	m := n.meta
-	m.Queues = append([]string(nil), m.Queues...)
-	return m
-}
-
-// publishMeta queues an alive message with the current metadata. It does not wait for it to
-// spread (memberlist would wait for every retransmission), and after Leave began it does
-// nothing: a late alive message would bring the node back to life in the others' eyes.
-func (n *Node) publishMeta() {
-	n.pubMu.Lock()
-	defer n.pubMu.Unlock()
-	if n.leaving {
-		return
-	}
-	if err := n.ml.UpdateNode(time.Nanosecond); err != nil && !strings.Contains(err.Error(), "timeout") {
-		n.log.Debug("gossip node metadata", "err", err)
-	}
-}
-
-func (n *Node) gossipMeta() {
-	defer n.done.Done()
-	for {
-		select {
-		case <-n.closed:
-			return
-		case <-n.updates:
-		}
-		n.publishMeta()
-		select {
-		case <-n.closed:
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
 // Leave tells the cluster this node is going (others see it "left", not "dead"), waiting up to
 // timeout for that to spread, then closes the node.
 func (n *Node) Leave(timeout time.Duration) error {
@@ -497,148 +358,9 @@ func (n *Node) Close() error {
 	return err
 }
 
-// wakeEvents wakes deliverEvents to see the node closed; under its lock, so the wake-up
-// cannot fall between its check and its wait.
-func (n *Node) wakeEvents() {
-	n.evMu.Lock()
-	n.evCond.Broadcast()
-	n.evMu.Unlock()
-}
-
 func (n *Node) closeData() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = n.srv.Shutdown(ctx)
 	_ = n.srv.Close()
 }
-
-// push records a membership change and queues it for OnEvent. memberlist calls its event
-// delegate under its own locks, with nodes it keeps changing afterwards: everything is copied
-// here, and nothing of ours that could block runs here.
-func (n *Node) push(kind EventKind, node *memberlist.Node) {
-	m := n.member(node.Name, node.Addr.String(), node.Port, bytes.Clone(node.Meta))
-	n.mu.Lock()
-	switch kind {
-	case EventJoin, EventUpdate:
-		delete(n.gone, m.Name)
-		n.known[m.Name] = m
-	case EventLeave:
-		if last, ok := n.known[m.Name]; ok {
-			m = last
-		}
-		// A node that told us it was draining left (Leave spreads that before its goodbye);
-		// any other died. memberlist's node.State cannot say: NotifyLeave hands over a Node
-		// whose State it never updates (it records left or dead on its own nodeState).
-		if m.Draining {
-			m.State = StateLeft
-		} else {
-			m.State = StateDead
-		}
-		m.UsedSlots, m.Since = 0, time.Now().UTC()
-		delete(n.known, m.Name)
-		if m.Role != RoleObserver {
-			n.gone[m.Name] = m
-		}
-		if len(n.gone) > 1000 {
-			n.pruneGone()
-		}
-	}
-	n.mu.Unlock()
-	n.evMu.Lock()
-	n.evs = append(n.evs, MemberEvent{Kind: kind, Member: m})
-	n.evMu.Unlock()
-	n.evCond.Signal()
-}
-
-// deliverEvents hands events to OnEvent, one at a time, in order.
-func (n *Node) deliverEvents() {
-	defer n.done.Done()
-	for {
-		n.evMu.Lock()
-		for len(n.evs) == 0 {
-			select {
-			case <-n.closed:
-				n.evMu.Unlock()
-				return
-			default:
-			}
-			n.evCond.Wait()
-		}
-		ev := n.evs[0]
-		n.evs = n.evs[1:]
-		n.evMu.Unlock()
-		if n.cfg.OnEvent != nil && ev.Member.Name != n.cfg.Name {
-			n.cfg.OnEvent(ev)
-		}
-	}
-}
-
-// pruneGone forgets the longest gone members past 1,000.
-func (n *Node) pruneGone() {
-	all := make([]Member, 0, len(n.gone))
-	for _, m := range n.gone {
-		all = append(all, m)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].Since.Before(all[j].Since) })
-	for _, m := range all[:len(all)-1000] {
-		delete(n.gone, m.Name)
-	}
-}
-
-// nodeDelegate gives memberlist this node's metadata; it carries no messages of ours.
-type nodeDelegate Node
-
-func (d *nodeDelegate) NodeMeta(limit int) []byte {
-	n := (*Node)(d)
-	n.mu.Lock()
-	m := n.meta
-	n.mu.Unlock()
-	host, _, _ := net.SplitHostPort(m.DataAddr)
-	b, err := m.encode(host)
-	if err != nil || len(b) > limit {
-		// Checked at start; only a queue list changed later could get here. Keep the facts
-		// that let the node be reached and recognized.
-		m.Queues = nil
-		b, _ = m.encode(host)
-	}
-	return b
-}
-func (d *nodeDelegate) NotifyMsg([]byte)                           {}
-func (d *nodeDelegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
-func (d *nodeDelegate) LocalState(join bool) []byte                { return nil }
-func (d *nodeDelegate) MergeRemoteState(buf []byte, join bool)     {}
-
-// nodeEvents queues memberlist's membership events; it must not block.
-type nodeEvents Node
-
-func (e *nodeEvents) NotifyJoin(m *memberlist.Node)   { (*Node)(e).push(EventJoin, m) }
-func (e *nodeEvents) NotifyLeave(m *memberlist.Node)  { (*Node)(e).push(EventLeave, m) }
-func (e *nodeEvents) NotifyUpdate(m *memberlist.Node) { (*Node)(e).push(EventUpdate, m) }
-
-// memberlistLog turns memberlist's log lines into slog records: its errors as warnings (a node
-// trying the wrong secret shows there), the rest at debug.
-type memberlistLog struct{ log *slog.Logger }
-
-func (l *memberlistLog) Write(p []byte) (int, error) {
-	line := strings.TrimSpace(string(p))
-	if i := strings.Index(line, "[ERR]"); i >= 0 {
-		msg := strings.TrimSpace(line[i+5:])
-		switch {
-		case strings.Contains(strings.ToLower(msg), "no installed keys could decrypt"):
-			from := ""
-			if j := strings.LastIndex(msg, "from="); j >= 0 {
-				from = msg[j+5:]
-			}
-			l.log.Warn("refused a node using another cluster secret", "from", from)
-		case strings.Contains(msg, "use of closed network connection"):
-			l.log.Debug(msg) // sends racing our own shutdown
-		default:
-			l.log.Warn(msg)
-		}
-	} else {
-		l.log.Debug(line)
-	}
-	return len(p), nil
-}
-
-var _ io.Writer = (*memberlistLog)(nil)
