@@ -11,12 +11,12 @@ import * as dy from '../components/dagYaml'
 import { replaceText, YamlEditor, type YamlDiagnostic } from '../components/YamlEditor'
 import { desktop } from '../desktop'
 import { count } from '../format'
-import { href, navigate, setLeaveGuard, type Route } from '../router'
+import { href, navigate, type Route } from '../router'
 import { Empty, ErrorBox, markReady, Spinner } from '../ui'
 import { AuthorGraph } from './AuthorGraph'
 import { TaskForm } from './AuthorTasks'
+import { useAuthoringLists, useSaveKeyAndLeaveGuard, useValidate, useValidation, type EditorRef } from './authorHooks'
 
-const DEBOUNCE_MS = 250
 /** Above this size the text is read for the form only while the Tasks tab is open (keystrokes stay fast). */
 const BIG_TEXT = 100_000
 /** Above this many tasks the live graph is not drawn (dagre on every change would stall typing). */
@@ -83,7 +83,6 @@ export function pathProblem(p: string): string {
   return ''
 }
 
-const folderOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')
 
 export function AuthorPage({ route }: { route: Route }) {
   const fileParam = route.query.get('file')
@@ -97,23 +96,15 @@ export function AuthorPage({ route }: { route: Route }) {
   const [sha, setSha] = useState('')
   const [pathInput, setPathInput] = useState('')
   const [pathEdited, setPathEdited] = useState(false)
-  const [validation, setValidation] = useState<api.Validation | null>(null)
-  const [validationError, setValidationError] = useState('')
-  /** the text and path the validation answer is for */
-  const [checked, setChecked] = useState<{ text: string; path: string } | null>(null)
   const [saving, setSaving] = useState(false)
   const [saveError, setSaveError] = useState('')
   const [conflict, setConflict] = useState<{ current: string } | null>(null)
   const [savedAs, setSavedAs] = useState<api.SavedDagFile | null>(null)
   const [tab, setTab] = useState<'graph' | 'tasks'>('graph')
   const [selected, setSelected] = useState(0)
-  const [modules, setModules] = useState<api.ModuleInfo[] | undefined>(undefined)
-  const [modulesError, setModulesError] = useState('')
-  const [operators, setOperators] = useState<api.Operator[] | undefined>(undefined)
-  const [operatorsError, setOperatorsError] = useState('')
-  const [connections, setConnections] = useState<api.Connection[] | undefined>(undefined)
-  const [connectionsError, setConnectionsError] = useState('')
   const view = useRef<EditorView | null>(null)
+  const checking = useValidation()
+  const { validation, setValidation, validationError, checked, setChecked } = checking
 
   const isNew = sha === ''
   const readNow = tab === 'tasks' || text.length < BIG_TEXT
@@ -133,7 +124,7 @@ export function AuthorPage({ route }: { route: Route }) {
   const canSave = !!opened && valid && !validating && changed && !saving && !pathErr
 
   // The latest values for the window listeners and the leave guard.
-  const cur = useRef({ path: '', isNew: true, dirty: false, canSave: false, save: () => {} })
+  const cur = useRef<EditorRef>({ path: '', isNew: true, dirty: false, canSave: false, save: () => {} })
   cur.current.path = filePath
   cur.current.isNew = isNew
   // Work to lose: a change not saved (an untouched new file or copy loses nothing).
@@ -178,63 +169,12 @@ export function AuthorPage({ route }: { route: Route }) {
     }
   }, [fileParam, copyParam])
 
-  // ---- validate as the user types
-  const gen = useRef(0)
-  useEffect(() => {
-    if (!opened) return
-    const g = ++gen.current
-    const t = setTimeout(async () => {
-      try {
-        const v = await api.validateDagFile(text, checkPath || undefined)
-        if (g !== gen.current) return
-        setValidation(v)
-        setValidationError('')
-      } catch (e) {
-        if (g === gen.current) setValidationError(api.errorText(e))
-      } finally {
-        if (g === gen.current) {
-          setChecked({ text, path: checkPath })
-          markReady('author')
-        }
-      }
-    }, DEBOUNCE_MS)
-    return () => clearTimeout(t)
-  }, [text, checkPath, opened?.key])
-
-  // ---- modules, relative to the file's folder
-  const reloadModules = async () => {
-    try {
-      const m = await api.modules(pathErr ? 'new_dag.yaml' : filePath)
-      setModules(m)
-      setModulesError('')
-      return m
-    } catch (e) {
-      setModulesError(`modules: ${api.errorText(e)}`)
-      return modules ?? []
-    }
-  }
-  useEffect(() => {
-    if (opened) reloadModules()
-  }, [opened?.key, pathErr ? '' : folderOf(filePath)])
-
-  // ---- what operator tasks may name: the operators, and the connections for their conn_id fields
-  useEffect(() => {
-    api.operators().then(
-      (o) => setOperators(o),
-      (e) => setOperatorsError(`operators: ${api.errorText(e)}`),
-    )
-  }, [])
-  // Reloaded with each file opened: a connection added meanwhile (in another tab) shows up.
-  useEffect(() => {
-    if (!opened) return
-    api.connections().then(
-      (r) => {
-        setConnections(r.connections ?? [])
-        setConnectionsError('')
-      },
-      (e) => setConnectionsError(`connections: ${api.errorText(e)}`),
-    )
-  }, [opened?.key])
+  // ---- validate as the user types; what the task form offers
+  useValidate(checking, opened ? opened.key : null, text, checkPath)
+  const { modules, modulesError, reloadModules, operators, operatorsError, connections, connectionsError } = useAuthoringLists(
+    opened?.key ?? null,
+    pathErr ? null : filePath,
+  )
 
   // ---- saving
   const save = async (base = sha) => {
@@ -290,31 +230,7 @@ export function AuthorPage({ route }: { route: Route }) {
   }
 
   // Ctrl+S / Cmd+S saves; leaving with unsaved changes asks first.
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 's') {
-        e.preventDefault()
-        if (cur.current.canSave) cur.current.save()
-      }
-    }
-    const unload = (e: BeforeUnloadEvent) => {
-      if (!cur.current.dirty) return
-      e.preventDefault()
-      e.returnValue = ''
-    }
-    window.addEventListener('keydown', key)
-    window.addEventListener('beforeunload', unload)
-    const unguard = setLeaveGuard((to) => {
-      if (!cur.current.dirty || to.parts[0] === 'login') return true
-      if (to.parts[0] === 'author' && to.query.get('file') === cur.current.path) return true
-      return window.confirm(`${cur.current.path} has unsaved changes. Leave without saving them?`)
-    })
-    return () => {
-      window.removeEventListener('keydown', key)
-      window.removeEventListener('beforeunload', unload)
-      unguard()
-    }
-  }, [])
+  useSaveKeyAndLeaveGuard(cur)
 
   // ---- the editor and the form
   const edit = (e: dy.Edit): boolean => {
