@@ -52,3 +52,50 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, n NewUser) error {
 	a.audit(ctx, who, "user.update", scheduler.AuditEvent{Extra: n.Username + " role=" + role})
 	return nil
 }
+
+// UserPatch is what PATCH /users/{username} changes: the fields that are not nil.
+type UserPatch struct {
+	Email, FirstName, LastName, Role, Password *string
+}
+
+// PatchUser changes the given fields of an existing user and returns the user as it is now.
+// A new password is checked and hashed as at creation.
+func (a *App) PatchUser(ctx context.Context, who Actor, username string, p UserPatch) (UserInfo, error) {
+	u, err := a.Store.GetUser(ctx, username)
+	if errors.Is(err, scheduler.ErrNotFound) {
+		return UserInfo{}, fmt.Errorf("user %q %w", username, scheduler.ErrNotFound)
+	}
+	if err != nil {
+		return UserInfo{}, err
+	}
+	var hash string
+	if p.Password != nil {
+		if hash, err = hashPassword(*p.Password); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	if p.Role != nil {
+		if u.Role, err = NormalizeRole(*p.Role); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	for _, f := range []struct{ to, from *string }{{&u.Email, p.Email}, {&u.FirstName, p.FirstName}, {&u.LastName, p.LastName}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if err := a.Store.UpdateUser(ctx, u); err != nil {
+		return UserInfo{}, err
+	}
+	if hash != "" {
+		if err := a.Store.SetPasswordHash(ctx, username, hash); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	extra := username + " role=" + u.Role
+	if hash != "" {
+		extra += " password changed"
+	}
+	a.audit(ctx, who, "user.update", scheduler.AuditEvent{Extra: extra})
+	return userInfo(u), nil
+}

@@ -39,6 +39,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/source":                                             api.Viewer,
 	"GET /api/v1/dags/{dag_id}/grid":                                               api.Viewer,
 	"GET /api/v1/importErrors":                                                     api.Viewer,
+	"GET /api/v1/importErrors/{import_error_id}":                                   api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns":                                            api.Viewer,
 	"POST /api/v1/dags/{dag_id}/dagRuns":                                           api.User,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}":                               api.Viewer,
@@ -72,8 +73,19 @@ var documented = map[string]api.Role{
 	"GET /api/v1/users":                          api.Admin,
 	"POST /api/v1/users":                         api.Admin,
 	"GET /api/v1/users/{username}":               api.Admin,
+	"PATCH /api/v1/users/{username}":             api.Admin,
 	"DELETE /api/v1/users/{username}":            api.Admin,
+	"GET /api/v1/roles":                          api.Admin,
+	"POST /api/v1/roles":                         api.Admin,
+	"GET /api/v1/roles/{role_name}":              api.Admin,
+	"PATCH /api/v1/roles/{role_name}":            api.Admin,
+	"DELETE /api/v1/roles/{role_name}":           api.Admin,
+	"GET /api/v1/permissions":                    api.Admin,
 	"GET /api/v1/eventLogs":                      api.Admin,
+	"GET /api/v1/eventLogs/{event_log_id}":       api.Admin,
+	"GET /api/v1/config":                         api.Op,
+	"GET /api/v1/plugins":                        api.Viewer,
+	"GET /api/v1/providers":                      api.Op,
 	"GET /api/v1/cluster/members":                api.Viewer,
 	"GET /api/v1/events":                         api.Viewer,
 }
@@ -84,7 +96,8 @@ var roleOf = map[string]api.Role{"viewer": api.Viewer, "user": api.User, "op": a
 // pools, variables, connections and users, that do not: an allowed DELETE must not remove a fixture).
 func concrete(path string) string {
 	return strings.NewReplacer("{dag_id}", "pipe", "{dag_run_id}", "r1", "{task_id}", "extract", "{try_number}", "1",
-		"{name}", "no_such_pool", "{key}", "no_such_key", "{connection_id}", "no_such_conn", "{username}", "no_such_user").Replace(path)
+		"{name}", "no_such_pool", "{key}", "no_such_key", "{connection_id}", "no_such_conn", "{username}", "no_such_user",
+		"{role_name}", "Viewer", "{event_log_id}", "999999", "{import_error_id}", "999999").Replace(path)
 }
 
 // status sends a request (empty body) and answers its status as soon as the headers arrive,
@@ -197,6 +210,7 @@ func TestNoEndpointWithoutCredentials(t *testing.T) {
 
 func TestRolesOnEveryRoute(t *testing.T) {
 	e := newEnv(t, nil)
+	e.app.Config.API.ExposeConfig = true // else GET /config is 403 for every role
 	seedRun(t, e.app.Store, e.app.Config.LogsFolder(), "pipe", "r1", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), tasks.StateSuccess, 1, "extract", "transform", "load")
 	for _, rt := range e.srv.RouteTable() {
 		if rt.Role == api.Public {
