@@ -50,10 +50,18 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.revokeSession(r.Context(), c.Value); err != nil {
+		if err := s.revokeSession(r.Context(), "session", c.Value); err != nil {
 			// The cookie is kept: the user must know the session still opens the account.
 			s.log.Error("log out", "err", err)
 			return nil, &httpError{http.StatusInternalServerError, "the session could not be revoked, so it still opens the account: try again (the server's log says why)"}
+		}
+	}
+	// A script logging out with its bearer token ends that token, as a browser its session.
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		tok = strings.TrimPrefix(strings.TrimSpace(tok), tokenPrefix)
+		if err := s.revokeSession(r.Context(), "token", tok); err != nil {
+			s.log.Error("log out", "err", err)
+			return nil, &httpError{http.StatusInternalServerError, "the bearer token could not be revoked, so it still opens the account: try again (the server's log says why)"}
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
