@@ -392,7 +392,7 @@ func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
-	return created{u}, nil
+	return u, nil // 200, as Airflow answers it
 }
 
 // roleOf reads a new user's role from wasmflow's "role" or Airflow's "roles" (one of them).
