@@ -387,6 +387,9 @@ func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.app.Store.GetUser(r.Context(), b.Username); err == nil {
+		return nil, &httpError{http.StatusConflict, fmt.Sprintf("user %q already exists: PATCH /api/v1/users/%s changes it", b.Username, b.Username)}
+	}
 	u, _, err := s.app.CreateUser(r.Context(), p.actor(), app.NewUser{Username: b.Username, Password: b.Password, Role: role,
 		Email: b.Email, FirstName: b.FirstName, LastName: b.LastName})
 	if err != nil {

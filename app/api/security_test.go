@@ -366,7 +366,7 @@ func TestPasswordsNeverLoggedOrReturned(t *testing.T) {
 		`{"username":"newbie","password":"`+newPassword+`","role":"user","email":"n@example.com","first_name":"New","last_name":"Bie"}`, s.auth())
 	// A body the server refuses must not echo the password either.
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/auth/login", `{"username":"admin","password":"`+wrong+`","remember":true}`, nil)
-	e.problem(http.StatusBadRequest, "POST", "/api/v1/users", `{"username":"admin","password":"`+newPassword+`","role":"Admin"}`, s.auth(), "already exists")
+	e.problem(http.StatusConflict, "POST", "/api/v1/users", `{"username":"admin","password":"`+newPassword+`","role":"Admin"}`, s.auth(), "already exists")
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/users", `{"username":"x","password":"`+newPassword+`","role":"Boss"}`, s.auth(), "not one of")
 	e.login("newbie", newPassword)
 
