@@ -462,7 +462,9 @@ func TestAirflowClientAgainstTheSpec(t *testing.T) {
 	}
 	// Shown, never silently skipped: each as a skipped subtest, and counted.
 	for _, id := range slices.Sorted(mapKeys(notYet)) {
-		t.Run("notYet/"+id, func(t *testing.T) { t.Skipf("%s %s: not served yet (%s)", sp.ops[id].method, sp.ops[id].path, notYet[id]) })
+		t.Run("notYet/"+id, func(t *testing.T) {
+			t.Skipf("%s %s: not served yet (%s)", sp.ops[id].method, sp.ops[id].path, notYet[id])
+		})
 	}
 	t.Logf("%d of the spec's %d operations called; %d not served yet: %s", len(called), len(sp.ops), len(notYet),
 		strings.Join(slices.Sorted(mapKeys(notYet)), ", "))
