@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -189,7 +190,7 @@ func (s *spec) check(op string, status int, contentType string, body []byte) err
 	r, ok := o.responses[key]
 	if !ok {
 		if r, ok = o.responses["default"]; !ok {
-			return fmt.Errorf("status %d is not one the spec documents for %s (%s)", status, op, strings.Join(slices.Sorted(mapKeys(o.responses)), ", "))
+			return fmt.Errorf("status %d is not one the spec documents for %s (%s)", status, op, strings.Join(slices.Sorted(maps.Keys(o.responses)), ", "))
 		}
 		key = "default"
 	}
@@ -214,16 +215,6 @@ func (s *spec) check(op string, status int, contentType string, body []byte) err
 		return fmt.Errorf("the answer does not match the spec's schema: %#v\n%.2000s", err, body)
 	}
 	return nil
-}
-
-func mapKeys[V any](m map[string]V) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // specServer is a running `wasmflow server` and a token of each user.
@@ -443,7 +434,7 @@ func TestAirflowClientAgainstTheSpec(t *testing.T) {
 		}
 		return false
 	}
-	for _, id := range slices.Sorted(mapKeys(sp.ops)) {
+	for _, id := range slices.Sorted(maps.Keys(sp.ops)) {
 		op := sp.ops[id]
 		_, pending := notYet[id]
 		switch {
@@ -461,13 +452,13 @@ func TestAirflowClientAgainstTheSpec(t *testing.T) {
 		}
 	}
 	// Shown, never silently skipped: each as a skipped subtest, and counted.
-	for _, id := range slices.Sorted(mapKeys(notYet)) {
+	for _, id := range slices.Sorted(maps.Keys(notYet)) {
 		t.Run("notYet/"+id, func(t *testing.T) {
 			t.Skipf("%s %s: not served yet (%s)", sp.ops[id].method, sp.ops[id].path, notYet[id])
 		})
 	}
 	t.Logf("%d of the spec's %d operations called; %d not served yet: %s", len(called), len(sp.ops), len(notYet),
-		strings.Join(slices.Sorted(mapKeys(notYet)), ", "))
+		strings.Join(slices.Sorted(maps.Keys(notYet)), ", "))
 }
 
 // TestSpecCheckCatchesMismatches: the client test's checker refuses what the spec does not
