@@ -11,7 +11,7 @@ import (
 )
 
 // TestEveryListPages: the lists that were answered whole (a task's tries, its XComs, a DAG's
-// tasks) take limit and offset like every other, and total_entries counts them all.
+// tasks, the operators) take limit and offset like every other, and total_entries counts them all.
 func TestEveryListPages(t *testing.T) {
 	e := newEnv(t, nil)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -48,6 +48,13 @@ func TestEveryListPages(t *testing.T) {
 	}
 	if p := get[page](e, "/api/v1/dags/pipe/tasks?offset=5"); p.Total != 3 || len(p.Tasks) != 0 {
 		t.Errorf("tasks?offset=5: %+v", p)
+	}
+	ops := get[struct {
+		Operators []map[string]any `json:"operators"`
+		Total     int              `json:"total_entries"`
+	}](e, "/api/v1/operators?limit=1&offset=1")
+	if len(ops.Operators) != 1 || ops.Total < 2 {
+		t.Errorf("operators?limit=1&offset=1: %d of %d", len(ops.Operators), ops.Total)
 	}
 	for _, path := range []string{ti + "/tries?limit=0", "/api/v1/dags/pipe/tasks?offset=-1", "/api/v1/roles?limit=x", "/api/v1/plugins?limit=1001"} {
 		e.problem(http.StatusBadRequest, "GET", path, "", e.as("admin"), "must be a number")
