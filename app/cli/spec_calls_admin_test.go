@@ -14,6 +14,8 @@ func adminSpecCalls(fx specFixture) []specCall {
 	return []specCall{
 		{op: "get_health", method: "GET", path: "/health", status: ok},
 		{op: "get_version", method: "GET", path: "/version", status: ok},
+		{op: "get_version", method: "GET", path: "/version", status: ok, as: "nobody"},
+		{op: "get_pools", method: "GET", path: "/pools", status: http.StatusUnauthorized, as: "nobody"},
 		{op: "get_config", method: "GET", path: "/config", status: ok},
 		{op: "get_config", method: "GET", path: "/config", status: http.StatusForbidden, as: "user"},
 		{op: "get_plugins", method: "GET", path: "/plugins?limit=10", status: ok},

@@ -12,6 +12,7 @@ func dagSpecCalls(specFixture) []specCall {
 	const mapped = "/dags/spec_fan/dagRuns/spec_m1/taskInstances/per_file"
 	return []specCall{
 		{op: "get_dags", method: "GET", path: "/dags?limit=10&order_by=dag_id", status: ok, as: "viewer"},
+		{op: "get_dags", method: "GET", path: "/dags", status: http.StatusUnauthorized, as: "nobody"},
 		{op: "get_dag", method: "GET", path: "/dags/spec_pipe", status: ok, as: "viewer"},
 		{op: "get_dag", method: "GET", path: "/dags/no_such_dag", status: http.StatusNotFound, as: "viewer"},
 		{op: "get_dag_details", method: "GET", path: "/dags/spec_pipe/details", status: ok, as: "viewer"},
