@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wasmflow/wasmflow/app/api"
 )
 
 // configJSON is Airflow's Config JSON.
@@ -234,4 +236,27 @@ func TestPluginsAndProvidersAreEmpty(t *testing.T) {
 func jsonNumber(v any) string {
 	f, _ := v.(float64)
 	return strconv.FormatInt(int64(f), 10)
+}
+
+// TestEveryRouteHasAResource: each route's permission names the resource it is about, so a
+// new route does not end up as the catch-all "Website" by accident.
+func TestEveryRouteHasAResource(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, rt := range e.srv.RouteTable() {
+		got := api.ResourceOf(rt.Path)
+		web := strings.HasSuffix(rt.Path, "/events") || strings.Contains(rt.Path, "/desktop/")
+		if rt.Role != api.Public && (got == "Website") != web {
+			t.Errorf("%s %s is about %q: name its resource in resourceRules", rt.Method, rt.Path, got)
+		}
+	}
+	for path, want := range map[string]string{
+		"/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}": "Task Logs",
+		"/api/v1/dagFiles/{path...}":                       "DAG Code",
+		"/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/clear": "DAG Runs",
+		"/api/v1/dagSources/{file_token}":                  "DAG Code",
+	} {
+		if got := api.ResourceOf(path); got != want {
+			t.Errorf("%s is about %q, want %q", path, got, want)
+		}
+	}
 }

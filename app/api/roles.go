@@ -57,6 +57,8 @@ var resourceRules = []struct{ part, resource string }{
 	{"/config", "Configurations"}, {"/plugins", "Plugins"}, {"/providers", "Providers"}, {"/datasets", "Datasets"},
 	{"/dagWarnings", "DAG Warnings"}, {"/auth", "My Profile"}, {"/events", "Website"}, {"/cluster", "Cluster"},
 	{"/modules", "Task Modules"}, {"/operators", "Operators"}, {"/desktop", "Website"},
+	{"/dagSources", "DAG Code"}, {"/upstreamDatasetEvents", "Datasets"}, {"/updateTaskInstancesState", "Task Instances"},
+	{"/links", "Task Instances"},
 }
 
 // resourceOf is Airflow's resource of a route's path.
