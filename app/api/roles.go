@@ -55,7 +55,7 @@ var resourceRules = []struct{ part, resource string }{
 	{"/importErrors", "ImportError"}, {"/pools", "Pools"}, {"/variables", "Variables"}, {"/connections", "Connections"},
 	{"/users", "Users"}, {"/roles", "Roles"}, {"/permissions", "Permissions"}, {"/eventLogs", "Audit Logs"},
 	{"/config", "Configurations"}, {"/plugins", "Plugins"}, {"/providers", "Providers"}, {"/datasets", "Datasets"},
-	{"/dagWarnings", "DAG Warnings"}, {"/auth", "My Profile"}, {"/events", "Website"}, {"/cluster", "Cluster"},
+	{"/dagWarnings", "DAG Warnings"}, {"/auth", "My Profile"}, {"/api/v1/events", "Website"}, {"/cluster", "Cluster"},
 	{"/modules", "Task Modules"}, {"/operators", "Operators"}, {"/desktop", "Website"},
 	{"/dagSources", "DAG Code"}, {"/upstreamDatasetEvents", "Datasets"}, {"/updateTaskInstancesState", "Task Instances"},
 	{"/links", "Task Instances"},
