@@ -12,8 +12,8 @@ import (
 var RoleDescriptions = map[string]string{
 	scheduler.RoleViewer: "read DAGs, runs, task instances and logs",
 	scheduler.RoleUser:   "what Viewer may, and pause, trigger, clear and mark runs and task instances",
-	scheduler.RoleOp:     "what User may, and manage variables, pools and connections, and read the audit log",
-	scheduler.RoleAdmin:  "what Op may, and manage users",
+	scheduler.RoleOp:     "what User may, and manage variables, pools, connections and DAG files, and read the configuration",
+	scheduler.RoleAdmin:  "what Op may, and manage users and read the audit log",
 }
 
 // SetUserRole gives a user a role in place of the one it has (a user has one role here) and
