@@ -94,8 +94,8 @@ func (a *App) SetPool(ctx context.Context, who Actor, p scheduler.Pool) error {
 	switch {
 	case strings.TrimSpace(p.Name) == "":
 		return errors.New("a pool needs a name")
-	case p.Slots < 0:
-		return fmt.Errorf("pool %s: slots must be 0 or more, got %d", p.Name, p.Slots)
+	case p.Slots < -1:
+		return fmt.Errorf("pool %s: slots must be 0 or more, or -1 for no limit, got %d", p.Name, p.Slots)
 	}
 	if err := a.Store.SetPool(ctx, p); err != nil {
 		return fmt.Errorf("set pool %s: %w", p.Name, err)
@@ -188,23 +188,32 @@ func (a *App) CreateUser(ctx context.Context, who Actor, n NewUser) (UserInfo, s
 			return UserInfo{}, "", err
 		}
 	}
-	if len(password) > 72 { // bcrypt reads at most 72 bytes; longer would silently not count
-		return UserInfo{}, "", errors.New("the password is longer than 72 bytes, which bcrypt cannot check in full")
-	}
-	if n := utf8.RuneCountInString(password); n < MinPasswordChars {
-		return UserInfo{}, "", fmt.Errorf("the password has %d characters; a password has at least %d", n, MinPasswordChars)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := hashPassword(password)
 	if err != nil {
-		return UserInfo{}, "", fmt.Errorf("hash password: %w", err)
+		return UserInfo{}, "", err
 	}
 	u, err := a.Store.CreateUser(ctx, scheduler.User{Username: n.Username, Email: n.Email, FirstName: n.FirstName,
-		LastName: n.LastName, Role: role, PasswordHash: string(hash), Active: true, CreatedAt: time.Now().UTC()})
+		LastName: n.LastName, Role: role, PasswordHash: hash, Active: true, CreatedAt: time.Now().UTC()})
 	if err != nil {
 		return UserInfo{}, "", err
 	}
 	a.audit(ctx, who, "user.create", scheduler.AuditEvent{Extra: n.Username + " role=" + role})
 	return userInfo(u), password, nil
+}
+
+// hashPassword checks a new password's length and returns its bcrypt hash.
+func hashPassword(password string) (string, error) {
+	if len(password) > 72 { // bcrypt reads at most 72 bytes; longer would silently not count
+		return "", errors.New("the password is longer than 72 bytes, which bcrypt cannot check in full")
+	}
+	if n := utf8.RuneCountInString(password); n < MinPasswordChars {
+		return "", fmt.Errorf("the password has %d characters; a password has at least %d", n, MinPasswordChars)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(hash), nil
 }
 
 // ListUsers lists every user.

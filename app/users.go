@@ -12,8 +12,8 @@ import (
 var RoleDescriptions = map[string]string{
 	scheduler.RoleViewer: "read DAGs, runs, task instances and logs",
 	scheduler.RoleUser:   "what Viewer may, and pause, trigger, clear and mark runs and task instances",
-	scheduler.RoleOp:     "what User may, and manage variables, pools and connections, and read the audit log",
-	scheduler.RoleAdmin:  "what Op may, and manage users",
+	scheduler.RoleOp:     "what User may, and manage variables, pools, connections and DAG files, and read the configuration",
+	scheduler.RoleAdmin:  "what Op may, and manage users and read the audit log",
 }
 
 // SetUserRole gives a user a role in place of the one it has (a user has one role here) and
@@ -51,4 +51,51 @@ func (a *App) UpdateUser(ctx context.Context, who Actor, n NewUser) error {
 	}
 	a.audit(ctx, who, "user.update", scheduler.AuditEvent{Extra: n.Username + " role=" + role})
 	return nil
+}
+
+// UserPatch is what PATCH /users/{username} changes: the fields that are not nil.
+type UserPatch struct {
+	Email, FirstName, LastName, Role, Password *string
+}
+
+// PatchUser changes the given fields of an existing user and returns the user as it is now.
+// A new password is checked and hashed as at creation.
+func (a *App) PatchUser(ctx context.Context, who Actor, username string, p UserPatch) (UserInfo, error) {
+	u, err := a.Store.GetUser(ctx, username)
+	if errors.Is(err, scheduler.ErrNotFound) {
+		return UserInfo{}, fmt.Errorf("user %q %w", username, scheduler.ErrNotFound)
+	}
+	if err != nil {
+		return UserInfo{}, err
+	}
+	var hash string
+	if p.Password != nil {
+		if hash, err = hashPassword(*p.Password); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	if p.Role != nil {
+		if u.Role, err = NormalizeRole(*p.Role); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	for _, f := range []struct{ to, from *string }{{&u.Email, p.Email}, {&u.FirstName, p.FirstName}, {&u.LastName, p.LastName}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if err := a.Store.UpdateUser(ctx, u); err != nil {
+		return UserInfo{}, err
+	}
+	if hash != "" {
+		if err := a.Store.SetPasswordHash(ctx, username, hash); err != nil {
+			return UserInfo{}, err
+		}
+	}
+	extra := username + " role=" + u.Role
+	if hash != "" {
+		extra += " password changed"
+	}
+	a.audit(ctx, who, "user.update", scheduler.AuditEvent{Extra: extra})
+	return userInfo(u), nil
 }

@@ -50,10 +50,18 @@ func (s *Server) loginHandler(w http.ResponseWriter, r *http.Request, _ principa
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ principal) (any, error) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.revokeSession(r.Context(), c.Value); err != nil {
+		if err := s.revokeSession(r.Context(), "session", c.Value); err != nil {
 			// The cookie is kept: the user must know the session still opens the account.
 			s.log.Error("log out", "err", err)
 			return nil, &httpError{http.StatusInternalServerError, "the session could not be revoked, so it still opens the account: try again (the server's log says why)"}
+		}
+	}
+	// A script logging out with its bearer token ends that token, as a browser its session.
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		tok = strings.TrimPrefix(strings.TrimSpace(tok), tokenPrefix)
+		if err := s.revokeSession(r.Context(), "token", tok); err != nil {
+			s.log.Error("log out", "err", err)
+			return nil, &httpError{http.StatusInternalServerError, "the bearer token could not be revoked, so it still opens the account: try again (the server's log says why)"}
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -379,12 +387,15 @@ func (s *Server) postUser(_ http.ResponseWriter, r *http.Request, p principal) (
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.app.Store.GetUser(r.Context(), b.Username); err == nil {
+		return nil, &httpError{http.StatusConflict, fmt.Sprintf("user %q already exists: PATCH /api/v1/users/%s changes it", b.Username, b.Username)}
+	}
 	u, _, err := s.app.CreateUser(r.Context(), p.actor(), app.NewUser{Username: b.Username, Password: b.Password, Role: role,
 		Email: b.Email, FirstName: b.FirstName, LastName: b.LastName})
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
-	return created{u}, nil
+	return u, nil // 200, as Airflow answers it
 }
 
 // roleOf reads a new user's role from wasmflow's "role" or Airflow's "roles" (one of them).

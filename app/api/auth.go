@@ -369,6 +369,13 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		if !ok {
 			return principal{}, errors.New("the bearer token is invalid or expired: get a new one with `wasmflow users token -u USER`")
 		}
+		revoked, err := s.app.Store.SessionRevoked(r.Context(), sessionID(tok))
+		if err != nil {
+			return principal{}, fmt.Errorf("could not check the bearer token (try again): %w", err)
+		}
+		if revoked {
+			return principal{}, errors.New("this bearer token was logged out: get a new one with `wasmflow users token -u USER`")
+		}
 		username, issued = name, at
 	case strings.HasPrefix(h, "Basic "):
 		if len(h) > maxAuthHeader {
@@ -428,12 +435,13 @@ func sessionID(cookie string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// revokeSession records the session of cookie as logged out until it expires, so a copy of the
-// cookie opens nothing, after a restart too. Only an intact, live session is recorded: logout
-// needs no login, and a stranger's made-up cookies must not fill the metastore.
-func (s *Server) revokeSession(ctx context.Context, cookie string) error {
+// revokeSession records the session of cookie (purpose "session") or a bearer token (purpose
+// "token", without its prefix) as logged out until it expires, so a copy of it opens nothing,
+// after a restart too. Only an intact, live one is recorded: logout needs no login, and a
+// stranger's made-up cookies must not fill the metastore.
+func (s *Server) revokeSession(ctx context.Context, purpose, cookie string) error {
 	now := time.Now()
-	f, ok := s.sign.open("session", cookie)
+	f, ok := s.sign.open(purpose, cookie)
 	if !ok || len(f) < 2 {
 		return nil
 	}

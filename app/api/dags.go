@@ -205,6 +205,10 @@ type taskInfo struct {
 }
 
 func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
 	d, err := s.app.ParsedDag(r.Context(), r.PathValue("dag_id"))
 	if err != nil {
 		return nil, err
@@ -220,7 +224,8 @@ func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) 
 			return nil, err
 		}
 	}
-	return map[string]any{"tasks": out, "total_entries": len(out)}, nil
+	from, to := p.slice(len(out))
+	return map[string]any{"tasks": out[from:to], "total_entries": len(out)}, nil
 }
 
 // taskOrders are the order_by values of a DAG's tasks.

@@ -21,3 +21,6 @@ func (s *Server) ThrottledNames() int { return s.throttle.size() }
 // SetThrottleCap changes how many user names the login throttle remembers at most, so a test
 // can fill it through HTTP without thousands of bcrypt checks.
 func (s *Server) SetThrottleCap(n int) { s.throttle.limit = n }
+
+// ResourceOf is Airflow's resource of a route's path, as the roles' permissions name it.
+func ResourceOf(path string) string { return resourceOf(path) }

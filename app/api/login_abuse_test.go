@@ -94,3 +94,27 @@ func TestThrottleForgetsOldestNames(t *testing.T) {
 	}
 	e.problem(http.StatusTooManyRequests, "POST", "/api/v1/auth/login", `{"username":"user","password":"`+passwordOf("user")+`"}`, nil, "too many failed logins")
 }
+
+// TestThrottleBoundedUnderSprayedAddresses: behind a proxy (api.trust_forwarded_for), a
+// stranger can claim any client address; failed logins from ever new addresses, by basic
+// auth and by the login form alike, still leave the throttle at its cap.
+func TestThrottleBoundedUnderSprayedAddresses(t *testing.T) {
+	e := newEnv(t, nil)
+	e.app.Config.API.TrustForwardedFor = true
+	const limit = 8
+	e.srv.SetThrottleCap(limit)
+	for i := range 3 * limit {
+		from := func(r *http.Request) { r.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i)) }
+		if i%2 == 0 {
+			e.problem(http.StatusUnauthorized, "POST", "/api/v1/auth/login", `{"username":"admin","password":"x"}`, from)
+		} else {
+			e.problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", func(r *http.Request) { from(r); r.SetBasicAuth(fmt.Sprint("s", i), "x") })
+		}
+		if n := e.srv.ThrottledNames(); n > limit {
+			t.Fatalf("after %d addresses the throttle remembers %d pairs, want at most %d", i+1, n, limit)
+		}
+	}
+	if n := e.srv.ThrottledNames(); n != limit {
+		t.Errorf("the throttle remembers %d pairs, want its cap %d", n, limit)
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/wasmflow/wasmflow/app/api"
 )
 
 // TestLogoutRevokesTheSession: after a logout, a copy of the session cookie (taken before, by
@@ -37,4 +40,19 @@ func TestLogoutRevokesTheSession(t *testing.T) {
 	if revoked, err := e.app.Store.SessionRevoked(context.Background(), hex.EncodeToString(sum[:])); err != nil || revoked {
 		t.Errorf("a made-up cookie was recorded as revoked (%v, %v)", revoked, err)
 	}
+}
+
+// TestLogoutRevokesTheBearerToken: a script that logs out with its token ends that token (a
+// copy of it gets 401, after a restart too); the user's other tokens still work.
+func TestLogoutRevokesTheBearerToken(t *testing.T) {
+	e := newEnv(t, nil)
+	tok, _, err := api.IssueToken(e.home, "user", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.want(http.StatusOK, "GET", "/api/v1/auth/me", "", bearer(tok))
+	e.want(http.StatusNoContent, "POST", "/api/v1/auth/logout", "", bearer(tok))
+	e.problem(http.StatusUnauthorized, "GET", "/api/v1/auth/me", "", bearer(tok), "logged out", "wasmflow users token")
+	e.want(http.StatusOK, "GET", "/api/v1/auth/me", "", e.as("user"))
+	openEnv(t, e.home).problem(http.StatusUnauthorized, "GET", "/api/v1/dags", "", bearer(tok), "logged out")
 }

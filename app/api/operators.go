@@ -15,11 +15,16 @@ type operatorInfo struct {
 
 // listOperators answers GET /api/v1/operators: what `operator:` may name, with the fields of
 // each (as `wasmflow operators list -o json`).
-func (s *Server) listOperators(_ http.ResponseWriter, _ *http.Request, _ principal) (any, error) {
+func (s *Server) listOperators(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
 	all := operators.All()
 	out := make([]operatorInfo, len(all))
 	for i, o := range all {
 		out[i] = operatorInfo{o, operators.Built(o.Name)}
 	}
-	return map[string]any{"operators": out, "total_entries": len(out)}, nil
+	from, to := p.slice(len(out))
+	return map[string]any{"operators": out[from:to], "total_entries": len(out)}, nil
 }

@@ -457,6 +457,10 @@ func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (a
 }
 
 func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
 	run, ti, err := s.taskInstance(r)
 	if err != nil {
 		return nil, err
@@ -485,7 +489,8 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 		}
 		out = append(out, tryInfo{info, calls})
 	}
-	return map[string]any{"task_instances": out, "total_entries": len(out)}, nil
+	from, to := p.slice(len(out))
+	return map[string]any{"task_instances": out[from:to], "total_entries": len(out)}, nil
 }
 
 // logFile opens a try's log at a byte offset. The path is built from the run and task as

@@ -39,6 +39,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/source":                                             api.Viewer,
 	"GET /api/v1/dags/{dag_id}/grid":                                               api.Viewer,
 	"GET /api/v1/importErrors":                                                     api.Viewer,
+	"GET /api/v1/importErrors/{import_error_id}":                                   api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns":                                            api.Viewer,
 	"POST /api/v1/dags/{dag_id}/dagRuns":                                           api.User,
 	"GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}":                               api.Viewer,
@@ -73,8 +74,19 @@ var documented = map[string]api.Role{
 	"GET /api/v1/users":                          api.Admin,
 	"POST /api/v1/users":                         api.Admin,
 	"GET /api/v1/users/{username}":               api.Admin,
+	"PATCH /api/v1/users/{username}":             api.Admin,
 	"DELETE /api/v1/users/{username}":            api.Admin,
+	"GET /api/v1/roles":                          api.Admin,
+	"POST /api/v1/roles":                         api.Admin,
+	"GET /api/v1/roles/{role_name}":              api.Admin,
+	"PATCH /api/v1/roles/{role_name}":            api.Admin,
+	"DELETE /api/v1/roles/{role_name}":           api.Admin,
+	"GET /api/v1/permissions":                    api.Admin,
 	"GET /api/v1/eventLogs":                      api.Admin,
+	"GET /api/v1/eventLogs/{event_log_id}":       api.Admin,
+	"GET /api/v1/config":                         api.Op,
+	"GET /api/v1/plugins":                        api.Viewer,
+	"GET /api/v1/providers":                      api.Op,
 	"GET /api/v1/cluster/members":                api.Viewer,
 	"GET /api/v1/events":                         api.Viewer,
 }
@@ -85,7 +97,8 @@ var roleOf = map[string]api.Role{"viewer": api.Viewer, "user": api.User, "op": a
 // pools, variables, connections and users, that do not: an allowed DELETE must not remove a fixture).
 func concrete(path string) string {
 	return strings.NewReplacer("{dag_id}", "pipe", "{dag_run_id}", "r1", "{task_id}", "extract", "{try_number}", "1",
-		"{name}", "no_such_pool", "{key}", "no_such_key", "{connection_id}", "no_such_conn", "{username}", "no_such_user").Replace(path)
+		"{name}", "no_such_pool", "{key}", "no_such_key", "{connection_id}", "no_such_conn", "{username}", "no_such_user",
+		"{role_name}", "Viewer", "{event_log_id}", "999999", "{import_error_id}", "999999").Replace(path)
 }
 
 // status sends a request (empty body) and answers its status as soon as the headers arrive,
@@ -198,6 +211,7 @@ func TestNoEndpointWithoutCredentials(t *testing.T) {
 
 func TestRolesOnEveryRoute(t *testing.T) {
 	e := newEnv(t, nil)
+	e.app.Config.API.ExposeConfig = true // else GET /config is 403 for every role
 	seedRun(t, e.app.Store, e.app.Config.LogsFolder(), "pipe", "r1", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), tasks.StateSuccess, 1, "extract", "transform", "load")
 	for _, rt := range e.srv.RouteTable() {
 		if rt.Role == api.Public {
@@ -349,11 +363,11 @@ func TestPasswordsNeverLoggedOrReturned(t *testing.T) {
 	e.problem(http.StatusUnauthorized, "POST", "/api/v1/auth/login", `{"username":"ghost","password":"`+wrong+`"}`, nil, "wrong user name or password")
 	s := e.login("admin", passwordOf("admin"))
 	e.want(http.StatusOK, "GET", "/api/v1/auth/me", "", basic("op", passwordOf("op")))
-	created := e.want(http.StatusCreated, "POST", "/api/v1/users",
+	created := e.want(http.StatusOK, "POST", "/api/v1/users",
 		`{"username":"newbie","password":"`+newPassword+`","role":"user","email":"n@example.com","first_name":"New","last_name":"Bie"}`, s.auth())
 	// A body the server refuses must not echo the password either.
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/auth/login", `{"username":"admin","password":"`+wrong+`","remember":true}`, nil)
-	e.problem(http.StatusBadRequest, "POST", "/api/v1/users", `{"username":"admin","password":"`+newPassword+`","role":"Admin"}`, s.auth(), "already exists")
+	e.problem(http.StatusConflict, "POST", "/api/v1/users", `{"username":"admin","password":"`+newPassword+`","role":"Admin"}`, s.auth(), "already exists")
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/users", `{"username":"x","password":"`+newPassword+`","role":"Boss"}`, s.auth(), "not one of")
 	e.login("newbie", newPassword)
 
@@ -482,7 +496,7 @@ func TestTokensExpiredTamperedOrOfDeletedUsers(t *testing.T) {
 	e.problem(http.StatusBadRequest, "DELETE", "/api/v1/users/admin", "", s.auth(), "cannot delete yourself")
 	// A new user given the name, even as Admin, is not the old one: the old token and
 	// session stay refused, the new user's own work.
-	e.want(http.StatusCreated, "POST", "/api/v1/users", `{"username":"op","password":"new-op-password","role":"Admin"}`, s.auth())
+	e.want(http.StatusOK, "POST", "/api/v1/users", `{"username":"op","password":"new-op-password","role":"Admin"}`, s.auth())
 	e.problem(http.StatusUnauthorized, "GET", "/api/v1/users", "", e.as("op"), `issued to an earlier user "op"`)
 	e.problem(http.StatusUnauthorized, "GET", "/api/v1/users", "", victim.auth(), `issued to an earlier user "op"`)
 	e.want(http.StatusOK, "GET", "/api/v1/users", "", e.login("op", "new-op-password").auth())

@@ -103,8 +103,8 @@ func (e *env) poolsCmd() *cobra.Command {
 		Args: args(2, "NAME", "SLOTS", "DESCRIPTION"),
 		RunE: e.run(func(cmd *cobra.Command, a []string) error {
 			slots, err := strconv.Atoi(a[1])
-			if err != nil || slots < 0 {
-				return usageError{fmt.Errorf("SLOTS must be a whole number of 0 or more, got %q", a[1])}
+			if err != nil || slots < -1 {
+				return usageError{fmt.Errorf("SLOTS must be a whole number of 0 or more, or -1 for no limit (after --: pools set -- NAME -1), got %q", a[1])}
 			}
 			ps, err := e.pools(cmd.Context())
 			if err != nil {

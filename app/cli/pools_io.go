@@ -66,8 +66,8 @@ func (e *env) poolsImport() *cobra.Command {
 			}
 			names := make([]string, 0, len(in))
 			for name, p := range in {
-				if p.Slots == nil || *p.Slots < 0 {
-					return fmt.Errorf("pool %s in %s: give \"slots\" as a whole number of 0 or more; nothing imported", name, a[0])
+				if p.Slots == nil || *p.Slots < -1 {
+					return fmt.Errorf("pool %s in %s: give \"slots\" as a whole number of 0 or more, or -1 for no limit; nothing imported", name, a[0])
 				}
 				names = append(names, name)
 			}

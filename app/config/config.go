@@ -70,6 +70,9 @@ type Config struct {
 		// TrustForwardedFor makes the login throttle take a client's address from the
 		// X-Forwarded-For header a proxy in front adds, instead of the connection's.
 		TrustForwardedFor bool
+		// ExposeConfig lets GET /api/v1/config answer the settings (secrets masked), as
+		// Airflow's webserver.expose_config; off, it answers 403.
+		ExposeConfig bool
 	}
 	Cluster struct {
 		Bind      string
@@ -304,6 +307,9 @@ var keys = []key{
 	{"api", "trust_forwarded_for", "take a client's address from the X-Forwarded-For header (its last address) for the login throttle, " +
 		"which counts failed logins per client address and user; only behind a proxy that sets it, or a client could pick its address",
 		fixed("false"), boolean(func(c *Config) *bool { return &c.API.TrustForwardedFor })},
+	{"api", "expose_config", "serve the settings at GET /api/v1/config to Op and Admin (secrets masked), as Airflow's webserver.expose_config; " +
+		"false: that endpoint answers 403",
+		fixed("false"), boolean(func(c *Config) *bool { return &c.API.ExposeConfig })},
 	{"cluster", "bind", "address workers gossip on (the data channel: the next port); `wasmflow server` binds 0.0.0.0:7946 unless set, `standalone` and the desktop app 127.0.0.1:7946 (set it for workers on other machines)",
 		fixed("0.0.0.0:7946"), str(func(c *Config) *string { return &c.Cluster.Bind })},
 	{"cluster", "secret_key", "shared secret that encrypts gossip; workers must use the same",
@@ -518,7 +524,8 @@ func (c Config) Settings() []Setting {
 		"database.url":                        RedactURL(c.Database.URL),
 		"database.sql_alchemy_pool_size":      strconv.Itoa(c.Database.PoolSize),
 		"database.sql_alchemy_max_overflow":   strconv.Itoa(c.Database.MaxOverflow),
-		"database.sql_alchemy_pool_recycle":   strconv.Itoa(int(c.Database.PoolRecycle / time.Second)), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor), "cluster.bind": c.Cluster.Bind,
+		"database.sql_alchemy_pool_recycle":   strconv.Itoa(int(c.Database.PoolRecycle / time.Second)), "api.listen": c.API.Listen, "api.trust_forwarded_for": strconv.FormatBool(c.API.TrustForwardedFor),
+		"api.expose_config": strconv.FormatBool(c.API.ExposeConfig), "cluster.bind": c.Cluster.Bind,
 		"cluster.secret_key": mask(c.Cluster.SecretKey), "logging.level": c.Logging.Level,
 		"cli.server": c.CLI.Server, "cli.token": mask(c.CLI.Token),
 	}

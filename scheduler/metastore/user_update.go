@@ -31,3 +31,20 @@ func (s *Store) UpdateUser(ctx context.Context, u scheduler.User) error {
 	}
 	return nil
 }
+
+// SetPasswordHash replaces a user's bcrypt password hash.
+func (s *Store) SetPasswordHash(ctx context.Context, username, hash string) error {
+	var rows int64
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&userModel{}).Where("username = ?", username).Update("password_hash", hash)
+		rows = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("set the password of user %s: %w", username, err)
+	}
+	if rows == 0 {
+		return notFound("user %q", username)
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package cli
+
+import "net/http"
+
+// dagSpecCalls are the client test's calls of the spec's DAG, DAG run, task instance, XCom
+// and log operations, on the fixture's runs: spec_pipe's spec_r1 (extract, then transform,
+// which pushes an XCom) and spec_fan's spec_m1 (per_file mapped over two files), both ended
+// in success; spec_quiet is paused and has no run until these calls make one.
+func dagSpecCalls(specFixture) []specCall {
+	const ok = http.StatusOK
+	const run = "/dags/spec_pipe/dagRuns/spec_r1"
+	const mapped = "/dags/spec_fan/dagRuns/spec_m1/taskInstances/per_file"
+	return []specCall{
+		{op: "get_dags", method: "GET", path: "/dags?limit=10&order_by=dag_id", status: ok, as: "viewer"},
+		{op: "get_dags", method: "GET", path: "/dags", status: http.StatusUnauthorized, as: "nobody"},
+		{op: "get_dag", method: "GET", path: "/dags/spec_pipe", status: ok, as: "viewer"},
+		{op: "get_dag", method: "GET", path: "/dags/no_such_dag", status: http.StatusNotFound, as: "viewer"},
+		{op: "get_dag_details", method: "GET", path: "/dags/spec_pipe/details", status: ok, as: "viewer"},
+		{op: "get_tasks", method: "GET", path: "/dags/spec_pipe/tasks?order_by=task_id", status: ok, as: "viewer"},
+		{op: "patch_dag", method: "PATCH", path: "/dags/spec_quiet?update_mask=is_paused", body: `{"is_paused":true}`, status: ok, as: "user"},
+		{op: "patch_dag", method: "PATCH", path: "/dags/spec_quiet", body: `{"is_paused":false}`, status: http.StatusForbidden, as: "viewer"},
+
+		{op: "get_dag_runs", method: "GET", path: "/dags/spec_pipe/dagRuns?limit=5&order_by=-execution_date", status: ok, as: "viewer"},
+		{op: "get_dag_run", method: "GET", path: run, status: ok, as: "viewer"},
+		{op: "post_dag_run", method: "POST", path: "/dags/spec_quiet/dagRuns", body: `{"dag_run_id":"spec_manual","logical_date":"2024-03-01T00:00:00Z","conf":{}}`, status: ok, as: "user"},
+		{op: "post_dag_run", method: "POST", path: "/dags/spec_quiet/dagRuns", body: `{"dag_run_id":"spec_manual"}`, status: http.StatusConflict, as: "user"},
+		{op: "update_dag_run_state", method: "PATCH", path: "/dags/spec_quiet/dagRuns/spec_manual", body: `{"state":"failed"}`, status: ok, as: "user"},
+		{op: "post_clear_task_instances", method: "POST", path: "/dags/spec_pipe/clearTaskInstances", body: `{"dag_run_id":"spec_r1","dry_run":true,"only_failed":false}`, status: ok, as: "user"},
+
+		{op: "get_task_instances", method: "GET", path: run + "/taskInstances?limit=10", status: ok, as: "viewer"},
+		{op: "get_task_instance", method: "GET", path: run + "/taskInstances/extract", status: ok, as: "viewer"},
+		{op: "get_task_instance", method: "GET", path: run + "/taskInstances/nothing", status: http.StatusNotFound, as: "viewer"},
+		{op: "patch_task_instance", method: "PATCH", path: "/dags/spec_quiet/dagRuns/spec_manual/taskInstances/only", body: `{"new_state":"success"}`, status: ok, as: "user"},
+		{op: "get_mapped_task_instances", method: "GET", path: mapped + "/listMapped?limit=10", status: ok, as: "viewer"},
+		{op: "get_mapped_task_instance", method: "GET", path: mapped + "/1", status: ok, as: "viewer"},
+		{op: "get_xcom_entries", method: "GET", path: run + "/taskInstances/transform/xcomEntries?limit=10", status: ok, as: "viewer"},
+		{op: "get_log", method: "GET", path: run + "/taskInstances/extract/logs/1?full_content=true", status: ok, as: "viewer"},
+	}
+}
+
+// notYet are the spec's operations this server does not serve yet, each with who builds it.
+// The client test shows them as skipped, and fails once one of them is served (move it into
+// a calls table then) or one is called.
+var notYet = map[string]string{
+	"patch_dags":                    "apidags",
+	"delete_dag":                    "apidags",
+	"get_task":                      "apidags",
+	"get_dag_source":                "apidags",
+	"get_dag_warnings":              "apidags",
+	"get_dag_runs_batch":            "apidags",
+	"delete_dag_run":                "apidags",
+	"clear_dag_run":                 "apidags",
+	"set_dag_run_note":              "apidags",
+	"get_upstream_dataset_events":   "datasets",
+	"set_task_instance_note":        "apidags",
+	"set_mapped_task_instance_note": "apidags",
+	"post_set_task_instances_state": "apidags",
+	"patch_mapped_task_instance":    "apidags",
+	"get_task_instances_batch":      "apidags",
+	"get_xcom_entry":                "apidags",
+	"get_extra_links":               "apidags",
+	"get_datasets":                  "datasets",
+	"get_dataset":                   "datasets",
+	"get_dataset_events":            "datasets",
+}
