@@ -33,6 +33,7 @@ func dagSpecCalls(specFixture) []specCall {
 		{op: "patch_task_instance", method: "PATCH", path: "/dags/spec_quiet/dagRuns/spec_manual/taskInstances/only", body: `{"new_state":"success"}`, status: ok, as: "user"},
 		{op: "get_mapped_task_instances", method: "GET", path: mapped + "/listMapped?limit=10", status: ok, as: "viewer"},
 		{op: "get_mapped_task_instance", method: "GET", path: mapped + "/1", status: ok, as: "viewer"},
+		{op: "patch_mapped_task_instance", method: "PATCH", path: mapped + "/1", body: `{"new_state":"failed","dry_run":false}`, status: ok, as: "user"},
 		{op: "get_xcom_entries", method: "GET", path: run + "/taskInstances/transform/xcomEntries?limit=10", status: ok, as: "viewer"},
 		{op: "get_log", method: "GET", path: run + "/taskInstances/extract/logs/1?full_content=true", status: ok, as: "viewer"},
 	}
@@ -55,7 +56,6 @@ var notYet = map[string]string{
 	"set_task_instance_note":        "apidags",
 	"set_mapped_task_instance_note": "apidags",
 	"post_set_task_instances_state": "apidags",
-	"patch_mapped_task_instance":    "apidags",
 	"get_task_instances_batch":      "apidags",
 	"get_xcom_entry":                "apidags",
 	"get_extra_links":               "apidags",
