@@ -32,7 +32,7 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 		}
 	}()
 	for id, d := range s.cfg.Dags() {
-		if d.Schedule.Kind == tasks.ScheduleNone || s.isPaused(ctx, id) {
+		if !d.Schedule.Timed() || s.isPaused(ctx, id) {
 			continue
 		}
 		if !s.known[id] {
