@@ -543,4 +543,20 @@ func (s *Store) runsOfEvents(ctx context.Context, ids []int64) (map[int64][]sche
 	return out, nil
 }
 
+
+
+// DatasetEventsOfRun returns the events a dataset-triggered run was created from, with the runs
+// each created (Airflow's upstreamDatasetEvents).
+func (s *Store) DatasetEventsOfRun(ctx context.Context, dagID, runID string) (DatasetEventPage, error) {
+	events, err := s.ConsumedDatasetEvents(ctx, dagID, runID)
+	if err != nil {
+		return DatasetEventPage{}, err
+	}
+	ids := make([]int64, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	runs, err := s.runsOfEvents(ctx, ids)
+	return DatasetEventPage{Events: events, CreatedRuns: runs, Total: len(events)}, err
+}
 var _ scheduler.DatasetStore = (*Store)(nil)

@@ -1,0 +1,117 @@
+package scheduler_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/tasks"
+)
+
+func producer(id, uri string) string {
+	return `dag_id: ` + id + `
+tasks:
+  - id: export
+    module: modules/echo.wasm
+    args: ["exported"]
+    outlets: [` + uri + `]
+`
+}
+
+const consumerDAG = `dag_id: consumer
+schedule:
+  datasets: [warehouse://orders, warehouse://customers]
+is_paused_upon_creation: %PAUSED%
+tasks:
+  - id: report
+    module: modules/echo.wasm
+    args: ["{{ len(triggering_dataset_events) }} {{ triggering_dataset_events[\"warehouse://orders\"][0].source_dag_id }} {{ run_id }}"]
+`
+
+func datasetRig(t *testing.T, paused bool) *rig {
+	return newRig(t, map[string]string{
+		"p_orders":    producer("p_orders", "warehouse://orders"),
+		"p_customers": producer("p_customers", "warehouse://customers"),
+		"consumer":    strings.Replace(consumerDAG, "%PAUSED%", map[bool]string{true: "true", false: "false"}[paused], 1),
+	})
+}
+
+// nextRun waits for a run of dagID to end, one the test did not create.
+func (rg *rig) nextRun(dagID string) scheduler.DagRun {
+	rg.t.Helper()
+	rg.mu.Lock()
+	c := rg.ch(dagID)
+	rg.mu.Unlock()
+	select {
+	case run := <-c:
+		return run
+	case <-time.After(20 * time.Second):
+		rg.t.Fatalf("no run of %s ended", dagID)
+	}
+	return scheduler.DagRun{}
+}
+
+func (rg *rig) runsOf(dagID string) []scheduler.DagRun {
+	rg.t.Helper()
+	runs, err := rg.store.ListDagRuns(context.Background(), dagID, "", 0)
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	return runs
+}
+
+// TestDatasetTriggeredRun: the consumer waits for both datasets (one update is not enough),
+// then gets one dataset_triggered run that sees the triggering events in its templates.
+func TestDatasetTriggeredRun(t *testing.T) {
+	rg := datasetRig(t, false)
+	if run, _ := rg.trigger("p_orders", nil); run.State != tasks.RunSuccess {
+		t.Fatalf("producer run %s", run.State)
+	}
+	if run, _ := rg.trigger("p_customers", nil); run.State != tasks.RunSuccess {
+		t.Fatalf("producer run %s", run.State)
+	}
+	run := rg.nextRun("consumer")
+	if run.RunType != scheduler.RunTypeDatasetTriggered || !strings.HasPrefix(run.RunID, "dataset_triggered__") || run.State != tasks.RunSuccess {
+		t.Errorf("consumer run = %s %s %s, want a successful dataset_triggered run", run.RunType, run.RunID, run.State)
+	}
+	if runs := rg.runsOf("consumer"); len(runs) != 1 {
+		t.Errorf("consumer has %d runs, want 1: the update of orders alone must not trigger it", len(runs))
+	}
+	x, err := rg.store.GetXCom(context.Background(), "consumer", run.RunID, "report", "return_value")
+	if want := "2 p_orders " + run.RunID; err != nil || string(x.Value) != want {
+		t.Errorf("report rendered %q, %v; want %q", x.Value, err, want)
+	}
+	events, err := rg.store.ConsumedDatasetEvents(context.Background(), "consumer", run.RunID)
+	if err != nil || len(events) != 2 || !run.LogicalDate.Equal(events[1].Timestamp) {
+		t.Errorf("consumed events %+v, %v; the logical date %s is the latest one's", events, err, run.LogicalDate)
+	}
+}
+
+// TestDatasetEventsWaitForUnpause: events while the consumer is paused create its run once it
+// is unpaused, not before.
+func TestDatasetEventsWaitForUnpause(t *testing.T) {
+	rg := datasetRig(t, true)
+	rg.trigger("p_orders", nil)
+	rg.trigger("p_customers", nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for !scheduler.Idle(context.Background(), rg.sched) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler never became idle")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if runs := rg.runsOf("consumer"); len(runs) != 0 {
+		t.Fatalf("a paused consumer got %d runs", len(runs))
+	}
+	if q, _ := rg.store.QueuedDatasets(context.Background()); len(q["consumer"]) != 2 {
+		t.Fatalf("queued for the paused consumer: %v, want both datasets", q)
+	}
+	if err := rg.store.SetPaused(context.Background(), "consumer", false); err != nil {
+		t.Fatal(err)
+	}
+	if run := rg.nextRun("consumer"); run.RunType != scheduler.RunTypeDatasetTriggered {
+		t.Errorf("run after unpause = %+v", run)
+	}
+}
