@@ -543,8 +543,6 @@ func (s *Store) runsOfEvents(ctx context.Context, ids []int64) (map[int64][]sche
 	return out, nil
 }
 
-
-
 // DatasetEventsOfRun returns the events a dataset-triggered run was created from, with the runs
 // each created (Airflow's upstreamDatasetEvents).
 func (s *Store) DatasetEventsOfRun(ctx context.Context, dagID, runID string) (DatasetEventPage, error) {
@@ -559,4 +557,5 @@ func (s *Store) DatasetEventsOfRun(ctx context.Context, dagID, runID string) (Da
 	runs, err := s.runsOfEvents(ctx, ids)
 	return DatasetEventPage{Events: events, CreatedRuns: runs, Total: len(events)}, err
 }
+
 var _ scheduler.DatasetStore = (*Store)(nil)
