@@ -166,3 +166,42 @@ func TestDatasetRefsFollowTheFile(t *testing.T) {
 		t.Errorf("kept reference %+v, was %+v", after.Consumers, before.Consumers)
 	}
 }
+
+// TestDatasetRunCreatedOnce: schedulers on their own connections (processes, for SQLite) that
+// all see the consumer ready race to create its run: exactly one does.
+func TestDatasetRunCreatedOnce(t *testing.T) {
+	ctx := t.Context()
+	url := testURL(t)
+	s := openStore(t, url)
+	syncDatasetDags(t, s)
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.Save(ctx, scheduler.Changes{DatasetEvents: []scheduler.DatasetEvent{event("warehouse://orders", t0), event("warehouse://customers", t0.Add(time.Millisecond))}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openStore(t, url)
+	}
+	errs := make(chan error, n)
+	for _, st := range stores {
+		go func() {
+			_, err := st.CreateDatasetRun(ctx, "consumer", []string{"warehouse://orders", "warehouse://customers"}, datasetRun)
+			errs <- err
+		}()
+	}
+	created := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, scheduler.ErrNotReady) && !errors.Is(err, scheduler.ErrExists):
+			t.Errorf("a losing creation failed with %v, want ErrNotReady or ErrExists", err)
+		}
+	}
+	runs, _ := s.ListDagRuns(ctx, "consumer", "", 0)
+	if created != 1 || len(runs) != 1 {
+		t.Errorf("%d creations succeeded, %d runs; want exactly one", created, len(runs))
+	}
+}
