@@ -59,10 +59,12 @@ type DatasetStore interface {
 	QueuedDatasets(ctx context.Context) (map[string]map[string]time.Time, error)
 	// CreateDatasetRun creates dagID's dataset-triggered run when, read again in the same
 	// transaction, every URI of uris has a queued event: build makes the run from its
-	// triggering events (newest timestamp last), and the queue of the DAG is emptied up to the
-	// run's logical date. It returns ErrNotReady when some dataset has no queued event (another
-	// scheduler consumed them), ErrExists when another scheduler created the same run.
-	CreateDatasetRun(ctx context.Context, dagID string, uris []string, build func(events []DatasetEvent) (DagRun, []TaskInstance)) (DagRun, error)
+	// triggering events (the events no run of the DAG consumed yet, newest timestamp last) and
+	// the logical date of the DAG's last dataset-triggered run (zero: none), which the new one
+	// must follow; the DAG's queue is emptied. It returns ErrNotReady when some dataset has no
+	// queued event (another scheduler consumed them), ErrExists when another scheduler created
+	// the same run.
+	CreateDatasetRun(ctx context.Context, dagID string, uris []string, build func(events []DatasetEvent, after time.Time) (DagRun, []TaskInstance)) (DagRun, error)
 	// ConsumedDatasetEvents returns the events a dataset-triggered run was created from.
 	ConsumedDatasetEvents(ctx context.Context, dagID, runID string) ([]DatasetEvent, error)
 }

@@ -61,8 +61,8 @@ func (s *Scheduler) scheduleDatasetDags(ctx context.Context) error {
 		if !ready || !s.roomForRun(ctx, d, &active) {
 			continue
 		}
-		run, err := ds.CreateDatasetRun(ctx, d.DagID, d.Schedule.Datasets, func(events []DatasetEvent) (DagRun, []TaskInstance) {
-			return s.datasetRun(d, events)
+		run, err := ds.CreateDatasetRun(ctx, d.DagID, d.Schedule.Datasets, func(events []DatasetEvent, after time.Time) (DagRun, []TaskInstance) {
+			return s.datasetRun(d, events, after)
 		})
 		if errors.Is(err, ErrNotReady) || errors.Is(err, ErrExists) {
 			continue // another scheduler made the run from these events
@@ -78,14 +78,22 @@ func (s *Scheduler) scheduleDatasetDags(ctx context.Context) error {
 }
 
 // datasetRun builds the dataset-triggered run of d from the events that trigger it (oldest
-// first): its logical date is the latest event's timestamp, its data interval spans them.
-func (s *Scheduler) datasetRun(d *tasks.DAG, events []DatasetEvent) (DagRun, []TaskInstance) {
+// first): its logical date is the latest event's timestamp, its data interval spans them. A
+// logical date is a run's key: one not after the last run's (events timestamped by another
+// scheduler's clock, or in the same microsecond) moves just past it.
+func (s *Scheduler) datasetRun(d *tasks.DAG, events []DatasetEvent, after time.Time) (DagRun, []TaskInstance) {
 	now := s.cfg.Now()
 	logical := now.UTC()
 	iv := timetable.DataInterval{Start: logical, End: logical}
 	if len(events) > 0 {
 		iv = timetable.DataInterval{Start: events[0].Timestamp.UTC(), End: events[len(events)-1].Timestamp.UTC()}
 		logical = iv.End
+	}
+	if !after.IsZero() && !logical.After(after) {
+		logical = after.Add(time.Microsecond)
+		if iv.End.Before(logical) {
+			iv.End = logical
+		}
 	}
 	run, tis := NewRun(d, RunTypeDatasetTriggered, iv, logical, nil, "", now)
 	run.OwnerJobID = s.job

@@ -2,11 +2,14 @@ package scheduler_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -114,4 +117,74 @@ func TestDatasetEventsWaitForUnpause(t *testing.T) {
 	if run := rg.nextRun("consumer"); run.RunType != scheduler.RunTypeDatasetTriggered {
 		t.Errorf("run after unpause = %+v", run)
 	}
+}
+
+// TestDatasetRunsUnderThreeSchedulers: three active schedulers on one metastore (PostgreSQL with
+// WASMFLOW_TEST_PG=1), producer runs created on each: every dataset event is consumed by
+// exactly one consumer run, each a success, though the shared test clock gives every event
+// the same timestamp.
+func TestDatasetRunsUnderThreeSchedulers(t *testing.T) {
+	c := newHAClusterOn(t, dbtest.URL(t), 0)
+	dir := c.sync.Folders[0]
+	write(t, filepath.Join(dir, "producer.yaml"), "dag_id: producer\nis_paused_upon_creation: false\nmax_active_runs: 64\ntasks:\n  - {id: export, sensor: 'true', outlets: [warehouse://orders]}\n")
+	write(t, filepath.Join(dir, "consumer.yaml"), "dag_id: consumer\nis_paused_upon_creation: false\nschedule: {datasets: [warehouse://orders]}\ntasks:\n  - {id: report, sensor: 'true'}\n")
+	if rep, err := c.sync.SyncOnce(context.Background()); err != nil || rep.Errors > 0 {
+		t.Fatalf("sync: %+v %v", rep, err)
+	}
+	c.ended = make(chan scheduler.DagRun, 256) // room for every run: a scheduler never waits on the test
+	for i := 0; i < 3; i++ {
+		c.start(i)
+	}
+	const n = 12
+	ctx := context.Background()
+	for i := 0; i < n; i++ {
+		if _, err := c.scheds[i%3].Trigger(ctx, "producer", scheduler.TriggerOptions{LogicalDate: haStart.Add(-time.Duration(i+1) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := c.open()
+	consumerEnded := map[string]bool{}
+	producerEnded := 0
+	limit := time.After(time.Minute) // a guard against a hang, not a timing
+	for {
+		page, err := store.ListDatasetEvents(ctx, metastore.DatasetEventQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		consumed := 0
+		for _, e := range page.Events {
+			consumed += len(page.CreatedRuns[e.ID])
+		}
+		if producerEnded == n && page.Total == n && consumed == n && len(consumerEnded) == countRuns(t, store, "consumer") {
+			break
+		}
+		select {
+		case r := <-c.ended:
+			if r.State != tasks.RunSuccess {
+				t.Fatalf("run %s/%s ended %s", r.DagID, r.RunID, r.State)
+			}
+			if r.DagID == "producer" {
+				producerEnded++
+			} else {
+				consumerEnded[r.RunID] = true
+			}
+		case <-limit:
+			t.Fatalf("%d producer runs ended, %d events, %d consumed", producerEnded, page.Total, consumed)
+		}
+	}
+	page, _ := store.ListDatasetEvents(ctx, metastore.DatasetEventQuery{})
+	for _, e := range page.Events {
+		if runs := page.CreatedRuns[e.ID]; len(runs) != 1 {
+			t.Errorf("event %d was consumed by %d runs, want exactly one", e.ID, len(runs))
+		}
+	}
+}
+
+func countRuns(t *testing.T, s *metastore.Store, dagID string) int {
+	t.Helper()
+	runs, err := s.ListDagRuns(context.Background(), dagID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(runs)
 }

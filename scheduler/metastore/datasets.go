@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -59,6 +60,7 @@ func (taskOutletDatasetReferenceModel) TableName() string { return "task_outlet_
 type datasetDagRunQueueModel struct {
 	DatasetID   int64     `gorm:"column:dataset_id;primaryKey;autoIncrement:false"`
 	TargetDagID string    `gorm:"column:target_dag_id;primaryKey"`
+	EventID     int64     `gorm:"column:event_id"`
 	CreatedAt   time.Time `gorm:"column:created_at"`
 }
 
@@ -160,7 +162,9 @@ func syncDatasetRefs(tx *gorm.DB, d scheduler.Dag, now time.Time) error {
 
 // writeDatasetEvents records dataset events (in Save's transaction, with the task instance
 // states that made them) and queues each for the active DAGs scheduled on its dataset. A queue
-// row only moves forward: it holds the latest event not yet consumed.
+// row only moves forward: it holds the latest event not yet consumed. Its row lock orders the
+// Saves that queue events of one dataset for one DAG: a queue row read names an event whose
+// predecessors are all committed.
 func writeDatasetEvents(tx *gorm.DB, events []scheduler.DatasetEvent, now time.Time) error {
 	if len(events) == 0 {
 		return nil
@@ -187,12 +191,13 @@ func writeDatasetEvents(tx *gorm.DB, events []scheduler.DatasetEvent, now time.T
 		if err := tx.Create(&m).Error; err != nil {
 			return fmt.Errorf("record the dataset event of %s: %w", e.URI, err)
 		}
-		err := tx.Exec(`INSERT INTO dataset_dag_run_queue (dataset_id, target_dag_id, created_at)
-			SELECT r.dataset_id, r.dag_id, ? FROM dag_schedule_dataset_reference r JOIN dag d ON d.dag_id = r.dag_id
+		err := tx.Exec(`INSERT INTO dataset_dag_run_queue (dataset_id, target_dag_id, event_id, created_at)
+			SELECT r.dataset_id, r.dag_id, ?, ? FROM dag_schedule_dataset_reference r JOIN dag d ON d.dag_id = r.dag_id
 			WHERE r.dataset_id = ? AND d.is_active = ?
-			ON CONFLICT (dataset_id, target_dag_id) DO UPDATE SET created_at = CASE
-				WHEN excluded.created_at > dataset_dag_run_queue.created_at THEN excluded.created_at
-				ELSE dataset_dag_run_queue.created_at END`, ts, m.DatasetID, true).Error
+			ON CONFLICT (dataset_id, target_dag_id) DO UPDATE SET
+				event_id = CASE WHEN excluded.event_id > dataset_dag_run_queue.event_id THEN excluded.event_id ELSE dataset_dag_run_queue.event_id END,
+				created_at = CASE WHEN excluded.created_at > dataset_dag_run_queue.created_at THEN excluded.created_at ELSE dataset_dag_run_queue.created_at END`,
+			m.ID, ts, m.DatasetID, true).Error
 		if err != nil {
 			return fmt.Errorf("queue the dataset event of %s: %w", e.URI, err)
 		}
@@ -225,16 +230,17 @@ func (s *Store) QueuedDatasets(ctx context.Context) (map[string]map[string]time.
 // CreateDatasetRun implements scheduler.DatasetStore. It holds the metastore's write lock, so
 // of several schedulers that see the same queue one creates the run; the others find the queue
 // consumed (ErrNotReady) or the run there (ErrExists).
-func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []string, build func([]scheduler.DatasetEvent) (scheduler.DagRun, []scheduler.TaskInstance)) (scheduler.DagRun, error) {
+func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []string, build func([]scheduler.DatasetEvent, time.Time) (scheduler.DagRun, []scheduler.TaskInstance)) (scheduler.DagRun, error) {
 	var rm dagRunModel
 	var inserting string
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		var queued []struct {
 			DatasetID int64
 			URI       string
+			EventID   int64
 			CreatedAt time.Time
 		}
-		err := tx.Raw(`SELECT q.dataset_id, d.uri, q.created_at FROM dataset_dag_run_queue q JOIN dataset d ON d.id = q.dataset_id
+		err := tx.Raw(`SELECT q.dataset_id, d.uri, q.event_id, q.created_at FROM dataset_dag_run_queue q JOIN dataset d ON d.id = q.dataset_id
 			WHERE q.target_dag_id = ? AND d.uri IN ?`, dagID, uris).Scan(&queued).Error
 		if err != nil {
 			return err
@@ -242,15 +248,17 @@ func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []strin
 		if len(queued) < len(uris) {
 			return scheduler.ErrNotReady
 		}
-		var upTo time.Time
+		// The events of these datasets that no run of the DAG consumed yet, up to the one each
+		// queue row names (by id, not timestamp: the schedulers' clocks may differ). The look
+		// back is bounded to a day before the last run, so it does not read the whole history.
 		ids := make([]int64, 0, len(queued))
+		upTo := make([]string, 0, len(queued))
+		upToArgs := []any{}
 		for _, q := range queued {
 			ids = append(ids, q.DatasetID)
-			if q.CreatedAt.After(upTo) {
-				upTo = q.CreatedAt
-			}
+			upTo = append(upTo, "(e.dataset_id = ? AND e.id <= ?)")
+			upToArgs = append(upToArgs, q.DatasetID, q.EventID)
 		}
-		// The events since the DAG's last dataset-triggered run, up to the latest queued one.
 		var prev []dagRunModel
 		err = tx.Select("logical_date").Where("dag_id = ? AND run_type = ?", dagID, scheduler.RunTypeDatasetTriggered).
 			Order("logical_date DESC").Limit(1).Find(&prev).Error
@@ -258,9 +266,13 @@ func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []strin
 			return err
 		}
 		q := tx.Table("dataset_event e").Select("e.*, d.uri").Joins("JOIN dataset d ON d.id = e.dataset_id").
-			Where("e.dataset_id IN ? AND e.timestamp <= ?", ids, upTo)
+			Where("e.dataset_id IN ?", ids).Where("("+strings.Join(upTo, " OR ")+")", upToArgs...).
+			Where(`NOT EXISTS (SELECT 1 FROM dagrun_dataset_event l JOIN dag_run r ON r.id = l.dag_run_id
+				WHERE l.event_id = e.id AND r.dag_id = ?)`, dagID)
+		var after time.Time
 		if len(prev) > 0 {
-			q = q.Where("e.timestamp > ?", prev[0].LogicalDate.UTC())
+			after = prev[0].LogicalDate.UTC()
+			q = q.Where("e.timestamp > ?", after.Add(-24*time.Hour))
 		}
 		var rows []eventRow
 		if err := q.Order("e.timestamp, e.id").Scan(&rows).Error; err != nil {
@@ -270,7 +282,23 @@ func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []strin
 		for i, r := range rows {
 			events[i] = r.event()
 		}
-		run, tis := build(events)
+		// The queue rows read are consumed; one a Save moved on since stays, for the next run.
+		dequeue := func() error {
+			for _, q := range queued {
+				err := tx.Where("target_dag_id = ? AND dataset_id = ? AND event_id <= ?", dagID, q.DatasetID, q.EventID).Delete(&datasetDagRunQueueModel{}).Error
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if len(events) == 0 { // queued, but every event consumed already: nothing to run
+			if err := dequeue(); err != nil {
+				return err
+			}
+			return errConsumed
+		}
+		run, tis := build(events, after)
 		var tms []taskInstanceModel
 		if rm, tms, err = newRunModels(run, tis); err != nil {
 			return err
@@ -287,8 +315,12 @@ func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []strin
 				return fmt.Errorf("link the run to its dataset events: %w", err)
 			}
 		}
-		return tx.Where("target_dag_id = ? AND created_at <= ?", dagID, upTo).Delete(&datasetDagRunQueueModel{}).Error
+		return dequeue()
 	})
+	if errors.Is(err, errConsumed) {
+		// The stale queue rows are gone (committed): the DAG waits for new events.
+		return scheduler.DagRun{}, fmt.Errorf("create the dataset-triggered run of %s: %w", dagID, scheduler.ErrNotReady)
+	}
 	if errors.Is(err, scheduler.ErrNotReady) {
 		return scheduler.DagRun{}, fmt.Errorf("create the dataset-triggered run of %s: %w", dagID, err)
 	}
@@ -300,6 +332,9 @@ func (s *Store) CreateDatasetRun(ctx context.Context, dagID string, uris []strin
 	}
 	return dagRunFromModel(rm)
 }
+
+// errConsumed commits CreateDatasetRun's cleanup of a queue whose events were all consumed.
+var errConsumed = errors.New("every queued event was consumed")
 
 // eventRow is a dataset_event row with its dataset's URI.
 type eventRow struct {

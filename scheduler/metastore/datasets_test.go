@@ -41,7 +41,7 @@ func queued(t *testing.T, s *Store) map[string]map[string]time.Time {
 	return q
 }
 
-func datasetRun(events []scheduler.DatasetEvent) (scheduler.DagRun, []scheduler.TaskInstance) {
+func datasetRun(events []scheduler.DatasetEvent, _ time.Time) (scheduler.DagRun, []scheduler.TaskInstance) {
 	last := events[len(events)-1].Timestamp
 	return scheduler.DagRun{DagID: "consumer", RunID: "dataset_triggered__" + last.Format(time.RFC3339Nano), RunType: scheduler.RunTypeDatasetTriggered,
 		LogicalDate: last, DataIntervalStart: events[0].Timestamp, DataIntervalEnd: last}, []scheduler.TaskInstance{{TaskID: "report"}}

@@ -11,7 +11,7 @@ import (
 // dataset is one row per URI; dataset_event one per update (a producing task's success);
 // dag_schedule_dataset_reference and task_outlet_dataset_reference say which DAGs a dataset
 // triggers and which tasks update it, rewritten at each parse of a DAG file;
-// dataset_dag_run_queue holds, per consuming DAG and dataset, the time of the latest event not
+// dataset_dag_run_queue holds, per consuming DAG and dataset, the latest event (id and time) not
 // yet consumed by a dataset-triggered run (so a restart loses no pending trigger); and
 // dagrun_dataset_event links a dataset-triggered run to the events that made it. PostgreSQL's
 // tables come from the GORM migrator, SQLite's from the same schema as frozen SQL (v9SQLite).
@@ -80,6 +80,7 @@ func (v9TaskOutletDatasetReference) TableName() string { return "task_outlet_dat
 type v9DatasetDagRunQueue struct {
 	DatasetID   int64      `gorm:"column:dataset_id;primaryKey;autoIncrement:false"`
 	TargetDagID string     `gorm:"column:target_dag_id;primaryKey;index:idx_dataset_dag_run_queue_target"`
+	EventID     int64      `gorm:"column:event_id;not null"`
 	CreatedAt   time.Time  `gorm:"column:created_at;not null"`
 	Dataset     *v9Dataset `gorm:"belongsTo;foreignKey:DatasetID;references:ID;constraint:OnDelete:CASCADE"`
 	Dag         *v9DagKey  `gorm:"belongsTo;foreignKey:TargetDagID;references:DagID;constraint:OnDelete:CASCADE"`
@@ -107,7 +108,7 @@ var v9SQLite = []string{
 	"CREATE INDEX `idx_dag_schedule_dataset_reference_dag` ON `dag_schedule_dataset_reference`(`dag_id`)",
 	"CREATE TABLE `task_outlet_dataset_reference` (`dataset_id` integer NOT NULL,`dag_id` text NOT NULL,`task_id` text NOT NULL,`created_at` datetime NOT NULL,`updated_at` datetime NOT NULL,PRIMARY KEY (`dataset_id`,`dag_id`,`task_id`),CONSTRAINT `fk_task_outlet_dataset_reference_dataset` FOREIGN KEY (`dataset_id`) REFERENCES `dataset`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_task_outlet_dataset_reference_dag` FOREIGN KEY (`dag_id`) REFERENCES `dag`(`dag_id`) ON DELETE CASCADE)",
 	"CREATE INDEX `idx_task_outlet_dataset_reference_dag` ON `task_outlet_dataset_reference`(`dag_id`)",
-	"CREATE TABLE `dataset_dag_run_queue` (`dataset_id` integer NOT NULL,`target_dag_id` text NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`dataset_id`,`target_dag_id`),CONSTRAINT `fk_dataset_dag_run_queue_dataset` FOREIGN KEY (`dataset_id`) REFERENCES `dataset`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_dataset_dag_run_queue_dag` FOREIGN KEY (`target_dag_id`) REFERENCES `dag`(`dag_id`) ON DELETE CASCADE)",
+	"CREATE TABLE `dataset_dag_run_queue` (`dataset_id` integer NOT NULL,`target_dag_id` text NOT NULL,`event_id` integer NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`dataset_id`,`target_dag_id`),CONSTRAINT `fk_dataset_dag_run_queue_dataset` FOREIGN KEY (`dataset_id`) REFERENCES `dataset`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_dataset_dag_run_queue_dag` FOREIGN KEY (`target_dag_id`) REFERENCES `dag`(`dag_id`) ON DELETE CASCADE)",
 	"CREATE INDEX `idx_dataset_dag_run_queue_target` ON `dataset_dag_run_queue`(`target_dag_id`)",
 	"CREATE TABLE `dagrun_dataset_event` (`dag_run_id` integer NOT NULL,`event_id` integer NOT NULL,PRIMARY KEY (`dag_run_id`,`event_id`),CONSTRAINT `fk_dagrun_dataset_event_dag_run` FOREIGN KEY (`dag_run_id`) REFERENCES `dag_run`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_dagrun_dataset_event_event` FOREIGN KEY (`event_id`) REFERENCES `dataset_event`(`id`) ON DELETE CASCADE)",
 	"CREATE INDEX `idx_dagrun_dataset_event_event` ON `dagrun_dataset_event`(`event_id`)",

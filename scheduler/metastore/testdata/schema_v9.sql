@@ -56,7 +56,7 @@ CREATE TABLE `dataset` (`id` integer PRIMARY KEY AUTOINCREMENT,`uri` text NOT NU
 CREATE UNIQUE INDEX `idx_dataset_uri` ON `dataset`(`uri`);
 
 -- table dataset_dag_run_queue
-CREATE TABLE `dataset_dag_run_queue` (`dataset_id` integer NOT NULL,`target_dag_id` text NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`dataset_id`,`target_dag_id`),CONSTRAINT `fk_dataset_dag_run_queue_dataset` FOREIGN KEY (`dataset_id`) REFERENCES `dataset`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_dataset_dag_run_queue_dag` FOREIGN KEY (`target_dag_id`) REFERENCES `dag`(`dag_id`) ON DELETE CASCADE);
+CREATE TABLE `dataset_dag_run_queue` (`dataset_id` integer NOT NULL,`target_dag_id` text NOT NULL,`event_id` integer NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`dataset_id`,`target_dag_id`),CONSTRAINT `fk_dataset_dag_run_queue_dataset` FOREIGN KEY (`dataset_id`) REFERENCES `dataset`(`id`) ON DELETE CASCADE,CONSTRAINT `fk_dataset_dag_run_queue_dag` FOREIGN KEY (`target_dag_id`) REFERENCES `dag`(`dag_id`) ON DELETE CASCADE);
 
 -- index idx_dataset_dag_run_queue_target
 CREATE INDEX `idx_dataset_dag_run_queue_target` ON `dataset_dag_run_queue`(`target_dag_id`);

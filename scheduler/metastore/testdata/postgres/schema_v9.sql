@@ -174,6 +174,7 @@ CREATE UNIQUE INDEX idx_dataset_uri ON public.dataset USING btree (uri);
 CREATE TABLE dataset_dag_run_queue (
 	dataset_id bigint NOT NULL,
 	target_dag_id text NOT NULL,
+	event_id bigint NOT NULL,
 	created_at timestamp with time zone NOT NULL,
 	CONSTRAINT dataset_dag_run_queue_pkey PRIMARY KEY (dataset_id, target_dag_id),
 	CONSTRAINT fk_dataset_dag_run_queue_dag FOREIGN KEY (target_dag_id) REFERENCES dag(dag_id) ON DELETE CASCADE,
