@@ -188,3 +188,64 @@ func countRuns(t *testing.T, s *metastore.Store, dagID string) int {
 	}
 	return len(runs)
 }
+
+// TestDatasetEventsWaitForRoom: a consumer at max_active_runs keeps the events that arrive
+// meanwhile queued, and gets its next run once the running one ends.
+func TestDatasetEventsWaitForRoom(t *testing.T) {
+	rg := newRig(t, map[string]string{
+		"p_orders": producer("p_orders", "warehouse://orders"),
+		"consumer": `dag_id: consumer
+schedule: {datasets: [warehouse://orders]}
+max_active_runs: 1
+tasks:
+  - id: hold
+    sensor: 'var("release", "no") == "yes"'
+    poke_interval: 50ms
+`,
+	})
+	ctx := context.Background()
+	rg.trigger("p_orders", nil)
+	var first scheduler.DagRun
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("never: %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("the consumer's first run runs", func() bool {
+		runs, _ := rg.store.ListDagRuns(ctx, "consumer", tasks.RunRunning, 0)
+		if len(runs) == 1 {
+			first = runs[0]
+		}
+		return len(runs) == 1
+	})
+	p2, err := rg.sched.Trigger(ctx, "p_orders", scheduler.TriggerOptions{LogicalDate: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg.wait(p2)
+	waitFor("the second event is queued for the consumer", func() bool {
+		q, _ := rg.store.QueuedDatasets(ctx)
+		return len(q["consumer"]) == 1
+	})
+	if n := countRuns(t, rg.store, "consumer"); n != 1 {
+		t.Fatalf("the consumer at max_active_runs 1 has %d runs", n)
+	}
+	if err := rg.store.SetVariable(ctx, scheduler.Variable{Key: "release", Value: "yes"}); err != nil {
+		t.Fatal(err)
+	}
+	if ended, _ := rg.wait(first); ended.State != tasks.RunSuccess {
+		t.Fatalf("first consumer run ended %s", ended.State)
+	}
+	second := rg.nextRun("consumer")
+	for second.RunID == first.RunID {
+		second = rg.nextRun("consumer")
+	}
+	if second.RunType != scheduler.RunTypeDatasetTriggered || second.State != tasks.RunSuccess {
+		t.Errorf("second consumer run = %+v", second)
+	}
+}
