@@ -20,6 +20,8 @@ func (s Schedule) Airflow() any {
 	switch {
 	case err != nil: // recorded by an older parser: still shown, as written
 		return cronExpression{Type: "CronExpression", Value: string(s)}
+	case string(s) == tasks.DatasetScheduleName: // Airflow's schedule_interval of a dataset-scheduled DAG
+		return cronExpression{Type: "CronExpression", Value: tasks.DatasetScheduleName}
 	case parsed.Kind == tasks.ScheduleNone:
 		return nil
 	case parsed.Kind == tasks.ScheduleEvery:

@@ -46,6 +46,9 @@ func (a *App) PlanBackfill(ctx context.Context, o BackfillOptions) ([]BackfillSt
 	if err != nil {
 		return nil, err
 	}
+	if d.Schedule.Kind == tasks.ScheduleDatasets {
+		return nil, fmt.Errorf("DAG %s is scheduled on datasets, so it has no intervals to backfill: its runs come from dataset events; trigger one with `wasmflow dags trigger %s`", o.DagID, o.DagID)
+	}
 	if d.Schedule.Kind == tasks.ScheduleNone {
 		return nil, fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", o.DagID, o.DagID)
 	}

@@ -35,6 +35,9 @@ type DagInfo struct {
 	NextDagrunDataIntervalStart *time.Time `json:"next_dagrun_data_interval_start"`
 	NextDagrunDataIntervalEnd   *time.Time `json:"next_dagrun_data_interval_end"`
 	NextDagrunCreateAfter       *time.Time `json:"next_dagrun_create_after"`
+	// ScheduleDatasets are the URIs a dataset schedule waits for, for the CLI's listing
+	// (Airflow's DAG JSON has no such field: it says "Dataset" alone).
+	ScheduleDatasets []string `json:"-"`
 }
 
 func (a *App) dagInfo(d scheduler.Dag) DagInfo {
@@ -46,8 +49,13 @@ func (a *App) dagInfo(d scheduler.Dag) DagInfo {
 	if d.Owners != "" {
 		owners = append(owners, d.Owners)
 	}
+	var datasets []string
+	if parsed := a.Dags.Dag(d.DagID); parsed != nil && parsed.Schedule.Kind == tasks.ScheduleDatasets {
+		datasets = parsed.Schedule.Datasets
+	}
 	return DagInfo{
-		DagID: d.DagID, Description: d.Description, Fileloc: d.Fileloc, FilePath: a.filePath(d.Fileloc), IsPaused: d.IsPaused,
+		ScheduleDatasets: datasets,
+		DagID:            d.DagID, Description: d.Description, Fileloc: d.Fileloc, FilePath: a.filePath(d.Fileloc), IsPaused: d.IsPaused,
 		IsActive: d.IsActive, Owners: owners, ScheduleInterval: Schedule(d.Schedule), Timezone: d.Timezone,
 		Tags: tags, Catchup: d.Catchup, MaxActiveRuns: d.MaxActiveRuns, MaxActiveTasks: d.MaxActiveTasks,
 		LastParsedTime: d.LastParsedTime, NextDagrun: d.NextDagrun,

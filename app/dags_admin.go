@@ -41,7 +41,7 @@ func (a *App) NextExecutions(ctx context.Context, dagID string, n int) ([]time.T
 	if err != nil {
 		return nil, err
 	}
-	if d.Schedule.Kind == tasks.ScheduleNone {
+	if !d.Schedule.Timed() {
 		return nil, nil
 	}
 	tt := timetable.For(d)

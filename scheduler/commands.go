@@ -285,6 +285,9 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 		if d == nil {
 			return fmt.Errorf("DAG %q %w", dagID, ErrNotFound)
 		}
+		if d.Schedule.Kind == tasks.ScheduleDatasets {
+			return fmt.Errorf("DAG %s is scheduled on datasets, so it has no intervals to backfill: its runs come from dataset events; trigger one with `wasmflow dags trigger %s`", dagID, dagID)
+		}
 		if d.Schedule.Kind == tasks.ScheduleNone {
 			return fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
 		}

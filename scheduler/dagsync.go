@@ -384,5 +384,20 @@ func Record(d *tasks.DAG, parsedAt time.Time) Dag {
 		IsActive: true, Schedule: d.Schedule.Raw, Timezone: d.Timezone.String(),
 		Tags: d.Tags, Owners: d.Owner, Catchup: d.Catchup, MaxActiveRuns: d.MaxActiveRuns,
 		MaxActiveTasks: d.MaxActiveTasks, LastParsedTime: parsedAt,
+		ScheduleDatasets: d.Schedule.Datasets, Outlets: outletsOf(d),
 	}
+}
+
+// outletsOf returns the outlets of each task of d that has some.
+func outletsOf(d *tasks.DAG) map[string][]string {
+	var out map[string][]string
+	for _, t := range d.Tasks {
+		if len(t.Outlets) > 0 {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[t.TaskID] = t.Outlets
+		}
+	}
+	return out
 }

@@ -31,8 +31,11 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 			s.planBy(soonest)
 		}
 	}()
+	if err := s.scheduleDatasetDags(ctx); err != nil {
+		return err
+	}
 	for id, d := range s.cfg.Dags() {
-		if d.Schedule.Kind == tasks.ScheduleNone || s.isPaused(ctx, id) {
+		if !d.Schedule.Timed() || s.isPaused(ctx, id) {
 			continue
 		}
 		if !s.known[id] {
@@ -176,9 +179,14 @@ func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string,
 	if err != nil {
 		return DagRun{}, fmt.Errorf("create run %s of %s: %w", run.RunID, d.DagID, err)
 	}
+	return run, s.drive(ctx, d, run)
+}
+
+// drive starts driving a run this scheduler just created.
+func (s *Scheduler) drive(ctx context.Context, d *tasks.DAG, run DagRun) error {
 	stored, err := s.cfg.Store.ListTaskInstances(ctx, d.DagID, run.RunID)
 	if err != nil {
-		return DagRun{}, err
+		return err
 	}
 	s.runs[runKey{d.DagID, run.RunID}] = newActiveRun(run, d, stored)
 	if s.cfg.OnSaved != nil {
@@ -186,7 +194,7 @@ func (s *Scheduler) createRun(ctx context.Context, d *tasks.DAG, runType string,
 	}
 	s.planDue = true // the next run of this DAG may be due too (catchup)
 	s.cfg.Log.Info("run created", "dag_id", d.DagID, "run_id", run.RunID)
-	return run, nil
+	return nil
 }
 
 // startRuns moves queued runs to running, oldest logical date first, within max_active_runs.
@@ -498,6 +506,9 @@ func (s *Scheduler) recordTryAs(r *activeRun, ti *TaskInstance, state tasks.Task
 	s.changes.try(TaskTry{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: state,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Duration: ti.Duration, Hostname: ti.Hostname,
 		ExitCode: ti.ExitCode, Reason: ti.Reason, ModuleSHA256: ti.ModuleSHA256})
+	if state == tasks.StateSuccess {
+		s.recordOutlets(r, ti)
+	}
 }
 
 // endRun ends a run whose task instances are all done.
@@ -554,7 +565,8 @@ func (s *Scheduler) tryContext(r *activeRun, t *tasks.Task, ti *TaskInstance) (T
 	c := TryContext{
 		RunID: r.run.RunID, TryNumber: ti.TryNumber, MapIndex: ti.MapIndex, LogicalDate: r.run.LogicalDate,
 		DataIntervalStart: r.run.DataIntervalStart, DataIntervalEnd: r.run.DataIntervalEnd, Conf: r.run.Conf,
-		Now: s.cfg.Now,
+		TriggeringDatasetEvents: s.triggeringEvents(ctx, r),
+		Now:                     s.cfg.Now,
 		XCom: func(taskID string, key ...string) any {
 			k := "return_value"
 			if len(key) > 0 {

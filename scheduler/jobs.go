@@ -209,6 +209,7 @@ func (s *Scheduler) dropRuns(c Changes, lost *NotOwnerError) Changes {
 	c.XComs = filter(c.XComs, func(x XCom) bool { return keep(x.DagID, x.RunID) })
 	c.Calls = filter(c.Calls, func(t TryCalls) bool { return keep(t.Key.DagID, t.Key.RunID) })
 	c.Audit = filter(c.Audit, func(e AuditEvent) bool { return e.RunID == "" || keep(e.DagID, e.RunID) })
+	c.DatasetEvents = filter(c.DatasetEvents, func(e DatasetEvent) bool { return keep(e.SourceDagID, e.SourceRunID) })
 	s.submits = filter(s.submits, func(sub submission) bool { return keep(sub.w.DagID, sub.w.RunID) })
 	s.ended = filter(s.ended, func(r DagRun) bool { return keep(r.DagID, r.RunID) })
 	return c

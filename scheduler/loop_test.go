@@ -90,6 +90,10 @@ func (rg *rig) startWith(poll time.Duration, store scheduler.RunStore) {
 			rg.mu.Lock()
 			defer rg.mu.Unlock()
 			rg.ch(run.DagID + "/" + run.RunID) <- run
+			select { // for tests that wait for a run they did not make (dataset-triggered)
+			case rg.ch(run.DagID) <- run:
+			default:
+			}
 		},
 	})
 	ctx, cancel := context.WithCancel(context.Background())

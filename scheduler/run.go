@@ -34,6 +34,8 @@ type activeRun struct {
 	expanded map[string][]any
 	wakeAt   time.Time // the earliest timer pending for this run
 	dirty    bool
+	// triggering caches a dataset-triggered run's triggering_dataset_events once read.
+	triggering map[string][]map[string]any
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {

@@ -405,6 +405,9 @@ func (s *Scheduler) flush(ctx context.Context) error {
 			continue
 		}
 		if err == nil {
+			if len(c.DatasetEvents) > 0 {
+				s.planDue = true // a DAG scheduled on these datasets may be due now
+			}
 			if s.cfg.OnSaved != nil {
 				s.cfg.OnSaved(c)
 			}

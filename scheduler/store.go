@@ -17,6 +17,10 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned by Store creations of a row whose key is taken.
 var ErrExists = errors.New("already exists")
 
+// ErrNotReady is CreateDatasetRun's answer when a dataset the DAG waits for has no queued
+// event any more.
+var ErrNotReady = errors.New("not every dataset has a new event")
+
 // Dag is a DAG as the metastore records it: what the last parse of its file said, plus the
 // state that belongs to the metastore alone (paused, active, next run).
 type Dag struct {
@@ -34,6 +38,10 @@ type Dag struct {
 	MaxActiveRuns  int
 	MaxActiveTasks int
 	LastParsedTime time.Time
+	// ScheduleDatasets are the URIs a dataset schedule waits for, Outlets the URIs each task
+	// updates (by task_id); SyncDag records them as the dataset references of the DAG.
+	ScheduleDatasets []string
+	Outlets          map[string][]string
 	// Next run info, maintained by the scheduler's timetable (nil = none planned).
 	NextDagrun            *time.Time
 	NextDataIntervalStart *time.Time
@@ -283,6 +291,9 @@ type Changes struct {
 	XComs      []XCom    // XComs to write (replacing the same key)
 	Audit      []AuditEvent
 	Calls      []TryCalls // the granted-I/O calls of tries that ended (or poked)
+	// DatasetEvents are the dataset updates of the tries that ended success in this step
+	// (one per outlet), queued for the DAGs scheduled on them.
+	DatasetEvents []DatasetEvent
 	// Owner, if not 0, is the scheduler job writing: Save then writes nothing unless that job
 	// still owns every run the changes touch, else it fails with a *NotOwnerError (a
 	// scheduler taken for dead while it lived must not overwrite what another now drives).
@@ -291,7 +302,7 @@ type Changes struct {
 
 // Empty reports whether there is nothing to write.
 func (c *Changes) Empty() bool {
-	return len(c.Runs)+len(c.TaskInstances)+len(c.Expanded)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls) == 0
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Expanded)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls)+len(c.DatasetEvents) == 0
 }
 
 // RunStore is what the scheduling loop needs of the metastore.

@@ -76,6 +76,8 @@ type TryContext struct {
 	DataIntervalStart time.Time
 	DataIntervalEnd   time.Time
 	Conf              map[string]any
+	// TriggeringDatasetEvents are a dataset-triggered run's events by URI (nil in others).
+	TriggeringDatasetEvents map[string][]map[string]any
 	// Lookups; nil means "absent" (see tasks.Env.Defaults).
 	XCom        func(taskID string, key ...string) any
 	Var         func(name string, def ...any) any
@@ -91,7 +93,7 @@ type TryContext struct {
 func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error) {
 	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
 	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
-	env.MapIndex, env.Item = c.MapIndex, c.Item
+	env.MapIndex, env.Item, env.TriggeringDatasetEvents = c.MapIndex, c.Item, c.TriggeringDatasetEvents
 	env = env.Defaults()
 	mounts, err := renderMounts(d, t, env, c.vars)
 	if err != nil {

@@ -146,6 +146,9 @@ type Task struct {
 	// MaxActiveTIsPerDag caps this task's instances running at once across the DAG's runs
 	// (Airflow's max_active_tis_per_dag, most useful on a mapped task); 0: no cap.
 	MaxActiveTIsPerDag int
+	// Outlets are the dataset URIs a success of this task updates (Airflow's outlets): each
+	// success records a dataset event, which may trigger the DAGs scheduled on it.
+	Outlets []string
 	// Expand makes the task mapped: one task instance per element, map_index 0..n-1.
 	Expand *Expand
 

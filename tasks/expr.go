@@ -34,6 +34,9 @@ type Env struct {
 	// (-1, and Item nil, for a task that is not mapped).
 	Item     any `expr:"item"`
 	MapIndex int `expr:"map_index"`
+	// TriggeringDatasetEvents are, in a dataset-triggered run, the dataset events that
+	// triggered it by dataset URI (Airflow's triggering_dataset_events); empty in other runs.
+	TriggeringDatasetEvents map[string][]map[string]any `expr:"triggering_dataset_events"`
 
 	Now         func() time.Time                           `expr:"now"`
 	XCom        func(taskID string, key ...string) any     `expr:"xcom"`
@@ -106,6 +109,9 @@ func (e Env) Defaults() Env {
 	}
 	if e.Conf == nil {
 		e.Conf = map[string]any{}
+	}
+	if e.TriggeringDatasetEvents == nil {
+		e.TriggeringDatasetEvents = map[string][]map[string]any{}
 	}
 	return e
 }

@@ -328,7 +328,7 @@ func RenderOperator(call *OperatorCall, file string, env Env) (OperatorInput, er
 		"dag_id": env.DagID, "task_id": env.TaskID, "run_id": env.RunID, "try_number": env.TryNumber,
 		"ds": env.DS, "ds_nodash": env.DSNodash, "ts": env.TS,
 		"logical_date": env.LogicalDate, "data_interval_start": env.DataIntervalStart, "data_interval_end": env.DataIntervalEnd,
-		"params": env.Params, "conf": env.Conf,
+		"params": env.Params, "conf": env.Conf, "triggering_dataset_events": env.TriggeringDatasetEvents,
 	}}
 	for name, tpl := range call.Fields {
 		s, err := tpl.Render(env)

@@ -41,7 +41,7 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
 	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group",
-	"expand", "max_active_tis_per_dag")
+	"expand", "max_active_tis_per_dag", "outlets")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -264,7 +264,9 @@ func (p *dagParser) parse(body ast.Node) {
 			}
 		}
 	}
-	if f, ok := byKey["schedule"]; ok && !isNull(p.w.resolve(f.value)) {
+	if f, ok := byKey["schedule"]; ok && isMappingNode(p.w.resolve(f.value)) {
+		d.Schedule = p.datasetSchedule(f)
+	} else if ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			sched, err := ParseSchedule(s)
 			if err != nil {
@@ -277,7 +279,7 @@ func (p *dagParser) parse(body ast.Node) {
 	}
 	d.StartDate = p.date(byKey, "start_date")
 	d.EndDate = p.date(byKey, "end_date")
-	if f, given := byKey["start_date"]; d.Schedule.Kind != ScheduleNone && d.StartDate == nil && (!given || isNull(p.w.resolve(f.value))) {
+	if f, given := byKey["start_date"]; d.Schedule.Timed() && d.StartDate == nil && (!given || isNull(p.w.resolve(f.value))) {
 		p.ps.add(byKey["schedule"].pos, "a scheduled DAG needs start_date: the first data interval starts there (e.g. start_date: 2024-01-01)")
 	}
 	if d.StartDate != nil && d.EndDate != nil && d.StartDate.After(*d.EndDate) {
@@ -756,6 +758,9 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 				p.ps.add(valuePos(f.value), "%strigger_rule %q is not one of %s%s", label, s, joinRules(), suggest(s, ruleNames()))
 			}
 		}
+	}
+	if f, ok := tf.get("outlets"); ok && !isNull(p.w.resolve(f.value)) {
+		t.Outlets = p.datasetList(f, "")
 	}
 	if f, ok := tf.get("pool"); ok {
 		if s, ok := p.w.str(f); ok {

@@ -16,6 +16,9 @@ const (
 	ScheduleOnce  ScheduleKind = "once"  // one run, at start_date
 	ScheduleCron  ScheduleKind = "cron"  // a preset or a 5-field cron, in the DAG's timezone
 	ScheduleEvery ScheduleKind = "every" // a fixed interval from start_date ("@every 30m")
+	// ScheduleDatasets runs the DAG once every dataset in Datasets has been updated since its
+	// last dataset-triggered run (`schedule: {datasets: [...]}`).
+	ScheduleDatasets ScheduleKind = "datasets"
 )
 
 // Schedule is a DAG's parsed `schedule`.
@@ -24,6 +27,14 @@ type Schedule struct {
 	Kind  ScheduleKind
 	Cron  *cron.Expr    // ScheduleCron
 	Every time.Duration // ScheduleEvery
+	// Datasets are the URIs a ScheduleDatasets waits for, as listed.
+	Datasets []string
+}
+
+// Timed reports whether the schedule makes runs from a timetable (cron, interval or once):
+// not none, and not datasets.
+func (s Schedule) Timed() bool {
+	return s.Kind != ScheduleNone && s.Kind != ScheduleDatasets && s.Kind != ""
 }
 
 // ParseSchedule reads a `schedule` value: "" (none), "@once", a preset (@hourly @daily @weekly

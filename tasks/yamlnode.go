@@ -94,6 +94,15 @@ func isNull(n ast.Node) bool {
 	return n == nil || ok
 }
 
+// isMappingNode reports whether n is a mapping (of one key or more).
+func isMappingNode(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return true
+	}
+	return false
+}
+
 // mapping returns the fields of a mapping node in order, with `<<: *anchor` merges expanded
 // (keys written in the mapping itself win) and duplicate keys reported.
 func (w *walker) mapping(n ast.Node, what string) ([]field, bool) {

@@ -14,6 +14,7 @@ const (
 	tagAdmin   = "Admin"
 	tagMonitor = "Monitoring"
 	tagAuthor  = "Authoring"
+	tagDataset = "Dataset"
 )
 
 // register lists every endpoint: the mux serves them and the OpenAPI describes them.
@@ -53,6 +54,11 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", Viewer, tagRun, "Get a run", s.getRun)
 	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", User, tagRun, "Mark a run success or failed", s.patchRun)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/clearTaskInstances", User, tagRun, "Clear task instances so they run again", s.clearTIs)
+
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamDatasetEvents", Viewer, tagDataset, "List the dataset events that triggered a run", s.upstreamDatasetEvents)
+	s.add(http.MethodGet, "/api/v1/datasets", Viewer, tagDataset, "List datasets with the tasks that update them and the DAGs they trigger", s.listDatasets)
+	s.add(http.MethodGet, "/api/v1/datasets/events", Viewer, tagDataset, "List dataset events", s.listDatasetEvents)
+	s.add(http.MethodGet, "/api/v1/datasets/{uri...}", Viewer, tagDataset, "Get a dataset by its URI (URL-encoded)", s.getDataset)
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", Viewer, tagTI, "List a run's task instances", s.listTIs)
 	s.add(http.MethodGet, ti, Viewer, tagTI, "Get a task instance, rendered, and why it waits", s.getTI)

@@ -83,6 +83,10 @@ func TestDagsListExamples(t *testing.T) {
 			t.Errorf("test_pipe = %v, want @daily, catchup false, tag test", d)
 		}
 	}
+	// A dataset schedule says which datasets it waits for.
+	if line := lineOf(h.ok("dags", "list", "-o", "plain"), "example_dataset_consumer"); !strings.Contains(line, "\tDataset: warehouse://orders, warehouse://customers\t") {
+		t.Errorf("dags list shows the dataset schedule as %q", line)
+	}
 	if out := h.ok("dags", "list-import-errors"); !strings.Contains(out, "No data found") {
 		t.Errorf("the examples must all load; import errors:\n%s", out)
 	}

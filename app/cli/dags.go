@@ -59,6 +59,9 @@ func (e *env) dagsList() *cobra.Command {
 				tags = append(tags, t.Name)
 			}
 			sched := string(d.ScheduleInterval)
+			if len(d.ScheduleDatasets) > 0 {
+				sched += ": " + strings.Join(d.ScheduleDatasets, ", ")
+			}
 			if sched == "" {
 				sched = "None"
 			}
@@ -172,6 +175,9 @@ func (e *env) dagsPause(pause bool) *cobra.Command {
 // in topological order.
 func writeGraph(w io.Writer, d *tasks.DAG) error {
 	sched := d.Schedule.Raw
+	if d.Schedule.Kind == tasks.ScheduleDatasets {
+		sched = tasks.DatasetScheduleName + ": " + strings.Join(d.Schedule.Datasets, ", ")
+	}
 	if sched == "" {
 		sched = "none (manual runs only)"
 	}

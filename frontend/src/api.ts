@@ -235,6 +235,39 @@ export interface ClearedInstance {
   state: TaskState | null
 }
 
+export interface DatasetDagRef {
+  dag_id: string
+  created_at: string
+  updated_at: string
+}
+
+export interface DatasetTaskRef extends DatasetDagRef {
+  task_id: string
+}
+
+/** Airflow's Dataset: a URI with the tasks that update it and the DAGs it triggers. */
+export interface Dataset {
+  id: number
+  uri: string
+  extra: Record<string, unknown> | null
+  created_at: string
+  updated_at: string
+  consuming_dags: DatasetDagRef[]
+  producing_tasks: DatasetTaskRef[]
+}
+
+export interface DatasetEvent {
+  dataset_id: number
+  dataset_uri: string
+  extra: Record<string, unknown> | null
+  source_dag_id: string | null
+  source_task_id: string | null
+  source_run_id: string | null
+  source_map_index: number
+  created_dagruns: { run_id: string; dag_id: string; state: string; logical_date: string }[]
+  timestamp: string
+}
+
 export interface Pool {
   name: string
   slots: number
@@ -543,6 +576,13 @@ export const clearTaskInstances = (id: string, body: ClearRequest) =>
   request<{ task_instances: ClearedInstance[] }>(`/dags/${seg(id)}/clearTaskInstances`, { method: 'POST', body })
 
 // ---- admin
+
+export const datasets = () =>
+  request<{ datasets: Dataset[]; total_entries: number }>('/datasets', { query: { limit: 1000, order_by: 'uri' } })
+export const datasetEvents = (q: { dataset_id?: number; limit?: number }) =>
+  request<{ dataset_events: DatasetEvent[]; total_entries: number }>('/datasets/events', {
+    query: { order_by: '-timestamp', limit: q.limit ?? 50, dataset_id: q.dataset_id },
+  })
 
 export const pools = () => request<{ pools: Pool[]; total_entries: number }>('/pools', { query: { limit: 1000 } })
 export const createPool = (p: { name: string; slots: number; description?: string }) =>

@@ -12,6 +12,7 @@ import { DagPage } from './views/DagPage'
 import { TaskInstancePage } from './views/TaskInstance'
 import { AuditLog, Cluster, Pools, Users, Variables } from './views/Admin'
 import { Connections } from './views/Connections'
+import { Datasets } from './views/Datasets'
 import './style.css'
 
 // The editor brings CodeMirror, dagre and yaml: fetched when it is first opened.
@@ -144,6 +145,7 @@ function Nav(props: { route: Route; session: api.Session; theme: Theme; onTheme:
         <span class="logo">◆</span> wasmflow
       </a>
       {link('dags', 'DAGs', 'nav-dags')}
+      {link('datasets', 'Datasets', 'nav-datasets')}
       {link('cluster', 'Cluster', 'nav-cluster')}
       {link('pools', 'Pools', 'nav-pools')}
       {api.atLeast(role, 'Op') && link('variables', 'Variables', 'nav-variables')}
@@ -194,6 +196,8 @@ function View({ route, role }: { route: Route; role: api.Role }) {
       if (p2 === 'runs' && p3 !== undefined && p4 === 'tasks' && p5 !== undefined)
         return <TaskInstancePage key={`${p1}/${p3}/${p5}`} dagId={p1} runId={p3} taskId={p5} route={route} />
       return <DagPage key={p1} dagId={p1} tab={p2 ?? 'grid'} route={route} />
+    case 'datasets':
+      return <Datasets route={route} />
     case 'cluster':
       return <Cluster />
     case 'pools':

@@ -88,6 +88,9 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 				return fmt.Errorf("write XCom %s of %s/%s/%s: %w", x.Key, x.DagID, x.RunID, x.TaskID, err)
 			}
 		}
+		if err := writeDatasetEvents(tx, c.DatasetEvents, now); err != nil {
+			return err
+		}
 		for _, e := range c.Audit {
 			m := logModel{Dttm: e.When.UTC(), Event: e.Event, Owner: e.Owner, DagID: e.DagID, RunID: e.RunID, TaskID: e.TaskID, Extra: e.Extra}
 			if err := tx.Create(&m).Error; err != nil {

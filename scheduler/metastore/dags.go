@@ -58,6 +58,9 @@ func (s *Store) SyncDag(ctx context.Context, d scheduler.Dag, source []byte, pau
 		if err != nil {
 			return err
 		}
+		if err := syncDatasetRefs(tx, d, now); err != nil {
+			return err
+		}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "dag_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"fileloc", "source_hash", "source", "last_updated"}),

@@ -247,6 +247,8 @@ var currentModels = []any{
 	&dagModel{}, &dagCodeModel{}, &importErrorModel{}, &dagRunModel{}, &taskInstanceModel{},
 	&taskTryModel{}, &taskRescheduleModel{}, &xcomModel{}, &variableModel{}, &poolModel{},
 	&userModel{}, &logModel{}, &moduleBlobModel{}, &connectionModel{}, &schedulerJobModel{},
+	&datasetModel{}, &datasetEventModel{}, &dagScheduleDatasetReferenceModel{},
+	&taskOutletDatasetReferenceModel{}, &datasetDagRunQueueModel{}, &dagRunDatasetEventModel{},
 }
 
 // utc normalises a time for storage; see the note at the top of this file.

@@ -24,31 +24,48 @@ const tiBatch = 50
 // none, Pool default_pool, PoolSlots 1, Queue default, and the run's DagID and RunID. The DAG
 // must exist (else ErrNotFound); a run_id already used by the DAG is an error.
 func (s *Store) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []scheduler.TaskInstance) (scheduler.DagRun, error) {
+	rm, tms, err := newRunModels(run, tis)
+	if err != nil {
+		return scheduler.DagRun{}, err
+	}
+	var inserting string // what the failed statement inserted, for the error
+	err = s.write(ctx, func(tx *gorm.DB) error {
+		inserting, err = insertRun(tx, &rm, tms)
+		return err
+	})
+	if err != nil {
+		return scheduler.DagRun{}, createRunError(rm, inserting, err)
+	}
+	return dagRunFromModel(rm)
+}
+
+// newRunModels applies CreateDagRun's defaults and checks to a run and its task instances.
+func newRunModels(run scheduler.DagRun, tis []scheduler.TaskInstance) (dagRunModel, []taskInstanceModel, error) {
 	if run.DagID == "" || run.RunID == "" {
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %q of dag %q: dag_id and run_id are required", run.RunID, run.DagID)
+		return dagRunModel{}, nil, fmt.Errorf("create dag run %q of dag %q: dag_id and run_id are required", run.RunID, run.DagID)
 	}
 	if run.State == "" {
 		run.State = tasks.RunQueued
 	}
 	if !run.State.Valid() {
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: invalid state %q", run.RunID, run.DagID, run.State)
+		return dagRunModel{}, nil, fmt.Errorf("create dag run %s of dag %s: invalid state %q", run.RunID, run.DagID, run.State)
 	}
 	if run.RunType == "" {
 		run.RunType = "manual"
 	}
 	rm, err := dagRunToModel(run)
 	if err != nil {
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: %w", run.RunID, run.DagID, err)
+		return dagRunModel{}, nil, fmt.Errorf("create dag run %s of dag %s: %w", run.RunID, run.DagID, err)
 	}
 	tms := make([]taskInstanceModel, len(tis))
 	for i, ti := range tis {
 		if (ti.DagID != "" && ti.DagID != run.DagID) || (ti.RunID != "" && ti.RunID != run.RunID) {
-			return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: task instance %s belongs to run %s of dag %s",
+			return dagRunModel{}, nil, fmt.Errorf("create dag run %s of dag %s: task instance %s belongs to run %s of dag %s",
 				run.RunID, run.DagID, ti.TaskID, ti.RunID, ti.DagID)
 		}
 		ti.DagID, ti.RunID = run.DagID, run.RunID
 		if ti.TaskID == "" {
-			return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: task instance %d has no task_id", run.RunID, run.DagID, i)
+			return dagRunModel{}, nil, fmt.Errorf("create dag run %s of dag %s: task instance %d has no task_id", run.RunID, run.DagID, i)
 		}
 		// A run starts with one task instance per task, a mapped one's too: its instances
 		// per element are made when it expands.
@@ -57,7 +74,7 @@ func (s *Store) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []sc
 			ti.State = tasks.StateNone
 		}
 		if !ti.State.Valid() {
-			return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: task %s: invalid state %q", run.RunID, run.DagID, ti.TaskID, ti.State)
+			return dagRunModel{}, nil, fmt.Errorf("create dag run %s of dag %s: task %s: invalid state %q", run.RunID, run.DagID, ti.TaskID, ti.State)
 		}
 		if ti.Pool == "" {
 			ti.Pool = scheduler.DefaultPool
@@ -70,29 +87,35 @@ func (s *Store) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []sc
 		}
 		tms[i] = taskInstanceToModel(ti)
 	}
-	var inserting string // what the failed statement inserted, for the error
-	err = s.write(ctx, func(tx *gorm.DB) error {
-		inserting = "run"
-		if err := tx.Create(&rm).Error; err != nil {
-			return err
-		}
-		if len(tms) == 0 {
-			return nil
-		}
-		inserting = "task instances"
-		return tx.CreateInBatches(tms, tiBatch).Error
-	})
+	return rm, tms, nil
+}
+
+// insertRun inserts a run and its task instances in tx; it says what it was inserting when it
+// failed.
+func insertRun(tx *gorm.DB, rm *dagRunModel, tms []taskInstanceModel) (string, error) {
+	if err := tx.Create(rm).Error; err != nil {
+		return "run", err
+	}
+	if len(tms) == 0 {
+		return "", nil
+	}
+	for i := range tms {
+		tms[i].DagID, tms[i].RunID = rm.DagID, rm.RunID
+	}
+	return "task instances", tx.CreateInBatches(tms, tiBatch).Error
+}
+
+// createRunError says why inserting a run failed.
+func createRunError(rm dagRunModel, inserting string, err error) error {
 	switch {
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s: %w", run.RunID, notFound("dag %q", run.DagID))
+		return fmt.Errorf("create dag run %s: %w", rm.RunID, notFound("dag %q", rm.DagID))
 	case errors.Is(err, gorm.ErrDuplicatedKey) && inserting == "run":
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: the run %w", run.RunID, run.DagID, scheduler.ErrExists)
+		return fmt.Errorf("create dag run %s of dag %s: the run %w", rm.RunID, rm.DagID, scheduler.ErrExists)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: two task instances have the same task_id", run.RunID, run.DagID)
-	case err != nil:
-		return scheduler.DagRun{}, fmt.Errorf("create dag run %s of dag %s: %w", run.RunID, run.DagID, err)
+		return fmt.Errorf("create dag run %s of dag %s: two task instances have the same task_id", rm.RunID, rm.DagID)
 	}
-	return dagRunFromModel(rm)
+	return fmt.Errorf("create dag run %s of dag %s: %w", rm.RunID, rm.DagID, err)
 }
 
 // GetDagRun returns one run.
