@@ -36,6 +36,13 @@ func dagSpecCalls(specFixture) []specCall {
 		{op: "patch_mapped_task_instance", method: "PATCH", path: mapped + "/1", body: `{"new_state":"failed","dry_run":false}`, status: ok, as: "user"},
 		{op: "get_xcom_entries", method: "GET", path: run + "/taskInstances/transform/xcomEntries?limit=10", status: ok, as: "viewer"},
 		{op: "get_log", method: "GET", path: run + "/taskInstances/extract/logs/1?full_content=true", status: ok, as: "viewer"},
+
+		// spec_pipe's transform has the outlet s3://spec/orders: spec_r1 recorded its event.
+		{op: "get_datasets", method: "GET", path: "/datasets?limit=10", status: ok, as: "viewer"},
+		{op: "get_dataset", method: "GET", path: "/datasets/s3%3A%2F%2Fspec%2Forders", status: ok, as: "viewer"},
+		{op: "get_dataset", method: "GET", path: "/datasets/s3%3A%2F%2Fno%2Fsuch", status: http.StatusNotFound, as: "viewer"},
+		{op: "get_dataset_events", method: "GET", path: "/datasets/events?limit=10", status: ok, as: "viewer"},
+		{op: "get_upstream_dataset_events", method: "GET", path: run + "/upstreamDatasetEvents", status: ok, as: "viewer"},
 	}
 }
 
@@ -52,14 +59,10 @@ var notYet = map[string]string{
 	"delete_dag_run":                "apidags",
 	"clear_dag_run":                 "apidags",
 	"set_dag_run_note":              "apidags",
-	"get_upstream_dataset_events":   "datasets",
 	"set_task_instance_note":        "apidags",
 	"set_mapped_task_instance_note": "apidags",
 	"post_set_task_instances_state": "apidags",
 	"get_task_instances_batch":      "apidags",
 	"get_xcom_entry":                "apidags",
 	"get_extra_links":               "apidags",
-	"get_datasets":                  "datasets",
-	"get_dataset":                   "datasets",
-	"get_dataset_events":            "datasets",
 }

@@ -280,7 +280,7 @@ schedule: null
 is_paused_upon_creation: false
 tasks:
   - {id: extract, module: modules/echo.wasm, args: ["hello"]}
-  - {id: transform, module: modules/xcom_write.wasm, args: ["return_value=42"], upstream: [extract]}
+  - {id: transform, module: modules/xcom_write.wasm, args: ["return_value=42"], upstream: [extract], outlets: ["s3://spec/orders"]}
 `
 
 const specFan = `dag_id: spec_fan
