@@ -34,6 +34,12 @@ type Env struct {
 	// (-1, and Item nil, for a task that is not mapped).
 	Item     any `expr:"item"`
 	MapIndex int `expr:"map_index"`
+	// State, Reason and LogURL are a callback's event: the state the task instance or run
+	// reached, why (a failed try's reason, the SLA missed), and where its log is. Empty in a
+	// task's own try.
+	State  string `expr:"state"`
+	Reason string `expr:"reason"`
+	LogURL string `expr:"log_url"`
 
 	Now         func() time.Time                           `expr:"now"`
 	XCom        func(taskID string, key ...string) any     `expr:"xcom"`
