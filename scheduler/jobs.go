@@ -209,6 +209,8 @@ func (s *Scheduler) dropRuns(c Changes, lost *NotOwnerError) Changes {
 	c.XComs = filter(c.XComs, func(x XCom) bool { return keep(x.DagID, x.RunID) })
 	c.Calls = filter(c.Calls, func(t TryCalls) bool { return keep(t.Key.DagID, t.Key.RunID) })
 	c.Audit = filter(c.Audit, func(e AuditEvent) bool { return e.RunID == "" || keep(e.DagID, e.RunID) })
+	c.Callbacks = filter(c.Callbacks, func(r CallbackRequest) bool { return keep(r.DagID, r.RunID) })
+	c.SLAMisses = filter(c.SLAMisses, func(m SLAMiss) bool { return keep(m.DagID, m.RunID) })
 	s.submits = filter(s.submits, func(sub submission) bool { return keep(sub.w.DagID, sub.w.RunID) })
 	s.ended = filter(s.ended, func(r DagRun) bool { return keep(r.DagID, r.RunID) })
 	return c

@@ -104,8 +104,16 @@ type Scheduler struct {
 	job      int64
 	live     int
 	jobHosts map[int64]string
-	stopped  chan struct{} // closed when Run returns
-	ready    chan struct{} // closed once recovery is done
+	// callbacksDue asks the next step to read the pending callback requests (after a Save
+	// that wrote some, and at start); callbacks are those running by request ID,
+	// callbackTries the same by their try's key; raisedFor the runs this process raised
+	// callbacks for.
+	callbacksDue  bool
+	callbacks     map[int64]CallbackRequest
+	callbackTries map[callbackTry]int64
+	raisedFor     map[runKey]bool
+	stopped       chan struct{} // closed when Run returns
+	ready         chan struct{} // closed once recovery is done
 }
 
 type runKey struct{ dagID, runID string }
@@ -146,6 +154,7 @@ func New(cfg Config) *Scheduler {
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
 		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}), live: 1, jobHosts: map[int64]string{},
+		callbacksDue: true, callbacks: map[int64]CallbackRequest{}, callbackTries: map[callbackTry]int64{}, raisedFor: map[runKey]bool{},
 	}
 }
 
@@ -335,6 +344,7 @@ func (s *Scheduler) step(ctx context.Context) error {
 		return err
 	}
 	s.submitAll(ctx)
+	s.runCallbacks(ctx)
 	return nil
 }
 
@@ -403,6 +413,9 @@ func (s *Scheduler) flush(ctx context.Context) error {
 			continue
 		}
 		if err == nil {
+			if len(c.Callbacks) > 0 {
+				s.callbacksDue = true
+			}
 			if s.cfg.OnSaved != nil {
 				s.cfg.OnSaved(c)
 			}

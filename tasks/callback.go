@@ -78,7 +78,7 @@ func (d *DAG) CallbackTask(callbackID string) *Task {
 	if !ok {
 		return nil
 	}
-	if owner == RunCallbackOwner {
+	if owner == RunCallbackOwner || event == SLAMissCallback { // an SLA miss of a task calls the DAG's
 		return d.Callback(event)
 	}
 	if t := d.Task(owner); t != nil {
