@@ -87,8 +87,13 @@ func (s *Scheduler) raise(c CallbackRequest) {
 	s.raisedFor[runKey{c.DagID, c.RunID}] = true
 }
 
-// errNotOurs says a pending callback belongs to a run another process drives (a `dags test`).
-var errNotOurs = errors.New("the run is another process's")
+// errNotOurs says a pending callback belongs to a run another process drives (a `dags test`);
+// errNoDag that its DAG is not parsed (yet: at start, before the DAG folder is read; or its
+// file is broken or gone): it stays pending and is tried again at the next poll.
+var (
+	errNotOurs = errors.New("the run is another process's")
+	errNoDag   = errors.New("the DAG is not parsed")
+)
 
 // runCallbacks hands every pending callback request not yet running to the executor: those
 // the last Save wrote, and at start those a previous process left pending. A callback that
@@ -97,7 +102,7 @@ func (s *Scheduler) runCallbacks(ctx context.Context) {
 	if !s.callbacksDue {
 		return
 	}
-	s.callbacksDue = false
+	s.callbacksDue, s.callbacksWaiting = false, false
 	cs, ok := s.cfg.Store.(CallbackStore)
 	if !ok {
 		return
@@ -116,6 +121,10 @@ func (s *Scheduler) runCallbacks(ctx context.Context) {
 		}
 		w, err := s.renderCallback(ctx, req)
 		if errors.Is(err, errNotOurs) {
+			continue
+		}
+		if errors.Is(err, errNoDag) {
+			s.callbacksWaiting = true
 			continue
 		}
 		if err != nil {
@@ -144,7 +153,7 @@ func (s *Scheduler) renderCallback(ctx context.Context, req CallbackRequest) (Wo
 	key := req.WorkloadKey()
 	d := s.cfg.Dags()[req.DagID]
 	if d == nil {
-		return Workload{}, fmt.Errorf("DAG %s does not parse now (or its file is gone): fix it, then clear the task to raise its callback again", req.DagID)
+		return Workload{}, errNoDag
 	}
 	cb := d.CallbackTask(key.TaskID)
 	if cb == nil {

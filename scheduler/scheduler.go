@@ -108,12 +108,14 @@ type Scheduler struct {
 	// that wrote some, and at start); callbacks are those running by request ID,
 	// callbackTries the same by their try's key; raisedFor the runs this process raised
 	// callbacks for.
-	callbacksDue  bool
-	callbacks     map[int64]CallbackRequest
-	callbackTries map[callbackTry]int64
-	raisedFor     map[runKey]bool
-	stopped       chan struct{} // closed when Run returns
-	ready         chan struct{} // closed once recovery is done
+	callbacksDue bool
+	// callbacksWaiting says a pending request waits for its DAG to be parsed: polls retry it.
+	callbacksWaiting bool
+	callbacks        map[int64]CallbackRequest
+	callbackTries    map[callbackTry]int64
+	raisedFor        map[runKey]bool
+	stopped          chan struct{} // closed when Run returns
+	ready            chan struct{} // closed once recovery is done
 }
 
 type runKey struct{ dagID, runID string }
@@ -260,6 +262,7 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 			s.planDue = true
 		case <-poll.C:
 			s.planDue = true
+			s.callbacksDue = s.callbacksDue || s.callbacksWaiting
 			if err := s.poll(ctx); err != nil {
 				s.cfg.Log.Error("read metastore", "err", err)
 			}
