@@ -99,3 +99,18 @@ func callbacksFromModels(ms []callbackRequestModel) []scheduler.CallbackRequest 
 }
 
 var _ scheduler.CallbackStore = (*Store)(nil)
+
+// SLAMissesOf returns the SLA misses of some runs of a DAG, for the grid.
+func (s *Store) SLAMissesOf(ctx context.Context, dagID string, runIDs []string) ([]scheduler.SLAMiss, error) {
+	var out []scheduler.SLAMiss
+	for i := 0; i < len(runIDs); i += 500 {
+		var ms []slaMissModel
+		if err := s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id IN ?", dagID, runIDs[i:min(i+500, len(runIDs))]).Find(&ms).Error; err != nil {
+			return nil, fmt.Errorf("read the SLA misses of %s: %w", dagID, err)
+		}
+		for _, m := range ms {
+			out = append(out, scheduler.SLAMiss{DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, Description: m.Description})
+		}
+	}
+	return out, nil
+}
