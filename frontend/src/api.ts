@@ -192,10 +192,13 @@ export interface GridCell {
   duration: number | null
   /** A mapped task's instances counted by state; its state is the most pressing of them. */
   mapped_states?: Record<string, number>
+  /** The task's sla passed before it succeeded in this run. */
+  sla_miss?: boolean
 }
 
 export interface Grid {
-  dag_runs: DagRun[]
+  /** sla_miss: the run had not ended by its DAG's deadline. */
+  dag_runs: (DagRun & { sla_miss?: boolean })[]
   tasks: { task_id: string; upstream_task_ids: string[]; label?: string; group_path?: string[]; is_mapped?: boolean }[]
   task_groups?: TaskGroup[]
   instances: (GridCell | null)[][]
