@@ -31,11 +31,12 @@ func CallbackLogPath(logsFolder string, c CallbackRequest) string {
 
 // TaskLogURL is the API path of a task instance's try log, handed to callbacks as log_url.
 func TaskLogURL(dagID, runID, taskID string, mapIndex, try int) string {
-	u := "/api/v1/dags/" + url.PathEscape(dagID) + "/dagRuns/" + url.PathEscape(runID) + "/taskInstances/" + url.PathEscape(taskID)
+	u := "/api/v1/dags/" + url.PathEscape(dagID) + "/dagRuns/" + url.PathEscape(runID) + "/taskInstances/" + url.PathEscape(taskID) +
+		"/logs/" + strconv.Itoa(try)
 	if mapIndex >= 0 {
-		u += "/" + strconv.Itoa(mapIndex)
+		u += "?map_index=" + strconv.Itoa(mapIndex)
 	}
-	return u + "/logs/" + strconv.Itoa(try)
+	return u
 }
 
 // logURL is the log a callback's event is about: the try's, or for a run's event the run's
