@@ -120,6 +120,21 @@ func (s *Scheduler) runCallbacks(ctx context.Context) {
 		if s.cfg.OnlyTheseRuns && !s.raisedFor[runKey{req.DagID, req.RunID}] {
 			continue // a scheduler for given runs runs only the callbacks it raised
 		}
+		if s.cfg.Jobs != nil && req.JobID != s.job {
+			// Another scheduler's: it runs it, unless it died with it pending, which the
+			// polls look for (a claim is tried only once its job no longer seems alive).
+			s.callbacksWaiting = true
+			if req.JobID != 0 && s.aliveJobs[req.JobID] {
+				continue
+			}
+			mine, err := cs.ClaimCallback(context.WithoutCancel(ctx), req.ID, s.job, s.cfg.Now().Add(-s.cfg.OrphanTimeout))
+			if err != nil {
+				s.cfg.Log.Error("claim a callback", "err", err)
+			}
+			if !mine {
+				continue
+			}
+		}
 		w, err := s.renderCallback(ctx, req)
 		if errors.Is(err, errNotOurs) {
 			continue

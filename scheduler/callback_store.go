@@ -35,6 +35,9 @@ type CallbackRequest struct {
 	// task instance's states never change for it.
 	Error    string
 	Hostname string // where it ran
+	// JobID is the scheduler job that runs it, with several active schedulers (Config.Jobs):
+	// the one whose Save raised it, until another claims it after that one died. 0: none.
+	JobID int64
 }
 
 // Owner is the callback's owner in its TaskID: the task, or tasks.RunCallbackOwner.
@@ -66,6 +69,9 @@ type CallbackStore interface {
 	// FinishCallback marks a request done at at, with where it ran and why it failed ("":
 	// it succeeded).
 	FinishCallback(ctx context.Context, id int64, at time.Time, hostname, errMsg string) error
+	// ClaimCallback makes job the one to run a pending request, if no live job has it (with
+	// Config.Jobs: several schedulers must not each run it); it reports whether job has it.
+	ClaimCallback(ctx context.Context, id, job int64, deadBefore time.Time) (bool, error)
 	// ListCallbacks returns a run's requests ("" runID: every run of the DAG), oldest first.
 	ListCallbacks(ctx context.Context, dagID, runID string) ([]CallbackRequest, error)
 	// ListSLAMisses returns the SLA misses of a DAG ("": of every DAG), newest first.

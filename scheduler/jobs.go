@@ -90,6 +90,7 @@ func (s *Scheduler) pollOwned(ctx context.Context, parsed map[string]*tasks.DAG)
 		}
 	}
 	s.live = len(alive)
+	s.aliveJobs = alive
 	var orphans []DagRun
 	for _, state := range []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning} {
 		runs, err := s.cfg.Store.ListDagRuns(ctx, "", state, 0)

@@ -101,9 +101,11 @@ type Scheduler struct {
 	planned map[string]time.Time // per DAG: the next run recorded on its row
 	// job is this scheduler's scheduler_job with Config.Jobs (0: none), live how many jobs
 	// were alive at the last poll (this one included), jobHosts the host of every job seen.
-	job      int64
-	live     int
-	jobHosts map[int64]string
+	job  int64
+	live int
+	// aliveJobs are the jobs alive at the last poll (this one included).
+	aliveJobs map[int64]bool
+	jobHosts  map[int64]string
 	// callbacksDue asks the next step to read the pending callback requests (after a Save
 	// that wrote some, and at start); callbacks are those running by request ID,
 	// callbackTries the same by their try's key; raisedFor the runs this process raised

@@ -13,10 +13,14 @@ import (
 // writeCallbacks inserts a step's callback requests and SLA misses. An event already recorded
 // (the same key) keeps its first row: an event raises one request, whoever raised it again.
 func writeCallbacks(tx *gorm.DB, c scheduler.Changes) error {
+	var job *int64
+	if c.Owner != 0 {
+		job = &c.Owner
+	}
 	for _, r := range c.Callbacks {
-		err := tx.Exec(`INSERT INTO callback_request (dag_id, run_id, task_id, map_index, event, try_number, state, reason, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			r.DagID, r.RunID, r.TaskID, r.MapIndex, r.Event, r.TryNumber, r.State, r.Reason, r.CreatedAt.UTC()).Error
+		err := tx.Exec(`INSERT INTO callback_request (dag_id, run_id, task_id, map_index, event, try_number, state, reason, created_at, job_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			r.DagID, r.RunID, r.TaskID, r.MapIndex, r.Event, r.TryNumber, r.State, r.Reason, r.CreatedAt.UTC(), job).Error
 		if err != nil {
 			return fmt.Errorf("record the %s request of %s/%s/%s: %w", r.Event, r.DagID, r.RunID, r.TaskID, err)
 		}
@@ -47,6 +51,24 @@ func (s *Store) FinishCallback(ctx context.Context, id int64, at time.Time, host
 		return tx.Model(&callbackRequestModel{}).Where("id = ?", id).
 			Updates(map[string]any{"done_at": at.UTC(), "hostname": hostname, "error": errMsg}).Error
 	})
+}
+
+// ClaimCallback makes job the one to run a pending request: when no job has it, job has it
+// already, or its job ended or has not heartbeat since deadBefore (it died with the request
+// pending). It reports whether job has it now.
+func (s *Store) ClaimCallback(ctx context.Context, id, job int64, deadBefore time.Time) (bool, error) {
+	var claimed bool
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE callback_request SET job_id = ? WHERE id = ? AND done_at IS NULL
+			AND (job_id IS NULL OR job_id = ? OR job_id IN (SELECT id FROM scheduler_job WHERE state <> ? OR latest_heartbeat < ?))`,
+			job, id, job, scheduler.JobRunning, utc(deadBefore))
+		claimed = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim callback %d for scheduler job %d: %w", id, job, err)
+	}
+	return claimed, nil
 }
 
 // ListCallbacks returns a run's callback requests ("" runID: the DAG's), oldest first.
@@ -94,6 +116,9 @@ func callbacksFromModels(ms []callbackRequestModel) []scheduler.CallbackRequest 
 		out[i] = scheduler.CallbackRequest{ID: m.ID, DagID: m.DagID, RunID: m.RunID, TaskID: m.TaskID, MapIndex: m.MapIndex,
 			Event: m.Event, TryNumber: m.TryNumber, State: m.State, Reason: m.Reason, CreatedAt: m.CreatedAt.UTC(),
 			DoneAt: utcPtr(m.DoneAt), Error: m.Error, Hostname: m.Hostname}
+		if m.JobID != nil {
+			out[i].JobID = *m.JobID
+		}
 	}
 	return out
 }

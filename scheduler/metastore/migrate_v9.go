@@ -10,7 +10,8 @@ import (
 // callback (a try ending in success, failed or up_for_retry, a run ending, an SLA miss),
 // written in the transaction of the state change that raised it; done_at is set once the
 // callback ran, so a request still pending at start runs then. Its key (the event) is unique:
-// an event raises one request. sla_miss is Airflow's table of the same name, keyed by run and
+// an event raises one request; job_id is the scheduler job that runs it (with several active
+// schedulers: the one that raised it, or one that claimed it after that one died). sla_miss is Airflow's table of the same name, keyed by run and
 // task ("" for the run's deadline). Both go with their run (ON DELETE CASCADE). Plain types and
 // the GORM migrator only, the same on SQLite and PostgreSQL. FROZEN since its release.
 
@@ -37,6 +38,7 @@ type v9CallbackRequest struct {
 	DoneAt    *time.Time   `gorm:"column:done_at;index:idx_callback_request_done_at"`
 	Error     string       `gorm:"column:error;not null;default:('')"`
 	Hostname  string       `gorm:"column:hostname;not null;default:('')"`
+	JobID     *int64       `gorm:"column:job_id"`
 	DagRun    *v9DagRunKey `gorm:"belongsTo;foreignKey:DagID,RunID;references:DagID,RunID;constraint:OnDelete:CASCADE"`
 }
 
@@ -78,6 +80,7 @@ type callbackRequestModel struct {
 	DoneAt    *time.Time `gorm:"column:done_at"`
 	Error     string     `gorm:"column:error"`
 	Hostname  string     `gorm:"column:hostname"`
+	JobID     *int64     `gorm:"column:job_id"`
 }
 
 func (callbackRequestModel) TableName() string { return "callback_request" }

@@ -5,7 +5,7 @@ CREATE TABLE `ab_user` (`id` integer PRIMARY KEY AUTOINCREMENT,`username` text N
 CREATE UNIQUE INDEX `idx_ab_user_username` ON `ab_user`(`username`);
 
 -- table callback_request
-CREATE TABLE `callback_request` (`id` integer PRIMARY KEY AUTOINCREMENT,`dag_id` text NOT NULL,`run_id` text NOT NULL,`task_id` text NOT NULL DEFAULT (''),`map_index` integer NOT NULL DEFAULT -1,`event` text NOT NULL,`try_number` integer NOT NULL DEFAULT 0,`state` text NOT NULL DEFAULT (''),`reason` text NOT NULL DEFAULT (''),`created_at` datetime NOT NULL,`done_at` datetime,`error` text NOT NULL DEFAULT (''),`hostname` text NOT NULL DEFAULT (''),CONSTRAINT `fk_callback_request_dag_run` FOREIGN KEY (`dag_id`,`run_id`) REFERENCES `dag_run`(`dag_id`,`run_id`) ON DELETE CASCADE);
+CREATE TABLE `callback_request` (`id` integer PRIMARY KEY AUTOINCREMENT,`dag_id` text NOT NULL,`run_id` text NOT NULL,`task_id` text NOT NULL DEFAULT (''),`map_index` integer NOT NULL DEFAULT -1,`event` text NOT NULL,`try_number` integer NOT NULL DEFAULT 0,`state` text NOT NULL DEFAULT (''),`reason` text NOT NULL DEFAULT (''),`created_at` datetime NOT NULL,`done_at` datetime,`error` text NOT NULL DEFAULT (''),`hostname` text NOT NULL DEFAULT (''),`job_id` integer,CONSTRAINT `fk_callback_request_dag_run` FOREIGN KEY (`dag_id`,`run_id`) REFERENCES `dag_run`(`dag_id`,`run_id`) ON DELETE CASCADE);
 
 -- index idx_callback_request_done_at
 CREATE INDEX `idx_callback_request_done_at` ON `callback_request`(`done_at`);

@@ -34,6 +34,7 @@ CREATE TABLE callback_request (
 	done_at timestamp with time zone,
 	error text NOT NULL DEFAULT ''::text,
 	hostname text NOT NULL DEFAULT ''::text,
+	job_id bigint,
 	CONSTRAINT callback_request_pkey PRIMARY KEY (id),
 	CONSTRAINT fk_callback_request_dag_run FOREIGN KEY (dag_id, run_id) REFERENCES dag_run(dag_id, run_id) ON DELETE CASCADE
 );
