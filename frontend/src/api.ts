@@ -518,6 +518,25 @@ export const markTaskInstance = (id: string, run: string, task: string, new_stat
   request<TaskInstance>(tiPath(id, run, task), { method: 'PATCH', body: { new_state } })
 export const tries = (id: string, run: string, task: string, mapIndex = -1) =>
   request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`, { query: mi(mapIndex) })
+/** A callback request: the event that raised it, and whether it ran (docs/dags.md, Callbacks). */
+export interface Callback {
+  callback_id: number
+  task_id: string | null
+  map_index: number
+  event: string
+  try_number: number
+  state: string
+  reason: string
+  created_at: string
+  done_at: string | null
+  error: string
+  hostname: string
+  log_url: string
+}
+export const callbacks = (id: string, run: string, task?: string) =>
+  request<{ callbacks: Callback[]; total_entries: number }>(`/dags/${seg(id)}/dagRuns/${seg(run)}/callbacks`, { query: task ? { task_id: task } : {} })
+export const callbackLog = (id: string, run: string, callbackId: number) =>
+  request<string>(`/dags/${seg(id)}/dagRuns/${seg(run)}/callbacks/${callbackId}/log`, { text: true })
 export const xcoms = (id: string, run: string, task: string, mapIndex = -1) =>
   request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`, { query: mi(mapIndex) })
 export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number, mapIndex = -1) =>
