@@ -206,3 +206,41 @@ tasks:
 		t.Errorf("answered %q, want r1's once, then r2's", got)
 	}
 }
+
+// The example DAG example_callbacks on a fresh home with `dags test`: its task fails on both
+// tries, the retry callback prints the event, and the task's and the run's failure webhooks
+// reach the demo API's /hooks; every callback ran and none failed, and the states are as
+// without them.
+func TestExampleCallbacks(t *testing.T) {
+	h := newHome(t)
+	withOperators(t, h)
+	if code, out, errs := h.run("", "dags", "test", "example_callbacks", "2024-03-01"); code == 0 || !strings.Contains(out+errs, "ended failed") {
+		t.Fatalf("dags test example_callbacks: exit %d, want the run failed\n%s%s", code, out, errs)
+	}
+	store, err := metastore.Open(context.Background(), filepath.Join(h.dir, "wasmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	runs, err := store.ListDagRuns(context.Background(), "example_callbacks", "", 0)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs = %+v, %v", runs, err)
+	}
+	reqs, err := store.ListCallbacks(context.Background(), "example_callbacks", runs[0].RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range reqs {
+		got = append(got, r.TaskID+" "+r.Event)
+		if r.DoneAt == nil || r.Error != "" {
+			t.Errorf("%s of %q: done %v, error %q", r.Event, r.TaskID, r.DoneAt, r.Error)
+		}
+	}
+	if want := []string{"unlucky on_retry_callback", "unlucky on_failure_callback", " on_failure_callback"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("callbacks = %q, want %q", got, want)
+	}
+	if log := h.ok("tasks", "logs", "example_callbacks", runs[0].RunID, "unlucky", "--try", "1"); !strings.Contains(log, "exiting with code 1") {
+		t.Errorf("unlucky's log:\n%s", log)
+	}
+}
