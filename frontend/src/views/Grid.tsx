@@ -123,7 +123,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         if (r === undefined) return reload() // a task the grid has not seen: the DAG changed
         // A mapped task's cell counts all its instances: read again, coalesced.
         if (g.tasks[r].is_mapped || (ti.map_index ?? -1) >= 0) return reload()
-        g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
+        g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration, sla_miss: g.instances[c][r]?.sla_miss }
         for (const row of indexRef.current.rowsOf.get(r) ?? []) {
           const k = tileKey(Math.floor(c / TILE), Math.floor(row / TILE))
           tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
@@ -144,6 +144,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         bump()
       }),
       on('dag', (e) => e.dag_id === dagId && e.is_paused === undefined && reload()),
+      on('sla_miss', (e) => e.dag_id === dagId && reload()),
       on('resync', reload),
     ]
     return () => offs.forEach((f) => f())
