@@ -40,7 +40,7 @@ type CallbackRequest struct {
 	JobID int64
 }
 
-// Owner is the callback's owner in its TaskID: the task, or tasks.RunCallbackOwner.
+// owner is the callback's owner in its TaskID: the task, or tasks.RunCallbackOwner.
 func (c CallbackRequest) owner() string {
 	if c.TaskID == "" {
 		return runOwner
