@@ -8,7 +8,7 @@ import (
 
 // Event is one change the live views follow: a task instance, a run or a DAG.
 type Event struct {
-	Kind  string // "task_instance", "dag_run" or "dag"
+	Kind  string // "task_instance", "dag_run", "dag" or "sla_miss"
 	DagID string
 	Data  any // TaskInstanceInfo, RunInfo, or DagEvent
 }
@@ -91,5 +91,12 @@ func (h *Events) publishChanges(c scheduler.Changes) {
 		if r.State.Finished() {
 			h.Publish(Event{Kind: "dag_run", DagID: r.DagID, Data: runInfo(r)})
 		}
+	}
+	for _, m := range c.SLAMisses {
+		var task *string
+		if m.TaskID != "" {
+			task = &m.TaskID
+		}
+		h.Publish(Event{Kind: "sla_miss", DagID: m.DagID, Data: map[string]any{"dag_id": m.DagID, "dag_run_id": m.RunID, "task_id": task}})
 	}
 }

@@ -3,6 +3,7 @@ package examples
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -18,10 +19,15 @@ const DemoAPIService = "wasmflow example API"
 //
 //	GET /ready                 {"ready": true, "service": "wasmflow example API"}
 //	GET /orders?day=2024-01-01 {"day": "2024-01-01", "orders": [{"id": 20240101001, "customer": "ada", "amount_cents": 4250, "status": "paid"}, ...]}
+//	POST /hooks                {"received": 123}: a webhook for example_callbacks, which takes any body (its length answered)
 func DemoAPI() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ready": true, "service": DemoAPIService})
+	})
+	mux.HandleFunc("POST /hooks", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 1<<20))
+		writeJSON(w, map[string]any{"received": n})
 	})
 	mux.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
 		day, err := time.Parse(time.DateOnly, r.URL.Query().Get("day"))

@@ -553,7 +553,7 @@ func (s *Scheduler) MarkRun(ctx context.Context, dagID, runID string, state task
 			s.changes.ti(ti)
 		})
 		r.run.State = tasks.RunRunning // endRun needs it active
-		s.endRun(r, state, now)
+		s.endRun(r, state, now, "run marked "+string(state)+" by "+owner)
 		s.changes.audit(AuditEvent{When: now.UTC(), Event: "dag_run.mark_" + string(state), Owner: owner, DagID: dagID, RunID: runID})
 		return nil
 	})

@@ -238,6 +238,7 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 		s.timeoutRun(r, now)
 		return
 	}
+	s.checkSLAs(r, now)
 	for _, t := range r.order {
 		list := r.tis[t.TaskID]
 		if len(list) == 1 && list[0].MapIndex < 0 && t.IsMapped() && list[0].State == tasks.StateNone {
@@ -251,7 +252,7 @@ func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 		}
 	}
 	if done, state := r.finished(); done {
-		s.endRun(r, state, now)
+		s.endRun(r, state, now, r.failedLeaves())
 		return
 	}
 	s.detectDeadlock(r, now)
@@ -317,7 +318,7 @@ func (s *Scheduler) detectDeadlock(r *activeRun, now time.Time) {
 		s.changes.ti(ti)
 	}
 	s.cfg.Log.Warn("run deadlocked", "dag_id", r.run.DagID, "run_id", r.run.RunID)
-	s.endRun(r, tasks.RunFailed, now)
+	s.endRun(r, tasks.RunFailed, now, "deadlock: a trigger rule can never be met")
 }
 
 // decide applies the trigger rule of a task instance in none: an early skip or
@@ -503,6 +504,7 @@ func (s *Scheduler) recordTryAs(r *activeRun, ti *TaskInstance, state tasks.Task
 	if ti.TryNumber == 0 {
 		return // never started: nothing ran
 	}
+	s.raiseTaskCallback(r, ti)
 	s.changes.try(TaskTry{DagID: ti.DagID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: state,
 		StartDate: ti.StartDate, EndDate: ti.EndDate, Duration: ti.Duration, Hostname: ti.Hostname,
 		ExitCode: ti.ExitCode, Reason: ti.Reason, ModuleSHA256: ti.ModuleSHA256})
@@ -512,7 +514,8 @@ func (s *Scheduler) recordTryAs(r *activeRun, ti *TaskInstance, state tasks.Task
 }
 
 // endRun ends a run whose task instances are all done.
-func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time) {
+func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time, reason string) {
+	s.raiseRunCallback(r, state, reason)
 	r.run.State = state
 	end := now.UTC()
 	r.run.EndDate = &end
@@ -540,7 +543,7 @@ func (s *Scheduler) timeoutRun(r *activeRun, now time.Time) {
 		endTI(ti, tasks.StateSkipped, reason, now)
 		s.changes.ti(ti)
 	})
-	s.endRun(r, tasks.RunFailed, now)
+	s.endRun(r, tasks.RunFailed, now, reason)
 }
 
 // env is the expression environment of a task instance, with XComs read from the run's cache,
@@ -805,6 +808,9 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 	var ti *TaskInstance
 	if r != nil {
 		ti = r.ti(res.Key)
+	}
+	if s.callbackResult(ctx, res) {
+		return
 	}
 	if res.Progress() {
 		s.handleProgress(ti, res)

@@ -90,6 +90,7 @@ func (s *Scheduler) pollOwned(ctx context.Context, parsed map[string]*tasks.DAG)
 		}
 	}
 	s.live = len(alive)
+	s.aliveJobs = alive
 	var orphans []DagRun
 	for _, state := range []tasks.DagRunState{tasks.RunQueued, tasks.RunRunning} {
 		runs, err := s.cfg.Store.ListDagRuns(ctx, "", state, 0)
@@ -210,6 +211,8 @@ func (s *Scheduler) dropRuns(c Changes, lost *NotOwnerError) Changes {
 	c.Calls = filter(c.Calls, func(t TryCalls) bool { return keep(t.Key.DagID, t.Key.RunID) })
 	c.Audit = filter(c.Audit, func(e AuditEvent) bool { return e.RunID == "" || keep(e.DagID, e.RunID) })
 	c.DatasetEvents = filter(c.DatasetEvents, func(e DatasetEvent) bool { return keep(e.SourceDagID, e.SourceRunID) })
+	c.Callbacks = filter(c.Callbacks, func(r CallbackRequest) bool { return keep(r.DagID, r.RunID) })
+	c.SLAMisses = filter(c.SLAMisses, func(m SLAMiss) bool { return keep(m.DagID, m.RunID) })
 	s.submits = filter(s.submits, func(sub submission) bool { return keep(sub.w.DagID, sub.w.RunID) })
 	s.ended = filter(s.ended, func(r DagRun) bool { return keep(r.DagID, r.RunID) })
 	return c

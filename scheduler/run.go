@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -36,12 +37,15 @@ type activeRun struct {
 	dirty    bool
 	// triggering caches a dataset-triggered run's triggering_dataset_events once read.
 	triggering map[string][]map[string]any
+	// slaMissed holds the tasks ("" for the run's deadline) whose SLA miss is recorded. Read
+	// again after a restart, a miss is recorded again, which its row's key makes a no-op.
+	slaMissed map[string]bool
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {
 	r := &activeRun{run: run, dag: dag, tis: map[string][]*TaskInstance{}, order: dag.TopologicalOrder(),
 		weights: dag.PriorityWeights(), poking: map[string]bool{}, reasons: map[string]string{}, pokes: map[string]int{},
-		xcoms: map[xcomOwner]map[string][]byte{}, xcomsRead: map[string]bool{}, expanded: map[string][]any{}, dirty: true}
+		xcoms: map[xcomOwner]map[string][]byte{}, xcomsRead: map[string]bool{}, expanded: map[string][]any{}, dirty: true, slaMissed: map[string]bool{}}
 	for i := range tis {
 		ti := tis[i]
 		r.tis[ti.TaskID] = append(r.tis[ti.TaskID], &ti)
@@ -187,6 +191,22 @@ func (r *activeRun) finished() (bool, tasks.DagRunState) {
 		}
 	}
 	return true, tasks.RunSuccess
+}
+
+// failedLeaves says which leaves failed, for a failed run's callback: "" when none did.
+func (r *activeRun) failedLeaves() string {
+	var ids []string
+	for _, leaf := range r.dag.Leaves() {
+		for _, ti := range r.tis[leaf.TaskID] {
+			if ti.State.Failed() && !contains(ids, ti.TaskID) {
+				ids = append(ids, ti.TaskID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return "failed: " + strings.Join(ids, ", ")
 }
 
 // endTI moves a task instance to a final state now.

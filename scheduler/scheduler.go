@@ -103,11 +103,23 @@ type Scheduler struct {
 	planned map[string]time.Time // per DAG: the next run recorded on its row
 	// job is this scheduler's scheduler_job with Config.Jobs (0: none), live how many jobs
 	// were alive at the last poll (this one included), jobHosts the host of every job seen.
-	job      int64
-	live     int
-	jobHosts map[int64]string
-	stopped  chan struct{} // closed when Run returns
-	ready    chan struct{} // closed once recovery is done
+	job  int64
+	live int
+	// aliveJobs are the jobs alive at the last poll (this one included).
+	aliveJobs map[int64]bool
+	jobHosts  map[int64]string
+	// callbacksDue asks the next step to read the pending callback requests (after a Save
+	// that wrote some, and at start); callbacks are those running by request ID,
+	// callbackTries the same by their try's key; raisedFor the runs this process raised
+	// callbacks for.
+	callbacksDue bool
+	// callbacksWaiting says a pending request waits for its DAG to be parsed: polls retry it.
+	callbacksWaiting bool
+	callbacks        map[int64]CallbackRequest
+	callbackTries    map[callbackTry]int64
+	raisedFor        map[runKey]bool
+	stopped          chan struct{} // closed when Run returns
+	ready            chan struct{} // closed once recovery is done
 }
 
 type runKey struct{ dagID, runID string }
@@ -148,6 +160,7 @@ func New(cfg Config) *Scheduler {
 		lastSched: map[string]*timetable.DataInterval{}, known: map[string]bool{}, ready: make(chan struct{}),
 		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}), live: 1, jobHosts: map[int64]string{},
+		callbacksDue: true, callbacks: map[int64]CallbackRequest{}, callbackTries: map[callbackTry]int64{}, raisedFor: map[runKey]bool{},
 	}
 }
 
@@ -253,6 +266,7 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 			s.planDue = true
 		case <-poll.C:
 			s.planDue = true
+			s.callbacksDue = s.callbacksDue || s.callbacksWaiting
 			if err := s.poll(ctx); err != nil {
 				s.cfg.Log.Error("read metastore", "err", err)
 			}
@@ -337,6 +351,7 @@ func (s *Scheduler) step(ctx context.Context) error {
 		return err
 	}
 	s.submitAll(ctx)
+	s.runCallbacks(ctx)
 	return nil
 }
 
@@ -407,6 +422,9 @@ func (s *Scheduler) flush(ctx context.Context) error {
 		if err == nil {
 			if len(c.DatasetEvents) > 0 {
 				s.planDue = true // a DAG scheduled on these datasets may be due now
+			}
+			if len(c.Callbacks) > 0 {
+				s.callbacksDue = true
 			}
 			if s.cfg.OnSaved != nil {
 				s.cfg.OnSaved(c)

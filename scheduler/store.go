@@ -294,6 +294,10 @@ type Changes struct {
 	// DatasetEvents are the dataset updates of the tries that ended success in this step
 	// (one per outlet), queued for the DAGs scheduled on them.
 	DatasetEvents []DatasetEvent
+	// Callbacks are the callback requests the step's state changes raised (see
+	// CallbackRequest), SLAMisses the SLAs it found passed; each is written once per event.
+	Callbacks []CallbackRequest
+	SLAMisses []SLAMiss
 	// Owner, if not 0, is the scheduler job writing: Save then writes nothing unless that job
 	// still owns every run the changes touch, else it fails with a *NotOwnerError (a
 	// scheduler taken for dead while it lived must not overwrite what another now drives).
@@ -302,7 +306,7 @@ type Changes struct {
 
 // Empty reports whether there is nothing to write.
 func (c *Changes) Empty() bool {
-	return len(c.Runs)+len(c.TaskInstances)+len(c.Expanded)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls)+len(c.DatasetEvents) == 0
+	return len(c.Runs)+len(c.TaskInstances)+len(c.Expanded)+len(c.Tries)+len(c.ClearXComs)+len(c.XComs)+len(c.Audit)+len(c.Calls)+len(c.DatasetEvents)+len(c.Callbacks)+len(c.SLAMisses) == 0
 }
 
 // RunStore is what the scheduling loop needs of the metastore.

@@ -84,6 +84,8 @@ type TryContext struct {
 	TaskState   func(taskID string) string
 	DagRunState func(dagID string, logicalDate any) string
 	Now         func() time.Time
+	// State, Reason and LogURL are a callback's event (see CallbackRequest); empty for a task.
+	State, Reason, LogURL string
 
 	vars *varUse // set by record: what the render takes from Variables is masked
 }
@@ -94,6 +96,7 @@ func (c TryContext) Env(d *tasks.DAG, t *tasks.Task) (tasks.Env, []Mount, error)
 	env := tasks.NewEnv(d, t.TaskID, c.RunID, c.TryNumber, c.LogicalDate, c.DataIntervalStart, c.DataIntervalEnd, c.Conf)
 	env.XCom, env.Var, env.TaskState, env.DagRunState, env.Now = c.XCom, c.Var, c.TaskState, c.DagRunState, c.Now
 	env.MapIndex, env.Item, env.TriggeringDatasetEvents = c.MapIndex, c.Item, c.TriggeringDatasetEvents
+	env.State, env.Reason, env.LogURL = c.State, c.Reason, c.LogURL
 	env = env.Defaults()
 	mounts, err := renderMounts(d, t, env, c.vars)
 	if err != nil {

@@ -45,6 +45,14 @@ type DAG struct {
 	Owner                string
 	Params               map[string]any   // each param's default (one without a default is absent)
 	ParamSpecs           map[string]Param // every param, with its schema if it has one
+	// Deadline is how long after its start a run may take before it counts as an SLA miss
+	// (0: none). The run goes on; the miss is recorded and sla_miss_callback called.
+	Deadline time.Duration
+	// The DAG's callbacks (nil: none): on its runs' outcome, and on an SLA miss (a task's
+	// sla or the run's deadline passed). Each is a module task named by CallbackID.
+	OnSuccessCallback *Task
+	OnFailureCallback *Task
+	SLAMissCallback   *Task
 
 	Tasks []*Task // in file order
 	byID  map[string]*Task
@@ -158,6 +166,15 @@ type Task struct {
 	Sensor *Sensor // KindSensor, and module tasks with `sensor: true`
 	Branch *Expr   // KindBranch with an expression; nil for a module branch (`branch: true`)
 	RunIf  *Expr
+
+	// SLA is how long after the run's start the task should have succeeded (0: none); a miss
+	// is recorded and the DAG's sla_miss_callback called, the task goes on.
+	SLA time.Duration
+	// The task's callbacks (nil: none), each a module task named by CallbackID: run after a
+	// try ends in success, in failed (no tries left) or in up_for_retry.
+	OnSuccessCallback *Task
+	OnFailureCallback *Task
+	OnRetryCallback   *Task
 }
 
 // TaskGroup is the GroupID of the innermost group the task is in, "" outside any group.

@@ -37,6 +37,12 @@ type Env struct {
 	// TriggeringDatasetEvents are, in a dataset-triggered run, the dataset events that
 	// triggered it by dataset URI (Airflow's triggering_dataset_events); empty in other runs.
 	TriggeringDatasetEvents map[string][]map[string]any `expr:"triggering_dataset_events"`
+	// State, Reason and LogURL are a callback's event: the state the task instance or run
+	// reached, why (a failed try's reason, the SLA missed), and where its log is. Empty in a
+	// task's own try.
+	State  string `expr:"state"`
+	Reason string `expr:"reason"`
+	LogURL string `expr:"log_url"`
 
 	Now         func() time.Time                           `expr:"now"`
 	XCom        func(taskID string, key ...string) any     `expr:"xcom"`

@@ -34,14 +34,15 @@ var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // dagKeys and taskKeys are every key a DAG file may use; anything else is a typo to report.
 var dagKeys = keySet("dag_id", "description", "doc_md", "schedule", "start_date", "end_date",
 	"timezone", "catchup", "timetable", "interval", "max_active_runs", "max_active_tasks", "dagrun_timeout",
-	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "groups", "tasks")
+	"is_paused_upon_creation", "tags", "owner", "params", "default_args", "groups", "tasks",
+	"on_success_callback", "on_failure_callback", "sla_miss_callback", "deadline")
 
 var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_limit", "mount_quota",
 	"execution_timeout", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
 	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group",
-	"expand", "max_active_tis_per_dag", "outlets")
+	"expand", "max_active_tis_per_dag", "outlets", "sla", "on_success_callback", "on_failure_callback", "on_retry_callback")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -311,6 +312,7 @@ func (p *dagParser) parse(body ast.Node) {
 	if f, ok := byKey["params"]; ok && !isNull(p.w.resolve(f.value)) {
 		p.params(d, f)
 	}
+	p.dagCallbacks(d, byKey)
 	p.defaults = map[string]field{}
 	if f, ok := byKey["default_args"]; ok && !isNull(p.w.resolve(f.value)) {
 		if fs, ok := p.w.mapping(f.value, "default_args"); ok {
@@ -387,6 +389,7 @@ func (p *dagParser) checkDefaultValues(defaults map[string]field, label string) 
 			p.modulePath(mf, s, label)
 		}
 	}
+	p.taskCallbacks(&Task{TaskID: "default_args"}, tf, label)
 }
 
 // skipRange drops, from now on until the tasks are parsed, problems placed from one place to
@@ -659,6 +662,7 @@ func (p *dagParser) task(it item) (*Task, []Pos) {
 	if f, ok := tf.own["expand"]; ok {
 		p.expand(t, f, label)
 	}
+	p.taskCallbacks(t, tf, label)
 	if f, ok := tf.get("owner"); ok {
 		t.Owner, _ = p.w.str(f)
 	}

@@ -298,6 +298,14 @@ type gridCell struct {
 	// MappedStates counts a mapped task's instances by state (its State the most pressing of
 	// them, TryNumber and Duration the highest); absent for other tasks.
 	MappedStates map[string]int `json:"mapped_states,omitempty"`
+	// SLAMiss says the task's sla passed before it succeeded in this run (the grid marks it).
+	SLAMiss bool `json:"sla_miss,omitempty"`
+}
+
+// gridRun is a run of the grid: SLAMiss says it had not ended by its DAG's deadline.
+type gridRun struct {
+	app.RunInfo
+	SLAMiss bool `json:"sla_miss,omitempty"`
 }
 
 type gridTask struct {
@@ -346,11 +354,11 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		groups = taskGroupsOf(d)
 	}
 	out := struct {
-		DagRuns    []app.RunInfo   `json:"dag_runs"`
+		DagRuns    []gridRun       `json:"dag_runs"`
 		Tasks      []gridTask      `json:"tasks"`
 		TaskGroups []taskGroupJSON `json:"task_groups"`
 		Instances  [][]*gridCell   `json:"instances"`
-	}{DagRuns: []app.RunInfo{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
+	}{DagRuns: []gridRun{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
 	if len(picked) == 0 {
 		return out, nil
 	}
@@ -361,7 +369,7 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 	row := map[int64]int{}
 	for i, run := range picked {
 		row[run.ID] = i
-		out.DagRuns = append(out.DagRuns, app.RunInfoOf(run))
+		out.DagRuns = append(out.DagRuns, gridRun{RunInfo: app.RunInfoOf(run)})
 		out.Instances = append(out.Instances, make([]*gridCell, len(order)))
 	}
 	states := map[tasks.TaskInstanceState]*string{}
@@ -391,7 +399,37 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		}
 		out.Instances[i][j] = &gridCell{State: st, TryNumber: c.TryNumber, Duration: c.Duration}
 	}
+	if err := markSLAMisses(ctx, s.app.Store, dagID, picked, out.DagRuns, out.Instances, col); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// markSLAMisses sets sla_miss on the grid's runs and cells that missed theirs.
+func markSLAMisses(ctx context.Context, store *metastore.Store, dagID string, picked []scheduler.DagRun, runs []gridRun, cells [][]*gridCell, col map[string]int) error {
+	ids := make([]string, len(picked))
+	row := map[string]int{}
+	for i, run := range picked {
+		ids[i], row[run.RunID] = run.RunID, i
+	}
+	misses, err := store.SLAMissesOf(ctx, dagID, ids)
+	if err != nil {
+		return err
+	}
+	for _, m := range misses {
+		i, ok := row[m.RunID]
+		if !ok {
+			continue
+		}
+		if m.TaskID == "" {
+			runs[i].SLAMiss = true
+			continue
+		}
+		if j, ok := col[m.TaskID]; ok && j < len(cells[i]) && cells[i][j] != nil {
+			cells[i][j].SLAMiss = true
+		}
+	}
+	return nil
 }
 
 // addMapped counts one instance of a mapped task into its cell of the grid.

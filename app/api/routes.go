@@ -53,6 +53,9 @@ func (s *Server) register() {
 	s.allowBody(s.app.MaxConfSize() + triggerBodySlack) // the conf's cap, not the 8 MiB of other bodies
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", Viewer, tagRun, "Get a run", s.getRun)
 	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", User, tagRun, "Mark a run success or failed", s.patchRun)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/callbacks", Viewer, tagRun, "List a run's callbacks: what raised each, whether it ran", s.callbacks)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/callbacks/{callback_id}/log", Viewer, tagRun, "Get a callback's log", s.callbackLog)
+	s.add(http.MethodGet, "/api/v1/slaMisses", Viewer, tagRun, "List SLA misses: tasks past their sla, runs past their deadline", s.slaMisses)
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/clearTaskInstances", User, tagRun, "Clear task instances so they run again", s.clearTIs)
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamDatasetEvents", Viewer, tagDataset, "List the dataset events that triggered a run", s.upstreamDatasetEvents)

@@ -192,10 +192,13 @@ export interface GridCell {
   duration: number | null
   /** A mapped task's instances counted by state; its state is the most pressing of them. */
   mapped_states?: Record<string, number>
+  /** The task's sla passed before it succeeded in this run. */
+  sla_miss?: boolean
 }
 
 export interface Grid {
-  dag_runs: DagRun[]
+  /** sla_miss: the run had not ended by its DAG's deadline. */
+  dag_runs: (DagRun & { sla_miss?: boolean })[]
   tasks: { task_id: string; upstream_task_ids: string[]; label?: string; group_path?: string[]; is_mapped?: boolean }[]
   task_groups?: TaskGroup[]
   instances: (GridCell | null)[][]
@@ -550,6 +553,25 @@ export const markTaskInstance = (id: string, run: string, task: string, new_stat
   request<TaskInstance>(tiPath(id, run, task) + (mapIndex >= 0 ? `/${mapIndex}` : ''), { method: 'PATCH', body: { new_state } })
 export const tries = (id: string, run: string, task: string, mapIndex = -1) =>
   request<{ task_instances: TaskTry[]; total_entries: number }>(`${tiPath(id, run, task)}/tries`, { query: mi(mapIndex) })
+/** A callback request: the event that raised it, and whether it ran (docs/dags.md, Callbacks). */
+export interface Callback {
+  callback_id: number
+  task_id: string | null
+  map_index: number
+  event: string
+  try_number: number
+  state: string
+  reason: string
+  created_at: string
+  done_at: string | null
+  error: string
+  hostname: string
+  log_url: string
+}
+export const callbacks = (id: string, run: string, task?: string) =>
+  request<{ callbacks: Callback[]; total_entries: number }>(`/dags/${seg(id)}/dagRuns/${seg(run)}/callbacks`, { query: task ? { task_id: task } : {} })
+export const callbackLog = (id: string, run: string, callbackId: number) =>
+  request<string>(`/dags/${seg(id)}/dagRuns/${seg(run)}/callbacks/${callbackId}/log`, { text: true })
 export const xcoms = (id: string, run: string, task: string, mapIndex = -1) =>
   request<{ xcom_entries: XCom[]; total_entries: number }>(`${tiPath(id, run, task)}/xcomEntries`, { query: mi(mapIndex) })
 export const logStreamUrl = (id: string, run: string, task: string, tryNumber: number, offset: number, mapIndex = -1) =>

@@ -13,6 +13,8 @@ export interface EventMap {
   task_instance: TaskInstance
   dag_run: DagRun
   dag: DagEvent
+  /** An SLA miss was recorded: task_id null for the run's deadline. */
+  sla_miss: { dag_id: string; dag_run_id: string; task_id: string | null }
   /** Not from the server: the stream reconnected, anything may have changed meanwhile. */
   resync: Record<string, never>
 }
@@ -23,6 +25,7 @@ const handlers: { [K in keyof EventMap]: Set<Handler<K>> } = {
   task_instance: new Set(),
   dag_run: new Set(),
   dag: new Set(),
+  sla_miss: new Set(),
   resync: new Set(),
 }
 
@@ -42,7 +45,7 @@ function emit<K extends keyof EventMap>(type: K, data: EventMap[K]) {
   }
 }
 
-function listen<K extends 'task_instance' | 'dag_run' | 'dag'>(es: EventSource, type: K) {
+function listen<K extends 'task_instance' | 'dag_run' | 'dag' | 'sla_miss'>(es: EventSource, type: K) {
   es.addEventListener(type, (ev) => {
     let data: EventMap[K]
     try {
@@ -63,6 +66,7 @@ export function connect(closed: () => void) {
   listen(es, 'task_instance')
   listen(es, 'dag_run')
   listen(es, 'dag')
+  listen(es, 'sla_miss')
   es.addEventListener('open', () => {
     if (broken) emit('resync', {})
     broken = false

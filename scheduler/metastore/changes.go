@@ -75,6 +75,9 @@ func (s *Store) Save(ctx context.Context, c scheduler.Changes) error {
 		if err := writeCalls(tx, c.Calls); err != nil {
 			return err
 		}
+		if err := writeCallbacks(tx, c); err != nil {
+			return err
+		}
 		for _, k := range c.ClearXComs {
 			if err := tx.Where("dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?", k.DagID, k.RunID, k.TaskID, k.MapIndex).Delete(&xcomModel{}).Error; err != nil {
 				return fmt.Errorf("clear XComs of %s: %w", k, err)

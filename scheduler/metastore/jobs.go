@@ -159,6 +159,12 @@ func touchedRuns(c scheduler.Changes) []scheduler.TIKey {
 	for _, t := range c.Calls {
 		add(t.Key.DagID, t.Key.RunID)
 	}
+	for _, r := range c.Callbacks {
+		add(r.DagID, r.RunID)
+	}
+	for _, m := range c.SLAMisses {
+		add(m.DagID, m.RunID)
+	}
 	return out
 }
 

@@ -123,7 +123,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         if (r === undefined) return reload() // a task the grid has not seen: the DAG changed
         // A mapped task's cell counts all its instances: read again, coalesced.
         if (g.tasks[r].is_mapped || (ti.map_index ?? -1) >= 0) return reload()
-        g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration }
+        g.instances[c][r] = { state: ti.state, try_number: ti.try_number, duration: ti.duration, sla_miss: g.instances[c][r]?.sla_miss }
         for (const row of indexRef.current.rowsOf.get(r) ?? []) {
           const k = tileKey(Math.floor(c / TILE), Math.floor(row / TILE))
           tileVersions.current.set(k, (tileVersions.current.get(k) ?? 0) + 1)
@@ -144,6 +144,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
         bump()
       }),
       on('dag', (e) => e.dag_id === dagId && e.is_paused === undefined && reload()),
+      on('sla_miss', (e) => e.dag_id === dagId && reload()),
       on('resync', reload),
     ]
     return () => offs.forEach((f) => f())
@@ -234,8 +235,9 @@ class Tile extends Component<TileProps> {
         const mapped = inst?.mapped_states
         cells.push(
           <div
-            class={`cell s-${s}${grid.tasks[row.task].is_mapped ? ' mapped' : ''}`}
+            class={`cell s-${s}${grid.tasks[row.task].is_mapped ? ' mapped' : ''}${inst?.sla_miss ? ' sla-miss' : ''}`}
             data-mapped={mapped ? Object.values(mapped).reduce((a, b) => a + b, 0) : undefined}
+            data-sla-miss={inst?.sla_miss ? 'true' : undefined}
             style={`left:${(c - c0) * COL + 3}px;top:${(r - r0) * ROW + 4}px;background:${stateColor(s)}`}
             data-testid="grid-cell"
             data-state={s}
@@ -349,13 +351,21 @@ function GridCanvas(props: {
         inst?.mapped_states ? mappedSummary(inst.mapped_states) : '',
         inst && inst.try_number > 0 ? `try ${inst.try_number}` : '',
         inst?.duration != null && inst.try_number > 0 ? `duration ${duration(inst.duration)}` : '',
+        inst?.sla_miss ? 'SLA missed: its sla passed before it succeeded' : '',
       ]
         .filter(Boolean)
         .join('\n')
     } else if (runEl) {
       const run = grid.dag_runs[Number(runEl.dataset.col)]
       const d = between(run.start_date, run.end_date)
-      text = [run.dag_run_id, `logical date ${dateTime(run.logical_date)}`, `state ${run.state}`, d != null ? `duration ${duration(d)}` : '', run.run_type]
+      text = [
+        run.dag_run_id,
+        `logical date ${dateTime(run.logical_date)}`,
+        `state ${run.state}`,
+        d != null ? `duration ${duration(d)}` : '',
+        run.run_type,
+        run.sla_miss ? 'SLA missed: the deadline passed before the run ended' : '',
+      ]
         .filter(Boolean)
         .join('\n')
     }
@@ -399,12 +409,13 @@ function GridCanvas(props: {
     bars.push(
       <div
         key={c}
-        class={`run-bar${c === selCol ? ' sel' : ''}`}
+        class={`run-bar${c === selCol ? ' sel' : ''}${run.sla_miss ? ' sla-miss' : ''}`}
         style={`left:${c * COL + 2}px;height:${h}px;background:${stateColor(run.state)}`}
         data-testid="grid-run"
         data-col={c}
         data-run-id={run.dag_run_id}
         data-state={run.state}
+        data-sla-miss={run.sla_miss ? 'true' : undefined}
       />,
     )
   }

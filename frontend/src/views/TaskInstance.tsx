@@ -206,6 +206,8 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
         )}
       </section>
 
+      <Callbacks dagId={dagId} runId={runId} taskId={taskId} mapIndex={mapIndex} version={tries.data} />
+
       {ended && <Calls tryNumber={tryNumber} calls={(tries.data ?? []).find((t) => t.try_number === tryNumber)?.calls ?? []} />}
 
       {tryNumber > 0 && (
@@ -444,5 +446,62 @@ function MappedList({ dagId, runId, taskId, instances }: { dagId: string; runId:
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** The task instance's callbacks: which event raised each, whether it ran, why one failed, and
+ * its log on a click. A failed callback changed no state: it is shown here and in the event log. */
+function Callbacks({ dagId, runId, taskId, mapIndex, version }: { dagId: string; runId: string; taskId: string; mapIndex: number; version: unknown }) {
+  const cbs = useLoad(
+    () => api.callbacks(dagId, runId, taskId).then((r) => (r.callbacks ?? []).filter((c) => c.map_index === mapIndex)),
+    [dagId, runId, taskId, mapIndex, version],
+  )
+  const [open, setOpen] = useState<number | null>(null)
+  const [log, setLog] = useState<string>('')
+  if (!cbs.data?.length && !cbs.error) return null
+  const show = async (c: api.Callback) => {
+    setOpen(c.callback_id)
+    setLog('')
+    try {
+      setLog(await api.callbackLog(dagId, runId, c.callback_id))
+    } catch (e) {
+      setLog(String((e as Error).message ?? e))
+    }
+  }
+  return (
+    <section>
+      <h3>Callbacks</h3>
+      <ErrorBox error={cbs.error} />
+      <table class="list compact" data-testid="ti-callbacks">
+        <thead>
+          <tr>
+            <th>Callback</th>
+            <th>Try</th>
+            <th>Event</th>
+            <th>Ran</th>
+            <th>Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(cbs.data ?? []).map((c) => (
+            <tr class={`clickable${open === c.callback_id ? ' sel' : ''}`} onClick={() => show(c)} data-testid="ti-callback" data-event={c.event} data-error={c.error}>
+              <td>{c.event}</td>
+              <td>{c.try_number || ''}</td>
+              <td>
+                {c.state}
+                {c.reason ? <span class="muted"> {c.reason}</span> : null}
+              </td>
+              <td>{c.done_at ? dateTime(c.done_at) : <span class="muted">pending</span>}</td>
+              <td>{!c.done_at ? '' : c.error ? <span class="error">failed: {c.error}</span> : 'ok'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {open != null && (
+        <pre class="log" data-testid="ti-callback-log">
+          {log}
+        </pre>
+      )}
+    </section>
   )
 }
