@@ -58,7 +58,7 @@ var resourceRules = []struct{ part, resource string }{
 	{"/dagWarnings", "DAG Warnings"}, {"/auth", "My Profile"}, {"/api/v1/events", "Website"}, {"/cluster", "Cluster"},
 	{"/modules", "Task Modules"}, {"/operators", "Operators"}, {"/desktop", "Website"},
 	{"/dagSources", "DAG Code"}, {"/upstreamDatasetEvents", "Datasets"}, {"/updateTaskInstancesState", "Task Instances"},
-	{"/links", "Task Instances"},
+	{"/links", "Task Instances"}, {"/slaMisses", "SLA Misses"}, {"/callbacks", "DAG Runs"},
 }
 
 // resourceOf is Airflow's resource of a route's path.
