@@ -49,6 +49,8 @@ func For(d *tasks.DAG) Timetable {
 		}
 	case tasks.ScheduleOnce:
 		return &onceTimetable{bounds: b}
+	case tasks.ScheduleContinuous:
+		return &continuousTimetable{bounds: b}
 	}
 	return &nullTimetable{bounds: b}
 }
@@ -271,6 +273,47 @@ func (o *onceTimetable) Intervals(from, to time.Time) []DataInterval {
 }
 
 func (o *onceTimetable) ManualInterval(t time.Time) DataInterval { return o.exact(t) }
+
+// continuousTimetable is Airflow's ContinuousTimetable ("@continuous"): the next run is due as
+// soon as there is room for it (max_active_runs is 1, so when the last one ended), whatever
+// catchup says. The first run covers [start_date, now], each next one [the last one's end,
+// now]; the logical date is the end: the moment the run was due.
+type continuousTimetable struct{ bounds }
+
+var _ Timetable = (*continuousTimetable)(nil)
+
+// minStep keeps two runs from one instant apart: a run that ended at the instant it was
+// created (a fake clock, a coarse one) must not make its successor's logical date, and so its
+// run id, the same as its own.
+const minStep = time.Millisecond
+
+func (c *continuousTimetable) Next(last *DataInterval, now time.Time, _ bool) (DataInterval, bool) {
+	if c.start == nil {
+		return DataInterval{}, false // Airflow's too: without a start date it never runs
+	}
+	start, end := *c.start, now
+	if last != nil {
+		start = last.End
+		if !end.After(start) {
+			end = start.Add(minStep)
+		}
+	}
+	if end.Before(start) {
+		end = start // start_date is ahead: the first run is due then
+	}
+	if c.pastEnd(end) {
+		return DataInterval{}, false
+	}
+	return DataInterval{c.in(start), c.in(end)}, true
+}
+
+// Intervals is empty: a continuous DAG has no intervals of its own to backfill.
+func (*continuousTimetable) Intervals(time.Time, time.Time) []DataInterval { return nil }
+
+func (c *continuousTimetable) ManualInterval(t time.Time) DataInterval { return c.exact(t) }
+
+// LogicalDate is the interval's end: when the run became due.
+func (*continuousTimetable) LogicalDate(iv DataInterval) time.Time { return iv.End }
 
 // nullTimetable is Airflow's NullTimetable: manual runs only.
 type nullTimetable struct{ bounds }
