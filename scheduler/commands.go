@@ -112,6 +112,7 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 		}
 	}
 	s.runs[runKey{run.DagID, run.RunID}] = r
+	s.pastRunAdded(r)
 	return nil
 }
 

@@ -34,6 +34,10 @@ type activeRun struct {
 	expanded map[string][]any
 	wakeAt   time.Time // the earliest timer pending for this run
 	dirty    bool
+	// past is the run before this one, for depends_on_past; nil until a task asks for it.
+	past *pastRun
+	// heldByPast says a task instance waits for the previous run: the run is not deadlocked.
+	heldByPast bool
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {

@@ -401,3 +401,19 @@ func (c *triggerTimetable) ManualInterval(t time.Time) DataInterval { return c.a
 
 // LogicalDate is the tick: the interval's end.
 func (*triggerTimetable) LogicalDate(iv DataInterval) time.Time { return iv.End }
+
+// NextDue is when the scheduled run after the one over iv falls due, whatever start_date,
+// end_date and catchup say (Airflow's next_dagrun_info unrestricted): a run over iv is of the
+// latest interval until then. ok is false when no run follows (@once, no schedule, @continuous).
+func NextDue(d *tasks.DAG, iv DataInterval) (time.Time, bool) {
+	if d.Schedule.Kind != tasks.ScheduleCron && d.Schedule.Kind != tasks.ScheduleEvery {
+		return time.Time{}, false
+	}
+	unbounded := *d
+	unbounded.StartDate, unbounded.EndDate = nil, nil
+	next, ok := For(&unbounded).Next(&iv, iv.End, true)
+	if !ok {
+		return time.Time{}, false
+	}
+	return next.End, true
+}
