@@ -93,13 +93,20 @@ func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance) bo
 
 // pastReason says why the previous run holds ti back, "" when it does not.
 func (s *Scheduler) pastReason(p *pastRun, t *tasks.Task, ti *TaskInstance) (string, error) {
-	list, err := s.pastInstances(p, t.TaskID)
+	return PastReason(t, ti.MapIndex, p.run.RunID, func(taskID string) ([]*TaskInstance, error) { return s.pastInstances(p, taskID) })
+}
+
+// PastReason is depends_on_past (and wait_for_downstream) for instance mapIndex of t, given the
+// previous run's id and its task instances by task id: why it holds the instance back, or ""
+// when it does not (that instance ended success or skipped there, or it has none).
+func PastReason(t *tasks.Task, mapIndex int, prevRunID string, instances func(taskID string) ([]*TaskInstance, error)) (string, error) {
+	list, err := instances(t.TaskID)
 	if err != nil {
 		return "", err
 	}
 	var prev *TaskInstance
 	for _, x := range list {
-		if x.MapIndex == ti.MapIndex {
+		if x.MapIndex == mapIndex {
 			prev = x
 		}
 	}
@@ -108,14 +115,14 @@ func (s *Scheduler) pastReason(p *pastRun, t *tasks.Task, ti *TaskInstance) (str
 	}
 	if !pastDone(prev.State) {
 		return fmt.Sprintf("depends_on_past: %s of the previous run %s is %s; it must end success or skipped (clear it there, or mark it success)",
-			instanceName(prev), p.run.RunID, stateName(prev.State)), nil
+			instanceName(prev), prevRunID, stateName(prev.State)), nil
 	}
 	if !t.WaitForDownstream {
 		return "", nil
 	}
 	var waiting []string
 	for _, d := range t.Downstream {
-		list, err := s.pastInstances(p, d)
+		list, err := instances(d)
 		if err != nil {
 			return "", err
 		}
@@ -129,7 +136,7 @@ func (s *Scheduler) pastReason(p *pastRun, t *tasks.Task, ti *TaskInstance) (str
 		return "", nil
 	}
 	return fmt.Sprintf("wait_for_downstream: the downstream of %s in the previous run %s has not ended success or skipped: %s",
-		instanceName(prev), p.run.RunID, strings.Join(waiting, ", ")), nil
+		instanceName(prev), prevRunID, strings.Join(waiting, ", ")), nil
 }
 
 func pastDone(st tasks.TaskInstanceState) bool {
