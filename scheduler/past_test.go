@@ -2,6 +2,8 @@ package scheduler_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,5 +154,98 @@ tasks:
 	manual, tis := rg.wait(triggerAt(t, rg, "lo", start.Add(-24*time.Hour)))
 	if manual.State != tasks.RunSuccess || tis["fresh"].State != tasks.StateSuccess {
 		t.Errorf("manual run of an old date: %s %v, want fresh success", manual.State, stateMap(tis))
+	}
+}
+
+// A mapped task depends on the same map_index of the previous run: the instance that
+// succeeded there runs, the one that failed waits until it is cleared there and succeeds.
+func TestDependsOnPastPerMapIndex(t *testing.T) {
+	rg := newRig(t, map[string]string{"dopm": `dag_id: dopm
+tasks:
+  - id: need
+    expand: ["a", "b"]
+    module: modules/file_exists.wasm
+    args: ["/in/{{ item }}"]
+    mounts: ["in:/in"]
+    depends_on_past: true
+`})
+	if err := os.MkdirAll(filepath.Join(rg.dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(rg.dir, "in", "a"), "")
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	first, _ := rg.wait(triggerAt(t, rg, "dopm", day))
+	if got := mappedStates(t, rg, first); got != "[success failed]" {
+		t.Fatalf("first run: %s %s", first.State, got)
+	}
+	second := triggerAt(t, rg, "dopm", day.AddDate(0, 0, 1))
+	whyNot(t, rg, second, "need", "need[1] of the previous run "+first.RunID+" is failed")
+	rg.until(second, func(map[string]scheduler.TaskInstance) bool { return mappedStates(t, rg, second) == "[success none]" })
+
+	write(t, filepath.Join(rg.dir, "in", "b"), "")
+	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "dopm", RunID: first.RunID, TaskIDs: []string{"need"},
+		MapIndexes: map[string][]int{"need": {1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ = rg.wait(first); first.State != tasks.RunSuccess {
+		t.Fatalf("first run after clear: %s %s", first.State, mappedStates(t, rg, first))
+	}
+	if second, _ = rg.wait(second); second.State != tasks.RunSuccess || mappedStates(t, rg, second) != "[success success]" {
+		t.Fatalf("second run: %s %s", second.State, mappedStates(t, rg, second))
+	}
+}
+
+// mappedStates lists the states of a run's task instances of "need" in map_index order.
+func mappedStates(t *testing.T, rg *rig, run scheduler.DagRun) string {
+	t.Helper()
+	tis, err := rg.store.ListTaskInstances(context.Background(), run.DagID, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, ti := range tis {
+		if ti.TaskID == "need" && ti.MapIndex >= 0 {
+			for len(out) <= ti.MapIndex {
+				out = append(out, "")
+			}
+			out[ti.MapIndex] = string(ti.State)
+			if ti.State == tasks.StateNone {
+				out[ti.MapIndex] = "none"
+			}
+		}
+	}
+	return fmt.Sprint(out)
+}
+
+// wait_for_downstream: the task waits until its direct downstream in the previous run ended
+// success or skipped, not only itself.
+func TestWaitForDownstream(t *testing.T) {
+	rg := newRig(t, map[string]string{"wfd": `dag_id: wfd
+tasks:
+  - id: up
+    module: modules/echo.wasm
+    args: [up]
+    wait_for_downstream: true
+  - id: down
+    sensor: 'file_exists("/in/ok")'
+    mounts: ["in:/in"]
+    poke_interval: 50ms
+    timeout: 100ms
+    upstream: [up]
+`})
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	first, tis := rg.wait(triggerAt(t, rg, "wfd", day))
+	if tis["up"].State != tasks.StateSuccess || tis["down"].State != tasks.StateFailed {
+		t.Fatalf("first run: %v", stateMap(tis))
+	}
+	second := triggerAt(t, rg, "wfd", day.AddDate(0, 0, 1))
+	whyNot(t, rg, second, "up", "wait_for_downstream: the downstream of up in the previous run "+first.RunID+" has not ended success or skipped: down=failed")
+	write(t, filepath.Join(rg.dir, "in", "ok"), "")
+	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "wfd", RunID: first.RunID, TaskIDs: []string{"down"}}); err != nil {
+		t.Fatal(err)
+	}
+	rg.wait(first)
+	if second, tis = rg.wait(second); second.State != tasks.RunSuccess {
+		t.Fatalf("second run: %s %v", second.State, stateMap(tis))
 	}
 }
