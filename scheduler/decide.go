@@ -258,7 +258,7 @@ func (s *Scheduler) evaluateTI(r *activeRun, t *tasks.Task, ti *TaskInstance, no
 	{
 		switch ti.State {
 		case tasks.StateNone:
-			if s.decide(r, t, ti, now) && s.pastAllows(r, t, ti) {
+			if s.decide(r, t, ti, now) && s.pastAllows(r, t, ti, now) {
 				s.startTask(r, t, ti, now)
 			}
 		case tasks.StateUpForRetry:

@@ -15,25 +15,31 @@ import (
 // any type: Airflow's get_previous_dagrun). It is looked up once per run, not per task
 // instance: through the scheduler's own copy while that run is driven here, else its task
 // instances are read from the metastore once, in one query.
+// pastRecheck is how long what was read of a previous run that is not driven here (another
+// scheduler's, or one that ended before this process started) is trusted: a run held back by
+// it looks again then, so a change made elsewhere reaches it without a query per step.
+const pastRecheck = 5 * time.Second
+
 type pastRun struct {
 	run  DagRun                     // RunID "": the run has no previous run
 	live *activeRun                 // the previous run as this process drove it, if it did
 	tis  map[string][]*TaskInstance // read from the metastore, by task id; nil: not yet
+	read time.Time                  // when it was looked up
 }
 
-// previousRun finds r's previous run, or answers the one found before.
-func (s *Scheduler) previousRun(r *activeRun) (*pastRun, error) {
-	if r.past != nil {
-		return r.past, nil
+// previousRun finds r's previous run, or answers the one found before while it holds.
+func (s *Scheduler) previousRun(r *activeRun, now time.Time) (*pastRun, error) {
+	if p := r.past; p != nil && (p.run.RunID == "" || p.live != nil || now.Sub(p.read) < pastRecheck) {
+		return p, nil
 	}
 	prev, err := s.cfg.Store.PreviousDagRun(context.Background(), r.run.DagID, r.run.LogicalDate)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		r.past = &pastRun{}
+		r.past = &pastRun{read: now}
 	case err != nil:
 		return nil, err
 	default:
-		r.past = &pastRun{run: prev, live: s.runs[runKey{prev.DagID, prev.RunID}]}
+		r.past = &pastRun{run: prev, live: s.runs[runKey{prev.DagID, prev.RunID}], read: now}
 	}
 	return r.past, nil
 }
@@ -65,11 +71,11 @@ func (s *Scheduler) pastInstances(p *pastRun, taskID string) ([]*TaskInstance, e
 // success or skipped. The first run, and a previous run without that instance (the task is
 // new, or was mapped into fewer instances), do not hold it back. A held task instance stays in
 // none, with a reason naming the run it waits for, and its run is woken when that run changes.
-func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance) bool {
+func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) bool {
 	if !t.DependsOnPast || r.run.RunType == "test" {
 		return true
 	}
-	p, err := s.previousRun(r)
+	p, err := s.previousRun(r, now)
 	if err == nil && p.run.RunID != "" {
 		var reason string
 		reason, err = s.pastReason(p, t, ti)
@@ -77,6 +83,9 @@ func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance) bo
 			r.reasons[t.TaskID] = reason
 			r.heldByPast = true
 			s.waitForPast(r, p.run)
+			if p.live == nil {
+				s.wakeRun(r, p.read.Add(pastRecheck))
+			}
 			return false
 		}
 	}
@@ -85,7 +94,7 @@ func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance) bo
 		r.reasons[t.TaskID] = "depends_on_past: the previous run could not be read: " + err.Error()
 		r.heldByPast = true
 		r.past = nil
-		s.wakeRun(r, s.cfg.Now().Add(time.Second))
+		s.wakeRun(r, now.Add(time.Second))
 		return false
 	}
 	return true

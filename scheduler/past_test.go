@@ -249,3 +249,28 @@ tasks:
 		t.Fatalf("second run: %s %v", second.State, stateMap(tis))
 	}
 }
+
+// A previous run changed in the metastore by another process (the CLI's mark, with no
+// scheduler to ask) releases the task held back by it.
+func TestDependsOnPastSeesAMarkMadeElsewhere(t *testing.T) {
+	rg := newRig(t, map[string]string{"dopx": `dag_id: dopx
+tasks:
+  - id: need
+    sensor: 'file_exists("/in/ok")'
+    mounts: ["in:/in"]
+    poke_interval: 50ms
+    timeout: 100ms
+    depends_on_past: true
+`})
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	first, _ := rg.wait(triggerAt(t, rg, "dopx", day))
+	write(t, filepath.Join(rg.dir, "in", "ok"), "")
+	second := triggerAt(t, rg, "dopx", day.AddDate(0, 0, 1))
+	whyNot(t, rg, second, "need", first.RunID+" is failed")
+	if err := scheduler.MarkInStore(context.Background(), rg.store, first, "need", tasks.StateSuccess, "elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	if second, tis := rg.wait(second); second.State != tasks.RunSuccess {
+		t.Fatalf("second run after the first was marked success: %s %v", second.State, stateMap(tis))
+	}
+}
