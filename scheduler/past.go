@@ -11,37 +11,53 @@ import (
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// pastRun is what depends_on_past reads of the run before an active run (by logical date, of
-// any type: Airflow's get_previous_dagrun). It is looked up once per run, not per task
-// instance: through the scheduler's own copy while that run is driven here, else its task
-// instances are read from the metastore once, in one query.
 // pastRecheck is how long what was read of a previous run that is not driven here (another
 // scheduler's, or one that ended before this process started) is trusted: a run held back by
 // it looks again then, so a change made elsewhere reaches it without a query per step.
 const pastRecheck = 5 * time.Second
 
+// pastRun is what depends_on_past reads of the run before an active run (by logical date, of
+// any type: Airflow's get_previous_dagrun). It is looked up once per run, not per task
+// instance: through the scheduler's own copy while that run is driven here, else its task
+// instances are read from the metastore once, in one query.
 type pastRun struct {
 	run  DagRun                     // RunID "": the run has no previous run
 	live *activeRun                 // the previous run as this process drove it, if it did
 	tis  map[string][]*TaskInstance // read from the metastore, by task id; nil: not yet
 	read time.Time                  // when it was looked up
+	err  error                      // the lookup failed: tried again a second later
 }
 
 // previousRun finds r's previous run, or answers the one found before while it holds.
 func (s *Scheduler) previousRun(r *activeRun, now time.Time) (*pastRun, error) {
-	if p := r.past; p != nil && (p.run.RunID == "" || p.live != nil || now.Sub(p.read) < pastRecheck) {
-		return p, nil
+	if p := r.past; p != nil && s.pastFresh(p, now) {
+		return p, p.err
 	}
 	prev, err := s.cfg.Store.PreviousDagRun(context.Background(), r.run.DagID, r.run.LogicalDate)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		r.past = &pastRun{read: now}
 	case err != nil:
-		return nil, err
+		r.past = &pastRun{read: now, err: err}
 	default:
 		r.past = &pastRun{run: prev, live: s.runs[runKey{prev.DagID, prev.RunID}], read: now}
 	}
-	return r.past, nil
+	return r.past, r.past.err
+}
+
+// pastFresh reports whether what p holds may still be trusted: the run driven here (or ended
+// here a moment ago, before what it wrote could be read back), or read from the metastore
+// lately.
+func (s *Scheduler) pastFresh(p *pastRun, now time.Time) bool {
+	switch {
+	case p.err != nil:
+		return now.Sub(p.read) < time.Second
+	case p.run.RunID == "" || now.Sub(p.read) < pastRecheck:
+		return true
+	case s.runs[runKey{p.run.DagID, p.run.RunID}] != nil:
+		return true
+	}
+	return p.live != nil && p.live.run.EndDate != nil && now.Sub(*p.live.run.EndDate) < pastRecheck
 }
 
 // instances are the previous run's task instances of one task: from the scheduler's copy of
@@ -53,9 +69,13 @@ func (s *Scheduler) pastInstances(p *pastRun, taskID string) ([]*TaskInstance, e
 	if p.live != nil {
 		return p.live.tis[taskID], nil
 	}
+	if p.err != nil {
+		return nil, p.err
+	}
 	if p.tis == nil {
 		stored, err := s.cfg.Store.ListTaskInstances(context.Background(), p.run.DagID, p.run.RunID)
 		if err != nil {
+			p.err, p.read = err, s.cfg.Now() // not asked again for each task instance
 			return nil, err
 		}
 		p.tis = make(map[string][]*TaskInstance, len(stored))
@@ -83,8 +103,8 @@ func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance, no
 			r.reasons[t.TaskID] = reason
 			r.heldByPast = true
 			s.waitForPast(r, p.run)
-			if p.live == nil {
-				s.wakeRun(r, p.read.Add(pastRecheck))
+			if s.runs[runKey{p.run.DagID, p.run.RunID}] == nil {
+				s.wakeRun(r, now.Add(pastRecheck)) // a change made elsewhere wakes nobody here
 			}
 			return false
 		}
@@ -93,7 +113,6 @@ func (s *Scheduler) pastAllows(r *activeRun, t *tasks.Task, ti *TaskInstance, no
 		// Without the previous run the dependency cannot be checked: wait and look again.
 		r.reasons[t.TaskID] = "depends_on_past: the previous run could not be read: " + err.Error()
 		r.heldByPast = true
-		r.past = nil
 		s.wakeRun(r, now.Add(time.Second))
 		return false
 	}
