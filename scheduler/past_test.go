@@ -2,10 +2,12 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -272,5 +274,61 @@ tasks:
 	}
 	if second, tis := rg.wait(second); second.State != tasks.RunSuccess {
 		t.Fatalf("second run after the first was marked success: %s %v", second.State, stateMap(tis))
+	}
+}
+
+// pastReads counts what depends_on_past reads of the metastore, and fails the first lookups
+// of a previous run when told to.
+type pastReads struct {
+	scheduler.RunStore
+	mu            sync.Mutex
+	previous, tis int
+	failFirst     int
+}
+
+func (s *pastReads) PreviousDagRun(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
+	s.mu.Lock()
+	s.previous++
+	fail := s.previous <= s.failFirst
+	s.mu.Unlock()
+	if fail {
+		return scheduler.DagRun{}, errors.New("the metastore is away")
+	}
+	return s.RunStore.PreviousDagRun(ctx, dagID, logicalDate)
+}
+
+func (s *pastReads) ListTaskInstances(ctx context.Context, dagID, runID string) ([]scheduler.TaskInstance, error) {
+	s.mu.Lock()
+	s.tis++
+	s.mu.Unlock()
+	return s.RunStore.ListTaskInstances(ctx, dagID, runID)
+}
+
+// Forty depends_on_past tasks cost a run one lookup of its previous run, not one per task
+// instance; a lookup that fails holds them back, saying so, until one succeeds.
+func TestDependsOnPastReadsThePreviousRunOnce(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("dag_id: many\ndefault_args: {depends_on_past: true}\ntasks:\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&src, "  - {id: t%d, module: modules/echo.wasm, args: [x]}\n", i)
+	}
+	rg := newRig(t, map[string]string{"many": src.String()})
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	if first, _ := rg.wait(triggerAt(t, rg, "many", day)); first.State != tasks.RunSuccess {
+		t.Fatalf("first run: %s", first.State)
+	}
+	store := &pastReads{RunStore: rg.store, failFirst: 1}
+	rg.restartWith(50*time.Millisecond, store)
+	second := triggerAt(t, rg, "many", day.AddDate(0, 0, 1))
+	whyNot(t, rg, second, "t0", "the previous run could not be read: the metastore is away")
+	if second, tis := rg.wait(second); second.State != tasks.RunSuccess {
+		t.Fatalf("second run: %s %v", second.State, stateMap(tis))
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	// One failed lookup and one that succeeded; the previous run's task instances once, and
+	// the run's own (created, and read back) a few times.
+	if store.previous != 2 || store.tis > 4 {
+		t.Errorf("%d lookups of the previous run and %d reads of task instances, for 40 tasks", store.previous, store.tis)
 	}
 }
