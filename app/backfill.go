@@ -52,6 +52,9 @@ func (a *App) PlanBackfill(ctx context.Context, o BackfillOptions) ([]BackfillSt
 	if d.Schedule.Kind == tasks.ScheduleNone {
 		return nil, fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", o.DagID, o.DagID)
 	}
+	if d.Schedule.Kind == tasks.ScheduleContinuous {
+		return nil, fmt.Errorf("DAG %s is @continuous: its runs follow one another, with no intervals to backfill; trigger runs with `wasmflow dags trigger %s -e DATE`", o.DagID, o.DagID)
+	}
 	if o.To.Before(o.From) {
 		return nil, fmt.Errorf("the end date %s is before the start date %s", o.To.Format(time.RFC3339), o.From.Format(time.RFC3339))
 	}

@@ -44,6 +44,15 @@ func (a *App) NextExecutions(ctx context.Context, dagID string, n int) ([]time.T
 	if !d.Schedule.Timed() {
 		return nil, nil
 	}
+	if d.Schedule.Kind == tasks.ScheduleContinuous {
+		// Each run is due when the one before ends: only the next one's date is known, now
+		// (or start_date, while that is ahead).
+		iv, ok := timetable.For(d).Next(nil, time.Now(), false)
+		if !ok {
+			return nil, nil
+		}
+		return []time.Time{iv.End.UTC()}, nil
+	}
 	tt := timetable.For(d)
 	var last *timetable.DataInterval
 	runs, _, err := a.Store.PageDagRuns(ctx, metastore.RunQuery{DagID: dagID, Limit: 100})

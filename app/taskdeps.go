@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -73,8 +74,39 @@ func (a *App) FailedDeps(ctx context.Context, run scheduler.DagRun, taskID strin
 			add("Trigger Rule", "Task's trigger rule '%s': %s (upstream: %s).", t.TriggerRule, reason, strings.Join(unmet, ", "))
 		}
 	}
+	if t.DependsOnPast && run.RunType != "test" && ti.State == tasks.StateNone {
+		reason, err := a.pastReason(ctx, run, t, ti.MapIndex)
+		if err != nil {
+			return nil, err
+		}
+		if reason != "" {
+			add("Previous Dagrun State", "%s.", reason)
+		}
+	}
 	if _, err := a.Store.GetPool(ctx, ti.Pool); err != nil {
 		add("Pool Slots Available", "Task's pool '%s' does not exist: `wasmflow pools set %s SLOTS`.", ti.Pool, ti.Pool)
 	}
 	return out, nil
+}
+
+// pastReason is why depends_on_past holds a task instance back, "" when it does not: read from
+// the metastore as the scheduler reads it (the previous run by logical date, its task
+// instances once).
+func (a *App) pastReason(ctx context.Context, run scheduler.DagRun, t *tasks.Task, mapIndex int) (string, error) {
+	prev, err := a.Store.PreviousDagRun(ctx, run.DagID, run.LogicalDate)
+	if errors.Is(err, scheduler.ErrNotFound) {
+		return "", nil // the first run
+	}
+	if err != nil {
+		return "", err
+	}
+	tis, err := a.Store.ListTaskInstances(ctx, prev.DagID, prev.RunID)
+	if err != nil {
+		return "", err
+	}
+	byTask := map[string][]*scheduler.TaskInstance{}
+	for i := range tis {
+		byTask[tis[i].TaskID] = append(byTask[tis[i].TaskID], &tis[i])
+	}
+	return scheduler.PastReason(t, mapIndex, prev.RunID, func(id string) ([]*scheduler.TaskInstance, error) { return byTask[id], nil })
 }

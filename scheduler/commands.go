@@ -112,6 +112,7 @@ func (s *Scheduler) load(ctx context.Context, run DagRun, d *tasks.DAG, prev *ac
 		}
 	}
 	s.runs[runKey{run.DagID, run.RunID}] = r
+	s.pastRunAdded(r)
 	return nil
 }
 
@@ -290,6 +291,9 @@ func (s *Scheduler) Backfill(ctx context.Context, dagID string, from, to time.Ti
 		}
 		if d.Schedule.Kind == tasks.ScheduleNone {
 			return fmt.Errorf("DAG %s has no schedule, so it has no intervals to backfill: trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
+		}
+		if d.Schedule.Kind == tasks.ScheduleContinuous {
+			return fmt.Errorf("DAG %s is @continuous: its runs follow one another, with no intervals to backfill; trigger runs with `wasmflow dags trigger %s -e DATE`", dagID, dagID)
 		}
 		existing, err := s.cfg.Store.ListDagRuns(ctx, dagID, "", 0)
 		if err != nil {

@@ -188,7 +188,9 @@ func (s *Scheduler) drive(ctx context.Context, d *tasks.DAG, run DagRun) error {
 	if err != nil {
 		return err
 	}
-	s.runs[runKey{d.DagID, run.RunID}] = newActiveRun(run, d, stored)
+	a := newActiveRun(run, d, stored)
+	s.runs[runKey{d.DagID, run.RunID}] = a
+	s.pastRunAdded(a)
 	if s.cfg.OnSaved != nil {
 		s.cfg.OnSaved(Changes{Runs: []DagRun{run}, TaskInstances: stored})
 	}
@@ -234,6 +236,8 @@ func (s *Scheduler) startRuns(now time.Time) {
 // skip or an upstream failure reaches every descendant in one pass.
 func (s *Scheduler) evaluate(r *activeRun, now time.Time) {
 	r.dirty = false
+	r.heldByPast = false
+	s.pastChanged(r)
 	if r.dag.DagrunTimeout > 0 && r.run.StartDate != nil && !now.Before(r.run.StartDate.Add(r.dag.DagrunTimeout)) {
 		s.timeoutRun(r, now)
 		return
@@ -263,7 +267,7 @@ func (s *Scheduler) evaluateTI(r *activeRun, t *tasks.Task, ti *TaskInstance, no
 	{
 		switch ti.State {
 		case tasks.StateNone:
-			if s.decide(r, t, ti, now) {
+			if s.decide(r, t, ti, now) && s.pastAllows(r, t, ti, now) {
 				s.startTask(r, t, ti, now)
 			}
 		case tasks.StateUpForRetry:
@@ -310,8 +314,8 @@ func (s *Scheduler) detectDeadlock(r *activeRun, now time.Time) {
 			}
 		}
 	}
-	if len(stuck) == 0 {
-		return
+	if len(stuck) == 0 || r.heldByPast {
+		return // waiting for the previous run is no deadlock: clearing it there moves on
 	}
 	for _, ti := range stuck {
 		endTI(ti, tasks.StateUpstreamFailed, "deadlock: its trigger rule can never be met (upstream tasks were removed)", now)
@@ -357,6 +361,13 @@ func (s *Scheduler) decideOnly(r *activeRun) {
 // startTask handles a task instance whose trigger rule is met: run_if, then the task's kind.
 func (s *Scheduler) startTask(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) {
 	s.changes.ti(ti)
+	if t.LatestOnly {
+		if ok, reason := latestOnlyAllows(r, now); !ok {
+			endTI(ti, tasks.StateSkipped, reason, now)
+			r.dirty = true // its downstream follows its trigger rules
+			return
+		}
+	}
 	if t.RunIf != nil {
 		env, vars, err := s.env(r, t, ti)
 		ok := false
@@ -521,6 +532,7 @@ func (s *Scheduler) endRun(r *activeRun, state tasks.DagRunState, now time.Time,
 	r.run.EndDate = &end
 	s.changes.run(&r.run)
 	delete(s.runs, runKey{r.run.DagID, r.run.RunID})
+	s.pastChanged(r)
 	s.cfg.Log.Info("run ended", "dag_id", r.run.DagID, "run_id", r.run.RunID, "state", state)
 	s.ended = append(s.ended, r.run) // announced once written
 	s.planDue = true                 // a slot under max_active_runs may have opened

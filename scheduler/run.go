@@ -40,6 +40,10 @@ type activeRun struct {
 	// slaMissed holds the tasks ("" for the run's deadline) whose SLA miss is recorded. Read
 	// again after a restart, a miss is recorded again, which its row's key makes a no-op.
 	slaMissed map[string]bool
+	// past is the run before this one, for depends_on_past; nil until a task asks for it.
+	past *pastRun
+	// heldByPast says a task instance waits for the previous run: the run is not deadlocked.
+	heldByPast bool
 }
 
 func newActiveRun(run DagRun, dag *tasks.DAG, tis []TaskInstance) *activeRun {

@@ -96,6 +96,9 @@ type Scheduler struct {
 	// planDue asks the next step to look at the DAG schedules (set by a schedule timer, a
 	// poll, a wake or a run ending), so an ordinary step costs nothing per DAG.
 	planDue bool
+	// pastWaiters are, by run, the runs with a task instance held by depends_on_past until
+	// that run changes.
+	pastWaiters map[runKey]map[runKey]bool
 	// planAt is when the pending schedule timer fires (zero: none). A look at the schedules
 	// looks at every DAG, so one timer, at the soonest run due, is all the heap holds for
 	// them, however often the schedules are looked at.
@@ -161,6 +164,7 @@ func New(cfg Config) *Scheduler {
 		changes: newChangeSet(), submitted: map[TIKey]int{}, startedInBatch: map[TIKey]bool{}, unclaimed: map[TIKey]int{}, planDue: true, planned: map[string]time.Time{},
 		stopped: make(chan struct{}), live: 1, jobHosts: map[int64]string{},
 		callbacksDue: true, callbacks: map[int64]CallbackRequest{}, callbackTries: map[callbackTry]int64{}, raisedFor: map[runKey]bool{},
+		pastWaiters: map[runKey]map[runKey]bool{},
 	}
 }
 

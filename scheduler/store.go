@@ -316,6 +316,9 @@ type RunStore interface {
 	CreateDagRun(ctx context.Context, run DagRun, tis []TaskInstance) (DagRun, error)
 	GetDagRun(ctx context.Context, dagID, runID string) (DagRun, error)
 	ListDagRuns(ctx context.Context, dagID string, state tasks.DagRunState, limit int) ([]DagRun, error)
+	// PreviousDagRun is the DAG's run with the latest logical date before logicalDate, of any
+	// type (but test) and state, without its conf (ErrNotFound: none), for depends_on_past.
+	PreviousDagRun(ctx context.Context, dagID string, logicalDate time.Time) (DagRun, error)
 	ListTaskInstances(ctx context.Context, dagID, runID string) ([]TaskInstance, error)
 	// Save writes one scheduling step's changes in one transaction.
 	Save(ctx context.Context, c Changes) error

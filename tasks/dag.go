@@ -157,6 +157,14 @@ type Task struct {
 	// Outlets are the dataset URIs a success of this task updates (Airflow's outlets): each
 	// success records a dataset event, which may trigger the DAGs scheduled on it.
 	Outlets []string
+	// DependsOnPast holds a task instance back until the same task (the same map_index) of
+	// the DAG's previous run by logical date ended success or skipped; WaitForDownstream
+	// (which sets DependsOnPast) also waits for that instance's direct downstream to have.
+	DependsOnPast     bool
+	WaitForDownstream bool
+	// LatestOnly skips the task in a scheduled or backfill run that is not of the latest
+	// interval (what Airflow's LatestOnlyOperator does to the tasks after it); manual runs run it.
+	LatestOnly bool
 	// Expand makes the task mapped: one task instance per element, map_index 0..n-1.
 	Expand *Expand
 

@@ -42,7 +42,8 @@ var taskKeys = keySet("id", "module", "args", "env", "stdin", "mounts", "memory_
 	"trigger_rule", "pool", "pool_slots", "priority_weight", "weight_rule", "queue", "upstream",
 	"sensor", "poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff", "branch",
 	"run_if", "owner", "doc_md", "connections", "allow_hosts", "secrets", "operator", "group",
-	"expand", "max_active_tis_per_dag", "outlets", "sla", "on_success_callback", "on_failure_callback", "on_retry_callback")
+	"expand", "max_active_tis_per_dag", "outlets", "sla", "on_success_callback", "on_failure_callback", "on_retry_callback",
+	"depends_on_past", "wait_for_downstream", "latest_only")
 
 // sensorKeys only make sense on a sensor; set on another task they are a mistake.
 var sensorKeys = keySet("poke_interval", "timeout", "mode", "soft_fail", "exponential_backoff")
@@ -298,6 +299,7 @@ func (p *dagParser) parse(body ast.Node) {
 	if f, ok := byKey["max_active_runs"]; ok {
 		d.MaxActiveRuns = p.atLeast(f, 1)
 	}
+	p.continuous(d, byKey)
 	if f, ok := byKey["max_active_tasks"]; ok {
 		d.MaxActiveTasks = p.atLeast(f, 1)
 	}
@@ -449,6 +451,19 @@ func (p *dagParser) timetable(d *DAG, byKey map[string]field) {
 			p.ps.add(f.pos, "interval is the data interval of a timetable: trigger run ([tick - interval, tick]): add timetable: trigger, or remove interval (the default timetable's interval runs from one tick to the next)")
 		}
 	}
+}
+
+// continuous refuses "@continuous" with more than one active run, as Airflow does: runs follow
+// one another, so a second at once would overlap the one whose end it should wait for.
+func (p *dagParser) continuous(d *DAG, byKey map[string]field) {
+	if d.Schedule.Kind != ScheduleContinuous || d.MaxActiveRuns <= 1 {
+		return
+	}
+	if f, ok := byKey["max_active_runs"]; ok {
+		p.ps.add(valuePos(f.value), "max_active_runs is %d, but schedule \"@continuous\" runs one run at a time: set max_active_runs: 1", d.MaxActiveRuns)
+		return
+	}
+	p.ps.add(valuePos(byKey["schedule"].value), "schedule \"@continuous\" runs one run at a time, and max_active_runs defaults to %d: add max_active_runs: 1", DefaultMaxActiveRuns)
 }
 
 // scheduleName is a schedule as the author wrote it, null for none.
@@ -800,10 +815,26 @@ func (p *dagParser) settings(t *Task, tf taskFields, label string) {
 		}
 	}
 	p.grants(t, tf, label)
+	p.pastAndLatest(t, tf)
 	if f, ok := tf.get("run_if"); ok && !isNull(p.w.resolve(f.value)) {
 		if s, ok := p.w.str(f); ok {
 			t.RunIf = compileExpr(p.ps, p.w.textPos(p.w.resolve(f.value)), label+"run_if", s, exprBool)
 		}
+	}
+}
+
+// pastAndLatest reads depends_on_past, wait_for_downstream and latest_only. As in Airflow,
+// wait_for_downstream makes the task depend on its past too.
+func (p *dagParser) pastAndLatest(t *Task, tf taskFields) {
+	if f, ok := tf.get("depends_on_past"); ok {
+		t.DependsOnPast, _ = p.w.boolean(f)
+	}
+	if f, ok := tf.get("wait_for_downstream"); ok {
+		t.WaitForDownstream, _ = p.w.boolean(f)
+		t.DependsOnPast = t.DependsOnPast || t.WaitForDownstream
+	}
+	if f, ok := tf.get("latest_only"); ok {
+		t.LatestOnly, _ = p.w.boolean(f)
 	}
 }
 

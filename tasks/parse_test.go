@@ -206,7 +206,7 @@ func TestSchedules(t *testing.T) {
 		{"@daily", ScheduleCron, true}, {"@weekly", ScheduleCron, true}, {"@monthly", ScheduleCron, true},
 		{"@quarterly", ScheduleCron, true}, {"@yearly", ScheduleCron, true}, {"*/5 * * * *", ScheduleCron, true},
 		{"0 6 * * MON-FRI", ScheduleCron, true}, {"@every 30m", ScheduleEvery, true},
-		{"@every 1d12h", ScheduleEvery, true}, {"@every 0s", "", false}, {"@every", "", false},
+		{"@every 1d12h", ScheduleEvery, true}, {"@continuous", ScheduleContinuous, true}, {"@every 0s", "", false}, {"@every", "", false},
 		{"@fortnightly", "", false}, {"* * *", "", false}, {"61 * * * *", "", false},
 	}
 	for _, c := range cases {

@@ -19,6 +19,9 @@ const (
 	// ScheduleDatasets runs the DAG once every dataset in Datasets has been updated since its
 	// last dataset-triggered run (`schedule: {datasets: [...]}`).
 	ScheduleDatasets ScheduleKind = "datasets"
+	// ScheduleContinuous is Airflow's "@continuous": a new run as soon as the previous one
+	// ends, one at a time.
+	ScheduleContinuous ScheduleKind = "continuous"
 )
 
 // Schedule is a DAG's parsed `schedule`.
@@ -37,7 +40,7 @@ func (s Schedule) Timed() bool {
 	return s.Kind != ScheduleNone && s.Kind != ScheduleDatasets && s.Kind != ""
 }
 
-// ParseSchedule reads a `schedule` value: "" (none), "@once", a preset (@hourly @daily @weekly
+// ParseSchedule reads a `schedule` value: "" (none), "@once", "@continuous", a preset (@hourly @daily @weekly
 // @monthly @quarterly @yearly), a 5-field cron expression, or "@every DURATION".
 func ParseSchedule(s string) (Schedule, error) {
 	s = strings.TrimSpace(s)
@@ -46,6 +49,8 @@ func ParseSchedule(s string) (Schedule, error) {
 		return Schedule{Kind: ScheduleNone}, nil
 	case s == "@once":
 		return Schedule{Raw: s, Kind: ScheduleOnce}, nil
+	case s == "@continuous":
+		return Schedule{Raw: s, Kind: ScheduleContinuous}, nil
 	case strings.HasPrefix(s, "@every"):
 		d, err := ParseDuration(strings.TrimSpace(strings.TrimPrefix(s, "@every")))
 		if err != nil {
@@ -58,7 +63,7 @@ func ParseSchedule(s string) (Schedule, error) {
 	}
 	e, err := cron.Parse(s)
 	if err != nil {
-		return Schedule{}, fmt.Errorf("schedule: %v (use null, @once, @hourly, @daily, @weekly, @monthly, @quarterly, @yearly, \"@every 30m\" or a 5-field cron like \"0 6 * * 1-5\")", err)
+		return Schedule{}, fmt.Errorf("schedule: %v (use null, @once, @continuous, @hourly, @daily, @weekly, @monthly, @quarterly, @yearly, \"@every 30m\" or a 5-field cron like \"0 6 * * 1-5\")", err)
 	}
 	return Schedule{Raw: s, Kind: ScheduleCron, Cron: e}, nil
 }

@@ -24,7 +24,7 @@ start_date: 2024-01-01
 catchup: false
 is_paused_upon_creation: false
 tasks:
-  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true}
+  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true, wait_for_downstream: true}
 `,
 	"zbroken.yaml": "dag_id: zbroken\ntasks: [{id: a}]\n",
 }
@@ -300,6 +300,10 @@ func TestAirflowShapes(t *testing.T) {
 	}
 	if task["retry_exponential_backoff"] != true {
 		t.Errorf("retry_exponential_backoff %v, want true", task["retry_exponential_backoff"])
+	}
+	if task["depends_on_past"] != true || task["wait_for_downstream"] != true || task["latest_only"] != false {
+		t.Errorf("depends_on_past %v, wait_for_downstream %v, latest_only %v; want true, true, false",
+			task["depends_on_past"], task["wait_for_downstream"], task["latest_only"])
 	}
 	if ext := get[struct {
 		Tasks []map[string]any `json:"tasks"`

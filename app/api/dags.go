@@ -201,6 +201,9 @@ type taskInfo struct {
 	ExecutionTimeout        *app.TimeDelta `json:"execution_timeout"`
 	RetryDelay              app.TimeDelta  `json:"retry_delay"`
 	RetryExponentialBackoff bool           `json:"retry_exponential_backoff"`
+	DependsOnPast           bool           `json:"depends_on_past"`
+	WaitForDownstream       bool           `json:"wait_for_downstream"`
+	LatestOnly              bool           `json:"latest_only"` // wasmflow's: Airflow has an operator for it
 	taskGroupFields
 }
 
@@ -243,6 +246,7 @@ func newTaskInfo(t *tasks.Task) taskInfo {
 		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
 		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
 		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
+		DependsOnPast: t.DependsOnPast, WaitForDownstream: t.WaitForDownstream, LatestOnly: t.LatestOnly,
 		taskGroupFields: groupFieldsOf(t)}
 	if t.ExecTimeout > 0 {
 		td := app.NewTimeDelta(t.ExecTimeout)

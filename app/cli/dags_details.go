@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/wasmflow/wasmflow/tasks"
 )
 
 func (e *env) dagsDetails() *cobra.Command {
@@ -119,6 +120,9 @@ func (e *env) dagsNextExecution() *cobra.Command {
 		if len(dates) == 0 {
 			fmt.Fprintln(e.io.Stderr, "[INFO] No run in the future: the DAG has no schedule or is past its end_date.")
 			fmt.Fprintln(e.io.Stdout, "None")
+		}
+		if d, err := ap.ParsedDag(cmd.Context(), a[0]); err == nil && d.Schedule.Kind == tasks.ScheduleContinuous && len(dates) > 0 {
+			fmt.Fprintln(e.io.Stderr, "[INFO] @continuous: the next run starts as soon as the active one ends (now, if none is active); later dates are not known ahead.")
 		}
 		for _, d := range dates {
 			fmt.Fprintln(e.io.Stdout, d.Format(time.RFC3339))

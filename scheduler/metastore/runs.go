@@ -131,6 +131,24 @@ func (s *Store) GetDagRun(ctx context.Context, dagID, runID string) (scheduler.D
 	return dagRunFromModel(m)
 }
 
+// PreviousDagRun returns the run of a DAG with the latest logical date before logicalDate, of
+// any type and state (Airflow's DagRun.get_previous_dagrun) but the runs of `dags test`, which
+// are no part of its schedule's history, without its conf; ErrNotFound when there is none.
+// One lookup through the (dag_id, logical_date) index.
+func (s *Store) PreviousDagRun(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
+	var m dagRunModel
+	err := s.rdb.WithContext(ctx).Select(dagRunColumnsWithoutConf).
+		Where("dag_id = ? AND logical_date < ? AND run_type <> ?", dagID, logicalDate.UTC(), "test").
+		Order("logical_date DESC, id DESC").Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return scheduler.DagRun{}, notFound("dag run of dag %q before %s", dagID, logicalDate.UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		return scheduler.DagRun{}, fmt.Errorf("previous dag run of dag %s before %s: %w", dagID, logicalDate.UTC().Format(time.RFC3339), err)
+	}
+	return dagRunFromModel(m)
+}
+
 // DagRunsAfter returns the runs created after the run with id afterID, oldest first, at most
 // limit of them, and the highest run id there is (afterID when there is none newer). Run
 // ids only grow, so a reader that passes the last id it got back sees each new run once,

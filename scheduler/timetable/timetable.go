@@ -49,6 +49,8 @@ func For(d *tasks.DAG) Timetable {
 		}
 	case tasks.ScheduleOnce:
 		return &onceTimetable{bounds: b}
+	case tasks.ScheduleContinuous:
+		return &continuousTimetable{bounds: b}
 	}
 	return &nullTimetable{bounds: b}
 }
@@ -272,6 +274,47 @@ func (o *onceTimetable) Intervals(from, to time.Time) []DataInterval {
 
 func (o *onceTimetable) ManualInterval(t time.Time) DataInterval { return o.exact(t) }
 
+// continuousTimetable is Airflow's ContinuousTimetable ("@continuous"): the next run is due as
+// soon as there is room for it (max_active_runs is 1, so when the last one ended), whatever
+// catchup says. The first run covers [start_date, now], each next one [the last one's end,
+// now]; the logical date is the end: the moment the run was due.
+type continuousTimetable struct{ bounds }
+
+var _ Timetable = (*continuousTimetable)(nil)
+
+// minStep keeps two runs from one instant apart: a run that ended at the instant it was
+// created (a fake clock, a coarse one) must not make its successor's logical date, and so its
+// run id, the same as its own.
+const minStep = time.Millisecond
+
+func (c *continuousTimetable) Next(last *DataInterval, now time.Time, _ bool) (DataInterval, bool) {
+	if c.start == nil {
+		return DataInterval{}, false // Airflow's too: without a start date it never runs
+	}
+	start, end := *c.start, now
+	if last != nil {
+		start = last.End
+		if !end.After(start) {
+			end = start.Add(minStep)
+		}
+	}
+	if end.Before(start) {
+		end = start // start_date is ahead: the first run is due then
+	}
+	if c.pastEnd(end) {
+		return DataInterval{}, false
+	}
+	return DataInterval{c.in(start), c.in(end)}, true
+}
+
+// Intervals is empty: a continuous DAG has no intervals of its own to backfill.
+func (*continuousTimetable) Intervals(time.Time, time.Time) []DataInterval { return nil }
+
+func (c *continuousTimetable) ManualInterval(t time.Time) DataInterval { return c.exact(t) }
+
+// LogicalDate is the interval's end: when the run became due.
+func (*continuousTimetable) LogicalDate(iv DataInterval) time.Time { return iv.End }
+
 // nullTimetable is Airflow's NullTimetable: manual runs only.
 type nullTimetable struct{ bounds }
 
@@ -358,3 +401,19 @@ func (c *triggerTimetable) ManualInterval(t time.Time) DataInterval { return c.a
 
 // LogicalDate is the tick: the interval's end.
 func (*triggerTimetable) LogicalDate(iv DataInterval) time.Time { return iv.End }
+
+// NextDue is when the scheduled run after the one over iv falls due, whatever start_date,
+// end_date and catchup say (Airflow's next_dagrun_info unrestricted): a run over iv is of the
+// latest interval until then. ok is false when no run follows (@once, no schedule, @continuous).
+func NextDue(d *tasks.DAG, iv DataInterval) (time.Time, bool) {
+	if d.Schedule.Kind != tasks.ScheduleCron && d.Schedule.Kind != tasks.ScheduleEvery {
+		return time.Time{}, false
+	}
+	unbounded := *d
+	unbounded.StartDate, unbounded.EndDate = nil, nil
+	next, ok := For(&unbounded).Next(&iv, iv.End, true)
+	if !ok {
+		return time.Time{}, false
+	}
+	return next.End, true
+}
