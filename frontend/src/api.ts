@@ -73,6 +73,10 @@ export interface RecentRun {
 
 export interface UiDag extends Dag {
   recent_runs: RecentRun[] | null
+  /** how many of the DAG's runs are in each state */
+  run_counts?: Partial<Record<RunState, number>>
+  /** the newest run, null before the first */
+  last_run?: RecentRun | null
 }
 
 export interface Task {
