@@ -622,6 +622,7 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	b.screenshot("grid-failed")
 	b.click(boom)
+	b.click(`[data-testid="ti-panel"] [data-testid="ti-panel-details"]`)
 	b.view("task-instance")
 	b.waitFor("the log has the module's error", `(document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("exiting with code 1")`)
 	b.click(`[data-testid="clear-button"]`)
