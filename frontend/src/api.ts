@@ -71,6 +71,14 @@ export interface RecentRun {
   logical_date: string
 }
 
+export interface CalendarDay {
+  /** YYYY-MM-DD, UTC */
+  date: string
+  states: Partial<Record<RunState, number>>
+  /** the schedule's runs still to come that day */
+  planned: number
+}
+
 export interface UiDag extends Dag {
   recent_runs: RecentRun[] | null
   /** how many of the DAG's runs are in each state */
@@ -490,6 +498,8 @@ export const tasks = (id: string) => request<{ tasks: Task[]; total_entries: num
 export const source = (id: string) => request<string>(`/dags/${seg(id)}/source`, { text: true })
 export const grid = (id: string, num_runs: number, before?: string) =>
   request<Grid>(`/dags/${seg(id)}/grid`, { query: { num_runs, before } })
+/** A year of a DAG's runs by day (UTC) and state, and its planned runs. */
+export const calendar = (id: string, year: number) => request<{ dag_id: string; year: number; days: CalendarDay[] }>(`/dags/${seg(id)}/calendar`, { query: { year } })
 export const importErrors = () =>
   request<{ import_errors: ImportError[]; total_entries: number }>('/importErrors', { query: { limit: 1000 } })
 

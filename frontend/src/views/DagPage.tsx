@@ -7,6 +7,7 @@ import { href, navigate, setQuery, type Route } from '../router'
 import { ErrorBox, lazy, markReady, Spinner, useCan, useLoad } from '../ui'
 import { PauseToggle } from './DagList'
 import { GridView } from './Grid'
+import { CalendarView } from './Calendar'
 import { GanttView } from './Gantt'
 import { RunsView } from './Runs'
 
@@ -20,6 +21,7 @@ const TABS = [
   ['grid', 'Grid'],
   ['graph', 'Graph'],
   ['gantt', 'Gantt'],
+  ['calendar', 'Calendar'],
   ['code', 'Code'],
   ['runs', 'Runs'],
 ] as const
@@ -138,6 +140,7 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
         {tab === 'grid' && <GridView dagId={dagId} route={route} />}
         {tab === 'graph' && <GraphView dagId={dagId} tasks={tasks} groups={dag.data?.task_groups ?? NO_GROUPS} route={route} />}
         {tab === 'gantt' && <GanttView dagId={dagId} tasks={tasks} route={route} />}
+        {tab === 'calendar' && <CalendarView dagId={dagId} route={route} />}
         {tab === 'code' && <CodeView dagId={dagId} fileloc={d?.fileloc} />}
         {tab === 'runs' && <RunsView dagId={dagId} route={route} />}
       </section>

@@ -38,6 +38,8 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   const numRuns = Number(route.query.get('runs') ?? 25) || 25
   const selRun = route.query.get('run')
   const selTask = route.query.get('task')
+  // The calendar opens the grid at a day: the runs up to its end.
+  const before = route.query.get('before') ?? undefined
   const [grid, setGrid] = useState<api.Grid | null>(null)
   const [error, setError] = useState('')
   const [version, setVersion] = useState(0) // bumped when cells change in place
@@ -59,7 +61,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     inFlight.current = true
     dirty.current = false
     try {
-      const data = await api.grid(dagId, numRuns)
+      const data = await api.grid(dagId, numRuns, before)
       if (g !== gen.current) return
       setGrid(data)
       setError('')
@@ -77,7 +79,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   useEffect(() => {
     setGrid(null)
     load()
-  }, [dagId, numRuns])
+  }, [dagId, numRuns, before])
 
   const rows = useMemo(() => (grid ? gridRows(grid.tasks, grid.task_groups ?? [], folded) : []), [grid, folded])
 
@@ -150,7 +152,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
       on('resync', reload),
     ]
     return () => offs.forEach((f) => f())
-  }, [dagId, numRuns])
+  }, [dagId, numRuns, before])
 
   const runs = grid?.dag_runs ?? []
   const sel = selRun ? runs.find((r) => r.dag_run_id === selRun) : undefined
@@ -174,6 +176,11 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
           <span class="muted small">
             {count(grid.dag_runs.length, 'run')} × {count(grid.tasks.length, 'task')}
           </span>
+        )}
+        {before && (
+          <button class="tag on" onClick={() => setQuery('before', null)} title="show the newest runs" data-testid="grid-before" data-before={before}>
+            up to {dateTime(before)} ×
+          </button>
         )}
         <span class="spacer" />
         {sel && (
