@@ -24,7 +24,7 @@ start_date: 2024-01-01
 catchup: false
 is_paused_upon_creation: false
 tasks:
-  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true}
+  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true, doc_md: "Takes **long**."}
 `,
 	"zbroken.yaml": "dag_id: zbroken\ntasks: [{id: a}]\n",
 }
@@ -301,10 +301,13 @@ func TestAirflowShapes(t *testing.T) {
 	if task["retry_exponential_backoff"] != true {
 		t.Errorf("retry_exponential_backoff %v, want true", task["retry_exponential_backoff"])
 	}
+	if task["doc_md"] != "Takes **long**." {
+		t.Errorf("doc_md %#v, want the task's Markdown", task["doc_md"])
+	}
 	if ext := get[struct {
 		Tasks []map[string]any `json:"tasks"`
-	}](e, "/api/v1/dags/pipe/tasks").Tasks[0]; ext["execution_timeout"] != nil {
-		t.Errorf("a task without execution_timeout: %#v, want null", ext["execution_timeout"])
+	}](e, "/api/v1/dags/pipe/tasks").Tasks[0]; ext["execution_timeout"] != nil || ext["doc_md"] != nil {
+		t.Errorf("a task without execution_timeout nor doc_md: %#v, want both null", ext)
 	}
 
 	// used_slots is the running tasks' slots: seed one running and one queued in the default pool.

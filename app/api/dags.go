@@ -216,6 +216,7 @@ type taskInfo struct {
 	ExecutionTimeout        *app.TimeDelta `json:"execution_timeout"`
 	RetryDelay              app.TimeDelta  `json:"retry_delay"`
 	RetryExponentialBackoff bool           `json:"retry_exponential_backoff"`
+	DocMD                   *string        `json:"doc_md"` // the task's Markdown doc, null without one
 	taskGroupFields
 }
 
@@ -254,6 +255,9 @@ func newTaskInfo(t *tasks.Task) taskInfo {
 		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
 		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
 		taskGroupFields: groupFieldsOf(t)}
+	if t.DocMD != "" {
+		ti.DocMD = &t.DocMD
+	}
 	if t.ExecTimeout > 0 {
 		td := app.NewTimeDelta(t.ExecTimeout)
 		ti.ExecutionTimeout = &td

@@ -63,6 +63,8 @@ export interface Dag {
 
 export interface DagDetails extends Omit<Dag, 'params'> {
   params: Record<string, ParamSpec>
+  /** the DAG's Markdown doc, null without one */
+  doc_md?: string | null
 }
 
 export interface RecentRun {
@@ -102,6 +104,8 @@ export interface Task {
   execution_timeout: TimeDelta | null
   retry_delay: TimeDelta
   retry_exponential_backoff: boolean
+  /** the task's Markdown doc, null without one */
+  doc_md?: string | null
   /** the id as written in the file: task_id without its group's prefix */
   label?: string
   /** the innermost task group's id; null outside any */

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import * as api from '../api'
+import { DocMd } from '../components/DocMd'
 import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, schedule } from '../format'
@@ -29,13 +30,15 @@ const TABS = [
 export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; route: Route }) {
   const dag = useLoad(() => api.dag(dagId), [dagId])
   const tasks = useLoad(() => api.tasks(dagId).then((r) => r.tasks ?? []), [dagId])
+  // The DAG's doc_md is in its details, read from its file.
+  const details = useLoad(() => api.dagDetails(dagId), [dagId])
   const canUse = useCan('User')
   const canEdit = useCan('Op')
   const [trigger, setTrigger] = useState(false)
 
   useEffect(() => {
     const reload = coalesce(async () => {
-      await Promise.all([dag.reload(), tasks.reload()])
+      await Promise.all([dag.reload(), tasks.reload(), details.reload()])
     }, 500)
     const reloadDag = coalesce(dag.reload, 1000)
     const offs = [
@@ -120,6 +123,7 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
           )}
         </div>
         {d?.description && <p class="muted">{d.description}</p>}
+        <DocMd source={details.data?.doc_md} title="DAG docs" testid="dag-doc" />
       </header>
 
       <nav class="tabs" role="tablist">
