@@ -571,10 +571,16 @@ export const deletePool = (name: string) => request<void>(`/pools/${seg(name)}`,
 
 export const variables = () =>
   request<{ variables: Variable[]; total_entries: number }>('/variables', { query: { limit: 1000 } })
+/** One variable with its value, a secret one's too (the list masks those). */
+export const variable = (key: string) => request<Variable>(`/variables/${seg(key)}`)
 export const createVariable = (v: Variable) => request<Variable>('/variables', { method: 'POST', body: v })
 export const patchVariable = (key: string, v: Variable) =>
   request<Variable>(`/variables/${seg(key)}`, { method: 'PATCH', body: v })
 export const deleteVariable = (key: string) => request<void>(`/variables/${seg(key)}`, { method: 'DELETE' })
+
+/** Airflow's sensitive words: a variable whose key holds one is listed with its value masked. */
+const SENSITIVE = ['password', 'passwd', 'secret', 'token', 'api_key', 'apikey', 'access_token', 'authorization', 'private_key', 'passphrase', 'keyfile_dict', 'service_account']
+export const isSensitiveKey = (key: string) => SENSITIVE.some((w) => key.toLowerCase().includes(w))
 
 export const connections = () =>
   request<{ connections: Connection[]; total_entries: number }>('/connections', { query: { limit: 1000 } })

@@ -6,7 +6,7 @@ import { coalesce, on } from '../events'
 import { dateTime, relative } from '../format'
 import { href } from '../router'
 import { AdminList, FormDialog } from '../components/AdminList'
-import { ErrorBox, useLoad } from '../ui'
+import { ErrorBox, useCan, useLoad } from '../ui'
 
 // ---- variables
 
@@ -28,7 +28,7 @@ export function Variables() {
             <code>{v.key}</code>
           </td>
           <td class="value-cell">
-            <code>{v.value}</code>
+            <VariableValue v={v} />
           </td>
           <td class="muted">{v.description}</td>
         </>
@@ -41,6 +41,40 @@ export function Variables() {
       }
       form={(v, close, saved) => <VariableForm v={v} onClose={close} onSaved={saved} />}
     />
+  )
+}
+
+/** A variable's value in the list; a secret one's is masked, with a reveal that reads it. */
+function VariableValue({ v }: { v: api.Variable }) {
+  const canReveal = useCan('Op')
+  const [shown, setShown] = useState<string | null>(null)
+  const [error, setError] = useState('')
+  const masked = v.value === '***' && api.isSensitiveKey(v.key)
+  useEffect(() => setShown(null), [v.value])
+  if (!masked) return <code>{v.value}</code>
+  return (
+    <span class="masked-value" data-testid="variable-masked" data-revealed={String(shown !== null)}>
+      <code data-testid="variable-value-shown">{shown ?? '***'}</code>{' '}
+      {canReveal && (
+        <button
+          class="link small"
+          data-testid="variable-reveal"
+          title={shown === null ? 'its key names a secret: show its value' : 'mask it again'}
+          onClick={async () => {
+            if (shown !== null) return setShown(null)
+            setError('')
+            try {
+              setShown((await api.variable(v.key)).value)
+            } catch (e) {
+              setError(api.errorText(e))
+            }
+          }}
+        >
+          {shown === null ? 'reveal' : 'hide'}
+        </button>
+      )}
+      {error && <span class="inline-error">{error}</span>}
+    </span>
   )
 }
 
