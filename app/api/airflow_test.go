@@ -71,6 +71,19 @@ func TestClearTaskInstancesIsADryRunUnlessToldOtherwise(t *testing.T) {
 		t.Errorf("only_failed false lists %v, want all three tasks", got)
 	}
 	unchanged("after a clear with only_failed false and no dry_run")
+	// The dry run lists each instance with the state it is in now, not the one it would get.
+	states := map[string]*string{}
+	for _, ti := range jsonOf[struct {
+		TIs []struct {
+			TaskID string  `json:"task_id"`
+			State  *string `json:"state"`
+		} `json:"task_instances"`
+	}](t, e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","only_failed":false}`, e.as("user"))).TIs {
+		states[ti.TaskID] = ti.State
+	}
+	if s := states["load"]; s == nil || *s != "failed" || states["extract"] == nil || *states["extract"] != "success" {
+		t.Errorf("the dry run's states: load %v, extract %v; want failed and success, their states now", states["load"], states["extract"])
+	}
 	// A field of Airflow's body wasmflow does not take is refused, naming those it takes, and
 	// nothing is cleared.
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","include_future":true}`, e.as("user"),

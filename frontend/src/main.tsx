@@ -5,7 +5,7 @@ import { connect, disconnect, liveWithin } from './events'
 import { desktop } from './desktop'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, ErrorBox, lazy, SessionContext, Spinner, whenReady } from './ui'
+import { enterView, ErrorBox, lazy, NotFound, SessionContext, Spinner, whenReady } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
@@ -213,20 +213,6 @@ function viewName(r: Route): string {
   if (p0 === undefined || (p0 === 'dags' && p1 === undefined)) return 'dags'
   if (p0 === 'dags') return p2 === 'runs' && p4 === 'tasks' ? 'task-instance' : `dag-${p2 ?? 'grid'}`
   return p0
-}
-
-function NotFound() {
-  useEffect(() => {
-    document.body.dataset.viewReady = '1'
-  }, [])
-  return (
-    <div class="page">
-      <h1>Not found</h1>
-      <p>
-        Nothing lives at <code>{location.hash}</code>. <a href="#/dags">Back to the DAGs</a>.
-      </p>
-    </div>
-  )
 }
 
 function Forbidden() {

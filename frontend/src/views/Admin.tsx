@@ -328,6 +328,20 @@ export function Cluster() {
         </button>
       </header>
       <ErrorBox error={c.error} />
+      {c.data && members.length === 0 && (
+        // No cluster: standalone and the desktop window run every task in this one process.
+        <div class="banner info" data-testid="cluster-standalone">
+          <p>
+            <strong>One node: this process.</strong> <code>wasmflow standalone</code> (and the desktop window) schedules and runs every task
+            itself, with no workers, so there is no cluster to list here.
+          </p>
+          <p>
+            To run tasks on more machines, start <code>wasmflow server</code> instead: it prints its cluster address and secret. On each other
+            machine run <code>wasmflow worker --join HOST:7946 --secret SECRET</code>; the workers then show here with their queues and slots, and
+            the tasks waiting for one below.
+          </p>
+        </div>
+      )}
       <h3>Members</h3>
       <table class="list" data-testid="members-table">
         <thead>

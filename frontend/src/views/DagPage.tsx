@@ -5,7 +5,7 @@ import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, schedule } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
-import { ErrorBox, lazy, markReady, Spinner, useCan, useLoad } from '../ui'
+import { ErrorBox, lazy, markReady, NotFound, Spinner, useCan, useLoad } from '../ui'
 import { PauseToggle } from './DagList'
 import { GridView } from './Grid'
 import { CalendarView } from './Calendar'
@@ -147,6 +147,15 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
         {tab === 'calendar' && <CalendarView dagId={dagId} route={route} />}
         {tab === 'code' && <CodeView dagId={dagId} fileloc={d?.fileloc} />}
         {tab === 'runs' && <RunsView dagId={dagId} route={route} />}
+        {!TABS.some(([id]) => id === tab) && (
+          <NotFound
+            what={
+              <>
+                The DAG {dagId} has no tab <code>{tab}</code>: its tabs are {TABS.map(([id]) => id).join(', ')}.
+              </>
+            }
+          />
+        )}
       </section>
 
       {trigger && d && (
