@@ -596,6 +596,15 @@ export const testConnection = (c: ConnectionBody) =>
 export const users = () => request<{ users: User[]; total_entries: number }>('/users', { query: { limit: 1000 } })
 export const createUser = (u: NewUser) => request<User>('/users', { method: 'POST', body: u })
 export const deleteUser = (name: string) => request<void>(`/users/${seg(name)}`, { method: 'DELETE' })
+/** Changes a user's role or password (the fields sent); older servers have no such route. */
+export const patchUser = (name: string, body: { role?: Role; password?: string }) =>
+  request<User>(`/users/${seg(name)}`, { method: 'PATCH', body })
+/** Whether this server serves a route (METHOD, path as its OpenAPI writes it), read once. */
+let spec: Promise<{ paths?: Record<string, Record<string, unknown>> }> | null = null
+export async function serves(method: string, path: string): Promise<boolean> {
+  spec ??= request<{ paths?: Record<string, Record<string, unknown>> }>('/openapi.json').catch(() => ({}))
+  return !!(await spec).paths?.[path]?.[method.toLowerCase()]
+}
 
 export const eventLogs = (limit: number, offset = 0) =>
   request<{ event_logs: EventLog[]; total_entries: number }>('/eventLogs', { query: { limit, offset } })

@@ -193,6 +193,8 @@ const ROLES: api.Role[] = ['Viewer', 'User', 'Op', 'Admin']
 
 export function Users() {
   const users = useLoad(() => api.users().then((r) => r.users ?? []), [], 'users')
+  // Editing needs PATCH /users/{username}, which older servers lack: then rows have no Edit.
+  const canPatch = useLoad(() => api.serves('PATCH', '/api/v1/users/{username}'), [])
   return (
     <AdminList
       title="Users"
@@ -201,7 +203,7 @@ export function Users() {
       list={users}
       addLabel="+ User"
       editRole="Admin"
-      editable={false}
+      editable={canPatch.data === true}
       columns={['User', 'Role', 'Name', 'Email']}
       rowId={(u) => ['data-username', u.username]}
       cells={(u) => (
@@ -215,8 +217,38 @@ export function Users() {
         </>
       )}
       remove={{ confirm: (u) => `Delete user ${u.username}?`, run: (u) => api.deleteUser(u.username) }}
-      form={(_, close, saved) => <UserForm onClose={close} onSaved={saved} />}
+      form={(u, close, saved) => (u ? <UserEditForm u={u} onClose={close} onSaved={saved} /> : <UserForm onClose={close} onSaved={saved} />)}
     />
+  )
+}
+
+/** A user's role change and password reset (an Admin's own role is refused by the server). */
+function UserEditForm({ u, onClose, onSaved }: { u: api.User; onClose: () => void; onSaved: () => void }) {
+  const current = (u.role ?? u.roles?.[0]?.name ?? 'Viewer') as api.Role
+  const [role, setRole] = useState<api.Role>(current)
+  const [password, setPassword] = useState('')
+  const submit = async () => {
+    const body: { role?: api.Role; password?: string } = {}
+    if (role !== current) body.role = role
+    if (password) body.password = password
+    if (body.role || body.password) await api.patchUser(u.username, body)
+    onSaved()
+  }
+  return (
+    <FormDialog title={`Edit ${u.username}`} noun="user" onClose={onClose} submit={submit}>
+      <label>
+        Role
+        <select value={role} onChange={(e) => setRole(e.currentTarget.value as api.Role)} data-testid="user-role">
+          {ROLES.map((r) => (
+            <option value={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        New password <span class="muted small">(empty: unchanged)</span>
+        <input type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-new-password" autocomplete="new-password" />
+      </label>
+    </FormDialog>
   )
 }
 
