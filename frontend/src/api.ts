@@ -596,6 +596,20 @@ export const testConnection = (c: ConnectionBody) =>
 export const users = () => request<{ users: User[]; total_entries: number }>('/users', { query: { limit: 1000 } })
 export const createUser = (u: NewUser) => request<User>('/users', { method: 'POST', body: u })
 export const deleteUser = (name: string) => request<void>(`/users/${seg(name)}`, { method: 'DELETE' })
+/** Airflow's batch list of task instances across DAGs (POST /dags/~/dagRuns/~/taskInstances/list). */
+export const taskInstancesAcross = (body: {
+  dag_ids?: string[]
+  dag_run_ids?: string[]
+  task_ids?: string[]
+  state?: (string | null)[]
+  execution_date_gte?: string
+  execution_date_lte?: string
+  page_offset?: number
+  page_limit?: number
+}) => request<{ task_instances: TaskInstance[]; total_entries: number }>('/dags/~/dagRuns/~/taskInstances/list', { method: 'POST', body })
+/** XComs of a task instance, or with "~" of every DAG, run or task (Airflow's cross-DAG form). */
+export const xcomsAcross = (dag: string, run: string, task: string, q: { limit: number; offset: number }) =>
+  request<{ xcom_entries: XCom[]; total_entries: number }>(`/dags/${seg(dag)}/dagRuns/${seg(run)}/taskInstances/${seg(task)}/xcomEntries`, { query: q })
 /** Changes a user's role or password (the fields sent); older servers have no such route. */
 export const patchUser = (name: string, body: { role?: Role; password?: string }) =>
   request<User>(`/users/${seg(name)}`, { method: 'PATCH', body })

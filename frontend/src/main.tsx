@@ -12,6 +12,7 @@ import { DagPage } from './views/DagPage'
 import { TaskInstancePage } from './views/TaskInstance'
 import { AuditLog, Cluster, Pools, Users, Variables } from './views/Admin'
 import { Connections } from './views/Connections'
+import { BrowseTaskInstances, BrowseXComs } from './views/Browse'
 import './style.css'
 
 // The editor brings CodeMirror, dagre and yaml: fetched when it is first opened.
@@ -139,6 +140,17 @@ function Nav(props: { route: Route; session: api.Session; theme: Theme; onTheme:
         <span class="logo">◆</span> wasmflow
       </a>
       {link('dags', 'DAGs', 'nav-dags')}
+      <details class="nav-menu" data-testid="nav-browse">
+        <summary class={at === 'browse' ? 'active' : ''}>Browse</summary>
+        <div class="menu" onClick={(e) => (e.currentTarget.parentElement as HTMLDetailsElement).removeAttribute('open')}>
+          <a href="#/browse/taskInstances" data-testid="nav-browse-tis">
+            Task instances
+          </a>
+          <a href="#/browse/xcoms" data-testid="nav-browse-xcoms">
+            XComs
+          </a>
+        </div>
+      </details>
       {link('cluster', 'Cluster', 'nav-cluster')}
       {link('pools', 'Pools', 'nav-pools')}
       {api.atLeast(role, 'Op') && link('variables', 'Variables', 'nav-variables')}
@@ -189,6 +201,10 @@ function View({ route, role }: { route: Route; role: api.Role }) {
       if (p2 === 'runs' && p3 !== undefined && p4 === 'tasks' && p5 !== undefined)
         return <TaskInstancePage key={`${p1}/${p3}/${p5}`} dagId={p1} runId={p3} taskId={p5} route={route} />
       return <DagPage key={p1} dagId={p1} tab={p2 ?? 'grid'} route={route} />
+    case 'browse':
+      if (p1 === 'taskInstances') return <BrowseTaskInstances key="bti" route={route} />
+      if (p1 === 'xcoms') return <BrowseXComs key="bx" route={route} />
+      return <NotFound />
     case 'cluster':
       return <Cluster />
     case 'pools':
@@ -212,6 +228,8 @@ function viewName(r: Route): string {
   const [p0, p1, p2, , p4] = r.parts
   if (p0 === undefined || (p0 === 'dags' && p1 === undefined)) return 'dags'
   if (p0 === 'dags') return p2 === 'runs' && p4 === 'tasks' ? 'task-instance' : `dag-${p2 ?? 'grid'}`
+  if (p0 === 'browse' && p1 === 'taskInstances') return 'browse-task-instances'
+  if (p0 === 'browse' && p1 === 'xcoms') return 'browse-xcoms'
   return p0
 }
 
