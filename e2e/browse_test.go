@@ -42,6 +42,11 @@ func TestBrowse(t *testing.T) {
 	} else {
 		b.waitFor("the banner says which endpoint is missing", `(document.querySelector('[data-testid="browse-not-served"]')?.textContent ?? "").includes("taskInstances/list")`)
 		t.Log("this server has no POST /dags/~/dagRuns/~/taskInstances/list: the page says so")
+		// One run's instances are listed all the same, through the run's own endpoint.
+		b.waitFor("the mapped run ended", fmt.Sprintf(`fetch('/api/v1/dags/e2e_mapped/dagRuns/%s').then(r => r.json()).then(j => j.state === "success")`, url.PathEscape(run.DagRunID)))
+		b.do("one run's instances", chromedp.Navigate(s.url+"/#/browse/taskInstances?dag=e2e_mapped&task=per_file&run="+url.QueryEscape(run.DagRunID)))
+		b.view("browse-task-instances")
+		b.waitFor("per_file's 3 instances", `document.querySelectorAll('[data-testid="browse-ti"][data-task-id="per_file"]').length === 3 && document.querySelectorAll('[data-testid="browse-ti"]').length === 3`)
 	}
 	b.screenshot("task-instances")
 

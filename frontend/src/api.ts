@@ -524,6 +524,9 @@ const tiPath = (id: string, run: string, task?: string) =>
 
 export const taskInstances = (id: string, run: string) =>
   request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run))
+/** A run's task instances, up to limit of them (the endpoint's default page is 100). */
+export const runTaskInstances = (id: string, run: string, limit: number) =>
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run), { query: { limit } })
 /** A mapped instance's map_index as a query parameter (none for -1, a task not mapped). */
 const mi = (mapIndex: number) => (mapIndex >= 0 ? { map_index: mapIndex } : {})
 
