@@ -601,6 +601,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.click(`[data-testid="tab-grid"]`)
 	b.view("dag-grid")
 	b.click(fmt.Sprintf(`[data-testid="grid-cell"][data-task-id="greet"][data-run-id=%q]`, runID))
+	b.click(`[data-testid="ti-panel"] [data-testid="ti-panel-details"]`) // the cell opens the grid's panel
 	b.view("task-instance")
 	b.waitFor("the task instance is a success", `document.querySelector('[data-testid="task-instance"]')?.dataset.state === "success"`)
 	b.waitFor("the log has the output", `(document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("greeting=hello-from-the-browser")`)
@@ -621,6 +622,7 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	b.screenshot("grid-failed")
 	b.click(boom)
+	b.click(`[data-testid="ti-panel"] [data-testid="ti-panel-details"]`)
 	b.view("task-instance")
 	b.waitFor("the log has the module's error", `(document.querySelector('[data-testid="log-pane"]')?.textContent || "").includes("exiting with code 1")`)
 	b.click(`[data-testid="clear-button"]`)

@@ -53,6 +53,7 @@ func TestMappedTaskViews(t *testing.T) {
 	b.screenshot("grid")
 
 	b.click(cell)
+	b.click(`[data-testid="ti-panel"][data-task-id="per_file"] [data-testid="ti-panel-details"]`)
 	b.waitFor("the task page lists the 3 instances", `document.querySelector('[data-testid="mapped-instances"]')?.dataset.count === "3" && document.querySelectorAll('[data-testid="mapped-row"][data-state="success"]').length === 3`)
 	b.click(`[data-testid="mapped-row"][data-map-index="1"] a`)
 	b.view("task-instance")

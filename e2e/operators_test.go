@@ -247,6 +247,7 @@ func TestAuthorOperators(t *testing.T) {
 			document.querySelector('[data-testid="grid-run"][data-run-id=%q]')?.dataset.state === "success"
 	})()`, runID, runID))
 	b.click(fmt.Sprintf(`[data-testid="grid-cell"][data-run-id=%q][data-task-id="shape"]`, runID))
+	b.click(`[data-testid="ti-panel"] [data-testid="ti-panel-details"]`) // the cell opens the grid's panel
 	b.view("task-instance")
 	b.waitFor("shape succeeded", `document.querySelector('[data-testid="task-instance"]')?.dataset.state === "success"`)
 	xcom := `document.querySelector('[data-testid="ti-xcoms"] [data-testid="xcom-row"][data-key="return_value"]')`

@@ -24,7 +24,7 @@ start_date: 2024-01-01
 catchup: false
 is_paused_upon_creation: false
 tasks:
-  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true, wait_for_downstream: true}
+  - {id: slow, module: modules/echo.wasm, execution_timeout: 1d2h3m4.5s, retry_delay: 90s, retry_exponential_backoff: true, wait_for_downstream: true, doc_md: "Takes **long**."}
 `,
 	"zbroken.yaml": "dag_id: zbroken\ntasks: [{id: a}]\n",
 }
@@ -71,6 +71,19 @@ func TestClearTaskInstancesIsADryRunUnlessToldOtherwise(t *testing.T) {
 		t.Errorf("only_failed false lists %v, want all three tasks", got)
 	}
 	unchanged("after a clear with only_failed false and no dry_run")
+	// The dry run lists each instance with the state it is in now, not the one it would get.
+	states := map[string]*string{}
+	for _, ti := range jsonOf[struct {
+		TIs []struct {
+			TaskID string  `json:"task_id"`
+			State  *string `json:"state"`
+		} `json:"task_instances"`
+	}](t, e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","only_failed":false}`, e.as("user"))).TIs {
+		states[ti.TaskID] = ti.State
+	}
+	if s := states["load"]; s == nil || *s != "failed" || states["extract"] == nil || *states["extract"] != "success" {
+		t.Errorf("the dry run's states: load %v, extract %v; want failed and success, their states now", states["load"], states["extract"])
+	}
 	// A field of Airflow's body wasmflow does not take is refused, naming those it takes, and
 	// nothing is cleared.
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/clearTaskInstances", `{"dag_run_id":"r1","include_future":true}`, e.as("user"),
@@ -305,10 +318,13 @@ func TestAirflowShapes(t *testing.T) {
 		t.Errorf("depends_on_past %v, wait_for_downstream %v, latest_only %v; want true, true, false",
 			task["depends_on_past"], task["wait_for_downstream"], task["latest_only"])
 	}
+	if task["doc_md"] != "Takes **long**." {
+		t.Errorf("doc_md %#v, want the task's Markdown", task["doc_md"])
+	}
 	if ext := get[struct {
 		Tasks []map[string]any `json:"tasks"`
-	}](e, "/api/v1/dags/pipe/tasks").Tasks[0]; ext["execution_timeout"] != nil {
-		t.Errorf("a task without execution_timeout: %#v, want null", ext["execution_timeout"])
+	}](e, "/api/v1/dags/pipe/tasks").Tasks[0]; ext["execution_timeout"] != nil || ext["doc_md"] != nil {
+		t.Errorf("a task without execution_timeout nor doc_md: %#v, want both null", ext)
 	}
 
 	// used_slots is the running tasks' slots: seed one running and one queued in the default pool.

@@ -108,6 +108,11 @@ type recentRun struct {
 type uiDag struct {
 	dagJSON
 	RecentRuns []recentRun `json:"recent_runs"`
+	// RunCounts is Airflow's "Runs" column: how many of the DAG's runs are in each state,
+	// each of the four run states present, 0 when none.
+	RunCounts map[string]int `json:"run_counts"`
+	// LastRun is the newest run (Airflow's "Last Run"), null before the first.
+	LastRun *recentRun `json:"last_run"`
 }
 
 // uiDags is the DAGs list in one request: each DAG with its latest runs (one query for all).
@@ -124,15 +129,25 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	if err != nil {
 		return nil, err
 	}
+	counts, err := s.app.Store.RunCounts(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
 	errs, err := s.app.ImportErrors(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	out := make([]uiDag, len(dags))
 	for i, d := range dags {
-		out[i] = uiDag{dagJSON: newDagJSON(d), RecentRuns: []recentRun{}}
+		out[i] = uiDag{dagJSON: newDagJSON(d), RecentRuns: []recentRun{}, RunCounts: map[string]int{}}
 		for _, run := range recent[d.DagID] {
 			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
+		}
+		for _, st := range tasks.DagRunStates {
+			out[i].RunCounts[string(st)] = counts[d.DagID][string(st)]
+		}
+		if len(out[i].RecentRuns) > 0 {
+			out[i].LastRun = &out[i].RecentRuns[0]
 		}
 	}
 	return map[string]any{"dags": out, "total_entries": total, "import_errors": len(errs)}, nil
@@ -204,6 +219,7 @@ type taskInfo struct {
 	DependsOnPast           bool           `json:"depends_on_past"`
 	WaitForDownstream       bool           `json:"wait_for_downstream"`
 	LatestOnly              bool           `json:"latest_only"` // wasmflow's: Airflow has an operator for it
+	DocMD                   *string        `json:"doc_md"`      // the task's Markdown doc, null without one
 	taskGroupFields
 }
 
@@ -248,6 +264,9 @@ func newTaskInfo(t *tasks.Task) taskInfo {
 		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
 		DependsOnPast: t.DependsOnPast, WaitForDownstream: t.WaitForDownstream, LatestOnly: t.LatestOnly,
 		taskGroupFields: groupFieldsOf(t)}
+	if t.DocMD != "" {
+		ti.DocMD = &t.DocMD
+	}
 	if t.ExecTimeout > 0 {
 		td := app.NewTimeDelta(t.ExecTimeout)
 		ti.ExecutionTimeout = &td

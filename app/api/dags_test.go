@@ -31,6 +31,11 @@ type dagInfo struct {
 		State       string    `json:"state"`
 		LogicalDate time.Time `json:"logical_date"`
 	} `json:"recent_runs"`
+	RunCounts map[string]int `json:"run_counts"`
+	LastRun   *struct {
+		DagRunID    string    `json:"dag_run_id"`
+		LogicalDate time.Time `json:"logical_date"`
+	} `json:"last_run"`
 }
 
 type dagList struct {
@@ -281,6 +286,18 @@ func TestUIDags(t *testing.T) {
 	}
 	if r := byID["flaky"].RecentRuns; r == nil || len(r) != 0 {
 		t.Errorf("flaky has no runs; recent_runs must be [], is %v", r)
+	}
+	if c, want := byID["pipe"].RunCounts, map[string]int{"queued": 0, "running": 0, "success": 6, "failed": 1}; !reflect.DeepEqual(c, want) {
+		t.Errorf("pipe's run_counts %v, want %v (every run, not the 5 recent ones)", c, want)
+	}
+	if c := byID["flaky"].RunCounts; len(c) != 4 || c["success"] != 0 {
+		t.Errorf("flaky has no runs; run_counts must be each state at 0, is %v", c)
+	}
+	if lr := byID["pipe"].LastRun; lr == nil || lr.DagRunID != "p7" || !lr.LogicalDate.Equal(day(7)) {
+		t.Errorf("pipe's last_run %+v, want p7", lr)
+	}
+	if lr := byID["flaky"].LastRun; lr != nil {
+		t.Errorf("flaky has no runs; last_run must be null, is %+v", lr)
 	}
 	if byID["pipe"].Description == "" || byID["pipe"].Fileloc == "" {
 		t.Errorf("ui/dags entries lack the DAG fields: %+v", byID["pipe"])

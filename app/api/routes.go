@@ -36,6 +36,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/tasks", Viewer, tagDAG, "List a DAG's tasks", s.listTasks)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/source", Viewer, tagDAG, "Get a DAG's file", s.source)
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/grid", Viewer, tagDAG, "Runs × tasks of a DAG, for the grid view", s.grid)
+	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/calendar", Viewer, tagDAG, "A year of a DAG's runs by day and state, and the planned ones, for the calendar view", s.calendar)
 	s.add(http.MethodGet, "/api/v1/importErrors", Viewer, tagDAG, "List DAG files that failed to load", s.importErrors)
 	s.add(http.MethodGet, "/api/v1/importErrors/{import_error_id}", Viewer, tagDAG, "Get a DAG file's import error", s.getImportError)
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -275,12 +276,44 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
 		}
 	}
+	// Each instance with the state it is in now (before the clear): what a dry run shows the
+	// user deciding whether to clear it.
+	if err := s.currentStates(ctx, dagID, out); err != nil {
+		return nil, err
+	}
 	if !body.DryRun && len(out) > 0 {
 		if _, err := s.app.Clear(ctx, p.actor(), o, plan); err != nil {
 			return nil, err
 		}
 	}
 	return map[string]any{"task_instances": out}, nil
+}
+
+// currentStates fills in each instance's state as the metastore has it (null for none, or for
+// a mapped task's instance -1 that does not exist), reading each run's instances once.
+func (s *Server) currentStates(ctx context.Context, dagID string, tis []clearedTI) error {
+	type key struct {
+		run, task string
+		index     int
+	}
+	states := map[key]string{}
+	read := map[string]bool{}
+	for i, ti := range tis {
+		if !read[ti.DagRunID] {
+			read[ti.DagRunID] = true
+			all, err := s.app.Store.ListTaskInstances(ctx, dagID, ti.DagRunID)
+			if err != nil {
+				return err
+			}
+			for _, x := range all {
+				states[key{x.RunID, x.TaskID, x.MapIndex}] = string(x.State)
+			}
+		}
+		if st := states[key{ti.DagRunID, ti.TaskID, ti.MapIndex}]; st != "" {
+			tis[i].State = &st
+		}
+	}
+	return nil
 }
 
 // tiQuery reads a task-instance list's filters: state, pool, queue (each repeatable), the

@@ -38,6 +38,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/tasks":                                              api.Viewer,
 	"GET /api/v1/dags/{dag_id}/source":                                             api.Viewer,
 	"GET /api/v1/dags/{dag_id}/grid":                                               api.Viewer,
+	"GET /api/v1/dags/{dag_id}/calendar":                                           api.Viewer,
 	"GET /api/v1/importErrors":                                                     api.Viewer,
 	"GET /api/v1/importErrors/{import_error_id}":                                   api.Viewer,
 	"GET /api/v1/dags/{dag_id}/dagRuns":                                            api.Viewer,

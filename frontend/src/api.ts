@@ -63,6 +63,8 @@ export interface Dag {
 
 export interface DagDetails extends Omit<Dag, 'params'> {
   params: Record<string, ParamSpec>
+  /** the DAG's Markdown doc, null without one */
+  doc_md?: string | null
 }
 
 export interface RecentRun {
@@ -71,8 +73,20 @@ export interface RecentRun {
   logical_date: string
 }
 
+export interface CalendarDay {
+  /** YYYY-MM-DD, UTC */
+  date: string
+  states: Partial<Record<RunState, number>>
+  /** the schedule's runs still to come that day */
+  planned: number
+}
+
 export interface UiDag extends Dag {
   recent_runs: RecentRun[] | null
+  /** how many of the DAG's runs are in each state */
+  run_counts?: Partial<Record<RunState, number>>
+  /** the newest run, null before the first */
+  last_run?: RecentRun | null
 }
 
 export interface Task {
@@ -90,6 +104,8 @@ export interface Task {
   execution_timeout: TimeDelta | null
   retry_delay: TimeDelta
   retry_exponential_backoff: boolean
+  /** the task's Markdown doc, null without one */
+  doc_md?: string | null
   /** the id as written in the file: task_id without its group's prefix */
   label?: string
   /** the innermost task group's id; null outside any */
@@ -522,6 +538,8 @@ export const tasks = (id: string) => request<{ tasks: Task[]; total_entries: num
 export const source = (id: string) => request<string>(`/dags/${seg(id)}/source`, { text: true })
 export const grid = (id: string, num_runs: number, before?: string) =>
   request<Grid>(`/dags/${seg(id)}/grid`, { query: { num_runs, before } })
+/** A year of a DAG's runs by day (UTC) and state, and its planned runs. */
+export const calendar = (id: string, year: number) => request<{ dag_id: string; year: number; days: CalendarDay[] }>(`/dags/${seg(id)}/calendar`, { query: { year } })
 export const importErrors = () =>
   request<{ import_errors: ImportError[]; total_entries: number }>('/importErrors', { query: { limit: 1000 } })
 
@@ -542,6 +560,9 @@ const tiPath = (id: string, run: string, task?: string) =>
 
 export const taskInstances = (id: string, run: string) =>
   request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run))
+/** A run's task instances, up to limit of them (the endpoint's default page is 100). */
+export const runTaskInstances = (id: string, run: string, limit: number) =>
+  request<{ task_instances: TaskInstance[]; total_entries: number }>(tiPath(id, run), { query: { limit } })
 /** A mapped instance's map_index as a query parameter (none for -1, a task not mapped). */
 const mi = (mapIndex: number) => (mapIndex >= 0 ? { map_index: mapIndex } : {})
 
@@ -615,10 +636,16 @@ export const deletePool = (name: string) => request<void>(`/pools/${seg(name)}`,
 
 export const variables = () =>
   request<{ variables: Variable[]; total_entries: number }>('/variables', { query: { limit: 1000 } })
+/** One variable with its value, a secret one's too (the list masks those). */
+export const variable = (key: string) => request<Variable>(`/variables/${seg(key)}`)
 export const createVariable = (v: Variable) => request<Variable>('/variables', { method: 'POST', body: v })
 export const patchVariable = (key: string, v: Variable) =>
   request<Variable>(`/variables/${seg(key)}`, { method: 'PATCH', body: v })
 export const deleteVariable = (key: string) => request<void>(`/variables/${seg(key)}`, { method: 'DELETE' })
+
+/** Airflow's sensitive words: a variable whose key holds one is listed with its value masked. */
+const SENSITIVE = ['password', 'passwd', 'secret', 'token', 'api_key', 'apikey', 'access_token', 'authorization', 'private_key', 'passphrase', 'keyfile_dict', 'service_account']
+export const isSensitiveKey = (key: string) => SENSITIVE.some((w) => key.toLowerCase().includes(w))
 
 export const connections = () =>
   request<{ connections: Connection[]; total_entries: number }>('/connections', { query: { limit: 1000 } })
@@ -634,6 +661,29 @@ export const testConnection = (c: ConnectionBody) =>
 export const users = () => request<{ users: User[]; total_entries: number }>('/users', { query: { limit: 1000 } })
 export const createUser = (u: NewUser) => request<User>('/users', { method: 'POST', body: u })
 export const deleteUser = (name: string) => request<void>(`/users/${seg(name)}`, { method: 'DELETE' })
+/** Airflow's batch list of task instances across DAGs (POST /dags/~/dagRuns/~/taskInstances/list). */
+export const taskInstancesAcross = (body: {
+  dag_ids?: string[]
+  dag_run_ids?: string[]
+  task_ids?: string[]
+  state?: (string | null)[]
+  execution_date_gte?: string
+  execution_date_lte?: string
+  page_offset?: number
+  page_limit?: number
+}) => request<{ task_instances: TaskInstance[]; total_entries: number }>('/dags/~/dagRuns/~/taskInstances/list', { method: 'POST', body })
+/** XComs of a task instance, or with "~" of every DAG, run or task (Airflow's cross-DAG form). */
+export const xcomsAcross = (dag: string, run: string, task: string, q: { limit: number; offset: number }) =>
+  request<{ xcom_entries: XCom[]; total_entries: number }>(`/dags/${seg(dag)}/dagRuns/${seg(run)}/taskInstances/${seg(task)}/xcomEntries`, { query: q })
+/** Changes a user's role or password (the fields sent); older servers have no such route. */
+export const patchUser = (name: string, body: { role?: Role; password?: string }) =>
+  request<User>(`/users/${seg(name)}`, { method: 'PATCH', body })
+/** Whether this server serves a route (METHOD, path as its OpenAPI writes it), read once. */
+let spec: Promise<{ paths?: Record<string, Record<string, unknown>> }> | null = null
+export async function serves(method: string, path: string): Promise<boolean> {
+  spec ??= request<{ paths?: Record<string, Record<string, unknown>> }>('/openapi.json').catch(() => ({}))
+  return !!(await spec).paths?.[path]?.[method.toLowerCase()]
+}
 
 export const eventLogs = (limit: number, offset = 0) =>
   request<{ event_logs: EventLog[]; total_entries: number }>('/eventLogs', { query: { limit, offset } })

@@ -5,7 +5,7 @@ import { connect, disconnect, liveWithin } from './events'
 import { desktop } from './desktop'
 import { href, navigate, parse, useRoute, type Route } from './router'
 import { applyTheme, initialTheme, type Theme } from './theme'
-import { enterView, ErrorBox, lazy, onViewReady, SessionContext, Spinner, whenReady } from './ui'
+import { enterView, ErrorBox, lazy, NotFound, onViewReady, SessionContext, Spinner, whenReady } from './ui'
 import { Login } from './views/Login'
 import { DagList } from './views/DagList'
 import { DagPage } from './views/DagPage'
@@ -13,6 +13,7 @@ import { TaskInstancePage } from './views/TaskInstance'
 import { AuditLog, Cluster, Pools, Users, Variables } from './views/Admin'
 import { Connections } from './views/Connections'
 import { Datasets } from './views/Datasets'
+import { BrowseTaskInstances, BrowseXComs } from './views/Browse'
 import './style.css'
 
 // The editor brings CodeMirror, dagre and yaml: fetched when it is first opened.
@@ -146,6 +147,17 @@ function Nav(props: { route: Route; session: api.Session; theme: Theme; onTheme:
       </a>
       {link('dags', 'DAGs', 'nav-dags')}
       {link('datasets', 'Datasets', 'nav-datasets')}
+      <details class="nav-menu" data-testid="nav-browse">
+        <summary class={at === 'browse' ? 'active' : ''}>Browse</summary>
+        <div class="menu" onClick={(e) => (e.currentTarget.parentElement as HTMLDetailsElement).removeAttribute('open')}>
+          <a href="#/browse/taskInstances" data-testid="nav-browse-tis">
+            Task instances
+          </a>
+          <a href="#/browse/xcoms" data-testid="nav-browse-xcoms">
+            XComs
+          </a>
+        </div>
+      </details>
       {link('cluster', 'Cluster', 'nav-cluster')}
       {link('pools', 'Pools', 'nav-pools')}
       {api.atLeast(role, 'Op') && link('variables', 'Variables', 'nav-variables')}
@@ -198,6 +210,10 @@ function View({ route, role }: { route: Route; role: api.Role }) {
       return <DagPage key={p1} dagId={p1} tab={p2 ?? 'grid'} route={route} />
     case 'datasets':
       return <Datasets route={route} />
+    case 'browse':
+      if (p1 === 'taskInstances') return <BrowseTaskInstances key="bti" route={route} />
+      if (p1 === 'xcoms') return <BrowseXComs key="bx" route={route} />
+      return <NotFound />
     case 'cluster':
       return <Cluster />
     case 'pools':
@@ -221,21 +237,9 @@ function viewName(r: Route): string {
   const [p0, p1, p2, , p4] = r.parts
   if (p0 === undefined || (p0 === 'dags' && p1 === undefined)) return 'dags'
   if (p0 === 'dags') return p2 === 'runs' && p4 === 'tasks' ? 'task-instance' : `dag-${p2 ?? 'grid'}`
+  if (p0 === 'browse' && p1 === 'taskInstances') return 'browse-task-instances'
+  if (p0 === 'browse' && p1 === 'xcoms') return 'browse-xcoms'
   return p0
-}
-
-function NotFound() {
-  useEffect(() => {
-    document.body.dataset.viewReady = '1'
-  }, [])
-  return (
-    <div class="page">
-      <h1>Not found</h1>
-      <p>
-        Nothing lives at <code>{location.hash}</code>. <a href="#/dags">Back to the DAGs</a>.
-      </p>
-    </div>
-  )
 }
 
 function Forbidden() {

@@ -73,9 +73,16 @@ export function navigate(to: string, replace = false) {
 
 /** Sets one query parameter of the current route without adding a history entry. */
 export function setQuery(key: string, value: string | null) {
+  setQueries({ [key]: value })
+}
+
+/** Sets query parameters of the current route at once (one hashchange, no history entry). */
+export function setQueries(values: Record<string, string | null>) {
   const r = parse(location.hash)
-  if (value === null || value === '') r.query.delete(key)
-  else r.query.set(key, value)
+  for (const [key, value] of Object.entries(values)) {
+    if (value === null || value === '') r.query.delete(key)
+    else r.query.set(key, value)
+  }
   const q = Object.fromEntries(r.query.entries())
   navigate(href(r.parts, q), true)
 }

@@ -278,3 +278,26 @@ export function Pager(props: { offset: number; page: number; total: number; prev
     </div>
   )
 }
+
+/** The page for a route or tab that names nothing: what was asked, and the way home. */
+export function NotFound({ what }: { what?: ComponentChildren }) {
+  useEffect(() => {
+    document.body.dataset.viewReady = '1'
+  }, [])
+  return (
+    <div class="page not-found" data-testid="not-found">
+      <h1>Not found</h1>
+      <p>
+        {what ?? (
+          <>
+            Nothing lives at <code>{location.hash}</code>.
+          </>
+        )}{' '}
+        <a href="#/dags" data-testid="not-found-home">
+          Back to the DAGs
+        </a>
+        .
+      </p>
+    </div>
+  )
+}

@@ -212,3 +212,29 @@ func (s *Store) CountTaskInstances(ctx context.Context, states ...tasks.TaskInst
 	}
 	return int(n), nil
 }
+
+// RunCounts counts each DAG of dagIDs' runs by state (Airflow's "Runs" column), in one query
+// grouped through the (dag_id, ...) index; a DAG without runs has no entry.
+func (s *Store) RunCounts(ctx context.Context, dagIDs []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	if len(dagIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.rdb.WithContext(ctx).Raw(`SELECT dag_id, state, COUNT(*) FROM dag_run WHERE dag_id IN ? GROUP BY dag_id, state`, dagIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("count the runs of %d DAGs by state: %w", len(dagIDs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dag, state string
+		var n int
+		if err := rows.Scan(&dag, &state, &n); err != nil {
+			return nil, err
+		}
+		if out[dag] == nil {
+			out[dag] = map[string]int{}
+		}
+		out[dag][state] = n
+	}
+	return out, rows.Err()
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // TestViews: the grid's cells (one string-joined row per run, split back), the DAGs list's
-// recent runs (the DAG ids as one JSON parameter) and the pools' usage (summed slots) read the
+// recent runs (the DAG ids as one JSON parameter) and run counts by state and the pools' usage (summed slots) read the
 // same on either dialect, each of which spells these queries its own way.
 func TestViews(t *testing.T) {
 	s := newStore(t)
@@ -21,7 +21,11 @@ func TestViews(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
 	ids := map[int]int64{}
 	for d := 1; d <= 3; d++ {
-		run, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "g", RunID: fmt.Sprintf("r%d", d), LogicalDate: day(d)}, []scheduler.TaskInstance{
+		state := tasks.RunSuccess
+		if d == 3 {
+			state = tasks.RunRunning
+		}
+		run, err := s.CreateDagRun(ctx, scheduler.DagRun{DagID: "g", RunID: fmt.Sprintf("r%d", d), LogicalDate: day(d), State: state}, []scheduler.TaskInstance{
 			{TaskID: "a", State: tasks.StateSuccess, TryNumber: 1, Duration: 1.5},
 			{TaskID: "b", State: tasks.StateRunning, TryNumber: 2, Pool: "p", PoolSlots: 2},
 			{TaskID: "c", State: tasks.StateQueued, PoolSlots: 3},
@@ -58,6 +62,14 @@ func TestViews(t *testing.T) {
 		t.Errorf("RecentRuns = %+v, want r3 and r2 of g", recent)
 	} else if loc := rs[0].LogicalDate.Location(); loc != time.UTC {
 		t.Errorf("a logical date reads back in %v, want UTC", loc)
+	}
+
+	counts, err := s.RunCounts(ctx, []string{"g", "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := counts["g"]; len(counts) != 1 || len(g) != 2 || g["success"] != 2 || g["running"] != 1 {
+		t.Errorf("RunCounts = %v, want g: 2 success, 1 running", counts)
 	}
 
 	usage, err := s.PoolUsage(ctx)

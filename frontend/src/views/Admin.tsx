@@ -6,7 +6,7 @@ import { coalesce, on } from '../events'
 import { dateTime, relative } from '../format'
 import { href } from '../router'
 import { AdminList, FormDialog } from '../components/AdminList'
-import { ErrorBox, useLoad } from '../ui'
+import { ErrorBox, useCan, useLoad } from '../ui'
 
 // ---- variables
 
@@ -28,7 +28,7 @@ export function Variables() {
             <code>{v.key}</code>
           </td>
           <td class="value-cell">
-            <code>{v.value}</code>
+            <VariableValue v={v} />
           </td>
           <td class="muted">{v.description}</td>
         </>
@@ -41,6 +41,40 @@ export function Variables() {
       }
       form={(v, close, saved) => <VariableForm v={v} onClose={close} onSaved={saved} />}
     />
+  )
+}
+
+/** A variable's value in the list; a secret one's is masked, with a reveal that reads it. */
+function VariableValue({ v }: { v: api.Variable }) {
+  const canReveal = useCan('Op')
+  const [shown, setShown] = useState<string | null>(null)
+  const [error, setError] = useState('')
+  const masked = v.value === '***' && api.isSensitiveKey(v.key)
+  useEffect(() => setShown(null), [v.value])
+  if (!masked) return <code>{v.value}</code>
+  return (
+    <span class="masked-value" data-testid="variable-masked" data-revealed={String(shown !== null)}>
+      <code data-testid="variable-value-shown">{shown ?? '***'}</code>{' '}
+      {canReveal && (
+        <button
+          class="link small"
+          data-testid="variable-reveal"
+          title={shown === null ? 'its key names a secret: show its value' : 'mask it again'}
+          onClick={async () => {
+            if (shown !== null) return setShown(null)
+            setError('')
+            try {
+              setShown((await api.variable(v.key)).value)
+            } catch (e) {
+              setError(api.errorText(e))
+            }
+          }}
+        >
+          {shown === null ? 'reveal' : 'hide'}
+        </button>
+      )}
+      {error && <span class="inline-error">{error}</span>}
+    </span>
   )
 }
 
@@ -159,6 +193,8 @@ const ROLES: api.Role[] = ['Viewer', 'User', 'Op', 'Admin']
 
 export function Users() {
   const users = useLoad(() => api.users().then((r) => r.users ?? []), [], 'users')
+  // Editing needs PATCH /users/{username}, which older servers lack: then rows have no Edit.
+  const canPatch = useLoad(() => api.serves('PATCH', '/api/v1/users/{username}'), [])
   return (
     <AdminList
       title="Users"
@@ -167,7 +203,7 @@ export function Users() {
       list={users}
       addLabel="+ User"
       editRole="Admin"
-      editable={false}
+      editable={canPatch.data === true}
       columns={['User', 'Role', 'Name', 'Email']}
       rowId={(u) => ['data-username', u.username]}
       cells={(u) => (
@@ -181,8 +217,38 @@ export function Users() {
         </>
       )}
       remove={{ confirm: (u) => `Delete user ${u.username}?`, run: (u) => api.deleteUser(u.username) }}
-      form={(_, close, saved) => <UserForm onClose={close} onSaved={saved} />}
+      form={(u, close, saved) => (u ? <UserEditForm u={u} onClose={close} onSaved={saved} /> : <UserForm onClose={close} onSaved={saved} />)}
     />
+  )
+}
+
+/** A user's role change and password reset (an Admin's own role is refused by the server). */
+function UserEditForm({ u, onClose, onSaved }: { u: api.User; onClose: () => void; onSaved: () => void }) {
+  const current = (u.role ?? u.roles?.[0]?.name ?? 'Viewer') as api.Role
+  const [role, setRole] = useState<api.Role>(current)
+  const [password, setPassword] = useState('')
+  const submit = async () => {
+    const body: { role?: api.Role; password?: string } = {}
+    if (role !== current) body.role = role
+    if (password) body.password = password
+    if (body.role || body.password) await api.patchUser(u.username, body)
+    onSaved()
+  }
+  return (
+    <FormDialog title={`Edit ${u.username}`} noun="user" onClose={onClose} submit={submit}>
+      <label>
+        Role
+        <select value={role} onChange={(e) => setRole(e.currentTarget.value as api.Role)} data-testid="user-role">
+          {ROLES.map((r) => (
+            <option value={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        New password <span class="muted small">(empty: unchanged)</span>
+        <input type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-new-password" autocomplete="new-password" />
+      </label>
+    </FormDialog>
   )
 }
 
@@ -294,6 +360,20 @@ export function Cluster() {
         </button>
       </header>
       <ErrorBox error={c.error} />
+      {c.data && members.length === 0 && (
+        // No cluster: standalone and the desktop window run every task in this one process.
+        <div class="banner info" data-testid="cluster-standalone">
+          <p>
+            <strong>One node: this process.</strong> <code>wasmflow standalone</code> (and the desktop window) schedules and runs every task
+            itself, with no workers, so there is no cluster to list here.
+          </p>
+          <p>
+            To run tasks on more machines, start <code>wasmflow server</code> instead: it prints its cluster address and secret. On each other
+            machine run <code>wasmflow worker --join HOST:7946 --secret SECRET</code>; the workers then show here with their queues and slots, and
+            the tasks waiting for one below.
+          </p>
+        </div>
+      )}
       <h3>Members</h3>
       <table class="list" data-testid="members-table">
         <thead>

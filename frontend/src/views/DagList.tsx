@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import * as api from '../api'
 import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
-import { dateTime, relative, schedule } from '../format'
+import { count, dateTime, relative, schedule } from '../format'
+import { stateColor } from '../states'
 import { href, navigate, setQuery, useRoute } from '../router'
 import { desktop } from '../desktop'
 import { ErrorBox, Pager, StateDot, useCan, useLoad, useSession } from '../ui'
@@ -173,7 +174,8 @@ export function DagList() {
             <th>DAG</th>
             <th>Owner</th>
             <th>Schedule</th>
-            <th>Recent runs</th>
+            <th title="runs by state: click a count for those runs">Runs</th>
+            <th>Last run</th>
             <th>Next run</th>
             <th class="narrow" />
           </tr>
@@ -201,24 +203,14 @@ export function DagList() {
               <td>
                 <code data-testid="dag-schedule">{schedule(d.schedule_interval)}</code>
               </td>
-              <td data-testid="dag-recent-runs">
-                {[...(d.recent_runs ?? [])].reverse().map((r) => (
-                  <StateDot
-                    state={r.state}
-                    title={`${r.dag_run_id}\n${dateTime(r.logical_date)}: ${r.state}`}
-                    href={href(['dags', d.dag_id, 'graph'], { run: r.dag_run_id })}
-                  />
-                ))}
+              <td data-testid="dag-run-counts">
+                <RunCounts dag={d} />
+              </td>
+              <td data-testid="dag-last-run">
+                <LastRun dag={d} />
               </td>
               <td data-testid="dag-next-run">
-                {d.next_dagrun ? (
-                  <span title={`data interval ${dateTime(d.next_dagrun_data_interval_start)} – ${dateTime(d.next_dagrun_data_interval_end)}`}>
-                    {dateTime(d.next_dagrun)}
-                    <div class="muted small">{relative(d.next_dagrun_create_after ?? d.next_dagrun_data_interval_end)}</div>
-                  </span>
-                ) : (
-                  <span class="muted">—</span>
-                )}
+                <NextRun dag={d} />
               </td>
               <td class="narrow">
                 {canUse && (
@@ -231,7 +223,7 @@ export function DagList() {
           ))}
           {list.data && dags.length === 0 && (
             <tr>
-              <td colSpan={7} class="empty">
+              <td colSpan={8} class="empty">
                 No DAGs match. Put a YAML file in the DAGs folder, or clear the filters.
               </td>
             </tr>
@@ -289,3 +281,66 @@ function ImportErrors() {
     </div>
   )
 }
+
+/** Airflow's "Runs" column: a circle per run state with how many runs are in it; a count links
+ * to the DAG's runs in that state. */
+function RunCounts({ dag }: { dag: api.UiDag }) {
+  const counts = dag.run_counts ?? {}
+  return (
+    <span class="run-counts">
+      {RUN_STATES.map((st) => {
+        const n = counts[st] ?? 0
+        const circle = (
+          <span class={`count-circle state-${st}${n ? '' : ' zero'}`} style={{ borderColor: stateColor(st) }} data-testid="run-count" data-state={st} data-count={n}>
+            {n || ''}
+          </span>
+        )
+        return n ? (
+          <a href={href(['dags', dag.dag_id, 'runs'], { state: st })} title={`${count(n, 'run')} ${st}`}>
+            {circle}
+          </a>
+        ) : (
+          <span title={`no ${st} runs`}>{circle}</span>
+        )
+      })}
+    </span>
+  )
+}
+
+/** The newest run: its logical date linking to it in the grid, a dot of its state, and the
+ * DAG's five newest runs as dots after it. */
+function LastRun({ dag }: { dag: api.UiDag }) {
+  const last = dag.last_run
+  if (!last) return <span class="muted">—</span>
+  return (
+    <span class="last-run">
+      <a href={href(['dags', dag.dag_id, 'grid'], { run: last.dag_run_id })} title={`${last.dag_run_id}: ${last.state}`} data-testid="dag-last-run-link" data-run-id={last.dag_run_id}>
+        {dateTime(last.logical_date)}
+      </a>
+      <div class="recent-runs" data-testid="dag-recent-runs">
+        {[...(dag.recent_runs ?? [])].reverse().map((r) => (
+          <StateDot state={r.state} title={`${r.dag_run_id}\n${dateTime(r.logical_date)}: ${r.state}`} href={href(['dags', dag.dag_id, 'graph'], { run: r.dag_run_id })} />
+        ))}
+      </div>
+    </span>
+  )
+}
+
+/** Airflow 2.3+'s "Next Run": when the run will be created (its run-after: the data interval's
+ * end), the logical date it will have on hover. */
+function NextRun({ dag }: { dag: api.UiDag }) {
+  if (!dag.next_dagrun) return <span class="muted">—</span>
+  const after = dag.next_dagrun_create_after ?? dag.next_dagrun_data_interval_end ?? dag.next_dagrun
+  return (
+    <span
+      title={`logical date ${dateTime(dag.next_dagrun)}\ndata interval ${dateTime(dag.next_dagrun_data_interval_start)} – ${dateTime(dag.next_dagrun_data_interval_end)}`}
+      data-testid="dag-next-run-after"
+      data-logical-date={dag.next_dagrun}
+    >
+      {dateTime(after)}
+      <div class="muted small">{relative(after)}</div>
+    </span>
+  )
+}
+
+const RUN_STATES: api.RunState[] = ['queued', 'running', 'success', 'failed']

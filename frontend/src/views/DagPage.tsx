@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'preact/hooks'
 import * as api from '../api'
+import { DocMd } from '../components/DocMd'
 import { TriggerDialog } from '../components/TriggerDialog'
 import { coalesce, on } from '../events'
 import { dateTime, schedule } from '../format'
 import { href, navigate, setQuery, type Route } from '../router'
-import { ErrorBox, lazy, markReady, Spinner, useCan, useLoad } from '../ui'
+import { ErrorBox, lazy, markReady, NotFound, Spinner, useCan, useLoad } from '../ui'
 import { PauseToggle } from './DagList'
 import { GridView } from './Grid'
+import { CalendarView } from './Calendar'
 import { GanttView } from './Gantt'
 import { RunsView } from './Runs'
 
@@ -20,6 +22,7 @@ const TABS = [
   ['grid', 'Grid'],
   ['graph', 'Graph'],
   ['gantt', 'Gantt'],
+  ['calendar', 'Calendar'],
   ['code', 'Code'],
   ['runs', 'Runs'],
 ] as const
@@ -27,13 +30,15 @@ const TABS = [
 export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; route: Route }) {
   const dag = useLoad(() => api.dag(dagId), [dagId])
   const tasks = useLoad(() => api.tasks(dagId).then((r) => r.tasks ?? []), [dagId])
+  // The DAG's doc_md is in its details, read from its file.
+  const details = useLoad(() => api.dagDetails(dagId), [dagId])
   const canUse = useCan('User')
   const canEdit = useCan('Op')
   const [trigger, setTrigger] = useState(false)
 
   useEffect(() => {
     const reload = coalesce(async () => {
-      await Promise.all([dag.reload(), tasks.reload()])
+      await Promise.all([dag.reload(), tasks.reload(), details.reload()])
     }, 500)
     const reloadDag = coalesce(dag.reload, 1000)
     const offs = [
@@ -118,6 +123,7 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
           )}
         </div>
         {d?.description && <p class="muted">{d.description}</p>}
+        <DocMd source={details.data?.doc_md} title="DAG docs" testid="dag-doc" />
       </header>
 
       <nav class="tabs" role="tablist">
@@ -138,8 +144,18 @@ export function DagPage({ dagId, tab, route }: { dagId: string; tab: string; rou
         {tab === 'grid' && <GridView dagId={dagId} route={route} />}
         {tab === 'graph' && <GraphView dagId={dagId} tasks={tasks} groups={dag.data?.task_groups ?? NO_GROUPS} route={route} />}
         {tab === 'gantt' && <GanttView dagId={dagId} tasks={tasks} route={route} />}
+        {tab === 'calendar' && <CalendarView dagId={dagId} route={route} />}
         {tab === 'code' && <CodeView dagId={dagId} fileloc={d?.fileloc} />}
         {tab === 'runs' && <RunsView dagId={dagId} route={route} />}
+        {!TABS.some(([id]) => id === tab) && (
+          <NotFound
+            what={
+              <>
+                The DAG {dagId} has no tab <code>{tab}</code>: its tabs are {TABS.map(([id]) => id).join(', ')}.
+              </>
+            }
+          />
+        )}
       </section>
 
       {trigger && d && (

@@ -1,13 +1,13 @@
-// The Gantt chart of one run: each task instance's try on a time axis. The critical path (the
-// chain of upstreams that the run's last task waited for) and the longest bars are marked,
-// which is where the run's time went.
+// The Gantt chart of one run: each task instance's try on a time axis, a retried task's earlier
+// tries drawn lighter before its last. The critical path (the chain of upstreams that the run's
+// last task waited for) and the longest bar are marked, which is where the run's time went.
 
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import type * as api from '../api'
+import * as api from '../api'
 import { dateTime, duration } from '../format'
 import { href, navigate, type Route } from '../router'
 import { isFinished, stateColor, stateName } from '../states'
-import { ErrorBox, markReady, Spinner, type Loaded } from '../ui'
+import { ErrorBox, markReady, Spinner, useLoad, type Loaded } from '../ui'
 import { RunPicker, useRunInstances, useSelectedRun } from './RunParts'
 
 interface Bar {
@@ -44,6 +44,20 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
   const tis = useRunInstances(dagId, sel.runId)
   const [now, setNow] = useState(Date.now())
 
+  // The earlier tries of the retried instances, read once their instances are known (the key
+  // changes when a try is added, so a new retry is read too).
+  const retried = (tis.data ?? []).filter((t) => t.try_number > 1)
+  const retriedKey = retried.map((t) => `${t.task_id}/${t.map_index}/${t.try_number}`).join(',')
+  const earlier = useLoad(
+    () =>
+      Promise.all(
+        retried.map((t) =>
+          api.tries(dagId, t.dag_run_id, t.task_id, t.map_index).then((r) => (r.task_instances ?? []).filter((x) => x.try_number < t.try_number && x.start_date)),
+        ),
+      ).then((l) => l.flat()),
+    [dagId, sel.runId, retriedKey],
+  )
+
   const order = useMemo(() => new Map((tasks.data ?? []).map((t, i) => [t.task_id, i])), [tasks.data])
   const upstream = useMemo(() => new Map((tasks.data ?? []).map((t) => [t.task_id, t.upstream_task_ids ?? []])), [tasks.data])
 
@@ -75,19 +89,24 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
 
   const byTask = useMemo(() => new Map(bars.map((b) => [b.ti.task_id, b])), [bars])
   const critical = useMemo(() => new Set(criticalPath(byTask, upstream)), [byTask, upstream])
-  const longest = useMemo(
-    () =>
-      new Set(
-        bars
-          .filter((b) => b.end > b.start)
-          .sort((a, b) => b.end - b.start - (a.end - a.start))
-          .slice(0, Math.min(3, Math.ceil(bars.length / 4)))
-          .map((b) => b.ti.task_id),
-      ),
-    [bars],
-  )
+  // The one longest bar: marking several made every bar of a short run "longest".
+  const longest = useMemo(() => {
+    let best: Bar | undefined
+    for (const b of bars) if (b.end > b.start && (!best || b.end - b.start > best.end - best.start)) best = b
+    return best
+  }, [bars])
 
-  const t0 = Math.min(...bars.map((b) => b.start))
+  const tries = useMemo(() => {
+    const out = new Map<string, { start: number; end: number; t: api.TaskTry }[]>()
+    for (const t of earlier.data ?? []) {
+      const start = Date.parse(t.start_date!)
+      const end = t.end_date ? Math.max(start, Date.parse(t.end_date)) : start
+      out.set(t.task_id, [...(out.get(t.task_id) ?? []), { start, end, t }].sort((a, b) => a.start - b.start))
+    }
+    return out
+  }, [earlier.data])
+  const starts = [...bars.map((b) => b.start), ...[...tries.values()].flat().map((t) => t.start)]
+  const t0 = Math.min(...starts)
   const t1 = Math.max(...bars.map((b) => b.end))
   const span = Math.max(10, t1 - t0)
   const ticks = bars.length ? axisTicks(span) : []
@@ -134,7 +153,7 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
               const left = ((b.start - t0) / span) * 100
               const width = ((b.end - b.start) / span) * 100
               const crit = critical.has(b.ti.task_id)
-              const long = longest.has(b.ti.task_id)
+              const long = b === longest
               const tip = `${b.ti.task_id}\n${s}\nstart ${dateTime(b.ti.start_date)}\n${b.ti.end_date ? `end ${dateTime(b.ti.end_date)}\n` : ''}duration ${duration((b.end - b.start) / 1000)}${b.ti.try_number > 1 ? `\ntry ${b.ti.try_number}` : ''}`
               return (
                 <div class={`gantt-row${crit ? ' crit' : ''}`}>
@@ -145,6 +164,19 @@ export function GanttView({ dagId, tasks, route }: { dagId: string; tasks: Loade
                     {ticks.map((t) => (
                       <span class="grid-line" style={`left:${(t / span) * 100}%`} />
                     ))}
+                    {b.ti.map_index < 0 &&
+                      (tries.get(b.ti.task_id) ?? []).map((p) => (
+                        <div
+                          class="gantt-bar earlier-try"
+                          style={`left:${((p.start - t0) / span) * 100}%;width:max(3px,${((p.end - p.start) / span) * 100}%);background:${stateColor(p.t.state)}`}
+                          title={`${b.ti.task_id}\ntry ${p.t.try_number}: ${stateName(p.t.state)}\nstart ${dateTime(p.t.start_date)}\nduration ${duration((p.end - p.start) / 1000)}`}
+                          data-testid="gantt-try"
+                          data-task-id={b.ti.task_id}
+                          data-try={p.t.try_number}
+                          data-state={stateName(p.t.state)}
+                          onClick={() => navigate(href(['dags', dagId, 'runs', b.ti.dag_run_id, 'tasks', b.ti.task_id], { try: p.t.try_number }))}
+                        />
+                      ))}
                     <div
                       class={`gantt-bar${crit ? ' crit' : ''}${long ? ' long' : ''}${b.running ? ' running' : ''}`}
                       style={`left:${left}%;width:max(3px,${width}%);background:${stateColor(s)}`}

@@ -9,15 +9,17 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import * as api from '../api'
 import { coalesce, on } from '../events'
 import { between, count, dateTime, duration } from '../format'
-import { href, navigate, setQuery, type Route } from '../router'
+import { href, setQueries, setQuery, type Route } from '../router'
 import { gridRows, groupState, type GridRow } from '../groups'
-import { mappedSummary, stateColor, stateName } from '../states'
+import { mappedSummary, stateColor, stateName, TASK_STATES } from '../states'
 import { ErrorBox, markReady, Spinner, StateBadge } from '../ui'
+import { GridPanel } from './GridPanel'
 import { RunActions } from './RunParts'
 
 const ROW = 22 // px per task row
 const COL = 18 // px per run column
-const HEAD = 72 // px of the run bars on top
+const HEAD = 90 // px of the run bars on top, under the date axis
+const AXIS = 18 // px of the date axis, the top of the head
 const NAMES = 240 // px of the task names on the left
 const TILE = 16 // cells per tile side
 const SIZES = [25, 50, 100, 365, 1000]
@@ -35,6 +37,9 @@ const tileKey = (tc: number, tr: number) => tc * 100003 + tr
 export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   const numRuns = Number(route.query.get('runs') ?? 25) || 25
   const selRun = route.query.get('run')
+  const selTask = route.query.get('task')
+  // The calendar opens the grid at a day: the runs up to its end.
+  const before = route.query.get('before') ?? undefined
   const [grid, setGrid] = useState<api.Grid | null>(null)
   const [error, setError] = useState('')
   const [version, setVersion] = useState(0) // bumped when cells change in place
@@ -56,7 +61,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
     inFlight.current = true
     dirty.current = false
     try {
-      const data = await api.grid(dagId, numRuns)
+      const data = await api.grid(dagId, numRuns, before)
       if (g !== gen.current) return
       setGrid(data)
       setError('')
@@ -74,7 +79,7 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
   useEffect(() => {
     setGrid(null)
     load()
-  }, [dagId, numRuns])
+  }, [dagId, numRuns, before])
 
   const rows = useMemo(() => (grid ? gridRows(grid.tasks, grid.task_groups ?? [], folded) : []), [grid, folded])
 
@@ -148,10 +153,14 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
       on('resync', reload),
     ]
     return () => offs.forEach((f) => f())
-  }, [dagId, numRuns])
+  }, [dagId, numRuns, before])
 
   const runs = grid?.dag_runs ?? []
   const sel = selRun ? runs.find((r) => r.dag_run_id === selRun) : undefined
+  // The selected task instance's panel; a mapped task's shows its instances' counts.
+  const selTaskIdx = selTask && grid ? grid.tasks.findIndex((t) => t.task_id === selTask) : -1
+  const selCell = sel && selTaskIdx >= 0 ? grid?.instances[runs.indexOf(sel)]?.[selTaskIdx] : undefined
+  const selMapped = selTaskIdx >= 0 && grid?.tasks[selTaskIdx].is_mapped ? (selCell?.mapped_states ?? {}) : undefined
 
   return (
     <div class="grid-tab">
@@ -169,6 +178,11 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
             {count(grid.dag_runs.length, 'run')} × {count(grid.tasks.length, 'task')}
           </span>
         )}
+        {before && (
+          <button class="tag on" onClick={() => setQuery('before', null)} title="show the newest runs" data-testid="grid-before" data-before={before}>
+            up to {dateTime(before)} ×
+          </button>
+        )}
         <span class="spacer" />
         {sel && (
           <span class="selected-run" data-testid="grid-selected-run" data-run-id={sel.dag_run_id}>
@@ -178,11 +192,15 @@ export function GridView({ dagId, route }: { dagId: string; route: Route }) {
           </span>
         )}
       </div>
+      <StateLegend />
       <ErrorBox error={error} />
       {!grid && !error && <Spinner />}
       {grid && grid.dag_runs.length === 0 && <div class="empty">No runs yet: trigger one, or unpause a scheduled DAG.</div>}
       {grid && grid.dag_runs.length > 0 && (
-        <GridCanvas dagId={dagId} grid={grid} rows={rows} folded={folded} onToggle={toggleGroup} version={version} tileVersions={tileVersions.current} selRun={selRun} />
+        <div class="grid-with-panel">
+          <GridCanvas dagId={dagId} grid={grid} rows={rows} folded={folded} onToggle={toggleGroup} version={version} tileVersions={tileVersions.current} selRun={selRun} selTask={selTask} />
+          {sel && selTaskIdx >= 0 && <GridPanel key={`${sel.dag_run_id}/${selTask}`} dagId={dagId} runId={sel.dag_run_id} taskId={selTask!} mapped={selMapped} />}
+        </div>
       )}
     </div>
   )
@@ -269,8 +287,9 @@ function GridCanvas(props: {
   version: number
   tileVersions: Map<number, number>
   selRun: string | null
+  selTask: string | null
 }) {
-  const { dagId, grid, rows: gridRows, folded, onToggle, version, selRun } = props
+  const { grid, rows: gridRows, folded, onToggle, version, selRun, selTask } = props
   const body = useRef<HTMLDivElement>(null)
   const head = useRef<HTMLDivElement>(null)
   const names = useRef<HTMLDivElement>(null)
@@ -381,18 +400,20 @@ function GridCanvas(props: {
   }
   const hideTip = () => tip.current && (tip.current.hidden = true)
 
+  // A click selects the instance and opens its panel beside the grid; a second click closes it.
   const openCell = (e: MouseEvent) => {
     const cell = cellAt(e)
     if (!cell) return
     const run = grid.dag_runs[Number(cell.dataset.col)]
     const task = grid.tasks[Number(cell.dataset.task)]
-    navigate(href(['dags', dagId, 'runs', run.dag_run_id, 'tasks', task.task_id]))
+    const again = selRun === run.dag_run_id && selTask === task.task_id
+    setQueries({ run: run.dag_run_id, task: again ? null : task.task_id })
   }
   const selectRun = (e: MouseEvent) => {
     const el = runAt(e)
     if (!el) return
     const run = grid.dag_runs[Number(el.dataset.col)]
-    setQuery('run', selRun === run.dag_run_id ? null : run.dag_run_id)
+    setQueries({ run: selRun === run.dag_run_id ? null : run.dag_run_id, task: null })
   }
 
   const selCol = selRun ? grid.dag_runs.findIndex((r) => r.dag_run_id === selRun) : -1
@@ -405,7 +426,7 @@ function GridCanvas(props: {
   const bars = []
   for (let c = win.c0 * TILE; c < Math.min(nCols, win.c1 * TILE); c++) {
     const run = grid.dag_runs[c]
-    const h = Math.max(4, Math.round(((runDur[c] ?? 0) / maxDur) * (HEAD - 14)))
+    const h = Math.max(4, Math.round(((runDur[c] ?? 0) / maxDur) * (HEAD - AXIS - 10)))
     bars.push(
       <div
         key={c}
@@ -417,6 +438,28 @@ function GridCanvas(props: {
         data-state={run.state}
         data-sla-miss={run.sla_miss ? 'true' : undefined}
       />,
+    )
+  }
+  // The date axis: a run's logical date over its column where the day changes (the time when
+  // several runs share a day), at most one label per 5 columns so that they never overlap.
+  const dates = []
+  let lastLabel = -Infinity
+  let lastDay = ''
+  for (let c = 0; c < nCols; c++) {
+    const at = dateTime(grid.dag_runs[c].logical_date)
+    const day = at.slice(0, 10)
+    if (c - lastLabel < 5) {
+      lastDay = day
+      continue
+    }
+    const text = day !== lastDay ? at.slice(5, 10) : at.slice(11, 16)
+    lastDay = day
+    lastLabel = c
+    if (c < win.c0 * TILE - 5 || c >= win.c1 * TILE) continue
+    dates.push(
+      <div key={`d${c}`} class="axis-date" style={`left:${c * COL}px`} title={`${grid.dag_runs[c].dag_run_id}\nlogical date ${at}`} data-testid="grid-date" data-col={c}>
+        {text}
+      </div>,
     )
   }
   const rows = []
@@ -476,6 +519,9 @@ function GridCanvas(props: {
       <div class="grid-head" ref={head} onMouseMove={showTip} onClick={selectRun}>
         <div class="grid-inner" style={`width:${nCols * COL + 20}px;height:${HEAD}px`}>
           {selCol >= 0 && <div class="col-sel" style={`left:${selCol * COL}px`} />}
+          <div class="axis" style={`height:${AXIS}px`}>
+            {dates}
+          </div>
           {bars}
         </div>
       </div>
@@ -491,6 +537,20 @@ function GridCanvas(props: {
         </div>
       </div>
       <div class="tooltip" ref={tip} hidden data-testid="grid-tooltip" />
+    </div>
+  )
+}
+
+/** The state colours, as Airflow's grid shows them over the grid. */
+function StateLegend() {
+  return (
+    <div class="state-legend" data-testid="grid-legend">
+      {TASK_STATES.map((s) => (
+        <span class="legend-item" data-testid="legend-state" data-state={s}>
+          <span class={`legend-swatch s-${s}`} style={{ background: stateColor(s) }} />
+          {s === 'none' ? 'no status' : s}
+        </span>
+      ))}
     </div>
   )
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import * as api from '../api'
 import { ClearDialog } from '../components/ClearDialog'
+import { DocMd } from '../components/DocMd'
 import { LogPane } from '../components/LogPane'
 import { coalesce, on } from '../events'
 import { dateTime, duration } from '../format'
@@ -15,6 +16,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
   const tries = useLoad(() => api.tries(dagId, runId, taskId, mapIndex).then((r) => r.task_instances ?? []), [dagId, runId, taskId, mapIndex])
   const xcoms = useLoad(() => api.xcoms(dagId, runId, taskId, mapIndex).then((r) => r.xcom_entries ?? []), [dagId, runId, taskId, mapIndex])
   const mapped = useLoad(() => api.listMapped(dagId, runId, taskId).then((r) => r.task_instances ?? []), [dagId, runId, taskId])
+  const task = useLoad(() => api.tasks(dagId).then((r) => (r.tasks ?? []).find((t) => t.task_id === taskId)), [dagId, taskId])
   const canUse = useCan('User')
   const [clear, setClear] = useState(false)
 
@@ -105,6 +107,7 @@ export function TaskInstancePage({ dagId, runId, taskId, route }: { dagId: strin
       </header>
       <ErrorBox error={ti.error} />
       {!d && !ti.error && <Spinner />}
+      <DocMd source={task.data?.doc_md} title="Task docs" testid="task-doc" />
 
       {d && waiting && (why.length > 0 || reason) && (
         <section class="why" data-testid="ti-why">
