@@ -302,6 +302,14 @@ type gridTask struct {
 	taskGroupFields
 }
 
+// gridJSON is the grid: its runs (oldest first), its tasks, and a row of cells per run.
+type gridJSON struct {
+	DagRuns    []app.RunInfo   `json:"dag_runs"`
+	Tasks      []gridTask      `json:"tasks"`
+	TaskGroups []taskGroupJSON `json:"task_groups"`
+	Instances  [][]*gridCell   `json:"instances"`
+}
+
 // grid answers the grid view in one request: num_runs runs up to `before`, the tasks in
 // topological order, and a cell per run and task (null where the run has no such task).
 func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -340,12 +348,7 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		}
 		groups = taskGroupsOf(d)
 	}
-	out := struct {
-		DagRuns    []app.RunInfo   `json:"dag_runs"`
-		Tasks      []gridTask      `json:"tasks"`
-		TaskGroups []taskGroupJSON `json:"task_groups"`
-		Instances  [][]*gridCell   `json:"instances"`
-	}{DagRuns: []app.RunInfo{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
+	out := gridJSON{DagRuns: []app.RunInfo{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
 	if len(picked) == 0 {
 		return out, nil
 	}

@@ -21,3 +21,13 @@ func (s *Server) ThrottledNames() int { return s.throttle.size() }
 // SetThrottleCap changes how many user names the login throttle remembers at most, so a test
 // can fill it through HTTP without thousands of bcrypt checks.
 func (s *Server) SetThrottleCap(n int) { s.throttle.limit = n }
+
+// Every test request checks that its route answers the type the route table declares.
+func init() { checkAnswers = true }
+
+// SkipAnswerChecks turns the route table's answer check off for t: for the tests that measure
+// what a request allocates, which the check (the answer decoded again) would swamp.
+func SkipAnswerChecks(t interface{ Cleanup(func()) }) {
+	checkAnswers = false
+	t.Cleanup(func() { checkAnswers = true })
+}

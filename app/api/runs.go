@@ -465,11 +465,6 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	if err != nil {
 		return nil, err
 	}
-	// Each try with its granted-I/O calls (SPEC §8), made or refused: what it touched.
-	type tryInfo struct {
-		app.TaskInstanceInfo
-		Calls []scheduler.Call `json:"calls"`
-	}
 	out := make([]tryInfo, 0, len(tries))
 	for _, t := range tries {
 		if t.MapIndex != ti.MapIndex {
@@ -485,7 +480,18 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 		}
 		out = append(out, tryInfo{info, calls})
 	}
-	return map[string]any{"task_instances": out, "total_entries": len(out)}, nil
+	return tryCollection{TaskInstances: out, TotalEntries: len(out)}, nil
+}
+
+// tryInfo is a try with its granted-I/O calls, made or refused: what it touched.
+type tryInfo struct {
+	app.TaskInstanceInfo
+	Calls []scheduler.Call `json:"calls"`
+}
+
+type tryCollection struct {
+	TaskInstances []tryInfo `json:"task_instances"`
+	TotalEntries  int       `json:"total_entries"`
 }
 
 // logFile opens a try's log at a byte offset. The path is built from the run and task as
