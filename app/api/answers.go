@@ -54,7 +54,7 @@ type tiCollection struct {
 // tiReferenceCollection is Airflow's TaskInstanceReferenceCollection: what a clear or a
 // state change touched (or, in a dry run, would).
 type tiReferenceCollection struct {
-	TaskInstances []clearedTI `json:"task_instances"`
+	TaskInstances []tiReference `json:"task_instances"`
 }
 
 type xcomCollection struct {

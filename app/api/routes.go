@@ -83,7 +83,7 @@ func (s *Server) register() {
 	s.add(http.MethodGet, ti, Viewer, tagTI, "Get a task instance, rendered, and why it waits", s.getTI)
 	s.answers(tiDetail{})
 	s.add(http.MethodPatch, ti, User, tagTI, "Mark a task instance success or failed", s.patchTI)
-	s.answers(app.TaskInstanceInfo{})
+	s.answers(tiReference{})
 	s.add(http.MethodGet, ti+"/tries", Viewer, tagTI, "List a task instance's ended tries", s.tries)
 	s.answers(tryCollection{})
 	s.add(http.MethodGet, ti+"/logs/{try_number}", Viewer, tagTI, "Get a try's log", s.logs)

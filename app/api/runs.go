@@ -166,7 +166,8 @@ func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (
 	return app.RunInfoOf(run), nil
 }
 
-type clearedTI struct {
+// tiReference is Airflow's TaskInstanceReference, with the instance's map index and state.
+type tiReference struct {
 	DagID    string  `json:"dag_id"`
 	DagRunID string  `json:"dag_run_id"`
 	TaskID   string  `json:"task_id"`
@@ -263,16 +264,16 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	if only != "" {
 		plan = app.ClearPlan{only: plan[only]}
 	}
-	out := []clearedTI{}
+	out := []tiReference{}
 	for runID, ids := range plan {
 		for _, id := range ids {
 			if want, some := o.MapIndexes[id]; some {
 				for _, i := range want {
-					out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
+					out = append(out, tiReference{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
 				}
 				continue
 			}
-			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
+			out = append(out, tiReference{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
 		}
 	}
 	if !body.DryRun && len(out) > 0 {
@@ -453,7 +454,12 @@ func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (a
 			return nil, err
 		}
 	}
-	return app.TaskInstanceInfoOf(ti), nil
+	return referenceOf(ti), nil
+}
+
+// referenceOf is ti as Airflow's TaskInstanceReference.
+func referenceOf(ti scheduler.TaskInstance) tiReference {
+	return tiReference{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, State: app.TaskInstanceInfoOf(ti).State}
 }
 
 func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
