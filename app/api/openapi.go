@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -77,6 +78,9 @@ func (a answer) describe() map[string]any {
 	switch {
 	case a.body != nil:
 		out["content"] = map[string]any{a.contentType: map[string]any{"schema": schemaOf(a.body)}}
+		if a.dryRun != nil {
+			out["description"] = "OK; with dry_run, the task instances it would change: " + mustJSON(schemaOf(a.dryRun))
+		}
 	case a.contentType != "":
 		out["content"] = map[string]any{a.contentType: map[string]any{"schema": map[string]string{"type": "string"}}}
 	}
@@ -99,4 +103,12 @@ func operationID(rt route) string {
 		}
 	}
 	return strings.Join(words, "")
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -632,11 +632,17 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	from, to := p.slice(len(xs))
 	out := make([]xcomEntry, 0, to-from)
 	for _, x := range xs[from:to] {
-		v := string(x.Value)
-		if !utf8.ValidString(v) {
-			v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
-		}
-		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, MapIndex: x.MapIndex, Key: x.Key, Value: v, Timestamp: x.Timestamp})
+		out = append(out, xcomEntryOf(x))
 	}
-	return map[string]any{"xcom_entries": out, "total_entries": len(xs)}, nil
+	return xcomCollection{XComEntries: out, TotalEntries: len(xs)}, nil
+}
+
+// xcomEntryOf is an XCom as the API writes it: its value as text (a placeholder for bytes
+// that are not UTF-8).
+func xcomEntryOf(x scheduler.XCom) xcomEntry {
+	v := string(x.Value)
+	if !utf8.ValidString(v) {
+		v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
+	}
+	return xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, MapIndex: x.MapIndex, Key: x.Key, Value: v, Timestamp: x.Timestamp}
 }

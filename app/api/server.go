@@ -61,7 +61,8 @@ type route struct {
 // describes by reflection.
 type answer struct {
 	status      int
-	orCreated   bool // 201 Created when the request made the thing, else status
+	orCreated   bool         // 201 Created when the request made the thing, else status
+	dryRun      reflect.Type // the JSON of a dry run, when it is another (openapi.json says it in words)
 	contentType string
 	body        reflect.Type
 }
@@ -79,6 +80,11 @@ func (s *Server) answersWith(status int, v any) {
 func (s *Server) answersOrCreated(v any) {
 	s.answers(v)
 	s.routes[len(s.routes)-1].answer.orCreated = true
+}
+
+// answersDryRun declares the answer of the last route's dry runs: the JSON of v's type.
+func (s *Server) answersDryRun(v any) {
+	s.routes[len(s.routes)-1].answer.dryRun = reflect.TypeOf(v)
 }
 
 // answersText declares the last route's answer: 200 with a body of contentType, not JSON.
@@ -437,7 +443,11 @@ func (a answer) check(status int, out any) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	if err := conforms(schemaOf(a.body), v, "answer"); err != nil {
+	err = conforms(schemaOf(a.body), v, "answer")
+	if err != nil && a.dryRun != nil && conforms(schemaOf(a.dryRun), v, "answer") == nil {
+		err = nil
+	}
+	if err != nil {
 		return fmt.Errorf("the answer breaks its declared type %v: %w", a.body, err)
 	}
 	return nil
