@@ -568,6 +568,21 @@ func (a *App) ListRuns(ctx context.Context, dagID string, q RunsQuery) ([]RunInf
 	return out, total, nil
 }
 
+// ListRunsOf is ListRuns across DAGs: those of q.DagIDs, every DAG's when it is empty. A DAG
+// id that names no DAG matches no run, as Airflow's batch list has it.
+func (a *App) ListRunsOf(ctx context.Context, q RunsQuery) ([]RunInfo, int, error) {
+	q.DagID = ""
+	runs, total, err := a.Store.PageDagRuns(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]RunInfo, len(runs))
+	for i, r := range runs {
+		out[i] = runInfo(r)
+	}
+	return out, total, nil
+}
+
 // FindRun finds a run by its run id or its logical date (2024-01-01 or RFC 3339).
 func (a *App) FindRun(ctx context.Context, dagID, ref string) (scheduler.DagRun, error) {
 	if run, err := a.Store.GetDagRun(ctx, dagID, ref); err == nil {

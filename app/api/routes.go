@@ -79,6 +79,8 @@ func (s *Server) register() {
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/dagRuns", User, tagRun, "Trigger a run", s.trigger)
 	s.answers(app.RunInfo{})
 	s.allowBody(s.app.MaxConfSize() + triggerBodySlack) // the conf's cap, not the 8 MiB of other bodies
+	s.add(http.MethodPost, "/api/v1/dags/~/dagRuns/list", Viewer, tagRun, "List the runs of several DAGs (a query in the body)", s.listRunsBatch)
+	s.answers(runCollection{})
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", Viewer, tagRun, "Get a run", s.getRun)
 	s.answers(app.RunInfo{})
 	s.add(http.MethodPatch, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}", User, tagRun, "Mark a run success or failed", s.patchRun)

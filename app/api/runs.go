@@ -56,7 +56,7 @@ func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"dag_runs": runs, "total_entries": total}, nil
+	return runCollection{DagRuns: runs, TotalEntries: total}, nil
 }
 
 func (s *Server) run(r *http.Request) (scheduler.DagRun, error) {

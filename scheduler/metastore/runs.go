@@ -175,7 +175,9 @@ func (s *Store) ListDagRuns(ctx context.Context, dagID string, state tasks.DagRu
 
 // RunQuery selects a page of one DAG's runs.
 type RunQuery struct {
-	DagID    string
+	DagID string
+	// DagIDs, with DagID "", selects the runs of these DAGs; with neither, of every DAG.
+	DagIDs   []string
 	States   []tasks.DagRunState // any of these; none: every state
 	From, To time.Time           // logical dates in [From, To]; zero: unbounded
 	// StartFrom..StartTo and EndFrom..EndTo bound start_date and end_date the same way; a
@@ -222,7 +224,13 @@ func between(q *gorm.DB, column string, from, to time.Time) *gorm.DB {
 // SQL through the (dag_id, logical_date) index, with LIMIT and OFFSET: a page costs the same
 // however many runs the DAG has.
 func (s *Store) PageDagRuns(ctx context.Context, q RunQuery) ([]scheduler.DagRun, int, error) {
-	where := s.rdb.WithContext(ctx).Model(&dagRunModel{}).Where("dag_id = ?", q.DagID)
+	where := s.rdb.WithContext(ctx).Model(&dagRunModel{})
+	switch {
+	case q.DagID != "":
+		where = where.Where("dag_id = ?", q.DagID)
+	case len(q.DagIDs) > 0:
+		where = where.Where("dag_id IN ?", q.DagIDs)
+	}
 	if len(q.States) > 0 {
 		names := make([]string, len(q.States))
 		for i, st := range q.States {
