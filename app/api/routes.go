@@ -95,6 +95,8 @@ func (s *Server) register() {
 
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", Viewer, tagTI, "List a run's task instances", s.listTIs)
 	s.answers(tiCollection{})
+	s.add(http.MethodPost, "/api/v1/dags/~/dagRuns/~/taskInstances/list", Viewer, tagTI, "List the task instances of several DAGs and runs (a query in the body)", s.listTIsBatch)
+	s.answers(tiCollection{})
 	s.add(http.MethodGet, ti, Viewer, tagTI, "Get a task instance, rendered, and why it waits", s.getTI)
 	s.answers(tiDetail{})
 	s.add(http.MethodPatch, ti, User, tagTI, "Mark a task instance success or failed", s.patchTI)

@@ -40,6 +40,7 @@ var documented = map[string]api.Role{
 	"GET /api/v1/dags/{dag_id}/grid":                        api.Viewer,
 	"GET /api/v1/importErrors":                              api.Viewer,
 	"POST /api/v1/dags/~/dagRuns/list":                      api.Viewer,
+	"POST /api/v1/dags/~/dagRuns/~/taskInstances/list":      api.Viewer,
 	"GET /api/v1/dagWarnings":                               api.Viewer,
 	"PATCH /api/v1/dags":                                    api.User,
 	"DELETE /api/v1/dags/{dag_id}":                          api.Op,

@@ -348,7 +348,20 @@ type TIQuery struct {
 // ListTaskInstancesWhere returns the task instances of one run that q selects, in the order
 // they were created; the filter is SQL.
 func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string, q TIQuery) ([]scheduler.TaskInstance, error) {
-	where := s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID)
+	where := tiFilter(s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID), q)
+	var ms []taskInstanceModel
+	if err := where.Order("id").Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
+	}
+	out := make([]scheduler.TaskInstance, len(ms))
+	for i, m := range ms {
+		out[i] = taskInstanceFromModel(m)
+	}
+	return out, nil
+}
+
+// tiFilter narrows a task-instance query to what q selects.
+func tiFilter(where *gorm.DB, q TIQuery) *gorm.DB {
 	if len(q.States) > 0 {
 		names := make([]string, len(q.States))
 		for i, st := range q.States {
@@ -370,15 +383,7 @@ func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string,
 	if q.MaxDuration != nil {
 		where = where.Where("duration <= ?", *q.MaxDuration)
 	}
-	var ms []taskInstanceModel
-	if err := where.Order("id").Find(&ms).Error; err != nil {
-		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
-	}
-	out := make([]scheduler.TaskInstance, len(ms))
-	for i, m := range ms {
-		out[i] = taskInstanceFromModel(m)
-	}
-	return out, nil
+	return where
 }
 
 // AddTaskTry records one finished try of a task instance (task_instance_history) and returns
