@@ -730,7 +730,7 @@ func (a *App) changeRun(ctx context.Context, c scheduler.Command, direct func() 
 		case "clear":
 			_, err = s.Clear(ctx, scheduler.ClearRequest{DagID: c.DagID, RunID: c.RunID, TaskIDs: c.TaskIDs, MapIndexes: c.MapIndexes, OnlyFailed: c.OnlyFailed, Owner: c.Owner})
 		case "mark":
-			err = s.MarkTask(ctx, scheduler.NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner)
+			err = s.MarkTask(ctx, c.MarkKey(), c.State, c.Owner)
 		}
 		if !errors.Is(err, scheduler.ErrOwnedElsewhere) {
 			return err
@@ -860,6 +860,19 @@ func (a *App) MarkTask(ctx context.Context, who Actor, dagID, runRef, taskID str
 	}
 	return a.changeRun(ctx, scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, State: state, Owner: string(who)},
 		func() error { return scheduler.MarkInStore(ctx, a.Store, run, taskID, state, string(who)) })
+}
+
+// MarkInstance is MarkTask of one instance of a mapped task.
+func (a *App) MarkInstance(ctx context.Context, who Actor, dagID, runRef, taskID string, mapIndex int, state tasks.TaskInstanceState) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	run, err := a.FindRun(ctx, dagID, runRef)
+	if err != nil {
+		return err
+	}
+	c := scheduler.Command{Kind: "mark", DagID: dagID, RunID: run.RunID, TaskIDs: []string{taskID}, MapIndexes: map[string][]int{taskID: {mapIndex}}, State: state, Owner: string(who)}
+	return a.changeRun(ctx, c, func() error { return scheduler.MarkInstanceInStore(ctx, a.Store, run, c.MarkKey(), state, string(who)) })
 }
 
 // RunInfoOf is a run in Airflow's REST shape.

@@ -230,7 +230,7 @@ func (s *Scheduler) applyCommands(ctx context.Context) error {
 			result = "marked " + string(c.State)
 			if len(c.TaskIDs) != 1 {
 				result = "error: a mark names one task"
-			} else if err := s.mark(ctx, NewTIKey(c.DagID, c.RunID, c.TaskIDs[0]), c.State, c.Owner); err != nil {
+			} else if err := s.mark(ctx, c.MarkKey(), c.State, c.Owner); err != nil {
 				result = "error: " + err.Error()
 			}
 		default:

@@ -60,8 +60,25 @@ func MarkInStore(ctx context.Context, store RunStore, run DagRun, taskID string,
 	if err != nil {
 		return err
 	}
+	return markIn(ctx, store, run, tis, func(ti TaskInstance) bool { return ti.TaskID == taskID }, taskID, state, owner)
+}
+
+// MarkInstanceInStore is MarkInStore of one task instance: key names a mapped task's instance.
+func MarkInstanceInStore(ctx context.Context, store RunStore, run DagRun, key TIKey, state tasks.TaskInstanceState, owner string) error {
+	if state != tasks.StateSuccess && state != tasks.StateFailed && state != tasks.StateSkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	tis, err := store.ListTaskInstances(ctx, run.DagID, run.RunID)
+	if err != nil {
+		return err
+	}
+	return markIn(ctx, store, run, tis, func(ti TaskInstance) bool { return ti.Key() == key }, key.TaskID, state, owner)
+}
+
+// markIn ends the first of tis that is, as marked by owner.
+func markIn(ctx context.Context, store RunStore, run DagRun, tis []TaskInstance, is func(TaskInstance) bool, taskID string, state tasks.TaskInstanceState, owner string) error {
 	for _, ti := range tis {
-		if ti.TaskID != taskID {
+		if !is(ti) {
 			continue
 		}
 		endTI(&ti, state, "marked "+string(state)+" by "+owner, time.Now())

@@ -324,12 +324,22 @@ type Command struct {
 	DagID      string
 	RunID      string
 	TaskIDs    []string                // clear: the tasks; mark: the one task
-	MapIndexes map[string][]int        // clear: only these instances of these mapped tasks
+	MapIndexes map[string][]int        // clear: only these instances of these mapped tasks; mark: the one instance
 	OnlyFailed bool                    // clear
 	State      tasks.TaskInstanceState // mark
 	Owner      string
 	DoneAt     *time.Time // set once applied
 	Result     string     // the outcome: what was cleared, or why it failed
+}
+
+// MarkKey is the task instance a mark names: its one task, the instance MapIndexes gives
+// for it when it is mapped.
+func (c Command) MarkKey() TIKey {
+	key := NewTIKey(c.DagID, c.RunID, c.TaskIDs[0])
+	if idx := c.MapIndexes[c.TaskIDs[0]]; len(idx) == 1 {
+		key.MapIndex = idx[0]
+	}
+	return key
 }
 
 // CommandStore is the queue of commands for a running scheduler.

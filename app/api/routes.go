@@ -117,6 +117,8 @@ func (s *Server) register() {
 	s.answers(tiCollection{})
 	s.add(http.MethodGet, ti+"/{map_index}", Viewer, tagTI, "Get a mapped task instance, rendered, and why it waits", s.getTI)
 	s.answers(tiDetail{})
+	s.add(http.MethodPatch, ti+"/{map_index}", User, tagTI, "Mark one instance of a mapped task success or failed", s.patchTI)
+	s.answers(tiReference{})
 
 	s.add(http.MethodGet, "/api/v1/pools", Viewer, tagAdmin, "List pools", s.listPools)
 	s.answers(poolCollection{})

@@ -447,7 +447,13 @@ func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (a
 		return nil, err
 	}
 	if !body.DryRun {
-		if err := s.app.MarkTask(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, tasks.TaskInstanceState(body.NewState)); err != nil {
+		state := tasks.TaskInstanceState(body.NewState)
+		if ti.MapIndex >= 0 { // one instance of a mapped task, which the path names
+			err = s.app.MarkInstance(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, ti.MapIndex, state)
+		} else {
+			err = s.app.MarkTask(r.Context(), p.actor(), run.DagID, run.RunID, ti.TaskID, state)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if _, ti, err = s.taskInstance(r); err != nil {
