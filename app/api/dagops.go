@@ -44,7 +44,7 @@ func (s *Server) patchDags(_ http.ResponseWriter, r *http.Request, p principal) 
 			return nil, err
 		}
 		d.IsPaused = *body.IsPaused
-		out.Dags = append(out.Dags, newDagJSON(d))
+		out.Dags = append(out.Dags, s.newDagJSON(d))
 	}
 	out.TotalEntries = len(out.Dags)
 	return out, nil

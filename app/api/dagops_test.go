@@ -93,3 +93,32 @@ func TestGetTaskAndDagWarnings(t *testing.T) {
 	}
 	e.problem(http.StatusBadRequest, "GET", "/api/v1/dagWarnings?limit=x", "", e.as("viewer"), "limit must be")
 }
+
+// Each DAG's answers carry a file_token; GET /dagSources/{file_token} answers that DAG's file
+// (text, or {"content"} for Accept: application/json). A token not signed here is a 404.
+func TestDagSourceByFileToken(t *testing.T) {
+	e := newEnv(t, nil)
+	d := jsonOf[struct {
+		FileToken string `json:"file_token"`
+	}](t, e.want(http.StatusOK, "GET", "/api/v1/dags/pipe", "", e.as("viewer")))
+	if d.FileToken == "" || strings.Contains(d.FileToken, "pipe") || strings.Contains(d.FileToken, "/") {
+		t.Fatalf("pipe's file_token %q: want an opaque token", d.FileToken)
+	}
+	text := e.want(http.StatusOK, "GET", "/api/v1/dagSources/"+d.FileToken, "", e.as("viewer"))
+	if !strings.HasPrefix(string(text.body), "dag_id: pipe") {
+		t.Errorf("dagSources answered %q, want pipe.yaml", text.body)
+	}
+	req := e.as("viewer")
+	asJSON := func(r *http.Request) { req(r); r.Header.Set("Accept", "application/json") }
+	j := jsonOf[struct {
+		Content string `json:"content"`
+	}](t, e.want(http.StatusOK, "GET", "/api/v1/dagSources/"+d.FileToken, "", asJSON))
+	if j.Content != string(text.body) {
+		t.Errorf("the JSON content differs from the text: %q", j.Content)
+	}
+	// Another DAG's id with pipe's signature, a path, a bare id: none is a token.
+	payload, sig, _ := strings.Cut(d.FileToken, ".")
+	for _, bad := range []string{"cXVpZXQ." + sig, "pipe", payload, "Li4vLi4vZXRjL3Bhc3N3ZA." + sig} {
+		e.problem(http.StatusNotFound, "GET", "/api/v1/dagSources/"+bad, "", e.as("viewer"), "is not one this server gave")
+	}
+}

@@ -59,10 +59,12 @@ func dagFilter(r *http.Request) (scheduler.DagFilter, error) {
 type dagJSON struct {
 	app.DagInfo
 	ScheduleInterval any `json:"schedule_interval"`
+	// FileToken names the DAG's source for GET /dagSources/{file_token}.
+	FileToken string `json:"file_token"`
 }
 
-func newDagJSON(d app.DagInfo) dagJSON {
-	return dagJSON{DagInfo: d, ScheduleInterval: d.ScheduleInterval.Airflow()}
+func (s *Server) newDagJSON(d app.DagInfo) dagJSON {
+	return dagJSON{DagInfo: d, ScheduleInterval: d.ScheduleInterval.Airflow(), FileToken: s.fileToken(d.DagID)}
 }
 
 func (s *Server) dagList(r *http.Request) ([]app.DagInfo, int, error) {
@@ -93,7 +95,7 @@ func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (
 	}
 	out := make([]dagJSON, len(dags))
 	for i, d := range dags {
-		out[i] = newDagJSON(d)
+		out[i] = s.newDagJSON(d)
 	}
 	return map[string]any{"dags": out, "total_entries": total}, nil
 }
@@ -130,7 +132,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	}
 	out := make([]uiDag, len(dags))
 	for i, d := range dags {
-		out[i] = uiDag{dagJSON: newDagJSON(d), RecentRuns: []recentRun{}}
+		out[i] = uiDag{dagJSON: s.newDagJSON(d), RecentRuns: []recentRun{}}
 		for _, run := range recent[d.DagID] {
 			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
 		}
@@ -154,7 +156,7 @@ func (s *Server) dagDetail(ctx context.Context, dagID string) (dagDetail, error)
 	if err != nil {
 		return dagDetail{}, err
 	}
-	out := dagDetail{dagJSON: newDagJSON(d), Params: map[string]any{}, TaskGroups: []taskGroupJSON{}}
+	out := dagDetail{dagJSON: s.newDagJSON(d), Params: map[string]any{}, TaskGroups: []taskGroupJSON{}}
 	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil {
 		if parsed.Params != nil {
 			out.Params = parsed.Params

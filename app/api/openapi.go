@@ -81,6 +81,9 @@ func (a answer) describe() map[string]any {
 		if a.dryRun != nil {
 			out["description"] = "OK; with dry_run, the task instances it would change: " + mustJSON(schemaOf(a.dryRun))
 		}
+		if a.alsoText != "" {
+			out["content"].(map[string]any)[a.alsoText] = map[string]any{"schema": map[string]string{"type": "string"}}
+		}
 	case a.contentType != "":
 		out["content"] = map[string]any{a.contentType: map[string]any{"schema": map[string]string{"type": "string"}}}
 	}

@@ -63,6 +63,7 @@ type answer struct {
 	status      int
 	orCreated   bool         // 201 Created when the request made the thing, else status
 	dryRun      reflect.Type // the JSON of a dry run, when it is another (openapi.json says it in words)
+	alsoText    string       // the content type of the text answered instead of the JSON, by Accept
 	contentType string
 	body        reflect.Type
 }
@@ -85,6 +86,12 @@ func (s *Server) answersOrCreated(v any) {
 // answersDryRun declares the answer of the last route's dry runs: the JSON of v's type.
 func (s *Server) answersDryRun(v any) {
 	s.routes[len(s.routes)-1].answer.dryRun = reflect.TypeOf(v)
+}
+
+// answersAlsoText declares that the last route answers text of contentType instead of its
+// JSON unless the request's Accept prefers JSON.
+func (s *Server) answersAlsoText(contentType string) {
+	s.routes[len(s.routes)-1].answer.alsoText = contentType
 }
 
 // answersText declares the last route's answer: 200 with a body of contentType, not JSON.
