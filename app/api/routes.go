@@ -96,6 +96,8 @@ func (s *Server) register() {
 	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/clearTaskInstances", User, tagRun, "Clear task instances so they run again", s.clearTIs)
 	s.answers(tiReferenceCollection{})
 
+	s.add(http.MethodPost, "/api/v1/dags/{dag_id}/updateTaskInstancesState", User, tagTI, "Mark a task, and its relatives if asked, success or failed", s.updateTIsState)
+	s.answers(tiReferenceCollection{})
 	s.add(http.MethodGet, "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", Viewer, tagTI, "List a run's task instances", s.listTIs)
 	s.answers(tiCollection{})
 	s.add(http.MethodPost, "/api/v1/dags/~/dagRuns/~/taskInstances/list", Viewer, tagTI, "List the task instances of several DAGs and runs (a query in the body)", s.listTIsBatch)

@@ -43,6 +43,7 @@ var documented = map[string]api.Role{
 	"POST /api/v1/dags/~/dagRuns/~/taskInstances/list": api.Viewer,
 	"PATCH /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}":            api.User,
 	"GET /api/v1/dagSources/{file_token}":                                                             api.Viewer,
+	"POST /api/v1/dags/{dag_id}/updateTaskInstancesState":                                             api.User,
 	"GET /api/v1/dagWarnings":                                                                         api.Viewer,
 	"PATCH /api/v1/dags":                                                                              api.User,
 	"DELETE /api/v1/dags/{dag_id}":                                                                    api.Op,

@@ -175,7 +175,6 @@ var notYet = []string{
 	"PATCH /api/v1/dags/{}/dagRuns/{}/taskInstances/{}/{}/setNote",
 	"PATCH /api/v1/roles/{}",
 	"PATCH /api/v1/users/{}",
-	"POST /api/v1/dags/{}/updateTaskInstancesState",
 	"POST /api/v1/roles",
 }
 
