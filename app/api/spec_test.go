@@ -503,3 +503,27 @@ func narrows(served, spec string) bool {
 	}
 	return sbase == base || sbase == "integer" && base == "number"
 }
+
+// docs/api.md lists every difference the test allows, with the same words.
+func TestAPIDocListsTheDifferences(t *testing.T) {
+	b, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for k, why := range fieldDiffs {
+		if !strings.Contains(doc, "| `"+k+"` | "+strings.ReplaceAll(why, "|", `\|`)+" |") {
+			t.Errorf("docs/api.md's differences lack %q: %s", k, why)
+		}
+	}
+	for k, why := range addedOps {
+		if !strings.Contains(doc, "| `"+k+"` | "+why+" |") {
+			t.Errorf("docs/api.md's additions lack %s: %s", k, why)
+		}
+	}
+	for _, k := range notYet {
+		if !strings.Contains(doc, "`"+k+"`") {
+			t.Errorf("docs/api.md's operations not served yet lack %s", k)
+		}
+	}
+}
