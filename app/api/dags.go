@@ -196,7 +196,9 @@ type taskInfo struct {
 	Retries           int      `json:"retries"`
 	Queue             string   `json:"queue"`
 	Pool              string   `json:"pool"`
+	PoolSlots         int      `json:"pool_slots"`
 	PriorityWeight    int      `json:"priority_weight"`
+	IsMapped          bool     `json:"is_mapped"`
 	IsSensor          bool     `json:"is_sensor"`
 	IsBranch          bool     `json:"is_branch"`
 	// Airflow's TimeDelta objects; execution_timeout null = none.
@@ -238,7 +240,7 @@ var taskOrders = map[string]func(a, b taskInfo) int{
 func newTaskInfo(t *tasks.Task) taskInfo {
 	ti := taskInfo{TaskID: t.TaskID, Module: t.Module, UpstreamTaskIDs: append([]string{}, t.Upstream...),
 		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
-		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
+		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, PriorityWeight: t.PriorityWeight, IsMapped: t.IsMapped(), IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
 		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
 		taskGroupFields: groupFieldsOf(t)}
 	if t.ExecTimeout > 0 {
