@@ -391,9 +391,9 @@ func TestAirflowRequestAliases(t *testing.T) {
 func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, c := range []struct{ method, path, allow string }{
-		{"DELETE", "/api/v1/dags/pipe", "GET, HEAD, PATCH"},
-		{"PUT", "/api/v1/dags", "GET, HEAD"},
-		{"DELETE", "/api/v1/dags/pipe/dagRuns/r1", "GET, HEAD, PATCH"},
+		{"PUT", "/api/v1/dags/pipe", "GET, HEAD, PATCH, DELETE"},
+		{"PUT", "/api/v1/dags", "GET, HEAD, PATCH"},
+		{"PUT", "/api/v1/dags/pipe/dagRuns/r1", "GET, HEAD, PATCH, DELETE"},
 		{"GET", "/api/v1/dags/pipe/clearTaskInstances", "POST"},
 		{"PATCH", "/api/v1/users/admin", "GET, HEAD, DELETE"},
 		{"PUT", "/api/v1/pools/default_pool", "GET, HEAD, PATCH, DELETE"},
