@@ -2,9 +2,9 @@ package api
 
 import "github.com/wasmflow/wasmflow/app"
 
-// The answer types of the routes whose handlers build their answer as a map: declared here,
-// with Airflow's names, so openapi.json can describe them (wrap checks in tests that what a
-// handler writes has this shape).
+// The answer types of the routes, with Airflow's names, that have no type of their own
+// elsewhere: the route table declares them, so openapi.json can describe them; a handler that
+// builds its answer as a map is checked in tests against the declared type (wrap).
 
 type healthInfo struct {
 	Metadatabase healthStatus `json:"metadatabase"`

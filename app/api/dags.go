@@ -97,7 +97,7 @@ func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (
 	for i, d := range dags {
 		out[i] = s.newDagJSON(d)
 	}
-	return map[string]any{"dags": out, "total_entries": total}, nil
+	return dagCollection{Dags: out, TotalEntries: total}, nil
 }
 
 // recentRun is a run as the DAGs list shows it.
@@ -137,7 +137,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
 		}
 	}
-	return map[string]any{"dags": out, "total_entries": total, "import_errors": len(errs)}, nil
+	return uiDagCollection{Dags: out, TotalEntries: total, ImportErrors: len(errs)}, nil
 }
 
 // dagDetail is a DAG with its params, for the trigger form.
@@ -224,7 +224,7 @@ func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) 
 			return nil, err
 		}
 	}
-	return map[string]any{"tasks": out, "total_entries": len(out)}, nil
+	return taskCollection{Tasks: out, TotalEntries: len(out)}, nil
 }
 
 // taskOrders are the order_by values of a DAG's tasks.
@@ -279,7 +279,7 @@ func (s *Server) importErrors(_ http.ResponseWriter, r *http.Request, _ principa
 		return nil, err
 	}
 	from, to := p.slice(len(errs))
-	return map[string]any{"import_errors": errs[from:to], "total_entries": len(errs)}, nil
+	return importErrorCollection{ImportErrors: errs[from:to], TotalEntries: len(errs)}, nil
 }
 
 // importErrorOrders are the order_by values of /importErrors.

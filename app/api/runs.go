@@ -281,7 +281,7 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 			return nil, err
 		}
 	}
-	return map[string]any{"task_instances": out}, nil
+	return tiReferenceCollection{TaskInstances: out}, nil
 }
 
 // tiQuery reads a task-instance list's filters: state, pool, queue (each repeatable), the
@@ -337,7 +337,7 @@ func (s *Server) listTIs(_ http.ResponseWriter, r *http.Request, _ principal) (a
 		}
 	}
 	from, to := p.slice(len(tis))
-	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
+	return tiCollection{TaskInstances: tis[from:to], TotalEntries: len(tis)}, nil
 }
 
 func (s *Server) taskInstance(r *http.Request) (scheduler.DagRun, scheduler.TaskInstance, error) {
@@ -399,7 +399,7 @@ func (s *Server) listMapped(_ http.ResponseWriter, r *http.Request, _ principal)
 		return nil, err
 	}
 	from, to := p.slice(len(tis))
-	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
+	return tiCollection{TaskInstances: tis[from:to], TotalEntries: len(tis)}, nil
 }
 
 // tiDetail is a task instance with what its page shows besides.
