@@ -69,7 +69,6 @@ var fieldDiffs = map[string]string{
 	"DAGDetail.template_search_path: missing":             "templates are inline in the DAG file",
 	"DAGDetail.timetable_description: missing":            "as in DAG",
 	"DAGRun.conf: type object, served any":                "the conf is handed on as stored (JSON), not decoded and encoded again; it is always an object",
-	"DAGRun.execution_date: missing":                      "logical_date says it (execution_date is its older name)",
 	"DAGRun.last_scheduling_decision: missing":            "not kept",
 	"DAGRun.note: missing":                                "no notes on runs yet (setNote is not served)",
 	"EventLog.execution_date: missing":                    "the audit log names the run by run_id",
