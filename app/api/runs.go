@@ -77,7 +77,7 @@ const triggerBodySlack = 64 << 10
 
 // trigger creates a manual run: Airflow's POST dagRuns body.
 func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
-	o, err := s.triggerOptions(r)
+	o, note, err := s.triggerOptions(r)
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +88,18 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 	if err != nil {
 		return nil, err
 	}
+	if note != "" { // kept with the run, as Airflow keeps it
+		if err := s.app.SetRunNote(r.Context(), p.actor(), run.DagID, run.DagRunID, note); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
 }
 
 // triggerOptions reads a trigger's body. The body comes through a limit of core.max_conf_size
 // plus a little (set on the route), so a huge conf is refused having read no more than that,
 // and the conf is measured before it is decoded.
-func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
+func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, string, error) {
 	var body struct {
 		DagRunID    string     `json:"dag_run_id"`
 		LogicalDate *time.Time `json:"logical_date"`
@@ -108,34 +113,31 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
+			return app.TriggerOptions{}, "", &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
 		}
-		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
-	}
-	if body.Note != "" { // Airflow keeps it with the run; dropping it would answer as if it had
-		return app.TriggerOptions{}, badRequest("note: wasmflow keeps no notes on runs, so it would be lost: send the run without one")
+		return app.TriggerOptions{}, "", badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	if int64(len(body.Conf)) > limit {
-		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
+		return app.TriggerOptions{}, "", &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
 	}
 	if body.DagRunID != "" {
 		if err := app.CheckRunID(body.DagRunID); err != nil {
-			return app.TriggerOptions{}, badRequest("dag_run_id: %v", err)
+			return app.TriggerOptions{}, "", badRequest("dag_run_id: %v", err)
 		}
 	}
 	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
 		// Checked raw: decoding would replace the bad bytes with U+FFFD silently.
 		if err := app.CheckUTF8JSON("conf", body.Conf); err != nil {
-			return app.TriggerOptions{}, badRequest("%v", err)
+			return app.TriggerOptions{}, "", badRequest("%v", err)
 		}
 		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
-			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+			return app.TriggerOptions{}, "", badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}
 	}
 	if body.ExecutionDate != nil {
 		if body.LogicalDate != nil && !body.LogicalDate.Equal(*body.ExecutionDate) {
-			return app.TriggerOptions{}, badRequest("logical_date %s and execution_date %s differ: they are one date (execution_date is its older name), send one of them",
+			return app.TriggerOptions{}, "", badRequest("logical_date %s and execution_date %s differ: they are one date (execution_date is its older name), send one of them",
 				body.LogicalDate.Format(time.RFC3339), body.ExecutionDate.Format(time.RFC3339))
 		}
 		body.LogicalDate = body.ExecutionDate
@@ -143,7 +145,7 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	if body.LogicalDate != nil {
 		o.LogicalDate = body.LogicalDate.UTC()
 	}
-	return o, nil
+	return o, body.Note, nil
 }
 
 func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {

@@ -39,12 +39,12 @@ func TestDBPostgres(t *testing.T) {
 	}
 	noPassword("db check", out+errs)
 	out = h.ok("db", "migrate")
-	if !strings.Contains(out, "Metastore ready at "+where+" (schema version 8)") {
+	if !strings.Contains(out, "Metastore ready at "+where+" (schema version 9)") {
 		t.Errorf("db migrate: %s", out)
 	}
 	noPassword("db migrate", out)
 	out = h.ok("db", "check")
-	if !strings.Contains(out, "Metastore OK: "+where+" (dialect postgres, schema version 8, PostgreSQL ") {
+	if !strings.Contains(out, "Metastore OK: "+where+" (dialect postgres, schema version 9, PostgreSQL ") {
 		t.Errorf("db check: %s", out)
 	}
 	noPassword("db check", out)

@@ -32,11 +32,12 @@ var migrations = []migration{
 	{version: 6, name: "granted-I/O calls of tries", up: migrateV6},
 	{version: 7, name: "scheduler jobs and run ownership", up: migrateV7},
 	{version: 8, name: "map_index of mapped task instances", up: migrateV8, rebuildsTables: true},
+	{version: 9, name: "notes on runs and task instances", up: migrateV9},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 8
+const LatestSchemaVersion = 9
 
 // createVersionTable is frozen SQL: schema_version predates every migration. PostgreSQL has
 // no DATETIME: its twin stores an instant (timestamptz), as GORM's migrator does for the
