@@ -163,11 +163,14 @@ func (a *App) countDags() (dags, examples int) {
 
 // RunInfo is a DagRun in Airflow's REST shape.
 type RunInfo struct {
-	DagID             string     `json:"dag_id"`
-	DagRunID          string     `json:"dag_run_id"`
-	RunType           string     `json:"run_type"`
-	State             string     `json:"state"`
-	LogicalDate       time.Time  `json:"logical_date"`
+	DagID       string    `json:"dag_id"`
+	DagRunID    string    `json:"dag_run_id"`
+	RunType     string    `json:"run_type"`
+	State       string    `json:"state"`
+	LogicalDate time.Time `json:"logical_date"`
+	// ExecutionDate is logical_date by its older name, which Airflow's answers still carry
+	// and its clients read.
+	ExecutionDate     time.Time  `json:"execution_date"`
 	DataIntervalStart time.Time  `json:"data_interval_start"`
 	DataIntervalEnd   time.Time  `json:"data_interval_end"`
 	StartDate         *time.Time `json:"start_date"`
@@ -183,7 +186,7 @@ func runInfo(r scheduler.DagRun) RunInfo {
 	if conf == nil && r.Conf != nil {
 		conf, _ = json.Marshal(r.Conf) // a map of JSON values read from JSON encodes
 	}
-	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate,
+	return RunInfo{DagID: r.DagID, DagRunID: r.RunID, RunType: r.RunType, State: string(r.State), LogicalDate: r.LogicalDate, ExecutionDate: r.LogicalDate,
 		DataIntervalStart: r.DataIntervalStart, DataIntervalEnd: r.DataIntervalEnd, StartDate: r.StartDate, EndDate: r.EndDate,
 		Conf: conf, ExternalTrigger: r.ExternalTrigger}
 }
@@ -557,6 +560,21 @@ func (a *App) ListRuns(ctx context.Context, dagID string, q RunsQuery) ([]RunInf
 		return nil, 0, err
 	}
 	q.DagID = dagID
+	runs, total, err := a.Store.PageDagRuns(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]RunInfo, len(runs))
+	for i, r := range runs {
+		out[i] = runInfo(r)
+	}
+	return out, total, nil
+}
+
+// ListRunsOf is ListRuns across DAGs: those of q.DagIDs, every DAG's when it is empty. A DAG
+// id that names no DAG matches no run, as Airflow's batch list has it.
+func (a *App) ListRunsOf(ctx context.Context, q RunsQuery) ([]RunInfo, int, error) {
+	q.DagID = ""
 	runs, total, err := a.Store.PageDagRuns(ctx, q)
 	if err != nil {
 		return nil, 0, err

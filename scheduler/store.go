@@ -342,7 +342,7 @@ type Command struct {
 	DagID      string
 	RunID      string
 	TaskIDs    []string                // clear: the tasks; mark: the one task
-	MapIndexes map[string][]int        // clear: only these instances of these mapped tasks
+	MapIndexes map[string][]int        // clear: only these instances of these mapped tasks; mark: the one instance
 	OnlyFailed bool                    // clear
 	State      tasks.TaskInstanceState // mark
 	Owner      string

@@ -385,9 +385,16 @@ func TestAirflowRequestAliases(t *testing.T) {
 	}
 	e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"both","execution_date":"2024-01-06T00:00:00Z","logical_date":"2024-01-06T00:00:00Z"}`, e.as("user"))
 	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/dagRuns", `{"execution_date":"2024-01-07T00:00:00Z","logical_date":"2024-01-08T00:00:00Z"}`, e.as("user"), "differ")
-	// Airflow keeps a note with the run; wasmflow has none to keep it in, so it says so.
-	e.problem(http.StatusBadRequest, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"noted","note":"why"}`, e.as("user"), "keeps no notes")
-	e.problem(http.StatusNotFound, "GET", "/api/v1/dags/pipe/dagRuns/noted", "", e.as("viewer"))
+	// A trigger's note is kept with the run, as Airflow keeps it; setNote changes it.
+	e.want(http.StatusOK, "POST", "/api/v1/dags/pipe/dagRuns", `{"dag_run_id":"noted","note":"why"}`, e.as("user"))
+	if n, err := e.app.Store.RunNote(t.Context(), "pipe", "noted"); err != nil || n == nil || *n != "why" {
+		t.Errorf("the trigger's note was kept as %v (%v), want why", n, err)
+	}
+	if n := jsonOf[struct {
+		Note *string `json:"note"`
+	}](t, e.want(http.StatusOK, "PATCH", "/api/v1/dags/pipe/dagRuns/noted/setNote", `{"note":"why not"}`, e.as("user"))); n.Note == nil || *n.Note != "why not" {
+		t.Errorf("setNote answered the note %v", n.Note)
+	}
 
 	type user struct {
 		Username string `json:"username"`
@@ -411,9 +418,9 @@ func TestAirflowRequestAliases(t *testing.T) {
 func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, c := range []struct{ method, path, allow string }{
-		{"DELETE", "/api/v1/dags/pipe", "GET, HEAD, PATCH"},
-		{"PUT", "/api/v1/dags", "GET, HEAD"},
-		{"DELETE", "/api/v1/dags/pipe/dagRuns/r1", "GET, HEAD, PATCH"},
+		{"PUT", "/api/v1/dags/pipe", "GET, HEAD, PATCH, DELETE"},
+		{"PUT", "/api/v1/dags", "GET, HEAD, PATCH"},
+		{"PUT", "/api/v1/dags/pipe/dagRuns/r1", "GET, HEAD, PATCH, DELETE"},
 		{"GET", "/api/v1/dags/pipe/clearTaskInstances", "POST"},
 		{"PUT", "/api/v1/users/admin", "GET, HEAD, PATCH, DELETE"},
 		{"PUT", "/api/v1/pools/default_pool", "GET, HEAD, PATCH, DELETE"},

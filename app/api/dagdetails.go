@@ -35,7 +35,7 @@ func (s *Server) getDagDetails(_ http.ResponseWriter, r *http.Request, _ princip
 	if err != nil {
 		return nil, err
 	}
-	out := dagDetails{dagJSON: newDagJSON(d)}
+	out := dagDetails{dagJSON: s.newDagJSON(d)}
 	parsed, err := s.app.ParsedDag(ctx, dagID)
 	if err != nil {
 		return nil, err

@@ -59,10 +59,12 @@ func dagFilter(r *http.Request) (scheduler.DagFilter, error) {
 type dagJSON struct {
 	app.DagInfo
 	ScheduleInterval any `json:"schedule_interval"`
+	// FileToken names the DAG's source for GET /dagSources/{file_token}.
+	FileToken string `json:"file_token"`
 }
 
-func newDagJSON(d app.DagInfo) dagJSON {
-	return dagJSON{DagInfo: d, ScheduleInterval: d.ScheduleInterval.Airflow()}
+func (s *Server) newDagJSON(d app.DagInfo) dagJSON {
+	return dagJSON{DagInfo: d, ScheduleInterval: d.ScheduleInterval.Airflow(), FileToken: s.fileToken(d.DagID)}
 }
 
 func (s *Server) dagList(r *http.Request) ([]app.DagInfo, int, error) {
@@ -93,9 +95,9 @@ func (s *Server) listDags(_ http.ResponseWriter, r *http.Request, _ principal) (
 	}
 	out := make([]dagJSON, len(dags))
 	for i, d := range dags {
-		out[i] = newDagJSON(d)
+		out[i] = s.newDagJSON(d)
 	}
-	return map[string]any{"dags": out, "total_entries": total}, nil
+	return dagCollection{Dags: out, TotalEntries: total}, nil
 }
 
 // recentRun is a run as the DAGs list shows it.
@@ -139,7 +141,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 	}
 	out := make([]uiDag, len(dags))
 	for i, d := range dags {
-		out[i] = uiDag{dagJSON: newDagJSON(d), RecentRuns: []recentRun{}, RunCounts: map[string]int{}}
+		out[i] = uiDag{dagJSON: s.newDagJSON(d), RecentRuns: []recentRun{}, RunCounts: map[string]int{}}
 		for _, run := range recent[d.DagID] {
 			out[i].RecentRuns = append(out[i].RecentRuns, recentRun{run.RunID, string(run.State), run.LogicalDate})
 		}
@@ -150,7 +152,7 @@ func (s *Server) uiDags(_ http.ResponseWriter, r *http.Request, _ principal) (an
 			out[i].LastRun = &out[i].RecentRuns[0]
 		}
 	}
-	return map[string]any{"dags": out, "total_entries": total, "import_errors": len(errs)}, nil
+	return uiDagCollection{Dags: out, TotalEntries: total, ImportErrors: len(errs)}, nil
 }
 
 // dagDetail is a DAG with its params, for the trigger form.
@@ -169,7 +171,7 @@ func (s *Server) dagDetail(ctx context.Context, dagID string) (dagDetail, error)
 	if err != nil {
 		return dagDetail{}, err
 	}
-	out := dagDetail{dagJSON: newDagJSON(d), Params: map[string]any{}, TaskGroups: []taskGroupJSON{}}
+	out := dagDetail{dagJSON: s.newDagJSON(d), Params: map[string]any{}, TaskGroups: []taskGroupJSON{}}
 	if parsed, err := s.app.ParsedDag(ctx, dagID); err == nil {
 		if parsed.Params != nil {
 			out.Params = parsed.Params
@@ -209,7 +211,9 @@ type taskInfo struct {
 	Retries           int      `json:"retries"`
 	Queue             string   `json:"queue"`
 	Pool              string   `json:"pool"`
+	PoolSlots         int      `json:"pool_slots"`
 	PriorityWeight    int      `json:"priority_weight"`
+	IsMapped          bool     `json:"is_mapped"`
 	IsSensor          bool     `json:"is_sensor"`
 	IsBranch          bool     `json:"is_branch"`
 	// Airflow's TimeDelta objects; execution_timeout null = none.
@@ -244,7 +248,7 @@ func (s *Server) listTasks(_ http.ResponseWriter, r *http.Request, _ principal) 
 		}
 	}
 	from, to := p.slice(len(out))
-	return map[string]any{"tasks": out[from:to], "total_entries": len(out)}, nil
+	return taskCollection{Tasks: out[from:to], TotalEntries: len(out)}, nil
 }
 
 // taskOrders are the order_by values of a DAG's tasks.
@@ -260,7 +264,7 @@ var taskOrders = map[string]func(a, b taskInfo) int{
 func newTaskInfo(t *tasks.Task) taskInfo {
 	ti := taskInfo{TaskID: t.TaskID, Module: t.Module, UpstreamTaskIDs: append([]string{}, t.Upstream...),
 		DownstreamTaskIDs: append([]string{}, t.Downstream...), TriggerRule: string(t.TriggerRule), Retries: t.Retries,
-		Queue: t.Queue, Pool: t.Pool, PriorityWeight: t.PriorityWeight, IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
+		Queue: t.Queue, Pool: t.Pool, PoolSlots: t.PoolSlots, PriorityWeight: t.PriorityWeight, IsMapped: t.IsMapped(), IsSensor: t.IsSensor(), IsBranch: t.IsBranch(),
 		RetryDelay: app.NewTimeDelta(t.RetryDelay), RetryExponentialBackoff: t.RetryExponentialBackoff,
 		DependsOnPast: t.DependsOnPast, WaitForDownstream: t.WaitForDownstream, LatestOnly: t.LatestOnly,
 		taskGroupFields: groupFieldsOf(t)}
@@ -303,7 +307,7 @@ func (s *Server) importErrors(_ http.ResponseWriter, r *http.Request, _ principa
 		return nil, err
 	}
 	from, to := p.slice(len(errs))
-	return map[string]any{"import_errors": errs[from:to], "total_entries": len(errs)}, nil
+	return importErrorCollection{ImportErrors: errs[from:to], TotalEntries: len(errs)}, nil
 }
 
 // importErrorOrders are the order_by values of /importErrors.
@@ -336,6 +340,14 @@ type gridTask struct {
 	UpstreamTaskIDs []string `json:"upstream_task_ids"`
 	IsMapped        bool     `json:"is_mapped,omitempty"`
 	taskGroupFields
+}
+
+// gridJSON is the grid: its runs (oldest first), its tasks, and a row of cells per run.
+type gridJSON struct {
+	DagRuns    []gridRun       `json:"dag_runs"`
+	Tasks      []gridTask      `json:"tasks"`
+	TaskGroups []taskGroupJSON `json:"task_groups"`
+	Instances  [][]*gridCell   `json:"instances"`
 }
 
 // grid answers the grid view in one request: num_runs runs up to `before`, the tasks in
@@ -376,12 +388,7 @@ func (s *Server) grid(_ http.ResponseWriter, r *http.Request, _ principal) (any,
 		}
 		groups = taskGroupsOf(d)
 	}
-	out := struct {
-		DagRuns    []gridRun       `json:"dag_runs"`
-		Tasks      []gridTask      `json:"tasks"`
-		TaskGroups []taskGroupJSON `json:"task_groups"`
-		Instances  [][]*gridCell   `json:"instances"`
-	}{DagRuns: []gridRun{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
+	out := gridJSON{DagRuns: []gridRun{}, Tasks: order, TaskGroups: groups, Instances: [][]*gridCell{}}
 	if len(picked) == 0 {
 		return out, nil
 	}

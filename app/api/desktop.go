@@ -29,9 +29,13 @@ func (s *Server) registerDesktop() {
 	}
 	const tag = "Desktop"
 	s.add(http.MethodPost, "/api/v1/desktop/ready", Viewer, tag, "The window's views rendered (desktop only)", s.desktopReady)
+	s.answers(anyObject{})
 	s.add(http.MethodPost, "/api/v1/desktop/unsaved", Viewer, tag, "The views hold unsaved work, or no longer (desktop only)", s.desktopUnsaved)
+	s.answers(anyObject{})
 	s.add(http.MethodPost, "/api/v1/desktop/importModules", Op, tag, "Import .wasm modules picked in a native dialog (desktop only)", s.desktopImport)
+	s.answers(anyObject{})
 	s.add(http.MethodPost, "/api/v1/desktop/dagsFolder", Admin, tag, "Pick the DAGs folder in a native dialog (desktop only)", s.desktopDagsFolder)
+	s.answers(anyObject{})
 }
 
 func (s *Server) desktopReady(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {

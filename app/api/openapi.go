@@ -1,8 +1,12 @@
 package api
 
 import (
+	"cmp"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/wasmflow/wasmflow/app"
@@ -20,17 +24,17 @@ func (s *Server) openapi(http.ResponseWriter, *http.Request, principal) (any, er
 			"tags":        []string{rt.tag},
 			"operationId": operationID(rt),
 			"responses": map[string]any{
-				"200": map[string]any{"description": "OK"},
-				"400": map[string]any{"description": "Bad request: the detail says what is wrong"},
-				"404": map[string]any{"description": "Not found"},
+				strconv.Itoa(cmp.Or(rt.answer.status, http.StatusOK)): rt.answer.describe(),
+				"400": problemResponse("Bad request: the detail says what is wrong"),
+				"404": problemResponse("Not found"),
 			},
 		}
 		if rt.role > Public {
 			op["description"] = "Needs the " + rt.role.String() + " role (Viewer < User < Op < Admin)."
 			op["security"] = []map[string][]string{{"session": {}}, {"bearer": {}}, {"basic": {}}}
 			resp := op["responses"].(map[string]any)
-			resp["401"] = map[string]any{"description": "No or bad credentials"}
-			resp["403"] = map[string]any{"description": "Role too low, or a session request without X-CSRF-Token"}
+			resp["401"] = problemResponse("No or bad credentials")
+			resp["403"] = problemResponse("Role too low, or a session request without X-CSRF-Token")
 		} else {
 			op["security"] = []map[string][]string{}
 		}
@@ -68,6 +72,30 @@ func (s *Server) openapi(http.ResponseWriter, *http.Request, principal) (any, er
 	}, nil
 }
 
+// describe is the OpenAPI response of a route's success.
+func (a answer) describe() map[string]any {
+	out := map[string]any{"description": http.StatusText(cmp.Or(a.status, http.StatusOK))}
+	switch {
+	case a.body != nil:
+		out["content"] = map[string]any{a.contentType: map[string]any{"schema": schemaOf(a.body)}}
+		if a.dryRun != nil {
+			out["description"] = "OK; with dry_run, the task instances it would change: " + mustJSON(schemaOf(a.dryRun))
+		}
+		if a.alsoText != "" {
+			out["content"].(map[string]any)[a.alsoText] = map[string]any{"schema": map[string]string{"type": "string"}}
+		}
+	case a.contentType != "":
+		out["content"] = map[string]any{a.contentType: map[string]any{"schema": map[string]string{"type": "string"}}}
+	}
+	return out
+}
+
+// problemResponse is an error response: Airflow's problem JSON.
+func problemResponse(description string) map[string]any {
+	return map[string]any{"description": description,
+		"content": map[string]any{"application/problem+json": map[string]any{"schema": schemaOf(reflect.TypeFor[problem]())}}}
+}
+
 func operationID(rt route) string {
 	words := strings.Fields(strings.NewReplacer(",", "", "'", "", "(", "", ")", "", "×", "").Replace(rt.summary))
 	for i, w := range words {
@@ -78,4 +106,12 @@ func operationID(rt route) string {
 		}
 	}
 	return strings.Join(words, "")
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -15,7 +15,12 @@ import (
 
 // orderOf reads order_by: one of names, or one of them after "-" to reverse; "" is def.
 func orderOf[V any](r *http.Request, names map[string]V, def string) (string, bool, error) {
-	ob := cmp.Or(r.URL.Query().Get("order_by"), def)
+	return orderNamed(r.URL.Query().Get("order_by"), names, def)
+}
+
+// orderNamed reads an order_by value (of a query or a body) as orderOf does.
+func orderNamed[V any](ob string, names map[string]V, def string) (string, bool, error) {
+	ob = cmp.Or(ob, def)
 	name, desc := strings.CutPrefix(ob, "-")
 	if _, ok := names[name]; !ok {
 		return "", false, badRequest("order_by must be one of %s (with - before it to reverse), not %q", strings.Join(sortedKeys(names), ", "), ob)

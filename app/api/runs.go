@@ -57,7 +57,7 @@ func (s *Server) listRuns(_ http.ResponseWriter, r *http.Request, _ principal) (
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"dag_runs": runs, "total_entries": total}, nil
+	return runCollection{DagRuns: runs, TotalEntries: total}, nil
 }
 
 func (s *Server) run(r *http.Request) (scheduler.DagRun, error) {
@@ -78,7 +78,7 @@ const triggerBodySlack = 64 << 10
 
 // trigger creates a manual run: Airflow's POST dagRuns body.
 func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
-	o, err := s.triggerOptions(r)
+	o, note, err := s.triggerOptions(r)
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +89,18 @@ func (s *Server) trigger(_ http.ResponseWriter, r *http.Request, p principal) (a
 	if err != nil {
 		return nil, err
 	}
+	if note != "" { // kept with the run, as Airflow keeps it
+		if err := s.app.SetRunNote(r.Context(), p.actor(), run.DagID, run.DagRunID, note); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
 }
 
 // triggerOptions reads a trigger's body. The body comes through a limit of core.max_conf_size
 // plus a little (set on the route), so a huge conf is refused having read no more than that,
 // and the conf is measured before it is decoded.
-func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
+func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, string, error) {
 	var body struct {
 		DagRunID    string     `json:"dag_run_id"`
 		LogicalDate *time.Time `json:"logical_date"`
@@ -109,34 +114,31 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
+			return app.TriggerOptions{}, "", &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Limit: limit}).Error()}
 		}
-		return app.TriggerOptions{}, badRequest("the request body is not valid JSON for this endpoint: %v", err)
-	}
-	if body.Note != "" { // Airflow keeps it with the run; dropping it would answer as if it had
-		return app.TriggerOptions{}, badRequest("note: wasmflow keeps no notes on runs, so it would be lost: send the run without one")
+		return app.TriggerOptions{}, "", badRequest("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	if int64(len(body.Conf)) > limit {
-		return app.TriggerOptions{}, &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
+		return app.TriggerOptions{}, "", &httpError{http.StatusRequestEntityTooLarge, (&app.ConfTooLargeError{Size: int64(len(body.Conf)), Limit: limit}).Error()}
 	}
 	if body.DagRunID != "" {
 		if err := app.CheckRunID(body.DagRunID); err != nil {
-			return app.TriggerOptions{}, badRequest("dag_run_id: %v", err)
+			return app.TriggerOptions{}, "", badRequest("dag_run_id: %v", err)
 		}
 	}
 	o := app.TriggerOptions{RunID: body.DagRunID}
 	if len(body.Conf) > 0 && string(body.Conf) != "null" {
 		// Checked raw: decoding would replace the bad bytes with U+FFFD silently.
 		if err := app.CheckUTF8JSON("conf", body.Conf); err != nil {
-			return app.TriggerOptions{}, badRequest("%v", err)
+			return app.TriggerOptions{}, "", badRequest("%v", err)
 		}
 		if err := json.Unmarshal(body.Conf, &o.Conf); err != nil {
-			return app.TriggerOptions{}, badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
+			return app.TriggerOptions{}, "", badRequest("conf must be a JSON object like {\"key\": \"value\"}: %v", err)
 		}
 	}
 	if body.ExecutionDate != nil {
 		if body.LogicalDate != nil && !body.LogicalDate.Equal(*body.ExecutionDate) {
-			return app.TriggerOptions{}, badRequest("logical_date %s and execution_date %s differ: they are one date (execution_date is its older name), send one of them",
+			return app.TriggerOptions{}, "", badRequest("logical_date %s and execution_date %s differ: they are one date (execution_date is its older name), send one of them",
 				body.LogicalDate.Format(time.RFC3339), body.ExecutionDate.Format(time.RFC3339))
 		}
 		body.LogicalDate = body.ExecutionDate
@@ -144,7 +146,7 @@ func (s *Server) triggerOptions(r *http.Request) (app.TriggerOptions, error) {
 	if body.LogicalDate != nil {
 		o.LogicalDate = body.LogicalDate.UTC()
 	}
-	return o, nil
+	return o, body.Note, nil
 }
 
 func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (any, error) {
@@ -167,7 +169,8 @@ func (s *Server) patchRun(_ http.ResponseWriter, r *http.Request, p principal) (
 	return app.RunInfoOf(run), nil
 }
 
-type clearedTI struct {
+// tiReference is Airflow's TaskInstanceReference, with the instance's map index and state.
+type tiReference struct {
 	DagID    string  `json:"dag_id"`
 	DagRunID string  `json:"dag_run_id"`
 	TaskID   string  `json:"task_id"`
@@ -264,16 +267,16 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 	if only != "" {
 		plan = app.ClearPlan{only: plan[only]}
 	}
-	out := []clearedTI{}
+	out := []tiReference{}
 	for runID, ids := range plan {
 		for _, id := range ids {
 			if want, some := o.MapIndexes[id]; some {
 				for _, i := range want {
-					out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
+					out = append(out, tiReference{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: i})
 				}
 				continue
 			}
-			out = append(out, clearedTI{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
+			out = append(out, tiReference{DagID: dagID, DagRunID: runID, TaskID: id, MapIndex: -1})
 		}
 	}
 	// Each instance with the state it is in now (before the clear): what a dry run shows the
@@ -286,12 +289,12 @@ func (s *Server) clearTIs(_ http.ResponseWriter, r *http.Request, p principal) (
 			return nil, err
 		}
 	}
-	return map[string]any{"task_instances": out}, nil
+	return tiReferenceCollection{TaskInstances: out}, nil
 }
 
 // currentStates fills in each instance's state as the metastore has it (null for none, or for
 // a mapped task's instance -1 that does not exist), reading each run's instances once.
-func (s *Server) currentStates(ctx context.Context, dagID string, tis []clearedTI) error {
+func (s *Server) currentStates(ctx context.Context, dagID string, tis []tiReference) error {
 	type key struct {
 		run, task string
 		index     int
@@ -369,7 +372,7 @@ func (s *Server) listTIs(_ http.ResponseWriter, r *http.Request, _ principal) (a
 		}
 	}
 	from, to := p.slice(len(tis))
-	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
+	return tiCollection{TaskInstances: tis[from:to], TotalEntries: len(tis)}, nil
 }
 
 func (s *Server) taskInstance(r *http.Request) (scheduler.DagRun, scheduler.TaskInstance, error) {
@@ -431,7 +434,7 @@ func (s *Server) listMapped(_ http.ResponseWriter, r *http.Request, _ principal)
 		return nil, err
 	}
 	from, to := p.slice(len(tis))
-	return map[string]any{"task_instances": tis[from:to], "total_entries": len(tis)}, nil
+	return tiCollection{TaskInstances: tis[from:to], TotalEntries: len(tis)}, nil
 }
 
 // tiDetail is a task instance with what its page shows besides.
@@ -486,7 +489,12 @@ func (s *Server) patchTI(_ http.ResponseWriter, r *http.Request, p principal) (a
 			return nil, err
 		}
 	}
-	return app.TaskInstanceInfoOf(ti), nil
+	return referenceOf(ti), nil
+}
+
+// referenceOf is ti as Airflow's TaskInstanceReference.
+func referenceOf(ti scheduler.TaskInstance) tiReference {
+	return tiReference{DagID: ti.DagID, DagRunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex, State: app.TaskInstanceInfoOf(ti).State}
 }
 
 func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
@@ -501,11 +509,6 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	tries, err := s.app.Store.ListTaskTries(r.Context(), run.DagID, run.RunID, ti.TaskID)
 	if err != nil {
 		return nil, err
-	}
-	// Each try with its granted-I/O calls (SPEC §8), made or refused: what it touched.
-	type tryInfo struct {
-		app.TaskInstanceInfo
-		Calls []scheduler.Call `json:"calls"`
 	}
 	out := make([]tryInfo, 0, len(tries))
 	for _, t := range tries {
@@ -523,7 +526,18 @@ func (s *Server) tries(_ http.ResponseWriter, r *http.Request, _ principal) (any
 		out = append(out, tryInfo{info, calls})
 	}
 	from, to := p.slice(len(out))
-	return map[string]any{"task_instances": out[from:to], "total_entries": len(out)}, nil
+	return tryCollection{TaskInstances: out[from:to], TotalEntries: len(out)}, nil
+}
+
+// tryInfo is a try with its granted-I/O calls, made or refused: what it touched.
+type tryInfo struct {
+	app.TaskInstanceInfo
+	Calls []scheduler.Call `json:"calls"`
+}
+
+type tryCollection struct {
+	TaskInstances []tryInfo `json:"task_instances"`
+	TotalEntries  int       `json:"total_entries"`
 }
 
 // logFile opens a try's log at a byte offset. The path is built from the run and task as
@@ -658,11 +672,17 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 	from, to := p.slice(len(xs))
 	out := make([]xcomEntry, 0, to-from)
 	for _, x := range xs[from:to] {
-		v := string(x.Value)
-		if !utf8.ValidString(v) {
-			v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
-		}
-		out = append(out, xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, MapIndex: x.MapIndex, Key: x.Key, Value: v, Timestamp: x.Timestamp})
+		out = append(out, xcomEntryOf(x))
 	}
-	return map[string]any{"xcom_entries": out, "total_entries": len(xs)}, nil
+	return xcomCollection{XComEntries: out, TotalEntries: len(xs)}, nil
+}
+
+// xcomEntryOf is an XCom as the API writes it: its value as text (a placeholder for bytes
+// that are not UTF-8).
+func xcomEntryOf(x scheduler.XCom) xcomEntry {
+	v := string(x.Value)
+	if !utf8.ValidString(v) {
+		v = fmt.Sprintf("<%d bytes of binary data>", len(x.Value))
+	}
+	return xcomEntry{DagID: x.DagID, DagRunID: x.RunID, TaskID: x.TaskID, MapIndex: x.MapIndex, Key: x.Key, Value: v, Timestamp: x.Timestamp}
 }

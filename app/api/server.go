@@ -53,7 +53,64 @@ type route struct {
 	tag          string
 	h            handler
 	maxBody      int64 // the request body's cap; 0: 8 MiB, for JSON
+	answer       answer
 }
+
+// answer is what a route answers when it succeeds: its status, and the Go type of its JSON
+// (nil for a body that is not JSON, such as text/plain, or none), which openapi.json
+// describes by reflection.
+type answer struct {
+	status      int
+	orCreated   bool         // 201 Created when the request made the thing, else status
+	dryRun      reflect.Type // the JSON of a dry run, when it is another (openapi.json says it in words)
+	alsoText    string       // the content type of the text answered instead of the JSON, by Accept
+	contentType string
+	body        reflect.Type
+}
+
+// answers declares the last route's answer: 200 with the JSON of v's type.
+func (s *Server) answers(v any) { s.answersWith(http.StatusOK, v) }
+
+// answersWith declares the last route's answer: status with the JSON of v's type.
+func (s *Server) answersWith(status int, v any) {
+	s.routes[len(s.routes)-1].answer = answer{status: status, contentType: "application/json", body: reflect.TypeOf(v)}
+}
+
+// answersOrCreated declares the last route's answer: 200 with the JSON of v's type, or 201
+// when the request created what it names.
+func (s *Server) answersOrCreated(v any) {
+	s.answers(v)
+	s.routes[len(s.routes)-1].answer.orCreated = true
+}
+
+// answersDryRun declares the answer of the last route's dry runs: the JSON of v's type.
+func (s *Server) answersDryRun(v any) {
+	s.routes[len(s.routes)-1].answer.dryRun = reflect.TypeOf(v)
+}
+
+// answersAlsoText declares that the last route answers text of contentType instead of its
+// JSON unless the request's Accept prefers JSON.
+func (s *Server) answersAlsoText(contentType string) {
+	s.routes[len(s.routes)-1].answer.alsoText = contentType
+}
+
+// answersText declares the last route's answer: 200 with a body of contentType, not JSON.
+func (s *Server) answersText(contentType string) {
+	s.routes[len(s.routes)-1].answer = answer{status: http.StatusOK, contentType: contentType}
+}
+
+// answersNothing declares the last route's answer: 204 No Content (its handler returns
+// noContent{}).
+func (s *Server) answersNothing() {
+	s.routes[len(s.routes)-1].answer = answer{status: http.StatusNoContent}
+}
+
+// noContent is the answer 204 No Content.
+type noContent struct{}
+
+// checkAnswers makes each route answer 500 when its handler returns another type than the
+// route declares; the package's tests turn it on, so every test request checks the table.
+var checkAnswers = false
 
 // handler serves one request for p. It returns the JSON answer, or writes the response itself
 // and returns nil, or returns an error turned into Airflow's problem shape.
@@ -172,13 +229,24 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if out != nil {
-			status := http.StatusOK
-			if c, ok := out.(created); ok {
-				status, out = http.StatusCreated, c.v
-			}
-			writeJSON(w, status, out)
+		if out == nil {
+			return
 		}
+		status := http.StatusOK
+		if c, ok := out.(created); ok {
+			status, out = http.StatusCreated, c.v
+		}
+		if checkAnswers {
+			if err := rt.answer.check(status, out); err != nil {
+				writeProblem(w, http.StatusInternalServerError, rt.method+" "+rt.path+": "+err.Error())
+				return
+			}
+		}
+		if _, ok := out.(noContent); ok {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, status, out)
 	})
 }
 
@@ -358,4 +426,36 @@ func (s *Server) static(assets fs.FS) http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// check says how an answer differs from the declared one.
+func (a answer) check(status int, out any) error {
+	if _, ok := out.(noContent); ok {
+		status = http.StatusNoContent
+	}
+	if status != a.status && !(a.orCreated && status == http.StatusCreated) {
+		return fmt.Errorf("answered %d, the route table declares %d", status, a.status)
+	}
+	if status == http.StatusNoContent {
+		return nil
+	}
+	if a.body == nil {
+		return fmt.Errorf("answered JSON (a %T), the route table declares %s", out, cmp.Or(a.contentType, "no answer"))
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	err = conforms(schemaOf(a.body), v, "answer")
+	if err != nil && a.dryRun != nil && conforms(schemaOf(a.dryRun), v, "answer") == nil {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("the answer breaks its declared type %v: %w", a.body, err)
+	}
+	return nil
 }

@@ -39,12 +39,12 @@ func TestDBPostgres(t *testing.T) {
 	}
 	noPassword("db check", out+errs)
 	out = h.ok("db", "migrate")
-	if !strings.Contains(out, "Metastore ready at "+where+" (schema version 10)") {
+	if !strings.Contains(out, "Metastore ready at "+where+" (schema version 11)") {
 		t.Errorf("db migrate: %s", out)
 	}
 	noPassword("db migrate", out)
 	out = h.ok("db", "check")
-	if !strings.Contains(out, "Metastore OK: "+where+" (dialect postgres, schema version 10, PostgreSQL ") {
+	if !strings.Contains(out, "Metastore OK: "+where+" (dialect postgres, schema version 11, PostgreSQL ") {
 		t.Errorf("db check: %s", out)
 	}
 	noPassword("db check", out)

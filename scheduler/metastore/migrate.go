@@ -34,11 +34,12 @@ var migrations = []migration{
 	{version: 8, name: "map_index of mapped task instances", up: migrateV8, rebuildsTables: true},
 	{version: 9, name: "datasets, their events, references and queue", up: migrateV9},
 	{version: 10, name: "callback requests and SLA misses", up: migrateV10},
+	{version: 11, name: "notes on runs and task instances", up: migrateV11},
 }
 
 // LatestSchemaVersion is the schema version this build of wasmflow creates and expects: the
 // version of the last entry of migrations (a test keeps the two equal).
-const LatestSchemaVersion = 10
+const LatestSchemaVersion = 11
 
 // createVersionTable is frozen SQL: schema_version predates every migration. PostgreSQL has
 // no DATETIME: its twin stores an instant (timestamptz), as GORM's migrator does for the

@@ -216,7 +216,9 @@ func (s *Store) ListDagRuns(ctx context.Context, dagID string, state tasks.DagRu
 
 // RunQuery selects a page of one DAG's runs.
 type RunQuery struct {
-	DagID    string
+	DagID string
+	// DagIDs, with DagID "", selects the runs of these DAGs; with neither, of every DAG.
+	DagIDs   []string
 	States   []tasks.DagRunState // any of these; none: every state
 	From, To time.Time           // logical dates in [From, To]; zero: unbounded
 	// StartFrom..StartTo and EndFrom..EndTo bound start_date and end_date the same way; a
@@ -263,7 +265,13 @@ func between(q *gorm.DB, column string, from, to time.Time) *gorm.DB {
 // SQL through the (dag_id, logical_date) index, with LIMIT and OFFSET: a page costs the same
 // however many runs the DAG has.
 func (s *Store) PageDagRuns(ctx context.Context, q RunQuery) ([]scheduler.DagRun, int, error) {
-	where := s.rdb.WithContext(ctx).Model(&dagRunModel{}).Where("dag_id = ?", q.DagID)
+	where := s.rdb.WithContext(ctx).Model(&dagRunModel{})
+	switch {
+	case q.DagID != "":
+		where = where.Where("dag_id = ?", q.DagID)
+	case len(q.DagIDs) > 0:
+		where = where.Where("dag_id IN ?", q.DagIDs)
+	}
 	if len(q.States) > 0 {
 		names := make([]string, len(q.States))
 		for i, st := range q.States {
@@ -381,7 +389,20 @@ type TIQuery struct {
 // ListTaskInstancesWhere returns the task instances of one run that q selects, in the order
 // they were created; the filter is SQL.
 func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string, q TIQuery) ([]scheduler.TaskInstance, error) {
-	where := s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID)
+	where := tiFilter(s.rdb.WithContext(ctx).Where("dag_id = ? AND run_id = ?", dagID, runID), q)
+	var ms []taskInstanceModel
+	if err := where.Order("id").Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
+	}
+	out := make([]scheduler.TaskInstance, len(ms))
+	for i, m := range ms {
+		out[i] = taskInstanceFromModel(m)
+	}
+	return out, nil
+}
+
+// tiFilter narrows a task-instance query to what q selects.
+func tiFilter(where *gorm.DB, q TIQuery) *gorm.DB {
 	if len(q.States) > 0 {
 		names := make([]string, len(q.States))
 		for i, st := range q.States {
@@ -403,15 +424,7 @@ func (s *Store) ListTaskInstancesWhere(ctx context.Context, dagID, runID string,
 	if q.MaxDuration != nil {
 		where = where.Where("duration <= ?", *q.MaxDuration)
 	}
-	var ms []taskInstanceModel
-	if err := where.Order("id").Find(&ms).Error; err != nil {
-		return nil, fmt.Errorf("list task instances of run %s of dag %s: %w", runID, dagID, err)
-	}
-	out := make([]scheduler.TaskInstance, len(ms))
-	for i, m := range ms {
-		out[i] = taskInstanceFromModel(m)
-	}
-	return out, nil
+	return where
 }
 
 // AddTaskTry records one finished try of a task instance (task_instance_history) and returns
