@@ -273,6 +273,7 @@ func (s *specServer) getJSON(path string, v any) {
 // specFixture is what the calls refer to: the runs made before they start, the ids that exist.
 type specFixture struct {
 	eventLogID, importErrorID int64
+	fileToken                 string // spec_pipe's, from its DAG answer
 }
 
 const specPipe = `dag_id: spec_pipe
@@ -399,6 +400,13 @@ func TestAirflowClientAgainstTheSpec(t *testing.T) {
 		t.Fatalf("the fixture has no event log (%v) or no import error (%v)", logs, ies)
 	}
 	fx.eventLogID, fx.importErrorID = logs.EventLogs[0].ID, ies.ImportErrors[0].ID
+	var dag struct {
+		FileToken string `json:"file_token"`
+	}
+	s.getJSON("/dags/spec_pipe", &dag)
+	if fx.fileToken = dag.FileToken; fx.fileToken == "" {
+		t.Fatal("spec_pipe's DAG answer has no file_token")
+	}
 
 	calls := append(adminSpecCalls(fx), dagSpecCalls(fx)...)
 	called := map[string]bool{}
