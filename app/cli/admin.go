@@ -224,8 +224,8 @@ func (e *env) usersCmd() *cobra.Command {
 		fmt.Fprintf(e.io.Stdout, "User %s deleted\n", *who)
 		return nil
 	})
-	cmd.AddCommand(remoteAll(create, list, del)...)
-	cmd.AddCommand(e.usersAddRole(), e.usersRemoveRole(), e.usersExport(), e.usersImport())
+	cmd.AddCommand(remoteAll(create, list, del, e.usersAddRole(), e.usersRemoveRole())...)
+	cmd.AddCommand(e.usersExport(), e.usersImport())
 	return cmd
 }
 

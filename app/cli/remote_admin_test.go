@@ -78,7 +78,12 @@ tasks:
 		t.Errorf("users create --use-random-password through the server shows no password:\n%s", out)
 	}
 	ci.ok(with("users", "delete", "-u", "bo")...)
-	if out := h.ok("users", "list", "-o", "plain"); strings.Contains(out, "bo") || !strings.Contains(out, "ana") {
+	if out := ci.ok(with("users", "add-role", "-u", "ana", "-r", "User")...); !strings.Contains(out, `in place of "Op"`) {
+		t.Errorf("users add-role through the server:\n%s", out)
+	}
+	ci.fails(ExitError, "only role", with("users", "remove-role", "-u", "ana", "-r", "User")...)
+	ci.fails(ExitError, "already a member", with("users", "add-role", "-u", "ana", "-r", "User")...)
+	if out := h.ok("users", "list", "-o", "plain"); strings.Contains(out, "bo") || !strings.Contains(out, "ana") || !strings.Contains(out, "User") {
 		t.Errorf("the server's users after create/delete:\n%s", out)
 	}
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,8 +18,47 @@ func userRoleFlags(cmd *cobra.Command) (username, role *string) {
 	return username, role
 }
 
-// openUserRole checks add-role's and remove-role's -u and -r and opens the home.
-func (e *env) openUserRole(cmd *cobra.Command, username, role string) (*app.App, string, error) {
+// userRoles is where add-role and remove-role read and set a user's one role: the local home,
+// or a server's API (--server).
+type userRoles interface {
+	role(ctx context.Context, username string) (string, error)
+	setRole(ctx context.Context, username, role string) (old string, err error)
+}
+
+type localUserRoles struct{ a *app.App }
+
+func (l localUserRoles) role(ctx context.Context, username string) (string, error) {
+	u, err := l.a.Store.GetUser(ctx, username)
+	return u.Role, err
+}
+func (l localUserRoles) setRole(ctx context.Context, username, role string) (string, error) {
+	return l.a.SetUserRole(ctx, app.LocalActor(), username, role)
+}
+
+type remoteUserRoles struct{ c *client }
+
+func (r remoteUserRoles) role(ctx context.Context, username string) (string, error) {
+	var u app.UserInfo
+	if err := r.c.call(ctx, "GET", apiPath("users", username), nil, &u); err != nil {
+		return "", err
+	}
+	if len(u.Roles) == 0 {
+		return "", fmt.Errorf("the server answered user %q with no role", username)
+	}
+	return u.Roles[0].Name, nil
+}
+func (r remoteUserRoles) setRole(ctx context.Context, username, role string) (string, error) {
+	old, err := r.role(ctx, username)
+	if err != nil {
+		return "", err
+	}
+	body := map[string]any{"roles": []map[string]string{{"name": role}}}
+	return old, r.c.call(ctx, "PATCH", apiPath("users", username)+"?update_mask=roles", body, nil)
+}
+
+// openUserRole checks add-role's and remove-role's -u and -r, and opens the home or the
+// server's API.
+func (e *env) openUserRole(cmd *cobra.Command, username, role string) (userRoles, string, error) {
 	if username == "" || role == "" {
 		return nil, "", usageError{errors.New("give the user with -u USERNAME and the role with -r ROLE")}
 	}
@@ -26,8 +66,11 @@ func (e *env) openUserRole(cmd *cobra.Command, username, role string) (*app.App,
 	if err != nil {
 		return nil, "", usageError{err}
 	}
+	if c, err := e.remote(); err != nil || c != nil {
+		return remoteUserRoles{c}, r, err
+	}
 	ap, err := e.open(cmd.Context(), false)
-	return ap, r, err
+	return localUserRoles{ap}, r, err
 }
 
 func (e *env) usersAddRole() *cobra.Command {
@@ -41,14 +84,14 @@ role may do what the ones below it may), so the new role replaces the old one.`,
 	}
 	username, role := userRoleFlags(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		ap, r, err := e.openUserRole(cmd, *username, *role)
+		ur, r, err := e.openUserRole(cmd, *username, *role)
 		if err != nil {
 			return err
 		}
-		if u, err := ap.Store.GetUser(cmd.Context(), *username); err == nil && u.Role == r {
+		if cur, err := ur.role(cmd.Context(), *username); err == nil && cur == r {
 			return fmt.Errorf("user %q is already a member of role %q", *username, r)
 		}
-		old, err := ap.SetUserRole(cmd.Context(), app.LocalActor(), *username, r)
+		old, err := ur.setRole(cmd.Context(), *username, r)
 		if err != nil {
 			return err
 		}
@@ -70,16 +113,16 @@ or users delete).`,
 	}
 	username, role := userRoleFlags(cmd)
 	cmd.RunE = e.run(func(cmd *cobra.Command, _ []string) error {
-		ap, r, err := e.openUserRole(cmd, *username, *role)
+		ur, r, err := e.openUserRole(cmd, *username, *role)
 		if err != nil {
 			return err
 		}
-		u, err := ap.Store.GetUser(cmd.Context(), *username)
+		cur, err := ur.role(cmd.Context(), *username)
 		if err != nil {
 			return fmt.Errorf("user %q: %w (`wasmflow users list` shows them)", *username, err)
 		}
-		if u.Role != r {
-			return fmt.Errorf("user %q is not a member of role %q (its role is %q)", *username, r, u.Role)
+		if cur != r {
+			return fmt.Errorf("user %q is not a member of role %q (its role is %q)", *username, r, cur)
 		}
 		return fmt.Errorf("user %q has %q as its only role and a user keeps one: give it another with `wasmflow users add-role -u %s -r Viewer`, or `wasmflow users delete -u %s`", *username, r, *username, *username)
 	})
