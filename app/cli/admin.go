@@ -225,7 +225,8 @@ func (e *env) usersCmd() *cobra.Command {
 		return nil
 	})
 	cmd.AddCommand(remoteAll(create, list, del, e.usersAddRole(), e.usersRemoveRole())...)
-	cmd.AddCommand(e.usersExport(), e.usersImport())
+	const userFile = "it reads or writes a users file on this machine against the home's users; through the API, GET, POST and PATCH /api/v1/users do the same"
+	cmd.AddCommand(localOnly(e.usersExport(), userFile), localOnly(e.usersImport(), userFile))
 	return cmd
 }
 

@@ -77,8 +77,12 @@ logs/ and cache/. Settings come from wasmflow.toml or WASMFLOW__SECTION__KEY var
 	root.PersistentFlags().StringVar(&e.server, "server", "", "send the command to a running server's API, e.g. http://host:8080 (or WASMFLOW__CLI__SERVER); a command that cannot work through it says why and lists those that do")
 	root.PersistentFlags().StringVar(&e.token, "token", "", "API `token` for --server, from wasmflow users token -u USER (or WASMFLOW__CLI__TOKEN)")
 	root.AddCommand(localOnly(e.dbCmd(), "it works on the metastore where it is: run it on the server's machine"), e.dagsCmd(), e.tasksCmd(), e.variablesCmd(), e.connectionsCmd(), e.poolsCmd(), e.usersCmd(),
-		e.configCmd(), e.versionCmd(), e.operatorsCmd(), e.rolesCmd(), e.infoCmd(),
-		e.clusterCmd())
+		localOnly(e.configCmd(), "it shows this machine's settings; a server's are at GET /api/v1/config (with api.expose_config)"),
+		localOnly(e.versionCmd(), "it prints this binary's version; a server's is at GET /api/v1/version"),
+		localOnly(e.operatorsCmd(), "the operators are built into this binary"),
+		localOnly(e.rolesCmd(), "the roles are built in, the same on every server"),
+		localOnly(e.infoCmd(), "it describes this install"),
+		localOnly(e.clusterCmd(), "it asks the cluster itself: give a node's cluster address with --join HOST[:PORT]"))
 	const starts = "it starts a process on this machine (a worker joins with --join)"
 	for _, c := range []*cobra.Command{
 		e.serveCmd("standalone", "Run everything on this machine: the scheduler, the DAG folder sync and a local worker"),

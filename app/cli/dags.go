@@ -22,7 +22,7 @@ func (e *env) dagsCmd() *cobra.Command {
 		localOnly(e.dagsNextExecution(), parses), localOnly(e.dagsDetails(), parses),
 		localOnly(e.dagsTest(), "it runs the DagRun in this process, as Airflow's dags test does; trigger a run on the server with dags trigger --wait"),
 		localOnly(e.dagsBackfill(), "a backfill runs in the process that starts it (or on the home's running scheduler), as Airflow's does; run it on the server's machine"),
-		e.dagsDelete())
+		localOnly(e.dagsDelete(), "a DAG's runs are deleted on the home that keeps them, with no scheduler driving them (DELETE /api/v1/dags/{dag_id} refuses while one does)"))
 	return cmd
 }
 

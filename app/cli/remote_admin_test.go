@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestRemoteAdminCLI runs the variables, pools, users, pause, list-runs, state and mark
@@ -123,4 +125,28 @@ tasks:
 	if _, err := os.Stat(filepath.Join(ci.dir, "wasmflow.db")); err == nil {
 		t.Error("remote commands created a metastore in the CI machine's home")
 	}
+}
+
+// Every command either works through --server or says why it cannot: none answers a bare
+// "local only".
+func TestEveryCommandIsRemoteOrSaysWhy(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.Runnable() || c.HasSubCommands() || c.Hidden || c.Name() == "help" || c.Name() == "completion" || (c.Parent() != nil && c.Parent().Name() == "completion") {
+			return
+		}
+		if c.Annotations[remoteOK] != "" {
+			return
+		}
+		for p := c; p != nil; p = p.Parent() {
+			if p.Annotations[localWhy] != "" {
+				return
+			}
+		}
+		t.Errorf("%s neither works through --server nor says why it cannot (localOnly)", c.CommandPath())
+	}
+	walk(newRoot(IO{}))
 }

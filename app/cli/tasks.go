@@ -76,7 +76,7 @@ func (e *env) tasksCmd() *cobra.Command {
 	cmd.AddCommand(localOnly(list, "it parses this home's DAG files; run it where they are"),
 		localOnly(e.tasksTest(), "it runs the task in this process, sandboxed, as Airflow's tasks test does"),
 		localOnly(e.tasksInit(), "it writes a new module's files here"),
-		e.tasksFailedDeps())
+		localOnly(e.tasksFailedDeps(), "it runs the scheduler's dependency checks on the home's metastore; through the API, a task instance's `why` says what it waits for"))
 	return cmd
 }
 
