@@ -52,9 +52,9 @@ func (s *Server) listPlugins(_ http.ResponseWriter, r *http.Request, _ principal
 	if _, err := pageOf(r); err != nil {
 		return nil, err
 	}
-	return map[string]any{"plugins": []any{}, "total_entries": 0}, nil
+	return pluginCollection{Plugins: []pluginInfo{}}, nil
 }
 
 func (s *Server) listProviders(http.ResponseWriter, *http.Request, principal) (any, error) {
-	return map[string]any{"providers": []any{}, "total_entries": 0}, nil
+	return providerCollection{Providers: []providerInfo{}}, nil
 }

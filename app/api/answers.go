@@ -93,7 +93,8 @@ type membersInfo struct {
 }
 
 type moduleList struct {
-	Modules []app.ModuleInfo `json:"modules"`
+	Modules  []app.ModuleInfo `json:"modules"`
+	Examples []string         `json:"examples"` // the example modules POST /modules/examples/{name} copies
 }
 
 type operatorCollection struct {
@@ -103,3 +104,78 @@ type operatorCollection struct {
 
 // anyObject declares a JSON object of any fields: the desktop window's small answers.
 type anyObject = map[string]any
+
+type roleCollection struct {
+	Roles        []roleInfo `json:"roles"`
+	TotalEntries int        `json:"total_entries"`
+}
+
+// actionCollection is Airflow's ActionCollection: the verbs of the roles' permissions.
+type actionCollection struct {
+	Actions      []actionName `json:"actions"`
+	TotalEntries int          `json:"total_entries"`
+}
+
+// configInfo is Airflow's Config: the settings by section.
+type configInfo struct {
+	Sections []configSection `json:"sections"`
+}
+
+// pluginInfo is Airflow's PluginCollectionItem; wasmflow has no plugins, so the list is
+// always empty, but a client reading Airflow's shape finds it.
+type pluginInfo struct {
+	Name                     string      `json:"name"`
+	Hooks                    []*string   `json:"hooks"`
+	Executors                []*string   `json:"executors"`
+	Macros                   []anyObject `json:"macros"`
+	FlaskBlueprints          []anyObject `json:"flask_blueprints"`
+	AppbuilderViews          []anyObject `json:"appbuilder_views"`
+	AppbuilderMenuItems      []anyObject `json:"appbuilder_menu_items"`
+	GlobalOperatorExtraLinks []anyObject `json:"global_operator_extra_links"`
+	OperatorExtraLinks       []anyObject `json:"operator_extra_links"`
+	Source                   *string     `json:"source"`
+}
+
+type pluginCollection struct {
+	Plugins      []pluginInfo `json:"plugins"`
+	TotalEntries int          `json:"total_entries"`
+}
+
+// providerInfo is Airflow's Provider; the operators are built in, so none is listed.
+type providerInfo struct {
+	PackageName string `json:"package_name"`
+	Description string `json:"description"`
+	Version     string `json:"version"`
+}
+
+type providerCollection struct {
+	Providers    []providerInfo `json:"providers"`
+	TotalEntries int            `json:"total_entries"`
+}
+
+type datasetCollection struct {
+	Datasets     []datasetJSON `json:"datasets"`
+	TotalEntries int           `json:"total_entries"`
+}
+
+type datasetEventCollection struct {
+	DatasetEvents []datasetEventJSON `json:"dataset_events"`
+	TotalEntries  int                `json:"total_entries"`
+}
+
+type callbackCollection struct {
+	Callbacks    []callbackJSON `json:"callbacks"`
+	TotalEntries int            `json:"total_entries"`
+}
+
+type slaMissCollection struct {
+	SLAMisses    []slaMissJSON `json:"sla_misses"`
+	TotalEntries int           `json:"total_entries"`
+}
+
+// calendarInfo is a year of a DAG's runs by day, for the calendar view.
+type calendarInfo struct {
+	DagID string        `json:"dag_id"`
+	Year  int           `json:"year"`
+	Days  []calendarDay `json:"days"`
+}

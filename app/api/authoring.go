@@ -64,7 +64,7 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request, _ principal
 	if err != nil {
 		return authoringError(w, err)
 	}
-	return map[string]any{"modules": out, "examples": s.app.ExampleModules()}, nil
+	return moduleList{Modules: out, Examples: s.app.ExampleModules()}, nil
 }
 
 // importExampleModule copies one of the example DAGs' modules into the DAGs folder, as an

@@ -69,5 +69,5 @@ func (s *Server) calendar(_ http.ResponseWriter, r *http.Request, _ principal) (
 		out = append(out, *d)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
-	return map[string]any{"dag_id": dagID, "year": year, "days": out}, nil
+	return calendarInfo{DagID: dagID, Year: year, Days: out}, nil
 }

@@ -65,7 +65,7 @@ func (s *Server) callbacks(_ http.ResponseWriter, r *http.Request, _ principal) 
 	for i, c := range reqs {
 		out[i] = callbackOf(c)
 	}
-	return map[string]any{"callbacks": out, "total_entries": len(out)}, nil
+	return callbackCollection{Callbacks: out, TotalEntries: len(out)}, nil
 }
 
 // callbackLog answers the log of one callback's run, masked as try logs are.
@@ -140,5 +140,5 @@ func (s *Server) slaMisses(_ http.ResponseWriter, r *http.Request, _ principal) 
 			out[i].TaskID = &id
 		}
 	}
-	return map[string]any{"sla_misses": out, "total_entries": total}, nil
+	return slaMissCollection{SLAMisses: out, TotalEntries: int(total)}, nil
 }

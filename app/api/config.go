@@ -48,5 +48,5 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request, _ principal) 
 		_, _ = w.Write([]byte(b.String()))
 		return nil, nil
 	}
-	return map[string]any{"sections": sections}, nil
+	return configInfo{Sections: sections}, nil
 }

@@ -87,7 +87,7 @@ func nullable(s string) *string {
 	return &s
 }
 
-func eventsOf(page metastore.DatasetEventPage) map[string]any {
+func eventsOf(page metastore.DatasetEventPage) datasetEventCollection {
 	events := make([]datasetEventJSON, 0, len(page.Events))
 	for _, e := range page.Events {
 		runs := []basicRunJSON{}
@@ -99,7 +99,7 @@ func eventsOf(page metastore.DatasetEventPage) map[string]any {
 			SourceDagID: nullable(e.SourceDagID), SourceTaskID: nullable(e.SourceTaskID), SourceRunID: nullable(e.SourceRunID),
 			SourceMapIndex: e.SourceMapIndex, CreatedDagruns: runs, Timestamp: e.Timestamp})
 	}
-	return map[string]any{"dataset_events": events, "total_entries": page.Total}
+	return datasetEventCollection{DatasetEvents: events, TotalEntries: page.Total}
 }
 
 // listDatasets is GET /datasets: limit, offset, order_by and uri_pattern (a substring).
@@ -120,7 +120,7 @@ func (s *Server) listDatasets(_ http.ResponseWriter, r *http.Request, _ principa
 	for i, d := range ds {
 		out[i] = datasetOf(d)
 	}
-	return map[string]any{"datasets": out, "total_entries": total}, nil
+	return datasetCollection{Datasets: out, TotalEntries: total}, nil
 }
 
 // getDataset is GET /datasets/{uri}, the URI URL-encoded (warehouse%3A%2F%2Forders).

@@ -126,7 +126,7 @@ func (s *Server) listRoles(_ http.ResponseWriter, r *http.Request, _ principal) 
 		return nil, err
 	}
 	from, to := p.slice(len(roles))
-	return map[string]any{"roles": roles[from:to], "total_entries": len(roles)}, nil
+	return roleCollection{Roles: roles[from:to], TotalEntries: len(roles)}, nil
 }
 
 // role finds a built-in role by its name, in Airflow's spelling (any case).
@@ -187,5 +187,5 @@ func (s *Server) listPermissions(_ http.ResponseWriter, r *http.Request, _ princ
 		out[i] = actionName{a}
 	}
 	from, to := p.slice(len(out))
-	return map[string]any{"actions": out[from:to], "total_entries": len(out)}, nil
+	return actionCollection{Actions: out[from:to], TotalEntries: len(out)}, nil
 }
