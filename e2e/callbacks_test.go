@@ -48,7 +48,8 @@ func TestSLAMissAndCallbackViews(t *testing.T) {
 		fmt.Sprintf(`document.querySelector(%q)?.dataset.state === "success" && document.querySelector(%q)?.dataset.slaMiss === "true"`, cell, cell))
 	b.screenshot("grid")
 
-	b.click(cell)
+	b.click(cell) // the grid's side panel, then the task instance's page
+	b.click(`[data-testid="ti-panel-details"]`)
 	b.view("task-instance")
 	b.waitFor("the page lists the failed callback", `document.querySelector('[data-testid="ti-callback"][data-event="on_success_callback"]')?.dataset.error === "exit_code 3"`)
 	b.click(`[data-testid="ti-callback"][data-event="on_success_callback"]`)
