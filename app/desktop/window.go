@@ -443,8 +443,8 @@ func openFolder(dir string, grace time.Duration) error {
 	cmd := fileManager(dir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	//lint:ignore ST1005 the text of a dialog, read as sentences, never wrapped
 	noManager := func(why string) error {
+		//lint:ignore ST1005 the text of a dialog, read as sentences, never wrapped
 		return fmt.Errorf("No file manager could open it (%s).\n\nThe DAGs folder is:\n%s", why, dir)
 	}
 	if err := cmd.Start(); err != nil {

@@ -25,34 +25,34 @@ type v10DagRunKey struct {
 func (v10DagRunKey) TableName() string { return "dag_run" }
 
 type v10CallbackRequest struct {
-	ID        int64        `gorm:"column:id;primaryKey"`
-	DagID     string       `gorm:"column:dag_id;not null;uniqueIndex:idx_callback_request_event,priority:1"`
-	RunID     string       `gorm:"column:run_id;not null;uniqueIndex:idx_callback_request_event,priority:2"`
-	TaskID    string       `gorm:"column:task_id;not null;default:('');uniqueIndex:idx_callback_request_event,priority:3"`
-	MapIndex  int          `gorm:"column:map_index;not null;default:-1;uniqueIndex:idx_callback_request_event,priority:4"`
-	Event     string       `gorm:"column:event;not null;uniqueIndex:idx_callback_request_event,priority:5"`
-	TryNumber int          `gorm:"column:try_number;not null;default:0;uniqueIndex:idx_callback_request_event,priority:6"`
-	State     string       `gorm:"column:state;not null;default:('')"`
-	Reason    string       `gorm:"column:reason;not null;default:('')"`
-	CreatedAt time.Time    `gorm:"column:created_at;not null"`
-	DoneAt    *time.Time   `gorm:"column:done_at;index:idx_callback_request_done_at"`
-	Error     string       `gorm:"column:error;not null;default:('')"`
-	Hostname  string       `gorm:"column:hostname;not null;default:('')"`
-	JobID     *int64       `gorm:"column:job_id"`
+	ID        int64         `gorm:"column:id;primaryKey"`
+	DagID     string        `gorm:"column:dag_id;not null;uniqueIndex:idx_callback_request_event,priority:1"`
+	RunID     string        `gorm:"column:run_id;not null;uniqueIndex:idx_callback_request_event,priority:2"`
+	TaskID    string        `gorm:"column:task_id;not null;default:('');uniqueIndex:idx_callback_request_event,priority:3"`
+	MapIndex  int           `gorm:"column:map_index;not null;default:-1;uniqueIndex:idx_callback_request_event,priority:4"`
+	Event     string        `gorm:"column:event;not null;uniqueIndex:idx_callback_request_event,priority:5"`
+	TryNumber int           `gorm:"column:try_number;not null;default:0;uniqueIndex:idx_callback_request_event,priority:6"`
+	State     string        `gorm:"column:state;not null;default:('')"`
+	Reason    string        `gorm:"column:reason;not null;default:('')"`
+	CreatedAt time.Time     `gorm:"column:created_at;not null"`
+	DoneAt    *time.Time    `gorm:"column:done_at;index:idx_callback_request_done_at"`
+	Error     string        `gorm:"column:error;not null;default:('')"`
+	Hostname  string        `gorm:"column:hostname;not null;default:('')"`
+	JobID     *int64        `gorm:"column:job_id"`
 	DagRun    *v10DagRunKey `gorm:"belongsTo;foreignKey:DagID,RunID;references:DagID,RunID;constraint:OnDelete:CASCADE"`
 }
 
 func (v10CallbackRequest) TableName() string { return "callback_request" }
 
 type v10SLAMiss struct {
-	ID          int64        `gorm:"column:id;primaryKey"`
-	DagID       string       `gorm:"column:dag_id;not null;uniqueIndex:idx_sla_miss_key,priority:1"`
-	RunID       string       `gorm:"column:run_id;not null;uniqueIndex:idx_sla_miss_key,priority:2"`
-	TaskID      string       `gorm:"column:task_id;not null;default:('');uniqueIndex:idx_sla_miss_key,priority:3"`
-	LogicalDate time.Time    `gorm:"column:logical_date;not null"`
-	SLASeconds  float64      `gorm:"column:sla_seconds;not null;default:0"`
-	Timestamp   time.Time    `gorm:"column:timestamp;not null;index:idx_sla_miss_timestamp"`
-	Description string       `gorm:"column:description;not null;default:('')"`
+	ID          int64         `gorm:"column:id;primaryKey"`
+	DagID       string        `gorm:"column:dag_id;not null;uniqueIndex:idx_sla_miss_key,priority:1"`
+	RunID       string        `gorm:"column:run_id;not null;uniqueIndex:idx_sla_miss_key,priority:2"`
+	TaskID      string        `gorm:"column:task_id;not null;default:('');uniqueIndex:idx_sla_miss_key,priority:3"`
+	LogicalDate time.Time     `gorm:"column:logical_date;not null"`
+	SLASeconds  float64       `gorm:"column:sla_seconds;not null;default:0"`
+	Timestamp   time.Time     `gorm:"column:timestamp;not null;index:idx_sla_miss_timestamp"`
+	Description string        `gorm:"column:description;not null;default:('')"`
 	DagRun      *v10DagRunKey `gorm:"belongsTo;foreignKey:DagID,RunID;references:DagID,RunID;constraint:OnDelete:CASCADE"`
 }
 
