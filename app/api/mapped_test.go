@@ -134,3 +134,38 @@ func TestMappedTaskInstancesAPI(t *testing.T) {
 		t.Errorf("states by map_index after marking per_file[0] failed = %v", states)
 	}
 }
+
+// Airflow's "~" in xcomEntries lists XComs across DAGs, runs and tasks, paged, with the other
+// path parts and map_index narrowing them.
+func TestXComEntriesAcross(t *testing.T) {
+	e := newEnv(t, map[string]string{"fan.yaml": mappedDag})
+	e.startScheduler()
+	e.want(http.StatusOK, "PATCH", "/api/v1/dags/fan", `{"is_paused": false}`, e.as("user"))
+	e.trigger("fan", "r1", "")
+	if run := e.waitRun("fan", "r1"); run.State != "success" {
+		t.Fatalf("run r1: %+v", run)
+	}
+	type list struct {
+		Entries []struct {
+			DagID    string `json:"dag_id"`
+			TaskID   string `json:"task_id"`
+			MapIndex int    `json:"map_index"`
+			Value    string `json:"value"`
+		} `json:"xcom_entries"`
+		Total int `json:"total_entries"`
+	}
+	// files pushes one return_value, each of per_file's 3 instances one.
+	if all := get[list](e, "/api/v1/dags/~/dagRuns/~/taskInstances/~/xcomEntries"); all.Total != 4 || len(all.Entries) != 4 {
+		t.Errorf("every XCom: %+v, want 4", all)
+	}
+	if one := get[list](e, "/api/v1/dags/fan/dagRuns/~/taskInstances/per_file/xcomEntries?map_index=1"); one.Total != 1 || one.Entries[0].Value != "read b.csv" {
+		t.Errorf("per_file[1]'s XComs: %+v", one)
+	}
+	if page := get[list](e, "/api/v1/dags/~/dagRuns/r1/taskInstances/~/xcomEntries?limit=2&offset=3"); page.Total != 4 || len(page.Entries) != 1 {
+		t.Errorf("limit=2&offset=3: %+v, want the last of 4", page)
+	}
+	if none := get[list](e, "/api/v1/dags/other/dagRuns/~/taskInstances/~/xcomEntries"); none.Total != 0 || len(none.Entries) != 0 {
+		t.Errorf("another DAG's XComs: %+v, want none", none)
+	}
+	e.problem(http.StatusBadRequest, "GET", "/api/v1/dags/~/dagRuns/~/taskInstances/~/xcomEntries?map_index=x", "", e.as("viewer"), "map_index")
+}

@@ -651,6 +651,9 @@ type xcomEntry struct {
 }
 
 func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any, error) {
+	if r.PathValue("dag_id") == "~" || r.PathValue("dag_run_id") == "~" || r.PathValue("task_id") == "~" {
+		return s.xcomsAcross(r)
+	}
 	run, ti, err := s.taskInstance(r)
 	if err != nil {
 		return nil, err
@@ -675,6 +678,39 @@ func (s *Server) xcoms(_ http.ResponseWriter, r *http.Request, _ principal) (any
 		out = append(out, xcomEntryOf(x))
 	}
 	return xcomCollection{XComEntries: out, TotalEntries: len(xs)}, nil
+}
+
+// xcomsAcross is Airflow's xcomEntries with "~" for the DAG, the run or the task: the XComs of
+// every one, paged in the metastore.
+func (s *Server) xcomsAcross(r *http.Request) (any, error) {
+	p, err := pageOf(r)
+	if err != nil {
+		return nil, err
+	}
+	wild := func(v string) string {
+		if v == "~" {
+			return ""
+		}
+		return v
+	}
+	q := metastore.XComQuery{DagID: wild(r.PathValue("dag_id")), RunID: wild(r.PathValue("dag_run_id")), TaskID: wild(r.PathValue("task_id")),
+		Limit: p.limit, Offset: p.offset}
+	if v := r.URL.Query().Get("map_index"); v != "" {
+		i, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, badRequest("map_index must be a number, not %q", v)
+		}
+		q.MapIndex = &i
+	}
+	xs, total, err := s.app.Store.ListXComsWhere(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xcomEntry, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, xcomEntryOf(x))
+	}
+	return xcomCollection{XComEntries: out, TotalEntries: int(total)}, nil
 }
 
 // xcomEntryOf is an XCom as the API writes it: its value as text (a placeholder for bytes

@@ -142,3 +142,41 @@ func xcomFromModel(m xcomModel) scheduler.XCom {
 }
 
 var _ scheduler.RunStore = (*Store)(nil)
+
+// XComQuery narrows XComs across DAGs, runs and tasks: "" is any, MapIndex nil any instance.
+type XComQuery struct {
+	DagID, RunID, TaskID string
+	MapIndex             *int
+	Limit, Offset        int
+}
+
+// ListXComsWhere answers one page of the XComs q selects, by DAG, run, task, map index and key,
+// and how many match in all: Airflow's xcomEntries with "~" for the DAG, run or task.
+func (s *Store) ListXComsWhere(ctx context.Context, q XComQuery) ([]scheduler.XCom, int64, error) {
+	db := s.rdb.WithContext(ctx).Model(&xcomModel{})
+	if q.DagID != "" {
+		db = db.Where("dag_id = ?", q.DagID)
+	}
+	if q.RunID != "" {
+		db = db.Where("run_id = ?", q.RunID)
+	}
+	if q.TaskID != "" {
+		db = db.Where("task_id = ?", q.TaskID)
+	}
+	if q.MapIndex != nil {
+		db = db.Where("map_index = ?", *q.MapIndex)
+	}
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var ms []xcomModel
+	if err := db.Order("dag_id, run_id, task_id, map_index, key").Limit(q.Limit).Offset(q.Offset).Find(&ms).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]scheduler.XCom, len(ms))
+	for i, m := range ms {
+		out[i] = xcomFromModel(m)
+	}
+	return out, total, nil
+}

@@ -1,7 +1,7 @@
 // Browse (Airflow's menu of the same name): task instances and XComs across DAGs, filtered and
 // paged in the URL. They read Airflow's cross-DAG endpoints — POST
 // /dags/~/dagRuns/~/taskInstances/list and GET /dags/~/dagRuns/~/taskInstances/~/xcomEntries —
-// and say so when the server does not serve them yet.
+// and say so when a server (an older one) does not serve them.
 
 import * as api from '../api'
 import { dateTime, duration } from '../format'
