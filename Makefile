@@ -87,7 +87,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 50000x: executions)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./tasks/cron/
 
 bench: build ## performance figures, each against a baseline measured in the same run
-	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|HTTPChain100|Independent1000|Mapped1000|Chain100Postgres|Independent1000Postgres|Decide100k)$$' -benchtime=3x ./scheduler/ && \
+	{ $(GO) test -run='^$$' -bench='^Benchmark(DagSync1000|Chain100|HTTPChain100|Independent1000|Mapped1000|Chain100Postgres|Independent1000Postgres|Decide15k)$$' -benchtime=3x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkSchedulers$$' -benchtime=1x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^BenchmarkDatasetTrigger$$' -benchtime=50x ./scheduler/ && \
 	  $(GO) test -run='^$$' -bench='^Benchmark(TryOverhead|CompileCache|ScriptTry|HostHTTP)$$' -benchtime=2s ./runtime/ && \
