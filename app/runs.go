@@ -41,7 +41,7 @@ func (e *LockedError) Error() string {
 	if e.Database != "" {
 		return who + " is running on the metastore " + e.Database + " (on this machine or another); stop it first"
 	}
-	return who + " is running on this home; stop it first, or give this one another WASMFLOW_HOME"
+	return who + " is running on this home and drives its runs; stop it first (to run a second wasmflow beside it, give that one another WASMFLOW_HOME)"
 }
 
 // lockScheduling takes the right to schedule the metastore's runs from this process, the one
@@ -798,6 +798,9 @@ func (a *App) LogReader(ctx context.Context, run scheduler.DagRun, key scheduler
 		}
 		if try == 0 {
 			try = ti.TryNumber
+		}
+		if ti.TryNumber == 0 {
+			return nil, ti, fmt.Errorf("task %s of run %s has not run yet, so it has no log (there is no try %d)", taskID, run.RunID, try)
 		}
 		if try < 1 || try > ti.TryNumber {
 			return nil, ti, fmt.Errorf("task %s of run %s has %d tries so far; there is no try %d", taskID, run.RunID, ti.TryNumber, try)

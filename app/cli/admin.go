@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -40,6 +41,7 @@ func (e *env) variablesCmd() *cobra.Command {
 	})
 	get := &cobra.Command{Use: "get KEY", Short: "Print a variable's value", Args: args(1, "KEY")}
 	def := get.Flags().StringP("default", "d", "", "print this instead of failing when the variable does not exist")
+	getJSON := get.Flags().BoolP("json", "j", false, "the value is JSON: check it and print it indented (Airflow's deserialize)")
 	get.RunE = e.run(func(cmd *cobra.Command, a []string) error {
 		vs, err := e.variables(cmd.Context())
 		if err != nil {
@@ -52,6 +54,15 @@ func (e *env) variablesCmd() *cobra.Command {
 		}
 		if err != nil {
 			return err
+		}
+		if *getJSON {
+			var parsed any
+			if err := json.Unmarshal([]byte(v.Value), &parsed); err != nil {
+				return fmt.Errorf("variable %s is not JSON (%v): get it without -j", a[0], err)
+			}
+			b, _ := json.MarshalIndent(parsed, "", "  ")
+			fmt.Fprintln(e.io.Stdout, string(b))
+			return nil
 		}
 		fmt.Fprintln(e.io.Stdout, v.Value)
 		return nil

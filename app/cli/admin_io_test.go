@@ -14,6 +14,9 @@ func TestVariablesJSONImportExport(t *testing.T) {
 		t.Errorf("set -j stored %q", v)
 	}
 	h.fails(2, "-j: the value is not JSON", "variables", "set", "-j", "bad", "{rows")
+	if got := h.ok("variables", "get", "-j", "limits"); !strings.Contains(got, "\"tables\": [\n    \"a\",") {
+		t.Errorf("variables get -j prints the JSON indented:\n%s", got)
+	}
 
 	file := filepath.Join(t.TempDir(), "vars.json")
 	os.WriteFile(file, []byte(`{"table": "orders", "n": 3, "api": {"value": "https://x", "description": "the API"}, "limits": "replaced"}`), 0o644)

@@ -42,8 +42,8 @@ wasmflow.h, the host functions). The folder must not exist yet, or be empty.`,
 		if *lang == "go" {
 			fmt.Fprintf(w, "  %s (the wasmflow SDK)\n", filepath.Join(folder, "vendor"))
 		}
-		fmt.Fprintf(w, "Next:\n  make -C %s                # builds %s\n", folder, filepath.Join(folder, name+".wasm"))
-		fmt.Fprintf(w, "  then in a DAG file:      module: <path from the DAG file>/%s.wasm\n", name)
+		fmt.Fprintf(w, "Next:\n  make -C %s   (builds %s)\n", folder, filepath.Join(folder, name+".wasm"))
+		fmt.Fprintf(w, "  in a DAG file: module: <path from the DAG file>/%s.wasm\n", name)
 		fmt.Fprintf(w, "  wasmflow tasks test DAG %s 2024-03-01\n", name)
 		return nil
 	})
