@@ -87,7 +87,7 @@ tasks:
 	var settled int
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		rows = list()
-		if last := rows[0]; last.State != "running" && last.State != "queued" { // newest first
+		if last := rows[len(rows)-1]; last.State != "running" && last.State != "queued" {
 			settled = len(rows)
 			break
 		}
