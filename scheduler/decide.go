@@ -66,6 +66,9 @@ func (s *Scheduler) scheduleDags(ctx context.Context, now time.Time) error {
 			if !s.roomForRun(ctx, d, &active) {
 				break // the next run is created when one of these ends
 			}
+			if s.pausedNow(ctx, id) {
+				break // paused since the last poll: `dags pause` stops the next run, not one poll later
+			}
 			_, err := s.createRun(ctx, d, "scheduled", next, time.Time{}, nil, "")
 			if errors.Is(err, ErrExists) {
 				// Another scheduler (or the CLI) created it since this one last looked, and
@@ -97,6 +100,13 @@ func (s *Scheduler) isPaused(ctx context.Context, dagID string) bool {
 	if p, ok := s.paused[dagID]; ok {
 		return p
 	}
+	return s.pausedNow(ctx, dagID)
+}
+
+// pausedNow reads the DAG's paused flag from the metastore, not the last poll, before a run is
+// created: a @continuous DAG with short tasks would otherwise start dozens of runs between a
+// `dags pause` and the next poll. One read per created run, which writes many more rows.
+func (s *Scheduler) pausedNow(ctx context.Context, dagID string) bool {
 	d, err := s.cfg.Store.GetDag(ctx, dagID)
 	paused := err != nil || d.IsPaused || !d.IsActive
 	s.paused[dagID] = paused
