@@ -24,6 +24,7 @@ OPERATORS := $(patsubst tasks/operators/%/main.go,%,$(wildcard tasks/operators/*
 operators: ## build the built-in operators' wasm modules into tasks/operators/modules, which go:embed puts in the binary
 	@for op in $(OPERATORS); do \
 	  GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -o tasks/operators/modules/$$op.wasm ./tasks/operators/$$op || exit 1; \
+	  (cd tasks/operators/modules && sha256sum $$op.wasm > $$op.wasm.sha256) || exit 1; \
 	done
 
 WAILS_VERSION := v2.15.0

@@ -61,8 +61,9 @@ type Config struct {
 	// keeps warm, PoolSize of each from their first try on: instantiated and run up to their
 	// first read of stdin, each then serving one try (pool.go). Only for modules that read
 	// neither argv nor the environment nor any mount, which a pooled instance cannot be given:
-	// the built-in script operator's, for which instantiating and starting goja is most of a
-	// try. Their tries with mounts or args run fresh instances.
+	// the built-in operators' (operators.PooledDigests), for which instantiating and starting
+	// the Go runtime (and goja) is most of a try. Their tries with mounts or args run fresh
+	// instances.
 	Pooled []string
 	// PoolSize is how many warm instances of each Pooled module wait for a try. Default
 	// DefaultPoolSize; negative: none.

@@ -63,7 +63,8 @@ func runChain(b *testing.B, dir, cache string, conn *tasks.Connection, warm []by
 	if rep, err := sy.SyncOnce(ctx); err != nil || rep.Dags != 1 {
 		b.Fatalf("sync: %+v, %v", rep, err)
 	}
-	r, err := runtime.New(ctx, runtime.Config{CacheDir: cache})
+	// Pooled as the product runs it (app.Runner, the workers): warm instances of the operators.
+	r, err := runtime.New(ctx, runtime.Config{CacheDir: cache, Pooled: operators.PooledDigests()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -38,7 +38,9 @@ func benchBinary(b *testing.B) string {
 // the target is 20 ms. Measured in the same rounds, alternating with it: `wasmflow version`,
 // a process that only starts and exits, so x_version is what a run costs over the start of
 // the binary itself. (When `dags test` read its run every 100 ms to see it end, this was
-// 134–155 ms where version took 10–12 ms, 13× version, on the shared 2-core machine.)
+// 134–155 ms where version took 10–12 ms, 13× version, on the shared 2-core machine. Then
+// 110 ms, 7.7× version, most of it reading and hashing the 20 MB script operator's module
+// to name it to the runtime's pool; with its digest built in beside it, 1.9× version.)
 func BenchmarkDagsTest(b *testing.B) {
 	bin := benchBinary(b)
 	home := b.TempDir()
