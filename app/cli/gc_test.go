@@ -10,7 +10,10 @@ import (
 func TestDeferFirstGC(t *testing.T) {
 	gcPercent := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	memLimit := debug.SetMemoryLimit(-1)
+	// A known limit, not the one this test process has: an in-process command of an earlier
+	// test may have left its own 32 MiB (its finalizer not run yet), which made this flaky.
+	const memLimit = 1 << 40
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(memLimit))
 
 	restore := deferFirstGC(64 << 20)
 	if p, l := gcPercent(), debug.SetMemoryLimit(-1); p != -1 || l != 64<<20 {
