@@ -74,9 +74,16 @@ func TestServersPostgresKill9(t *testing.T) {
 	}
 	defer store.Close()
 	ctx := context.Background()
-	jobs, err := store.ListJobs(ctx)
-	if err != nil || len(jobs) != 2 {
-		t.Fatalf("scheduler jobs: %+v, %v", jobs, err)
+	// The second server prints its address before its scheduler job is in the metastore:
+	// wait for both jobs rather than read them once (that read failed a CI run).
+	var jobs []scheduler.SchedulerJob
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if jobs, err = store.ListJobs(ctx); err == nil && len(jobs) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduler jobs: %+v, %v", jobs, err)
+		}
 	}
 	first := jobs[1].ID // started first, listed last
 	// Kill the first server while it drives a run with a try running in its own slots.
