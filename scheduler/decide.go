@@ -893,6 +893,10 @@ func (s *Scheduler) handleResult(ctx context.Context, res TryResult) {
 				return
 			}
 		}
+		if reason := s.unmappable(r, t, ti); reason != "" {
+			s.failTry(r, t, ti, reason, now, false)
+			return
+		}
 		endTI(ti, tasks.StateSuccess, "", now)
 		s.recordTry(r, ti)
 	case tasks.StateSkipped:

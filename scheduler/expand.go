@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wasmflow/wasmflow/tasks"
@@ -9,9 +11,10 @@ import (
 
 // expand turns a mapped task's one task instance (map_index -1), whose trigger rule has just
 // been met, into one instance per element of its expand list, as Airflow's scheduler does:
-// the first becomes map_index 0, the others are added. An empty list skips the task; a list
-// longer than core.max_map_length, or an expression that fails, fails it (Airflow fails the
-// mapped task, not the upstream that produced the list). It reports whether the task expanded.
+// the first becomes map_index 0, the others are added. An empty list skips the task; an
+// expression that fails fails it, and so does a list longer than core.max_map_length that no
+// upstream's XCom made (one that did has failed its producer already: unmappable). It reports
+// whether the task expanded.
 func (s *Scheduler) expand(r *activeRun, t *tasks.Task, ti *TaskInstance, now time.Time) bool {
 	s.changes.ti(ti)
 	env, vars, err := s.env(r, t, ti)
@@ -105,4 +108,43 @@ func MostPressing(seen map[tasks.TaskInstanceState]bool) tasks.TaskInstanceState
 		return st
 	}
 	return ""
+}
+
+// unmappable is why the try of ti that just succeeded fails instead: a mapped task expands over
+// its return value (its expand reads xcom of ti's task), and the list has more elements than
+// core.max_map_length. Airflow checks this in the producing task as it pushes the XCom
+// (UnmappableXComLengthPushed), so the producer fails, retries under its own retries, and its
+// mapped downstream is upstream_failed. "" when nothing maps over it, or the list is short
+// enough or cannot be evaluated yet (the mapped task reports that itself when it expands). A
+// mapped producer is not checked, as in Airflow.
+func (s *Scheduler) unmappable(r *activeRun, t *tasks.Task, ti *TaskInstance) string {
+	if ti.MapIndex >= 0 {
+		return ""
+	}
+	limit := s.cfg.MaxMapLength
+	for _, m := range r.dag.Tasks {
+		if !m.IsMapped() || m.Expand.Expr == nil || !readsXComOf(m.Expand.Expr.Source, t.TaskID) {
+			continue
+		}
+		mti := r.ti(TIKey{DagID: ti.DagID, RunID: ti.RunID, TaskID: m.TaskID, MapIndex: -1})
+		if mti == nil {
+			continue // expanded already (a rerun of the producer alone)
+		}
+		env, _, err := s.env(r, m, mti)
+		if err != nil {
+			continue
+		}
+		if list, err := m.Expand.List(env); err == nil && len(list) > limit {
+			return fmt.Sprintf("its return_value has %d elements, more than core.max_map_length (%d), and %s expands over it: return fewer, or raise [core] max_map_length",
+				len(list), limit, m.TaskID)
+		}
+	}
+	return ""
+}
+
+// readsXComOf reports whether an expand expression reads an XCom of the task taskID:
+// xcom("taskID") or xcom('taskID'), with or without a key.
+func readsXComOf(src, taskID string) bool {
+	compact := strings.ReplaceAll(src, " ", "")
+	return strings.Contains(compact, "xcom("+strconv.Quote(taskID)) || strings.Contains(compact, "xcom('"+taskID+"'")
 }

@@ -138,9 +138,28 @@ func TestMappedOverNothingSkips(t *testing.T) {
 	}
 }
 
-func TestMappedOverTooManyFails(t *testing.T) {
+// An XCom too long to map over fails the task that pushed it, as Airflow's
+// UnmappableXComLengthPushed does; its mapped downstream is upstream_failed.
+func TestMappedOverTooManyFailsTheProducer(t *testing.T) {
 	rg := newRig(t, map[string]string{"mapped": mappedDAG})
 	run, tis := triggerN(rg, 2000)
+	want := "cleanup=success collect=upstream_failed on_failure=success per_item=upstream_failed produce=failed"
+	if got := summary(tis); run.State != tasks.RunFailed || got != want {
+		t.Fatalf("run %s: %s\nwant %s", run.State, got, want)
+	}
+	for _, ti := range tis {
+		if ti.TaskID == "produce" && !strings.Contains(ti.Reason, "2000 elements, more than core.max_map_length (1024), and per_item expands over it") {
+			t.Errorf("produce's reason = %q, want it to name the length, core.max_map_length and the mapped task", ti.Reason)
+		}
+	}
+}
+
+// A list too long that no upstream pushed (here an expression of its own) fails the mapped
+// task itself: there is no producer to blame.
+func TestMappedOverTooLongExpressionFails(t *testing.T) {
+	dag := strings.Replace(mappedDAG, `expand: 'xcom("produce")'`, `expand: '1..2000'`, 1)
+	rg := newRig(t, map[string]string{"mapped": dag})
+	run, tis := triggerN(rg, 3)
 	want := "cleanup=success collect=upstream_failed on_failure=success per_item=failed produce=success"
 	if got := summary(tis); run.State != tasks.RunFailed || got != want {
 		t.Fatalf("run %s: %s\nwant %s", run.State, got, want)

@@ -30,7 +30,7 @@ type Config struct {
 		DagsArePausedAtCreation bool
 		MaxConfSize             int64 // bytes of a run's conf, as JSON
 		// MaxMapLength is the most task instances a mapped task may expand into; a longer
-		// list fails the mapped task's expansion.
+		// list fails the task that pushed it (Airflow's UnmappableXComLengthPushed).
 		MaxMapLength int
 		// AllowedMountFolders are host folders, besides the DAGs and examples folders, that a
 		// task's mounts may use; absolute once loaded.
@@ -252,7 +252,7 @@ var keys = []key{
 		fixed(""), pathList(func(c *Config) *[]string { return &c.Core.AllowedMountFolders })},
 	{"core", "parallelism", "task instances running at once on this scheduler",
 		fixed("32"), positive(func(c *Config) *int { return &c.Core.Parallelism })},
-	{"core", "max_map_length", "the most task instances a mapped task (expand:) may expand into; a longer list fails the mapped task",
+	{"core", "max_map_length", "the most task instances a mapped task (expand:) may expand into; a longer list fails the task whose XCom it is (or the mapped task, for a list no XCom made)",
 		fixed("1024"), positive(func(c *Config) *int { return &c.Core.MaxMapLength })},
 	{"core", "max_conf_size", "largest conf a run may have, as JSON (bytes, or with KiB, MiB, GiB); a trigger with more is refused",
 		fixed("1MiB"), size(func(c *Config) *int64 { return &c.Core.MaxConfSize }, 1, false)},
