@@ -10,8 +10,12 @@ import (
 // instance with its map_index, and `tasks logs --map-index` prints one instance's log.
 func TestMappedTasksCLI(t *testing.T) {
 	h := newHome(t)
-	if out := h.ok("dags", "test", "example_mapping", "2024-03-01"); !strings.Contains(out, "ended success") {
+	out := h.ok("dags", "test", "example_mapping", "2024-03-01")
+	if !strings.Contains(out, "ended success") {
 		t.Fatalf("dags test example_mapping:\n%s", out)
+	}
+	if progress, _, _ := strings.Cut(out, "\nRun "); !strings.Contains(progress, "per_file[1] ") || strings.Contains(progress, "per_file  ") {
+		t.Errorf("dags test's progress lines do not name each mapped instance per_file[i]:\n%s", out)
 	}
 	runs := decode[[]map[string]any](t, h.ok("dags", "list-runs", "-d", "example_mapping", "-o", "json"))
 	runID := runs[0]["dag_run_id"].(string)

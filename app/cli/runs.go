@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,7 +108,11 @@ func (e *env) progress(w io.Writer) func(app.TaskInstanceInfo) {
 		if state == "none" {
 			return
 		}
-		line := fmt.Sprintf("%s  %-24s %s", time.Now().Format("15:04:05.000"), ti.TaskID, state)
+		id := ti.TaskID
+		if ti.MapIndex >= 0 { // one instance of a mapped task: which one
+			id += "[" + strconv.Itoa(ti.MapIndex) + "]"
+		}
+		line := fmt.Sprintf("%s  %-24s %s", time.Now().Format("15:04:05.000"), id, state)
 		if ti.TryNumber > 1 {
 			line += fmt.Sprintf(" (try %d)", ti.TryNumber)
 		}
