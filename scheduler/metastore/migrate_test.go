@@ -139,7 +139,7 @@ func TestMigrateFromV1(t *testing.T) {
 	}
 	tis, err := s.ListTaskInstances(ctx, "old_dag", "scheduled__1")
 	if err != nil || len(tis) != 1 || tis[0].MaxTries != 2 || tis[0].ExitCode == nil || *tis[0].ExitCode != 0 ||
-		tis[0].Pool != scheduler.DefaultPool || tis[0].NextRetryAt != nil || tis[0].FirstPokeAt != nil {
+		tis[0].Pool != scheduler.DefaultPool || tis[0].NextRetryAt != nil || tis[0].FirstPokeAt != nil || tis[0].MapIndex != -1 {
 		t.Errorf("old task instances = %+v, %v", tis, err)
 	}
 	if v, err := s.GetVariable(ctx, "env"); err != nil || v.Value != "prod" {
