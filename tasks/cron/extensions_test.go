@@ -80,3 +80,26 @@ func TestExtensionsAcrossDST(t *testing.T) {
 		t.Errorf("Next = %s, want %s", got, want)
 	}
 }
+
+// A fire time past the end of a zone's table, reached across the overlap Go reports there
+// (Australia/Lord_Howe's summer span of January 2038). The fuzzer found it.
+func TestNextAcrossTheTableEnd(t *testing.T) {
+	l, err := time.LoadLocation("Australia/Lord_Howe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Parse("0 0 * 2 0#5") // the fifth Sunday of February: 2032, 2060
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, want := time.Date(2032, 2, 29, 0, 0, 0, 0, l), time.Date(2060, 2, 29, 0, 0, 0, 0, l)
+	if got := e.Next(from); !got.Equal(want) {
+		t.Errorf("Next(%s) = %s, want %s", from, got, want)
+	}
+	if got := e.Prev(want.Add(time.Hour)); !got.Equal(want) {
+		t.Errorf("Prev(%s) = %s, want %s", want.Add(time.Hour), got, want)
+	}
+	if got := e.Prev(want.Add(-time.Hour)); !got.Equal(from) {
+		t.Errorf("Prev(%s) = %s, want %s", want.Add(-time.Hour), got, from)
+	}
+}

@@ -149,6 +149,22 @@ func spanAt(u int64, loc *time.Location) span {
 			}
 		}
 	}
+	// Where a zone's table ends (the last transition it lists; 2038-01-19 03:14:07 UTC, the
+	// 32-bit limit, for most zones) Go reports the table's last span as ending there, but the
+	// span of that instant, computed from the zone's rule, starts earlier, at 1 January 00:00
+	// UTC: the two overlap with the same offset (Australia/Lord_Howe in its summer time). They
+	// are one span; without the merge the walks below stop at the overlap and a schedule that
+	// fires after 2038 (0 0 * 2 0#5, next in 2060) would have no next time.
+	if sp.end != unbounded {
+		if n := zoneSpan(sp.end, loc); n.start < sp.end && n.end > sp.end && n.off == sp.off {
+			sp.end = n.end
+		}
+	}
+	if sp.start != -unbounded {
+		if p := zoneSpan(sp.start-1, loc); p.end > sp.start && p.start < sp.start && p.off == sp.off {
+			sp.start = p.start
+		}
+	}
 	return sp
 }
 
