@@ -86,33 +86,23 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 		ld = time.Now().UTC().Truncate(time.Second)
 	}
 	recorded := a.recordedRun(ctx, tt, ld, log)
-	tc := scheduler.TryContext{
-		RunID: "test__" + ld.Format(time.RFC3339), TryNumber: 1, MapIndex: -1, LogicalDate: ld,
-		DataIntervalStart: ld, DataIntervalEnd: ld, Conf: tt.Conf,
-		XCom: func(taskID string, key ...string) any {
-			k, xkey := taskID, "return_value"
-			if len(key) > 0 && key[0] != "return_value" {
-				k, xkey = k+"."+key[0], key[0]
-			}
-			if v, ok := tt.XComs[k]; ok {
-				return v
-			}
-			if recorded != "" {
-				if x, err := a.Store.GetXCom(ctx, tt.DagID, recorded, taskID, xkey); err == nil {
-					return string(x.Value)
-				}
-			}
-			return nil
-		},
-		Var: func(name string, def ...any) any {
-			if v, err := a.Store.GetVariable(ctx, name); err == nil {
-				return v.Value
-			}
-			if len(def) > 0 {
-				return def[0]
-			}
-			return nil
-		},
+	var tis []scheduler.TaskInstance // the recorded run's: what task_state answers
+	if recorded != "" {
+		if tis, err = a.Store.ListTaskInstances(ctx, tt.DagID, recorded); err != nil {
+			return TaskTestResult{}, err
+		}
+	}
+	// The expression functions are the scheduler's, reading the recorded run (none: nothing);
+	// the run itself is the test's.
+	tc := scheduler.RunContext(ctx, a.Store, d, scheduler.DagRun{DagID: tt.DagID, RunID: recorded}, tis)
+	tc.RunID, tc.TryNumber, tc.LogicalDate, tc.Conf = "test__"+ld.Format(time.RFC3339), 1, ld, tt.Conf
+	tc.DataIntervalStart, tc.DataIntervalEnd = ld, ld
+	lookup := tc.XCom
+	tc.XCom = func(taskID string, key ...string) any { // --xcom first
+		if v, ok := tt.XComs[xcomFlagKey(taskID, key...)]; ok {
+			return v
+		}
+		return lookup(taskID, key...)
 	}
 	env, _, err := tc.Env(d, t)
 	if err != nil {
@@ -165,8 +155,15 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 		return TaskTestResult{}, err
 	}
 	res, err := cluster.RunWorkload(ctx, r, w, log, func(taskID, key string) ([]byte, bool) {
-		v, ok := tc.XCom(taskID, key).(string)
-		return []byte(v), ok
+		if v, ok := tt.XComs[xcomFlagKey(taskID, key)]; ok {
+			return []byte(v), true
+		}
+		if recorded != "" { // as the scheduler answers a module's xcom_pull
+			if x, err := a.Store.GetXCom(ctx, tt.DagID, recorded, taskID, key); err == nil {
+				return x.Value, true
+			}
+		}
+		return nil, false
 	})
 	if err != nil {
 		return TaskTestResult{}, err
@@ -197,6 +194,14 @@ func (a *App) TestTask(ctx context.Context, tt TaskTest, log io.Writer) (TaskTes
 		out.State = tasks.StateFailed
 	}
 	return out, nil
+}
+
+// xcomFlagKey is how --xcom names an XCom: "task" for its return_value, else "task.key".
+func xcomFlagKey(taskID string, key ...string) string {
+	if len(key) > 0 && key[0] != "return_value" {
+		return taskID + "." + key[0]
+	}
+	return taskID
 }
 
 // recordedRun is the run of the DAG recorded at the test's logical date, as Airflow's `tasks

@@ -64,38 +64,14 @@ func (a *App) Render(ctx context.Context, run scheduler.DagRun, taskID string) (
 	if err != nil {
 		return Rendered{}, err
 	}
-	states := map[string]string{}
 	try := 1
 	for _, ti := range tis {
-		states[ti.TaskID] = string(ti.State)
 		if ti.TaskID == taskID && ti.TryNumber > 0 {
 			try = ti.TryNumber
 		}
 	}
-	tc := scheduler.TryContext{
-		RunID: run.RunID, TryNumber: try, MapIndex: -1, LogicalDate: run.LogicalDate, DataIntervalStart: run.DataIntervalStart,
-		DataIntervalEnd: run.DataIntervalEnd, Conf: run.Conf, Now: time.Now,
-		XCom: func(taskID string, key ...string) any {
-			k := "return_value"
-			if len(key) > 0 {
-				k = key[0]
-			}
-			if x, err := a.Store.GetXCom(ctx, run.DagID, run.RunID, taskID, k); err == nil {
-				return string(x.Value)
-			}
-			return nil
-		},
-		Var: func(name string, def ...any) any {
-			if v, err := a.Store.GetVariable(ctx, name); err == nil {
-				return v.Value
-			}
-			if len(def) > 0 {
-				return def[0]
-			}
-			return nil
-		},
-		TaskState: func(id string) string { return states[id] },
-	}
+	tc := scheduler.RunContext(ctx, a.Store, d, run, tis)
+	tc.TryNumber, tc.Now = try, time.Now
 	w, err := scheduler.RenderWorkload(d, t, tc)
 	if err != nil {
 		return Rendered{Module: t.Module, Args: []string{}, Env: map[string]string{}, Error: err.Error(), secrets: w.Secrets}, nil

@@ -183,30 +183,13 @@ func (s *Scheduler) renderCallback(ctx context.Context, req CallbackRequest) (Wo
 		return Workload{}, errNotOurs
 	}
 	bg := context.Background()
-	c := TryContext{
-		RunID: run.RunID, TryNumber: req.TryNumber, MapIndex: req.MapIndex, LogicalDate: run.LogicalDate,
-		DataIntervalStart: run.DataIntervalStart, DataIntervalEnd: run.DataIntervalEnd, Conf: run.Conf, Now: s.cfg.Now,
-		XCom: func(taskID string, k ...string) any {
-			xk := "return_value"
-			if len(k) > 0 {
-				xk = k[0]
-			}
-			if x, err := s.cfg.Store.GetXCom(bg, run.DagID, run.RunID, taskID, xk); err == nil {
-				return string(x.Value)
-			}
-			return nil
-		},
-		Var: func(name string, def ...any) any {
-			if v, err := s.cfg.Store.GetVariable(bg, name); err == nil {
-				return v.Value
-			}
-			if len(def) > 0 {
-				return def[0]
-			}
-			return nil
-		},
-		State: req.State, Reason: req.Reason, LogURL: req.logURL(),
+	tis, err := s.cfg.Store.ListTaskInstances(bg, run.DagID, run.RunID)
+	if err != nil {
+		return Workload{}, fmt.Errorf("read the task instances of run %s/%s: %w", req.DagID, req.RunID, err)
 	}
+	c := RunContext(bg, s.cfg.Store, d, run, tis)
+	c.TryNumber, c.MapIndex, c.Now = req.TryNumber, req.MapIndex, s.cfg.Now
+	c.State, c.Reason, c.LogURL = req.State, req.Reason, req.logURL()
 	t := *cb
 	t.TaskID = req.TaskID // templates and WASMFLOW_TASK_ID name the event's task
 	w, err := RenderWorkload(d, &t, c)

@@ -103,18 +103,28 @@ func (s *Scheduler) datasetRun(d *tasks.DAG, events []DatasetEvent, after time.T
 // triggeringEvents returns a dataset-triggered run's events by URI, as templates see them
 // (triggering_dataset_events), read once per run.
 func (s *Scheduler) triggeringEvents(ctx context.Context, r *activeRun) map[string][]map[string]any {
+	out, err := readTriggeringEvents(ctx, s.cfg.Store, r)
+	if err != nil {
+		s.cfg.Log.Warn("read the triggering dataset events", "dag_id", r.run.DagID, "run_id", r.run.RunID, "err", err)
+	}
+	return out
+}
+
+// readTriggeringEvents reads a dataset-triggered run's events by URI from store (when it is a
+// DatasetStore) into r's cache; nil for a run of another type. On an error they are empty and
+// not cached: the next try reads them again.
+func readTriggeringEvents(ctx context.Context, store any, r *activeRun) (map[string][]map[string]any, error) {
 	if r.run.RunType != RunTypeDatasetTriggered {
-		return nil
+		return nil, nil
 	}
 	if r.triggering != nil {
-		return r.triggering
+		return r.triggering, nil
 	}
 	out := map[string][]map[string]any{}
-	if ds, ok := s.cfg.Store.(DatasetStore); ok {
+	if ds, ok := store.(DatasetStore); ok {
 		events, err := ds.ConsumedDatasetEvents(ctx, r.run.DagID, r.run.RunID)
 		if err != nil {
-			s.cfg.Log.Warn("read the triggering dataset events", "dag_id", r.run.DagID, "run_id", r.run.RunID, "err", err)
-			return out // not cached: the next try reads them again
+			return out, err
 		}
 		for _, e := range events {
 			out[e.URI] = append(out[e.URI], map[string]any{"uri": e.URI, "extra": e.Extra, "timestamp": e.Timestamp.Format(time.RFC3339Nano),
@@ -122,5 +132,5 @@ func (s *Scheduler) triggeringEvents(ctx context.Context, r *activeRun) map[stri
 		}
 	}
 	r.triggering = out
-	return out
+	return out, nil
 }

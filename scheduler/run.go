@@ -104,7 +104,7 @@ func (r *activeRun) orphans(now time.Time) []*TaskInstance {
 }
 
 // xcom returns an XCom of one task instance of the run, from the cache or else the metastore.
-func (r *activeRun) xcom(ctx context.Context, store RunStore, owner xcomOwner, key string) ([]byte, bool) {
+func (r *activeRun) xcom(ctx context.Context, store ExprStore, owner xcomOwner, key string) ([]byte, bool) {
 	if !r.xcomsRead[owner.taskID] {
 		xs, err := store.ListXComs(ctx, r.run.DagID, r.run.RunID, owner.taskID)
 		if err != nil {
@@ -129,7 +129,7 @@ func (r *activeRun) xcom(ctx context.Context, store RunStore, owner xcomOwner, k
 
 // xcomValue is what xcom(task, key) answers in a template: the value as text, or for a mapped
 // task the list of its instances' values in map_index order (nil where one pushed none).
-func (r *activeRun) xcomValue(ctx context.Context, store RunStore, taskID, key string) any {
+func (r *activeRun) xcomValue(ctx context.Context, store ExprStore, taskID, key string) any {
 	if t := r.dag.Task(taskID); t != nil && t.IsMapped() {
 		var out []any
 		for _, ti := range r.tis[taskID] {

@@ -1,14 +1,11 @@
 package scheduler
 
 import (
-	"cmp"
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler/timetable"
@@ -461,141 +458,4 @@ func (s *Scheduler) submitAll(ctx context.Context) {
 		})
 	}
 	s.submits = s.submits[:0]
-}
-
-// changeSet collects a step's writes; a task instance or run changed twice is written once.
-type changeSet struct {
-	runs map[*DagRun]bool
-	tis  map[*TaskInstance]bool
-	// added are task instances to insert (a mapped task's expansion), with their state as the
-	// step leaves it.
-	added map[*TaskInstance]bool
-	extra Changes
-}
-
-func newChangeSet() changeSet {
-	return changeSet{runs: map[*DagRun]bool{}, tis: map[*TaskInstance]bool{}, added: map[*TaskInstance]bool{}}
-}
-
-func (c *changeSet) expanded(ti *TaskInstance) { c.added[ti] = true }
-
-func (c *changeSet) run(r *DagRun)       { c.runs[r] = true }
-func (c *changeSet) ti(ti *TaskInstance) { c.tis[ti] = true }
-func (c *changeSet) try(t TaskTry)       { c.extra.Tries = append(c.extra.Tries, t) }
-func (c *changeSet) audit(e AuditEvent)  { c.extra.Audit = append(c.extra.Audit, e) }
-func (c *changeSet) calls(t TryCalls)    { c.extra.Calls = append(c.extra.Calls, t) }
-
-// clearXComs drops a task instance's XComs before its next try, including any the step was
-// about to write from the try that just ended (a retry with no delay).
-func (c *changeSet) clearXComs(k TIKey) {
-	c.extra.ClearXComs = append(c.extra.ClearXComs, k)
-	kept := c.extra.XComs[:0]
-	for _, x := range c.extra.XComs {
-		if x.DagID != k.DagID || x.RunID != k.RunID || x.TaskID != k.TaskID || x.MapIndex != k.MapIndex {
-			kept = append(kept, x)
-		}
-	}
-	c.extra.XComs = kept
-}
-
-func (c *changeSet) xcom(x XCom) { c.extra.XComs = append(c.extra.XComs, x) }
-
-func (c *changeSet) take() Changes {
-	out := c.extra
-	for r := range c.runs {
-		out.Runs = append(out.Runs, *r)
-	}
-	for ti := range c.added {
-		out.Expanded = append(out.Expanded, *ti)
-	}
-	// Inserted in map_index order, so the metastore's rows (and every list read from them in
-	// id order) come out in that order too.
-	slices.SortFunc(out.Expanded, func(a, b TaskInstance) int {
-		return cmp.Or(cmp.Compare(a.DagID, b.DagID), cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.TaskID, b.TaskID), cmp.Compare(a.MapIndex, b.MapIndex))
-	})
-	for ti := range c.tis {
-		if !c.added[ti] {
-			out.TaskInstances = append(out.TaskInstances, *ti)
-		}
-	}
-	*c = newChangeSet()
-	return out
-}
-
-// timer is a moment at which something must be looked at again: a run (retry delay, poke,
-// dagrun_timeout) or, with an empty runKey, the DAG schedules.
-type timer struct {
-	at  time.Time
-	run runKey
-}
-
-type timerHeap []timer
-
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timer)) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return t
-}
-
-func (s *Scheduler) at(t time.Time, r runKey) { heap.Push(&s.timers, timer{at: t, run: r}) }
-
-// wakeRun makes sure run r is looked at by t, pushing a timer only when none is pending
-// sooner, so waiting retries and pokes do not grow the heap on every pass.
-func (s *Scheduler) wakeRun(r *activeRun, t time.Time) {
-	if !r.wakeAt.IsZero() && !r.wakeAt.After(t) && r.wakeAt.After(s.cfg.Now()) {
-		return
-	}
-	r.wakeAt = t
-	s.at(t, runKey{r.run.DagID, r.run.RunID})
-}
-
-// planBy makes sure the DAG schedules are looked at by t, pushing a timer only when none is
-// pending sooner: the polls look at them every second, and a timer per look would grow the heap
-// by the number of scheduled DAGs every second, for ever.
-func (s *Scheduler) planBy(t time.Time) {
-	if !s.planAt.IsZero() && !s.planAt.After(t) && s.planAt.After(s.cfg.Now()) {
-		return
-	}
-	s.planAt = t
-	s.at(t, runKey{})
-}
-
-// untilNextTimer is how long the loop may wait for an event: not at all when the schedules are
-// to be looked at, else until the soonest timer.
-func (s *Scheduler) untilNextTimer() time.Duration {
-	if s.planDue {
-		return 0
-	}
-	if len(s.timers) == 0 {
-		return time.Hour
-	}
-	d := s.timers[0].at.Sub(s.cfg.Now())
-	if d < 0 {
-		return 0
-	}
-	return d
-}
-
-// fireTimers marks what is due as needing a look; the next step does the rest.
-func (s *Scheduler) fireTimers() {
-	now := s.cfg.Now()
-	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
-		t := heap.Pop(&s.timers).(timer)
-		if t.run == (runKey{}) {
-			s.planDue = true
-			if !s.planAt.After(now) {
-				s.planAt = time.Time{}
-			}
-		} else if r := s.runs[t.run]; r != nil {
-			r.dirty = true
-			if !r.wakeAt.After(now) {
-				r.wakeAt = time.Time{}
-			}
-		}
-	}
 }
