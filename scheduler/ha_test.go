@@ -15,6 +15,7 @@ import (
 	"github.com/wasmflow/wasmflow/internal/dbtest"
 	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -119,7 +120,7 @@ func (e *countingExecutor) crash()                     { close(e.dead) }
 // far as SQLite can tell). crash cuts it: nothing that scheduler does reaches the database
 // any more, neither writes nor heartbeats, as after kill -9.
 type crashableStore struct {
-	*metastore.Store
+	*schedulertest.Store
 	dead atomic.Bool
 	// silent drops the heartbeats alone: the scheduler lives and writes, yet looks dead.
 	silent atomic.Bool
@@ -127,53 +128,52 @@ type crashableStore struct {
 
 var errCrashed = errors.New("the scheduler was killed")
 
-func (s *crashableStore) Save(ctx context.Context, c scheduler.Changes) error {
-	if s.dead.Load() {
-		return errCrashed
+// newCrashableStore fails base's writes once dead (its reads go on: they change nothing).
+func newCrashableStore(base *metastore.Store) *crashableStore {
+	s := &crashableStore{Store: &schedulertest.Store{Base: base}}
+	s.SaveFunc = func(ctx context.Context, c scheduler.Changes) error {
+		if s.dead.Load() {
+			return errCrashed
+		}
+		return base.Save(ctx, c)
 	}
-	return s.Store.Save(ctx, c)
-}
-
-func (s *crashableStore) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []scheduler.TaskInstance) (scheduler.DagRun, error) {
-	if s.dead.Load() {
-		return scheduler.DagRun{}, errCrashed
+	s.CreateDagRunFunc = func(ctx context.Context, run scheduler.DagRun, tis []scheduler.TaskInstance) (scheduler.DagRun, error) {
+		if s.dead.Load() {
+			return scheduler.DagRun{}, errCrashed
+		}
+		return base.CreateDagRun(ctx, run, tis)
 	}
-	return s.Store.CreateDagRun(ctx, run, tis)
-}
-
-func (s *crashableStore) SetNextDagrun(ctx context.Context, d scheduler.Dag) error {
-	if s.dead.Load() {
-		return errCrashed
+	s.SetNextDagrunFunc = func(ctx context.Context, d scheduler.Dag) error {
+		if s.dead.Load() {
+			return errCrashed
+		}
+		return base.SetNextDagrun(ctx, d)
 	}
-	return s.Store.SetNextDagrun(ctx, d)
-}
-
-func (s *crashableStore) FinishCommand(ctx context.Context, id int64, result string) error {
-	if s.dead.Load() {
-		return errCrashed
+	s.FinishCommandFunc = func(ctx context.Context, id int64, result string) error {
+		if s.dead.Load() {
+			return errCrashed
+		}
+		return base.FinishCommand(ctx, id, result)
 	}
-	return s.Store.FinishCommand(ctx, id, result)
-}
-
-func (s *crashableStore) Heartbeat(ctx context.Context, id int64, now time.Time) error {
-	if s.dead.Load() || s.silent.Load() {
-		return errCrashed
+	s.HeartbeatFunc = func(ctx context.Context, id int64, now time.Time) error {
+		if s.dead.Load() || s.silent.Load() {
+			return errCrashed
+		}
+		return base.Heartbeat(ctx, id, now)
 	}
-	return s.Store.Heartbeat(ctx, id, now)
-}
-
-func (s *crashableStore) ClaimRun(ctx context.Context, job int64, dagID, runID string, deadBefore time.Time) (bool, error) {
-	if s.dead.Load() {
-		return false, errCrashed
+	s.ClaimRunFunc = func(ctx context.Context, job int64, dagID, runID string, deadBefore time.Time) (bool, error) {
+		if s.dead.Load() {
+			return false, errCrashed
+		}
+		return base.ClaimRun(ctx, job, dagID, runID, deadBefore)
 	}
-	return s.Store.ClaimRun(ctx, job, dagID, runID, deadBefore)
-}
-
-func (s *crashableStore) EndJob(ctx context.Context, id int64, now time.Time) error {
-	if s.dead.Load() {
-		return errCrashed
+	s.EndJobFunc = func(ctx context.Context, id int64, now time.Time) error {
+		if s.dead.Load() {
+			return errCrashed
+		}
+		return base.EndJob(ctx, id, now)
 	}
-	return s.Store.EndJob(ctx, id, now)
+	return s
 }
 
 // haCluster is several active schedulers on one database (a SQLite file, or PostgreSQL with
@@ -264,7 +264,7 @@ func (c *haCluster) open() *metastore.Store {
 
 // start starts scheduler i, on connections of its own.
 func (c *haCluster) start(i int) {
-	store := &crashableStore{Store: c.open()}
+	store := newCrashableStore(c.open())
 	ex := &countingExecutor{host: fmt.Sprintf("host-%d", i), runs: c.runs, dead: make(chan struct{})}
 	s := scheduler.New(scheduler.Config{
 		Store: store, Jobs: store, Executor: ex, Dags: c.sync.Dags, Parallelism: 64, Now: c.clock.Now,

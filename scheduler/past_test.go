@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -280,28 +281,31 @@ tasks:
 // pastReads counts what depends_on_past reads of the metastore, and fails the first lookups
 // of a previous run when told to.
 type pastReads struct {
-	scheduler.RunStore
+	*schedulertest.Store
 	mu            sync.Mutex
 	previous, tis int
 	failFirst     int
 }
 
-func (s *pastReads) PreviousDagRun(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
-	s.mu.Lock()
-	s.previous++
-	fail := s.previous <= s.failFirst
-	s.mu.Unlock()
-	if fail {
-		return scheduler.DagRun{}, errors.New("the metastore is away")
+func newPastReads(base scheduler.RunStore, failFirst int) *pastReads {
+	s := &pastReads{Store: &schedulertest.Store{Base: base}, failFirst: failFirst}
+	s.PreviousDagRunFunc = func(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
+		s.mu.Lock()
+		s.previous++
+		fail := s.previous <= s.failFirst
+		s.mu.Unlock()
+		if fail {
+			return scheduler.DagRun{}, errors.New("the metastore is away")
+		}
+		return base.PreviousDagRun(ctx, dagID, logicalDate)
 	}
-	return s.RunStore.PreviousDagRun(ctx, dagID, logicalDate)
-}
-
-func (s *pastReads) ListTaskInstances(ctx context.Context, dagID, runID string) ([]scheduler.TaskInstance, error) {
-	s.mu.Lock()
-	s.tis++
-	s.mu.Unlock()
-	return s.RunStore.ListTaskInstances(ctx, dagID, runID)
+	s.ListTaskInstancesFunc = func(ctx context.Context, dagID, runID string) ([]scheduler.TaskInstance, error) {
+		s.mu.Lock()
+		s.tis++
+		s.mu.Unlock()
+		return base.ListTaskInstances(ctx, dagID, runID)
+	}
+	return s
 }
 
 // Forty depends_on_past tasks cost a run one lookup of its previous run, not one per task
@@ -317,7 +321,7 @@ func TestDependsOnPastReadsThePreviousRunOnce(t *testing.T) {
 	if first, _ := rg.wait(triggerAt(t, rg, "many", day)); first.State != tasks.RunSuccess {
 		t.Fatalf("first run: %s", first.State)
 	}
-	store := &pastReads{RunStore: rg.store, failFirst: 1}
+	store := newPastReads(rg.store, 1)
 	rg.restartWith(50*time.Millisecond, store)
 	second := triggerAt(t, rg, "many", day.AddDate(0, 0, 1))
 	whyNot(t, rg, second, "t0", "the previous run could not be read: the metastore is away")

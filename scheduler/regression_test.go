@@ -10,24 +10,28 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
-	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// countingStore counts GetDag calls, and ListDags calls (one a poll).
-type countingStore struct {
-	*metastore.Store
+// dagReads counts a store's GetDag calls, and its ListDags calls (one a poll).
+type dagReads struct {
+	*schedulertest.Store
 	getDag, listDags atomic.Int64
 }
 
-func (c *countingStore) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
-	c.listDags.Add(1)
-	return c.Store.ListDags(ctx, f)
-}
-
-func (c *countingStore) GetDag(ctx context.Context, id string) (scheduler.Dag, error) {
-	c.getDag.Add(1)
-	return c.Store.GetDag(ctx, id)
+// countDagReads wraps base in a fake that counts its DAG reads.
+func countDagReads(base scheduler.RunStore) *dagReads {
+	c := &dagReads{Store: &schedulertest.Store{Base: base}}
+	c.GetDagFunc = func(ctx context.Context, id string) (scheduler.Dag, error) {
+		c.getDag.Add(1)
+		return base.GetDag(ctx, id)
+	}
+	c.ListDagsFunc = func(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+		c.listDags.Add(1)
+		return base.ListDags(ctx, f)
+	}
+	return c
 }
 
 // restartWith restarts rg's scheduler with another poll interval / store.
@@ -226,7 +230,7 @@ tasks:
 // and closes on an idle scheduler, so the 20 scheduled DAGs' first runs are not in it.
 func TestNoPlanningPerStep(t *testing.T) {
 	rg := newRig(t, scheduledDags(20, map[string]string{"busy": busyDag(200)}))
-	cs := &countingStore{Store: rg.store}
+	cs := countDagReads(rg.store)
 	rg.now = noonToday()
 	rg.restartWith(time.Hour, cs)
 	rg.untilIdle()
@@ -259,7 +263,7 @@ func TestNoPlanningPerStep(t *testing.T) {
 // scheduled DAG, or the heap grows by the number of scheduled DAGs every poll, for ever.
 func TestTimersDoNotGrowPerPoll(t *testing.T) {
 	rg := newRig(t, scheduledDags(20, nil))
-	cs := &countingStore{Store: rg.store}
+	cs := countDagReads(rg.store)
 	rg.now = noonToday()
 	rg.restartWith(20*time.Millisecond, cs)
 	rg.untilIdle()
