@@ -469,7 +469,7 @@ func testSchedulersKilled(t *testing.T, n, runs int) {
 // before the pause), so a scheduler that drives only those is never chosen.
 func (c *haCluster) busiest(reader *metastore.Store) (victim int, job int64, held []string) {
 	<-c.runs.pausedAt
-	for limit := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+	found := eventually(time.Minute, func() bool {
 		most := 0
 		for i := range c.scheds {
 			j := c.jobOf(reader, i)
@@ -478,13 +478,12 @@ func (c *haCluster) busiest(reader *metastore.Store) (victim int, job int64, hel
 				most, victim, job, held = n, i, j, owned
 			}
 		}
-		if most > 0 {
-			return victim, job, held
-		}
-		if time.Now().After(limit) {
-			c.t.Fatal("no scheduler drives a run with a held try a third of the way")
-		}
+		return most > 0
+	})
+	if !found {
+		c.t.Fatal("no scheduler drives a run with a held try a third of the way")
 	}
+	return victim, job, held
 }
 
 // parkedAmong counts the runs of runIDs that have a parked try or result.
@@ -513,10 +512,8 @@ func TestSchedulerTakenForDead(t *testing.T) {
 	c.clock.Add(haOrphanTimeout + time.Second)
 	// The tries stay held until the other has taken the silent one's runs over (it polls
 	// every 20 ms; the silent one is not stopped, so it may write to them meanwhile).
-	for limit := time.Now().Add(time.Minute); len(ownedBy(t, reader, job)) > 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(limit) {
-			t.Fatalf("the runs of the silent scheduler were not taken over: %v", ownedBy(t, reader, job))
-		}
+	if !eventually(time.Minute, func() bool { return len(ownedBy(t, reader, job)) == 0 }) {
+		t.Fatalf("the runs of the silent scheduler were not taken over: %v", ownedBy(t, reader, job))
 	}
 	c.runs.resume()
 	seen := map[string]bool{}

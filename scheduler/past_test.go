@@ -19,20 +19,18 @@ import (
 // whyNot polls the scheduler's reasons for a run until taskID's contains want.
 func whyNot(t *testing.T, rg *rig, run scheduler.DagRun, taskID, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		why, err := rg.sched.WhyNotRunning(context.Background(), run.DagID, run.RunID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(why[taskID], want) {
-			return why[taskID]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s of %s never waited for %q: reasons %v, states %v", taskID, run.RunID, want, why, stateMap(rg.states(run)))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var why map[string]string
+	var err error
+	if !eventually(10*time.Second, func() bool {
+		why, err = rg.sched.WhyNotRunning(context.Background(), run.DagID, run.RunID)
+		return err != nil || strings.Contains(why[taskID], want)
+	}) {
+		t.Fatalf("%s of %s never waited for %q: reasons %v, states %v", taskID, run.RunID, want, why, stateMap(rg.states(run)))
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return why[taskID]
 }
 
 func triggerAt(t *testing.T, rg *rig, dagID string, date time.Time) scheduler.DagRun {
@@ -122,18 +120,14 @@ tasks:
 `})
 	ctx := context.Background()
 	var latest scheduler.DagRun
-	deadline := time.Now().Add(10 * time.Second)
-	for latest.RunID == "" {
-		runs, err := rg.store.ListDagRuns(ctx, "lo", "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	if !eventually(10*time.Second, func() bool {
+		runs, _ := rg.store.ListDagRuns(ctx, "lo", "", 0)
 		if len(runs) > 0 {
 			latest = runs[0]
-		} else if time.Now().After(deadline) {
-			t.Fatal("no scheduled run of the latest interval")
 		}
-		time.Sleep(10 * time.Millisecond)
+		return len(runs) > 0
+	}) {
+		t.Fatal("no scheduled run of the latest interval")
 	}
 	latest, tis := rg.wait(latest)
 	if !latest.LogicalDate.Equal(hour.Add(-time.Hour)) || tis["fresh"].State != tasks.StateSuccess || tis["after"].State != tasks.StateSuccess {
