@@ -123,7 +123,7 @@ func TestResultsHeldWhileServerDown(t *testing.T) {
 	for i := range 5 {
 		s1.Node().UpdateMetaNow(func(m *Meta) { m.Used = i })
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // the condition under test: memberlist's gossip of the updates dies down (its retransmits end)
 	shortSleep := workload("held", "r", "short", 1, sleepWasm, "0.3")
 	long := workload("held", "r", "long", 1, sleepWasm, "20")
 	s1.Submit(shortSleep, nil)

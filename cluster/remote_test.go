@@ -234,7 +234,7 @@ func TestWrongSecret(t *testing.T) {
 		}
 	}
 	s.Submit(workload("secret", "r", "a", 1, noopWasm), nil)
-	time.Sleep(300 * time.Millisecond) // give a wrong dispatch the chance to happen
+	time.Sleep(300 * time.Millisecond) // a negative check: a wrong dispatch (one pass, every 250 ms at most) would happen meanwhile
 	if w.runningCount() != 0 || len(s.Waiting()) != 1 {
 		t.Fatalf("the intruder got work (running %d, waiting %+v)", w.runningCount(), s.Waiting())
 	}
