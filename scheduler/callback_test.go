@@ -91,26 +91,21 @@ func (wh *webhooks) received() []string {
 // waitCallbacks waits until n callback requests of the run are done, and returns them.
 func waitCallbacks(t *testing.T, store scheduler.CallbackStore, dagID, runID string, n int) []scheduler.CallbackRequest {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		reqs, err := store.ListCallbacks(context.Background(), dagID, runID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := 0
+	var reqs []scheduler.CallbackRequest
+	done := 0
+	if !eventually(20*time.Second, func() bool {
+		reqs, _ = store.ListCallbacks(context.Background(), dagID, runID)
+		done = 0
 		for _, r := range reqs {
 			if r.DoneAt != nil {
 				done++
 			}
 		}
-		if done >= n {
-			return reqs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d callbacks done after 20s: %+v", done, n, reqs)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return done >= n
+	}) {
+		t.Fatalf("%d of %d callbacks done after 20s: %+v", done, n, reqs)
 	}
+	return reqs
 }
 
 // Callbacks through a running scheduler: on_retry_callback on up_for_retry, on_failure_callback

@@ -26,19 +26,11 @@ tasks:
 `})
 	ctx := context.Background()
 	var runs []scheduler.DagRun
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var err error
-		if runs, err = rg.store.ListDagRuns(ctx, "cont", tasks.RunSuccess, 0); err != nil {
-			t.Fatal(err)
-		}
-		if len(runs) >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d runs of a continuous DAG ended in 15s", len(runs))
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually(15*time.Second, func() bool {
+		runs, _ = rg.store.ListDagRuns(ctx, "cont", tasks.RunSuccess, 0)
+		return len(runs) >= 3
+	}) {
+		t.Fatalf("%d runs of a continuous DAG ended in 15s", len(runs))
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].LogicalDate.Before(runs[j].LogicalDate) })
 	for i := 1; i < len(runs); i++ {

@@ -98,13 +98,7 @@ func TestDatasetEventsWaitForUnpause(t *testing.T) {
 	rg := datasetRig(t, true)
 	rg.trigger("p_orders", nil)
 	rg.trigger("p_customers", nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for !scheduler.Idle(context.Background(), rg.sched) {
-		if time.Now().After(deadline) {
-			t.Fatal("the scheduler never became idle")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	rg.untilIdle()
 	if runs := rg.runsOf("consumer"); len(runs) != 0 {
 		t.Fatalf("a paused consumer got %d runs", len(runs))
 	}
@@ -206,17 +200,7 @@ tasks:
 	ctx := context.Background()
 	rg.trigger("p_orders", nil)
 	var first scheduler.DagRun
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("never: %s", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	waitFor("the consumer's first run runs", func() bool {
+	waitFor(t, "the consumer's first run runs", func() bool {
 		runs, _ := rg.store.ListDagRuns(ctx, "consumer", tasks.RunRunning, 0)
 		if len(runs) == 1 {
 			first = runs[0]
@@ -228,7 +212,7 @@ tasks:
 		t.Fatal(err)
 	}
 	rg.wait(p2)
-	waitFor("the second event is queued for the consumer", func() bool {
+	waitFor(t, "the second event is queued for the consumer", func() bool {
 		q, _ := rg.store.QueuedDatasets(ctx)
 		return len(q["consumer"]) == 1
 	})

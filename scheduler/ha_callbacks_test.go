@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/internal/dbtest"
+	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -32,22 +33,24 @@ func TestHACallbacksRunOnce(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		c.start(i)
 	}
+	// Each has its job before the runs end: a scheduler stopped while it registers one fails
+	// its Run (seen when the other two had ended the eight runs first on a busy machine).
+	for _, s := range c.scheds {
+		if err := scheduler.Started(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c.waitEnded(map[string]bool{}, runs)
 	const want = runs * 21 // each task's, and each run's
 	reader := c.open()
-	deadline := time.Now().Add(time.Minute) // a guard against a hang, not a timing
-	for {
-		pending, err := reader.PendingCallbacks(context.Background())
-		if err != nil {
-			t.Fatal(err)
+	pending := -1
+	if !eventually(time.Minute, func() bool { // a guard against a hang, not a timing
+		if p, err := reader.PendingCallbacks(context.Background()); err == nil {
+			pending = len(p)
 		}
-		if len(pending) == 0 && c.callbacksRun() >= want {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d callbacks ran, %d pending; want %d run, none pending", c.callbacksRun(), len(pending), want)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return pending == 0 && c.callbacksRun() >= want
+	}) {
+		t.Fatalf("%d callbacks ran, %d pending; want %d run, none pending", c.callbacksRun(), pending, want)
 	}
 	c.stopAll()
 	c.runs.mu.Lock()

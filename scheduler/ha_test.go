@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,164 +15,6 @@ import (
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks"
 )
-
-// executions is the side effect the HA tests count: every try any scheduler's executor ran,
-// by task instance and try number. While paused, tries wait to run: a test stops the runs'
-// progress that way, to kill a scheduler while it holds some.
-type executions struct {
-	mu     sync.Mutex
-	n      map[tryKey]int
-	paused bool
-	parked []func()
-	// parkedRuns are the runs with a parked try or result: none of them can end while
-	// paused.
-	parkedRuns map[string]bool
-	// pauseAt, if not 0, pauses the executions once that many tries ran, and closes
-	// pausedAt.
-	pauseAt  int
-	pausedAt chan struct{}
-}
-
-// park holds run, a step of a try of runID, until resume while paused, else runs it now.
-func (e *executions) park(runID string, run func()) {
-	e.mu.Lock()
-	if e.pauseAt > 0 && len(e.n) >= e.pauseAt {
-		e.pauseAt, e.paused = 0, true
-		close(e.pausedAt)
-	}
-	if e.paused {
-		e.parked = append(e.parked, run)
-		e.parkedRuns[runID] = true
-		e.mu.Unlock()
-		return
-	}
-	e.mu.Unlock()
-	run()
-}
-
-func (e *executions) resume() {
-	e.mu.Lock()
-	parked := e.parked
-	e.paused, e.parked, e.parkedRuns = false, nil, map[string]bool{}
-	e.mu.Unlock()
-	for _, run := range parked {
-		go run()
-	}
-}
-
-type tryKey struct {
-	scheduler.TIKey
-	try int
-}
-
-func (e *executions) add(k scheduler.TIKey, try int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.n[tryKey{k, try}]++
-}
-
-// countingExecutor runs each try at once in memory: it records the execution and reports
-// success from its host. crash is kill -9: from then on it runs and reports nothing.
-type countingExecutor struct {
-	host string
-	runs *executions
-
-	mu      sync.Mutex
-	results chan<- scheduler.TryResult
-	dead    chan struct{}
-}
-
-func (e *countingExecutor) Start(_ context.Context, results chan<- scheduler.TryResult) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.results = results
-	return nil
-}
-
-func (e *countingExecutor) Submit(w scheduler.Workload, _ func(string, string) ([]byte, bool)) {
-	key := w.Key()
-	e.runs.park(w.RunID, func() {
-		select {
-		case <-e.dead:
-			return // it died with its scheduler before it started
-		default:
-		}
-		e.runs.add(key, w.TryNumber)
-		now := time.Now()
-		res := scheduler.TryResult{Key: key, TryNumber: w.TryNumber, State: tasks.StateSuccess, Hostname: e.host, StartDate: now, EndDate: now}
-		go e.runs.park(w.RunID, func() { // a pause holds the results too, so that runs stop ending
-			select {
-			case e.results <- res:
-			case <-e.dead:
-			}
-		})
-	})
-}
-
-func (e *countingExecutor) Kill(scheduler.TIKey, int)  {}
-func (e *countingExecutor) Stop(context.Context) error { return nil }
-func (e *countingExecutor) crash()                     { close(e.dead) }
-
-// crashableStore is one scheduler's own connection to the metastore (another process's, as
-// far as SQLite can tell). crash cuts it: nothing that scheduler does reaches the database
-// any more, neither writes nor heartbeats, as after kill -9.
-type crashableStore struct {
-	*metastore.Store
-	dead atomic.Bool
-	// silent drops the heartbeats alone: the scheduler lives and writes, yet looks dead.
-	silent atomic.Bool
-}
-
-var errCrashed = errors.New("the scheduler was killed")
-
-func (s *crashableStore) Save(ctx context.Context, c scheduler.Changes) error {
-	if s.dead.Load() {
-		return errCrashed
-	}
-	return s.Store.Save(ctx, c)
-}
-
-func (s *crashableStore) CreateDagRun(ctx context.Context, run scheduler.DagRun, tis []scheduler.TaskInstance) (scheduler.DagRun, error) {
-	if s.dead.Load() {
-		return scheduler.DagRun{}, errCrashed
-	}
-	return s.Store.CreateDagRun(ctx, run, tis)
-}
-
-func (s *crashableStore) SetNextDagrun(ctx context.Context, d scheduler.Dag) error {
-	if s.dead.Load() {
-		return errCrashed
-	}
-	return s.Store.SetNextDagrun(ctx, d)
-}
-
-func (s *crashableStore) FinishCommand(ctx context.Context, id int64, result string) error {
-	if s.dead.Load() {
-		return errCrashed
-	}
-	return s.Store.FinishCommand(ctx, id, result)
-}
-
-func (s *crashableStore) Heartbeat(ctx context.Context, id int64, now time.Time) error {
-	if s.dead.Load() || s.silent.Load() {
-		return errCrashed
-	}
-	return s.Store.Heartbeat(ctx, id, now)
-}
-
-func (s *crashableStore) ClaimRun(ctx context.Context, job int64, dagID, runID string, deadBefore time.Time) (bool, error) {
-	if s.dead.Load() {
-		return false, errCrashed
-	}
-	return s.Store.ClaimRun(ctx, job, dagID, runID, deadBefore)
-}
-
-func (s *crashableStore) EndJob(ctx context.Context, id int64, now time.Time) error {
-	if s.dead.Load() {
-		return errCrashed
-	}
-	return s.Store.EndJob(ctx, id, now)
-}
 
 // haCluster is several active schedulers on one database (a SQLite file, or PostgreSQL with
 // WASMFLOW_TEST_PG=1), each with its own connections and executor, sharing one clock; the
@@ -264,7 +104,7 @@ func (c *haCluster) open() *metastore.Store {
 
 // start starts scheduler i, on connections of its own.
 func (c *haCluster) start(i int) {
-	store := &crashableStore{Store: c.open()}
+	store := newCrashableStore(c.open())
 	ex := &countingExecutor{host: fmt.Sprintf("host-%d", i), runs: c.runs, dead: make(chan struct{})}
 	s := scheduler.New(scheduler.Config{
 		Store: store, Jobs: store, Executor: ex, Dags: c.sync.Dags, Parallelism: 64, Now: c.clock.Now,
@@ -469,7 +309,7 @@ func testSchedulersKilled(t *testing.T, n, runs int) {
 // before the pause), so a scheduler that drives only those is never chosen.
 func (c *haCluster) busiest(reader *metastore.Store) (victim int, job int64, held []string) {
 	<-c.runs.pausedAt
-	for limit := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+	found := eventually(time.Minute, func() bool {
 		most := 0
 		for i := range c.scheds {
 			j := c.jobOf(reader, i)
@@ -478,26 +318,12 @@ func (c *haCluster) busiest(reader *metastore.Store) (victim int, job int64, hel
 				most, victim, job, held = n, i, j, owned
 			}
 		}
-		if most > 0 {
-			return victim, job, held
-		}
-		if time.Now().After(limit) {
-			c.t.Fatal("no scheduler drives a run with a held try a third of the way")
-		}
+		return most > 0
+	})
+	if !found {
+		c.t.Fatal("no scheduler drives a run with a held try a third of the way")
 	}
-}
-
-// parkedAmong counts the runs of runIDs that have a parked try or result.
-func (e *executions) parkedAmong(runIDs []string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := 0
-	for _, id := range runIDs {
-		if e.parkedRuns[id] {
-			n++
-		}
-	}
-	return n
+	return victim, job, held
 }
 
 // TestSchedulerTakenForDead silences one scheduler's heartbeats while it goes on scheduling,
@@ -513,10 +339,8 @@ func TestSchedulerTakenForDead(t *testing.T) {
 	c.clock.Add(haOrphanTimeout + time.Second)
 	// The tries stay held until the other has taken the silent one's runs over (it polls
 	// every 20 ms; the silent one is not stopped, so it may write to them meanwhile).
-	for limit := time.Now().Add(time.Minute); len(ownedBy(t, reader, job)) > 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(limit) {
-			t.Fatalf("the runs of the silent scheduler were not taken over: %v", ownedBy(t, reader, job))
-		}
+	if !eventually(time.Minute, func() bool { return len(ownedBy(t, reader, job)) == 0 }) {
+		t.Fatalf("the runs of the silent scheduler were not taken over: %v", ownedBy(t, reader, job))
 	}
 	c.runs.resume()
 	seen := map[string]bool{}

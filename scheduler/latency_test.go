@@ -7,20 +7,8 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
-	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 )
-
-// pollCountingStore counts the scheduler's polls of the metastore (each starts by listing
-// the DAGs, for their paused flags).
-type pollCountingStore struct {
-	*metastore.Store
-	polls atomic.Int64
-}
-
-func (c *pollCountingStore) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
-	c.polls.Add(1)
-	return c.Store.ListDags(ctx, f)
-}
 
 // TestTriggeredRunEndsWithoutPolling: a manual run goes from created to success on events
 // alone — created, its first task dispatched at once, each try's end evaluating its downstream
@@ -36,7 +24,12 @@ tasks:
   - {id: b, module: modules/echo.wasm, upstream: [a]}
   - {id: c, module: modules/echo.wasm, upstream: [b]}
 `})
-	store := &pollCountingStore{Store: rg.store}
+	// Each poll starts by listing the DAGs, for their paused flags.
+	var polls atomic.Int64
+	store := &schedulertest.Store{Base: rg.store, ListDagsFunc: func(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+		polls.Add(1)
+		return rg.store.ListDags(ctx, f)
+	}}
 	rg.restartWith(time.Hour, store)
 	// A first run waits for the start's poll (recovery) and compiles the module.
 	warm, err := rg.sched.Trigger(context.Background(), "chain", scheduler.TriggerOptions{LogicalDate: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)})
@@ -44,12 +37,12 @@ tasks:
 		t.Fatal(err)
 	}
 	rg.wait(warm)
-	before := store.polls.Load()
+	before := polls.Load()
 	run, tis := rg.trigger("chain", nil)
 	if run.State != "success" || stateMap(tis)["c"] != "success" {
 		t.Fatalf("run ended %s, tasks %v", run.State, stateMap(tis))
 	}
-	if n := store.polls.Load() - before; n != 0 {
+	if n := polls.Load() - before; n != 0 {
 		t.Errorf("the run polled the metastore %d times between its trigger and its end, want none: every step is driven by an event", n)
 	}
 }

@@ -48,19 +48,20 @@ tasks:
 	}
 	// While one sleeps, the other is queued, saying why.
 	const why = "waiting for memory: its memory_limit 2 MiB does not fit next to the 2 MiB of the tries running here (core.max_task_memory 3 MiB)"
-	deadline := time.Now().Add(10 * time.Second)
-	for seen := false; !seen; {
-		tis := rg.states(run)
+	var tis map[string]scheduler.TaskInstance
+	if !eventually(10*time.Second, func() bool {
+		tis = rg.states(run)
 		for _, pair := range [][2]string{{"a", "b"}, {"b", "a"}} {
 			q, r := tis[pair[0]], tis[pair[1]]
-			seen = seen || q.State == tasks.StateQueued && q.Reason == why && r.State == tasks.StateRunning
+			if q.State == tasks.StateQueued && q.Reason == why && r.State == tasks.StateRunning {
+				return true
+			}
 		}
-		if !seen && time.Now().After(deadline) {
-			t.Fatalf("never saw one task queued for memory while the other ran: %v", stateMap(tis))
-		}
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("never saw one task queued for memory while the other ran: %v", stateMap(tis))
 	}
-	_, tis := rg.wait(run)
+	_, tis = rg.wait(run)
 	a, b := tis["a"], tis["b"]
 	if a.State != tasks.StateSuccess || b.State != tasks.StateSuccess {
 		t.Fatalf("a %s %s, b %s %s", a.State, a.Reason, b.State, b.Reason)

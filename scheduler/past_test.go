@@ -12,26 +12,25 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
 // whyNot polls the scheduler's reasons for a run until taskID's contains want.
 func whyNot(t *testing.T, rg *rig, run scheduler.DagRun, taskID, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		why, err := rg.sched.WhyNotRunning(context.Background(), run.DagID, run.RunID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(why[taskID], want) {
-			return why[taskID]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s of %s never waited for %q: reasons %v, states %v", taskID, run.RunID, want, why, stateMap(rg.states(run)))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var why map[string]string
+	var err error
+	if !eventually(10*time.Second, func() bool {
+		why, err = rg.sched.WhyNotRunning(context.Background(), run.DagID, run.RunID)
+		return err != nil || strings.Contains(why[taskID], want)
+	}) {
+		t.Fatalf("%s of %s never waited for %q: reasons %v, states %v", taskID, run.RunID, want, why, stateMap(rg.states(run)))
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return why[taskID]
 }
 
 func triggerAt(t *testing.T, rg *rig, dagID string, date time.Time) scheduler.DagRun {
@@ -121,18 +120,14 @@ tasks:
 `})
 	ctx := context.Background()
 	var latest scheduler.DagRun
-	deadline := time.Now().Add(10 * time.Second)
-	for latest.RunID == "" {
-		runs, err := rg.store.ListDagRuns(ctx, "lo", "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	if !eventually(10*time.Second, func() bool {
+		runs, _ := rg.store.ListDagRuns(ctx, "lo", "", 0)
 		if len(runs) > 0 {
 			latest = runs[0]
-		} else if time.Now().After(deadline) {
-			t.Fatal("no scheduled run of the latest interval")
 		}
-		time.Sleep(10 * time.Millisecond)
+		return len(runs) > 0
+	}) {
+		t.Fatal("no scheduled run of the latest interval")
 	}
 	latest, tis := rg.wait(latest)
 	if !latest.LogicalDate.Equal(hour.Add(-time.Hour)) || tis["fresh"].State != tasks.StateSuccess || tis["after"].State != tasks.StateSuccess {
@@ -280,28 +275,31 @@ tasks:
 // pastReads counts what depends_on_past reads of the metastore, and fails the first lookups
 // of a previous run when told to.
 type pastReads struct {
-	scheduler.RunStore
+	*schedulertest.Store
 	mu            sync.Mutex
 	previous, tis int
 	failFirst     int
 }
 
-func (s *pastReads) PreviousDagRun(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
-	s.mu.Lock()
-	s.previous++
-	fail := s.previous <= s.failFirst
-	s.mu.Unlock()
-	if fail {
-		return scheduler.DagRun{}, errors.New("the metastore is away")
+func newPastReads(base scheduler.RunStore, failFirst int) *pastReads {
+	s := &pastReads{Store: &schedulertest.Store{Base: base}, failFirst: failFirst}
+	s.PreviousDagRunFunc = func(ctx context.Context, dagID string, logicalDate time.Time) (scheduler.DagRun, error) {
+		s.mu.Lock()
+		s.previous++
+		fail := s.previous <= s.failFirst
+		s.mu.Unlock()
+		if fail {
+			return scheduler.DagRun{}, errors.New("the metastore is away")
+		}
+		return base.PreviousDagRun(ctx, dagID, logicalDate)
 	}
-	return s.RunStore.PreviousDagRun(ctx, dagID, logicalDate)
-}
-
-func (s *pastReads) ListTaskInstances(ctx context.Context, dagID, runID string) ([]scheduler.TaskInstance, error) {
-	s.mu.Lock()
-	s.tis++
-	s.mu.Unlock()
-	return s.RunStore.ListTaskInstances(ctx, dagID, runID)
+	s.ListTaskInstancesFunc = func(ctx context.Context, dagID, runID string) ([]scheduler.TaskInstance, error) {
+		s.mu.Lock()
+		s.tis++
+		s.mu.Unlock()
+		return base.ListTaskInstances(ctx, dagID, runID)
+	}
+	return s
 }
 
 // Forty depends_on_past tasks cost a run one lookup of its previous run, not one per task
@@ -317,7 +315,7 @@ func TestDependsOnPastReadsThePreviousRunOnce(t *testing.T) {
 	if first, _ := rg.wait(triggerAt(t, rg, "many", day)); first.State != tasks.RunSuccess {
 		t.Fatalf("first run: %s", first.State)
 	}
-	store := &pastReads{RunStore: rg.store, failFirst: 1}
+	store := newPastReads(rg.store, 1)
 	rg.restartWith(50*time.Millisecond, store)
 	second := triggerAt(t, rg, "many", day.AddDate(0, 0, 1))
 	whyNot(t, rg, second, "t0", "the previous run could not be read: the metastore is away")

@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wasmflow/wasmflow/cluster"
 	"github.com/wasmflow/wasmflow/runtime"
 	"github.com/wasmflow/wasmflow/scheduler"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
@@ -25,6 +27,8 @@ type holdingExecutor struct {
 	held    []scheduler.Workload
 	release bool
 	claimed map[scheduler.TIKey]int
+	// polls counts the scheduler's polls (each starts by listing the DAGs).
+	polls atomic.Int64
 }
 
 func (e *holdingExecutor) QueuesTries()               {}
@@ -89,8 +93,12 @@ func (rg *rig) startHolding(e *holdingExecutor) {
 		rg.t.Fatal(err)
 	}
 	e.LocalExecutor = &cluster.LocalExecutor{Runner: r, LogsFolder: filepath.Join(rg.dir, ".logs")}
+	store := &schedulertest.Store{Base: rg.store, ListDagsFunc: func(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+		e.polls.Add(1)
+		return rg.store.ListDags(ctx, f)
+	}}
 	rg.sched = scheduler.New(scheduler.Config{
-		Store: rg.store, Executor: e, Dags: rg.sync.Dags, Parallelism: 8, Poll: 50 * time.Millisecond, Now: rg.now,
+		Store: store, Executor: e, Dags: rg.sync.Dags, Parallelism: 8, Poll: 50 * time.Millisecond, Now: rg.now,
 		LogsFolder: filepath.Join(rg.dir, ".logs"),
 		OnRunFinished: func(run scheduler.DagRun) {
 			rg.mu.Lock()
@@ -120,7 +128,8 @@ tasks:
 	rg.until(run, func(tis map[string]scheduler.TaskInstance) bool {
 		return tis["train"].State == tasks.StateQueued && strings.Contains(tis["train"].Reason, `no live worker serves queue "gpu"`)
 	})
-	time.Sleep(100 * time.Millisecond)
+	// Two polls later (each evaluates the run again) nothing moved.
+	rg.untilCount(&e.polls, e.polls.Load()+2, "polls")
 	if tis := rg.states(run); tis["train"].State != tasks.StateQueued || tis["report"].State != tasks.StateNone {
 		t.Fatalf("while held: %v", stateMap(tis))
 	}

@@ -10,24 +10,28 @@ import (
 	"time"
 
 	"github.com/wasmflow/wasmflow/scheduler"
-	"github.com/wasmflow/wasmflow/scheduler/metastore"
+	"github.com/wasmflow/wasmflow/scheduler/schedulertest"
 	"github.com/wasmflow/wasmflow/tasks"
 )
 
-// countingStore counts GetDag calls, and ListDags calls (one a poll).
-type countingStore struct {
-	*metastore.Store
+// dagReads counts a store's GetDag calls, and its ListDags calls (one a poll).
+type dagReads struct {
+	*schedulertest.Store
 	getDag, listDags atomic.Int64
 }
 
-func (c *countingStore) ListDags(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
-	c.listDags.Add(1)
-	return c.Store.ListDags(ctx, f)
-}
-
-func (c *countingStore) GetDag(ctx context.Context, id string) (scheduler.Dag, error) {
-	c.getDag.Add(1)
-	return c.Store.GetDag(ctx, id)
+// countDagReads wraps base in a fake that counts its DAG reads.
+func countDagReads(base scheduler.RunStore) *dagReads {
+	c := &dagReads{Store: &schedulertest.Store{Base: base}}
+	c.GetDagFunc = func(ctx context.Context, id string) (scheduler.Dag, error) {
+		c.getDag.Add(1)
+		return base.GetDag(ctx, id)
+	}
+	c.ListDagsFunc = func(ctx context.Context, f scheduler.DagFilter) ([]scheduler.Dag, error) {
+		c.listDags.Add(1)
+		return base.ListDags(ctx, f)
+	}
+	return c
 }
 
 // restartWith restarts rg's scheduler with another poll interval / store.
@@ -50,12 +54,8 @@ func (rg *rig) waitFor(run scheduler.DagRun, d time.Duration) (scheduler.DagRun,
 
 func (rg *rig) until(run scheduler.DagRun, cond func(map[string]scheduler.TaskInstance) bool) {
 	rg.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond(rg.states(run)) {
-		if time.Now().After(deadline) {
-			rg.t.Fatalf("condition never met: %v", stateMap(rg.states(run)))
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !eventually(10*time.Second, func() bool { return cond(rg.states(run)) }) {
+		rg.t.Fatalf("condition never met: %v", stateMap(rg.states(run)))
 	}
 }
 
@@ -105,7 +105,10 @@ tasks:
 	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "sb", RunID: run.RunID, TaskIDs: []string{"other"}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The file appears once the cleared task ran again beside the rescheduled sensor.
+	rg.until(run, func(m map[string]scheduler.TaskInstance) bool {
+		return m["other"].State == tasks.StateSuccess && m["other"].TryNumber == 2 && m["wait"].State == tasks.StateUpForReschedule
+	})
 	write(t, filepath.Join(rg.dir, "in", "go"), "")
 	ended, ok := rg.waitFor(run, 5*time.Second)
 	if !ok || ended.State != tasks.RunSuccess {
@@ -122,7 +125,9 @@ tasks:
   - {id: b, module: modules/sleep.wasm, args: ["0.3"]}
 `})
 	rg.restartWith(3*time.Second, nil) // a slower poll (the default is 1s) makes the window certain
-	time.Sleep(100 * time.Millisecond)
+	if err := scheduler.Started(context.Background(), rg.sched); err != nil {
+		t.Fatal(err)
+	}
 	run, err := rg.sched.Trigger(context.Background(), "cd", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -135,19 +140,15 @@ tasks:
 		t.Fatal(err)
 	}
 	// The poll applies the command and the run ends (again, if it had ended before the poll).
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, _ := rg.store.GetCommand(context.Background(), cmd.ID)
-		r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
-		if c.DoneAt != nil && r.State.Finished() {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20s: command done at %v, run %s, %v", c.DoneAt, r.State, stateMap(rg.states(run)))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var c scheduler.Command
+	var r scheduler.DagRun
+	if !eventually(20*time.Second, func() bool {
+		c, _ = rg.store.GetCommand(context.Background(), cmd.ID)
+		r, _ = rg.store.GetDagRun(context.Background(), "cd", run.RunID)
+		return c.DoneAt != nil && r.State.Finished()
+	}) {
+		t.Fatalf("after 20s: command done at %v, run %s, %v", c.DoneAt, r.State, stateMap(rg.states(run)))
 	}
-	r, _ := rg.store.GetDagRun(context.Background(), "cd", run.RunID)
 	tis := rg.states(run)
 	t.Logf("run %s, a=%s try %d", r.State, tis["a"].State, tis["a"].TryNumber)
 	if r.State.Finished() && tis["a"].State != tasks.StateSuccess {
@@ -161,18 +162,20 @@ tasks:
 	}
 }
 
-// Clearing a finished run restarts its dagrun_timeout clock (Airflow resets start_date).
+// Clearing a finished run restarts its dagrun_timeout clock (Airflow resets start_date). The
+// scheduler's clock stands still but for the step past the timeout after the first run.
 func TestClearRestartsDagrunTimeout(t *testing.T) {
+	clock := &testClock{now: time.Now().UTC()}
 	rg := newRig(t, map[string]string{"te": `dag_id: te
 dagrun_timeout: 1s
 tasks:
   - {id: f, module: modules/flaky.wasm, args: ["2"]}
-`})
+`}, func(rg *rig) { rg.now = clock.Now })
 	run, tis := rg.trigger("te", nil)
 	if run.State != tasks.RunFailed {
 		t.Fatalf("first run %s %v", run.State, stateMap(tis))
 	}
-	time.Sleep(1200 * time.Millisecond)
+	clock.Add(1200 * time.Millisecond)
 	if _, err := rg.sched.Clear(context.Background(), scheduler.ClearRequest{DagID: "te", RunID: run.RunID, TaskIDs: []string{"f"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +229,7 @@ tasks:
 // and closes on an idle scheduler, so the 20 scheduled DAGs' first runs are not in it.
 func TestNoPlanningPerStep(t *testing.T) {
 	rg := newRig(t, scheduledDags(20, map[string]string{"busy": busyDag(200)}))
-	cs := &countingStore{Store: rg.store}
+	cs := countDagReads(rg.store)
 	rg.now = noonToday()
 	rg.restartWith(time.Hour, cs)
 	rg.untilIdle()
@@ -259,7 +262,7 @@ func TestNoPlanningPerStep(t *testing.T) {
 // scheduled DAG, or the heap grows by the number of scheduled DAGs every poll, for ever.
 func TestTimersDoNotGrowPerPoll(t *testing.T) {
 	rg := newRig(t, scheduledDags(20, nil))
-	cs := &countingStore{Store: rg.store}
+	cs := countDagReads(rg.store)
 	rg.now = noonToday()
 	rg.restartWith(20*time.Millisecond, cs)
 	rg.untilIdle()
@@ -304,24 +307,16 @@ func busyDag(n int) string {
 // untilIdle waits until the scheduler has nothing left to do now (scheduler.Idle).
 func (rg *rig) untilIdle() {
 	rg.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !scheduler.Idle(context.Background(), rg.sched) {
-		if time.Now().After(deadline) {
-			rg.t.Fatal("the scheduler still has work after 20s")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !eventually(20*time.Second, func() bool { return scheduler.Idle(context.Background(), rg.sched) }) {
+		rg.t.Fatal("the scheduler still has work after 20s")
 	}
 }
 
 // untilCount waits until counter c reaches n.
 func (rg *rig) untilCount(c *atomic.Int64, n int64, what string) {
 	rg.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for c.Load() < n {
-		if time.Now().After(deadline) {
-			rg.t.Fatalf("%s: %d after 20s, waited for %d", what, c.Load(), n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !eventually(20*time.Second, func() bool { return c.Load() >= n }) {
+		rg.t.Fatalf("%s: %d after 20s, waited for %d", what, c.Load(), n)
 	}
 }
 
@@ -467,15 +462,13 @@ func TestNewDagFileStaysPaused(t *testing.T) {
 	syncOnce(t, rg.sync)
 	rg.sched.Wake()
 	// Idle once the wake's look at the schedules is done; a run of "late" would keep it busy.
-	deadline := time.Now().Add(20 * time.Second)
-	for !scheduler.Idle(context.Background(), rg.sched) {
+	if !eventually(20*time.Second, func() bool {
 		if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
 			t.Fatalf("a paused new DAG got %d runs", len(runs))
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the scheduler still has work after 20s")
-		}
-		time.Sleep(10 * time.Millisecond)
+		return scheduler.Idle(context.Background(), rg.sched)
+	}) {
+		t.Fatal("the scheduler still has work after 20s")
 	}
 	if runs, _ := rg.store.ListDagRuns(context.Background(), "late", "", 0); len(runs) != 0 {
 		t.Fatalf("a paused new DAG got %d runs", len(runs))
@@ -484,9 +477,10 @@ func TestNewDagFileStaysPaused(t *testing.T) {
 
 // A task that needs more slots than its pool has waits, and says why on the task instance.
 func TestImpossiblePoolSaysWhy(t *testing.T) {
-	rg := newRig(t, map[string]string{"big": "dag_id: big\ntasks:\n  - {id: t, module: modules/echo.wasm, pool: small, pool_slots: 2}\n  - {id: u, module: modules/echo.wasm, pool: nowhere}\n"})
-	rg.store.SetPool(context.Background(), scheduler.Pool{Name: "small", Slots: 1})
-	time.Sleep(100 * time.Millisecond)
+	// The pool is there before the scheduler starts, so its first poll (before any trigger)
+	// reads it.
+	rg := newRig(t, map[string]string{"big": "dag_id: big\ntasks:\n  - {id: t, module: modules/echo.wasm, pool: small, pool_slots: 2}\n  - {id: u, module: modules/echo.wasm, pool: nowhere}\n"},
+		func(rg *rig) { rg.store.SetPool(context.Background(), scheduler.Pool{Name: "small", Slots: 1}) })
 	run, err := rg.sched.Trigger(context.Background(), "big", scheduler.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -99,31 +99,24 @@ tasks:
   - id: t
     module: modules/echo.wasm
 `, start.Format(time.RFC3339))})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		runs, err := rg.store.ListDagRuns(context.Background(), "hourly", tasks.RunSuccess, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(runs) >= 5 {
-			var ds []string
-			for _, r := range runs {
-				ds = append(ds, r.LogicalDate.Format("15:04"))
-			}
-			sort.Strings(ds)
-			want := []string{}
-			for i := 0; i < 5; i++ {
-				want = append(want, start.Add(time.Duration(i)*time.Hour).Format("15:04"))
-			}
-			if fmt.Sprint(ds) != fmt.Sprint(want) {
-				t.Errorf("catchup runs at %v, want %v", ds, want)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("catchup made %d successful runs in 15s, want 5", len(runs))
-		}
-		time.Sleep(50 * time.Millisecond)
+	var runs []scheduler.DagRun
+	if !eventually(15*time.Second, func() bool {
+		runs, _ = rg.store.ListDagRuns(context.Background(), "hourly", tasks.RunSuccess, 0)
+		return len(runs) >= 5
+	}) {
+		t.Fatalf("catchup made %d successful runs in 15s, want 5", len(runs))
+	}
+	var ds []string
+	for _, r := range runs {
+		ds = append(ds, r.LogicalDate.Format("15:04"))
+	}
+	sort.Strings(ds)
+	want := []string{}
+	for i := 0; i < 5; i++ {
+		want = append(want, start.Add(time.Duration(i)*time.Hour).Format("15:04"))
+	}
+	if fmt.Sprint(ds) != fmt.Sprint(want) {
+		t.Errorf("catchup runs at %v, want %v", ds, want)
 	}
 	latest, _ := rg.store.ListDagRuns(context.Background(), "latest", "", 0)
 	if len(latest) != 1 || !latest[0].LogicalDate.Equal(start.Add(4*time.Hour)) {

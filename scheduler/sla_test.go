@@ -78,15 +78,3 @@ func waitSLAMisses(t *testing.T, rg *rig, n int) []scheduler.SLAMiss {
 	})
 	return misses
 }
-
-// waitFor polls the metastore until cond holds, for at most 20 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20s for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -51,7 +51,7 @@ func TestTriggerTimetable(t *testing.T) {
 		"tick_interval": triggerDag("tick_interval", "timetable: trigger\ninterval: 6h\n"),
 		"data_interval": triggerDag("data_interval", ""),
 	}, func(rg *rig) { rg.now = clock.Now })
-	cs := &countingStore{Store: rg.store}
+	cs := countDagReads(rg.store)
 	rg.restartWith(20*time.Millisecond, cs)
 	rg.untilIdle()
 

@@ -109,16 +109,11 @@ func TestBackfillRerunFailedWithStandalone(t *testing.T) {
 	// Polled: no command waits for a run it did not create.
 	waitRun := func(want string) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		if !eventually(20*time.Second, func() bool {
 			code, out, _ := h.run("", "dags", "state", "bf", "2024-01-01")
-			if code == 0 && strings.TrimSpace(out) == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the backfill run never ended %s: %s", want, tries(t, h, "2024-01-01"))
-			}
-			time.Sleep(100 * time.Millisecond)
+			return code == 0 && strings.TrimSpace(out) == want
+		}) {
+			t.Fatalf("the backfill run never ended %s: %s", want, tries(t, h, "2024-01-01"))
 		}
 	}
 	_, _, errs := h.run("", "dags", "backfill", "bf", "-s", "2024-01-01", "-e", "2024-01-01")

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmflow/wasmflow/scheduler"
 	"github.com/wasmflow/wasmflow/scheduler/metastore"
 	"github.com/wasmflow/wasmflow/tasks/operators"
 	"github.com/wasmflow/wasmflow/tasks/operators/operatorstest"
@@ -166,25 +167,21 @@ tasks:
 		t.Fatal(err)
 	}
 	defer store.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		reqs, err := store.ListCallbacks(context.Background(), "hooked", "r1")
-		if err != nil {
+	var reqs []scheduler.CallbackRequest
+	if !eventually(20*time.Second, func() bool {
+		var err error
+		if reqs, err = store.ListCallbacks(context.Background(), "hooked", "r1"); err != nil {
 			t.Fatal(err)
 		}
 		if len(reqs) != 1 {
 			t.Fatalf("callback requests = %+v, want 1", reqs)
 		}
-		if reqs[0].DoneAt != nil {
-			if reqs[0].Error != "" {
-				t.Errorf("the callback failed: %s", reqs[0].Error)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the callback was not marked done: %+v", reqs[0])
-		}
-		time.Sleep(50 * time.Millisecond)
+		return reqs[0].DoneAt != nil
+	}) {
+		t.Fatalf("the callback was not marked done: %+v", reqs[0])
+	}
+	if reqs[0].Error != "" {
+		t.Errorf("the callback failed: %s", reqs[0].Error)
 	}
 	if st := h.taskStates(t, "hooked", "r1"); *st["breaks"].State != "failed" || st["breaks"].TryNumber != 1 {
 		t.Errorf("breaks = %s at try %d, want failed at try 1", *st["breaks"].State, st["breaks"].TryNumber)

@@ -309,7 +309,7 @@ func testServerKill9(t *testing.T, dag string, down time.Duration, seenDead bool
 	server.kill9()
 	killed := time.Now()
 	// The short tries end while no server runs: their workers hold the results.
-	time.Sleep(down)
+	time.Sleep(down) // the thing under test: the server stays down this long (the table sets it)
 	if tis := c.tis("server_kill", "r1"); tis["s0"].state() != "running" {
 		t.Fatalf("s0 changed while no server ran: %+v", tis["s0"])
 	}

@@ -62,12 +62,11 @@ func startStandalone(t *testing.T, bin string, h *home) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, _ := os.ReadFile(out.Name()); strings.Contains(string(b), "the scheduler is running") {
-			return cmd
-		}
-		time.Sleep(50 * time.Millisecond)
+	if eventually(15*time.Second, func() bool {
+		b, _ := os.ReadFile(out.Name())
+		return strings.Contains(string(b), "the scheduler is running")
+	}) {
+		return cmd
 	}
 	b, _ := os.ReadFile(out.Name())
 	t.Fatalf("standalone did not start:\n%s", b)
@@ -128,16 +127,11 @@ tasks:
 	if !strings.Contains(out, "crash_run") {
 		t.Fatalf("trigger: %s", out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	if !eventually(10*time.Second, func() bool {
 		st := h.taskStates(t, "crash", "crash_run")
-		if *st["slow_retried"].State == "running" && *st["slow_lost"].State == "running" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the slow tasks never ran: %+v", st)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return *st["slow_retried"].State == "running" && *st["slow_lost"].State == "running"
+	}) {
+		t.Fatalf("the slow tasks never ran: %+v", h.taskStates(t, "crash", "crash_run"))
 	}
 	if err := sa.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -148,15 +142,11 @@ tasks:
 	if code, _, errs := h.run("", "dags", "trigger", "crash", "--run-id", "after_restart", "--wait"); code != 0 {
 		t.Errorf("a new run after the restart: exit %d %s", code, errs)
 	}
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		if state := strings.TrimSpace(h.ok("dags", "state", "crash", "crash_run")); state == "success" || state == "failed" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the interrupted run did not end after the restart: %+v", h.taskStates(t, "crash", "crash_run"))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !eventually(20*time.Second, func() bool {
+		state := strings.TrimSpace(h.ok("dags", "state", "crash", "crash_run"))
+		return state == "success" || state == "failed"
+	}) {
+		t.Fatalf("the interrupted run did not end after the restart: %+v", h.taskStates(t, "crash", "crash_run"))
 	}
 	st := h.taskStates(t, "crash", "crash_run")
 	checks := []struct {
@@ -212,12 +202,8 @@ tasks:
 		sa := startStandalone(t, bin, h)
 		runs[i] = "kill" + strconv.Itoa(i)
 		h.ok("dags", "trigger", "loop", "--run-id", runs[i])
-		deadline := time.Now().Add(20 * time.Second)
-		for *h.taskStates(t, "loop", runs[i])["slow"].State != "running" {
-			if time.Now().After(deadline) {
-				t.Fatalf("kill %d: slow never ran: %+v", i, h.taskStates(t, "loop", runs[i]))
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !eventually(20*time.Second, func() bool { return *h.taskStates(t, "loop", runs[i])["slow"].State == "running" }) {
+			t.Fatalf("kill %d: slow never ran: %+v", i, h.taskStates(t, "loop", runs[i]))
 		}
 		if err := sa.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -228,15 +214,12 @@ tasks:
 	startStandalone(t, bin, h)
 	deadline := time.Now().Add(60 * time.Second)
 	for _, run := range runs {
-		for {
-			state := strings.TrimSpace(h.ok("dags", "state", "loop", run))
-			if state == "success" {
-				break
-			}
-			if state == "failed" || time.Now().After(deadline) {
-				t.Fatalf("run %s is %s, want success: %+v", run, state, h.taskStates(t, "loop", run))
-			}
-			time.Sleep(50 * time.Millisecond)
+		var state string
+		if !eventually(time.Until(deadline), func() bool {
+			state = strings.TrimSpace(h.ok("dags", "state", "loop", run))
+			return state == "success" || state == "failed"
+		}) || state != "success" {
+			t.Fatalf("run %s is %s, want success: %+v", run, state, h.taskStates(t, "loop", run))
 		}
 	}
 

@@ -44,13 +44,7 @@ func TestDatasetTriggeredRunWithStandalone(t *testing.T) {
 	}
 	until := func(what string, cond func() bool) { // polled: the CLI waits for no run it did not create
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("never: %s", what)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitFor(t, 30*time.Second, what, cond)
 	}
 	h.ok("dags", "trigger", "p_orders")
 	until("p_orders's run succeeds", func() bool { rs := runsOf("p_orders"); return len(rs) == 1 && rs[0].State == "success" })

@@ -146,12 +146,8 @@ tasks:
 	if !strings.Contains(out, "r1: after, flaky") || !strings.Contains(out, "Cleared 2") {
 		t.Errorf("clear: %s", out)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for strings.TrimSpace(h.ok("dags", "state", "ops", "r1")) != "success" {
-		if time.Now().After(deadline) {
-			t.Fatalf("the cleared run did not succeed: %+v", h.taskStates(t, "ops", "r1"))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !eventually(15*time.Second, func() bool { return strings.TrimSpace(h.ok("dags", "state", "ops", "r1")) == "success" }) {
+		t.Fatalf("the cleared run did not succeed: %+v", h.taskStates(t, "ops", "r1"))
 	}
 	if st := h.taskStates(t, "ops", "r1"); st["flaky"].TryNumber != 2 || *st["after"].State != "success" {
 		t.Errorf("after clear: %+v", st)
@@ -162,9 +158,7 @@ tasks:
 
 	// logs -f follows a running try to its end.
 	h.ok("dags", "trigger", "slow", "--run-id", "s1")
-	for h.taskStates(t, "slow", "s1")["nap"].TryNumber == 0 {
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitFor(t, 15*time.Second, "nap's first try", func() bool { return h.taskStates(t, "slow", "s1")["nap"].TryNumber > 0 })
 	if log := h.ok("tasks", "logs", "slow", "s1", "nap", "-f"); !strings.Contains(log, "slept 1.000s") {
 		t.Errorf("logs -f ended before the try did: %q", log)
 	}
@@ -185,16 +179,11 @@ tasks:
 	startStandalone(t, bin, h)
 	h.ok("dags", "trigger", "naps", "--run-id", "n1")
 	running := func(task string, try int) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		if !eventually(10*time.Second, func() bool {
 			st := h.taskStates(t, "naps", "n1")[task]
-			if *st.State == "running" && st.TryNumber == try {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never ran try %d: %+v", task, try, st)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return *st.State == "running" && st.TryNumber == try
+		}) {
+			t.Fatalf("%s never ran try %d: %+v", task, try, h.taskStates(t, "naps", "n1")[task])
 		}
 	}
 	running("nap", 1)
@@ -207,12 +196,11 @@ tasks:
 	if out := h.ok("tasks", "mark", "naps", "n1", "long_nap", "failed"); !strings.Contains(out, "Marked long_nap") {
 		t.Errorf("mark: %s", out)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for strings.TrimSpace(h.ok("dags", "state", "naps", "n1")) == "running" || strings.TrimSpace(h.ok("dags", "state", "naps", "n1")) == "queued" {
-		if time.Now().After(deadline) {
-			t.Fatalf("run did not end: %+v", h.taskStates(t, "naps", "n1"))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !eventually(15*time.Second, func() bool {
+		state := strings.TrimSpace(h.ok("dags", "state", "naps", "n1"))
+		return state != "running" && state != "queued"
+	}) {
+		t.Fatalf("run did not end: %+v", h.taskStates(t, "naps", "n1"))
 	}
 	st := h.taskStates(t, "naps", "n1")
 	if *st["nap"].State != "success" || st["nap"].TryNumber != 2 || *st["long_nap"].State != "failed" || *st["after"].State != "success" {
@@ -222,16 +210,10 @@ tasks:
 		t.Errorf("the run went on %s after marking", took)
 	}
 	// The 30 s try itself was stopped, not just forgotten: its log says so.
-	deadline = time.Now().Add(5 * time.Second)
-	for {
-		log := h.ok("tasks", "logs", "naps", "n1", "long_nap", "--try", "1")
-		if strings.Contains(log, "canceled") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the marked try was not stopped; its log: %q", log)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !eventually(5*time.Second, func() bool {
+		return strings.Contains(h.ok("tasks", "logs", "naps", "n1", "long_nap", "--try", "1"), "canceled")
+	}) {
+		t.Fatalf("the marked try was not stopped; its log: %q", h.ok("tasks", "logs", "naps", "n1", "long_nap", "--try", "1"))
 	}
 	h.fails(1, `can be marked success, failed or skipped, not "done"`, "tasks", "mark", "naps", "n1", "nap", "done")
 }

@@ -346,18 +346,6 @@ func startSpecServer(t *testing.T) *specServer {
 	return s
 }
 
-// waitFor polls cond until it holds: for what the server does on its own time (a run).
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // runToEnd triggers a run through the API and waits until it ends in success.
 func (s *specServer) runToEnd(dagID, runID string) {
 	s.t.Helper()

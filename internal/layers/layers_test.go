@@ -44,6 +44,7 @@ var allowed = map[string][]string{
 	"internal/dbtest":               {"internal/pgtest"},
 	"internal/pgtest":               {},
 	"tasks/operators/operatorstest": {"tasks/operators"},
+	"scheduler/schedulertest":       {"tasks", "scheduler"},
 }
 
 // foreign lists third-party modules that belong to one layer: wazero to the runtime, the
